@@ -1,0 +1,45 @@
+"""Configuration: where the data live, and the defaults a lead can override.
+
+The database file is chosen, in order, by the CLI's ``--db PATH``, the
+``CAPACITY_DB`` environment variable, or ``data/capacity.duckdb`` in the
+project folder. With no file there, the app and the CLI build one from the
+demo data on first use.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+REFERENCE_DIR = DATA_DIR / "reference"
+DEMO_DIR = DATA_DIR / "demo"
+CONTENT_DIR = PROJECT_ROOT / "content"
+
+DB_ENV = "CAPACITY_DB"
+DEFAULT_DB = DATA_DIR / "capacity.duckdb"
+
+# The demo's synthetic referral records: a fixed seed and period make every
+# build identical.
+DEMO_SEED = 20230401
+DEMO_FIRST_DAY = date(2022, 4, 1)
+DEMO_LAST_DAY = date(2026, 3, 31)
+
+# Demand projection: how many planning years of history to average.
+DEFAULT_WINDOW_YEARS = 3
+WINDOW_YEARS_ALLOWED = (1, 2, 3)
+
+# Stated and observed figures "disagree" when they differ by more than this share.
+LITTLE_LAW_TOLERANCE = 0.2
+
+
+def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The database file to use: ``explicit``, else $CAPACITY_DB, else the default."""
+    if explicit:
+        return Path(explicit).expanduser()
+    from_env = os.environ.get(DB_ENV, "").strip()
+    if from_env:
+        return Path(from_env).expanduser()
+    return DEFAULT_DB

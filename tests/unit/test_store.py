@@ -1,0 +1,138 @@
+"""The store: versioned migrations, bound parameters, all-or-nothing writes, clear errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pandas as pd
+import pytest
+
+from capacity import store as store_module
+from capacity.store import Store, StoreError, migrations
+
+HOSTILE_NAME = "O'Brien\"; DROP TABLE places; --"
+
+
+def place_row(code: str, name: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "place_code": code,
+                "name": name,
+                "kind": "hwb",
+                "parent_system": None,
+                "population_65plus": 100,
+                "source_note": "test",
+            }
+        ]
+    )
+
+
+def test_new_database_records_every_migration(tmp_path):
+    with Store.open(tmp_path / "a.duckdb") as store:
+        applied = store.query("applied_migrations")
+        assert list(applied["version"]) == [m.version for m in migrations()]
+        assert store.schema_version() == max(m.version for m in migrations())
+
+
+def test_reopening_applies_nothing_twice(tmp_path):
+    path = tmp_path / "a.duckdb"
+    with Store.open(path) as store:
+        store.insert_frame("places", place_row("X1", "Somewhere"))
+    with Store.open(path) as store:
+        assert store.migrate() == []
+        assert store.table_counts()["places"] == 1
+
+
+def test_database_from_a_newer_version_is_refused(tmp_path):
+    path = tmp_path / "a.duckdb"
+    with Store.open(path) as store:
+        store._con.execute("INSERT INTO schema_migrations VALUES (999, 'future', now())")
+    with pytest.raises(StoreError, match="newer version"):
+        Store.open(path)
+
+
+def test_values_travel_as_parameters_not_sql_text():
+    store = Store.open(None)
+    store.insert_frame("places", place_row("X1", HOSTILE_NAME))
+    places = store.query("places")
+    assert list(places["name"]) == [HOSTILE_NAME]
+    # A hostile value used as a query parameter matches nothing and breaks nothing.
+    assert store.query("monthly_history", places=[HOSTILE_NAME]).empty
+    assert store.table_counts()["places"] == 1
+
+
+def test_insert_refuses_unknown_columns_and_tables():
+    store = Store.open(None)
+    with pytest.raises(StoreError, match="no column"):
+        store.insert_frame("places", place_row("X1", "A").assign(**{"evil; --": 1}))
+    with pytest.raises(StoreError, match="no table"):
+        store.insert_frame("nope", place_row("X1", "A"))
+
+
+def test_transaction_is_all_or_nothing():
+    store = Store.open(None)
+    with pytest.raises(Exception, match="(?i)constraint|duplicate"), store.transaction() as tx:
+        tx.insert_frame("places", place_row("X1", "First"))
+        tx.insert_frame("places", place_row("X1", "Duplicate code"))
+    assert store.table_counts()["places"] == 0
+
+
+def test_failed_migration_leaves_the_file_as_it_was(tmp_path, monkeypatch):
+    path = tmp_path / "a.duckdb"
+    Store.open(path).close()
+    broken = store_module.Migration(99, "broken", "CREATE TABLE half_made (x INT); SELECT nope;")
+    monkeypatch.setattr(store_module, "migrations", lambda: (*migrations(), broken))
+    with pytest.raises(Exception, match="(?i)nope"):
+        Store.open(path)
+    monkeypatch.undo()
+    with Store.open(path) as store:
+        tables = store._con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_name = 'half_made'"
+        ).fetchall()
+        assert tables == []
+        assert store.schema_version() == max(m.version for m in migrations())
+
+
+def test_file_held_by_another_process_gives_a_clear_error(tmp_path):
+    path = tmp_path / "held.duckdb"
+    Store.open(path).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
+            import duckdb, sys, time
+            con = duckdb.connect({str(path)!r})
+            print("holding", flush=True)
+            sys.stdin.read()
+        """),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        with pytest.raises(StoreError, match="in use by another program"):
+            Store.open(path, wait_seconds=0.2)
+    finally:
+        holder.communicate("")
+
+
+def test_read_only_open_of_a_missing_file_is_an_error(tmp_path):
+    with pytest.raises(StoreError, match="no database"):
+        Store.open(tmp_path / "missing.duckdb", read_only=True)
+    assert not (tmp_path / "missing.duckdb").exists()
+
+
+def test_every_named_query_is_valid_sql():
+    store = Store.open(None)
+    params = {"places": ["A"], "start": "2025-01-01", "end": "2025-02-01"}
+    for name, sql in store_module.named_queries().items():
+        if sql.lstrip().upper().startswith(("INSERT", "DELETE", "UPDATE")):
+            continue
+        wanted = {k: v for k, v in params.items() if f"${k}" in sql}
+        store.query(name, **wanted)  # raises if the SQL or its parameters are wrong
