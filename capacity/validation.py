@@ -1,0 +1,174 @@
+"""Row-level validation of tabular input: typed columns and readable problems.
+
+A table arrives as text (every cell a string or missing). :func:`coerce`
+turns it into typed columns and lists every problem with its row number (as a
+spreadsheet shows it, counting the header as row 1), column, value and reason,
+so a user can find and fix each one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import pandas as pd
+
+TRUE_TEXT = {"true", "yes", "y", "1"}
+FALSE_TEXT = {"false", "no", "n", "0"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """What one column must hold.
+
+    ``kind`` is one of text, int, float, date, bool. ``choices`` restricts a
+    text column; ``minimum``/``maximum`` bound numbers (``above`` makes the
+    minimum exclusive).
+    """
+
+    name: str
+    kind: str = "text"
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    above: bool = False
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a row was refused."""
+
+    row: int
+    column: str
+    value: str
+    reason: str
+    file: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.file} " if self.file else ""
+        shown = f" {self.value!r}" if self.value != "" else ""
+        return f"{where}row {self.row}, {self.column}{shown}: {self.reason}"
+
+
+@dataclass
+class ValidationError(ValueError):
+    """Input that failed validation; ``problems`` lists every bad cell."""
+
+    what: str
+    problems: list[Problem] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        lines = [f"{self.what}: {len(self.problems)} problem(s)"]
+        lines += [f"  - {p}" for p in self.problems[:50]]
+        if len(self.problems) > 50:
+            lines.append(f"  ... and {len(self.problems) - 50} more")
+        return "\n".join(lines)
+
+
+def row_number(index: int) -> int:
+    """The spreadsheet row of a 0-based data row (the header is row 1)."""
+    return index + 2
+
+
+def _blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip() == ""
+
+
+def parse_date(text: str) -> date:
+    """Read an ISO (2025-04-01) or UK (01/04/2025) date."""
+    text = text.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError("is not a date (use 2025-04-01 or 01/04/2025)")
+
+
+def _convert(column: Column, text: str) -> object:
+    if column.kind == "text":
+        if column.choices and text not in column.choices:
+            raise ValueError("must be one of " + ", ".join(column.choices))
+        return text
+    if column.kind == "bool":
+        low = text.lower()
+        if low in TRUE_TEXT:
+            return True
+        if low in FALSE_TEXT:
+            return False
+        raise ValueError("must be true or false")
+    if column.kind == "date":
+        return parse_date(text)
+    try:
+        number = float(text.replace(",", ""))
+    except ValueError:
+        raise ValueError("is not a number") from None
+    if not math.isfinite(number):
+        raise ValueError("is not a finite number")
+    if column.kind == "int":
+        if number != int(number):
+            raise ValueError("must be a whole number")
+        number = int(number)
+    _check_bounds(column, number)
+    return number
+
+
+def _check_bounds(column: Column, number: float) -> None:
+    low, high = column.minimum, column.maximum
+    if low is not None and (number <= low if column.above else number < low):
+        raise ValueError(f"must be {'greater than' if column.above else 'at least'} {low:g}")
+    if high is not None and number > high:
+        raise ValueError(f"must be at most {high:g}")
+
+
+def coerce(frame: pd.DataFrame, columns: list[Column], what: str) -> pd.DataFrame:
+    """Typed copy of ``frame`` with exactly ``columns``; raise ValidationError listing all problems.
+
+    Missing required columns are reported once; unknown extra columns are
+    refused too, because a misspelt header would otherwise be silently ignored.
+    """
+    wanted = [c.name for c in columns]
+    missing = [c.name for c in columns if c.required and c.name not in frame.columns]
+    extra = [c for c in frame.columns if c not in wanted]
+    problems = [Problem(1, name, "", "required column is missing", what) for name in missing]
+    problems += [Problem(1, name, "", "unknown column", what) for name in extra]
+    if problems:
+        raise ValidationError(what, problems)
+    out: dict[str, list[object]] = {c.name: [] for c in columns}
+    for index, row in enumerate(frame.to_dict("records")):
+        for column in columns:
+            raw = row.get(column.name)
+            if _blank(raw):
+                if column.required:
+                    problems.append(
+                        Problem(row_number(index), column.name, "", "is required", what)
+                    )
+                out[column.name].append(None)
+                continue
+            text = str(raw).strip()
+            try:
+                out[column.name].append(_convert(column, text))
+            except ValueError as exc:
+                problems.append(Problem(row_number(index), column.name, text, str(exc), what))
+                out[column.name].append(None)
+    if problems:
+        raise ValidationError(what, problems)
+    return pd.DataFrame({c.name: _typed(c, out[c.name]) for c in columns}, columns=wanted)
+
+
+def _typed(column: Column, values: list[object]) -> pd.Series:
+    if column.kind == "float":
+        return pd.Series(values, dtype="float64")
+    if column.kind == "int":
+        return pd.Series(values, dtype="Int64")
+    if column.kind == "bool":
+        return pd.Series(values, dtype="boolean")
+    if column.kind == "date":
+        return pd.Series(pd.to_datetime(pd.Series(values, dtype="object")), dtype="datetime64[s]")
+    return pd.Series(values, dtype="object")
