@@ -1,0 +1,173 @@
+"""Demand: monthly history counted in DuckDB, and the calendar-month projection."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from capacity.demand import (
+    choose_window,
+    complete_months,
+    coverage,
+    monthly_history,
+    observed_hospital_share,
+    project_demand,
+)
+from tests.conftest import full_years, make_store, monthly_referrals, parameters
+
+SERVICE = [{"service_id": "reab", "name": "Reablement A", "service_type": "reablement_home"}]
+LINKS = [("reab", "A", None)]
+PARAMS = parameters(
+    {
+        "service_id": "reab",
+        "method": "caseload",
+        "caseload": 10,
+        "mean_los_days": 20,
+        "valid_from": "2020-04-01",
+    }
+)
+
+
+def store_with(*frames: pd.DataFrame, counts: pd.DataFrame | None = None):
+    refs = pd.concat(frames, ignore_index=True) if frames else None
+    return make_store(SERVICE, LINKS, PARAMS, refs, counts)
+
+
+def seasonal(first_year: int, last_year: int, winter: int, summer: int) -> dict[str, int]:
+    """``winter`` referrals in December to February, ``summer`` otherwise."""
+    months = full_years(first_year, last_year, summer)
+    for key in months:
+        if key[-2:] in ("12", "01", "02"):
+            months[key] = winter
+    return months
+
+
+def test_history_counts_records_by_month_in_duckdb():
+    store = store_with(
+        monthly_referrals("A", "reablement_home", "reab", "hospital", {"2024-04": 3, "2024-05": 5})
+    )
+    history = monthly_history(store, ["A"])
+    assert list(history["referrals"]) == [3.0, 5.0]
+    assert list(history["month"].dt.strftime("%Y-%m")) == ["2024-04", "2024-05"]
+    assert set(history["origin"]) == {"records"}
+
+
+def test_published_counts_fill_only_months_without_records():
+    counts = pd.DataFrame(
+        [
+            {
+                "place_code": "A",
+                "service_type": "reablement_home",
+                "service_id": "reab",
+                "source": "hospital",
+                "month": pd.Timestamp(m),
+                "referrals": n,
+                "source_note": "test",
+            }
+            for m, n in (("2024-04-01", 99.0), ("2024-06-01", 7.0))
+        ]
+    )
+    store = store_with(
+        monthly_referrals("A", "reablement_home", "reab", "hospital", {"2024-04": 3, "2024-05": 5}),
+        counts=counts,
+    )
+    history = monthly_history(store, ["A"]).set_index("month")["referrals"]
+    assert history[pd.Timestamp("2024-04-01")] == 3.0  # records win over the published 99
+    assert history[pd.Timestamp("2024-06-01")] == 7.0  # the count fills a month with no records
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "expected"),
+    [
+        (date(2022, 4, 1), date(2026, 3, 31), ("2022-04", "2026-03")),
+        (date(2022, 4, 3), date(2026, 3, 29), ("2022-04", "2026-03")),  # within 3 days: complete
+        (date(2022, 4, 15), date(2026, 3, 15), ("2022-05", "2026-02")),  # part months dropped
+        (date(2024, 2, 2), date(2024, 2, 26), ("2024-02", "2024-02")),  # leap February, 29 days
+    ],
+)
+def test_complete_months(first, last, expected):
+    start, end = complete_months(first, last)
+    assert (start.strftime("%Y-%m"), end.strftime("%Y-%m")) == expected
+
+
+def test_window_takes_the_latest_years_before_the_plan_year():
+    window = choose_window(pd.Timestamp("2022-04-01"), pd.Timestamp("2026-03-01"), 2025, 3)
+    assert window.years == (2022, 2023, 2024)
+    assert window.label == "Apr 2022 – Mar 2025 (3 years)"
+    assert not window.short
+    later = choose_window(pd.Timestamp("2022-04-01"), pd.Timestamp("2026-03-01"), 2028, 3)
+    assert later.years == (2023, 2024, 2025)  # the latest history there is
+    short = choose_window(pd.Timestamp("2024-04-01"), pd.Timestamp("2026-03-01"), 2025, 3)
+    assert short.years == (2024,) and short.short
+    with pytest.raises(ValueError, match="window_years"):
+        choose_window(pd.Timestamp("2022-04-01"), pd.Timestamp("2026-03-01"), 2025, 4)
+
+
+def test_projection_keeps_the_calendar_month_profile():
+    store = store_with(
+        monthly_referrals(
+            "A", "reablement_home", "reab", "hospital", seasonal(2022, 2024, winter=30, summer=10)
+        )
+    )
+    history = monthly_history(store, ["A"])
+    projection, windows = project_demand(history, coverage(store, ["A"]), 2025, 3)
+    by_month = projection.set_index("month")["demand"]
+    assert by_month["2026-01"] == 30 and by_month["2025-07"] == 10
+    assert windows["A"].years == (2022, 2023, 2024)
+
+
+def test_projection_averages_years_and_applies_growth_per_year_of_distance():
+    # April counts of 10, 20 and 30 in 2022, 2023, 2024; every other month 2.
+    months = full_years(2022, 2024, 2)
+    months |= {"2022-04": 10, "2023-04": 20, "2024-04": 30}
+    store = store_with(monthly_referrals("A", "reablement_home", "reab", "hospital", months))
+    history, cover = monthly_history(store, ["A"]), coverage(store, ["A"])
+    flat, _ = project_demand(history, cover, 2025, 3)
+    assert flat.set_index("month").loc["2025-04", "demand"] == pytest.approx(20)
+    grown, _ = project_demand(history, cover, 2025, 3, growth=0.10)
+    # Each year grows to 2025: 10 × 1.1³, 20 × 1.1², 30 × 1.1, then the mean.
+    expected = (10 * 1.1**3 + 20 * 1.1**2 + 30 * 1.1) / 3
+    assert grown.set_index("month").loc["2025-04", "demand"] == pytest.approx(expected)
+    one_year, _ = project_demand(history, cover, 2025, 1)
+    assert one_year.set_index("month").loc["2025-04", "demand"] == pytest.approx(30)
+
+
+def test_a_month_with_no_referrals_in_covered_history_counts_as_zero():
+    months = full_years(2024, 2024, 4)
+    months["2024-08"] = 0
+    store = store_with(monthly_referrals("A", "reablement_home", "reab", "hospital", months))
+    projection, _ = project_demand(monthly_history(store, ["A"]), coverage(store, ["A"]), 2025, 1)
+    assert projection.set_index("month").loc["2025-08", "demand"] == 0
+
+
+def test_months_outside_coverage_have_no_demand_rather_than_zero():
+    # Data from October 2024 only: April to September have no history at all.
+    months = {k: v for k, v in full_years(2024, 2024, 4).items() if k >= "2024-10"}
+    store = store_with(monthly_referrals("A", "reablement_home", "reab", "hospital", months))
+    projection, _ = project_demand(monthly_history(store, ["A"]), coverage(store, ["A"]), 2025, 3)
+    demand = projection.set_index("month")["demand"]
+    assert pd.isna(demand["2025-04"])
+    assert demand["2025-10"] == 4
+
+
+def test_growth_is_validated():
+    store = store_with(
+        monthly_referrals("A", "reablement_home", "reab", "hospital", full_years(2024, 2024, 4))
+    )
+    history, cover = monthly_history(store, ["A"]), coverage(store, ["A"])
+    for bad in (-1.0, -2, 1.5, float("nan")):
+        with pytest.raises(ValueError, match="growth"):
+            project_demand(history, cover, 2025, 3, growth=bad)
+
+
+def test_hospital_share_is_observed_from_the_records():
+    store = store_with(
+        monthly_referrals("A", "reablement_home", "reab", "hospital", full_years(2024, 2024, 9)),
+        monthly_referrals("A", "reablement_home", "reab", "community", full_years(2024, 2024, 3)),
+    )
+    history, cover = monthly_history(store, ["A"]), coverage(store, ["A"])
+    _, windows = project_demand(history, cover, 2025, 3)
+    share = observed_hospital_share(history, cover, windows)
+    assert share.set_index("place_code").loc["A", "observed_hospital_share"] == pytest.approx(0.75)
