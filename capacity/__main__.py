@@ -1,0 +1,7 @@
+"""Entry point for ``python -m capacity``."""
+
+import sys
+
+from capacity.cli import main
+
+sys.exit(main())

@@ -1,0 +1,207 @@
+"""Command line: ``python -m capacity <command>``.
+
+Commands: ``init`` (build or rebuild the demo database), ``places``,
+``services``, ``plan``. Every command takes ``--db PATH`` (else
+$CAPACITY_DB, else data/capacity.duckdb); with no database file there, the
+demo database is built first. Errors go to stderr with exit status 1 (2 for
+a malformed command line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+import pandas as pd
+
+from capacity import config
+from capacity.demand import check_growth
+from capacity.demo import build_demo_database, ensure_database
+from capacity.formulas import InvalidInput
+from capacity.periods import month_label, parse_planning_year
+from capacity.plan import PLAN_COLUMNS, PlanError, plan_for
+from capacity.store import Store, StoreError
+from capacity.validation import ValidationError
+
+
+class CommandError(Exception):
+    """A problem to report to the user, without a traceback."""
+
+
+def _year(text: str) -> int:
+    try:
+        return parse_planning_year(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _growth(text: str) -> float:
+    try:
+        return check_growth(float(text.rstrip("%")) / (100 if text.endswith("%") else 1))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _window(text: str) -> int:
+    if text not in {str(n) for n in config.WINDOW_YEARS_ALLOWED}:
+        raise argparse.ArgumentTypeError(
+            f"must be one of {', '.join(map(str, config.WINDOW_YEARS_ALLOWED))}"
+        )
+    return int(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every command."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help=f"database file (default: ${config.DB_ENV} or data/capacity.duckdb)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="python -m capacity",
+        parents=[common],
+        description="Intermediate-care demand and capacity: build the plan from the command line.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    init = commands.add_parser("init", parents=[common], help="build or rebuild the demo database")
+    init.add_argument(
+        "--force", action="store_true", help="replace an existing database file (its data are lost)"
+    )
+    commands.add_parser("places", parents=[common], help="list places and systems")
+    services = commands.add_parser("services", parents=[common], help="list services")
+    services.add_argument("--place", metavar="NAME_OR_CODE", help="only services of this place")
+    plan = commands.add_parser(
+        "plan", parents=[common], help="print the plan for a place or system"
+    )
+    plan.add_argument("--place", required=True, metavar="NAME_OR_CODE")
+    plan.add_argument(
+        "--year",
+        required=True,
+        type=_year,
+        metavar="YYYY",
+        help="planning year: 2025 means April 2025 to March 2026",
+    )
+    plan.add_argument("--format", choices=("csv", "table"), default="table")
+    plan.add_argument(
+        "--window-years",
+        type=_window,
+        default=config.DEFAULT_WINDOW_YEARS,
+        metavar="N",
+        help="years of history to average (1-3, default 3)",
+    )
+    plan.add_argument(
+        "--growth",
+        type=_growth,
+        default=0.0,
+        metavar="RATE",
+        help="yearly demand growth, e.g. 0.03 or 3%% (default 0)",
+    )
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    """Run one command; return the exit status."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    args = build_parser().parse_args(argv)
+    path = config.db_path(getattr(args, "db", None))
+    try:
+        if args.command == "init":
+            return _init(path, args.force, out)
+        if ensure_database(path):
+            print(f"Built the demo database at {path} (first use).", file=err)
+        with Store.open(path, read_only=True) as store:
+            return COMMANDS[args.command](store, args, out)
+    except (CommandError, StoreError, PlanError, InvalidInput, ValidationError) as exc:
+        print(f"error: {exc}", file=err)
+        return 1
+    except BrokenPipeError:
+        return 0
+
+
+def _init(path: Path, force: bool, out: TextIO) -> int:
+    if path.exists() and not force:
+        raise CommandError(
+            f"{path} already exists. Add --force to rebuild it from the demo data "
+            "(everything else in it is lost), or use --db to choose another file."
+        )
+    counts = build_demo_database(path)
+    print(f"Built the demo database at {path}:", file=out)
+    for table, count in counts.items():
+        print(f"  {table:<20} {count:>9,}", file=out)
+    return 0
+
+
+def _places(store: Store, args: argparse.Namespace, out: TextIO) -> int:
+    places = store.query("places")
+    shown = places.assign(
+        population_65plus=places["population_65plus"].map(
+            lambda v: "" if pd.isna(v) else f"{int(v):,}"
+        ),
+        parent_system=places["parent_system"].fillna(""),
+    )[["place_code", "name", "kind", "parent_system", "population_65plus"]]
+    print(shown.to_string(index=False), file=out)
+    return 0
+
+
+def _services(store: Store, args: argparse.Namespace, out: TextIO) -> int:
+    services = store.query("services")
+    if args.place:
+        from capacity.plan import places_in, resolve_place
+
+        all_places = store.query("places")
+        codes = set(places_in(all_places, resolve_place(all_places, args.place)["place_code"]))
+        services = services[services["place_codes"].map(lambda c: bool(set(c.split(",")) & codes))]
+    print(
+        services[["service_id", "name", "service_type", "contract", "place_codes"]].to_string(
+            index=False
+        ),
+        file=out,
+    )
+    return 0
+
+
+def _plan(store: Store, args: argparse.Namespace, out: TextIO) -> int:
+    frame = plan_for(
+        store, args.place, args.year, window_years=args.window_years, growth=args.growth
+    )
+    if args.format == "csv":
+        frame[PLAN_COLUMNS].to_csv(out, index=False, lineterminator="\n")
+    else:
+        print(format_table(frame), file=out)
+    return 0
+
+
+def format_table(frame: pd.DataFrame) -> str:
+    """The plan as a readable table: figures rounded to one decimal place for display only."""
+    if frame.empty:
+        return "No services or demand for this place."
+    shown = pd.DataFrame(
+        {
+            "place": frame["place"],
+            "service": frame["service"],
+            "source": frame["source"],
+            "month": frame["month"].map(month_label),
+            "demand": frame["demand"].map(_one_dp),
+            "capacity": frame["capacity"].map(_one_dp),
+            "gap": frame["gap"].map(_one_dp),
+            "utilisation": frame["utilisation"].map(lambda v: "–" if pd.isna(v) else f"{v:.0%}"),
+            "method": frame["method"].fillna("–"),
+            "flags": frame["flags"].fillna(""),
+        }
+    )
+    return shown.to_string(index=False)
+
+
+def _one_dp(value: float) -> str:
+    return "–" if pd.isna(value) else f"{value:,.1f}"
+
+
+COMMANDS = {"places": _places, "services": _services, "plan": _plan}
