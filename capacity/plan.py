@@ -95,6 +95,8 @@ PLAN_COLUMNS = [
     "scenario",
 ]
 _FAR_FUTURE = pd.Timestamp("2999-12-31")
+# Parameter columns that are not copied from the month's dominant segment as they stand.
+_NOT_FROM_SEGMENT = ("caseload", "place_share", "hospital_share")
 
 
 class PlanError(ValueError):
@@ -464,64 +466,89 @@ def _share_text(share: pd.Series, source: str) -> pd.Series:
     return text.where(share != 1, "")
 
 
+def _by_source(segs: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """Each segment twice, once per source, with that source's part of its capacity."""
+    parts = []
+    for source in SOURCES:
+        used = segs["hospital_share_used"]
+        share = used if source == "hospital" else 1 - used
+        capacity = _checked(
+            lambda r, s=share: f.share_of(
+                r["capacity_seg"].to_numpy(float), s.to_numpy(float), "hospital_share"
+            ),
+            segs,
+            np.ones(len(segs), dtype=bool),
+            names,
+        )
+        parts.append(
+            segs.assign(
+                source=source,
+                capacity_src=capacity,
+                spot_src=segs["spot_seg"] * share,
+                calculation_src=segs["calculation_seg"] + _share_text(share, source),
+                is_equal=segs["method"] == "equal_to_demand",
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _joined(both: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+    """Text that lists every segment of a month: ids, calculations, change dates."""
+    counts = both.groupby(key, sort=False)["seg_days"].transform("size")
+    single = both[counts == 1]
+    out = single[key].assign(
+        param_ids=single["param_id"].astype("int64").astype(str),
+        calculation=single["calculation_src"],
+        changes="",
+    )
+    multi = both[counts > 1]
+    rows = []
+    for values, group in multi.groupby(key, sort=False):
+        ordered = group.sort_values("seg_start")
+        rows.append(
+            dict(zip(key, values, strict=True))
+            | {
+                "param_ids": ",".join(str(int(v)) for v in sorted(ordered["param_id"])),
+                "calculation": " + ".join(ordered["calculation_src"]),
+                "changes": ", ".join(d.strftime("%-d %b") for d in ordered["seg_start"][1:]),
+            }
+        )
+    return pd.concat([out, pd.DataFrame(rows, columns=out.columns)], ignore_index=True)
+
+
 def monthly_capacity(
     segs: pd.DataFrame, links: pd.DataFrame, months: list[Month], names: dict[str, str]
 ) -> pd.DataFrame:
-    """Per link, month and source: capacity summed over segments, with the dominant parameters."""
-    rows = []
-    for source in SOURCES:
-        share = (
-            segs["hospital_share_used"] if source == "hospital" else 1 - segs["hospital_share_used"]
-        )
-        part = segs.assign(
-            source=source,
-            capacity_src=_checked(
-                lambda r, s=share: f.share_of(
-                    r["capacity_seg"].to_numpy(float), s.to_numpy(float), "hospital_share"
-                ),
-                segs,
-                np.ones(len(segs), dtype=bool),
-                names,
-            ),
-            spot_src=segs["spot_seg"] * share,
-            source_share=share,
-            calculation_src=segs["calculation_seg"] + _share_text(share, source),
-        )
-        rows.append(part)
-    both = pd.concat(rows, ignore_index=True) if rows else segs
+    """Per link, month and source: capacity summed over segments, with the dominant parameters.
+
+    The parameter columns show the values in force for most of the month; the
+    ``calculation`` and ``param_ids`` columns list every part.
+    """
     key = ["service_id", "place_code", "source", "month"]
-    both = both.sort_values([*key, "seg_days", "seg_start"])
+    both = _by_source(segs, names).sort_values([*key, "seg_days", "seg_start"])
     grouped = both.groupby(key, sort=False)
-    summary = grouped.agg(
-        capacity=("capacity_src", lambda s: s.sum(min_count=1)),
-        spot_capacity=("spot_src", lambda s: s.sum(min_count=1)),
-        days_covered=("seg_days", "sum"),
-        segments=("seg_days", "size"),
-        param_ids=("param_id", lambda s: ",".join(str(int(v)) for v in sorted(s))),
-        calculation=("calculation_src", " + ".join),
-        changes=("seg_start", lambda s: ", ".join(d.strftime("%-d %b") for d in sorted(s)[1:])),
-        any_equal=("method", lambda s: (s == "equal_to_demand").any()),
+    summary = pd.DataFrame(
+        {
+            "capacity": grouped["capacity_src"].sum(min_count=1),
+            "spot_capacity": grouped["spot_src"].sum(min_count=1),
+            "days_covered": grouped["seg_days"].sum(),
+            "segments": grouped["seg_days"].size(),
+            "any_equal": grouped["is_equal"].any(),
+        }
     ).reset_index()
+    summary = summary.merge(_joined(both, key), on=key, how="left")
     dominant = grouped.tail(1)[
         [
             *key,
             "method",
             "caseload_used",
-            *[c for c in PARAMETER_COLUMNS if c not in ("caseload", "place_share")],
-            "place_share",
-            "source_share",
+            *[c for c in PARAMETER_COLUMNS if c not in _NOT_FROM_SEGMENT],
+            "hospital_share_used",
             "hospital_share_basis",
             "source_note",
         ]
-    ]
-    dominant = dominant.rename(columns={"caseload_used": "caseload"})
-    dominant["hospital_share"] = dominant["hospital_share"].where(
-        dominant["hospital_share_basis"] == "stated",
-        dominant["source_share"].where(
-            dominant["source"] == "hospital", 1 - dominant["source_share"]
-        ),
-    )
-    summary = summary.merge(dominant.drop(columns="source_share"), on=key, how="left")
+    ].rename(columns={"caseload_used": "caseload", "hospital_share_used": "hospital_share"})
+    summary = summary.merge(dominant, on=key, how="left")
     return _fill_missing_months(summary, links, months)
 
 
@@ -534,7 +561,7 @@ def _fill_missing_months(
         .merge(month_table(months), how="cross")
     )
     out = grid.merge(
-        summary.drop(columns=["place_share"]),
+        summary,
         how="left",
         on=["service_id", "place_code", "source", "month"],
     )
@@ -767,7 +794,8 @@ def roll_up(frame: pd.DataFrame, code: str, name: str) -> pd.DataFrame:
     )
     grouped = frame.groupby(key, sort=False, dropna=False)
     sums = grouped[["demand", "capacity", "spot_capacity"]].sum(min_count=1)
-    same = grouped[
+    same = _same_or_none(
+        grouped,
         [
             *PARAMETER_COLUMNS,
             "method",
@@ -775,13 +803,17 @@ def roll_up(frame: pd.DataFrame, code: str, name: str) -> pd.DataFrame:
             "place_share_basis",
             "source_note",
             "calculation",
-        ]
-    ].agg(_same_or_none)
-    text = grouped.agg(
-        flags=("flags", _union),
-        param_ids=("param_ids", _union_ids),
-        data_window=("data_window", _union),
-        places=("place", lambda s: ", ".join(sorted(set(s)))),
+        ],
+    )
+    codes = grouped.ngroup().to_numpy()
+    text = pd.DataFrame(
+        {
+            "flags": _union_by(codes, frame["flags"], "; "),
+            "param_ids": _union_by(codes, frame["param_ids"], ",", numeric=True),
+            "data_window": _union_by(codes, frame["data_window"], "; "),
+            "places": _union_by(codes, frame["place"], ", ", ordered=True),
+        },
+        index=sums.index,
     )
     out = pd.concat([sums, same, text], axis=1).reset_index()
     out["place_share"] = grouped["place_share"].sum(min_count=1).to_numpy()
@@ -796,23 +828,28 @@ def roll_up(frame: pd.DataFrame, code: str, name: str) -> pd.DataFrame:
     return out[PLAN_COLUMNS]
 
 
-def _same_or_none(values: pd.Series):
-    distinct = values.dropna().unique()
-    return distinct[0] if len(distinct) == 1 and values.notna().all() else None
+def _same_or_none(grouped, columns: list[str]) -> pd.DataFrame:
+    """Per group, each column's value where every row has the same one, else missing."""
+    first = grouped[columns].first()
+    distinct = grouped[columns].nunique(dropna=False)
+    return first.where(distinct == 1)
 
 
-def _union(values: pd.Series) -> str:
-    seen: list[str] = []
-    for text in values.dropna():
-        for part in str(text).split("; "):
+def _union_by(
+    codes: np.ndarray, values: pd.Series, sep: str, *, numeric: bool = False, ordered: bool = False
+) -> list[str]:
+    """Per group code, the distinct parts of ``values`` (split on ``sep``) joined again."""
+    parts: list[list[str]] = [[] for _ in range(int(codes.max()) + 1 if len(codes) else 0)]
+    for code, text in zip(codes, values, strict=True):
+        if text is None or (isinstance(text, float) and text != text):
+            continue
+        seen = parts[code]
+        for part in str(text).split(sep):
             if part and part not in seen:
                 seen.append(part)
-    return "; ".join(seen)
-
-
-def _union_ids(values: pd.Series) -> str:
-    ids = {int(v) for text in values.dropna() for v in str(text).split(",") if v}
-    return ",".join(str(v) for v in sorted(ids))
+    if numeric:
+        return [sep.join(str(v) for v in sorted(int(p) for p in group)) for group in parts]
+    return [sep.join(sorted(group) if ordered else group) for group in parts]
 
 
 # -- convenience ----------------------------------------------------------------
@@ -832,3 +869,24 @@ def plan_for(
     if target["kind"] == "system":
         return roll_up(frame, target["place_code"], target["name"])
     return frame
+
+
+def plan_for_all(
+    store: Store, year: int, *, window_years: int = 3, growth: float = 0.0
+) -> pd.DataFrame:
+    """The plan frame for every place, followed by the rows of every system (summed)."""
+    all_places = store.query("places")
+    codes = list(all_places.loc[all_places["kind"] != "system", "place_code"])
+    inputs = load_plan_inputs(store, codes, year, window_years=window_years, growth=growth)
+    return with_systems(build_plan(inputs), all_places)
+
+
+def with_systems(frame: pd.DataFrame, all_places: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` followed by each system's rolled-up rows (for systems whose places it holds)."""
+    parts = [frame]
+    for system in all_places[all_places["kind"] == "system"].itertuples():
+        members = set(places_in(all_places, system.place_code))
+        rows = frame[frame["place_code"].isin(members)]
+        if not rows.empty:
+            parts.append(roll_up(rows, system.place_code, system.name))
+    return pd.concat(parts, ignore_index=True)

@@ -126,6 +126,15 @@ WHERE list_contains($places, place_code)
 GROUP BY place_code, service_id, service_type
 ORDER BY place_code, service_id, service_type;
 
+-- name: data_span
+-- The first and last day of any demand data in the store.
+SELECT min(first_day) AS first_day, max(last_day) AS last_day
+FROM (
+    SELECT min(referral_date) AS first_day, max(referral_date) AS last_day FROM referrals
+    UNION ALL
+    SELECT min(month), last_day(max(month)) FROM monthly_demand
+);
+
 -- name: table_counts
 SELECT 'places' AS table_name, count(*) AS row_count FROM places
 UNION ALL SELECT 'service_types', count(*) FROM service_types
