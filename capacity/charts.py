@@ -1,0 +1,321 @@
+"""Plotly figures drawn from the plan frame and its summaries.
+
+The pages and the exports use these same builders. Colours: NHS Blue for
+capacity, near-black for demand, and the Okabe–Ito palette (safe for the
+common kinds of colour blindness) elsewhere; a shortfall is marked both by
+colour (vermillion) and by shape (a downward triangle), so it never depends on
+colour alone. ``large=True`` gives the type sizes and line widths for a
+projector at 1920×1080.
+
+Each figure is written out as one specification and validated once by
+``go.Figure``, which is several times quicker than adding traces one by one.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from capacity.periods import month_label
+
+NHS_BLUE = "#005EB8"
+DEMAND = "#212B32"
+SHORTFALL = "#D55E00"  # Okabe–Ito vermillion
+SURPLUS_FILL = "rgba(0, 94, 184, 0.14)"
+SHORTFALL_FILL = "rgba(213, 94, 0, 0.28)"
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+DIVERGING = [[0.0, SHORTFALL], [0.5, "#FFFFFF"], [1.0, "#0072B2"]]
+MAX_FLAG_LINES = 3
+FONT = "Arial, Helvetica, sans-serif"
+
+
+def whole(value: float) -> str:
+    """A figure rounded to a whole number for display, never shown as '-0'."""
+    rounded = math.copysign(math.floor(abs(value) + 0.5), value)  # half away from zero
+    return f"{rounded if rounded != 0 else 0:,.0f}"
+
+
+def month_ticks(months: list[str], large: bool) -> list[str]:
+    """Month axis labels: 'Apr 2025', or 'Apr<br>2025' on two lines for a projector."""
+    labels = [month_label(m) for m in months]
+    return [label.replace(" ", "<br>") for label in labels] if large else labels
+
+
+def _sizes(large: bool) -> dict[str, float]:
+    if large:
+        return {"font": 22, "title": 30, "line": 5, "marker": 20, "height": 470, "flag": 20}
+    return {"font": 13, "title": 17, "line": 2.5, "marker": 11, "height": 360, "flag": 12}
+
+
+def _layout(title: str, large: bool, y_title: str, **extra) -> dict:
+    size = _sizes(large)
+    layout = {
+        "title": {"text": title, "font": {"size": size["title"]}, "x": 0, "xanchor": "left"},
+        "font": {"size": size["font"], "family": FONT},
+        "separators": ".,",
+        "height": size["height"],
+        "margin": {"l": 10, "r": 10, "t": 80 if large else 60, "b": 10},
+        "legend": {"orientation": "h", "y": -0.18, "x": 0},
+        "hovermode": "x",
+        "plot_bgcolor": "#FFFFFF",
+        "paper_bgcolor": "#FFFFFF",
+        "yaxis": {
+            "title": {"text": y_title},
+            "tickformat": ",.0f",
+            "rangemode": "tozero",
+            "gridcolor": "#E8EDEE",
+            "zerolinecolor": "#AEB7BD",
+        },
+        "xaxis": {"type": "category", "showgrid": False},
+    }
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(layout.get(key), dict):
+            layout[key] = layout[key] | value
+        else:
+            layout[key] = value
+    return layout
+
+
+def _flag_note(flags: pd.Series) -> str:
+    distinct: list[str] = []
+    for text in flags.dropna():
+        for part in str(text).split("; "):
+            if part and part not in distinct:
+                distinct.append(part)
+    if not distinct:
+        return ""
+    shown = distinct[:MAX_FLAG_LINES]
+    extra = len(distinct) - len(shown)
+    lines = [f"⚠ {flag}" for flag in shown] + ([f"… and {extra} more"] if extra else [])
+    return "<br>".join(lines)
+
+
+def gap_chart(monthly: pd.DataFrame, title: str, *, large: bool = False) -> go.Figure:
+    """Demand and capacity by month for one service type, with the gap shaded.
+
+    ``monthly`` has one row per month (as from :func:`capacity.summary.by_service_type`
+    filtered to one type): month, demand, capacity, gap, methods, flags,
+    calculation. Surplus is shaded blue, shortfall vermillion, and shortfall
+    months carry a vermillion triangle. Flags are written on the chart.
+    """
+    size = _sizes(large)
+    data = monthly.sort_values("month")
+    x = month_ticks(list(data["month"]), large)
+    demand = data["demand"].to_numpy(float)
+    capacity = data["capacity"].to_numpy(float)
+    lower = np.fmin(demand, capacity).tolist()
+    short = data["gap"].to_numpy(float) < 0
+    hover = [
+        f"<b>{month_label(month)}</b><br>Demand {d:,.1f}<br>Capacity {c:,.1f}<br>Gap {g:+,.1f}"
+        f"<br>Method: {m or '–'}<br>{calc}"
+        for month, d, c, g, m, calc in zip(
+            data["month"],
+            demand,
+            capacity,
+            data["gap"],
+            data["methods"],
+            data["calculation"],
+            strict=True,
+        )
+    ]
+    edge = {
+        "type": "scatter",
+        "x": x,
+        "y": lower,
+        "mode": "lines",
+        "line": {"width": 0},
+        "hoverinfo": "skip",
+        "showlegend": False,
+        "name": "lower",
+    }
+    traces = [
+        edge,
+        {
+            "type": "scatter",
+            "x": x,
+            "y": capacity.tolist(),
+            "mode": "lines+markers",
+            "name": "Capacity",
+            "line": {"color": NHS_BLUE, "width": size["line"]},
+            "marker": {"size": size["marker"] * 0.6},
+            "fill": "tonexty",
+            "fillcolor": SURPLUS_FILL,
+            "hoverinfo": "skip",
+        },
+        edge,
+        {
+            "type": "scatter",
+            "x": x,
+            "y": demand.tolist(),
+            "mode": "lines+markers",
+            "name": "Demand",
+            "line": {"color": DEMAND, "width": size["line"]},
+            "marker": {"size": size["marker"] * 0.6},
+            "fill": "tonexty",
+            "fillcolor": SHORTFALL_FILL,
+            "text": hover,
+            "hovertemplate": "%{text}<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "x": [v for v, s in zip(x, short, strict=True) if s],
+            "y": demand[short].tolist(),
+            "mode": "markers",
+            "name": "Shortfall month",
+            "marker": {
+                "symbol": "triangle-down",
+                "color": SHORTFALL,
+                "size": size["marker"],
+                "line": {"color": "#FFFFFF", "width": 1},
+            },
+            "hoverinfo": "skip",
+        },
+    ]
+    layout = _layout(title, large, "People a month")
+    note = _flag_note(data["flags"])
+    if note:
+        layout["annotations"] = [
+            {
+                "text": note,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.01,
+                "y": 0.99,
+                "xanchor": "left",
+                "yanchor": "top",
+                "showarrow": False,
+                "align": "left",
+                "font": {"size": size["flag"], "color": "#8A3B00"},
+                "bgcolor": "rgba(255, 244, 229, 0.92)",
+                "bordercolor": SHORTFALL,
+                "borderwidth": 1,
+            }
+        ]
+    return go.Figure({"data": traces, "layout": layout})
+
+
+def gap_heatmap(matrix: pd.DataFrame, title: str, unit: str, *, large: bool = False) -> go.Figure:
+    """Places × months, coloured by gap: vermillion for shortfall, blue for surplus."""
+    size = _sizes(large)
+    z = matrix.to_numpy(float)
+    finite = z[np.isfinite(z)]
+    span = float(np.abs(finite).max()) if finite.size else 1.0
+    span = span or 1.0
+    text = [["" if not np.isfinite(v) else whole(v) for v in row] for row in z]
+    heat = {
+        "type": "heatmap",
+        "z": [[None if not np.isfinite(v) else v for v in row] for row in z],
+        "x": [month_label(m) for m in matrix.columns],
+        "y": list(matrix.index),
+        "colorscale": DIVERGING,
+        "zmid": 0,
+        "zmin": -span,
+        "zmax": span,
+        "text": text,
+        "texttemplate": "%{text}",
+        "textfont": {"size": size["font"] * 0.85},
+        "hovertemplate": "<b>%{y}</b><br>%{x}<br>Gap %{z:+,.1f} " + unit + "<extra></extra>",
+        "colorbar": {"title": {"text": "Gap"}, "tickformat": ",.0f"},
+        "xgap": 2,
+        "ygap": 2,
+    }
+    layout = {
+        "title": {"text": title, "font": {"size": size["title"]}, "x": 0, "xanchor": "left"},
+        "font": {"size": size["font"], "family": FONT},
+        "separators": ".,",
+        "height": max(280, 60 + 38 * len(matrix.index)),
+        "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
+        "plot_bgcolor": "#FFFFFF",
+        "yaxis": {"autorange": "reversed", "type": "category"},
+        "xaxis": {"type": "category", "side": "top"},
+    }
+    return go.Figure({"data": [heat], "layout": layout})
+
+
+def capacity_rate_chart(table: pd.DataFrame, title: str) -> go.Figure:
+    """Capacity per 100,000 people aged 65+ by place, as horizontal bars."""
+    data = table.dropna(subset=["capacity_per_100k"]).sort_values("capacity_per_100k")
+    bar = {
+        "type": "bar",
+        "x": data["capacity_per_100k"].tolist(),
+        "y": list(data["place"]),
+        "orientation": "h",
+        "marker": {"color": NHS_BLUE},
+        "text": [whole(v) for v in data["capacity_per_100k"]],
+        "textposition": "outside",
+        "hovertemplate": "<b>%{y}</b><br>%{x:,.1f} a year per 100,000 aged 65+<extra></extra>",
+    }
+    layout = _layout(
+        title,
+        False,
+        "",
+        hovermode="closest",
+        height=max(260, 80 + 40 * len(data)),
+        xaxis={
+            "type": "linear",
+            "title": {"text": "New people a year per 100,000 aged 65+"},
+            "tickformat": ",.0f",
+        },
+        yaxis={"type": "category", "title": {"text": ""}, "rangemode": "normal"},
+    )
+    return go.Figure({"data": [bar], "layout": layout})
+
+
+def volumes_chart(history: pd.DataFrame, title: str) -> go.Figure:
+    """Referrals per month, one line per service type (history, not projection)."""
+    traces = []
+    for i, (name, group) in enumerate(history.groupby("service_type_name", sort=True)):
+        ordered = group.sort_values("month")
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [month_label(m) for m in ordered["month"]],
+                "y": ordered["referrals"].tolist(),
+                "mode": "lines",
+                "name": name,
+                "line": {"color": OKABE_ITO[i % len(OKABE_ITO)], "width": 2},
+                "hovertemplate": "%{x}: %{y:,.0f} referrals<extra>" + name + "</extra>",
+            }
+        )
+    layout = _layout(title, False, "Referrals a month", hovermode="closest", height=400)
+    return go.Figure({"data": traces, "layout": layout})
+
+
+def stated_vs_observed_chart(table: pd.DataFrame, title: str) -> go.Figure:
+    """Stated caseload beside observed mean occupancy, per service."""
+    data = table.dropna(subset=["stated_caseload", "observed_occupancy"], how="all")
+    services = list(data["service"])
+    traces = [
+        {
+            "type": "bar",
+            "y": services,
+            "x": data["stated_caseload"].tolist(),
+            "orientation": "h",
+            "name": "Stated caseload",
+            "marker": {"color": NHS_BLUE},
+            "hovertemplate": "%{y}<br>Stated caseload %{x:,.1f}<extra></extra>",
+        },
+        {
+            "type": "bar",
+            "y": services,
+            "x": data["observed_occupancy"].tolist(),
+            "orientation": "h",
+            "name": "Observed mean occupancy",
+            "marker": {"color": OKABE_ITO[1]},
+            "hovertemplate": "%{y}<br>Observed occupancy %{x:,.1f}<extra></extra>",
+        },
+    ]
+    layout = _layout(
+        title,
+        False,
+        "",
+        barmode="group",
+        hovermode="closest",
+        height=max(260, 90 + 56 * len(data)),
+        xaxis={"type": "linear", "title": {"text": "People at any one time"}, "tickformat": ",.0f"},
+        yaxis={"type": "category", "title": {"text": ""}, "rangemode": "normal"},
+    )
+    return go.Figure({"data": traces, "layout": layout})

@@ -1,0 +1,304 @@
+"""Summaries of the plan frame for the pages: by service type, across places, worst shortfalls.
+
+Everything here reads the plan frame and only adds up or ranks what is in
+it; no capacity is computed anew. Figures stay unrounded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from capacity import formulas as f
+from capacity.periods import month_label
+
+SOURCE_LABELS = {
+    "both": "Hospital discharge and community",
+    "hospital": "Hospital discharge",
+    "community": "Community",
+}
+
+
+def filter_source(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Rows for one source, or all of them for 'both'."""
+    if source not in SOURCE_LABELS:
+        raise ValueError(f"source must be one of {', '.join(SOURCE_LABELS)} (got {source!r})")
+    return frame if source == "both" else frame[frame["source"] == source]
+
+
+def _union(values: pd.Series) -> str:
+    seen: list[str] = []
+    for text in values.dropna():
+        for part in str(text).split("; "):
+            if part and part not in seen:
+                seen.append(part)
+    return "; ".join(seen)
+
+
+def _text_by_group(codes: np.ndarray, rows: pd.DataFrame) -> pd.DataFrame:
+    """Per group code: the distinct methods, the union of flags, and one line per service."""
+    n = int(codes.max()) + 1 if len(codes) else 0
+    methods: list[list[str]] = [[] for _ in range(n)]
+    flags: list[list[str]] = [[] for _ in range(n)]
+    lines: list[list[str]] = [[] for _ in range(n)]
+    for code, method, flag, service, source, calculation in zip(
+        codes,
+        rows["method"],
+        rows["flags"],
+        rows["service"],
+        rows["source"],
+        rows["calculation"],
+        strict=True,
+    ):
+        if isinstance(method, str) and method not in methods[code]:
+            methods[code].append(method)
+        for part in str(flag).split("; ") if isinstance(flag, str) else ():
+            if part and part not in flags[code]:
+                flags[code].append(part)
+        lines[code].append(f"{service} ({source}): {calculation}")
+    return pd.DataFrame(
+        {
+            "methods": [", ".join(sorted(m)) for m in methods],
+            "flags": ["; ".join(f) for f in flags],
+            "calculation": ["<br>".join(line) for line in lines],
+        }
+    )
+
+
+def by_service_type(frame: pd.DataFrame, source: str = "both") -> pd.DataFrame:
+    """Monthly demand, capacity and gap per service type, summed over services and sources.
+
+    Also carries the methods, flags and calculations behind each month, for
+    hover text and notes on the charts.
+    """
+    rows = filter_source(frame, source)
+    columns = [
+        "service_type",
+        "service_type_name",
+        "month",
+        "demand",
+        "capacity",
+        "gap",
+        "utilisation",
+        "methods",
+        "flags",
+        "calculation",
+        "sort_order",
+    ]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    key = ["service_type", "service_type_name", "month"]
+    grouped = rows.groupby(key, sort=False)
+    out = grouped[["demand", "capacity"]].sum(min_count=1).reset_index()
+    text = _text_by_group(grouped.ngroup().to_numpy(), rows)
+    out = pd.concat([out, text], axis=1)
+    out["gap"] = f.gap(out["capacity"].to_numpy(float), out["demand"].to_numpy(float))
+    out["utilisation"] = f.utilisation(
+        out["demand"].to_numpy(float), out["capacity"].to_numpy(float)
+    )
+    order = {t: i for i, t in enumerate(rows["service_type"].drop_duplicates())}
+    out["sort_order"] = out["service_type"].map(order)
+    return out.sort_values(["sort_order", "month"]).reset_index(drop=True)[columns]
+
+
+def gap_matrix(
+    frame: pd.DataFrame,
+    service_types: list[str] | None,
+    source: str,
+    population: dict[str, float] | None = None,
+) -> pd.DataFrame:
+    """Places × months of the gap for the chosen service types and source.
+
+    With ``population`` (place code → people aged 65+), the gap is per 100,000
+    people aged 65+; places without a population are left out.
+    """
+    rows = filter_source(frame, source)
+    if service_types:
+        rows = rows[rows["service_type"].isin(service_types)]
+    totals = (
+        rows.groupby(["place_code", "place", "month"], sort=False)[["demand", "capacity"]]
+        .sum(min_count=1)
+        .reset_index()
+    )
+    totals["gap"] = totals["capacity"] - totals["demand"]
+    if population is not None:
+        pops = totals["place_code"].map(population)
+        totals = totals[pops.notna() & (pops > 0)]
+        totals["gap"] = totals["gap"] / totals["place_code"].map(population) * 100_000
+    matrix = totals.pivot(index="place", columns="month", values="gap")
+    return matrix.reindex(columns=sorted(matrix.columns))
+
+
+def largest_shortfalls(
+    frame: pd.DataFrame, service_types: list[str] | None = None, source: str = "both"
+) -> pd.DataFrame:
+    """Each place and service type with a shortfall, worst first.
+
+    Columns: place, service type, the month the shortfall starts, the worst
+    month and its gap, the number of months short, and the year's total
+    shortfall (the sum of the negative gaps).
+    """
+    rows = filter_source(frame, source)
+    if service_types:
+        rows = rows[rows["service_type"].isin(service_types)]
+    key = ["place_code", "place", "service_type", "service_type_name", "month"]
+    monthly = rows.groupby(key, sort=False)[["demand", "capacity"]].sum(min_count=1).reset_index()
+    monthly["gap"] = monthly["capacity"] - monthly["demand"]
+    short = monthly[monthly["gap"] < 0].sort_values("month")
+    if short.empty:
+        return pd.DataFrame(
+            columns=[
+                "place_code",
+                "place",
+                "service_type",
+                "service_type_name",
+                "starts",
+                "worst_month",
+                "worst_gap",
+                "months_short",
+                "total_shortfall",
+            ]
+        )
+    grouped = short.groupby(key[:-1], sort=False)
+    worst = short.loc[grouped["gap"].idxmin()].set_index(key[:-1])
+    out = pd.DataFrame(
+        {
+            "starts": grouped["month"].min(),
+            "worst_month": worst["month"],
+            "worst_gap": worst["gap"],
+            "months_short": grouped["month"].size(),
+            "total_shortfall": grouped["gap"].sum(),
+        }
+    ).reset_index()
+    return out.sort_values(["total_shortfall", "worst_gap"]).reset_index(drop=True)
+
+
+def service_type_across_places(
+    frame: pd.DataFrame, service_type: str, source: str, population: dict[str, float]
+) -> pd.DataFrame:
+    """One service type at every place over the year: totals, rate per 100,000 aged 65+, gap."""
+    rows = filter_source(frame, source)
+    rows = rows[rows["service_type"] == service_type]
+    totals = (
+        rows.groupby(["place_code", "place"], sort=False)[["demand", "capacity"]]
+        .sum(min_count=1)
+        .reset_index()
+    )
+    totals["gap"] = totals["capacity"] - totals["demand"]
+    totals["utilisation"] = f.utilisation(
+        totals["demand"].to_numpy(float), totals["capacity"].to_numpy(float)
+    )
+    totals["population_65plus"] = totals["place_code"].map(population)
+    has_pop = totals["population_65plus"].notna() & (totals["population_65plus"] > 0)
+    totals["capacity_per_100k"] = np.nan
+    totals.loc[has_pop, "capacity_per_100k"] = f.rate_per_100k(
+        totals.loc[has_pop, "capacity"].fillna(0).to_numpy(float),
+        totals.loc[has_pop, "population_65plus"].to_numpy(float),
+    )
+    months_short = rows.groupby(["place_code", "month"])[["demand", "capacity"]].sum()
+    months_short = (months_short["capacity"] < months_short["demand"]).groupby("place_code").sum()
+    totals["months_short"] = totals["place_code"].map(months_short).fillna(0).astype(int)
+    totals["flags"] = totals["place_code"].map(rows.groupby("place_code")["flags"].agg(_union))
+    return totals.sort_values("capacity_per_100k", ascending=False).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """The worst monthly shortfall of one service type at a place."""
+
+    place: str
+    service_type_name: str
+    month: str
+    gap: float
+
+    @property
+    def sentence(self) -> str:
+        """'Havering: reablement at home is 23 short in January'."""
+        name = self.service_type_name[0].lower() + self.service_type_name[1:]
+        month = pd.Timestamp(f"{self.month}-01").strftime("%B")
+        return f"{self.place}: {name} is {abs(self.gap):,.0f} short in {month}"
+
+
+def worst_shortfall(
+    monthly: pd.DataFrame, place: str, from_month: str | None = None
+) -> Shortfall | None:
+    """The worst single month of shortfall, from ``from_month`` ('YYYY-MM') on.
+
+    ``monthly`` is the place's :func:`by_service_type` table.
+    """
+    if from_month is not None:
+        monthly = monthly[monthly["month"] >= from_month]
+    short = monthly[monthly["gap"] < -0.5]  # less than half a person rounds to no shortfall
+    if short.empty:
+        return None
+    worst = short.loc[short["gap"].idxmin()]
+    return Shortfall(place, worst["service_type_name"], worst["month"], float(worst["gap"]))
+
+
+def headline(monthly: pd.DataFrame, place: str, from_month: str | None = None) -> str:
+    """One sentence for the top of a screen: the worst shortfall of the coming months.
+
+    ``monthly`` is the place's :func:`by_service_type` table.
+    """
+    worst = worst_shortfall(monthly, place, from_month)
+    if worst is None:
+        return f"{place}: no shortfall expected in the months ahead"
+    return worst.sentence
+
+
+ASSUMPTION_COLUMNS = [
+    "method",
+    "caseload",
+    "mean_los_days",
+    "hours_per_month",
+    "hours_per_package_per_month",
+    "throughput",
+    "throughput_unit",
+    "target_occupancy",
+    "contract_share",
+    "place_share",
+    "place_share_basis",
+    "hospital_share",
+    "hospital_share_basis",
+    "source_note",
+]
+
+
+def assumptions(frame: pd.DataFrame, source: str = "both") -> pd.DataFrame:
+    """The parameters behind each service and source, one row per set of values and its months.
+
+    A service whose parameters change during the year (winter flex beds) has
+    one row per period, with the months each applied to.
+    """
+    rows = filter_source(frame, source)
+    if rows.empty:
+        return pd.DataFrame(columns=["service", "source", "months", *ASSUMPTION_COLUMNS, "flags"])
+    key = ["service", "source", *ASSUMPTION_COLUMNS]
+    filled = rows.assign(
+        **{c: rows[c].astype(object).where(rows[c].notna(), "–") for c in ASSUMPTION_COLUMNS}
+    )
+    grouped = filled.groupby(key, sort=False)
+    out = grouped["month"].agg(_month_span).rename("months").reset_index()
+    out["flags"] = grouped["flags"].agg(_union).to_numpy()
+    out = out.replace("–", None)
+    return out[["service", "source", "months", *ASSUMPTION_COLUMNS, "flags"]]
+
+
+def _month_span(months: pd.Series) -> str:
+    """'Apr 2025; Nov 2025 – Mar 2026': the months as runs of consecutive months."""
+    index = sorted(int(m[:4]) * 12 + int(m[5:7]) - 1 for m in months)
+    runs: list[list[int]] = []
+    for value in index:
+        if runs and value == runs[-1][-1] + 1:
+            runs[-1].append(value)
+        else:
+            runs.append([value])
+
+    def label(value: int) -> str:
+        return month_label(f"{value // 12:04d}-{value % 12 + 1:02d}")
+
+    return "; ".join(
+        label(r[0]) if len(r) == 1 else f"{label(r[0])} – {label(r[-1])}" for r in runs
+    )
