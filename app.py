@@ -1,13 +1,118 @@
-"""The Streamlit app: page set-up and navigation over the pages in pages.PAGES."""
+"""The Streamlit app: page set-up, the shared sidebar, and navigation over pages.PAGES.
+
+The sidebar's settings (place or system, planning year, scenario, source,
+presentation mode) are carried in the URL, and the page links carry them too,
+so every view can be bookmarked and the browser's back button steps back
+through views.
+"""
 
 import streamlit as st
 
-from pages import PAGES
+from capacity.periods import planning_year_label
+from capacity.plan import places_in
+from capacity.summary import SOURCE_LABELS
+from pages import PAGES, _state
+from pages._common import (
+    View,
+    data_version,
+    database_path,
+    global_params,
+    places_table,
+    year_range,
+)
+from pages._style import PRESENTATION_CSS, show_notices
 
 st.set_page_config(
-    page_title="Intermediate care: demand and capacity", page_icon="🏥", layout="wide"
+    page_title="Intermediate care: demand and capacity",
+    page_icon="🏥",
+    layout="wide",
 )
-navigation = st.navigation(
-    [st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path) for p in PAGES]
+
+_state.begin_run()
+path = database_path()
+version = data_version(path)
+places = places_table(path, version)
+years = year_range(path, version)
+params = global_params(places, years)
+for param in params.values():
+    _state.bind(param)
+
+kinds = dict(zip(places["place_code"], places["kind"], strict=True))
+if st.session_state["present"] and kinds.get(st.session_state["place"]) == "system":
+    members = places_in(places, st.session_state["place"])
+    if members:
+        st.session_state["place"] = members[0]
+
+names = dict(zip(places["place_code"], places["name"], strict=True))
+ordered = [
+    *places.loc[places["kind"] == "system", "place_code"],
+    *places.loc[places["kind"] != "system", "place_code"],
+]
+pages = {
+    spec.url_path: st.Page(
+        spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=(index == 0)
+    )
+    for index, spec in enumerate(PAGES)
+}
+navigation = st.navigation(list(pages.values()), position="hidden")
+
+with st.sidebar:
+    links = st.container()
+    st.divider()
+    st.selectbox(
+        "Place or system",
+        ordered,
+        key="place",
+        format_func=lambda c: f"{names[c]} (system)" if kinds[c] == "system" else names[c],
+    )
+    st.selectbox(
+        "Planning year",
+        years,
+        key="year",
+        format_func=planning_year_label,
+        help="A planning year runs from April to March.",
+    )
+    st.selectbox(
+        "Scenario",
+        ["baseline"],
+        key="scenario",
+        format_func=lambda s: "Baseline (no changes)" if s == "baseline" else s,
+    )
+    st.radio("Referrals from", list(SOURCE_LABELS), key="source", format_func=SOURCE_LABELS.get)
+    st.toggle(
+        "Presentation mode",
+        key="present",
+        help="Large type, one place per screen, for a projector.",
+    )
+
+for param in params.values():
+    _state.publish(param)
+with links:
+    for spec in PAGES:
+        st.page_link(
+            pages[spec.url_path],
+            label=spec.title,
+            icon=spec.icon,
+            query_params=_state.current_values(),
+        )
+
+view = View(
+    path=path,
+    version=version,
+    places=places,
+    place=st.session_state["place"],
+    year=st.session_state["year"],
+    source=st.session_state["source"],
+    scenario=st.session_state["scenario"],
+    present=st.session_state["present"],
 )
+st.session_state["_view"] = view
+
+if view.present:
+    st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
+    if navigation.url_path != "place":
+        st.switch_page(pages["place"], query_params=_state.current_values())
+
+show_notices()
 navigation.run()
+_state.end_run()

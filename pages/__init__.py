@@ -15,6 +15,21 @@ class PageSpec:
     url_path: str
 
 
+# Streamlit treats a folder called pages/ as an old-style page folder until
+# st.navigation first runs in the server process. A link opened before anything
+# else (a bookmark, just after the server starts) is therefore answered by that
+# old-style navigation, which finds pages by file name. So each page's content
+# lives in <name>_page.py, and pages/<url_path>.py is a stand-in that runs the
+# whole app (see _entry.py), which then shows the page as any later visit would.
 PAGES = [
-    PageSpec("pages/plan_table.py", "Plan table", "📋", "plan"),
+    PageSpec("pages/overview_page.py", "Overview", "🗺️", "overview"),
+    PageSpec("pages/place_page.py", "Place", "📈", "place"),
+    PageSpec("pages/services_page.py", "Services", "🧩", "services"),
+    PageSpec("pages/data_quality_page.py", "Data quality", "🔎", "data_quality"),
+    PageSpec("pages/methodology_page.py", "Methodology", "📘", "methodology"),
 ]
+
+
+def page_path(url_path: str) -> str:
+    """The file of the page with this URL path."""
+    return next(p.path for p in PAGES if p.url_path == url_path)

@@ -1,0 +1,134 @@
+"""Data quality: stated against observed flow, gaps in the data, missing parameters, volumes."""
+
+import pandas as pd
+import streamlit as st
+
+from capacity.charts import stated_vs_observed_chart, volumes_chart
+from pages._common import current_view, referral_history, stated_vs_observed
+from pages._style import figure_column, months_as_labels, show_notices
+
+view = current_view()
+show_notices()
+codes = tuple(view.members)
+frame = view.place_plan()
+st.title(f"Data quality · {view.place_name}")
+
+st.subheader("Stated against observed (Little's law)")
+st.caption(
+    "From referral records with start and end dates, over the last 12 complete months "
+    "of data: mean occupancy should be close to the stated caseload, and arrivals close "
+    "to the stated capacity. Differences above 20% are flagged."
+)
+comparison = stated_vs_observed(view.path, view.version, codes)
+if comparison.empty:
+    st.info("No referral records with start dates for this place.")
+else:
+    names = dict(zip(view.places["place_code"], view.places["name"], strict=True))
+    shown = comparison.assign(place=comparison["place_code"].map(names))
+    with_data = shown.dropna(subset=["stated_caseload", "observed_occupancy"], how="all")
+    if not with_data.empty:
+        st.plotly_chart(
+            stated_vs_observed_chart(with_data, "Caseload: stated and observed"),
+            config={"displaylogo": False},
+        )
+    st.dataframe(
+        shown[
+            [
+                "place",
+                "service",
+                "arrivals",
+                "observed_arrivals_per_month",
+                "stated_capacity_per_month",
+                "observed_los_days",
+                "stated_los_days",
+                "observed_occupancy",
+                "stated_caseload",
+                "flags",
+            ]
+        ],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "place": "Place",
+            "service": "Service",
+            "arrivals": st.column_config.NumberColumn("Arrivals (12 months)", format="%,d"),
+            "observed_arrivals_per_month": figure_column("Observed arrivals a month"),
+            "stated_capacity_per_month": figure_column("Stated capacity a month"),
+            "observed_los_days": figure_column("Observed LoS (days)"),
+            "stated_los_days": figure_column("Stated LoS (days)"),
+            "observed_occupancy": figure_column("Observed occupancy"),
+            "stated_caseload": figure_column("Stated caseload"),
+            "flags": st.column_config.TextColumn("Flags", width="large"),
+        },
+    )
+
+st.subheader("Months with no data")
+history = referral_history(view.path, view.version, codes)
+coverage = history.drop_duplicates("place_code")[["place_code", "first_month", "last_month"]]
+no_demand = frame[frame["flags"].str.contains("no demand data", na=False)]
+if coverage.empty:
+    st.warning("There are no referral records or monthly counts for this place.")
+else:
+    names = dict(zip(view.places["place_code"], view.places["name"], strict=True))
+    cover = coverage.assign(
+        place=coverage["place_code"].map(names),
+        first=coverage["first_month"].dt.strftime("%b %Y"),
+        last=coverage["last_month"].dt.strftime("%b %Y"),
+    )
+    st.dataframe(
+        cover[["place", "first", "last"]],
+        hide_index=True,
+        column_config={
+            "place": "Place",
+            "first": "First complete month",
+            "last": "Last complete month",
+        },
+    )
+if no_demand.empty:
+    st.caption(f"Every month of {view.year_label} has demand history behind it.")
+else:
+    missing = months_as_labels(no_demand, "month")
+    st.warning(f"{len(missing)} service-months of {view.year_label} have no demand history:")
+    st.dataframe(missing[["place", "service", "source", "month"]], hide_index=True)
+
+st.subheader("Services missing parameters")
+no_params = frame[frame["flags"].str.contains("no parameters in force", na=False)]
+if no_params.empty:
+    st.caption(f"Every service has parameters in force in every month of {view.year_label}.")
+else:
+    grouped = no_params.groupby(["place", "service", "source"])["month"].apply(
+        lambda m: ", ".join(pd.Series(sorted(m)).map(lambda k: pd.Timestamp(k).strftime("%b %Y")))
+    )
+    st.warning(
+        "These services have months with no caseload, hours or throughput recorded, "
+        "so their capacity counts as zero:"
+    )
+    st.dataframe(grouped.reset_index(), hide_index=True)
+
+st.subheader("Referral volumes by month")
+if history.empty:
+    st.info("No referrals recorded.")
+else:
+    types = history.groupby(["service_type", "month"], as_index=False)["referrals"].sum()
+    names = frame.drop_duplicates("service_type").set_index("service_type")["service_type_name"]
+    types["service_type_name"] = types["service_type"].map(names).fillna(types["service_type"])
+    types["month"] = types["month"].dt.strftime("%Y-%m")
+    st.plotly_chart(
+        volumes_chart(types, "Referrals a month (records and published counts)"),
+        config={"displaylogo": False},
+    )
+    table = types.pivot_table(
+        index="month", columns="service_type_name", values="referrals", aggfunc="sum"
+    ).sort_index()
+    table.index = table.index.map(lambda k: pd.Timestamp(k).strftime("%b %Y"))
+    st.dataframe(
+        table, width="stretch", column_config={c: figure_column(c, 0) for c in table.columns}
+    )
+    share = history.groupby("source")["referrals"].sum()
+    total = share.sum()
+    if total:
+        st.caption(
+            " · ".join(
+                f"{s.capitalize()}: {v:,.0f} referrals ({v / total:.0%})" for s, v in share.items()
+            )
+        )

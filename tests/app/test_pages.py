@@ -1,0 +1,143 @@
+"""Every page runs, and the main flows work as a lead or a meeting would use them."""
+
+from __future__ import annotations
+
+import pytest
+
+from pages import PAGES, page_path
+from tests.app.conftest import figures, no_errors, trace
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=lambda s: s.url_path)
+def test_every_page_runs_on_the_demo_data(app, spec):
+    app.run()
+    app.switch_page(spec.path).run()
+    no_errors(app)
+
+
+def test_a_new_user_lands_on_the_overview_heat_map(app):
+    app.run()
+    no_errors(app)
+    assert app.title[0].value.startswith("Overview")
+    heat = figures(app)[0]["data"][0]
+    assert heat["type"] == "heatmap"
+    assert "Havering" in heat["y"] and "Barking & Dagenham, Havering and Redbridge" in heat["y"]
+    assert len(heat["x"]) == 12
+    assert app.query_params["place"] == "BHR"
+
+
+def test_overview_lists_the_largest_shortfalls_first(app):
+    app.query_params["year"] = "2025"
+    app.run()
+    table = app.dataframe[0].value
+    assert list(table["total_shortfall"]) == sorted(table["total_shortfall"], reverse=True)
+    assert table["total_shortfall"].iloc[0] > 0
+
+
+def test_changing_the_place_changes_the_charts(app):
+    app.query_params["year"] = "2025"
+    app.run()
+    app.switch_page(page_path("place")).run()
+    app.sidebar.selectbox(key="place").select("E09000016").run()
+    no_errors(app)
+    assert app.title[0].value == "Havering · 2025-26"
+    havering = figures(app)[0]
+    assert set(trace(havering, "Capacity")["y"]) == {82.0}  # Havering HSSS
+    app.sidebar.selectbox(key="place").select("E09000002").run()
+    barking = figures(app)[0]
+    assert set(trace(barking, "Capacity")["y"]) == {34.0}  # B&D HSSS
+    assert app.query_params["place"] == "E09000002"
+
+
+def test_a_url_parameter_selects_the_place_and_year(app):
+    app.query_params["place"] = "E06000034"
+    app.query_params["year"] = "2025"
+    app.run()
+    app.switch_page(page_path("place")).run()
+    assert app.sidebar.selectbox(key="place").value == "E06000034"
+    assert app.title[0].value == "Thurrock · 2025-26"
+    notes = [a["text"] for f in figures(app) for a in f["layout"].get("annotations", [])]
+    assert any("capacity assumed equal to demand" in n for n in notes)
+
+
+@pytest.mark.parametrize(
+    ("param", "value", "shown"),
+    [
+        ("place", "E99999999", "place 'E99999999' is not recognised"),
+        ("year", "1999", "year '1999' is not recognised"),
+        ("source", "hospitals", "source 'hospitals' is not recognised"),
+        ("present", "maybe", "present 'maybe' is not recognised"),
+    ],
+)
+def test_unknown_url_values_fall_back_with_a_notice(app, param, value, shown):
+    app.query_params[param] = value
+    app.run()
+    no_errors(app)
+    assert any(shown in w.value for w in app.warning)
+
+
+def test_an_unknown_service_type_in_the_url_is_dropped_with_a_notice(app):
+    app.query_params["service_type"] = "reablement_home,teleportation"
+    app.run()
+    assert any("teleportation" in w.value for w in app.warning)
+    assert app.multiselect(key="overview_types").value == []
+
+
+def test_presentation_mode_hides_the_sidebar_and_steps_through_a_system(app):
+    app.query_params["place"] = "BHR"
+    app.query_params["present"] = "1"
+    app.query_params["year"] = "2025"
+    app.run()
+    no_errors(app)
+    styles = " ".join(m.value for m in app.markdown)
+    assert 'data-testid="stSidebar"' in styles and "display: none" in styles
+    assert "Barking &amp; Dagenham: " in styles and "1 of 3" in styles
+    assert app.button(key="present_previous").disabled
+    app.button(key="present_next").click().run()
+    assert app.query_params["place"] == "E09000016"
+    assert "Havering: " in " ".join(m.value for m in app.markdown)
+    app.button(key="present_next").click().run()
+    assert app.query_params["place"] == "E09000026"
+    assert app.button(key="present_next").disabled
+    app.button(key="present_previous").click().run()
+    assert app.query_params["place"] == "E09000016"
+    app.button(key="present_exit").click().run()
+    assert "present" not in app.query_params
+
+
+def test_presentation_charts_use_large_type(app):
+    app.query_params["place"] = "E09000016"
+    app.run()
+    app.switch_page(page_path("place")).run()
+    normal = figures(app)[0]["layout"]["font"]["size"]
+    app.sidebar.toggle(key="present").set_value(True).run()
+    large = figures(app)[0]["layout"]["font"]["size"]
+    assert large > normal
+
+
+def test_services_page_compares_a_service_type_across_places(app):
+    app.query_params["service_type"] = "social_support"
+    app.query_params["year"] = "2025"
+    app.run()
+    app.switch_page(page_path("services")).run()
+    no_errors(app)
+    table = app.dataframe[0].value.set_index("place")
+    assert table.loc["Havering", "capacity"] == pytest.approx(82 * 12)
+    assert table.loc["Havering", "capacity_per_100k"] == pytest.approx(82 * 12 / 45_900 * 1e5)
+
+
+def test_data_quality_flags_the_step_down_flats(app):
+    app.query_params["place"] = "E09000006"
+    app.run()
+    app.switch_page(page_path("data_quality")).run()
+    no_errors(app)
+    table = app.dataframe[0].value
+    flats = table[table["service"].str.contains("step-down flats")].iloc[0]
+    assert "observed length of stay" in flats["flags"]
+
+
+def test_methodology_page_shows_the_shared_markdown(app):
+    app.run()
+    app.switch_page(page_path("methodology")).run()
+    text = " ".join(m.value for m in app.markdown)
+    assert "capacity = caseload × days_in_month ÷ mean_los_days" in text
