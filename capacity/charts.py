@@ -319,3 +319,43 @@ def stated_vs_observed_chart(table: pd.DataFrame, title: str) -> go.Figure:
         yaxis={"type": "category", "title": {"text": ""}, "rangemode": "normal"},
     )
     return go.Figure({"data": traces, "layout": layout})
+
+
+def scenario_chart(lines: dict[str, pd.DataFrame], title: str, *, large: bool = False
+                   ) -> go.Figure:
+    """The monthly gap under several scenarios (the first drawn as the baseline)."""
+    size = _sizes(large)
+    traces = []
+    for index, (label, monthly) in enumerate(lines.items()):
+        data = monthly.sort_values("month")
+        traces.append({
+            "type": "scatter", "x": month_ticks(list(data["month"]), large),
+            "y": data["gap"].tolist(), "mode": "lines+markers", "name": label,
+            "line": {"color": DEMAND if index == 0 else OKABE_ITO[(index - 1) % len(OKABE_ITO)],
+                     "width": size["line"], "dash": "dot" if index == 0 else "solid"},
+            "hovertemplate": "%{x}: gap %{y:+,.1f}<extra>" + label + "</extra>"})
+    layout = _layout(title, large, "Gap (capacity − demand)", hovermode="x unified",
+                     yaxis={"rangemode": "normal", "zeroline": True, "zerolinewidth": 2,
+                            "zerolinecolor": SHORTFALL})
+    return go.Figure({"data": traces, "layout": layout})
+
+
+def tornado_chart(table: pd.DataFrame, title: str, step: float = 10) -> go.Figure:
+    """How far the winter shortfall moves when each assumption moves down and up by ``step``%."""
+    data = table.iloc[::-1]
+    labels = list(data["assumption"])
+    traces = [
+        {"type": "bar", "orientation": "h", "y": labels, "x": data["change_lower"].tolist(),
+         "name": f"Assumption −{step:g}%", "marker": {"color": OKABE_ITO[0]},
+         "hovertemplate": "%{y} −" + f"{step:g}" + "%: shortfall %{x:+,.1f}<extra></extra>"},
+        {"type": "bar", "orientation": "h", "y": labels, "x": data["change_higher"].tolist(),
+         "name": f"Assumption +{step:g}%", "marker": {"color": OKABE_ITO[1]},
+         "hovertemplate": "%{y} +" + f"{step:g}" + "%: shortfall %{x:+,.1f}<extra></extra>"},
+    ]
+    layout = _layout(title, False, "", barmode="overlay", hovermode="closest",
+                     height=max(260, 90 + 48 * len(data)),
+                     xaxis={"type": "linear", "title": {"text": "Change in winter shortfall "
+                                                                "(people, November to March)"},
+                            "tickformat": "+,.0f", "zeroline": True, "zerolinewidth": 2},
+                     yaxis={"type": "category", "title": {"text": ""}, "rangemode": "normal"})
+    return go.Figure({"data": traces, "layout": layout})

@@ -1,7 +1,8 @@
 """Command line: ``python -m capacity <command>``.
 
 Commands: ``init`` (build or rebuild the demo database), ``places``,
-``services``, ``plan``. Every command takes ``--db PATH`` (else
+``services``, ``plan``, and ``scenario list|show|save|delete``. Every
+command takes ``--db PATH`` (else
 $CAPACITY_DB, else data/capacity.duckdb); with no database file there, the
 demo database is built first. Errors go to stderr with exit status 1 (2 for
 a malformed command line).
@@ -17,12 +18,13 @@ from typing import TextIO
 
 import pandas as pd
 
-from capacity import config
+from capacity import config, scenario_store
 from capacity.demand import check_growth
 from capacity.demo import build_demo_database, ensure_database
 from capacity.formulas import InvalidInput
 from capacity.periods import month_label, parse_planning_year
 from capacity.plan import PLAN_COLUMNS, PlanError, plan_for
+from capacity.scenarios import PRESET_PREFIX, ScenarioError, load_presets, scenario_from_json
 from capacity.store import Store, StoreError
 from capacity.validation import ValidationError
 
@@ -101,6 +103,20 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="RATE",
         help="yearly demand growth, e.g. 0.03 or 3%% (default 0)",
     )
+    plan.add_argument("--scenario", metavar="NAME",
+                      help="a saved scenario, or preset:<id> (default: the baseline)")
+    scenario = commands.add_parser("scenario", parents=[common], help="saved scenarios")
+    actions = scenario.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions.add_parser("list", parents=[common], help="saved scenarios and presets")
+    show = actions.add_parser("show", parents=[common], help="one scenario and its changes")
+    show.add_argument("name")
+    show.add_argument("--version", type=int, help="an earlier version")
+    save = actions.add_parser("save", parents=[common], help="save a scenario from a JSON file")
+    save.add_argument("file", type=Path)
+    save.add_argument("--update", action="store_true",
+                      help="save a new version of the scenario with this name")
+    delete = actions.add_parser("delete", parents=[common], help="stop offering a scenario")
+    delete.add_argument("name")
     return parser
 
 
@@ -117,8 +133,16 @@ def main(
             return _init(path, args.force, out)
         if ensure_database(path):
             print(f"Built the demo database at {path} (first use).", file=err)
-        with Store.open(path, read_only=True) as store:
+        writes = args.command == "scenario" and args.action in ("save", "delete")
+        with Store.open(path, read_only=not writes) as store:
+            if args.command == "scenario":
+                return SCENARIO_ACTIONS[args.action](store, args, out)
             return COMMANDS[args.command](store, args, out)
+    except ScenarioError as exc:
+        print("error: the scenario was not saved or used:", file=err)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=err)
+        return 1
     except (CommandError, StoreError, PlanError, InvalidInput, ValidationError) as exc:
         print(f"error: {exc}", file=err)
         return 1
@@ -169,9 +193,9 @@ def _services(store: Store, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _plan(store: Store, args: argparse.Namespace, out: TextIO) -> int:
-    frame = plan_for(
-        store, args.place, args.year, window_years=args.window_years, growth=args.growth
-    )
+    scenario = scenario_store.resolve(store, args.scenario, args.year)
+    frame = plan_for(store, args.place, args.year, window_years=args.window_years,
+                     growth=args.growth, scenario=scenario)
     if args.format == "csv":
         frame[PLAN_COLUMNS].to_csv(out, index=False, lineterminator="\n")
     else:
@@ -201,7 +225,85 @@ def format_table(frame: pd.DataFrame) -> str:
 
 
 def _one_dp(value: float) -> str:
-    return "–" if pd.isna(value) else f"{value:,.1f}"
+    if pd.isna(value):
+        return "–"
+    text = f"{value:,.1f}"
+    return "0.0" if text == "-0.0" else text
+
+
+def _scenario_list(store: Store, args: argparse.Namespace, out: TextIO) -> int:
+    saved = scenario_store.list_saved(store)
+    if saved.empty:
+        print("No saved scenarios yet.", file=out)
+    else:
+        shown = saved.assign(updated_at=saved["updated_at"].dt.strftime("%Y-%m-%d %H:%M"))
+        print(shown[["name", "version", "changes", "author", "updated_at", "description"]]
+              .to_string(index=False), file=out)
+    print("\nPresets (use as preset:<id>):", file=out)
+    for preset in load_presets().values():
+        print(f"  {preset.key:<28} {preset.name}: {preset.description}", file=out)
+    return 0
+
+
+def _scenario_show(store: Store, args: argparse.Namespace, out: TextIO) -> int:
+    if args.name.startswith(PRESET_PREFIX):
+        scenario = scenario_store.resolve(store, args.name, parse_planning_year(
+            str(current_planning_year())))
+    else:
+        scenario = scenario_store.load(store, args.name, args.version)
+    print(f"{scenario.name}" + (f" (version {scenario.version}, saved {scenario.saved_at})"
+                                if scenario.version else ""), file=out)
+    if scenario.description:
+        print(scenario.description, file=out)
+    if scenario.author:
+        print(f"Author: {scenario.author}", file=out)
+    for index, change in enumerate(scenario.changes, start=1):
+        scope = ", ".join(filter(None, [
+            "places " + "/".join(change.places) if change.places else "",
+            "types " + "/".join(change.service_types) if change.service_types else "",
+            "services " + "/".join(change.services) if change.services else "",
+            f"{change.source} only" if change.source else ""])) or "everywhere"
+        print(f"  {index}. {change.describe()} from {change.first_month} to "
+              f"{change.last_month} ({scope})", file=out)
+    if scenario.version:
+        versions = scenario_store.history(store, scenario.name)
+        print(f"Versions: {', '.join(str(v) for v in versions['version'])}", file=out)
+    return 0
+
+
+def _scenario_save(store: Store, args: argparse.Namespace, out: TextIO) -> int:
+    scenario = scenario_from_json(args.file)
+    if not scenario.author:
+        scenario = scenario.with_changes(author=_user())
+    saved = scenario_store.save(store, scenario, replacing=scenario.name if args.update else None)
+    print(f"Saved {saved.name!r} as version {saved.version}.", file=out)
+    return 0
+
+
+def _scenario_delete(store: Store, args: argparse.Namespace, out: TextIO) -> int:
+    scenario_store.delete(store, args.name)
+    print(f"Deleted {args.name!r}; its saved versions are kept in the database.", file=out)
+    return 0
+
+
+def current_planning_year() -> int:
+    """The planning year today falls in."""
+    from datetime import date
+
+    from capacity.periods import planning_year_of
+
+    return planning_year_of(date.today())
+
+
+def _user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 COMMANDS = {"places": _places, "services": _services, "plan": _plan}
+SCENARIO_ACTIONS = {"list": _scenario_list, "show": _scenario_show, "save": _scenario_save,
+                    "delete": _scenario_delete}

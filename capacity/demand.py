@@ -200,6 +200,19 @@ def _covered_years(cover: pd.DataFrame, windows: dict[str, Window]) -> pd.DataFr
     return pd.DataFrame(rows, columns=["place_code", "cal_month", "years_in_month"])
 
 
+def covered_months(cover: pd.DataFrame, windows: dict[str, Window],
+                   year: int) -> dict[tuple[str, str], int]:
+    """For each place and month of planning year ``year``: how many window years cover it.
+
+    Zero means no history stands behind that month, so its demand is unknown
+    rather than zero.
+    """
+    per_calendar = _covered_years(cover, windows)
+    lookup = {(r.place_code, r.cal_month): r.years_in_month for r in per_calendar.itertuples()}
+    return {(place, m.key): lookup.get((place, m.month), 0)
+            for place in windows for m in planning_year_months(year)}
+
+
 def observed_hospital_share(
     history: pd.DataFrame, cover: pd.DataFrame, windows: dict[str, Window]
 ) -> pd.DataFrame:

@@ -20,11 +20,7 @@ from capacity import config
 from capacity import formulas as f
 from capacity.demand import coverage
 from capacity.periods import Month
-from capacity.plan import (
-    parameter_segments,
-    resolve_place_shares,
-    segment_capacity,
-)
+from capacity.segments import parameter_segments, resolve_place_shares, with_capacity
 from capacity.store import Store
 
 MEASURE_COLUMNS = [
@@ -94,7 +90,7 @@ def stated_measures(store: Store, place_codes: list[str], start: date, end: date
         list(place_codes),
     )
     months = months_between(start, end)
-    segs = segment_capacity(parameter_segments(params, links, months), names)
+    segs = with_capacity(parameter_segments(params, links, months), names)
     if segs.empty:
         return pd.DataFrame(
             columns=[

@@ -302,3 +302,56 @@ def _month_span(months: pd.Series) -> str:
     return "; ".join(
         label(r[0]) if len(r) == 1 else f"{label(r[0])} – {label(r[-1])}" for r in runs
     )
+
+
+def monthly_totals(frame: pd.DataFrame, source: str = "both",
+                   service_types: list[str] | None = None) -> pd.DataFrame:
+    """Demand, capacity, gap and shortfall by month, summed over services (and places)."""
+    from capacity.scenarios import shortfall
+
+    rows = filter_source(frame, source)
+    if service_types:
+        rows = rows[rows["service_type"].isin(service_types)]
+    grouped = rows.groupby("month", sort=True)
+    out = grouped[["demand", "capacity"]].sum(min_count=1)
+    out["gap"] = out["capacity"] - out["demand"]
+    out["shortfall"] = grouped[["demand", "capacity"]].apply(shortfall)
+    return out.reset_index()
+
+
+def scenario_effect(baseline: pd.DataFrame, scenario: pd.DataFrame, source: str = "both",
+                    service_types: list[str] | None = None) -> pd.DataFrame:
+    """Baseline and scenario side by side per month, with the months that flip.
+
+    ``shortfall`` counts, for each month, the people short summed over every
+    service and source (a surplus in one service does not cover a shortfall
+    in another); ``flip`` says where the month moves between surplus and
+    shortfall.
+    """
+    base = monthly_totals(baseline, source, service_types).set_index("month")
+    other = monthly_totals(scenario, source, service_types).set_index("month")
+    table = base.add_suffix("_baseline").join(other.add_suffix("_scenario"), how="outer")
+    was_short = table["gap_baseline"] < 0
+    now_short = table["gap_scenario"] < 0
+    table["flip"] = np.select([~was_short & now_short, was_short & ~now_short],
+                              ["into shortfall", "out of shortfall"], "")
+    table["shortfall_change"] = table["shortfall_scenario"] - table["shortfall_baseline"]
+    return table.reset_index()
+
+
+def shortfall_by_place(baseline: pd.DataFrame, scenario: pd.DataFrame, source: str = "both",
+                       service_types: list[str] | None = None) -> pd.DataFrame:
+    """Each place's yearly shortfall under the baseline and the scenario."""
+    from capacity.scenarios import shortfall
+
+    rows = []
+    for place, group in filter_source(baseline, source).groupby("place", sort=True):
+        other = filter_source(scenario, source)
+        other = other[other["place"] == place]
+        if service_types:
+            group = group[group["service_type"].isin(service_types)]
+            other = other[other["service_type"].isin(service_types)]
+        before, after = shortfall(group), shortfall(other)
+        rows.append({"place": place, "baseline": before, "scenario": after,
+                     "change": after - before})
+    return pd.DataFrame(rows, columns=["place", "baseline", "scenario", "change"])

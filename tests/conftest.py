@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -23,6 +24,14 @@ def demo_db(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     build_demo_database(path)
     return path
+
+
+@pytest.fixture
+def writable_db(demo_db, tmp_path) -> Path:
+    """A private copy of the demo database that a test may change."""
+    copy = tmp_path / "writable.duckdb"
+    shutil.copyfile(demo_db, copy)
+    return copy
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,180 @@
+"""Saving, versioning and finding scenarios in the store.
+
+Every save writes a new version with all its changes, in one transaction; a
+scenario is only saved when nothing is wrong with it (see :func:`check_for_store`).
+Names are unique among scenarios in use, whatever their case. Deleting hides
+a scenario; its versions stay in the store.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from capacity.formulas import InvalidInput
+from capacity.periods import planning_year_of
+from capacity.plan import PlanError, compute, load_plan_inputs, prepare
+from capacity.scenarios import (
+    BASELINE,
+    PRESET_PREFIX,
+    Change,
+    Context,
+    Scenario,
+    ScenarioError,
+    apply,
+    load_presets,
+    problems,
+)
+from capacity.store import Store
+
+
+def context(store: Store) -> Context:
+    """The places, service types and services a scenario may name."""
+    return Context(store.query("places"), store.query("service_types"), store.query("services"))
+
+
+def _years(scenario: Scenario) -> list[int]:
+    years: set[int] = set()
+    for change in scenario.changes:
+        for month in change.months():
+            years.add(planning_year_of(pd.Timestamp(f"{month}-01").date()))
+    return sorted(years)
+
+
+def check_for_store(store: Store, scenario: Scenario, *, replacing: str | None = None) -> None:
+    """Raise ScenarioError listing every reason the scenario cannot be saved.
+
+    Beyond the rules of :func:`capacity.scenarios.problems`: the name must not
+    be taken by another scenario, and applying the scenario to the plans of
+    the years it touches must leave every length of stay above zero and every
+    caseload at or above zero.
+    """
+    found = problems(scenario, context(store))
+    existing = store.query("scenario_by_name", name=scenario.name.strip())
+    taken = not existing.empty and (replacing is None or
+                                    existing.iloc[0]["name"].lower() != replacing.lower())
+    if taken:
+        found.append(f"a scenario called {existing.iloc[0]['name']!r} already exists")
+    if not found:
+        found += _applied_problems(store, scenario)
+    if found:
+        raise ScenarioError(found)
+
+
+def _applied_problems(store: Store, scenario: Scenario) -> list[str]:
+    places = store.query("places")
+    codes = list(places.loc[places["kind"] != "system", "place_code"])
+    found = []
+    for year in _years(scenario):
+        try:
+            compute(apply(prepare(load_plan_inputs(store, codes, year)), scenario))
+        except (InvalidInput, PlanError) as exc:
+            found.append(f"applied to {year}-{(year + 1) % 100:02d}: {exc}")
+    return found
+
+
+def _change_rows(scenario_id: int, version: int, changes: tuple[Change, ...]) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "scenario_id": scenario_id, "version": version, "position": position,
+        "lever": c.lever, "value": c.value, "first_month": c.first_month,
+        "last_month": c.last_month, "places": ",".join(c.places),
+        "service_types": ",".join(c.service_types), "services": ",".join(c.services),
+        "to_service_type": c.to_service_type, "source": c.source,
+    } for position, c in enumerate(changes, start=1)])
+
+
+def save(store: Store, scenario: Scenario, *, replacing: str | None = None) -> Scenario:
+    """Save a new scenario, or (with ``replacing``) a new version of an existing one.
+
+    Everything is checked first and written in one transaction; on any
+    problem nothing is saved. Returns the scenario with its version.
+    """
+    scenario = scenario.with_changes(name=scenario.name.strip())
+    check_for_store(store, scenario, replacing=replacing)
+    with store.transaction() as tx:
+        if replacing is None:
+            scenario_id = tx.execute("scenario_insert", name=scenario.name,
+                                     description=scenario.description,
+                                     author=scenario.author)[0][0]
+            version = 1
+        else:
+            current = tx.query("scenario_by_name", name=replacing)
+            if current.empty:
+                raise ScenarioError([f"there is no scenario called {replacing!r}"])
+            scenario_id = int(current.iloc[0]["scenario_id"])
+            version = tx.execute("scenario_update", scenario_id=scenario_id,
+                                 name=scenario.name, description=scenario.description,
+                                 author=scenario.author)[0][0]
+        tx.execute("scenario_version_insert", scenario_id=scenario_id, version=version,
+                   name=scenario.name, description=scenario.description, author=scenario.author)
+        tx.insert_frame("scenario_changes", _change_rows(scenario_id, version, scenario.changes))
+    return load(store, scenario.name)
+
+
+def _row_to_change(row: dict) -> Change:
+    def split(text: str | None) -> tuple[str, ...]:
+        return tuple(t for t in (text or "").split(",") if t)
+
+    return Change(lever=row["lever"], value=float(row["value"]), first_month=row["first_month"],
+                  last_month=row["last_month"], places=split(row["places"]),
+                  service_types=split(row["service_types"]), services=split(row["services"]),
+                  to_service_type=row["to_service_type"] or None, source=row["source"] or None)
+
+
+def _header(store: Store, name: str) -> pd.Series:
+    found = store.query("scenario_by_name", name=name)
+    if found.empty:
+        known = ", ".join(store.query("scenario_list")["name"]) or "none saved yet"
+        raise ScenarioError([f"there is no scenario called {name!r} (saved: {known})"])
+    return found.iloc[0]
+
+
+def load(store: Store, name: str, version: int | None = None) -> Scenario:
+    """A saved scenario by name (any case), at its latest or a given version."""
+    header = _header(store, name)
+    scenario_id = int(header["scenario_id"])
+    version = int(version or header["current_version"])
+    stored = store.query("scenario_version", scenario_id=scenario_id, version=version)
+    if stored.empty:
+        raise ScenarioError([f"{header['name']!r} has no version {version}"])
+    meta = stored.iloc[0]
+    rows = store.query("scenario_changes", scenario_id=scenario_id, version=version)
+    changes = tuple(_row_to_change(r) for r in rows.astype(object).where(rows.notna(), None)
+                    .to_dict("records"))
+    return Scenario(name=meta["name"], changes=changes, description=meta["description"],
+                    author=meta["author"], version=version, saved_at=str(meta["saved_at"]))
+
+
+def list_saved(store: Store) -> pd.DataFrame:
+    """Saved scenarios in use: name, description, author, dates, version, number of changes."""
+    return store.query("scenario_list")
+
+
+def history(store: Store, name: str) -> pd.DataFrame:
+    """Every saved version of a scenario, newest first."""
+    return store.query("scenario_versions", scenario_id=int(_header(store, name)["scenario_id"]))
+
+
+def delete(store: Store, name: str) -> None:
+    """Stop offering a scenario; its saved versions stay in the store."""
+    header = _header(store, name)
+    with store.transaction() as tx:
+        tx.execute("scenario_delete", scenario_id=int(header["scenario_id"]))
+
+
+def duplicate(store: Store, name: str, new_name: str, author: str) -> Scenario:
+    """Save a copy of a scenario's latest version under a new name."""
+    original = load(store, name)
+    return save(store, original.with_changes(name=new_name, author=author, version=None))
+
+
+def resolve(store: Store, key: str | None, year: int) -> Scenario | None:
+    """The scenario a key stands for: None (baseline), a preset for ``year``, or a saved one."""
+    if not key or key == BASELINE:
+        return None
+    if key.startswith(PRESET_PREFIX):
+        presets = load_presets()
+        if key not in presets:
+            raise ScenarioError([f"there is no preset called {key[len(PRESET_PREFIX):]!r} "
+                                 f"(presets: {', '.join(p.preset_id for p in presets.values())})"])
+        return presets[key].for_year(year)
+    return load(store, key)

@@ -1,0 +1,568 @@
+"""Winter scenarios: named sets of changes to the baseline, applied by one pure function.
+
+A :class:`Scenario` holds :class:`Change` s. Each change moves one lever by a
+value, for a range of months ('YYYY-MM' to 'YYYY-MM', inclusive), and for the
+places (systems stand for their places), service types, services and —
+for demand — sources it names; an empty scope means all.
+
+The levers, and the fixed order in which :func:`apply` combines them:
+
+1. ``demand_pct`` — demand up or down by a percentage; several multiply.
+2. ``pathway_shift_pct`` — move a percentage of the (already changed) demand
+   of the named service types to ``to_service_type`` at the same place, source
+   and month; it is shared among that type's services by capacity.
+3. ``caseload_pct`` — the caseload in use (beds, places, or packages derived
+   from hours) up or down by a percentage; several multiply.
+4. ``caseload_delta`` — beds or places added (or removed) for the places in
+   scope, after the percentages. For a service shared by several places, the
+   extra beds go to the places in scope in proportion to their shares.
+5. ``hours_pct`` and ``absence_pct`` — commissioned hours × (1 + pct) and
+   × (1 − absence), for services planned by hours; all multiply.
+6. ``los_days`` then ``los_pct`` — days added to the mean length of stay,
+   then percentages multiply.
+7. ``target_occupancy`` — replaces the target occupancy of services planned by
+   caseload or hours; the last one wins.
+
+The baseline is no change at all. Capacity assumed equal to demand is never
+changed by capacity levers: it follows demand.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from capacity import config
+from capacity.periods import planning_year_months
+
+LEVERS = {
+    "demand_pct": "Demand (%)",
+    "pathway_shift_pct": "Move demand to another service type (%)",
+    "caseload_pct": "Caseload or beds (%)",
+    "caseload_delta": "Caseload or beds (+ or −)",
+    "hours_pct": "Commissioned hours (%)",
+    "absence_pct": "Staff absence (% of hours)",
+    "los_days": "Length of stay (+ or − days)",
+    "los_pct": "Length of stay (%)",
+    "target_occupancy": "Target occupancy (0–1)",
+}
+ORDER = list(LEVERS)
+DEMAND_LEVERS = ("demand_pct", "pathway_shift_pct")
+SOURCES = ("hospital", "community")
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+PRESETS_FILE = config.REFERENCE_DIR / "scenario_presets.csv"
+PRESET_PREFIX = "preset:"
+BASELINE = "baseline"
+WINTER = ("11", "12", "01", "02", "03")
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be saved or applied; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+@dataclass(frozen=True)
+class Change:
+    """One lever moved by ``value`` for a scope and a range of months."""
+
+    lever: str
+    value: float
+    first_month: str
+    last_month: str
+    places: tuple[str, ...] = ()
+    service_types: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+    to_service_type: str | None = None
+    source: str | None = None
+
+    def describe(self, type_names: dict[str, str] | None = None) -> str:
+        """A short phrase such as 'demand +10%' or 'caseload +4'."""
+        names = type_names or {}
+        v = self.value
+        if self.lever == "demand_pct":
+            return f"demand {v:+g}%"
+        if self.lever == "pathway_shift_pct":
+            target = names.get(self.to_service_type, self.to_service_type)
+            return f"{v:g}% of demand moved to {target}"
+        if self.lever == "caseload_pct":
+            return f"caseload {v:+g}%"
+        if self.lever == "caseload_delta":
+            return f"caseload {v:+g}"
+        if self.lever == "hours_pct":
+            return f"hours {v:+g}%"
+        if self.lever == "absence_pct":
+            return f"staff absence {v:g}%"
+        if self.lever == "los_days":
+            return f"length of stay {v:+g} days"
+        if self.lever == "los_pct":
+            return f"length of stay {v:+g}%"
+        return f"target occupancy {v:g}"
+
+    def months(self) -> tuple[str, str]:
+        """The first and last month, 'YYYY-MM'."""
+        return self.first_month, self.last_month
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of changes to the baseline."""
+
+    name: str
+    changes: tuple[Change, ...] = ()
+    description: str = ""
+    author: str = ""
+    version: int | None = None
+    saved_at: str | None = None
+
+    @property
+    def key(self) -> str:
+        """What identifies this scenario and its version (for caches and URLs)."""
+        return f"{self.name}@{self.version}" if self.version else self.name
+
+    def with_changes(self, **changes: object) -> Scenario:
+        """A copy with some fields replaced."""
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        """A plain dictionary, as written to JSON."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "author": self.author,
+            "changes": [
+                {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(c).items()}
+                for c in self.changes
+            ],
+        }
+
+
+BASELINE_SCENARIO = Scenario(BASELINE)
+
+
+# -- reading scenarios ---------------------------------------------------------
+
+
+def _text_list(value: object, field_name: str, where: str) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        return tuple(v.strip() for v in re.split(r"[,|]", value) if v.strip())
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ScenarioError([f"{where}: {field_name} must be a list of codes"])
+
+
+def change_from_dict(data: dict, where: str = "change") -> Change:
+    """A change from a JSON-like dictionary, with a clear error for a malformed one."""
+    if not isinstance(data, dict):
+        raise ScenarioError([f"{where} must be an object"])
+    unknown = set(data) - {f for f in Change.__dataclass_fields__}
+    if unknown:
+        raise ScenarioError([f"{where}: unknown field(s) {', '.join(sorted(unknown))}"])
+    missing = [k for k in ("lever", "value", "first_month", "last_month") if k not in data]
+    if missing:
+        raise ScenarioError([f"{where}: missing {', '.join(missing)}"])
+    try:
+        value = float(data["value"])
+    except (TypeError, ValueError):
+        raise ScenarioError([f"{where}: value must be a number"]) from None
+    return Change(
+        lever=str(data["lever"]), value=value,
+        first_month=str(data["first_month"]), last_month=str(data["last_month"]),
+        places=_text_list(data.get("places"), "places", where),
+        service_types=_text_list(data.get("service_types"), "service_types", where),
+        services=_text_list(data.get("services"), "services", where),
+        to_service_type=data.get("to_service_type") or None,
+        source=data.get("source") or None,
+    )
+
+
+def scenario_from_dict(data: dict) -> Scenario:
+    """A scenario from a JSON-like dictionary."""
+    if not isinstance(data, dict):
+        raise ScenarioError(["a scenario must be a JSON object"])
+    unknown = set(data) - {"name", "description", "author", "changes"}
+    if unknown:
+        raise ScenarioError([f"unknown field(s) {', '.join(sorted(unknown))}"])
+    changes = data.get("changes", [])
+    if not isinstance(changes, list):
+        raise ScenarioError(["changes must be a list"])
+    return Scenario(
+        name=str(data.get("name", "")).strip(),
+        description=str(data.get("description", "") or ""),
+        author=str(data.get("author", "") or ""),
+        changes=tuple(change_from_dict(c, f"change {i + 1}") for i, c in enumerate(changes)),
+    )
+
+
+def scenario_from_json(path: Path) -> Scenario:
+    """Read a scenario from a JSON file, with a clear error for an unreadable one."""
+    try:
+        text = Path(path).read_text("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([f"cannot read {path}: {exc}"]) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ScenarioError([f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}"]) \
+            from None
+    return scenario_from_dict(data)
+
+
+# -- checking -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a scenario may name: the known places, service types and services."""
+
+    places: pd.DataFrame
+    service_types: pd.DataFrame
+    services: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def _change_problems(change: Change, where: str, context: Context | None) -> list[str]:
+    problems: list[str] = []
+    if change.lever not in LEVERS:
+        return [f"{where}: unknown lever {change.lever!r} (one of {', '.join(LEVERS)})"]
+    v = change.value
+    if not math.isfinite(v):
+        problems.append(f"{where}: value must be a finite number")
+    rules = {
+        "demand_pct": (v >= -100, "a demand change cannot be below −100%"),
+        "pathway_shift_pct": (0 < v <= 100, "a pathway shift must be above 0% and at most 100%"),
+        "caseload_pct": (v >= -100, "a caseload change cannot be below −100%"),
+        "hours_pct": (v >= -100, "an hours change cannot be below −100%"),
+        "absence_pct": (0 <= v < 100, "staff absence must be at least 0% and below 100%"),
+        "los_pct": (v > -100, "a length-of-stay change must be above −100%"),
+        "target_occupancy": (0 < v <= 1, "target occupancy must be above 0 and at most 1"),
+    }
+    ok, message = rules.get(change.lever, (True, ""))
+    if not ok:
+        problems.append(f"{where}: {message} (got {v:g})")
+    for label, month in (("first month", change.first_month), ("last month", change.last_month)):
+        if not _MONTH.match(month or ""):
+            problems.append(f"{where}: {label} must look like 2025-12 (got {month!r})")
+    if not problems and change.last_month < change.first_month:
+        problems.append(f"{where}: the month range {change.first_month} to {change.last_month} "
+                        "is empty")
+    if change.source is not None and change.source not in SOURCES:
+        problems.append(f"{where}: source must be hospital or community (got {change.source!r})")
+    if change.source is not None and change.lever not in DEMAND_LEVERS:
+        problems.append(f"{where}: a source can only narrow a demand change")
+    if change.lever == "pathway_shift_pct":
+        if not change.service_types:
+            problems.append(f"{where}: name the service type(s) demand moves from")
+        if not change.to_service_type:
+            problems.append(f"{where}: name the service type demand moves to")
+        elif change.to_service_type in change.service_types:
+            problems.append(f"{where}: demand cannot move to a service type it moves from")
+    elif change.to_service_type:
+        problems.append(f"{where}: only a pathway shift moves demand to another service type")
+    if context is not None:
+        problems += _unknown_names(change, where, context)
+    return problems
+
+
+def _unknown_names(change: Change, where: str, context: Context) -> list[str]:
+    problems = []
+    known = {
+        "place": set(context.places["place_code"]),
+        "service type": set(context.service_types["service_type"]),
+        "service": set(context.services["service_id"]) if len(context.services) else set(),
+    }
+    for label, values in (("place", change.places), ("service type", change.service_types),
+                          ("service", change.services)):
+        for value in values:
+            if value not in known[label]:
+                problems.append(f"{where}: unknown {label} {value!r}")
+    if change.to_service_type and change.to_service_type not in known["service type"]:
+        problems.append(f"{where}: unknown service type {change.to_service_type!r}")
+    return problems
+
+
+def problems(scenario: Scenario, context: Context | None = None) -> list[str]:
+    """Every reason this scenario cannot be saved (empty when it is fine)."""
+    found = []
+    name = scenario.name.strip()
+    if not name:
+        found.append("the scenario needs a name")
+    elif len(name) > 100:
+        found.append("the name must be at most 100 characters")
+    elif name.lower() == BASELINE or name.lower().startswith(PRESET_PREFIX):
+        found.append(f"the name {name!r} is reserved")
+    elif any(ord(ch) < 32 for ch in name):
+        found.append("the name cannot contain control characters")
+    if not scenario.changes:
+        found.append("add at least one change")
+    for index, change in enumerate(scenario.changes, start=1):
+        found += _change_problems(change, f"change {index}", context)
+    return found
+
+
+def check(scenario: Scenario, context: Context | None = None) -> Scenario:
+    """Return the scenario if it is fine; else raise ScenarioError listing every problem."""
+    found = problems(scenario, context)
+    if found:
+        raise ScenarioError(found)
+    return scenario
+
+
+# -- presets ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A ready-made scenario whose months are given as calendar months (1–12)."""
+
+    preset_id: str
+    name: str
+    description: str
+    changes: tuple[dict, ...]
+
+    @property
+    def key(self) -> str:
+        """'preset:winter_surge'."""
+        return PRESET_PREFIX + self.preset_id
+
+    def for_year(self, year: int) -> Scenario:
+        """The preset as a scenario for planning year ``year`` (April ``year`` to March)."""
+        changes = []
+        for row in self.changes:
+            first, last = _months_for_year(int(row["from_month"]), int(row["to_month"]), year)
+            changes.append(Change(
+                lever=row["lever"], value=float(row["value"]), first_month=first,
+                last_month=last, service_types=_text_list(row.get("service_types"), "", ""),
+                to_service_type=row.get("to_service_type") or None,
+                source=row.get("source") or None))
+        return Scenario(f"{self.name} (preset)", tuple(changes), self.description, "preset")
+
+
+def _months_for_year(from_month: int, to_month: int, year: int) -> tuple[str, str]:
+    first_year = year if from_month >= 4 else year + 1
+    last_year = first_year if to_month >= from_month else first_year + 1
+    return f"{first_year:04d}-{from_month:02d}", f"{last_year:04d}-{to_month:02d}"
+
+
+def load_presets(path: Path = PRESETS_FILE) -> dict[str, Preset]:
+    """The presets of the reference data, by key ('preset:<id>')."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    presets = {}
+    for preset_id, rows in frame.groupby("preset_id", sort=False):
+        first = rows.iloc[0]
+        presets[PRESET_PREFIX + preset_id] = Preset(
+            preset_id, first["name"], first["description"],
+            tuple(rows.drop(columns=["preset_id", "name", "description"]).to_dict("records")))
+    return presets
+
+
+# -- applying -----------------------------------------------------------------
+
+
+def _members(codes: tuple[str, ...], all_places: pd.DataFrame) -> set[str] | None:
+    if not codes:
+        return None
+    out: set[str] = set()
+    kinds = dict(zip(all_places["place_code"], all_places["kind"], strict=True))
+    for code in codes:
+        if kinds.get(code) == "system":
+            out |= set(all_places.loc[all_places["parent_system"] == code, "place_code"])
+        else:
+            out.add(code)
+    return out
+
+
+def _scope(frame: pd.DataFrame, change: Change, places: set[str] | None,
+           services_of: pd.Series | None = None) -> np.ndarray:
+    mask = (frame["month"] >= change.first_month) & (frame["month"] <= change.last_month)
+    if places is not None:
+        mask &= frame["place_code"].isin(places)
+    if change.service_types:
+        mask &= frame["service_type"].isin(change.service_types)
+    if change.services:
+        mask &= frame["service_id"].isin(change.services)
+    if change.source is not None and "source" in frame:
+        mask &= frame["source"] == change.source
+    return mask.to_numpy(bool).copy()
+
+
+def _note(frame: pd.DataFrame, mask: np.ndarray, text: str) -> pd.Series:
+    notes = frame["scenario_note"].to_numpy(object).copy()
+    for i in np.flatnonzero(mask):
+        notes[i] = f"{notes[i]}; scenario: {text}" if notes[i] else f"scenario: {text}"
+    return pd.Series(notes, index=frame.index)
+
+
+def _apply_demand(demand: pd.DataFrame, change: Change, places: set[str] | None,
+                  type_names: dict[str, str], takes: pd.DataFrame) -> pd.DataFrame:
+    mask = _scope(demand, change, places)
+    if not mask.any():
+        return demand
+    text = change.describe(type_names)
+    if change.lever == "demand_pct":
+        values = demand["demand"].to_numpy(float).copy()
+        values[mask] *= 1 + change.value / 100
+        return demand.assign(demand=values, scenario_note=_note(demand, mask, text))
+    target = change.to_service_type
+    allowed = demand["source"].map(lambda s: bool(takes.loc[target, s])).to_numpy(bool)
+    mask &= allowed
+    values = demand["demand"].to_numpy(float).copy()
+    moved = np.where(mask, values * change.value / 100, 0.0)
+    values[mask] -= moved[mask]
+    moving = demand[mask].assign(demand=moved[mask])
+    arrived = moving.groupby(["place_code", "source", "month"], as_index=False, sort=False)[
+        "demand"].sum(min_count=1)
+    arrived = arrived.assign(service_type=target, service_id=None, years_in_month=np.nan,
+                             scenario_note=f"scenario: {text}")
+    out = demand.assign(demand=values, scenario_note=_note(demand, mask, text))
+    return pd.concat([out, arrived[out.columns]], ignore_index=True)
+
+
+def _caseload_weights(segs: pd.DataFrame, mask: np.ndarray, links: pd.DataFrame,
+                      places: set[str] | None) -> np.ndarray:
+    """For each segment, extra caseload per bed added, so scoped places get the beds."""
+    shares = links if places is None else links[links["place_code"].isin(places)]
+    in_scope = shares.groupby("service_id")["place_share"].sum()
+    total = segs["service_id"].map(in_scope).to_numpy(float)
+    own = segs["place_share_basis"].to_numpy(object) == "parameters stated for this place"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weight = np.where(own, 1.0, 1.0 / total)
+    return np.where(mask & np.isfinite(weight), weight, 0.0)
+
+
+def _apply_capacity(segs: pd.DataFrame, change: Change, places: set[str] | None,
+                    links: pd.DataFrame) -> pd.DataFrame:
+    mask = _scope(segs, change, places)
+    method = segs["method"].to_numpy(object)
+    if change.lever in ("hours_pct", "absence_pct"):
+        mask &= method == "hours"
+    elif change.lever in ("target_occupancy", "los_days", "los_pct", "caseload_pct",
+                          "caseload_delta"):
+        mask &= (method == "caseload") | (method == "hours")
+    if not mask.any():
+        return segs
+    v = change.value
+    out = segs.assign(scenario_note=_note(segs, mask, change.describe()))
+    if change.lever == "caseload_pct":
+        out["caseload_factor"] = np.where(mask, out["caseload_factor"] * (1 + v / 100),
+                                          out["caseload_factor"])
+    elif change.lever == "caseload_delta":
+        out["caseload_extra"] = out["caseload_extra"] + v * _caseload_weights(out, mask, links,
+                                                                              places)
+    elif change.lever == "hours_pct":
+        out["hours_factor"] = np.where(mask, out["hours_factor"] * (1 + v / 100),
+                                       out["hours_factor"])
+    elif change.lever == "absence_pct":
+        out["hours_factor"] = np.where(mask, out["hours_factor"] * (1 - v / 100),
+                                       out["hours_factor"])
+    elif change.lever == "los_days":
+        out["mean_los_days"] = np.where(mask, out["mean_los_days"] + v, out["mean_los_days"])
+    elif change.lever == "los_pct":
+        out["mean_los_days"] = np.where(mask, out["mean_los_days"] * (1 + v / 100),
+                                        out["mean_los_days"])
+    else:
+        out["target_occupancy"] = np.where(mask, v, out["target_occupancy"])
+    return out
+
+
+def ordered(changes: tuple[Change, ...]) -> list[Change]:
+    """The changes in the order they combine (by lever, then as listed)."""
+    return sorted(changes, key=lambda c: ORDER.index(c.lever))
+
+
+def apply(prepared, scenario: Scenario | None):
+    """The prepared plan with the scenario's changes made (the baseline changes nothing).
+
+    ``prepared`` is a :class:`capacity.plan.Prepared`; a new one is returned and
+    the given one is left as it was.
+    """
+    if scenario is None or not scenario.changes:
+        name = scenario.name if scenario is not None else BASELINE
+        return prepared.with_changes(scenario=name)
+    inputs = prepared.inputs
+    type_names = dict(zip(inputs.service_types["service_type"], inputs.service_types["name"],
+                          strict=True))
+    takes = inputs.service_types.set_index("service_type")
+    links = prepared.shares
+    demand = prepared.demand
+    segs = prepared.segments
+    if "caseload_factor" not in segs:
+        segs = segs.assign(caseload_factor=1.0)
+    for change in ordered(scenario.changes):
+        places = _members(change.places, inputs.all_places)
+        if change.lever in DEMAND_LEVERS:
+            demand = _apply_demand(demand, change, places, type_names, takes)
+        else:
+            segs = _apply_capacity(segs, change, places, links)
+    return prepared.with_changes(segments=segs, demand=demand, scenario=scenario.name)
+
+
+# -- effect and sensitivity ------------------------------------------------------
+
+
+def shortfall(frame: pd.DataFrame, months: tuple[str, ...] | None = None) -> float:
+    """People short: the sum over rows (service, source, month) of demand above capacity."""
+    rows = frame if months is None else frame[frame["month"].str[5:].isin(months)]
+    gap = rows["capacity"].to_numpy(float) - rows["demand"].to_numpy(float)
+    return float(np.nansum(np.where(gap < 0, -gap, 0.0)))
+
+
+SENSITIVITY = {
+    "Demand": "demand_pct",
+    "Length of stay": "los_pct",
+    "Caseload": "caseload_pct",
+    "Commissioned hours": "hours_pct",
+    "Hospital share": "hospital_share",
+}
+
+
+def sensitivity(prepared, compute, place_codes: list[str], service_type: str,
+                step: float = 10.0) -> pd.DataFrame:
+    """How far the winter shortfall (November to March) moves when one assumption moves ±step%.
+
+    Returns one row per assumption: the shortfall with it lowered and raised,
+    the baseline shortfall, and the changes, largest swing first.
+    """
+    year = prepared.inputs.year
+    months = planning_year_months(year)
+    first, last = months[0].key, months[-1].key
+
+    def winter(p) -> float:
+        frame = compute(p)
+        frame = frame[frame["place_code"].isin(place_codes)
+                      & (frame["service_type"] == service_type)]
+        return shortfall(frame, WINTER)
+
+    base = winter(prepared)
+    rows = []
+    for label, lever in SENSITIVITY.items():
+        results = []
+        for sign in (-1, 1):
+            if lever == "hospital_share":
+                segs = prepared.segments
+                mask = (segs["service_type"] == service_type).to_numpy() & \
+                    segs["place_code"].isin(place_codes).to_numpy()
+                share = segs["hospital_share_used"].to_numpy(float).copy()
+                share[mask] = np.clip(share[mask] * (1 + sign * step / 100), 0, 1)
+                changed = prepared.with_changes(
+                    segments=segs.assign(hospital_share_used=share))
+            else:
+                change = Change(lever, sign * step, first, last, tuple(place_codes),
+                                (service_type,))
+                changed = apply(prepared, Scenario("sensitivity", (change,)))
+            results.append(winter(changed))
+        rows.append({"assumption": label, "lower": results[0], "higher": results[1],
+                     "baseline": base, "change_lower": results[0] - base,
+                     "change_higher": results[1] - base})
+    table = pd.DataFrame(rows)
+    table["swing"] = (table["change_higher"] - table["change_lower"]).abs()
+    return table.sort_values("swing", ascending=False).reset_index(drop=True)

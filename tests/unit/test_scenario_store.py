@@ -1,0 +1,148 @@
+"""Saved scenarios: checks before saving, versions, round trips, and the command line."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from capacity import scenario_store
+from capacity.cli import main
+from capacity.plan import plan_for
+from capacity.scenarios import Change, Scenario, ScenarioError
+from capacity.store import Store
+
+WINTER = Scenario(
+    "Winter BHR",
+    (Change("demand_pct", 10, "2025-12", "2026-03", places=("BHR",)),
+     Change("caseload_delta", 4, "2025-11", "2026-03", services=("bhr_rehab_beds",))),
+    "Demand +10% from December; four flex beds from November", "A lead")
+
+
+@pytest.fixture
+def store(writable_db):
+    with Store.open(writable_db) as opened:
+        yield opened
+
+
+def count(store: Store) -> dict[str, int]:
+    return {t: store._con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608
+            for t in ("scenarios", "scenario_versions", "scenario_changes")}
+
+
+def test_save_load_apply_round_trip(store):
+    saved = scenario_store.save(store, WINTER)
+    assert saved.version == 1 and saved.changes == WINTER.changes
+    loaded = scenario_store.load(store, "winter bhr")
+    assert loaded.changes == WINTER.changes and loaded.description == WINTER.description
+    applied = plan_for(store, "BHR", 2025, scenario=loaded)
+    direct = plan_for(store, "BHR", 2025, scenario=WINTER)
+    assert applied["capacity"].sum() == pytest.approx(direct["capacity"].sum())
+    baseline = plan_for(store, "BHR", 2025)
+    beds = lambda f: f[(f["service_id"] == "bhr_rehab_beds") & (f["month"] == "2025-11")][  # noqa: E731
+        "capacity"].sum()
+    assert beds(applied) - beds(baseline) == pytest.approx(4 * 30 / 28)
+    assert set(applied["scenario"]) == {"Winter BHR"}
+
+
+def test_every_save_keeps_the_earlier_version(store):
+    scenario_store.save(store, WINTER)
+    edited = WINTER.with_changes(changes=WINTER.changes[:1], description="surge only")
+    second = scenario_store.save(store, edited, replacing="Winter BHR")
+    assert second.version == 2 and len(second.changes) == 1
+    first = scenario_store.load(store, "Winter BHR", version=1)
+    assert first.changes == WINTER.changes and first.description == WINTER.description
+    assert list(scenario_store.history(store, "Winter BHR")["version"]) == [2, 1]
+
+
+def test_delete_hides_but_keeps_the_versions(store):
+    scenario_store.save(store, WINTER)
+    scenario_store.delete(store, "Winter BHR")
+    assert scenario_store.list_saved(store).empty
+    with pytest.raises(ScenarioError, match="no scenario called"):
+        scenario_store.load(store, "Winter BHR")
+    assert count(store)["scenario_versions"] == 1
+    scenario_store.save(store, WINTER)  # the name is free again
+    assert len(scenario_store.list_saved(store)) == 1
+
+
+def test_duplicate_copies_the_latest_version(store):
+    scenario_store.save(store, WINTER)
+    copy = scenario_store.duplicate(store, "Winter BHR", "Winter BHR (Havering)", "B")
+    assert copy.changes == WINTER.changes and copy.version == 1 and copy.author == "B"
+
+
+@pytest.mark.parametrize(("scenario", "message"), [
+    (WINTER.with_changes(changes=(Change("demand_pct", 10, "2025-12", "2026-03",
+                                         places=("NOWHERE",)),)), "unknown place 'NOWHERE'"),
+    (WINTER.with_changes(changes=(Change("demand_pct", 10, "2025-12", "2026-03",
+                                         services=("ghost",)),)), "unknown service 'ghost'"),
+    (WINTER.with_changes(changes=(Change("demand_pct", -150, "2025-12", "2026-03"),)),
+     "cannot be below −100%"),
+    (WINTER.with_changes(changes=(Change("los_days", -30, "2025-12", "2026-03",
+                                         services=("bhr_rehab_beds",)),)),
+     "BHR community rehabilitation beds: mean_los_days must be a number greater than 0"),
+    (WINTER.with_changes(changes=(Change("caseload_delta", -80, "2025-12", "2026-03",
+                                         services=("bhr_rehab_beds",)),)),
+     "caseload must be a number of at least 0"),
+    (WINTER.with_changes(changes=(Change("demand_pct", 10, "2026-03", "2025-12"),)), "is empty"),
+    (WINTER.with_changes(changes=()), "add at least one change"),
+])
+def test_refused_scenarios_save_nothing(store, scenario, message):
+    before = count(store)
+    with pytest.raises(ScenarioError) as caught:
+        scenario_store.save(store, scenario)
+    assert any(message in p for p in caught.value.problems), caught.value.problems
+    assert count(store) == before
+
+
+def test_a_duplicate_name_is_refused_whatever_its_case(store):
+    scenario_store.save(store, WINTER)
+    before = count(store)
+    with pytest.raises(ScenarioError, match="already exists"):
+        scenario_store.save(store, WINTER.with_changes(name="WINTER bhr"))
+    assert count(store) == before
+
+
+def test_presets_resolve_for_the_planning_year(store):
+    surge = scenario_store.resolve(store, "preset:winter_surge", 2025)
+    assert surge.changes[0].months() == ("2025-12", "2026-03")
+    assert scenario_store.resolve(store, "baseline", 2025) is None
+    with pytest.raises(ScenarioError, match="no preset called 'nope'"):
+        scenario_store.resolve(store, "preset:nope", 2025)
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    return main(list(argv), out=out, err=err), out.getvalue(), err.getvalue()
+
+
+def test_cli_save_list_show_plan_delete(writable_db, tmp_path):
+    db = str(writable_db)
+    path = tmp_path / "winter.json"
+    path.write_text(json.dumps(WINTER.to_dict()))
+    code, out, err = run("scenario", "save", str(path), "--db", db)
+    assert code == 0 and "version 1" in out, err
+    code, _, err = run("scenario", "save", str(path), "--db", db)
+    assert code == 1 and "already exists" in err
+    assert run("scenario", "save", str(path), "--update", "--db", db)[1].count("version 2")
+    code, out, _ = run("scenario", "list", "--db", db)
+    assert code == 0 and "Winter BHR" in out and "preset:winter_surge" in out
+    code, out, _ = run("scenario", "show", "Winter BHR", "--version", "1", "--db", db)
+    assert "demand +10% from 2025-12 to 2026-03" in out and "Versions: 2, 1" in out
+    code, out, _ = run("plan", "--place", "BHR", "--year", "2025", "--format", "csv",
+                       "--scenario", "Winter BHR", "--db", db)
+    assert code == 0 and "scenario: caseload +4" in out and ",Winter BHR\n" in out
+    code, _, err = run("plan", "--place", "BHR", "--year", "2025", "--scenario", "Nope",
+                       "--db", db)
+    assert code == 1 and "no scenario called 'Nope'" in err
+    assert run("scenario", "delete", "Winter BHR", "--db", db)[0] == 0
+    assert "Winter BHR" not in run("scenario", "list", "--db", db)[1]
+
+
+def test_cli_reports_a_malformed_file(writable_db, tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text('{"name": "x", "changes": [{"lever": "demand_pct"}]}')
+    code, _, err = run("scenario", "save", str(path), "--db", str(writable_db))
+    assert code == 1 and "missing value, first_month, last_month" in err
