@@ -18,6 +18,7 @@ from pages._common import (
     database_path,
     global_params,
     places_table,
+    scenario_choices,
     year_range,
 )
 from pages._style import PRESENTATION_CSS, show_notices
@@ -33,7 +34,8 @@ path = database_path()
 version = data_version(path)
 places = places_table(path, version)
 years = year_range(path, version)
-params = global_params(places, years)
+scenarios = scenario_choices(path, version)
+params = global_params(places, years, scenarios)
 for param in params.values():
     _state.bind(param)
 
@@ -74,9 +76,10 @@ with st.sidebar:
     )
     st.selectbox(
         "Scenario",
-        ["baseline"],
+        list(scenarios),
         key="scenario",
-        format_func=lambda s: "Baseline (no changes)" if s == "baseline" else s,
+        format_func=scenarios.get,
+        help="Applies to every page. Build and save scenarios on the Scenarios page.",
     )
     st.radio("Referrals from", list(SOURCE_LABELS), key="source", format_func=SOURCE_LABELS.get)
     st.toggle(
@@ -104,6 +107,7 @@ view = View(
     year=st.session_state["year"],
     source=st.session_state["source"],
     scenario=st.session_state["scenario"],
+    scenario_label=scenarios[st.session_state["scenario"]],
     present=st.session_state["present"],
 )
 st.session_state["_view"] = view

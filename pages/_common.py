@@ -4,7 +4,12 @@ Caching lives here, never in ``capacity/``. The database is opened only for a
 read that misses the cache, and closed at once, so the command line can use
 the same file while the app runs. Cached results are keyed on the file's
 modification time, so a change made by any program shows on the next rerun.
-Cached frames are shared between sessions: pages never change them in place.
+
+The plan is cached in two layers: the *prepared* plan for a planning year
+(everything read from the store: parameters in force, demand history), and the
+plan frame for that year and a scenario. Changing the place, the source or the
+page reuses both; a new scenario reuses the prepared plan and only recomputes.
+Cached values are shared between sessions and are never changed in place.
 """
 
 from __future__ import annotations
@@ -16,29 +21,34 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from capacity import config
+from capacity import config, scenario_store
 from capacity.charts import gap_chart
 from capacity.demand import coverage, monthly_history
 from capacity.demo import ensure_database
 from capacity.observed import compare_with_stated
 from capacity.periods import planning_year_label, planning_year_of
-from capacity.plan import places_in, plan_for_all
+from capacity.plan import Prepared, compute, load_plan_inputs, places_in, prepare, with_systems
+from capacity.scenarios import BASELINE, Scenario, apply, load_presets
 from capacity.store import Store
 from capacity.summary import SOURCE_LABELS, by_service_type
 from pages._state import Param
 
 
-@st.cache_resource(show_spinner="Building the demo database (first run only)…")
 def database_path() -> Path:
     """The database file, built from the demo data if there is none yet."""
-    path = config.db_path()
-    ensure_database(path)
-    return path
+    return _ensured(str(config.db_path()))
+
+
+@st.cache_resource(show_spinner="Building the demo database (first run only)…")
+def _ensured(path: str) -> Path:
+    ensure_database(Path(path))
+    return Path(path)
 
 
 def data_version(path: Path) -> int:
-    """Changes whenever the database file is written."""
-    return os.stat(path).st_mtime_ns
+    """Changes whenever the database file (or its write-ahead log) is written."""
+    wal = Path(f"{path}.wal")
+    return os.stat(path).st_mtime_ns + (os.stat(wal).st_mtime_ns if wal.exists() else 0)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -61,6 +71,13 @@ def service_types_table(path: Path, version: int) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
+def services_table(path: Path, version: int) -> pd.DataFrame:
+    """Services with the places they serve."""
+    with Store.open(path, read_only=True) as store:
+        return store.query("services")
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
 def year_range(path: Path, version: int) -> list[int]:
     """Planning years worth offering: from the first with a year of history to two ahead."""
     with Store.open(path, read_only=True) as store:
@@ -72,33 +89,67 @@ def year_range(path: Path, version: int) -> list[int]:
     return list(range(min(first, this_year), this_year + 3))
 
 
-@st.cache_data(show_spinner="Building the plan…", max_entries=16)
-def plan_everywhere(path: Path, version: int, year: int) -> pd.DataFrame:
-    """The plan frame for every place and system in one planning year."""
+# -- scenarios ----------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def scenario_choices(path: Path, version: int) -> dict[str, str]:
+    """Every scenario the sidebar offers, by key: the baseline, presets, saved ones."""
+    choices = {BASELINE: "Baseline (no changes)"}
+    choices |= {key: f"{p.name} (preset)" for key, p in load_presets().items()}
     with Store.open(path, read_only=True) as store:
-        return plan_for_all(store, year)
+        saved = scenario_store.list_saved(store)
+    choices |= {name: f"{name} (saved, v{v})" for name, v in zip(saved["name"], saved["version"],
+                                                                  strict=True)}
+    return choices
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def scenario_for(path: Path, version: int, key: str, year: int) -> Scenario | None:
+    """The scenario a key stands for in a planning year (None for the baseline)."""
+    with Store.open(path, read_only=True) as store:
+        return scenario_store.resolve(store, key, year)
+
+
+# -- plans --------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner="Reading the data for this planning year…", max_entries=8)
+def prepared_plan(path: Path, version: int, year: int, codes: tuple[str, ...]) -> Prepared:
+    """The prepared plan for some places (all places when ``codes`` is empty)."""
+    with Store.open(path, read_only=True) as store:
+        places = store.query("places")
+        wanted = list(codes) or list(places.loc[places["kind"] != "system", "place_code"])
+        return prepare(load_plan_inputs(store, wanted, year))
+
+
+@st.cache_data(show_spinner="Building the plan…", max_entries=16)
+def plan_everywhere(path: Path, version: int, year: int, scenario: str) -> pd.DataFrame:
+    """The plan frame for every place and system in one planning year and scenario."""
+    prepared = prepared_plan(path, version, year, ())
+    frame = compute(apply(prepared, scenario_for(path, version, scenario, year)))
+    return with_systems(frame, prepared.inputs.all_places)
+
+
+def plan_with(path: Path, version: int, year: int, codes: tuple[str, ...],
+              scenario: Scenario | None) -> pd.DataFrame:
+    """The plan frame for some places under a scenario that may not be saved (not cached)."""
+    return compute(apply(prepared_plan(path, version, year, codes), scenario))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def monthly_by_type(path: Path, version: int, year: int, place: str, source: str) -> pd.DataFrame:
+def monthly_by_type(path: Path, version: int, year: int, scenario: str, place: str,
+                    source: str) -> pd.DataFrame:
     """A place's demand, capacity and gap by service type and month, for one source."""
-    frame = plan_everywhere(path, version, year)
+    frame = plan_everywhere(path, version, year, scenario)
     return by_service_type(frame[frame["place_code"] == place], source)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def gap_figure(
-    path: Path,
-    version: int,
-    year: int,
-    place: str,
-    source: str,
-    service_type: str,
-    title: str,
-    large: bool,
-):
+def gap_figure(path: Path, version: int, year: int, scenario: str, place: str, source: str,
+               service_type: str, title: str, large: bool):
     """The gap chart of one service type at a place (None when it has no rows)."""
-    monthly = monthly_by_type(path, version, year, place, source)
+    monthly = monthly_by_type(path, version, year, scenario, place, source)
     monthly = monthly[monthly["service_type"] == service_type]
     return gap_chart(monthly, title, large=large) if not monthly.empty else None
 
@@ -132,6 +183,7 @@ class View:
     year: int
     source: str
     scenario: str
+    scenario_label: str
     present: bool
 
     @property
@@ -150,8 +202,8 @@ class View:
         return planning_year_label(self.year)
 
     def plan(self) -> pd.DataFrame:
-        """The plan frame for every place and system this year."""
-        return plan_everywhere(self.path, self.version, self.year)
+        """The plan frame for every place and system this year, under the chosen scenario."""
+        return plan_everywhere(self.path, self.version, self.year, self.scenario)
 
     def place_plan(self, code: str | None = None) -> pd.DataFrame:
         """The plan frame rows of one place or system (the chosen one by default)."""
@@ -160,13 +212,13 @@ class View:
 
     def monthly(self, source: str) -> pd.DataFrame:
         """The chosen place's figures by service type and month for one source."""
-        return monthly_by_type(self.path, self.version, self.year, self.place, source)
+        return monthly_by_type(self.path, self.version, self.year, self.scenario, self.place,
+                               source)
 
     def gap_figure(self, service_type: str, source: str, title: str, large: bool = False):
         """The chosen place's gap chart for one service type and source."""
-        return gap_figure(
-            self.path, self.version, self.year, self.place, source, service_type, title, large
-        )
+        return gap_figure(self.path, self.version, self.year, self.scenario, self.place, source,
+                          service_type, title, large)
 
 
 def default_place(places: pd.DataFrame) -> str:
@@ -194,10 +246,8 @@ def _year_parser(years: list[int]):
         except ValueError:
             raise ValueError("not a year") from None
         if year not in years:
-            raise ValueError(
-                f"only {planning_year_label(years[0])} to "
-                f"{planning_year_label(years[-1])} are offered"
-            )
+            raise ValueError(f"only {planning_year_label(years[0])} to "
+                             f"{planning_year_label(years[-1])} are offered")
         return year
 
     return parse
@@ -212,52 +262,25 @@ def _flag(text: str) -> bool:
     raise ValueError("use 1 or 0")
 
 
-def global_params(places: pd.DataFrame, years: list[int]) -> dict[str, Param]:
+def global_params(places: pd.DataFrame, years: list[int],
+                  scenarios: dict[str, str]) -> dict[str, Param]:
     """The URL parameters the sidebar owns."""
     names = dict(zip(places["place_code"], places["name"], strict=True))
     this_year = planning_year_of(pd.Timestamp.today().date())
     default_year = this_year if this_year in years else years[-1]
-    place_default = default_place(places)
     return {
-        "place": Param(
-            "place",
-            "place",
-            _choice(names, "place code"),
-            lambda v: v,
-            place_default,
-            describe=lambda v: names.get(v, v),
-        ),
-        "year": Param(
-            "year",
-            "year",
-            _year_parser(years),
-            lambda v: str(v),
-            default_year,
-            describe=planning_year_label,
-        ),
-        "source": Param(
-            "source",
-            "source",
-            _choice(SOURCE_LABELS, "source"),
-            lambda v: None if v == "both" else v,
-            "both",
-            describe=lambda v: SOURCE_LABELS[v].lower(),
-        ),
-        "scenario": Param(
-            "scenario",
-            "scenario",
-            _choice({"baseline": ""}, "scenario"),
-            lambda v: None if v == "baseline" else v,
-            "baseline",
-        ),
-        "present": Param(
-            "present",
-            "present",
-            _flag,
-            lambda v: "1" if v else None,
-            False,
-            describe=lambda v: "presentation mode" if v else "the normal view",
-        ),
+        "place": Param("place", "place", _choice(names, "place code"), lambda v: v,
+                       default_place(places), describe=lambda v: names.get(v, v)),
+        "year": Param("year", "year", _year_parser(years), lambda v: str(v), default_year,
+                      describe=planning_year_label),
+        "scenario": Param("scenario", "scenario", _choice(scenarios, "scenario"),
+                          lambda v: None if v == BASELINE else v, BASELINE,
+                          describe=lambda v: scenarios.get(v, v)),
+        "source": Param("source", "source", _choice(SOURCE_LABELS, "source"),
+                        lambda v: None if v == "both" else v, "both",
+                        describe=lambda v: SOURCE_LABELS[v].lower()),
+        "present": Param("present", "present", _flag, lambda v: "1" if v else None, False,
+                         describe=lambda v: "presentation mode" if v else "the normal view"),
     }
 
 
@@ -271,26 +294,15 @@ def list_param(name: str, key: str, options: dict[str, str]) -> Param:
             raise ValueError("unknown " + ", ".join(unknown))
         return codes
 
-    return Param(
-        name,
-        key,
-        parse,
-        lambda v: ",".join(v) if v else None,
-        [],
-        describe=lambda v: ", ".join(options[c] for c in v) if v else "all",
-    )
+    return Param(name, key, parse, lambda v: ",".join(v) if v else None, [],
+                 describe=lambda v: ", ".join(options[c] for c in v) if v else "all")
 
 
 def choice_param(name: str, key: str, options: dict[str, str], default: str) -> Param:
     """A URL parameter holding one of some known codes."""
-    return Param(
-        name,
-        key,
-        _choice(options, name.replace("_", " ")),
-        lambda v: None if v == default else v,
-        default,
-        describe=lambda v: options.get(v, v),
-    )
+    return Param(name, key, _choice(options, name.replace("_", " ")),
+                 lambda v: None if v == default else v, default,
+                 describe=lambda v: options.get(v, v))
 
 
 def current_view() -> View:

@@ -180,7 +180,7 @@ def normal() -> None:
         f"**{sentence}.**  \n"
         "Demand and capacity are new people a month; the shaded area is the gap, "
         f"vermillion where demand exceeds capacity. {SOURCE_LABELS[view.source]} "
-        f"referrals; scenario: {view.scenario}."
+        f"referrals; scenario: {view.scenario_label}."
     )
     left, right = st.columns([3, 2])
     left.multiselect(
