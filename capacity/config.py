@@ -34,6 +34,10 @@ WINDOW_YEARS_ALLOWED = (1, 2, 3)
 # Stated and observed figures "disagree" when they differ by more than this share.
 LITTLE_LAW_TOLERANCE = 0.2
 
+# The largest file the app accepts for import (the command line has no limit).
+# Keep .streamlit/config.toml's server.maxUploadSize the same.
+MAX_UPLOAD_MB = 200
+
 
 def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     """The database file to use: ``explicit``, else $CAPACITY_DB, else the default."""

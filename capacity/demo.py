@@ -27,7 +27,9 @@ from capacity.reference import (
     REFERENCE_FILES,
     SERVICE_FILES,
     SOURCES,
+    TRUST_SHARES,
     check_all,
+    check_trust_shares,
     read_tables,
 )
 from capacity.store import Store, StoreError
@@ -221,6 +223,10 @@ def load_demo(
     )
     check_levels(levels, tables, "demo/referral_levels.csv")
     trust_mix = coerce(store.read_csv(demo_dir / "trust_mix.csv"), TRUST_MIX, "demo/trust_mix.csv")
+    shares = coerce(store.read_csv(demo_dir / "trust_place_shares.csv"), TRUST_SHARES,
+                    "demo/trust_place_shares.csv")
+    check_trust_shares(shares, tables["places"], "demo/trust_place_shares.csv")
+    tables["trust_place_shares"] = shares
     pathways = dict(
         zip(
             tables["service_types"]["service_type"], tables["service_types"]["pathway"], strict=True
@@ -231,7 +237,8 @@ def load_demo(
     )
     files = [reference_dir / f"{n}.csv" for n in REFERENCE_FILES]
     files += [demo_dir / f"{n}.csv" for n in SERVICE_FILES]
-    files += [demo_dir / "referral_levels.csv", demo_dir / "trust_mix.csv"]
+    files += [demo_dir / n for n in ("referral_levels.csv", "trust_mix.csv",
+                                     "trust_place_shares.csv")]
     with store.transaction() as tx:
         for name, frame in tables.items():
             tx.insert_frame(name, frame)
@@ -249,7 +256,7 @@ def load_demo(
             )
         import_id = tx.execute(
             "log_import",
-            kind="referrals",
+            kind="demo referrals",
             file_name="synthetic referrals (demo)",
             checksum=f"seed:{seed}",
             rows_read=len(referrals),

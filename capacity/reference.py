@@ -9,6 +9,7 @@ name fails loudly, with the file, row and reason.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -347,6 +348,35 @@ def check_shares_match_types(
         return []
 
     _raise(what, _problems(parameters, what, check))
+
+
+TRUST_SHARES = [
+    Column("trust_code"),
+    Column("place_code"),
+    Column("share", "float", **SHARE),
+    Column("source_note", required=False),
+]
+
+
+def check_trust_shares(shares: pd.DataFrame, places: pd.DataFrame,
+                       what: str = "trust_place_shares") -> None:
+    """Each row names an NHS trust code and a known place; a trust's shares add up to at most 1."""
+    known = set(places.loc[places["kind"] != "system", "place_code"])
+
+    def check(row: dict) -> list[tuple[str, str, str]]:
+        if not re.fullmatch(r"[A-Z0-9]{3,5}", str(row["trust_code"])):
+            return [("trust_code", row["trust_code"],
+                     "is not an NHS organisation code (3 to 5 capital letters or digits)")]
+        if row["place_code"] not in known:
+            return [("place_code", row["place_code"], "is not a known place")]
+        return []
+
+    problems = _problems(shares, what, check) + _unique(shares, ["trust_code", "place_code"], what)
+    totals = shares.groupby("trust_code")["share"].transform("sum")
+    problems += [Problem(row_number(i), "share", f"{totals.iat[i]:g}",
+                         f"the shares of {shares['trust_code'].iat[i]} add up to more than 1", what)
+                 for i in range(len(shares)) if totals.iat[i] > 1 + 1e-9]
+    _raise(what, problems)
 
 
 REFERENCE_FILES = {

@@ -28,6 +28,7 @@ QUERIES_FILE = SQL_DIR / "queries.sql"
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 _QUERY_HEADER = re.compile(r"^-- name: ([a-z0-9_]+)\s*$", re.MULTILINE)
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
 class StoreError(RuntimeError):
@@ -78,8 +79,10 @@ class _Session:
         return self._cur.execute(_sql(name), params or None).df()
 
     def execute(self, name: str, /, **params: Any) -> list[tuple]:
-        """Run the named statement with bound parameters; return any rows."""
-        self._cur.execute(_sql(name), params or None)
+        """Run the named statement(s) with bound parameters; return the last one's rows."""
+        for statement in _statements(_sql(name)):
+            used = {k: v for k, v in params.items() if f"${k}" in statement}
+            self._cur.execute(statement, used or None)
         try:
             return self._cur.fetchall()
         except duckdb.InvalidInputException:
@@ -107,6 +110,22 @@ class _Session:
                 self._cur.unregister("_incoming")
         return len(frame)
 
+    def register(self, name: str, frame: pd.DataFrame) -> None:
+        """Make a DataFrame readable by the named queries under ``name`` (this session only)."""
+        if not _IDENTIFIER.match(name):
+            raise StoreError(f"{name!r} is not a valid table name")
+        self._cur.register(name, frame)
+
+    def add_text_columns(self, table: str, names: list[str]) -> None:
+        """Add empty text columns to a staging table (names checked, never user text)."""
+        if not _IDENTIFIER.match(table) or not table.startswith("staging"):
+            raise StoreError(f"{table!r} is not a staging table")
+        for name in names:
+            if not _IDENTIFIER.match(name):
+                raise StoreError(f"{name!r} is not a valid column name")
+            # Identifiers only, checked above.
+            self._cur.execute(f'ALTER TABLE "{table}" ADD COLUMN "{name}" VARCHAR')  # noqa: S608
+
     def _columns(self, table: str) -> set[str]:
         rows = self._cur.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = $t",
@@ -115,6 +134,16 @@ class _Session:
         if not rows:
             raise StoreError(f"There is no table called {table}")
         return {r[0] for r in rows}
+
+
+def _statements(sql: str) -> list[str]:
+    """The statements of a named query, split at semicolons that end a line.
+
+    DuckDB binds parameters to one statement at a time, so a query of several
+    statements runs them one by one, each with the parameters it names.
+    """
+    parts = re.split(r";\s*\n", sql.strip().rstrip(";") + "\n")
+    return [part.strip() for part in parts if part.strip()]
 
 
 def _sql(name: str) -> str:
@@ -247,6 +276,18 @@ class Store:
         except duckdb.Error as exc:
             raise StoreError(f"Could not read {path}: {exc}") from exc
         finally:
+            cur.close()
+
+    @contextmanager
+    def scratch(self) -> Iterator[_Session]:
+        """A session whose every change is thrown away at the end (for checking files)."""
+        cur = self._con.cursor()
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            yield _Session(cur)
+        finally:
+            with suppress(duckdb.Error):
+                cur.execute("ROLLBACK")
             cur.close()
 
     def table_counts(self) -> dict[str, int]:

@@ -159,7 +159,7 @@ RETURNING import_id;
 
 -- name: import_log
 SELECT import_id, kind, file_name, checksum, rows_read, rows_loaded, rows_rejected,
-       loaded_by, loaded_at, note
+       loaded_by, loaded_at, note, undone_at
 FROM import_log
 ORDER BY import_id DESC;
 
@@ -216,3 +216,345 @@ VALUES ($scenario_id, $version, $name, $description, $author, now());
 -- name: scenario_delete
 UPDATE scenarios SET deleted_at = now()
 WHERE scenario_id = $scenario_id AND deleted_at IS NULL;
+
+-- ---------------------------------------------------------------------------
+-- Imports. A file is read into TEMP tables on one connection (staging), checked
+-- there, and only then written, all in one transaction.
+
+-- name: staging_drop
+DROP TABLE IF EXISTS staging;
+DROP TABLE IF EXISTS staging_rejects;
+DROP TABLE IF EXISTS staging_reject_scans;
+DROP VIEW IF EXISTS staging_numbered;
+DROP TABLE IF EXISTS staging_lookup;
+DROP TABLE IF EXISTS staging_clean;
+DROP TABLE IF EXISTS staging_problems;
+
+-- name: staging_read
+-- DuckDB's own CSV reader, every column as text, malformed lines set aside
+-- with their line numbers.
+CREATE TEMP TABLE staging AS
+SELECT * FROM read_csv($path, header = true, auto_detect = false, columns = $columns,
+                       delim = $delim, quote = '"', escape = '"', store_rejects = true,
+                       rejects_table = 'staging_rejects', rejects_scan = 'staging_reject_scans',
+                       max_line_size = $max_line);
+
+-- name: staging_number
+-- Each good record's line in the file: records keep their order, and every
+-- malformed line set aside before a record moves it down by one. Row ids start
+-- from an offset inside a transaction, so count from the first.
+CREATE TEMP VIEW staging_numbered AS
+WITH bad AS (SELECT DISTINCT line FROM staging_rejects),
+shift AS (SELECT line - (row_number() OVER (ORDER BY line) - 1) AS t FROM bad),
+base AS (SELECT coalesce(min(rowid), 0) AS first FROM staging),
+indexed AS (SELECT s.*, s.rowid - base.first + 2 AS k FROM staging s, base)
+SELECT i.* EXCLUDE (k),
+       CAST(i.k + CASE WHEN (SELECT count(*) FROM shift) = 0 THEN 0
+                       ELSE (SELECT count(*) FROM shift WHERE shift.t <= i.k) END AS BIGINT)
+           AS line
+FROM indexed i;
+
+-- name: staging_rejected_lines
+SELECT line, min(error_type) AS error_type, min(column_name) AS column_name
+FROM staging_rejects
+GROUP BY line
+ORDER BY line;
+
+-- name: staging_rows
+SELECT * FROM staging_numbered ORDER BY line;
+
+-- name: staging_preview
+SELECT * EXCLUDE (line) FROM staging_numbered ORDER BY line LIMIT $limit;
+
+-- name: referrals_clean
+-- Names are resolved once per distinct value (a few dozen), not once per row.
+CREATE TEMP TABLE staging_lookup AS
+WITH places_raw AS (SELECT DISTINCT place_code AS raw FROM staging),
+types_raw AS (SELECT DISTINCT service_type AS raw FROM staging),
+services_raw AS (SELECT DISTINCT service_id AS raw FROM staging)
+SELECT 'place' AS what, r.raw, coalesce(p1.place_code, p2.place_code) AS code
+FROM places_raw r
+LEFT JOIN places p1 ON p1.place_code = trim(r.raw) AND p1.kind <> 'system'
+LEFT JOIN places p2 ON lower(p2.name) = lower(trim(r.raw)) AND p2.kind <> 'system'
+UNION ALL
+SELECT 'type', r.raw, coalesce(t1.service_type, t2.service_type)
+FROM types_raw r
+LEFT JOIN service_types t1 ON t1.service_type = lower(trim(r.raw))
+LEFT JOIN service_types t2 ON lower(t2.name) = lower(trim(r.raw))
+UNION ALL
+SELECT 'service', r.raw, coalesce(v1.service_id, v2.service_id)
+FROM services_raw r
+LEFT JOIN services v1 ON v1.service_id = trim(r.raw)
+LEFT JOIN services v2 ON lower(v2.name) = lower(trim(r.raw));
+CREATE TEMP TABLE staging_clean AS
+SELECT n.line,
+       nullif(trim(n.referral_id), '') AS referral_id,
+       lp.code AS place_code, nullif(trim(n.place_code), '') AS place_raw,
+       lt.code AS service_type, nullif(trim(n.service_type), '') AS service_type_raw,
+       ls.code AS service_id, nullif(trim(n.service_id), '') AS service_raw,
+       CASE lower(trim(n.source))
+           WHEN 'hospital' THEN 'hospital' WHEN 'hospital discharge' THEN 'hospital'
+           WHEN 'step-down' THEN 'hospital' WHEN 'step down' THEN 'hospital'
+           WHEN 'community' THEN 'community' WHEN 'step-up' THEN 'community'
+           WHEN 'step up' THEN 'community' END AS source,
+       nullif(trim(n.source), '') AS source_raw,
+       CASE WHEN upper(trim(n.pathway)) IN ('P0', 'P1', 'P2', 'P3')
+            THEN upper(trim(n.pathway)) END AS pathway,
+       nullif(trim(n.pathway), '') AS pathway_raw,
+       coalesce(TRY_CAST(trim(n.referral_date) AS DATE),
+                CAST(try_strptime(trim(n.referral_date), '%d/%m/%Y') AS DATE)) AS referral_date,
+       nullif(trim(n.referral_date), '') AS referral_date_raw,
+       coalesce(TRY_CAST(trim(n.start_date) AS DATE),
+                CAST(try_strptime(trim(n.start_date), '%d/%m/%Y') AS DATE)) AS start_date,
+       nullif(trim(n.start_date), '') AS start_date_raw,
+       coalesce(TRY_CAST(trim(n.end_date) AS DATE),
+                CAST(try_strptime(trim(n.end_date), '%d/%m/%Y') AS DATE)) AS end_date,
+       nullif(trim(n.end_date), '') AS end_date_raw,
+       nullif(upper(trim(n.referring_trust)), '') AS referring_trust
+FROM staging_numbered n
+LEFT JOIN staging_lookup lp ON lp.what = 'place' AND lp.raw IS NOT DISTINCT FROM n.place_code
+LEFT JOIN staging_lookup lt ON lt.what = 'type' AND lt.raw IS NOT DISTINCT FROM n.service_type
+LEFT JOIN staging_lookup ls ON ls.what = 'service' AND ls.raw IS NOT DISTINCT FROM n.service_id;
+
+-- name: referrals_problems
+-- Every reason a row cannot be loaded: its line, column, value and the reason.
+CREATE TEMP TABLE staging_problems AS
+-- The formula pattern is written out twice rather than shared through a CTE, so
+-- that DuckDB compiles it once instead of once per row.
+WITH c AS (SELECT * FROM staging_clean),
+repeated AS (
+    SELECT referral_id, min(line) AS first_line
+    FROM c WHERE referral_id IS NOT NULL
+    GROUP BY referral_id HAVING count(*) > 1
+),
+dup AS (
+    SELECT c.line, c.referral_id, r.first_line
+    FROM c JOIN repeated r USING (referral_id)
+    WHERE c.line > r.first_line
+)
+SELECT line, 'referral_id' AS "column", '' AS value, 'is required' AS reason
+FROM c WHERE referral_id IS NULL
+UNION ALL
+SELECT line, 'referral_id', referral_id,
+       'looks like a spreadsheet formula (starts with =, +, - or @)'
+FROM c WHERE regexp_matches(referral_id, '^\s*([=+@]|-[^0-9.])')
+UNION ALL
+SELECT line, 'referral_id', referral_id,
+       'appears more than once in this file (first on row ' || first_line || ')'
+FROM dup
+UNION ALL
+SELECT line, 'place_code', coalesce(place_raw, ''),
+       CASE WHEN place_raw IS NULL THEN 'is required' ELSE 'is not a known place' END
+FROM c WHERE place_code IS NULL
+UNION ALL
+SELECT line, 'service_type', coalesce(service_type_raw, ''),
+       CASE WHEN service_type_raw IS NULL THEN 'is required'
+            ELSE 'is not a known service type' END
+FROM c WHERE service_type IS NULL
+UNION ALL
+SELECT line, 'service_id', service_raw, 'is not a known service'
+FROM c WHERE service_raw IS NOT NULL AND service_id IS NULL
+UNION ALL
+SELECT c.line, 'service_id', c.service_raw,
+       'is a ' || s.service_type || ' service, not ' || c.service_type
+FROM c JOIN services s USING (service_id)
+WHERE c.service_type IS NOT NULL AND s.service_type <> c.service_type
+UNION ALL
+SELECT c.line, 'service_id', c.service_raw, 'does not serve ' || c.place_code
+FROM c
+WHERE c.service_id IS NOT NULL AND c.place_code IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM service_places sp
+                  WHERE sp.service_id = c.service_id AND sp.place_code = c.place_code)
+UNION ALL
+SELECT line, 'source', coalesce(source_raw, ''),
+       CASE WHEN source_raw IS NULL THEN 'is required'
+            ELSE 'must be hospital or community' END
+FROM c WHERE source IS NULL
+UNION ALL
+SELECT c.line, 'source', c.source_raw, c.service_type || ' does not take ' || c.source ||
+       ' referrals'
+FROM c JOIN service_types t USING (service_type)
+WHERE (c.source = 'hospital' AND NOT t.hospital) OR (c.source = 'community' AND NOT t.community)
+UNION ALL
+SELECT line, 'pathway', pathway_raw, 'must be P0, P1, P2 or P3'
+FROM c WHERE pathway_raw IS NOT NULL AND pathway IS NULL
+UNION ALL
+SELECT line, 'referral_date', coalesce(referral_date_raw, ''),
+       CASE WHEN referral_date_raw IS NULL THEN 'is required'
+            ELSE 'is not a date (use 2025-04-01 or 01/04/2025)' END
+FROM c WHERE referral_date IS NULL
+UNION ALL
+SELECT line, 'referral_date', referral_date_raw, 'is in the future'
+FROM c WHERE referral_date > current_date
+UNION ALL
+SELECT line, 'referral_date', referral_date_raw, 'is before 2000'
+FROM c WHERE referral_date < DATE '2000-01-01'
+UNION ALL
+SELECT line, 'start_date', start_date_raw, 'is not a date (use 2025-04-01 or 01/04/2025)'
+FROM c WHERE start_date_raw IS NOT NULL AND start_date IS NULL
+UNION ALL
+SELECT line, 'end_date', end_date_raw, 'is not a date (use 2025-04-01 or 01/04/2025)'
+FROM c WHERE end_date_raw IS NOT NULL AND end_date IS NULL
+UNION ALL
+SELECT line, 'end_date', end_date_raw, 'is before the start date ' || start_date_raw
+FROM c WHERE end_date < start_date
+UNION ALL
+SELECT line, 'referring_trust', referring_trust,
+       'looks like a spreadsheet formula (starts with =, +, - or @)'
+FROM c WHERE regexp_matches(referring_trust, '^\s*([=+@]|-[^0-9.])')
+UNION ALL
+SELECT line,
+       CASE WHEN error_type IN ('MISSING COLUMNS', 'TOO MANY COLUMNS') OR column_name IS NULL
+            THEN '(whole line)' ELSE column_name END, '',
+       CASE error_type
+           WHEN 'MISSING COLUMNS' THEN 'has fewer columns than the header'
+           WHEN 'TOO MANY COLUMNS' THEN 'has more columns than the header'
+           WHEN 'UNQUOTED VALUE' THEN 'has a quote that is never closed'
+           WHEN 'LINE SIZE OVER MAXIMUM' THEN 'is too long'
+           ELSE 'cannot be read (' || lower(error_type) || ')' END
+FROM (SELECT line, min(error_type) AS error_type, min(column_name) AS column_name
+      FROM staging_rejects GROUP BY line);
+
+-- name: referrals_summary
+SELECT (SELECT count(*) FROM staging_clean)
+           + (SELECT count(DISTINCT line) FROM staging_rejects) AS rows_read,
+       (SELECT count(DISTINCT line) FROM staging_problems) AS rows_rejected,
+       (SELECT count(*) FROM staging_clean c
+        WHERE c.line NOT IN (SELECT line FROM staging_problems)
+          AND EXISTS (SELECT 1 FROM referrals r WHERE r.referral_id = c.referral_id))
+           AS already_loaded,
+       (SELECT count(*) FROM staging_problems) AS problems;
+
+-- name: staging_problem_list
+SELECT CAST(line AS BIGINT) AS "row", "column", value, reason
+FROM staging_problems
+ORDER BY line, "column"
+LIMIT $limit;
+
+-- name: referrals_load
+INSERT INTO referrals (referral_id, place_code, service_type, service_id, source, pathway,
+                       referral_date, start_date, end_date, referring_trust, import_id)
+SELECT c.referral_id, c.place_code, c.service_type, c.service_id, c.source, c.pathway,
+       c.referral_date, c.start_date, c.end_date, c.referring_trust, $import_id
+FROM staging_clean c
+WHERE c.line NOT IN (SELECT line FROM staging_problems)
+  AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.referral_id = c.referral_id);
+
+-- name: import_by_checksum
+SELECT import_id, kind, file_name, loaded_at
+FROM import_log
+WHERE checksum = $checksum AND kind = $kind AND undone_at IS NULL
+ORDER BY import_id DESC
+LIMIT 1;
+
+-- name: import_finish
+UPDATE import_log SET rows_loaded = $rows_loaded, note = $note WHERE import_id = $import_id;
+
+-- name: last_undoable_import
+SELECT import_id, kind, file_name, loaded_at, rows_loaded
+FROM import_log
+WHERE undone_at IS NULL AND kind IN ('referrals', 'parameters', 'counts', 'sitrep', 'shares')
+ORDER BY import_id DESC
+LIMIT 1;
+
+-- name: import_mark_undone
+UPDATE import_log SET undone_at = now() WHERE import_id = $import_id;
+
+-- name: undo_referrals
+DELETE FROM referrals WHERE import_id = $import_id;
+
+-- name: undo_monthly_demand
+DELETE FROM monthly_demand WHERE import_id = $import_id;
+INSERT INTO monthly_demand SELECT * EXCLUDE (replaced_by) FROM monthly_demand_archive
+WHERE replaced_by = $import_id;
+DELETE FROM monthly_demand_archive WHERE replaced_by = $import_id;
+
+-- name: undo_service_parameters
+DELETE FROM service_parameters WHERE import_id = $import_id;
+INSERT INTO service_parameters SELECT * EXCLUDE (replaced_by) FROM service_parameters_archive
+WHERE replaced_by = $import_id;
+DELETE FROM service_parameters_archive WHERE replaced_by = $import_id;
+
+-- name: undo_trust_place_shares
+DELETE FROM trust_place_shares WHERE import_id = $import_id;
+INSERT INTO trust_place_shares SELECT * EXCLUDE (replaced_by) FROM trust_place_shares_archive
+WHERE replaced_by = $import_id;
+DELETE FROM trust_place_shares_archive WHERE replaced_by = $import_id;
+
+-- name: undo_sitrep_discharges
+DELETE FROM sitrep_discharges WHERE import_id = $import_id;
+INSERT INTO sitrep_discharges SELECT * EXCLUDE (replaced_by) FROM sitrep_discharges_archive
+WHERE replaced_by = $import_id;
+DELETE FROM sitrep_discharges_archive WHERE replaced_by = $import_id;
+
+-- name: archive_parameters_of_services
+INSERT INTO service_parameters_archive
+SELECT *, $import_id FROM service_parameters WHERE list_contains($services, service_id);
+DELETE FROM service_parameters WHERE list_contains($services, service_id);
+
+-- name: archive_trust_shares
+INSERT INTO trust_place_shares_archive
+SELECT *, $import_id FROM trust_place_shares WHERE list_contains($trusts, trust_code);
+DELETE FROM trust_place_shares WHERE list_contains($trusts, trust_code);
+
+-- name: archive_sitrep_months
+INSERT INTO sitrep_discharges_archive
+SELECT *, $import_id FROM sitrep_discharges WHERE list_contains($months, month);
+DELETE FROM sitrep_discharges WHERE list_contains($months, month);
+
+-- name: archive_counts_like_incoming
+-- Counts already stored for the same place, service type, service, source
+-- and month as the incoming rows (in the TEMP table incoming_counts).
+INSERT INTO monthly_demand_archive
+SELECT m.*, $import_id FROM monthly_demand m
+WHERE EXISTS (SELECT 1 FROM incoming_counts i
+              WHERE i.place_code = m.place_code AND i.service_type = m.service_type
+                AND i.service_id IS NOT DISTINCT FROM m.service_id
+                AND i.source = m.source AND i.month = m.month);
+DELETE FROM monthly_demand m
+WHERE EXISTS (SELECT 1 FROM incoming_counts i
+              WHERE i.place_code = m.place_code AND i.service_type = m.service_type
+                AND i.service_id IS NOT DISTINCT FROM m.service_id
+                AND i.source = m.source AND i.month = m.month);
+
+-- name: trust_place_shares
+SELECT trust_code, place_code, share, source_note FROM trust_place_shares
+ORDER BY trust_code, place_code;
+
+-- name: sitrep_place_demand
+-- Each trust's discharges, shared among places by the trust-to-place shares
+-- and mapped from destination to service type (destination_map is registered
+-- by the caller from the reference data).
+SELECT s.month, ps.place_code, m.service_type,
+       sum(s.discharges * ps.share) AS discharges,
+       count(*) FILTER (WHERE s.discharges IS NULL) AS suppressed_cells
+FROM sitrep_discharges s
+JOIN trust_place_shares ps ON ps.trust_code = s.org_code
+JOIN destination_map m
+  ON m.key = trim(regexp_replace(lower(regexp_replace(s.destination, '[^A-Za-z0-9]+', ' ', 'g')),
+                                 '\s+', ' ', 'g'))
+WHERE s.level = 'trust' AND list_contains($places, ps.place_code)
+GROUP BY ALL
+ORDER BY ps.place_code, m.service_type, s.month;
+
+-- name: sitrep_breaks
+-- Trust months whose count is $factor times above or below the month before,
+-- at a size that is not just small-number noise: likely reporting breaks.
+WITH t AS (
+    SELECT org_code, org_name, destination, month, discharges,
+           lag(discharges) OVER (PARTITION BY org_code, destination ORDER BY month) AS previous
+    FROM sitrep_discharges
+    WHERE level = 'trust'
+)
+SELECT org_code, org_name, destination, month, previous, discharges,
+       discharges / nullif(previous, 0) AS ratio
+FROM t
+WHERE previous IS NOT NULL AND discharges IS NOT NULL
+  AND greatest(previous, discharges) >= 50
+  AND (discharges >= $factor * greatest(previous, 1) OR previous >= $factor * greatest(discharges, 1))
+ORDER BY month, org_code, destination;
+
+-- name: sitrep_months
+SELECT month, count(*) FILTER (WHERE level = 'trust') AS trust_cells,
+       count(*) FILTER (WHERE discharges IS NULL) AS suppressed
+FROM sitrep_discharges GROUP BY month ORDER BY month;
