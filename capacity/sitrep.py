@@ -1,0 +1,224 @@
+"""NHS England's Acute Daily Discharge Situation Report: Table 4, read and turned into place demand.
+
+Table 4 of each monthly workbook gives the month's discharges by intended
+destination (pathways 0 to 3) for England, each region, each integrated care
+board (ICB) and each acute trust, in blocks one under another, under a title
+and notes, with header text broken over lines and "-" for suppressed cells.
+:func:`read_table4` finds the parts by their content rather than by fixed
+row numbers, keeps suppressed cells as missing (never zero), and returns one
+row per organisation and destination.
+
+Destinations map to service types in ``data/reference/sitrep_destinations.csv``
+(reference data, so a lead can change it). Trusts serve several places, so
+:func:`place_demand` shares each trust's discharges among places with the
+editable trust-to-place share table; :func:`compare_with_records` sets that
+beside the place's own referral records.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from capacity import config
+from capacity.store import Store
+from capacity.xlsx import DAMAGED, open_workbook
+
+DESTINATIONS_FILE = config.REFERENCE_DIR / "sitrep_destinations.csv"
+_TITLE = re.compile(r"^\s*([A-Z][a-z]+)\s+(\d{4})\s+-\s+Total number of patients discharged")
+_MONTHS = {name: number for number, name in enumerate(
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+     "October", "November", "December"], start=1)}
+SHEET = "table 4"
+DISAGREE_MARGIN = 0.25
+BREAK_FACTOR = 10.0
+
+
+class SitrepError(ValueError):
+    """A workbook that is not a readable Table 4; the message says why."""
+
+
+@dataclass(frozen=True)
+class Table4:
+    """One month of Table 4 as a tidy table, with cells that could not be read."""
+
+    month: date
+    rows: pd.DataFrame
+    unreadable: list[tuple[int, str, object]]
+
+
+def destination_key(text: str) -> str:
+    """A destination heading with its line breaks, spacing and punctuation made plain."""
+    return " ".join(re.sub(r"[^A-Za-z0-9]+", " ", str(text)).lower().split())
+
+
+def load_destinations(path: Path = DESTINATIONS_FILE) -> pd.DataFrame:
+    """The destination → pathway and service type mapping of the reference data."""
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    table["key"] = table["destination"].map(destination_key)
+    table["service_type"] = table["service_type"].replace("", None)
+    if table["key"].duplicated().any():
+        raise SitrepError(f"{path.name} lists a destination twice")
+    return table
+
+
+def _month_from(rows: list[tuple], file_name: str) -> date:
+    for row in rows[:12]:
+        for cell in row:
+            match = _TITLE.match(str(cell)) if isinstance(cell, str) else None
+            if match and match.group(1) in _MONTHS:
+                return date(int(match.group(2)), _MONTHS[match.group(1)], 1)
+    found = re.search(r"(\d{4})-(\d{2})", file_name)
+    if found:
+        return date(int(found.group(1)), int(found.group(2)), 1)
+    raise SitrepError("Table 4 has no title naming its month (\"<Month> <Year> - Total number "
+                      "of patients discharged\")")
+
+
+def _header(rows: list[tuple]) -> tuple[int, dict[int, str]]:
+    for index, row in enumerate(rows[:30]):
+        columns = {i: " ".join(str(c).split()) for i, c in enumerate(row)
+                   if isinstance(c, str) and re.match(r"^P\d", c.strip())}
+        if len(columns) >= 3:
+            return index, columns
+    raise SitrepError("Table 4 has no row of destination headings (P0 …, P1 …)")
+
+
+def _value(cell: object) -> tuple[float | None, bool]:
+    """A cell's count; missing for '-' (suppressed) or blank; False when unreadable."""
+    if cell is None or (isinstance(cell, str) and cell.strip() in ("", "-")):
+        return None, True
+    if isinstance(cell, bool):
+        return None, False
+    if isinstance(cell, int | float):
+        return (float(cell), True) if cell >= 0 else (None, False)
+    try:
+        number = float(str(cell).replace(",", ""))
+    except ValueError:
+        return None, False
+    return (number, True) if number >= 0 else (None, False)
+
+
+def _labels(row: tuple) -> list[str]:
+    return [str(c).strip() for c in row if isinstance(c, str)]
+
+
+def read_table4(path: Path, file_name: str | None = None) -> Table4:
+    """Read Table 4 of a discharge SitRep workbook; raise SitrepError when it is not one."""
+    name = file_name or Path(path).name
+    try:
+        with open_workbook(path) as book:
+            sheets = {s.strip().lower(): s for s in book.sheetnames}
+            if SHEET not in sheets:
+                raise SitrepError(f"{name} has no sheet called Table 4 (sheets: "
+                                  f"{', '.join(book.sheetnames)}). Is it a discharge SitRep?")
+            rows = [tuple(r) for r in book[sheets[SHEET]].iter_rows(values_only=True)]
+    except DAMAGED as exc:
+        raise SitrepError(f"{name} is not a readable Excel workbook ({exc}).") from None
+    return _parse(rows, name)
+
+
+def _parse(rows: list[tuple], name: str) -> Table4:
+    month = _month_from(rows, name)
+    header_at, destinations = _header(rows)
+    first_value = min(destinations)
+    records, unreadable = [], []
+    level, columns = "region", None
+    for index in range(header_at + 1, len(rows)):
+        row = rows[index] + (None,) * (len(rows[header_at]) - len(rows[index]))
+        labels = row[:first_value]
+        text = [str(c).strip() for c in labels if isinstance(c, str) and c.strip()]
+        if "Region" in text and any("Code" in t for t in text):
+            level = "icb" if any(t.startswith("ICB") for t in text) else "trust"
+            columns = {t: i for i, t in enumerate(labels) if isinstance(t, str)}
+            continue
+        if not text:
+            continue
+        if columns is None:
+            org = text[-1]
+            kind = "england" if org.upper().startswith("ENGLAND") else "region"
+            identity = ("ENGLAND" if kind == "england" else org, org, None)
+        else:
+            code_col = next(i for t, i in columns.items() if "Code" in t)
+            name_col = next(i for t, i in columns.items() if "Name" in t)
+            region_col = columns.get("Region")
+            kind = level
+            identity = (str(row[code_col]).strip(), str(row[name_col]).strip(),
+                        str(row[region_col]).strip() if region_col is not None else None)
+        for col, destination in destinations.items():
+            value, ok = _value(row[col])
+            if not ok:
+                unreadable.append((index + 1, destination, row[col]))
+            records.append({"level": kind, "org_code": identity[0], "org_name": identity[1],
+                            "region": identity[2], "destination": destination,
+                            "discharges": value})
+    frame = pd.DataFrame(records, columns=["level", "org_code", "org_name", "region",
+                                           "destination", "discharges"])
+    if frame.empty or not (frame["level"] == "trust").any():
+        raise SitrepError(f"{name}: Table 4 has no trust rows")
+    frame.insert(0, "month", pd.Timestamp(month))
+    return Table4(month, frame, unreadable)
+
+
+# -- turning trust counts into place demand ---------------------------------------------
+
+
+def place_demand(store: Store, place_codes: list[str]) -> pd.DataFrame:
+    """Hospital-discharge demand per place, service type and month from the stored SitReps.
+
+    Each trust's discharges to a destination count towards a place in
+    proportion to the trust's share for that place; destinations that are not
+    intermediate care (home without support, hospice, back to a care home) are
+    left out.
+    """
+    destinations = load_destinations()[["key", "service_type"]].dropna(subset=["service_type"])
+    with store.scratch() as session:
+        session.register("destination_map", destinations)
+        frame = session.query("sitrep_place_demand", places=list(place_codes))
+    frame["month"] = pd.to_datetime(frame["month"])
+    return frame
+
+
+def compare_with_records(store: Store, place_codes: list[str],
+                         margin: float = DISAGREE_MARGIN) -> pd.DataFrame:
+    """SitRep-based and record-based hospital-discharge demand side by side, with flags."""
+    from capacity.demand import coverage, monthly_history
+
+    sitrep = place_demand(store, place_codes)
+    history = monthly_history(store, place_codes)
+    records = history[history["source"] == "hospital"].groupby(
+        ["place_code", "service_type", "month"], as_index=False)["referrals"].sum()
+    both = sitrep.merge(records, on=["place_code", "service_type", "month"], how="left")
+    both = both.rename(columns={"referrals": "records", "discharges": "sitrep"})
+    # A month the place's records cover but with no referral of this type had none.
+    cover = coverage(store, list(place_codes)).set_index("place_code")
+    first = both["place_code"].map(cover["first_month"])
+    last = both["place_code"].map(cover["last_month"])
+    covered = (both["month"] >= first) & (both["month"] <= last)
+    both["records"] = both["records"].where(both["records"].notna() | ~covered, 0.0)
+    both["difference"] = (both["sitrep"] - both["records"]) / both["records"].where(
+        both["records"] > 0)
+    both["flag"] = [_disagreement(s, r, d, margin) for s, r, d in
+                    zip(both["sitrep"], both["records"], both["difference"], strict=True)]
+    return both.sort_values(["place_code", "service_type", "month"]).reset_index(drop=True)
+
+
+def _disagreement(sitrep: float, records: float, difference: float, margin: float) -> str:
+    if pd.isna(records):
+        return "no local records for this month"
+    if pd.isna(sitrep):
+        return "no SitRep figure (suppressed or missing)"
+    if pd.isna(difference):
+        return "local records show none" if sitrep >= 0.5 else ""
+    if abs(difference) > margin:
+        return f"differ by {difference:+.0%}"
+    return ""
+
+
+def reporting_breaks(store: Store, factor: float = BREAK_FACTOR) -> pd.DataFrame:
+    """Trust months that jump or fall ``factor``-fold from the month before: likely breaks."""
+    return store.query("sitrep_breaks", factor=factor)

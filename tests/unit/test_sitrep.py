@@ -1,0 +1,180 @@
+"""NHS England discharge SitReps: every real workbook parses, and the figures hang together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from capacity.ingest import ImportFileError, load, stage_file, undo_last
+from capacity.sitrep import (
+    SitrepError,
+    compare_with_records,
+    destination_key,
+    load_destinations,
+    place_demand,
+    read_table4,
+    reporting_breaks,
+)
+from capacity.store import Store
+from tests.conftest import SHARED_DATA
+
+SITREPS = SHARED_DATA / "nhse-acute-discharge-sitrep"
+WORKBOOKS = sorted(SITREPS.glob("20*.xlsx")) if SITREPS.exists() else []
+needs_data = pytest.mark.skipif(
+    not WORKBOOKS, reason=f"the NHS England SitRep workbooks are not in {SITREPS} (they are "
+    "shared test data, not part of the repository)")
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return {path.stem: read_table4(path) for path in WORKBOOKS}
+
+
+def dash_cells(path: Path) -> int:
+    """An independent count of the suppressed ('-') cells in Table 4."""
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    sheet = book["Table 4"]
+    count = sum(1 for row in sheet.iter_rows(values_only=True) for cell in row
+                if isinstance(cell, str) and cell.strip() == "-")
+    book.close()
+    return count
+
+
+@needs_data
+def test_every_month_parses_with_every_level(tables):
+    assert len(tables) == 22  # April 2022 to January 2024
+    for stem, table in tables.items():
+        assert f"{table.month:%Y-%m}" == stem
+        levels = table.rows.groupby("level")["org_code"].nunique()
+        assert levels["england"] == 1 and levels["region"] == 7 and levels["icb"] == 42
+        assert levels["trust"] >= 119
+        assert table.unreadable == []
+        known = set(load_destinations()["key"])
+        assert {destination_key(d) for d in table.rows["destination"]} <= known
+
+
+@needs_data
+def test_suppressed_cells_are_missing_not_zero(tables):
+    for path in WORKBOOKS:
+        rows = tables[path.stem].rows
+        assert rows["discharges"].isna().sum() == dash_cells(path)
+    june = tables["2023-06"].rows
+    hospice = june[(june["level"] == "icb") & june["destination"].str.startswith("P2 - Hospice")]
+    assert hospice["discharges"].isna().all()
+    zeros = june[(june["org_code"] == "QMM") & june["destination"].str.startswith("P0 - Other")]
+    assert zeros["discharges"].iloc[0] == 0  # a real zero stays zero
+
+
+@needs_data
+def test_regions_are_the_sum_of_their_icbs_and_england_of_its_regions(tables):
+    for table in tables.values():
+        rows = table.rows
+        icb = rows[rows["level"] == "icb"].groupby(["region", "destination"])["discharges"].sum(
+            min_count=1)
+        region = rows[rows["level"] == "region"].set_index(["org_code", "destination"])[
+            "discharges"]
+        region.index.names = ["region", "destination"]
+        joined = pd.concat([region.rename("region"), icb.rename("icbs")], axis=1).dropna()
+        assert (joined["region"] == joined["icbs"]).all()
+        regions = rows[rows["level"] == "region"].groupby("destination")["discharges"].sum()
+        england = rows[rows["level"] == "england"].set_index("destination")["discharges"]
+        assert (england == regions.reindex(england.index)).all()
+
+
+@needs_data
+def test_known_figures(tables):
+    june = tables["2023-06"].rows.set_index(["level", "org_code", "destination"])["discharges"]
+    p0 = "P0 - Domestic home without reablement support"
+    assert june[("england", "ENGLAND", p0)] == 253_635
+    assert june[("icb", "QH8", p0)] == 6017          # Mid and South Essex ICB
+    assert june[("trust", "RAJ", p0)] == 6017        # its one acute trust
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory, demo_db):
+    folder = tmp_path_factory.mktemp("sitrep")
+    db = folder / "sitrep.duckdb"
+    db.write_bytes(Path(demo_db).read_bytes())
+    with Store.open(db) as store:
+        for path in WORKBOOKS:
+            load(store, stage_file(path, "sitrep", workdir=folder))
+        yield store
+
+
+@needs_data
+def test_loading_is_once_per_file_and_undoable(loaded, tmp_path):
+    counts = loaded.query("sitrep_months")
+    assert len(counts) == 22
+    again = load(loaded, stage_file(WORKBOOKS[-1], "sitrep", workdir=tmp_path))
+    assert again.import_id is None and "already loaded" in again.message
+
+
+@needs_data
+def test_the_november_2022_reporting_break_is_found(loaded):
+    breaks = reporting_breaks(loaded)
+    raj = breaks[(breaks["org_code"] == "RAJ") & (breaks["month"] == pd.Timestamp("2022-11-01"))
+                 & breaks["destination"].str.startswith("P0 - Domestic")]
+    assert len(raj) == 1 and raj.iloc[0]["ratio"] > 90  # 51 to 4,790
+
+
+@needs_data
+def test_trust_counts_become_place_demand_by_share(loaded):
+    demand = place_demand(loaded, ["E09000016"])
+    june = demand[(demand["month"] == "2023-06-01") & (demand["service_type"] == "rehab_bed")]
+    raw = loaded._con.execute(
+        "SELECT discharges FROM sitrep_discharges WHERE level = 'trust' AND org_code = 'RF4' "
+        "AND month = DATE '2023-06-01' AND destination LIKE 'P2 - Community Rehab%'").fetchone()[0]
+    assert june["discharges"].iloc[0] == pytest.approx(raw * 0.40)  # Havering's share of BHRUT
+    compared = compare_with_records(loaded, ["E09000016"])
+    assert {"sitrep", "records", "difference", "flag"} <= set(compared.columns)
+    assert compared["flag"].str.startswith("differ by").any()
+
+
+@needs_data
+def test_undo_removes_a_month(loaded):
+    before = len(loaded.query("sitrep_months"))
+    assert "sitrep" in undo_last(loaded)
+    assert len(loaded.query("sitrep_months")) == before - 1
+
+
+def test_a_workbook_without_table_4_is_refused(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.title = "Summary"
+    path = tmp_path / "2024-02.xlsx"
+    book.save(path)
+    with pytest.raises(SitrepError, match="no sheet called Table 4"):
+        read_table4(path)
+    (tmp_path / "not.xlsx").write_bytes(b"PK\x03\x04garbage")
+    with pytest.raises(SitrepError, match="not a readable Excel workbook"):
+        read_table4(tmp_path / "not.xlsx")
+    csv = tmp_path / "table4.csv"
+    csv.write_text("a,b\n")
+    with pytest.raises(ImportFileError, match="a discharge SitRep is an .xlsx workbook"):
+        stage_file(csv, "sitrep", workdir=tmp_path)
+
+
+def test_a_hand_made_table_4_with_traps(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Table 4"
+    sheet["B2"] = "Table 4: discharges"
+    sheet["E5"] = "March 2024 - Total number of patients discharged"
+    sheet.append([None, None, None, None, "P0 - Domestic home\nwithout reablement support",
+                  "P1 - Domestic home with\nreablement support", "P2 - Hospice \n(short term)"])
+    sheet.append([None, None, None, "ENGLAND (Type 1 Trusts)", 100, 20, 3])
+    sheet.append([])
+    sheet.append([None, "Region", "Org Code", "Org Name"])
+    sheet.append([None, "LONDON", "RF4", "BHRUT", 60, "12", "-"])
+    sheet.append([None, "LONDON", "R1H", "BARTS", 40, "lots", "-"])
+    path = tmp_path / "hand.xlsx"
+    book.save(path)
+    table = read_table4(path)
+    assert table.month.isoformat() == "2024-03-01"
+    rows = table.rows.set_index(["org_code", "destination"])["discharges"]
+    assert rows[("RF4", "P1 - Domestic home with reablement support")] == 12
+    assert pd.isna(rows[("RF4", "P2 - Hospice (short term)")])
+    # Rows 1-5 hold the title cells, so the header is row 6 and Barts is row 11.
+    assert table.unreadable == [(11, "P1 - Domestic home with reablement support", "lots")]
