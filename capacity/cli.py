@@ -1,7 +1,8 @@
 """Command line: ``python -m capacity <command>``.
 
 Commands: ``init`` (build or rebuild the demo database), ``places``,
-``services``, ``plan``, and ``scenario list|show|save|delete``. Every
+``services``, ``plan``, ``scenario list|show|save|delete``, ``import``,
+``import-log`` and ``undo-import``. Every
 command takes ``--db PATH`` (else
 $CAPACITY_DB, else data/capacity.duckdb); with no database file there, the
 demo database is built first. Errors go to stderr with exit status 1 (2 for
@@ -12,16 +13,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 import pandas as pd
 
-from capacity import config, scenario_store
+from capacity import config, ingest, scenario_store
 from capacity.demand import check_growth
 from capacity.demo import build_demo_database, ensure_database
 from capacity.formulas import InvalidInput
+from capacity.ingest import IMPORT_KINDS, ImportFileError
 from capacity.periods import month_label, parse_planning_year
 from capacity.plan import PLAN_COLUMNS, PlanError, plan_for
 from capacity.scenarios import PRESET_PREFIX, ScenarioError, load_presets, scenario_from_json
@@ -117,6 +120,18 @@ def build_parser() -> argparse.ArgumentParser:
                       help="save a new version of the scenario with this name")
     delete = actions.add_parser("delete", parents=[common], help="stop offering a scenario")
     delete.add_argument("name")
+    imports = commands.add_parser(
+        "import", parents=[common], help="load a file: referrals, parameters, counts, shares "
+        "or a discharge SitRep workbook")
+    imports.add_argument("kind", choices=IMPORT_KINDS)
+    imports.add_argument("file", type=Path)
+    imports.add_argument("--accept-partial", action="store_true",
+                         help="load the good rows even when some are refused")
+    imports.add_argument("--check", action="store_true",
+                         help="only check the file and print the report; load nothing")
+    commands.add_parser("import-log", parents=[common], help="every import, newest first")
+    commands.add_parser("undo-import", parents=[common],
+                        help="take the last import back out")
     return parser
 
 
@@ -133,7 +148,8 @@ def main(
             return _init(path, args.force, out)
         if ensure_database(path):
             print(f"Built the demo database at {path} (first use).", file=err)
-        writes = args.command == "scenario" and args.action in ("save", "delete")
+        writes = (args.command == "scenario" and args.action in ("save", "delete")) or \
+            args.command in ("import", "undo-import")
         with Store.open(path, read_only=not writes) as store:
             if args.command == "scenario":
                 return SCENARIO_ACTIONS[args.action](store, args, out)
@@ -142,6 +158,9 @@ def main(
         print("error: the scenario was not saved or used:", file=err)
         for problem in exc.problems:
             print(f"  - {problem}", file=err)
+        return 1
+    except ImportFileError as exc:
+        print(f"error: nothing loaded: {exc}", file=err)
         return 1
     except (CommandError, StoreError, PlanError, InvalidInput, ValidationError) as exc:
         print(f"error: {exc}", file=err)
@@ -304,6 +323,40 @@ def _user() -> str:
         return "unknown"
 
 
-COMMANDS = {"places": _places, "services": _services, "plan": _plan}
+def _import(store: Store, args: argparse.Namespace, out: TextIO) -> int:
+    """Exit 0 when every row loaded; 1 when rows were refused and nothing was loaded;
+    3 when rows were refused and the good ones loaded (--accept-partial)."""
+    if not args.file.is_file():
+        raise CommandError(f"There is no file {args.file}")
+    with tempfile.TemporaryDirectory() as workdir:
+        staged = ingest.stage_file(args.file, args.kind, workdir=Path(workdir))
+        if args.check:
+            report = ingest.check(store, staged)
+            print(report.text(), file=out)
+            return 1 if report.rows_rejected else 0
+        result = ingest.load(store, staged, accept_partial=args.accept_partial)
+    print(result.report.text(), file=out)
+    print(result.message, file=out)
+    if not result.report.rows_rejected:
+        return 0 if result.import_id is not None or result.report.loaded_before else 1
+    return 3 if result.import_id is not None else 1
+
+
+def _import_log(store: Store, args: argparse.Namespace, out: TextIO) -> int:
+    log = ingest.import_log(store)
+    shown = log.assign(loaded_at=log["loaded_at"].dt.strftime("%Y-%m-%d %H:%M"),
+                       undone_at=log["undone_at"].dt.strftime("%Y-%m-%d %H:%M").fillna(""))
+    print(shown[["import_id", "kind", "file_name", "rows_read", "rows_loaded", "rows_rejected",
+                 "loaded_by", "loaded_at", "undone_at"]].to_string(index=False), file=out)
+    return 0
+
+
+def _undo_import(store: Store, args: argparse.Namespace, out: TextIO) -> int:
+    print(ingest.undo_last(store), file=out)
+    return 0
+
+
+COMMANDS = {"places": _places, "services": _services, "plan": _plan, "import": _import,
+            "import-log": _import_log, "undo-import": _undo_import}
 SCENARIO_ACTIONS = {"list": _scenario_list, "show": _scenario_show, "save": _scenario_save,
                     "delete": _scenario_delete}

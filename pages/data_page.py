@@ -1,0 +1,261 @@
+"""Data: load files (checked, all or nothing), edit parameters and trust shares, undo, log."""
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from capacity import config, ingest
+from capacity.ingest import KINDS, ImportFileError
+from capacity.reference import PARAMETERS
+from capacity.sitrep import compare_with_records, reporting_breaks
+from capacity.store import Store, StoreError
+from pages import _state
+from pages._common import choice_param, current_view, services_table
+from pages._style import figure_column, months_as_labels, show_notices
+
+LABELS = {"referrals": "Referral records", "parameters": "Service parameters",
+          "counts": "Monthly demand counts", "shares": "Trust-to-place shares",
+          "sitrep": "NHS England discharge SitRep (Table 4)"}
+
+view = current_view()
+kind_param = choice_param("kind", "data_kind", LABELS, "referrals")
+_state.bind(kind_param)
+show_notices()
+st.session_state.setdefault("data_upload_round", 0)
+st.session_state.setdefault("data_message", None)
+workdir = Path(st.session_state.setdefault("data_workdir", tempfile.mkdtemp(prefix="imports-")))
+
+
+def column_help(kind: str) -> str:
+    if kind == "sitrep":
+        return ("The monthly Acute Daily Discharge SitRep workbook as published (.xlsx). Table 4 "
+                "is read: discharges by intended destination for England, regions, ICBs and "
+                "trusts. A month loaded again replaces the earlier figures for that month.")
+    spec = KINDS[kind]
+    text = (f"Required columns: **{', '.join(spec.required)}**. Optional: "
+            f"{', '.join(spec.optional)}. Column names may differ in case and spacing. Dates as "
+            "2025-04-01 or 01/04/2025; UTF-8 or Windows-1252 text, or the first sheet of an "
+            ".xlsx workbook.")
+    extra = {
+        "referrals": " A referral already stored (by id) is skipped, never duplicated.",
+        "parameters": " The file replaces every parameter row of the services it names (the "
+                      "earlier rows are kept for undo); if any row of a service is refused, "
+                      "none of that service's rows load.",
+        "counts": " A count replaces any stored count for the same place, service type, "
+                  "service, source and month. The same file cannot be loaded twice.",
+        "shares": " Each row: the share of a trust's discharges who live in a place. A trust's "
+                  "shares replace its earlier ones and add up to at most 1.",
+    }
+    return text + extra[kind]
+
+
+def reset_upload() -> None:
+    st.session_state["data_upload_round"] += 1
+
+
+def show_report(report: ingest.Report) -> None:
+    a, b, c, d = st.columns(4)
+    a.metric("Rows read", f"{report.rows_read:,}")
+    b.metric("Good", f"{report.rows_valid:,}")
+    c.metric("Refused", f"{report.rows_rejected:,}")
+    d.metric("Already loaded", f"{report.already_loaded:,}")
+    for note in report.notes:
+        st.caption(note)
+    if report.loaded_before:
+        st.warning(f"This file was loaded before ({report.loaded_before}).")
+    if report.problems_total:
+        st.error(f"{report.problems_total:,} problem(s) in {report.rows_rejected:,} row(s). "
+                 "Each is listed with its row number as a spreadsheet shows it (the header is "
+                 "row 1).")
+        st.dataframe(report.problems, hide_index=True, width="stretch",
+                     column_config={"row": st.column_config.NumberColumn("Row", format="%d"),
+                                    "column": "Column", "value": "Value", "reason": "Reason"})
+        st.download_button("Download the problems (CSV)",
+                           report.problems.to_csv(index=False).encode("utf-8"),
+                           file_name=f"problems-{report.file_name}.csv", mime="text/csv",
+                           key="data_problems_download")
+    with st.expander("First rows of the file"):
+        st.dataframe(report.preview, hide_index=True, width="stretch")
+
+
+def run_load(staged: ingest.Staged, accept_partial: bool) -> None:
+    bar = st.progress(0.0, text="Loading…")
+    try:
+        with Store.open(view.path) as store:
+            result = ingest.load(store, staged, accept_partial=accept_partial,
+                                 progress=lambda f, text: bar.progress(f, text=text))
+    except (ImportFileError, StoreError) as exc:
+        st.session_state["data_message"] = ("error", f"Nothing loaded: {exc}")
+    else:
+        kind = "success" if result.import_id is not None else "error"
+        st.session_state["data_message"] = (kind, result.message)
+        if result.import_id is not None:
+            reset_upload()
+    st.rerun()
+
+
+def upload_section(kind: str) -> None:
+    st.markdown(column_help(kind))
+    types = ["xlsx"] if kind == "sitrep" else ["csv", "xlsx", "txt"]
+    upload = st.file_uploader(f"{LABELS[kind]} file", type=types,
+                              key=f"data_upload_{kind}_{st.session_state['data_upload_round']}",
+                              help=f"Up to {config.MAX_UPLOAD_MB} MB here; larger files load "
+                                   "with the command line.")
+    if upload is None:
+        return
+    path = workdir / f"upload-{upload.file_id}"
+    if not path.exists():
+        path.write_bytes(upload.getvalue())
+    try:
+        staged = ingest.stage_file(path, kind, workdir=workdir, file_name=upload.name,
+                                   max_bytes=config.MAX_UPLOAD_MB * 1_000_000)
+        with Store.open(view.path, read_only=True) as store:
+            report = ingest.check(store, staged)
+    except ImportFileError as exc:
+        st.error(f"Nothing can be loaded from {upload.name}: {exc}")
+        return
+    show_report(report)
+    if report.rows_rejected:
+        left, right = st.columns(2)
+        if left.button(f"Load the {report.rows_valid:,} good rows", key="data_load_partial",
+                       disabled=report.rows_valid == 0):
+            run_load(staged, accept_partial=True)
+        if right.button("Load nothing", key="data_load_nothing"):
+            reset_upload()
+            st.session_state["data_message"] = ("info", f"Nothing loaded from {upload.name}.")
+            st.rerun()
+    elif st.button(f"Load {report.rows_valid:,} rows", type="primary", key="data_load"):
+        run_load(staged, accept_partial=False)
+
+
+def edited_csv(frame: pd.DataFrame, name: str) -> Path:
+    path = workdir / name
+    frame.to_csv(path, index=False, date_format="%Y-%m-%d")
+    return path
+
+
+def save_edits(frame: pd.DataFrame, kind: str, name: str) -> None:
+    try:
+        staged = ingest.stage_file(edited_csv(frame, name), kind, workdir=workdir,
+                                   file_name=name)
+        with Store.open(view.path) as store:
+            result = ingest.load(store, staged)
+    except (ImportFileError, StoreError) as exc:
+        st.session_state["data_message"] = ("error", f"Not saved: {exc}")
+        return
+    if result.import_id is None:
+        problems = "; ".join(f"row {r.row - 1}, {r.column}: {r.reason}"
+                             for r in result.report.problems.itertuples())
+        st.session_state["data_message"] = ("error", f"Not saved: {problems or result.message}")
+    else:
+        st.session_state["data_message"] = ("success", f"Saved: {result.message} Undo it below "
+                                                       "if it was a mistake.")
+
+
+def parameters_section() -> None:
+    services = services_table(view.path, view.version)
+    names = dict(zip(services["service_id"], services["name"], strict=True))
+    ours = services[services["place_codes"].map(
+        lambda codes: bool(set(str(codes).split(",")) & set(view.members)))]
+    if ours.empty:
+        st.caption("No services serve this place.")
+        return
+    service = st.selectbox("Service", list(ours["service_id"]), format_func=names.get,
+                           key="data_param_service")
+    with Store.open(view.path, read_only=True) as store:
+        rows = store.query("all_parameters")
+    rows = rows[rows["service_id"] == service][[c.name for c in PARAMETERS]]
+    rows["valid_from"] = pd.to_datetime(rows["valid_from"]).dt.date
+    rows["valid_to"] = pd.to_datetime(rows["valid_to"]).dt.date
+    edited = st.data_editor(rows.reset_index(drop=True), num_rows="dynamic", hide_index=True,
+                            key=f"data_param_editor_{service}", width="stretch",
+                            column_config={"service_id": st.column_config.TextColumn(
+                                disabled=True, default=service)})
+    st.caption("Saving checks every row as an import does, replaces this service's parameters "
+               "and keeps the earlier ones, so Undo puts them back.")
+    if st.button("Save parameters", key="data_param_save"):
+        save_edits(edited.assign(service_id=service), "parameters",
+                   f"parameters of {service} edited in the app.csv")
+        st.rerun()
+
+
+def shares_section() -> None:
+    with Store.open(view.path, read_only=True) as store:
+        shares = store.query("trust_place_shares")
+    edited = st.data_editor(shares, num_rows="dynamic", hide_index=True, width="stretch",
+                            key="data_shares_editor", column_config={
+                                "share": st.column_config.NumberColumn(min_value=0.0,
+                                                                       max_value=1.0,
+                                                                       step=0.01)})
+    if st.button("Save shares", key="data_shares_save"):
+        save_edits(edited, "shares", "trust shares edited in the app.csv")
+        st.rerun()
+
+
+def sitrep_section() -> None:
+    with Store.open(view.path, read_only=True) as store:
+        months = store.query("sitrep_months")
+        if months.empty:
+            st.caption("No SitRep workbooks loaded yet.")
+            return
+        compared = compare_with_records(store, view.members)
+        breaks = reporting_breaks(store)
+    st.caption(f"{len(months)} months loaded, {months['month'].min():%b %Y} to "
+               f"{months['month'].max():%b %Y}. Each trust's discharges count towards a place "
+               "by its share; flags mark months where SitRep and local records differ by more "
+               "than 25%.")
+    shown = months_as_labels(compared.assign(month=compared["month"].dt.strftime("%Y-%m")),
+                             "month")
+    shown["difference"] = shown["difference"] * 100
+    st.dataframe(shown[["place_code", "service_type", "month", "sitrep", "records",
+                        "difference", "flag"]], hide_index=True, width="stretch",
+                 column_config={"sitrep": figure_column("From SitRep"),
+                                "records": figure_column("Local records", 0),
+                                "difference": st.column_config.NumberColumn(
+                                    "Difference", format="%+.0f%%"), "flag": "Flag"})
+    if not breaks.empty:
+        with st.expander(f"{len(breaks)} likely reporting breaks (a trust's count ten times "
+                         "the month before, or a tenth of it)"):
+            st.dataframe(breaks, hide_index=True, width="stretch")
+
+
+def log_section() -> None:
+    with Store.open(view.path, read_only=True) as store:
+        log = ingest.import_log(store)
+    st.dataframe(log.drop(columns=["checksum"]), hide_index=True, width="stretch")
+    sure = st.checkbox("I want to undo the last import", key="data_undo_sure")
+    if st.button("Undo the last import", disabled=not sure, key="data_undo"):
+        try:
+            with Store.open(view.path) as store:
+                st.session_state["data_message"] = ("success", ingest.undo_last(store))
+        except StoreError as exc:
+            st.session_state["data_message"] = ("error", str(exc))
+        st.rerun()
+
+
+st.title("Data")
+message = st.session_state["data_message"]
+if message:
+    {"success": st.success, "error": st.error, "info": st.info}[message[0]](message[1])
+    st.session_state["data_message"] = None
+
+st.subheader("Load a file")
+st.segmented_control("Kind of file", list(LABELS), key="data_kind", format_func=LABELS.get,
+                     required=True)
+_state.publish(kind_param)
+upload_section(st.session_state["data_kind"])
+
+st.subheader("Service parameters")
+st.caption(f"For the services of {view.place_name}.")
+parameters_section()
+
+st.subheader("Trust-to-place shares")
+shares_section()
+
+st.subheader(f"SitRep against local records: {view.place_name}")
+sitrep_section()
+
+st.subheader("Import log")
+log_section()

@@ -1,0 +1,98 @@
+"""The Data page: upload, see exactly which rows are refused, load the rest, see it used."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from capacity import config
+from pages import page_path
+from tests.app.conftest import APP, figures, trace
+from tests.unit.test_sitrep import WORKBOOKS, needs_data
+
+HEADER = "Referral ID,Place,Service Type,Source,Referral Date"
+
+
+@pytest.fixture
+def app(writable_db, monkeypatch):
+    monkeypatch.setenv(config.DB_ENV, str(writable_db))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"place": "E09000016", "year": "2025"})
+    at.run()
+    return at.switch_page(page_path("data")).run()
+
+
+def extract(count: int) -> bytes:
+    """``count`` Havering reablement referrals in January 2025, then two bad rows."""
+    rows = [f"UP-{n},E09000016,reablement_home,hospital,2025-01-{1 + n % 28:02d}"
+            for n in range(count)]
+    rows += ["UP-X,Narnia,reablement_home,hospital,2025-01-05",
+             "UP-Y,E09000016,reablement_home,hospital,31/02/2025"]
+    return ("\n".join([HEADER, *rows]) + "\n").encode("utf-8")
+
+
+def january_demand(app) -> float:
+    app.switch_page(page_path("place")).run()
+    reablement = next(f for f in figures(app)
+                      if f["layout"]["title"]["text"].startswith("Reablement at home"))
+    demand = trace(reablement, "Demand")
+    return demand["y"][demand["x"].index("Jan 2026")]
+
+
+def test_upload_refuses_bad_rows_loads_the_rest_and_the_place_page_uses_them(app):
+    before = january_demand(app)
+    app.switch_page(page_path("data")).run()
+    app.get("file_uploader")[0].set_value(("january.csv", extract(300), "text/csv")).run()
+    no_errors_but_report(app)
+    problems = app.dataframe[0].value
+    assert list(problems["row"]) == [302, 303]
+    assert "is not a known place" in problems.iloc[0]["reason"]
+    assert "is not a date" in problems.iloc[1]["reason"]
+    app.button(key="data_load_partial").click().run()
+    assert any("Loaded 300 row(s)" in s.value for s in app.success)
+    # January 2025 is in the 2022-24 window behind 2025-26: 300 more over three years.
+    assert january_demand(app) == pytest.approx(before + 100)
+
+
+def no_errors_but_report(app) -> None:
+    assert not app.exception, [e.message for e in app.exception]
+    assert all("problem(s)" in e.value for e in app.error)
+
+
+def test_a_hostile_file_gets_a_message_and_loads_nothing(app):
+    app.get("file_uploader")[0].set_value(("photo.csv", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
+                                           "text/csv")).run()
+    assert not app.exception
+    assert any("is a PNG image" in e.value for e in app.error)
+    assert not [b for b in app.button if b.key in ("data_load", "data_load_partial")]
+
+
+def test_undo_takes_the_last_import_out(app):
+    app.get("file_uploader")[0].set_value(("january.csv", extract(3), "text/csv")).run()
+    app.button(key="data_load_partial").click().run()
+    log = app.dataframe[-1].value
+    assert log.iloc[0]["file_name"] == "january.csv" and log.iloc[0]["rows_loaded"] == 3
+    app.checkbox(key="data_undo_sure").check().run()
+    app.button(key="data_undo").click().run()
+    assert any("Undid import" in s.value for s in app.success)
+
+
+def test_saving_edited_parameters_goes_through_the_import_checks(app):
+    # Saving the editor's rows as they stand re-imports them: same checks, logged, undoable.
+    app.button(key="data_param_save").click().run()
+    assert any("Saved: Loaded" in s.value and "service parameters" in s.value
+               for s in app.success)
+    log = app.dataframe[-1].value
+    assert log.iloc[0]["kind"] == "parameters"
+    assert log.iloc[0]["file_name"].endswith("edited in the app.csv")
+
+
+@needs_data
+def test_a_sitrep_workbook_uploads(app):
+    app.segmented_control(key="data_kind").set_value("sitrep").run()
+    app.get("file_uploader")[0].set_value((WORKBOOKS[0].name, WORKBOOKS[0].read_bytes(),
+                                           "application/vnd.ms-excel")).run()
+    assert not app.exception
+    app.button(key="data_load").click().run()
+    assert any("SitRep discharge counts" in s.value for s in app.success)
+    assert "SitRep against local records: Havering" in [s.value for s in app.subheader]
