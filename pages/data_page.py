@@ -66,9 +66,9 @@ def show_report(report: ingest.Report) -> None:
     if report.loaded_before:
         st.warning(f"This file was loaded before ({report.loaded_before}).")
     if report.problems_total:
-        st.error(f"{report.problems_total:,} problem(s) in {report.rows_rejected:,} row(s). "
-                 "Each is listed with its row number as a spreadsheet shows it (the header is "
-                 "row 1).")
+        st.warning(f"{report.problems_total:,} problem(s) in {report.rows_rejected:,} row(s). "
+                   "Each is listed with its row number as a spreadsheet shows it (the header "
+                   "is row 1).")
         st.dataframe(report.problems, hide_index=True, width="stretch",
                      column_config={"row": st.column_config.NumberColumn("Row", format="%d"),
                                     "column": "Column", "value": "Value", "reason": "Reason"})
@@ -114,7 +114,7 @@ def upload_section(kind: str) -> None:
         with Store.open(view.path, read_only=True) as store:
             report = ingest.check(store, staged)
     except ImportFileError as exc:
-        st.error(f"Nothing can be loaded from {upload.name}: {exc}")
+        st.warning(f"Nothing can be loaded from {upload.name}: {exc}")
         return
     show_report(report)
     if report.rows_rejected:
@@ -238,7 +238,7 @@ def log_section() -> None:
 st.title("Data")
 message = st.session_state["data_message"]
 if message:
-    {"success": st.success, "error": st.error, "info": st.info}[message[0]](message[1])
+    {"success": st.success, "error": st.warning, "info": st.info}[message[0]](message[1])
     st.session_state["data_message"] = None
 
 st.subheader("Load a file")
