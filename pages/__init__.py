@@ -27,6 +27,7 @@ PAGES = [
     PageSpec("pages/services_page.py", "Services", "🧩", "services"),
     PageSpec("pages/scenarios_page.py", "Scenarios", "🌨️", "scenarios"),
     PageSpec("pages/data_quality_page.py", "Data quality", "🔎", "data_quality"),
+    PageSpec("pages/export_page.py", "Export", "📤", "export"),
     PageSpec("pages/methodology_page.py", "Methodology", "📘", "methodology"),
 ]
 
