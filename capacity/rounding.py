@@ -41,7 +41,8 @@ from fractions import Fraction
 def round_half_up(value: float) -> int:
     """The nearest whole number, halves away from zero (2.5 → 3, −2.5 → −3)."""
     _check_finite([value])
-    return int(math.copysign(math.floor(abs(value) + 0.5), value))
+    # In exact arithmetic: in floats, 0.49999999999999994 + 0.5 is 1.0.
+    return _nearest(Fraction(value))
 
 
 def _check_finite(values: Sequence[float]) -> None:
