@@ -275,8 +275,8 @@ def _export(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     data = export_bytes(fmt, frame, scope, info, service_type=args.service_type,
                         source=args.source or "both")
     write_atomically(args.out, data)
-    print(f"Wrote {args.out}: {FORMATS[fmt]} for {scope.name}, {planning_year_label(args.year)}, "
-          f"scenario {info.scenario_name} ({len(data):,} bytes).", file=out)
+    print(f"Wrote {args.out} ({FORMATS[fmt]}, {len(data):,} bytes): {scope.name}, "
+          f"{planning_year_label(args.year)}, scenario {info.scenario_name}.", file=out)
     return 0
 
 

@@ -391,19 +391,16 @@ def assumption_rows(frame: pd.DataFrame, template: Template) -> pd.DataFrame:
     A service whose figures change during the year has a row per period. The
     service type is shown with its label for the planning year.
     """
+    if frame.empty:
+        return pd.DataFrame(columns=list(ASSUMPTION_HEADERS))
     labels = {(t, s): label for t, s, label in
               zip(template.rows["service_type"], template.rows["source"],
                   template.rows["label"], strict=True)}
-    parts = []
-    ordered = frame.assign(source_rank=frame["source"].map({"hospital": 0, "community": 1}))
-    keys = ["place", "service_type", "service", "source"]
-    for (place, service_type, _, source), rows in ordered.groupby(keys, sort=False):
-        table = assumptions(rows).assign(place=place, service_type=labels.get(
-            (service_type, source), service_type), data_window=rows["data_window"].iloc[0])
-        parts.append(table)
-    if not parts:
-        return pd.DataFrame(columns=list(ASSUMPTION_HEADERS))
-    out = pd.concat(parts, ignore_index=True)
+    windows = dict(zip(frame["place"], frame["data_window"], strict=True))
+    out = assumptions(frame, by=("place", "service_type", "service", "source"))
+    out["service_type"] = [labels.get((t, s), t) for t, s in
+                           zip(out["service_type"], out["source"], strict=True)]
+    out["data_window"] = out["place"].map(windows)
     out["method"] = out["method"].map(lambda m: METHOD_LABELS.get(m, m))
     return out[list(ASSUMPTION_HEADERS)]
 
