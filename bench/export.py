@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from capacity import __version__  # noqa: E402
 from capacity.demo import build_demo_database  # noqa: E402
-from capacity.export import ExportInfo, export_bytes, scope_for  # noqa: E402
+from capacity.export import ExportInfo, export_bytes, scope_for, stop_renderer  # noqa: E402
 from capacity.plan import plan_for_all  # noqa: E402
 from capacity.store import Store  # noqa: E402
 
@@ -61,6 +61,7 @@ def main() -> None:
                  for _ in range(args.repeats)]
         print(f"{label:<52} median {statistics.median(times):7,.0f} ms "
               f"({min(times):,.0f}–{max(times):,.0f}, {args.repeats} runs)")
+    stop_renderer()
 
 
 if __name__ == "__main__":

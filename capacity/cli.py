@@ -33,6 +33,7 @@ from capacity.export import (
     ExportInfo,
     export_bytes,
     scope_for,
+    stop_renderer,
 )
 from capacity.formulas import InvalidInput
 from capacity.periods import month_label, parse_planning_year, planning_year_label
@@ -272,8 +273,12 @@ def _export(store: Store, args: argparse.Namespace, out: TextIO) -> int:
                       version=__version__, service_types=store.query("service_types"),
                       labels=store.query("service_type_labels"))
     frame = build_plan(load_plan_inputs(store, scope.codes, args.year), scenario)
-    data = export_bytes(fmt, frame, scope, info, service_type=args.service_type,
-                        source=args.source or "both")
+    try:
+        data = export_bytes(fmt, frame, scope, info, service_type=args.service_type,
+                            source=args.source or "both")
+    finally:
+        if fmt in IMAGE_FORMATS:
+            stop_renderer()
     write_atomically(args.out, data)
     print(f"Wrote {args.out} ({FORMATS[fmt]}, {len(data):,} bytes): {scope.name}, "
           f"{planning_year_label(args.year)}, scenario {info.scenario_name}.", file=out)

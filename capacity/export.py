@@ -30,6 +30,7 @@ text, never as a formula.
 from __future__ import annotations
 
 import io
+import logging
 import math
 import numbers
 import re
@@ -38,6 +39,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -52,7 +54,7 @@ from capacity.summary import SOURCE_LABELS, assumptions, by_service_type
 
 FORMATS = {
     "xlsx": "the BCF capacity & demand workbook",
-    "csv": "the plan frame, unrounded (CSV)",
+    "csv": "the plan frame, unrounded, as CSV",
     "png": "a gap chart as a PNG image",
     "svg": "a gap chart as an SVG image",
     "zip": "one workbook per place, in a zip file",
@@ -65,7 +67,7 @@ MIME_TYPES = {
     "zip": "application/zip",
 }
 IMAGE_FORMATS = ("png", "svg")
-# Chart images: 1200 × 600 points, drawn at twice that for PNG so slides stay sharp.
+# Chart images: laid out at 1200 × 600 pixels; a PNG is drawn at twice that so slides stay sharp.
 IMAGE_WIDTH = 1200
 IMAGE_HEIGHT = 600
 PNG_SCALE = 2
@@ -447,9 +449,11 @@ _RENDER_LOCK = threading.Lock()
 
 def chart_images(figures: Sequence[go.Figure], fmt: str, *, width: int = IMAGE_WIDTH,
                  height: int = IMAGE_HEIGHT, scale: float = PNG_SCALE) -> list[bytes]:
-    """Draw figures as PNG or SVG with kaleido, one browser for the whole batch.
+    """Draw figures as PNG or SVG with kaleido.
 
-    A PNG is ``width`` × ``scale`` by ``height`` × ``scale`` pixels; an SVG is
+    Kaleido's browser starts with the first image a process draws (about two
+    seconds) and is reused by every later one, so a batch pays for it once. A
+    PNG is ``width`` × ``scale`` by ``height`` × ``scale`` pixels; an SVG is
     ``width`` × ``height``. Raises ExportError if no Chromium can be found or
     an image is not drawn within the time allowed.
     """
@@ -474,17 +478,41 @@ def _start_renderer() -> None:
     from choreographer.browsers.chromium import Chromium
 
     path = Chromium.find_browser(skip_local=False)
-    if not path or not _is_file(path):
+    if not path or not Path(path).is_file():
         raise ExportError("Chart images need the Chromium browser, which was not found. "
                           "On Debian: apt-get install -y chromium")
     # MathJax comes from the web by default; the charts have no formulas, so leave it out.
     kaleido.start_sync_server(mathjax=False, silence_warnings=True)
 
 
-def _is_file(path: str) -> bool:
-    from pathlib import Path
+def stop_renderer() -> None:
+    """Close kaleido's browser if it is open (the command line does so before it exits).
 
-    return Path(path).is_file()
+    As the browser closes it sends a last word down its pipe that is not
+    JSON, and choreographer logs that as an error with a traceback although
+    nothing is wrong; that one message is dropped while the browser closes.
+    """
+    import kaleido
+
+    pipe_log = logging.getLogger("choreographer.channels.pipe")
+    quiet = _DropMessage("JSONError decoding message")
+    pipe_log.addFilter(quiet)
+    try:
+        kaleido.stop_sync_server(silence_warnings=True)
+    finally:
+        pipe_log.removeFilter(quiet)
+
+
+class _DropMessage(logging.Filter):
+    """Drops log records whose message starts with some text."""
+
+    def __init__(self, start: str) -> None:
+        super().__init__()
+        self.start = start
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False (drop) for the message this filter is for."""
+        return not str(record.msg).startswith(self.start)
 
 
 def _render(figure: go.Figure, opts: dict) -> bytes:
@@ -590,8 +618,8 @@ def sections_table(sections: Sequence[Section], year: int) -> pd.DataFrame:
     for section in sections:
         for label, pathway, cells, total in zip(section.labels, section.pathways, section.cells,
                                                 section.row_totals, strict=True):
-            rows.append([section.title, label, pathway, *cells, total])
-        rows.append([section.title, "Total", None, *section.column_totals, section.grand_total])
+            rows.append([section.title, label, pathway or "", *cells, total])
+        rows.append([section.title, "Total", "", *section.column_totals, section.grand_total])
     return pd.DataFrame(rows, columns=["Section", "Service type", "Pathway", *months, "Total"])
 
 
