@@ -1,8 +1,10 @@
 """Command line: ``python -m capacity <command>``.
 
 Commands: ``init`` (build or rebuild the demo database), ``places``,
-``services``, ``plan``, ``scenario list|show|save|delete``, ``import``,
-``import-log`` and ``undo-import``. Every
+``services``, ``plan``, ``export`` (the BCF workbook, CSV, chart images or a
+zip of workbooks, chosen by the output file's extension),
+``scenario list|show|save|delete``, ``import``, ``import-log`` and
+``undo-import``. Every
 command takes ``--db PATH`` (else
 $CAPACITY_DB, else data/capacity.duckdb); with no database file there, the
 demo database is built first. Errors go to stderr with exit status 1 (2 for
@@ -12,23 +14,42 @@ a malformed command line).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
 import pandas as pd
 
-from capacity import config, ingest, scenario_store
+from capacity import __version__, config, ingest, scenario_store
 from capacity.demand import check_growth
 from capacity.demo import build_demo_database, ensure_database
+from capacity.export import (
+    FORMATS,
+    IMAGE_FORMATS,
+    ExportError,
+    ExportInfo,
+    export_bytes,
+    scope_for,
+    stop_renderer,
+)
 from capacity.formulas import InvalidInput
 from capacity.ingest import IMPORT_KINDS, ImportFileError
-from capacity.periods import month_label, parse_planning_year
-from capacity.plan import PLAN_COLUMNS, PlanError, plan_for
+from capacity.periods import month_label, parse_planning_year, planning_year_label
+from capacity.plan import (
+    PLAN_COLUMNS,
+    PlanError,
+    build_plan,
+    load_plan_inputs,
+    plan_for,
+    resolve_place,
+)
 from capacity.scenarios import PRESET_PREFIX, ScenarioError, load_presets, scenario_from_json
 from capacity.store import Store, StoreError
+from capacity.summary import SOURCE_LABELS
 from capacity.validation import ValidationError
 
 
@@ -108,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plan.add_argument("--scenario", metavar="NAME",
                       help="a saved scenario, or preset:<id> (default: the baseline)")
+    _add_export(commands, common)
     scenario = commands.add_parser("scenario", parents=[common], help="saved scenarios")
     actions = scenario.add_subparsers(dest="action", required=True, metavar="ACTION")
     actions.add_parser("list", parents=[common], help="saved scenarios and presets")
@@ -135,6 +157,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_export(commands, common: argparse.ArgumentParser) -> None:
+    export = commands.add_parser(
+        "export", parents=[common],
+        help="write the BCF capacity & demand workbook, the plan as CSV, or a gap chart",
+        description="The output file's extension picks what is written: "
+        + "; ".join(f".{fmt} {what}" for fmt, what in FORMATS.items()) + ".")
+    export.add_argument("--place", required=True, metavar="NAME_OR_CODE",
+                        help="a place, or a system (a sheet per place and one for the total)")
+    export.add_argument("--year", required=True, type=_year, metavar="YYYY",
+                        help="planning year: 2025 means April 2025 to March 2026")
+    export.add_argument("--scenario", metavar="NAME",
+                        help="a saved scenario, or preset:<id> (default: the baseline)")
+    export.add_argument("--out", required=True, type=Path, metavar="FILE",
+                        help="where to write: FILE.xlsx, .csv, .png, .svg or .zip")
+    export.add_argument("--service-type", metavar="CODE",
+                        help="charts only: the service type to draw (default: the first one, "
+                             "in plan order, with figures for the place)")
+    export.add_argument("--source", choices=list(SOURCE_LABELS),
+                        help="charts only: hospital discharge, community, or both (default)")
+
+
 def main(
     argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
@@ -144,6 +187,8 @@ def main(
     args = build_parser().parse_args(argv)
     path = config.db_path(getattr(args, "db", None))
     try:
+        if args.command == "export":
+            export_format(args.out)
         if args.command == "init":
             return _init(path, args.force, out)
         if ensure_database(path):
@@ -162,7 +207,8 @@ def main(
     except ImportFileError as exc:
         print(f"error: nothing loaded: {exc}", file=err)
         return 1
-    except (CommandError, StoreError, PlanError, InvalidInput, ValidationError) as exc:
+    except (CommandError, StoreError, PlanError, InvalidInput, ValidationError,
+            ExportError) as exc:
         print(f"error: {exc}", file=err)
         return 1
     except BrokenPipeError:
@@ -220,6 +266,65 @@ def _plan(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     else:
         print(format_table(frame), file=out)
     return 0
+
+
+def export_format(path: Path) -> str:
+    """The export format an output file's extension asks for (raises CommandError if none)."""
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise CommandError(
+            f"Cannot tell what to write from the file name {str(path)!r}: end it in "
+            + ", ".join(f".{f}" for f in FORMATS) + ". Nothing was written."
+        )
+    return fmt
+
+
+def _export(store: Store, args: argparse.Namespace, out: TextIO) -> int:
+    fmt = export_format(args.out)
+    if fmt not in IMAGE_FORMATS and (args.service_type or args.source):
+        raise CommandError("--service-type and --source choose a chart; they apply to .png "
+                           "and .svg only. Nothing was written.")
+    all_places = store.query("places")
+    scope = scope_for(all_places, [resolve_place(all_places, args.place)["place_code"]])
+    scenario = scenario_store.resolve(store, args.scenario, args.year)
+    info = ExportInfo(year=args.year, scenario=scenario, made_at=datetime.now().astimezone(),
+                      version=__version__, service_types=store.query("service_types"),
+                      labels=store.query("service_type_labels"))
+    frame = build_plan(load_plan_inputs(store, scope.codes, args.year), scenario)
+    try:
+        data = export_bytes(fmt, frame, scope, info, service_type=args.service_type,
+                            source=args.source or "both")
+    finally:
+        if fmt in IMAGE_FORMATS:
+            stop_renderer()
+    write_atomically(args.out, data)
+    print(f"Wrote {args.out} ({FORMATS[fmt]}, {len(data):,} bytes): {scope.name}, "
+          f"{planning_year_label(args.year)}, scenario {info.scenario_name}.", file=out)
+    return 0
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then rename it into place.
+
+    A failure part-way leaves no file (and an existing file as it was).
+    """
+    folder = path.parent
+    if not folder.is_dir():
+        raise CommandError(f"The folder {str(folder)!r} does not exist. Nothing was written.")
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        # mkstemp makes the file private; give it the permissions a new file would have.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def format_table(frame: pd.DataFrame) -> str:
@@ -356,7 +461,7 @@ def _undo_import(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-COMMANDS = {"places": _places, "services": _services, "plan": _plan, "import": _import,
-            "import-log": _import_log, "undo-import": _undo_import}
+COMMANDS = {"places": _places, "services": _services, "plan": _plan, "export": _export,
+            "import": _import, "import-log": _import_log, "undo-import": _undo_import}
 SCENARIO_ACTIONS = {"list": _scenario_list, "show": _scenario_show, "save": _scenario_save,
                     "delete": _scenario_delete}

@@ -6,6 +6,7 @@ it; no capacity is computed anew. Figures stay unrounded.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -266,16 +267,20 @@ ASSUMPTION_COLUMNS = [
 ]
 
 
-def assumptions(frame: pd.DataFrame, source: str = "both") -> pd.DataFrame:
+def assumptions(
+    frame: pd.DataFrame, source: str = "both", by: Sequence[str] = ("service", "source")
+) -> pd.DataFrame:
     """The parameters behind each service and source, one row per set of values and its months.
 
     A service whose parameters change during the year (winter flex beds) has
-    one row per period, with the months each applied to.
+    one row per period, with the months each applied to. ``by`` names the
+    columns that tell rows apart (add "place" for several places).
     """
+    by = list(by)
     rows = filter_source(frame, source)
     if rows.empty:
-        return pd.DataFrame(columns=["service", "source", "months", *ASSUMPTION_COLUMNS, "flags"])
-    key = ["service", "source", *ASSUMPTION_COLUMNS]
+        return pd.DataFrame(columns=[*by, "months", *ASSUMPTION_COLUMNS, "flags"])
+    key = [*by, *ASSUMPTION_COLUMNS]
     filled = rows.assign(
         **{c: rows[c].astype(object).where(rows[c].notna(), "–") for c in ASSUMPTION_COLUMNS}
     )
@@ -283,7 +288,7 @@ def assumptions(frame: pd.DataFrame, source: str = "both") -> pd.DataFrame:
     out = grouped["month"].agg(_month_span).rename("months").reset_index()
     out["flags"] = grouped["flags"].agg(_union).to_numpy()
     out = out.replace("–", None)
-    return out[["service", "source", "months", *ASSUMPTION_COLUMNS, "flags"]]
+    return out[[*by, "months", *ASSUMPTION_COLUMNS, "flags"]]
 
 
 def _month_span(months: pd.Series) -> str:

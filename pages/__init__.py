@@ -28,6 +28,7 @@ PAGES = [
     PageSpec("pages/scenarios_page.py", "Scenarios", "🌨️", "scenarios"),
     PageSpec("pages/data_quality_page.py", "Data quality", "🔎", "data_quality"),
     PageSpec("pages/data_page.py", "Data", "🗄️", "data"),
+    PageSpec("pages/export_page.py", "Export", "📤", "export"),
     PageSpec("pages/methodology_page.py", "Methodology", "📘", "methodology"),
 ]
 

@@ -71,6 +71,13 @@ def service_types_table(path: Path, version: int) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
+def service_type_labels_table(path: Path, version: int) -> pd.DataFrame:
+    """The wording of each service type's row in the BCF plan, per source and planning year."""
+    with Store.open(path, read_only=True) as store:
+        return store.query("service_type_labels")
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
 def services_table(path: Path, version: int) -> pd.DataFrame:
     """Services with the places they serve."""
     with Store.open(path, read_only=True) as store:
