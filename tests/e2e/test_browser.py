@@ -1,0 +1,134 @@
+"""What a person sees in a real browser: charts drawn, links, presentation, downloads, uploads."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import openpyxl
+
+from tests.e2e.conftest import ARTIFACTS, choose, open_app, plots, settle
+
+
+def test_the_overview_heat_map_is_drawn(page):
+    open_app(page)
+    page.get_by_role("heading", name=re.compile("Overview")).wait_for()
+    heat = plots(page)[0]
+    assert heat["data"][0]["type"] == "heatmap"
+    assert page.locator(".js-plotly-plot .hm, .js-plotly-plot image").count() > 0
+
+
+def test_a_place_is_two_clicks_from_the_overview(page):
+    open_app(page)
+    page.locator('[data-testid="stPageLink"]').filter(has_text="Havering").first.click()  # 1
+    settle(page)
+    assert "place=E09000016" in page.url
+    page.get_by_role("heading", name=re.compile("^Havering")).wait_for()
+    charts = plots(page, at_least=4)
+    assert all(c["data"] for c in charts)
+    # The second click: a gap chart's figures by month.
+    page.get_by_text("Figures by month").first.click()
+    settle(page)
+    assert page.locator('[data-testid="stDataFrame"]').count() >= 1
+
+
+def social_support_capacity(page, at_least: int) -> set[float]:
+    chart = next(c for c in plots(page, at_least) if c["title"].startswith("Social support"))
+    return set(next(t for t in chart["data"] if t["name"] == "Capacity")["y"])
+
+
+def test_changing_the_place_changes_the_chart(page):
+    open_app(page, "/place?place=E09000016&year=2025")
+    assert social_support_capacity(page, 4) == {82}  # Havering's Home, Settle & Support
+    choose(page, "Place or system", "Barking & Dagenham")
+    page.get_by_role("heading", name=re.compile("^Barking & Dagenham")).wait_for()
+    page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].some("
+                           "p => p.layout && p.layout.title && p.layout.title.text && "
+                           "p.data && p.data.some(t => t.name === 'Capacity' && "
+                           "Array.from(t.y).every(v => v === 34)))")
+    assert social_support_capacity(page, 4) == {34}
+    assert "place=E09000002" in page.url
+
+
+def test_a_view_opens_from_its_url(page):
+    open_app(page, "/place?place=E06000034&year=2025&service_type=ucr&source=community")
+    page.get_by_role("heading", name="Thurrock · 2025-26").wait_for()
+    charts = plots(page)
+    assert len(charts) == 1 and "Urgent community response" in charts[0]["title"]
+    assert page.get_by_text("capacity assumed equal to demand").count() >= 1
+
+
+def test_an_unknown_place_in_the_url_shows_a_notice(page):
+    open_app(page, "/place?place=E99999999")
+    assert page.get_by_text("is not recognised").count() >= 1
+
+
+def test_presentation_mode_on_a_projector(browser, server):
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, base_url=server)
+    page = context.new_page()
+    try:
+        open_app(page, "/place?place=BHR&year=2025&present=1")
+        assert not page.locator('[data-testid="stSidebar"]').is_visible()
+        headline = page.locator(".headline")
+        assert headline.inner_text().startswith("Barking & Dagenham: ")
+        assert page.get_by_text("1 of 3").count() == 1
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "presentation-1.png"))
+        page.get_by_role("button", name="Next place ▶").click()
+        settle(page)
+        page.wait_for_url(re.compile("place=E09000016"))
+        assert headline.inner_text().startswith("Havering: ")
+        page.get_by_role("button", name="Next place ▶").click()
+        settle(page)
+        assert page.get_by_text("3 of 3").count() == 1
+        assert page.get_by_role("button", name="Next place ▶").is_disabled()
+        page.get_by_role("button", name="◀ Previous place").click()
+        settle(page)
+        assert page.get_by_text("2 of 3").count() == 1
+        page.screenshot(path=str(ARTIFACTS / "presentation-2.png"))
+        fonts = plots(page)
+        assert fonts and page.evaluate(
+            "() => document.querySelector('.js-plotly-plot').layout.font.size") >= 20
+        assert page.locator('[data-testid="stException"]').count() == 0
+    finally:
+        context.close()
+
+
+def test_build_and_apply_a_scenario(page):
+    open_app(page, "/scenarios?place=BHR&year=2025")
+    page.get_by_label("Name").fill("Browser winter")
+    page.get_by_label("Name").press("Tab")
+    settle(page)
+    choose(page, "Lever", "Demand (%)", sidebar=False)
+    page.get_by_role("button", name="Add change").click()
+    settle(page)
+    assert page.get_by_text("demand +10%").count() >= 1
+    page.get_by_role("button", name="Save scenario").click()
+    settle(page)
+    page.get_by_text("Saved 'Browser winter' as version 1").wait_for()
+    assert "scenario=Browser+winter" in page.url or "scenario=Browser%20winter" in page.url
+    page.locator('[data-testid="stPageLink"]').filter(has_text="Place").first.click()
+    settle(page)
+    assert page.get_by_text("scenario: Browser winter").count() >= 1
+
+
+def test_download_an_export_and_open_it(page):
+    open_app(page, "/export?place=E09000016&year=2025")
+    with page.expect_download() as downloading:
+        page.locator('[data-testid="stDownloadButton"] button').first.click()
+    book = openpyxl.load_workbook(io.BytesIO(downloading.value.path().read_bytes()))
+    assert "Capacity & Demand" in book.sheetnames
+    sheet = book["Capacity & Demand"]
+    assert sheet["A1"].value.startswith("Capacity and demand: Havering")
+
+
+def test_upload_a_bad_file_and_see_the_report(page, tmp_path):
+    bad = tmp_path / "extract.csv"
+    bad.write_text("Referral ID,Place,Service Type,Source,Referral Date\n"
+                   "B-1,Havering,reablement_home,hospital,2025-01-03\n"
+                   "B-2,Narnia,reablement_home,hospital,2025-01-04\n")
+    open_app(page, "/data?place=E09000016")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
+    settle(page)
+    page.get_by_text("1 problem(s) in 1 row(s)").wait_for()
+    assert page.get_by_role("button", name="Load the 1 good rows").count() == 1
