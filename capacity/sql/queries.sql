@@ -228,6 +228,8 @@ DROP TABLE IF EXISTS staging_reject_scans;
 DROP VIEW IF EXISTS staging_numbered;
 DROP TABLE IF EXISTS staging_lookup;
 DROP TABLE IF EXISTS staging_clean;
+DROP TABLE IF EXISTS staging_found;
+DROP TABLE IF EXISTS staging_shift;
 DROP TABLE IF EXISTS staging_problems;
 
 -- name: staging_read
@@ -264,10 +266,13 @@ ORDER BY line;
 SELECT * FROM staging_numbered ORDER BY line;
 
 -- name: staging_preview
-SELECT * EXCLUDE (line) FROM staging_numbered ORDER BY line LIMIT $limit;
+SELECT * FROM staging ORDER BY rowid LIMIT $limit;
 
 -- name: referrals_clean
--- Names are resolved once per distinct value (a few dozen), not once per row.
+-- Typed values only, keyed by the record's position k (0 for the first record),
+-- with a flag for each cell that was filled in: the raw text stays in staging
+-- and is fetched only for rows that have a problem. Names are resolved once
+-- per distinct value (a few dozen), not once per row.
 CREATE TEMP TABLE staging_lookup AS
 WITH places_raw AS (SELECT DISTINCT place_code AS raw FROM staging),
 types_raw AS (SELECT DISTINCT service_type AS raw FROM staging),
@@ -287,121 +292,142 @@ FROM services_raw r
 LEFT JOIN services v1 ON v1.service_id = trim(r.raw)
 LEFT JOIN services v2 ON lower(v2.name) = lower(trim(r.raw));
 CREATE TEMP TABLE staging_clean AS
-SELECT n.line,
+WITH base AS (SELECT coalesce(min(rowid), 0) AS first FROM staging)
+SELECT n.rowid - base.first AS k,
        nullif(trim(n.referral_id), '') AS referral_id,
-       lp.code AS place_code, nullif(trim(n.place_code), '') AS place_raw,
-       lt.code AS service_type, nullif(trim(n.service_type), '') AS service_type_raw,
-       ls.code AS service_id, nullif(trim(n.service_id), '') AS service_raw,
+       lp.code AS place_code, lt.code AS service_type, ls.code AS service_id,
        CASE lower(trim(n.source))
            WHEN 'hospital' THEN 'hospital' WHEN 'hospital discharge' THEN 'hospital'
            WHEN 'step-down' THEN 'hospital' WHEN 'step down' THEN 'hospital'
            WHEN 'community' THEN 'community' WHEN 'step-up' THEN 'community'
            WHEN 'step up' THEN 'community' END AS source,
-       nullif(trim(n.source), '') AS source_raw,
        CASE WHEN upper(trim(n.pathway)) IN ('P0', 'P1', 'P2', 'P3')
             THEN upper(trim(n.pathway)) END AS pathway,
-       nullif(trim(n.pathway), '') AS pathway_raw,
        coalesce(TRY_CAST(trim(n.referral_date) AS DATE),
                 CAST(try_strptime(trim(n.referral_date), '%d/%m/%Y') AS DATE)) AS referral_date,
-       nullif(trim(n.referral_date), '') AS referral_date_raw,
        coalesce(TRY_CAST(trim(n.start_date) AS DATE),
                 CAST(try_strptime(trim(n.start_date), '%d/%m/%Y') AS DATE)) AS start_date,
-       nullif(trim(n.start_date), '') AS start_date_raw,
        coalesce(TRY_CAST(trim(n.end_date) AS DATE),
                 CAST(try_strptime(trim(n.end_date), '%d/%m/%Y') AS DATE)) AS end_date,
-       nullif(trim(n.end_date), '') AS end_date_raw,
-       nullif(upper(trim(n.referring_trust)), '') AS referring_trust
-FROM staging_numbered n
+       nullif(upper(trim(n.referring_trust)), '') AS referring_trust,
+       coalesce(trim(n.place_code) <> '', false) AS has_place,
+       coalesce(trim(n.service_type) <> '', false) AS has_type,
+       coalesce(trim(n.service_id) <> '', false) AS has_service,
+       coalesce(trim(n.source) <> '', false) AS has_source,
+       coalesce(trim(n.pathway) <> '', false) AS has_pathway,
+       coalesce(trim(n.referral_date) <> '', false) AS has_referral_date,
+       coalesce(trim(n.start_date) <> '', false) AS has_start_date,
+       coalesce(trim(n.end_date) <> '', false) AS has_end_date
+FROM staging n
+CROSS JOIN base
 LEFT JOIN staging_lookup lp ON lp.what = 'place' AND lp.raw IS NOT DISTINCT FROM n.place_code
 LEFT JOIN staging_lookup lt ON lt.what = 'type' AND lt.raw IS NOT DISTINCT FROM n.service_type
 LEFT JOIN staging_lookup ls ON ls.what = 'service' AND ls.raw IS NOT DISTINCT FROM n.service_id;
 
 -- name: referrals_problems
--- Every reason a row cannot be loaded: its line, column, value and the reason.
-CREATE TEMP TABLE staging_problems AS
+-- Every reason a row cannot be loaded, first by position (staging_found), then
+-- with its line in the file, the cell as written and the reason (staging_problems).
+CREATE TEMP TABLE staging_found AS
 -- The formula pattern is written out twice rather than shared through a CTE, so
 -- that DuckDB compiles it once instead of once per row.
 WITH c AS (SELECT * FROM staging_clean),
 repeated AS (
-    SELECT referral_id, min(line) AS first_line
+    SELECT referral_id, min(k) AS first_k
     FROM c WHERE referral_id IS NOT NULL
     GROUP BY referral_id HAVING count(*) > 1
-),
-dup AS (
-    SELECT c.line, c.referral_id, r.first_line
-    FROM c JOIN repeated r USING (referral_id)
-    WHERE c.line > r.first_line
 )
-SELECT line, 'referral_id' AS "column", '' AS value, 'is required' AS reason
+SELECT k, 'referral_id' AS "column", 'is required' AS reason, NULL::BIGINT AS first_k
 FROM c WHERE referral_id IS NULL
 UNION ALL
-SELECT line, 'referral_id', referral_id,
-       'looks like a spreadsheet formula (starts with =, +, - or @)'
+SELECT k, 'referral_id', 'looks like a spreadsheet formula (starts with =, +, - or @)', NULL
 FROM c WHERE regexp_matches(referral_id, '^\s*([=+@]|-[^0-9.])')
 UNION ALL
-SELECT line, 'referral_id', referral_id,
-       'appears more than once in this file (first on row ' || first_line || ')'
-FROM dup
+SELECT c.k, 'referral_id', 'appears more than once in this file', r.first_k
+FROM c JOIN repeated r USING (referral_id)
+WHERE c.k > r.first_k
 UNION ALL
-SELECT line, 'place_code', coalesce(place_raw, ''),
-       CASE WHEN place_raw IS NULL THEN 'is required' ELSE 'is not a known place' END
+SELECT k, 'place_code',
+       CASE WHEN has_place THEN 'is not a known place' ELSE 'is required' END, NULL
 FROM c WHERE place_code IS NULL
 UNION ALL
-SELECT line, 'service_type', coalesce(service_type_raw, ''),
-       CASE WHEN service_type_raw IS NULL THEN 'is required'
-            ELSE 'is not a known service type' END
+SELECT k, 'service_type',
+       CASE WHEN has_type THEN 'is not a known service type' ELSE 'is required' END, NULL
 FROM c WHERE service_type IS NULL
 UNION ALL
-SELECT line, 'service_id', service_raw, 'is not a known service'
-FROM c WHERE service_raw IS NOT NULL AND service_id IS NULL
+SELECT k, 'service_id', 'is not a known service', NULL
+FROM c WHERE has_service AND service_id IS NULL
 UNION ALL
-SELECT c.line, 'service_id', c.service_raw,
-       'is a ' || s.service_type || ' service, not ' || c.service_type
+SELECT c.k, 'service_id', 'is a ' || s.service_type || ' service, not ' || c.service_type, NULL
 FROM c JOIN services s USING (service_id)
 WHERE c.service_type IS NOT NULL AND s.service_type <> c.service_type
 UNION ALL
-SELECT c.line, 'service_id', c.service_raw, 'does not serve ' || c.place_code
+SELECT c.k, 'service_id', 'does not serve ' || c.place_code, NULL
 FROM c
 WHERE c.service_id IS NOT NULL AND c.place_code IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM service_places sp
                   WHERE sp.service_id = c.service_id AND sp.place_code = c.place_code)
 UNION ALL
-SELECT line, 'source', coalesce(source_raw, ''),
-       CASE WHEN source_raw IS NULL THEN 'is required'
-            ELSE 'must be hospital or community' END
+SELECT k, 'source',
+       CASE WHEN has_source THEN 'must be hospital or community' ELSE 'is required' END, NULL
 FROM c WHERE source IS NULL
 UNION ALL
-SELECT c.line, 'source', c.source_raw, c.service_type || ' does not take ' || c.source ||
-       ' referrals'
+SELECT c.k, 'source', c.service_type || ' does not take ' || c.source || ' referrals', NULL
 FROM c JOIN service_types t USING (service_type)
 WHERE (c.source = 'hospital' AND NOT t.hospital) OR (c.source = 'community' AND NOT t.community)
 UNION ALL
-SELECT line, 'pathway', pathway_raw, 'must be P0, P1, P2 or P3'
-FROM c WHERE pathway_raw IS NOT NULL AND pathway IS NULL
+SELECT k, 'pathway', 'must be P0, P1, P2 or P3', NULL
+FROM c WHERE has_pathway AND pathway IS NULL
 UNION ALL
-SELECT line, 'referral_date', coalesce(referral_date_raw, ''),
-       CASE WHEN referral_date_raw IS NULL THEN 'is required'
-            ELSE 'is not a date (use 2025-04-01 or 01/04/2025)' END
+SELECT k, 'referral_date',
+       CASE WHEN has_referral_date THEN 'is not a date (use 2025-04-01 or 01/04/2025)'
+            ELSE 'is required' END, NULL
 FROM c WHERE referral_date IS NULL
 UNION ALL
-SELECT line, 'referral_date', referral_date_raw, 'is in the future'
+SELECT k, 'referral_date', 'is in the future', NULL
 FROM c WHERE referral_date > current_date
 UNION ALL
-SELECT line, 'referral_date', referral_date_raw, 'is before 2000'
+SELECT k, 'referral_date', 'is before 2000', NULL
 FROM c WHERE referral_date < DATE '2000-01-01'
 UNION ALL
-SELECT line, 'start_date', start_date_raw, 'is not a date (use 2025-04-01 or 01/04/2025)'
-FROM c WHERE start_date_raw IS NOT NULL AND start_date IS NULL
+SELECT k, 'start_date', 'is not a date (use 2025-04-01 or 01/04/2025)', NULL
+FROM c WHERE has_start_date AND start_date IS NULL
 UNION ALL
-SELECT line, 'end_date', end_date_raw, 'is not a date (use 2025-04-01 or 01/04/2025)'
-FROM c WHERE end_date_raw IS NOT NULL AND end_date IS NULL
+SELECT k, 'end_date', 'is not a date (use 2025-04-01 or 01/04/2025)', NULL
+FROM c WHERE has_end_date AND end_date IS NULL
 UNION ALL
-SELECT line, 'end_date', end_date_raw, 'is before the start date ' || start_date_raw
+SELECT k, 'end_date', 'is before the start date ' || strftime(start_date, '%Y-%m-%d'), NULL
 FROM c WHERE end_date < start_date
 UNION ALL
-SELECT line, 'referring_trust', referring_trust,
-       'looks like a spreadsheet formula (starts with =, +, - or @)'
-FROM c WHERE regexp_matches(referring_trust, '^\s*([=+@]|-[^0-9.])')
+SELECT k, 'referring_trust', 'looks like a spreadsheet formula (starts with =, +, - or @)',
+       NULL
+FROM c WHERE regexp_matches(referring_trust, '^\s*([=+@]|-[^0-9.])');
+-- A record's line in the file: records keep their order, the header is line 1,
+-- and every malformed line set aside before a record moves it down by one.
+CREATE TEMP TABLE staging_shift AS
+WITH bad AS (SELECT DISTINCT line FROM staging_rejects)
+SELECT line - (row_number() OVER (ORDER BY line) - 1) AS t FROM bad;
+CREATE TEMP TABLE staging_problems AS
+WITH base AS (SELECT coalesce(min(rowid), 0) AS first FROM staging),
+found AS (
+    SELECT f.*,
+           f.k + 2 + (SELECT count(*) FROM staging_shift WHERE t <= f.k + 2) AS line,
+           f.first_k + 2 + (SELECT count(*) FROM staging_shift WHERE t <= f.first_k + 2)
+               AS first_line
+    FROM staging_found f
+)
+SELECT f.line, f."column",
+       coalesce(trim(CASE f."column"
+           WHEN 'referral_id' THEN s.referral_id WHEN 'place_code' THEN s.place_code
+           WHEN 'service_type' THEN s.service_type WHEN 'service_id' THEN s.service_id
+           WHEN 'source' THEN s.source WHEN 'pathway' THEN s.pathway
+           WHEN 'referral_date' THEN s.referral_date WHEN 'start_date' THEN s.start_date
+           WHEN 'end_date' THEN s.end_date WHEN 'referring_trust' THEN s.referring_trust
+       END), '') AS value,
+       f.reason || CASE WHEN f.first_line IS NULL THEN ''
+                        ELSE ' (first on row ' || f.first_line || ')' END AS reason
+FROM found f
+CROSS JOIN base
+JOIN staging s ON s.rowid = f.k + base.first
 UNION ALL
 SELECT line,
        CASE WHEN error_type IN ('MISSING COLUMNS', 'TOO MANY COLUMNS') OR column_name IS NULL
@@ -420,7 +446,7 @@ SELECT (SELECT count(*) FROM staging_clean)
            + (SELECT count(DISTINCT line) FROM staging_rejects) AS rows_read,
        (SELECT count(DISTINCT line) FROM staging_problems) AS rows_rejected,
        (SELECT count(*) FROM staging_clean c
-        WHERE c.line NOT IN (SELECT line FROM staging_problems)
+        WHERE NOT EXISTS (SELECT 1 FROM staging_found f WHERE f.k = c.k)
           AND EXISTS (SELECT 1 FROM referrals r WHERE r.referral_id = c.referral_id))
            AS already_loaded,
        (SELECT count(*) FROM staging_problems) AS problems;
@@ -437,7 +463,7 @@ INSERT INTO referrals (referral_id, place_code, service_type, service_id, source
 SELECT c.referral_id, c.place_code, c.service_type, c.service_id, c.source, c.pathway,
        c.referral_date, c.start_date, c.end_date, c.referring_trust, $import_id
 FROM staging_clean c
-WHERE c.line NOT IN (SELECT line FROM staging_problems)
+WHERE NOT EXISTS (SELECT 1 FROM staging_found f WHERE f.k = c.k)
   AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.referral_id = c.referral_id);
 
 -- name: import_by_checksum
