@@ -131,7 +131,7 @@ def test_read_only_open_of_a_missing_file_is_an_error(tmp_path):
 def test_every_named_query_is_valid_sql():
     store = Store.open(None)
     params = {"places": ["A"], "start": "2025-01-01", "end": "2025-02-01", "name": "x",
-              "scenario_id": 1, "version": 1}
+              "scenario_id": 1, "version": 1, "service_id": "x", "service_type": "x"}
     for name, sql in store_module.named_queries().items():
         if sql.lstrip().upper().startswith(("INSERT", "DELETE", "UPDATE")):
             continue
