@@ -1,7 +1,8 @@
 """Command line: ``python -m capacity <command>``.
 
 Commands: ``init`` (build or rebuild the demo database), ``places``,
-``services``, ``plan``, and ``scenario list|show|save|delete``. Every
+``services``, ``plan``, ``flow`` (queues, waits and places needed for one
+service) and ``scenario list|show|save|delete``. Every
 command takes ``--db PATH`` (else
 $CAPACITY_DB, else data/capacity.duckdb); with no database file there, the
 demo database is built first. Errors go to stderr with exit status 1 (2 for
@@ -21,10 +22,17 @@ import pandas as pd
 from capacity import config, scenario_store
 from capacity.demand import check_growth
 from capacity.demo import build_demo_database, ensure_database
+from capacity.flow import DEFAULT_REPLICATIONS, DEFAULT_SEED, DEFAULT_TARGET
 from capacity.formulas import InvalidInput
-from capacity.periods import month_label, parse_planning_year
+from capacity.periods import month_label, parse_planning_year, planning_year_label
 from capacity.plan import PLAN_COLUMNS, PlanError, plan_for
-from capacity.scenarios import PRESET_PREFIX, ScenarioError, load_presets, scenario_from_json
+from capacity.scenarios import (
+    PRESET_PREFIX,
+    Scenario,
+    ScenarioError,
+    load_presets,
+    scenario_from_json,
+)
 from capacity.store import Store, StoreError
 from capacity.validation import ValidationError
 
@@ -105,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plan.add_argument("--scenario", metavar="NAME",
                       help="a saved scenario, or preset:<id> (default: the baseline)")
+    _flow_parser(commands, common)
     scenario = commands.add_parser("scenario", parents=[common], help="saved scenarios")
     actions = scenario.add_subparsers(dest="action", required=True, metavar="ACTION")
     actions.add_parser("list", parents=[common], help="saved scenarios and presets")
@@ -118,6 +127,37 @@ def build_parser() -> argparse.ArgumentParser:
     delete = actions.add_parser("delete", parents=[common], help="stop offering a scenario")
     delete.add_argument("name")
     return parser
+
+
+def _flow_parser(commands, common: argparse.ArgumentParser) -> None:
+    flow = commands.add_parser(
+        "flow", parents=[common],
+        help="occupancy, queue, waits and places needed for one service over a year")
+    flow.add_argument("--place", required=True, metavar="NAME_OR_CODE")
+    flow.add_argument("--service", required=True, metavar="ID_OR_NAME")
+    flow.add_argument("--year", required=True, type=_year, metavar="YYYY",
+                      help="planning year: 2025 means April 2025 to March 2026")
+    flow.add_argument("--scenario", metavar="NAME",
+                      help="a saved scenario, or preset:<id> (default: the baseline)")
+    flow.add_argument("--format", choices=("csv", "table"), default="table")
+    flow.add_argument("--daily", action="store_true",
+                      help="with --format csv, one row per day instead of per month")
+    flow.add_argument("--replications", type=int, default=DEFAULT_REPLICATIONS, metavar="N")
+    flow.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    flow.add_argument("--target", type=float, default=DEFAULT_TARGET, metavar="P",
+                      help="chance of waiting to keep under, 0-1 (default 0.05)")
+    flow.add_argument("--extra-places", type=float, default=0.0, metavar="N",
+                      help="places added (or removed, if negative) all year")
+    flow.add_argument("--in-service", type=int, metavar="N",
+                      help="people in the service on 1 April (default: see the README)")
+    flow.add_argument("--waiting", type=int, metavar="N", help="people waiting on 1 April "
+                      "(default 0)")
+    flow.add_argument("--bed-cost", type=float, metavar="GBP",
+                      help="cost of a delayed hospital bed a day (default: the reference data)")
+    flow.add_argument("--place-cost", type=float, metavar="GBP",
+                      help="cost of one community place a day (default: the reference data)")
+    flow.add_argument("--even", action="store_true",
+                      help="spread arrivals evenly over each month (no weekday pattern)")
 
 
 def main(
@@ -201,6 +241,70 @@ def _plan(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     else:
         print(format_table(frame), file=out)
     return 0
+
+
+def _flow(store: Store, args: argparse.Namespace, out: TextIO) -> int:
+    from capacity import flow, flow_report
+    from capacity.flow_costs import Costs, cost_of, default_costs
+    from capacity.flow_inputs import flow_inputs_for
+
+    scenario = scenario_store.resolve(store, args.scenario, args.year)
+    flow.check_settings(args.replications, args.target)
+
+    def inputs_for(chosen):
+        inputs = flow_inputs_for(store, args.place, args.service, args.year, chosen,
+                                 weekday=not args.even)
+        inputs = flow.adjust(inputs, extra_places=args.extra_places)
+        starts = {"in_service_today": args.in_service, "waiting_today": args.waiting}
+        return inputs.with_changes(**{k: v for k, v in starts.items() if v is not None})
+
+    settings = {"replications": args.replications, "seed": args.seed, "target": args.target}
+    inputs = inputs_for(scenario)
+    result = flow.run(inputs, **settings)
+    if args.format == "csv":
+        ids = {"place": args.place, "service_id": inputs.service_id,
+               "scenario": scenario.name if scenario else "baseline"}
+        flow_report.csv_frame(result, daily=args.daily, **ids).to_csv(
+            out, index=False, lineterminator="\n")
+        return 0
+    defaults = default_costs(inputs.service_type)
+    costs = Costs(args.bed_cost if args.bed_cost is not None else defaults.hospital_bed_per_day,
+                  args.place_cost if args.place_cost is not None else defaults.place_per_day)
+    base = None
+    if scenario is not None or args.extra_places:
+        base_inputs = flow_inputs_for(store, args.place, args.service, args.year, None,
+                                      weekday=not args.even)
+        base_inputs = base_inputs.with_changes(in_service_today=inputs.in_service_today,
+                                               waiting_today=inputs.waiting_today)
+        base = cost_of(flow.run(base_inputs, **settings).year, costs, inputs.contract)
+    print(_flow_header(result, scenario), file=out)
+    print(flow_report.display_table(result.monthly).to_string(index=False), file=out)
+    print("", file=out)
+    print(flow_report.headline(result), file=out)
+    print(flow_report.start_text(result), file=out)
+    year_cost = cost_of(result.year, costs, inputs.contract)
+    print(flow_report.cost_text(f"Costs over the year (£{costs.place_per_day:,.2f} a place-day, "
+                                f"£{costs.hospital_bed_per_day:,.2f} a delayed bed-day)",
+                                year_cost, year_cost.minus(base) if base else None), file=out)
+    return 0
+
+
+def _flow_header(result, scenario: Scenario | None) -> str:
+    inputs = result.inputs
+    lines = [
+        f"{inputs.label}, {planning_year_label(inputs.year)} — "
+        f"{scenario.name if scenario else 'baseline'}",
+        f"Arrivals: {inputs.basis.get('arrivals', '')}",
+        f"Places: {inputs.basis.get('places', '')}",
+        f"Stay: {inputs.basis.get('los', '')}; spread: {inputs.basis.get('los_cv', '')}",
+        f"Start: {inputs.in_service_today:,} in the service, {inputs.waiting_today:,} waiting",
+        *[f"Note: {note}" for note in inputs.notes],
+        f"{result.replications:,} replications, seed {result.seed}; ranges in brackets are "
+        "5th–95th percentiles across replications. 'Erlang C' and 'places needed' are the "
+        "steady-state (analytical) figures.",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def format_table(frame: pd.DataFrame) -> str:
@@ -304,6 +408,6 @@ def _user() -> str:
         return "unknown"
 
 
-COMMANDS = {"places": _places, "services": _services, "plan": _plan}
+COMMANDS = {"places": _places, "services": _services, "plan": _plan, "flow": _flow}
 SCENARIO_ACTIONS = {"list": _scenario_list, "show": _scenario_show, "save": _scenario_save,
                     "delete": _scenario_delete}
