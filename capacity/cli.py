@@ -262,7 +262,7 @@ def _flow(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     inputs = inputs_for(scenario)
     result = flow.run(inputs, **settings)
     if args.format == "csv":
-        ids = {"place": args.place, "service_id": inputs.service_id,
+        ids = {"place_code": inputs.place_code, "service_id": inputs.service_id,
                "scenario": scenario.name if scenario else "baseline"}
         flow_report.csv_frame(result, daily=args.daily, **ids).to_csv(
             out, index=False, lineterminator="\n")

@@ -83,6 +83,7 @@ class FlowInputs:
     los_distribution: str = "gamma"
     hospital_share: float = 1.0
     label: str = ""
+    place_code: str = ""
     service_id: str = ""
     service_type: str = ""
     contract: str = "block"

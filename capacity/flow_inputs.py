@@ -254,12 +254,13 @@ def _weekday_weights(records: FlowRecords | None, use: bool) -> tuple[np.ndarray
 
 
 def build(prepared: Prepared, frame: pd.DataFrame, place_codes: list[str], service_id: str,
-          records: FlowRecords | None = None, *, label: str = "", weekday: bool = True,
-          default_cv: float = 1.0) -> FlowInputs:
+          records: FlowRecords | None = None, *, label: str = "", place_code: str = "",
+          weekday: bool = True, default_cv: float = 1.0) -> FlowInputs:
     """Flow inputs for one service over ``place_codes`` (one place, or a system's places).
 
     ``prepared`` has any scenario applied and ``frame`` is the plan frame
-    computed from it (its demand is used).
+    computed from it (its demand is used). ``place_code`` names the place or
+    system the inputs stand for.
     """
     inputs = prepared.inputs
     segs = prepared.segments
@@ -287,7 +288,8 @@ def build(prepared: Prepared, frame: pd.DataFrame, place_codes: list[str], servi
         caseload=caseload, mean_los_days=los, los_cv=cv,
         in_service_today=default_start(caseload, mean_arrivals, los), waiting_today=0,
         hospital_share=hospital_share, label=label or names.get(service_id, service_id),
-        service_id=service_id, service_type=str(services.loc[service_id, "service_type"]),
+        place_code=place_code or ",".join(place_codes), service_id=service_id,
+        service_type=str(services.loc[service_id, "service_type"]),
         contract=str(services.loc[service_id, "contract"]), year=inputs.year,
         basis={"arrivals": f"the plan's monthly demand ({prepared.scenario}), {arrivals_basis}",
                "places": "caseload in force each day × place share × contract share, from the "
@@ -311,4 +313,5 @@ def flow_inputs_for(store: Store, place: str, service: str, year: int,
     row = resolve_service(flow_services(prepared, codes), service, target["name"])
     records = read_records(store, codes, row["service_id"], row["service_type"], year)
     return build(prepared, compute(prepared), codes, row["service_id"], records,
-                 label=f"{row['service']} · {target['name']}", weekday=weekday)
+                 label=f"{row['service']} · {target['name']}",
+                 place_code=target["place_code"], weekday=weekday)

@@ -201,7 +201,7 @@ def flow_inputs(path: Path, version: int, year: int, scenario: str, place: str,
     records = flow_records(path, version, tuple(codes), service_id, row["service_type"], year)
     name = places.set_index("place_code").loc[place, "name"]
     return build(changed, plan_everywhere(path, version, year, scenario), codes, service_id,
-                 records, label=f"{row['service']} · {name}")
+                 records, label=f"{row['service']} · {name}", place_code=place)
 
 
 @dataclass(frozen=True)

@@ -123,8 +123,11 @@ def metrics(result, baseline, comparing: bool) -> None:
     columns[2].metric("Winter arrivals who wait", f"{winter.p_wait:.0%}",
                       delta=delta(winter.p_wait * 100, base.p_wait * 100, "{:+,.0f} points"),
                       delta_color="inverse")
-    columns[3].metric("Places planned in winter", places_text(winter))
-    columns[4].metric(f"Places needed for under {result.target:.0%}", f"{winter.beds_needed:,}",
+    more = winter.beds_max - base.beds_max
+    columns[3].metric("Places planned in winter", places_text(winter),
+                      delta=f"{more:+,} on the baseline" if more else None, delta_color="off")
+    columns[4].metric(f"Places needed for under {result.target:.0%} waiting",
+                      f"{winter.beds_needed:,}",
                       help="The fewest places that keep the Erlang C chance of waiting under "
                            "the target in the busiest winter month (steady state).")
 

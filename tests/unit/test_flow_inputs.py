@@ -85,6 +85,7 @@ def test_arrivals_follow_the_plans_monthly_demand(demo_store):
     assert inputs.caseload == pytest.approx(20)
     assert (inputs.mean_los_days == 42).all()
     assert inputs.hospital_share == 1.0
+    assert inputs.place_code == "BHR" and inputs.service_type == "p3_short_term_care_home"
 
 
 def test_the_demos_weekend_discharges_are_fewer(demo_store):
