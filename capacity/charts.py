@@ -464,6 +464,6 @@ def flow_wait_chart(monthly: pd.DataFrame, title: str, *, large: bool = False) -
     ]
     layout = _layout(title, large, "Mean wait of arrivals (days)", hovermode="x unified",
                      yaxis2={"overlaying": "y", "side": "right", "range": [0, 1.05],
-                             "tickformat": ".0%", "showgrid": False,
+                             "dtick": 0.2, "tickformat": ".0%", "showgrid": False,
                              "title": {"text": "Arrivals who wait"}})
     return go.Figure({"data": traces, "layout": layout})

@@ -77,9 +77,6 @@ def not_modelled_note() -> str:
 
 
 def controls() -> None:
-    st.selectbox("Service", list(modelled["service_id"]), key="flow_service",
-                 format_func=dict(zip(modelled["service_id"], modelled["service"],
-                                      strict=True)).get)
     extra, los, target, first, last = st.columns([3, 3, 3, 2, 2])
     extra.slider("Places added (+) or taken away (−)", *EXTRA_RANGE, key="flow_extra",
                  help="Beds, places or packages, in the months chosen on the right.")
@@ -114,9 +111,10 @@ def metrics(result, baseline, comparing: bool) -> None:
     def delta(now: float, before: float, text: str):
         return text.format(now - before) if comparing else None
 
-    columns[0].metric("Waiting on an average winter day", f"{winter.waiting_mean:,.1f}",
+    columns[0].metric("Waiting on a winter day", f"{winter.waiting_mean:,.1f}",
                       delta=delta(winter.waiting_mean, base.waiting_mean, "{:+,.1f}"),
-                      delta_color="inverse")
+                      delta_color="inverse",
+                      help="Expected number waiting on an average day, November to March.")
     columns[1].metric("Mean wait of a winter arrival", f"{winter.wait_days_mean:,.1f} days",
                       delta=delta(winter.wait_days_mean, base.wait_days_mean, "{:+,.1f} days"),
                       delta_color="inverse")
@@ -126,7 +124,7 @@ def metrics(result, baseline, comparing: bool) -> None:
     more = winter.beds_max - base.beds_max
     columns[3].metric("Places planned in winter", places_text(winter),
                       delta=f"{more:+,} on the baseline" if more else None, delta_color="off")
-    columns[4].metric(f"Places needed for under {result.target:.0%} waiting",
+    columns[4].metric(f"Places needed, {result.target:.0%} target",
                       f"{winter.beds_needed:,}",
                       help="The fewest places that keep the Erlang C chance of waiting under "
                            "the target in the busiest winter month (steady state).")
@@ -177,47 +175,11 @@ def explain(result) -> None:
         st.markdown("\n\n".join(lines))
 
 
-# -- the page ------------------------------------------------------------------
-
-st.title(f"Flow · {view.place_name} · {view.year_label}")
-if modelled.empty:
-    show_notices()
-    st.info(f"No service at {view.place_name} has a caseload and a length of stay to model. "
-            + not_modelled_note())
-else:
-    ids = dict(zip(modelled["service_id"], modelled["service"], strict=True))
-    service_param = choice_param("service", "flow_service", ids, next(iter(ids)))
-    _state.bind(service_param)
-    service_id = st.session_state["flow_service"]
-    base_inputs = flow_inputs(view.path, view.version, view.year, view.scenario, view.place,
-                              service_id)
-    defaults = default_costs(base_inputs.service_type, load_cost_table())
-    context = f"{view.place}_{service_id}_{view.year}_{view.scenario}"
-    start_key = f"flow_in_service_{context}"
-    place_cost_key = f"flow_place_cost_{base_inputs.service_type}"
-    min_extra = -int(base_inputs.beds.min())
-    params = [
-        service_param,
-        number_param("extra", "flow_extra", whole_number(*EXTRA_RANGE), 0),
-        number_param("from", "flow_from", month_of_year, months[0]),
-        number_param("to", "flow_to", month_of_year, months[-1]),
-        number_param("los", "flow_los", whole_number(-50, 50), 0),
-        number_param("target", "flow_target", whole_number(1, 20), 5),
-        number_param("in_service", start_key, whole_number(0, 100_000),
-                     base_inputs.in_service_today),
-        number_param("waiting", "flow_waiting", whole_number(0, 100_000), 0),
-        number_param("bed_cost", "flow_bed_cost", money, defaults.hospital_bed_per_day,
-                     lambda v: f"{v:g}"),
-        number_param("place_cost", place_cost_key, money, defaults.place_per_day,
-                     lambda v: f"{v:g}"),
-    ]
-    for param in params[1:]:
-        _state.bind(param)
-    show_notices()
-    st.caption(f"Queues, waits and the places needed, day by day over {view.year_label}, "
-               f"for {view.place_name}; scenario: {view.scenario_label}. "
-               + not_modelled_note())
+def what_if(service_id: str, base_inputs, defaults: Costs, start_key: str, place_cost_key: str,
+            params: list[Param]) -> None:
+    """The what-if controls and the answer: figures, charts, costs and where they come from."""
     controls()
+    min_extra = -int(base_inputs.beds.min())
     extra = max(st.session_state["flow_extra"], min_extra)
     if extra != st.session_state["flow_extra"]:
         st.warning(f"{base_inputs.label} has {-min_extra} places at its fewest, so no more than "
@@ -252,3 +214,46 @@ else:
         explain(result)
     for param in params:
         _state.publish(param)
+
+
+# -- the page ------------------------------------------------------------------
+
+st.title(f"Flow · {view.place_name} · {view.year_label}")
+if modelled.empty:
+    show_notices()
+    st.info(f"No service at {view.place_name} has a caseload and a length of stay to model. "
+            + not_modelled_note())
+else:
+    ids = dict(zip(modelled["service_id"], modelled["service"], strict=True))
+    service_param = choice_param("service", "flow_service", ids, next(iter(ids)))
+    _state.bind(service_param)
+    service_id = st.session_state["flow_service"]
+    base_inputs = flow_inputs(view.path, view.version, view.year, view.scenario, view.place,
+                              service_id)
+    defaults = default_costs(base_inputs.service_type, load_cost_table())
+    context = f"{view.place}_{service_id}_{view.year}_{view.scenario}"
+    start_key = f"flow_in_service_{context}"
+    place_cost_key = f"flow_place_cost_{base_inputs.service_type}"
+    params = [
+        service_param,
+        number_param("extra", "flow_extra", whole_number(*EXTRA_RANGE), 0),
+        number_param("from", "flow_from", month_of_year, months[0]),
+        number_param("to", "flow_to", month_of_year, months[-1]),
+        number_param("los", "flow_los", whole_number(-50, 50), 0),
+        number_param("target", "flow_target", whole_number(1, 20), 5),
+        number_param("in_service", start_key, whole_number(0, 100_000),
+                     base_inputs.in_service_today),
+        number_param("waiting", "flow_waiting", whole_number(0, 100_000), 0),
+        number_param("bed_cost", "flow_bed_cost", money, defaults.hospital_bed_per_day,
+                     lambda v: f"{v:g}"),
+        number_param("place_cost", place_cost_key, money, defaults.place_per_day,
+                     lambda v: f"{v:g}"),
+    ]
+    for param in params[1:]:
+        _state.bind(param)
+    show_notices()
+    st.caption(f"Queues, waits and the places needed, day by day over {view.year_label}, "
+               f"for {view.place_name}; scenario: {view.scenario_label}. "
+               + not_modelled_note())
+    st.selectbox("Service", list(ids), key="flow_service", format_func=ids.get)
+    what_if(service_id, base_inputs, defaults, start_key, place_cost_key, params)
