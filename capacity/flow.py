@@ -33,6 +33,7 @@ moves the answer one way only. Reproducible from ``seed``.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -484,7 +485,10 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 
 def _band(values: np.ndarray, axis: int = 1) -> tuple[np.ndarray, np.ndarray]:
     if np.isnan(values).any():
-        low, high = np.nanpercentile(values, BAND, axis=axis)
+        # A period with no arrivals in any run has no wait: its band is missing, not zero.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            low, high = np.nanpercentile(values, BAND, axis=axis)
     else:
         low, high = np.percentile(values, BAND, axis=axis)
     return low, high

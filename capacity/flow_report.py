@@ -39,6 +39,9 @@ def headline(result: FlowResult, period: PeriodSummary | None = None) -> str:
     """What a lead needs in one paragraph: who waits, how long, and the places that would do."""
     p = period or result.winter
     target = f"{result.target:.0%}"
+    if not p.arrivals:
+        return (f"No arrivals are expected in {p.label}, so nobody waits; "
+                f"{places_text(p)} are planned.")
     return (
         f"In {p.label}, with {places_text(p)}: on an average day {p.waiting_mean:,.1f} people "
         f"wait (5–95%: {p.waiting_p05:,.1f} to {p.waiting_p95:,.1f}); an arrival waits "

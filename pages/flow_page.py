@@ -25,7 +25,7 @@ from pages._common import (
     flow_service_table,
 )
 from pages._state import Param
-from pages._style import show_notices
+from pages._style import number, show_notices
 
 view = current_view()
 services = flow_service_table(view.path, view.version, view.year, view.place)
@@ -33,6 +33,7 @@ modelled = services[services["modelled"]]
 months = [m.key for m in planning_year_months(view.year)]
 # A fixed range: a slider whose range changes with the service loses its value.
 EXTRA_RANGE = (-40, 40)
+MAX_COST = 100_000.0
 
 
 def whole_number(low: int, high: int):
@@ -53,8 +54,8 @@ def money(text: str) -> float:
         value = float(text)
     except ValueError:
         raise ValueError("not a number") from None
-    if not 0 <= value <= 100_000:
-        raise ValueError("must be between 0 and 100,000")
+    if not 0 <= value <= MAX_COST:
+        raise ValueError(f"must be between 0 and {MAX_COST:,.0f}")
     return value
 
 
@@ -96,9 +97,10 @@ def starting_and_costs(cost_notes: Costs, start_key: str, place_cost_key: str) -
         b.number_input("Waiting on 1 April", min_value=0, step=1, key="flow_waiting",
                        help="People already waiting for the service (delayed in hospital, "
                             "for a bed). Default 0.")
-        c.number_input("Delayed hospital bed, £ a day", min_value=0.0, step=5.0,
+        c.number_input("Delayed hospital bed, £ a day", min_value=0.0, max_value=MAX_COST, step=5.0,
                        key="flow_bed_cost", help=cost_notes.hospital_note)
-        d.number_input("One place in this service, £ a day", min_value=0.0, step=1.0,
+        d.number_input("One place in this service, £ a day", min_value=0.0, max_value=MAX_COST,
+                       step=1.0,
                        key=place_cost_key, help=cost_notes.place_note)
         st.caption(f"Hospital bed: {cost_notes.hospital_note}  \n"
                    f"Community place: {cost_notes.place_note}")
@@ -115,10 +117,10 @@ def metrics(result, baseline, comparing: bool) -> None:
                       delta=delta(winter.waiting_mean, base.waiting_mean, "{:+,.1f}"),
                       delta_color="inverse",
                       help="Expected number waiting on an average day, November to March.")
-    columns[1].metric("Mean wait of a winter arrival", f"{winter.wait_days_mean:,.1f} days",
+    columns[1].metric("Mean wait of a winter arrival", f"{number(winter.wait_days_mean)} days",
                       delta=delta(winter.wait_days_mean, base.wait_days_mean, "{:+,.1f} days"),
                       delta_color="inverse")
-    columns[2].metric("Winter arrivals who wait", f"{winter.p_wait:.0%}",
+    columns[2].metric("Winter arrivals who wait", f"{number(winter.p_wait * 100, 0)}%",
                       delta=delta(winter.p_wait * 100, base.p_wait * 100, "{:+,.0f} points"),
                       delta_color="inverse")
     more = winter.beds_max - base.beds_max
