@@ -359,3 +359,111 @@ def tornado_chart(table: pd.DataFrame, title: str, step: float = 10) -> go.Figur
                             "tickformat": "+,.0f", "zeroline": True, "zerolinewidth": 2},
                      yaxis={"type": "category", "title": {"text": ""}, "rangemode": "normal"})
     return go.Figure({"data": traces, "layout": layout})
+
+
+# -- flow ----------------------------------------------------------------------
+
+BAND_FILL = "rgba(0, 94, 184, 0.18)"
+WAIT_FILL = "rgba(213, 94, 0, 0.22)"
+
+
+def _day_labels(daily: pd.DataFrame) -> list[str]:
+    return pd.to_datetime(daily["date"]).dt.strftime("%Y-%m-%d").tolist()
+
+
+def _band_traces(x: list[str], low: np.ndarray, high: np.ndarray, fill: str,
+                 name: str) -> list[dict]:
+    """An invisible lower edge and an upper edge filled down to it: a 5th–95th band."""
+    edge = {"type": "scatter", "x": x, "mode": "lines", "line": {"width": 0},
+            "hoverinfo": "skip"}
+    return [edge | {"y": low, "showlegend": False, "name": f"{name} (5th percentile)"},
+            edge | {"y": high, "fill": "tonexty", "fillcolor": fill, "name": name}]
+
+
+def _day_layout(title: str, large: bool, y_title: str) -> dict:
+    return _layout(title, large, y_title, hovermode="x unified",
+                   xaxis={"type": "date", "tickformat": "%b %Y", "showgrid": False})
+
+
+def flow_occupancy_chart(daily: pd.DataFrame, title: str, *, target: float = 0.05,
+                         large: bool = False) -> go.Figure:
+    """Expected occupancy by day with its 5th–95th band, the places in force, the places
+    needed to keep the chance of waiting under ``target`` (Erlang C), and the occupancy
+    that 95% of days would stay under with no limit (Poisson)."""
+    size = _sizes(large)
+    x = _day_labels(daily)
+    traces = _band_traces(x, daily["occupancy_p05"].to_numpy(float),
+                          daily["occupancy_p95"].to_numpy(float), BAND_FILL,
+                          "Occupancy, 5th–95th percentile")
+    traces += [
+        {"type": "scatter", "x": x, "y": daily["occupancy_mean"].to_numpy(float),
+         "mode": "lines", "name": "Expected occupancy",
+         "line": {"color": NHS_BLUE, "width": size["line"]},
+         "hovertemplate": "Expected occupancy %{y:,.1f}<extra></extra>"},
+        {"type": "scatter", "x": x, "y": daily["beds"].to_numpy(float), "mode": "lines",
+         "name": "Places in force", "line": {"color": DEMAND, "width": size["line"],
+                                             "shape": "hv"},
+         "hovertemplate": "Places %{y:,.0f}<extra></extra>"},
+        {"type": "scatter", "x": x, "y": daily["beds_needed"].to_numpy(float), "mode": "lines",
+         "name": f"Places needed for under {target:.0%} waiting (steady state)",
+         "line": {"color": SHORTFALL, "width": size["line"] * 0.8, "dash": "dash",
+                  "shape": "hv"},
+         "hovertemplate": "Needed %{y:,.0f}<extra></extra>"},
+        {"type": "scatter", "x": x, "y": daily["unrestricted_p95"].to_numpy(float),
+         "mode": "lines", "name": "Needed for 95% of days with no limit",
+         "line": {"color": OKABE_ITO[2], "width": size["line"] * 0.8, "dash": "dot",
+                  "shape": "hv"},
+         "hovertemplate": "With no limit, 95% of days at or under %{y:,.0f}<extra></extra>"},
+    ]
+    return go.Figure({"data": traces, "layout": _day_layout(title, large, "People in the "
+                                                                         "service")})
+
+
+def flow_queue_chart(daily: pd.DataFrame, title: str, *, baseline: pd.DataFrame | None = None,
+                     large: bool = False) -> go.Figure:
+    """Expected number waiting by day with its 5th–95th band (and the baseline's, dotted)."""
+    size = _sizes(large)
+    x = _day_labels(daily)
+    traces = _band_traces(x, daily["waiting_p05"].to_numpy(float),
+                          daily["waiting_p95"].to_numpy(float), WAIT_FILL,
+                          "Waiting, 5th–95th percentile")
+    traces.append({"type": "scatter", "x": x, "y": daily["waiting_mean"].to_numpy(float),
+                   "mode": "lines", "name": "Expected number waiting",
+                   "line": {"color": SHORTFALL, "width": size["line"]},
+                   "hovertemplate": "Waiting %{y:,.1f}<extra></extra>"})
+    if baseline is not None:
+        traces.append({"type": "scatter", "x": x, "y": baseline["waiting_mean"].to_numpy(float),
+                       "mode": "lines", "name": "Baseline, expected waiting",
+                       "line": {"color": DEMAND, "width": size["line"] * 0.7, "dash": "dot"},
+                       "hovertemplate": "Baseline %{y:,.1f}<extra></extra>"})
+    return go.Figure({"data": traces, "layout": _day_layout(title, large, "People waiting")})
+
+
+def flow_wait_chart(monthly: pd.DataFrame, title: str, *, large: bool = False) -> go.Figure:
+    """Mean wait of each month's arrivals (bars, with 5th–95th whiskers) and the share who
+    wait at all, simulated and by Erlang C (right-hand axis)."""
+    size = _sizes(large)
+    x = month_ticks(list(monthly["month"]), large)
+    mean = monthly["wait_days_mean"].to_numpy(float)
+    traces = [
+        {"type": "bar", "x": x, "y": mean, "name": "Mean wait (days)",
+         "marker": {"color": SHORTFALL, "opacity": 0.75},
+         "error_y": {"type": "data", "symmetric": False,
+                     "array": monthly["wait_days_p95"].to_numpy(float) - mean,
+                     "arrayminus": mean - monthly["wait_days_p05"].to_numpy(float),
+                     "color": DEMAND, "thickness": 1.5},
+         "hovertemplate": "%{x}: mean wait %{y:,.1f} days<extra></extra>"},
+        {"type": "scatter", "x": x, "y": monthly["p_wait"].to_numpy(float), "yaxis": "y2",
+         "mode": "lines+markers", "name": "Share who wait (simulated)",
+         "line": {"color": NHS_BLUE, "width": size["line"]},
+         "hovertemplate": "%{x}: %{y:.0%} wait (simulated)<extra></extra>"},
+        {"type": "scatter", "x": x, "y": monthly["p_wait_erlang_c"].to_numpy(float),
+         "yaxis": "y2", "mode": "markers", "name": "Share who wait (Erlang C, steady state)",
+         "marker": {"color": NHS_BLUE, "symbol": "diamond-open", "size": size["marker"]},
+         "hovertemplate": "%{x}: %{y:.0%} wait (Erlang C)<extra></extra>"},
+    ]
+    layout = _layout(title, large, "Mean wait of arrivals (days)", hovermode="x unified",
+                     yaxis2={"overlaying": "y", "side": "right", "range": [0, 1.05],
+                             "dtick": 0.2, "tickformat": ".0%", "showgrid": False,
+                             "title": {"text": "Arrivals who wait"}})
+    return go.Figure({"data": traces, "layout": layout})

@@ -1,7 +1,8 @@
 """Command line: ``python -m capacity <command>``.
 
 Commands: ``init`` (build or rebuild the demo database), ``places``,
-``services``, ``plan``, ``export`` (the BCF workbook, CSV, chart images or a
+``services``, ``plan``, ``flow`` (queues, waits and places needed for one
+service), ``export`` (the BCF workbook, CSV, chart images or a
 zip of workbooks, chosen by the output file's extension),
 ``scenario list|show|save|delete``, ``import``, ``import-log`` and
 ``undo-import``. Every
@@ -36,6 +37,7 @@ from capacity.export import (
     scope_for,
     stop_renderer,
 )
+from capacity.flow import DEFAULT_REPLICATIONS, DEFAULT_SEED, DEFAULT_TARGET
 from capacity.formulas import InvalidInput
 from capacity.ingest import IMPORT_KINDS, ImportFileError
 from capacity.periods import month_label, parse_planning_year, planning_year_label
@@ -47,7 +49,13 @@ from capacity.plan import (
     plan_for,
     resolve_place,
 )
-from capacity.scenarios import PRESET_PREFIX, ScenarioError, load_presets, scenario_from_json
+from capacity.scenarios import (
+    PRESET_PREFIX,
+    Scenario,
+    ScenarioError,
+    load_presets,
+    scenario_from_json,
+)
 from capacity.store import Store, StoreError
 from capacity.summary import SOURCE_LABELS
 from capacity.validation import ValidationError
@@ -130,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--scenario", metavar="NAME",
                       help="a saved scenario, or preset:<id> (default: the baseline)")
     _add_export(commands, common)
+    _flow_parser(commands, common)
     scenario = commands.add_parser("scenario", parents=[common], help="saved scenarios")
     actions = scenario.add_subparsers(dest="action", required=True, metavar="ACTION")
     actions.add_parser("list", parents=[common], help="saved scenarios and presets")
@@ -176,6 +185,37 @@ def _add_export(commands, common: argparse.ArgumentParser) -> None:
                              "in plan order, with figures for the place)")
     export.add_argument("--source", choices=list(SOURCE_LABELS),
                         help="charts only: hospital discharge, community, or both (default)")
+
+
+def _flow_parser(commands, common: argparse.ArgumentParser) -> None:
+    flow = commands.add_parser(
+        "flow", parents=[common],
+        help="occupancy, queue, waits and places needed for one service over a year")
+    flow.add_argument("--place", required=True, metavar="NAME_OR_CODE")
+    flow.add_argument("--service", required=True, metavar="ID_OR_NAME")
+    flow.add_argument("--year", required=True, type=_year, metavar="YYYY",
+                      help="planning year: 2025 means April 2025 to March 2026")
+    flow.add_argument("--scenario", metavar="NAME",
+                      help="a saved scenario, or preset:<id> (default: the baseline)")
+    flow.add_argument("--format", choices=("csv", "table"), default="table")
+    flow.add_argument("--daily", action="store_true",
+                      help="with --format csv, one row per day instead of per month")
+    flow.add_argument("--replications", type=int, default=DEFAULT_REPLICATIONS, metavar="N")
+    flow.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    flow.add_argument("--target", type=float, default=DEFAULT_TARGET, metavar="P",
+                      help="chance of waiting to keep under, 0-1 (default 0.05)")
+    flow.add_argument("--extra-places", type=float, default=0.0, metavar="N",
+                      help="places added (or removed, if negative) all year")
+    flow.add_argument("--in-service", type=int, metavar="N",
+                      help="people in the service on 1 April (default: see the README)")
+    flow.add_argument("--waiting", type=int, metavar="N", help="people waiting on 1 April "
+                      "(default 0)")
+    flow.add_argument("--bed-cost", type=float, metavar="GBP",
+                      help="cost of a delayed hospital bed a day (default: the reference data)")
+    flow.add_argument("--place-cost", type=float, metavar="GBP",
+                      help="cost of one community place a day (default: the reference data)")
+    flow.add_argument("--even", action="store_true",
+                      help="spread arrivals evenly over each month (no weekday pattern)")
 
 
 def main(
@@ -327,6 +367,70 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+def _flow(store: Store, args: argparse.Namespace, out: TextIO) -> int:
+    from capacity import flow, flow_report
+    from capacity.flow_costs import Costs, cost_of, default_costs
+    from capacity.flow_inputs import flow_inputs_for
+
+    scenario = scenario_store.resolve(store, args.scenario, args.year)
+    flow.check_settings(args.replications, args.target)
+
+    def inputs_for(chosen):
+        inputs = flow_inputs_for(store, args.place, args.service, args.year, chosen,
+                                 weekday=not args.even)
+        inputs = flow.adjust(inputs, extra_places=args.extra_places)
+        starts = {"in_service_today": args.in_service, "waiting_today": args.waiting}
+        return inputs.with_changes(**{k: v for k, v in starts.items() if v is not None})
+
+    settings = {"replications": args.replications, "seed": args.seed, "target": args.target}
+    inputs = inputs_for(scenario)
+    result = flow.run(inputs, **settings)
+    if args.format == "csv":
+        ids = {"place_code": inputs.place_code, "service_id": inputs.service_id,
+               "scenario": scenario.name if scenario else "baseline"}
+        flow_report.csv_frame(result, daily=args.daily, **ids).to_csv(
+            out, index=False, lineterminator="\n")
+        return 0
+    defaults = default_costs(inputs.service_type)
+    costs = Costs(args.bed_cost if args.bed_cost is not None else defaults.hospital_bed_per_day,
+                  args.place_cost if args.place_cost is not None else defaults.place_per_day)
+    base = None
+    if scenario is not None or args.extra_places:
+        base_inputs = flow_inputs_for(store, args.place, args.service, args.year, None,
+                                      weekday=not args.even)
+        base_inputs = base_inputs.with_changes(in_service_today=inputs.in_service_today,
+                                               waiting_today=inputs.waiting_today)
+        base = cost_of(flow.run(base_inputs, **settings).year, costs, inputs.contract)
+    print(_flow_header(result, scenario), file=out)
+    print(flow_report.display_table(result.monthly).to_string(index=False), file=out)
+    print("", file=out)
+    print(flow_report.headline(result), file=out)
+    print(flow_report.start_text(result), file=out)
+    year_cost = cost_of(result.year, costs, inputs.contract)
+    print(flow_report.cost_text(f"Costs over the year (£{costs.place_per_day:,.2f} a place-day, "
+                                f"£{costs.hospital_bed_per_day:,.2f} a delayed bed-day)",
+                                year_cost, year_cost.minus(base) if base else None), file=out)
+    return 0
+
+
+def _flow_header(result, scenario: Scenario | None) -> str:
+    inputs = result.inputs
+    lines = [
+        f"{inputs.label}, {planning_year_label(inputs.year)} — "
+        f"{scenario.name if scenario else 'baseline'}",
+        f"Arrivals: {inputs.basis.get('arrivals', '')}",
+        f"Places: {inputs.basis.get('places', '')}",
+        f"Stay: {inputs.basis.get('los', '')}; spread: {inputs.basis.get('los_cv', '')}",
+        f"Start: {inputs.in_service_today:,} in the service, {inputs.waiting_today:,} waiting",
+        *[f"Note: {note}" for note in inputs.notes],
+        f"{result.replications:,} replications, seed {result.seed}; ranges in brackets are "
+        "5th–95th percentiles across replications. 'Erlang C' and 'places needed' are the "
+        "steady-state (analytical) figures.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def format_table(frame: pd.DataFrame) -> str:
     """The plan as a readable table: figures rounded to one decimal place for display only."""
     if frame.empty:
@@ -461,7 +565,8 @@ def _undo_import(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-COMMANDS = {"places": _places, "services": _services, "plan": _plan, "export": _export,
-            "import": _import, "import-log": _import_log, "undo-import": _undo_import}
+COMMANDS = {"places": _places, "services": _services, "plan": _plan, "flow": _flow,
+            "export": _export, "import": _import, "import-log": _import_log,
+            "undo-import": _undo_import}
 SCENARIO_ACTIONS = {"list": _scenario_list, "show": _scenario_show, "save": _scenario_save,
                     "delete": _scenario_delete}

@@ -26,6 +26,7 @@ PAGES = [
     PageSpec("pages/place_page.py", "Place", "📈", "place"),
     PageSpec("pages/services_page.py", "Services", "🧩", "services"),
     PageSpec("pages/scenarios_page.py", "Scenarios", "🌨️", "scenarios"),
+    PageSpec("pages/flow_page.py", "Flow", "🌊", "flow"),
     PageSpec("pages/data_quality_page.py", "Data quality", "🔎", "data_quality"),
     PageSpec("pages/data_page.py", "Data", "🗄️", "data"),
     PageSpec("pages/export_page.py", "Export", "📤", "export"),

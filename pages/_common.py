@@ -25,6 +25,8 @@ from capacity import config, scenario_store
 from capacity.charts import gap_chart
 from capacity.demand import coverage, monthly_history
 from capacity.demo import ensure_database
+from capacity.flow import FlowInputs, FlowResult, adjust, run
+from capacity.flow_inputs import FlowRecords, build, flow_services, read_records
 from capacity.observed import compare_with_stated
 from capacity.periods import planning_year_label, planning_year_of
 from capacity.plan import Prepared, compute, load_plan_inputs, places_in, prepare, with_systems
@@ -174,6 +176,64 @@ def referral_history(path: Path, version: int, codes: tuple[str, ...]) -> pd.Dat
     with Store.open(path, read_only=True) as store:
         history = monthly_history(store, list(codes))
         return history.merge(coverage(store, list(codes)), on="place_code", how="left")
+
+
+# -- flow ---------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def flow_service_table(path: Path, version: int, year: int, place: str) -> pd.DataFrame:
+    """A place's or system's services, with whether the flow model can run each and why not."""
+    prepared = prepared_plan(path, version, year, ())
+    return flow_services(prepared, places_in(prepared.inputs.all_places, place))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def flow_records(path: Path, version: int, codes: tuple[str, ...], service_id: str,
+                 service_type: str, year: int) -> FlowRecords:
+    """The weekday pattern and spread of stays of a service in the referral records."""
+    with Store.open(path, read_only=True) as store:
+        return read_records(store, list(codes), service_id, service_type, year)
+
+
+@st.cache_data(show_spinner="Setting up the flow model…", max_entries=32)
+def flow_inputs(path: Path, version: int, year: int, scenario: str, place: str,
+                service_id: str) -> FlowInputs:
+    """Flow inputs for one service at a place or system, under a scenario (by key)."""
+    prepared = prepared_plan(path, version, year, ())
+    changed = apply(prepared, scenario_for(path, version, scenario, year))
+    places = prepared.inputs.all_places
+    codes = places_in(places, place)
+    row = flow_service_table(path, version, year, place).set_index("service_id").loc[service_id]
+    records = flow_records(path, version, tuple(codes), service_id, row["service_type"], year)
+    name = places.set_index("place_code").loc[place, "name"]
+    return build(changed, plan_everywhere(path, version, year, scenario), codes, service_id,
+                 records, label=f"{row['service']} · {name}", place_code=place)
+
+
+@dataclass(frozen=True)
+class FlowSettings:
+    """The Flow page's what-if and starting conditions (hashable, so results can be cached)."""
+
+    extra_places: int = 0
+    first_month: str | None = None
+    last_month: str | None = None
+    los_pct: int = 0
+    target: float = 0.05
+    in_service: int | None = None
+    waiting: int = 0
+
+
+@st.cache_data(show_spinner="Simulating…", max_entries=64)
+def flow_result(path: Path, version: int, year: int, scenario: str, place: str,
+                service_id: str, settings: FlowSettings) -> FlowResult:
+    """A flow run for one service at a place under a scenario, with the page's what-if."""
+    inputs = flow_inputs(path, version, year, scenario, place, service_id)
+    inputs = adjust(inputs, extra_places=settings.extra_places, los_pct=settings.los_pct,
+                    first_month=settings.first_month, last_month=settings.last_month)
+    start = inputs.in_service_today if settings.in_service is None else settings.in_service
+    inputs = inputs.with_changes(in_service_today=start, waiting_today=settings.waiting)
+    return run(inputs, target=settings.target)
 
 
 # -- the view settings ---------------------------------------------------------

@@ -134,7 +134,8 @@ def test_every_read_query_is_valid_sql():
     store = Store.open(None)
     params = {"places": ["A"], "start": "2025-01-01", "end": "2025-02-01", "name": "x",
               "scenario_id": 1, "version": 1, "factor": 10.0, "kind": "counts",
-              "checksum": "x", "limit": 5}
+              "checksum": "x", "limit": 5, "service_id": "x",
+              "service_type": "x"}
     scratch = ("staging", "incoming_counts", "destination_map")
     for name, sql in store_module.named_queries().items():
         statements = store_module._statements(sql)

@@ -1,0 +1,112 @@
+"""Time the flow model for one service over a year, and a slider move on the Flow page.
+
+    python3 bench/flow_speed.py [--repeats N] [--replications N] [--no-app]
+
+Builds a demo database in a temporary folder and sets up the BHR D2A nursing
+beds (20 beds, 42-day stay, the BHR system) for 2025-26. Then times, each as
+the median of the repetitions:
+
+- the simulation alone (days × replications, first come first served);
+- the steady-state formulas alone (Erlang C, places needed, Poisson 95th);
+- a whole run: both, plus the day and month frames and the winter headline;
+- a what-if as the page does it: places added, a whole run, and the three
+  figures built;
+- with AppTest (unless ``--no-app``): the Flow page's rerun, server side,
+  after the extra-places slider moves to a value not seen before.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from capacity import config  # noqa: E402
+from capacity.charts import (  # noqa: E402
+    flow_occupancy_chart,
+    flow_queue_chart,
+    flow_wait_chart,
+)
+from capacity.demo import build_demo_database  # noqa: E402
+from capacity.flow import adjust, analytical, run, simulate  # noqa: E402
+from capacity.flow_inputs import flow_inputs_for  # noqa: E402
+from capacity.store import Store  # noqa: E402
+
+
+def timings(action, repeats: int) -> list[float]:
+    out = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        action()
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def report(what: str, times: list[float]) -> None:
+    print(f"{what}: median {statistics.median(times):.0f} ms "
+          f"(range {min(times):.0f}–{max(times):.0f} ms over {len(times)} runs)")
+
+
+def what_if(inputs, extra: int, replications: int) -> None:
+    result = run(adjust(inputs, extra_places=extra), replications=replications)
+    flow_occupancy_chart(result.daily, "Occupancy")
+    flow_queue_chart(result.daily, "Waiting", baseline=result.daily)
+    flow_wait_chart(result.monthly, "Waits")
+
+
+def slider_moves(db: Path, moves: list[int]) -> list[float]:
+    from streamlit.testing.v1 import AppTest
+
+    from pages import page_path
+
+    os.environ[config.DB_ENV] = str(db)
+    app = AppTest.from_file(str(config.PROJECT_ROOT / "app.py"), default_timeout=120)
+    app.query_params["place"] = "BHR"
+    app.query_params["year"] = "2025"
+    app.run()
+    app.switch_page(page_path("flow")).run()
+    app.selectbox(key="flow_service").select("bhr_d2a_nursing").run()
+    times = []
+    for value in moves:
+        start = time.perf_counter()
+        app.slider(key="flow_extra").set_value(value).run()
+        times.append((time.perf_counter() - start) * 1000)
+    assert not app.exception, app.exception
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--replications", type=int, default=1000)
+    parser.add_argument("--no-app", action="store_true", help="skip the AppTest slider timing")
+    args = parser.parse_args()
+    reps = args.replications
+    with tempfile.TemporaryDirectory() as folder:
+        db = Path(folder) / "demo.duckdb"
+        build_demo_database(db)
+        with Store.open(db, read_only=True) as store:
+            inputs = flow_inputs_for(store, "BHR", "bhr_d2a_nursing", 2025)
+        print(f"{inputs.label}, 2025-26: {inputs.days} days, {reps:,} replications, "
+              f"{int(inputs.beds.max())} places, {inputs.mean_los_days[0]:g}-day stay")
+        run(inputs, replications=reps)  # warm up
+        report("simulation", timings(lambda: simulate(inputs, reps), args.repeats))
+        report("steady-state formulas", timings(lambda: analytical(inputs), args.repeats))
+        report("whole run (simulation, formulas, frames, headlines)",
+               timings(lambda: run(inputs, replications=reps), args.repeats))
+        extras = iter(range(1, 10_000))
+        report("what-if: places added, whole run and three figures",
+               timings(lambda: what_if(inputs, next(extras) % 21, reps), args.repeats))
+        if not args.no_app:
+            report("Flow page rerun after the extra-places slider moves (AppTest, server side)",
+                   slider_moves(db, list(range(1, 21))))
+
+
+if __name__ == "__main__":
+    main()

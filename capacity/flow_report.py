@@ -1,0 +1,126 @@
+"""Words and tables from a flow run, shared by the Flow page and the command line.
+
+Figures stay unrounded in the frames; only the sentences and the display
+table round them.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from capacity.flow import FlowResult, PeriodSummary
+from capacity.flow_costs import CostSummary
+from capacity.periods import month_label
+
+MONTH_COLUMNS = [
+    "month", "days", "arrivals", "beds_min", "beds_max", "beds_mean", "mean_los_days",
+    "occupancy_mean", "occupancy_p05", "occupancy_p95", "waiting_mean", "waiting_p05",
+    "waiting_p95", "wait_days_mean", "wait_days_p05", "wait_days_p95", "p_wait",
+    "delay_bed_days_mean", "delay_bed_days_p05", "delay_bed_days_p95",
+    "hospital_delay_bed_days", "offered_load", "p_wait_erlang_c", "wait_days_steady",
+    "queue_growth_per_day", "beds_needed", "unrestricted_p95",
+]
+DAY_COLUMNS = [
+    "date", "month", "arrivals_expected", "caseload", "beds", "mean_los_days",
+    "occupancy_mean", "occupancy_p05", "occupancy_p95", "waiting_mean", "waiting_p05",
+    "waiting_p95", "wait_days_mean", "p_wait", "offered_load", "p_wait_erlang_c",
+    "wait_days_steady", "queue_growth_per_day", "beds_needed", "unrestricted_p95",
+]
+
+
+def places_text(period: PeriodSummary) -> str:
+    """'20 places', or '57–61 places' when they change within the period."""
+    if period.beds_min == period.beds_max:
+        return f"{period.beds_min:,} place" + ("" if period.beds_min == 1 else "s")
+    return f"{period.beds_min:,}–{period.beds_max:,} places"
+
+
+def headline(result: FlowResult, period: PeriodSummary | None = None) -> str:
+    """What a lead needs in one paragraph: who waits, how long, and the places that would do."""
+    p = period or result.winter
+    target = f"{result.target:.0%}"
+    if not p.arrivals:
+        return (f"No arrivals are expected in {p.label}, so nobody waits; "
+                f"{places_text(p)} are planned.")
+    return (
+        f"In {p.label}, with {places_text(p)}: on an average day {p.waiting_mean:,.1f} people "
+        f"wait (5–95%: {p.waiting_p05:,.1f} to {p.waiting_p95:,.1f}); an arrival waits "
+        f"{p.wait_days_mean:,.1f} days on average ({p.wait_days_p05:,.1f} to "
+        f"{p.wait_days_p95:,.1f}) and {p.p_wait:.0%} of arrivals wait at all. That is "
+        f"{p.hospital_delay_bed_days:,.0f} bed-days of delay in hospital. Keeping the chance "
+        f"of waiting under {target} needs {p.beds_needed:,} places in the busiest month "
+        f"(steady state); with no limit, occupancy would stay at or under "
+        f"{p.unrestricted_p95:,} on 95% of days."
+    )
+
+
+def start_text(result: FlowResult) -> str:
+    """How the starting conditions play out: when the people waiting on day one are admitted."""
+    inputs = result.inputs
+    text = (f"Starting with {inputs.in_service_today:,} in the service and "
+            f"{inputs.waiting_today:,} waiting.")
+    if inputs.waiting_today:
+        dates = pd.to_datetime(inputs.dates)
+        median = int(result.first_queue_admitted_p50)
+        late = int(result.first_queue_admitted_p95)
+
+        def day(index: int) -> str:
+            if index < len(dates):
+                return dates[index].strftime("%-d %b %Y")
+            return f"{index - len(dates) + 1} days after the year ends"
+
+        text += (f" Those waiting on the first day are all admitted by {day(median)} "
+                 f"(by {day(late)} in 95% of runs).")
+    return text
+
+
+def cost_text(label: str, costs: CostSummary, net: CostSummary | None = None) -> str:
+    """One line of costs, with the change against the baseline when given."""
+    line = (f"{label}: places £{costs.place_cost:,.0f} ({costs.place_days:,.0f} place-days), "
+            f"delay £{costs.delay_cost:,.0f} ({costs.hospital_delay_bed_days:,.0f} hospital "
+            f"bed-days), total £{costs.total:,.0f}")
+    if net is not None:
+        word = "more" if net.total > 0 else "less"
+        line += f"; £{abs(net.total):,.0f} {word} than the baseline"
+    return line
+
+
+def display_table(monthly: pd.DataFrame) -> pd.DataFrame:
+    """The month frame rounded for reading (one decimal; chances as whole percentages)."""
+
+    def band(mean: str, low: str, high: str, digits: int = 1) -> pd.Series:
+        return [f"{m:,.{digits}f} ({lo:,.{digits}f}–{hi:,.{digits}f})"
+                for m, lo, hi in zip(monthly[mean], monthly[low], monthly[high], strict=True)]
+
+    def places(row) -> str:
+        return f"{row.beds_min:,}" if row.beds_min == row.beds_max else \
+            f"{row.beds_min:,}–{row.beds_max:,}"
+
+    return pd.DataFrame({
+        "month": monthly["month"].map(month_label),
+        "arrivals": monthly["arrivals"].map(lambda v: f"{v:,.1f}"),
+        "places": [places(r) for r in monthly.itertuples()],
+        "occupancy": band("occupancy_mean", "occupancy_p05", "occupancy_p95"),
+        "waiting": band("waiting_mean", "waiting_p05", "waiting_p95"),
+        "wait days": band("wait_days_mean", "wait_days_p05", "wait_days_p95"),
+        "P(wait)": monthly["p_wait"].map(_percent),
+        "Erlang C": monthly["p_wait_erlang_c"].map(_percent),
+        "places needed": monthly["beds_needed"].map(lambda v: f"{v:,.0f}"),
+        "95% unlimited": monthly["unrestricted_p95"].map(lambda v: f"{v:,.0f}"),
+        "delay bed-days": monthly["delay_bed_days_mean"].map(lambda v: f"{v:,.0f}"),
+    })
+
+
+def _percent(value: float) -> str:
+    return "–" if pd.isna(value) else f"{value:.0%}"
+
+
+def csv_frame(result: FlowResult, *, daily: bool = False, **ids: str) -> pd.DataFrame:
+    """The month (or day) frame, unrounded, with identifying columns in front."""
+    frame = result.daily[DAY_COLUMNS] if daily else result.monthly[MONTH_COLUMNS]
+    frame = frame.copy()
+    if daily:
+        frame["date"] = pd.to_datetime(frame["date"]).dt.strftime("%Y-%m-%d")
+    for position, (name, value) in enumerate(ids.items()):
+        frame.insert(position, name, value)
+    return frame

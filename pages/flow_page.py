@@ -1,0 +1,261 @@
+"""Flow: who waits for a service, for how long, and the places that would keep waits near zero.
+
+For the sidebar's place (or system) and scenario, one service at a time:
+occupancy and the queue day by day with bands, the mean wait by month, the
+places needed for a target chance of waiting beside the places planned, and
+what the delay and the places cost. Sliders try more places or a shorter stay.
+"""
+
+import streamlit as st
+
+from capacity.charts import flow_occupancy_chart, flow_queue_chart, flow_wait_chart
+from capacity.flow_costs import Costs, cost_of, default_costs, load_cost_table
+from capacity.flow_report import cost_text, display_table, headline, places_text, start_text
+from capacity.formulas import InvalidInput
+from capacity.periods import month_label, planning_year_months
+from capacity.plan import PlanError
+from capacity.scenarios import BASELINE
+from pages import _state
+from pages._common import (
+    FlowSettings,
+    choice_param,
+    current_view,
+    flow_inputs,
+    flow_result,
+    flow_service_table,
+)
+from pages._state import Param
+from pages._style import number, show_notices
+
+view = current_view()
+services = flow_service_table(view.path, view.version, view.year, view.place)
+modelled = services[services["modelled"]]
+months = [m.key for m in planning_year_months(view.year)]
+# A fixed range: a slider whose range changes with the service loses its value.
+EXTRA_RANGE = (-40, 40)
+MAX_COST = 100_000.0
+
+
+def whole_number(low: int, high: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise ValueError("not a whole number") from None
+        if not low <= value <= high:
+            raise ValueError(f"must be between {low} and {high}")
+        return value
+
+    return parse
+
+
+def money(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError("not a number") from None
+    if not 0 <= value <= MAX_COST:
+        raise ValueError(f"must be between 0 and {MAX_COST:,.0f}")
+    return value
+
+
+def month_of_year(text: str) -> str:
+    if text not in months:
+        raise ValueError(f"not a month of {view.year_label} (use the form {months[7]})")
+    return text
+
+
+def number_param(name: str, key: str, parse, default, fmt=str) -> Param:
+    return Param(name, key, parse, lambda v: None if v == default else fmt(v), default)
+
+
+def not_modelled_note() -> str:
+    others = services[~services["modelled"]]
+    if others.empty:
+        return ""
+    return "Not modelled here: " + "; ".join(f"{r.service} ({r.reason})"
+                                              for r in others.itertuples()) + "."
+
+
+def controls() -> None:
+    extra, los, target, first, last = st.columns([3, 3, 3, 2, 2])
+    extra.slider("Places added (+) or taken away (−)", *EXTRA_RANGE, key="flow_extra",
+                 help="Beds, places or packages, in the months chosen on the right.")
+    los.slider("Length of stay change (%)", -50, 50, step=5, key="flow_los",
+               help="In the months chosen on the right.")
+    target.slider("Target: chance of waiting under (%)", 1, 20, key="flow_target")
+    first.selectbox("Changes from", months, key="flow_from", format_func=month_label)
+    last.selectbox("to", months, key="flow_to", format_func=month_label)
+
+
+def starting_and_costs(cost_notes: Costs, start_key: str, place_cost_key: str) -> None:
+    with st.expander("Starting conditions and costs"):
+        a, b, c, d = st.columns(4)
+        a.number_input("In the service on 1 April", min_value=0, step=1, key=start_key,
+                       help="Default: as full as April's demand keeps it (arrivals a day × "
+                            "mean stay), at most the places planned.")
+        b.number_input("Waiting on 1 April", min_value=0, step=1, key="flow_waiting",
+                       help="People already waiting for the service (delayed in hospital, "
+                            "for a bed). Default 0.")
+        c.number_input("Delayed hospital bed, £ a day", min_value=0.0, max_value=MAX_COST, step=5.0,
+                       key="flow_bed_cost", help=cost_notes.hospital_note)
+        d.number_input("One place in this service, £ a day", min_value=0.0, max_value=MAX_COST,
+                       step=1.0,
+                       key=place_cost_key, help=cost_notes.place_note)
+        st.caption(f"Hospital bed: {cost_notes.hospital_note}  \n"
+                   f"Community place: {cost_notes.place_note}")
+
+
+def metrics(result, baseline, comparing: bool) -> None:
+    winter, base = result.winter, baseline.winter
+    columns = st.columns(5)
+
+    def delta(now: float, before: float, text: str):
+        return text.format(now - before) if comparing else None
+
+    columns[0].metric("Waiting on a winter day", f"{winter.waiting_mean:,.1f}",
+                      delta=delta(winter.waiting_mean, base.waiting_mean, "{:+,.1f}"),
+                      delta_color="inverse",
+                      help="Expected number waiting on an average day, November to March.")
+    columns[1].metric("Mean wait of a winter arrival", f"{number(winter.wait_days_mean)} days",
+                      delta=delta(winter.wait_days_mean, base.wait_days_mean, "{:+,.1f} days"),
+                      delta_color="inverse")
+    columns[2].metric("Winter arrivals who wait", f"{number(winter.p_wait * 100, 0)}%",
+                      delta=delta(winter.p_wait * 100, base.p_wait * 100, "{:+,.0f} points"),
+                      delta_color="inverse")
+    more = winter.beds_max - base.beds_max
+    columns[3].metric("Places planned in winter", places_text(winter),
+                      delta=f"{more:+,} on the baseline" if more else None, delta_color="off")
+    columns[4].metric(f"Places needed, {result.target:.0%} target",
+                      f"{winter.beds_needed:,}",
+                      help="The fewest places that keep the Erlang C chance of waiting under "
+                           "the target in the busiest winter month (steady state).")
+
+
+def costs_section(result, baseline, costs: Costs, comparing: bool) -> None:
+    st.subheader("Cost")
+    contract = result.inputs.contract
+    for label, period, base in (("Winter (November to March)", result.winter, baseline.winter),
+                                ("The year", result.year, baseline.year)):
+        now = cost_of(period, costs, contract)
+        before = cost_of(base, costs, contract)
+        st.markdown("- " + cost_text(label, now, now.minus(before) if comparing else None))
+    basis = "every commissioned place is paid for, full or empty" if contract != "spot" else \
+        "only the place-days used are paid for (spot purchase)"
+    st.caption(f"Places at £{costs.place_per_day:,.2f} a day ({basis}); hospital bed-days of "
+               f"delay (people waiting × the share of arrivals from hospital, "
+               f"{result.inputs.hospital_share:.0%}) at £{costs.hospital_bed_per_day:,.2f}.")
+
+
+def charts(result, baseline, comparing: bool) -> None:
+    name = result.inputs.label
+    st.plotly_chart(flow_occupancy_chart(result.daily, f"Occupancy by day — {name}",
+                                         target=result.target),
+                    config={"displaylogo": False}, key="flow_occupancy_chart")
+    st.plotly_chart(flow_queue_chart(result.daily, "People waiting by day",
+                                     baseline=baseline.daily if comparing else None),
+                    config={"displaylogo": False}, key="flow_queue_chart")
+    st.plotly_chart(flow_wait_chart(result.monthly, "Waits by month"),
+                    config={"displaylogo": False}, key="flow_wait_chart")
+
+
+def explain(result) -> None:
+    inputs = result.inputs
+    with st.expander("By month"):
+        st.dataframe(display_table(result.monthly), hide_index=True, width="stretch")
+    with st.expander("Where the figures come from"):
+        lines = [f"**Arrivals**: {inputs.basis.get('arrivals', '')}.",
+                 f"**Places**: {inputs.basis.get('places', '')}.",
+                 f"**Stay**: {inputs.basis.get('los', '')}; spread: "
+                 f"{inputs.basis.get('los_cv', '')}.",
+                 f"**Start**: {start_text(result)}",
+                 *[f"**Note**: {note}." for note in inputs.notes],
+                 f"**Method**: {result.replications:,} simulated years (seed {result.seed}); "
+                 "bands are the 5th to 95th percentiles across them. Erlang C and the places "
+                 "needed are steady-state formulas for each month on its own. See the "
+                 "Methodology page, section Flow."]
+        st.markdown("\n\n".join(lines))
+
+
+def what_if(service_id: str, base_inputs, defaults: Costs, start_key: str, place_cost_key: str,
+            params: list[Param]) -> None:
+    """The what-if controls and the answer: figures, charts, costs and where they come from."""
+    controls()
+    min_extra = -int(base_inputs.beds.min())
+    extra = max(st.session_state["flow_extra"], min_extra)
+    if extra != st.session_state["flow_extra"]:
+        st.warning(f"{base_inputs.label} has {-min_extra} places at its fewest, so no more than "
+                   f"that can be taken away; showing {min_extra}.")
+    starting_and_costs(defaults, start_key, place_cost_key)
+    first, last = sorted((st.session_state["flow_from"], st.session_state["flow_to"]))
+    settings = FlowSettings(
+        extra_places=extra,
+        first_month=None if first == months[0] else first,
+        last_month=None if last == months[-1] else last,
+        los_pct=st.session_state["flow_los"], target=st.session_state["flow_target"] / 100,
+        in_service=st.session_state[start_key], waiting=st.session_state["flow_waiting"])
+    plain = FlowSettings(target=settings.target, in_service=settings.in_service,
+                         waiting=settings.waiting)
+    try:
+        result = flow_result(view.path, view.version, view.year, view.scenario, view.place,
+                             service_id, settings)
+        baseline = flow_result(view.path, view.version, view.year, BASELINE, view.place,
+                               service_id, plain)
+    except (InvalidInput, PlanError) as exc:
+        st.error(f"The flow model cannot run with these settings: {exc}")
+    else:
+        comparing = settings != plain or view.scenario != BASELINE
+        costs = Costs(st.session_state["flow_bed_cost"], st.session_state[place_cost_key])
+        st.markdown(f"**{headline(result)}**")
+        if comparing:
+            st.caption("Changes are shown against the baseline (no scenario, no what-if) with "
+                       "the same starting conditions.")
+        metrics(result, baseline, comparing)
+        charts(result, baseline, comparing)
+        costs_section(result, baseline, costs, comparing)
+        explain(result)
+    for param in params:
+        _state.publish(param)
+
+
+# -- the page ------------------------------------------------------------------
+
+st.title(f"Flow · {view.place_name} · {view.year_label}")
+if modelled.empty:
+    show_notices()
+    st.info(f"No service at {view.place_name} has a caseload and a length of stay to model. "
+            + not_modelled_note())
+else:
+    ids = dict(zip(modelled["service_id"], modelled["service"], strict=True))
+    service_param = choice_param("service", "flow_service", ids, next(iter(ids)))
+    _state.bind(service_param)
+    service_id = st.session_state["flow_service"]
+    base_inputs = flow_inputs(view.path, view.version, view.year, view.scenario, view.place,
+                              service_id)
+    defaults = default_costs(base_inputs.service_type, load_cost_table())
+    context = f"{view.place}_{service_id}_{view.year}_{view.scenario}"
+    start_key = f"flow_in_service_{context}"
+    place_cost_key = f"flow_place_cost_{base_inputs.service_type}"
+    params = [
+        service_param,
+        number_param("extra", "flow_extra", whole_number(*EXTRA_RANGE), 0),
+        number_param("from", "flow_from", month_of_year, months[0]),
+        number_param("to", "flow_to", month_of_year, months[-1]),
+        number_param("los", "flow_los", whole_number(-50, 50), 0),
+        number_param("target", "flow_target", whole_number(1, 20), 5),
+        number_param("in_service", start_key, whole_number(0, 100_000),
+                     base_inputs.in_service_today),
+        number_param("waiting", "flow_waiting", whole_number(0, 100_000), 0),
+        number_param("bed_cost", "flow_bed_cost", money, defaults.hospital_bed_per_day,
+                     lambda v: f"{v:g}"),
+        number_param("place_cost", place_cost_key, money, defaults.place_per_day,
+                     lambda v: f"{v:g}"),
+    ]
+    for param in params[1:]:
+        _state.bind(param)
+    show_notices()
+    st.caption(f"Queues, waits and the places needed, day by day over {view.year_label}, "
+               f"for {view.place_name}; scenario: {view.scenario_label}. "
+               + not_modelled_note())
+    st.selectbox("Service", list(ids), key="flow_service", format_func=ids.get)
+    what_if(service_id, base_inputs, defaults, start_key, place_cost_key, params)

@@ -1,0 +1,115 @@
+"""The Flow page: who waits for the BHR D2A beds this winter, and what more beds would do."""
+
+from __future__ import annotations
+
+import pytest
+
+from capacity.plan import plan_for
+from capacity.queueing import servers_for_wait_probability
+from capacity.store import Store
+from pages import page_path
+from tests.app.conftest import figures, no_errors, trace
+
+
+def open_flow(app, **params: str):
+    """The Flow page at the BHR system in 2025-26, then a link with ``params`` followed."""
+    app.query_params["place"] = "BHR"
+    app.query_params["year"] = "2025"
+    app.run()
+    app.switch_page(page_path("flow")).run()
+    for name, value in params.items():
+        app.query_params[name] = value
+    return app.run()
+
+
+@pytest.fixture
+def d2a(app):
+    """The Flow page at the BHR system, 2025-26, opened on the D2A nursing beds by a link."""
+    return open_flow(app, service="bhr_d2a_nursing")
+
+
+def metric(app, label: str):
+    return next(m for m in app.metric if m.label.startswith(label))
+
+
+def number(text: str) -> float:
+    return float(text.split()[0].replace(",", "").rstrip("%"))
+
+
+def test_a_lead_sees_who_waits_in_winter_and_the_beds_that_would_do(d2a, demo_db):
+    no_errors(d2a)
+    assert d2a.title[0].value == "Flow · Barking & Dagenham, Havering and Redbridge · 2025-26"
+    assert d2a.selectbox(key="flow_service").value == "bhr_d2a_nursing"
+    assert metric(d2a, "Places planned in winter").value == "20 places"
+    assert number(metric(d2a, "Waiting on a winter day").value) > 0
+    assert number(metric(d2a, "Mean wait of a winter arrival").value) > 0
+    # The busiest winter month's demand from the plan, as a steady load on 42-day stays.
+    with Store.open(demo_db, read_only=True) as store:
+        plan = plan_for(store, "BHR", 2025)
+    d2a_rows = plan[plan["service_id"] == "bhr_d2a_nursing"].set_index("month")
+    winter = ["2025-11", "2025-12", "2026-01", "2026-02", "2026-03"]
+    days = {"2025-11": 30, "2025-12": 31, "2026-01": 31, "2026-02": 28, "2026-03": 31}
+    needed = max(servers_for_wait_probability(d2a_rows.loc[m, "demand"] / days[m] * 42, 0.05)
+                 for m in winter)
+    assert number(metric(d2a, "Places needed, 5% target").value) == needed > 20
+    assert "In winter (November to March), with 20 places" in d2a.markdown[0].value
+
+
+def test_the_charts_show_occupancy_the_queue_and_waits(d2a):
+    occupancy, queue, waits = figures(d2a)[:3]
+    places = trace(occupancy, "Places in force")["y"]
+    assert len(places) == 365 and set(places) == {20.0}
+    assert max(trace(occupancy, "Expected occupancy")["y"]) <= 20
+    assert len(trace(queue, "Expected number waiting")["y"]) == 365
+    assert len(trace(waits, "Mean wait (days)")["y"]) == 12
+
+
+def test_more_beds_shorten_the_wait_and_the_link_keeps_the_setting(d2a):
+    before = number(metric(d2a, "Waiting on a winter day").value)
+    d2a.slider(key="flow_extra").set_value(10).run()
+    no_errors(d2a)
+    after = metric(d2a, "Waiting on a winter day")
+    assert number(after.value) < before and after.delta.startswith("-")
+    assert metric(d2a, "Places planned in winter").value == "30 places"
+    assert d2a.query_params["extra"] == "10"
+    assert "less than the baseline" in d2a.markdown[1].value + d2a.markdown[2].value
+
+
+def test_a_link_opens_the_what_if_it_names(app):
+    open_flow(app, service="bhr_d2a_nursing", extra="4", to="2026-03", los="-10", target="10",
+              **{"from": "2025-11"})
+    no_errors(app)
+    assert app.slider(key="flow_extra").value == 4
+    assert app.slider(key="flow_los").value == -10
+    assert app.selectbox(key="flow_from").value == "2025-11"
+    assert metric(app, "Places needed, 10% target")
+    assert metric(app, "Places planned in winter").value == "24 places"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "shown"),
+    [("service", "teleportation", "service 'teleportation' is not recognised"),
+     ("extra", "999", "extra '999' is not recognised"),
+     ("target", "50", "target '50' is not recognised"),
+     ("from", "1999-01", "from '1999-01' is not recognised")],
+)
+def test_unknown_link_values_fall_back_with_a_notice(app, name, value, shown):
+    open_flow(app, **{name: value})
+    no_errors(app)
+    assert any(shown in w.value for w in app.warning)
+
+
+def test_the_sidebar_scenario_applies_and_is_costed_against_the_baseline(d2a):
+    d2a.sidebar.selectbox(key="scenario").select("preset:winter_flex_beds").run()
+    no_errors(d2a)
+    # Open winter flex beds: 10% more beds November to April, so 22 in winter.
+    assert metric(d2a, "Places planned in winter").value == "22 places"
+    assert metric(d2a, "Waiting on a winter day").delta.startswith("-")
+
+
+def test_a_starting_queue_is_shown_draining(d2a):
+    d2a.number_input(key="flow_waiting").set_value(15).run()
+    no_errors(d2a)
+    text = " ".join(m.value for m in d2a.markdown)
+    assert "Starting with 20 in the service and 15 waiting." in text
+    assert d2a.query_params["waiting"] == "15"

@@ -1,0 +1,93 @@
+"""``python -m capacity flow``: the table, the CSV, and the error paths with exit statuses."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from capacity.flow_report import DAY_COLUMNS, MONTH_COLUMNS
+from tests.unit.test_cli import run
+
+D2A = ("flow", "--place", "BHR", "--service", "bhr_d2a_nursing", "--year", "2025",
+       "--replications", "200")
+
+
+def test_the_bhr_d2a_beds_table_says_who_waits_and_the_places_needed(demo_db):
+    code, out, err = run(*D2A, "--db", str(demo_db))
+    assert code == 0, err
+    assert out.startswith("BHR discharge-to-assess nursing beds · Barking & Dagenham, "
+                          "Havering and Redbridge, 2025-26 — baseline")
+    assert "Nov 2025" in out and "Mar 2026" in out
+    assert "In winter (November to March), with 20 places: on an average day" in out
+    assert "Keeping the chance of waiting under 5% needs" in out
+    assert "Costs over the year" in out and "bed-days" in out
+
+
+def test_csv_has_a_row_per_month_unrounded(demo_db):
+    code, out, err = run(*D2A, "--format", "csv", "--db", str(demo_db))
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0]) == ["place_code", "service_id", "scenario", *MONTH_COLUMNS]
+    assert rows[0]["place_code"] == "BHR" and rows[0]["scenario"] == "baseline"
+    assert len(rows) == 12 and rows[0]["month"] == "2025-04"
+    assert {r["beds_min"] for r in rows} == {"20"}
+    assert len(rows[0]["arrivals"].split(".")[1]) > 6  # 43 ÷ 3 referrals, not rounded
+
+
+def test_csv_can_have_a_row_per_day(demo_db):
+    code, out, _ = run(*D2A, "--format", "csv", "--daily", "--db", str(demo_db))
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and len(rows) == 365
+    assert list(rows[0])[3:] == DAY_COLUMNS and rows[0]["date"] == "2025-04-01"
+
+
+def test_a_service_by_name_in_any_case(demo_db):
+    code, out, err = run("flow", "--place", "Havering", "--service",
+                         "bhr community REHABILITATION beds", "--year", "2025",
+                         "--replications", "100", "--db", str(demo_db))
+    assert code == 0, err
+    assert out.startswith("BHR community rehabilitation beds · Havering")
+
+
+def test_more_places_and_a_scenario_are_costed_against_the_baseline(demo_db):
+    code, out, err = run(*D2A, "--extra-places", "10", "--db", str(demo_db))
+    assert code == 0, err
+    assert "with 30 places" in out and "less than the baseline" in out
+
+
+def test_starting_conditions_can_be_given(demo_db):
+    code, out, err = run(*D2A, "--in-service", "20", "--waiting", "15", "--db", str(demo_db))
+    assert code == 0, err
+    assert "Starting with 20 in the service and 15 waiting." in out
+    assert "Those waiting on the first day are all admitted by" in out
+
+
+def test_an_unknown_service_lists_the_places_services(demo_db):
+    code, out, err = run("flow", "--place", "Havering", "--service", "nope", "--year", "2025",
+                         "--db", str(demo_db))
+    assert code == 1 and out == ""
+    assert err.startswith("error: Unknown service 'nope' at Havering")
+    assert "Havering reablement (hav_reablement)" in err
+    assert "BHR Home, Settle & Support (bhr_hsss) — not modelled" in err
+
+
+def test_a_service_that_cannot_be_modelled_says_why(demo_db):
+    code, _, err = run("flow", "--place", "Havering", "--service", "bhr_hsss", "--year", "2025",
+                       "--db", str(demo_db))
+    assert code == 1 and "planned by a stated throughput" in err
+
+
+def test_bad_settings_are_refused_naming_the_setting(demo_db):
+    for flag, value, field in (("--replications", "0", "replications"),
+                               ("--target", "1.5", "target"),
+                               ("--in-service", "-1", "in_service_today"),
+                               ("--extra-places", "-21", "caseload")):
+        code, out, err = run(*D2A[:-2], flag, value, "--db", str(demo_db))
+        assert code == 1 and out == "", flag
+        assert err.startswith(f"error: {field} must be"), err
+
+
+def test_an_unknown_place_is_an_error(demo_db):
+    code, _, err = run("flow", "--place", "Atlantis", "--service", "x", "--year", "2025",
+                       "--db", str(demo_db))
+    assert code == 1 and "Unknown place 'Atlantis'" in err
