@@ -179,10 +179,14 @@ def _window_history(
         ),
         cal_month=frame["month"].dt.month,
     )
-    keep = [
-        py in windows[place].years
-        for place, py in zip(frame["place_code"], frame["py"], strict=True)
-    ]
+    keep = np.array(
+        [
+            py in windows[place].years
+            for place, py in zip(frame["place_code"], frame["py"], strict=True)
+        ],
+        dtype=bool,
+    )
+    # A boolean array, not a list: an empty list would select no columns at all.
     return frame[keep].copy()
 
 

@@ -302,7 +302,7 @@ def _describe(rows: pd.DataFrame, inputs: PlanInputs) -> pd.DataFrame:
         sort_order=rows["service_type"].map(types["sort_order"]),
         source_rank=rows["source"].map({"hospital": 0, "community": 1}),
         place=rows["place_code"].map(places["name"]),
-        data_window=rows["place_code"].map(windows).fillna("no referral data"),
+        data_window=rows["place_code"].map(windows).astype(object).fillna("no referral data"),
         covered=[covered.get((p, m), 0) > 0 for p, m in
                  zip(rows["place_code"], rows["month"], strict=True)],
         group_id=rows.groupby(["service_id", "place_code", "source"], sort=False).ngroup(),

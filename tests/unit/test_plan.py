@@ -355,3 +355,15 @@ def test_system_total_equals_the_sum_of_its_places(demo_store):
     )
     for column in ("demand", "capacity"):
         assert system[column].sum() == pytest.approx(places[column].sum())
+
+
+def test_a_place_with_services_but_no_referral_history_still_gets_its_capacity():
+    """A new place (or one whose extract has not arrived) shows what it can take on, with
+    demand missing rather than zero, instead of failing."""
+    rows = [{"service_id": "beds", "method": "caseload", "caseload": 10, "mean_los_days": 20,
+             "hospital_share": 1, "valid_from": "2020-04-01"}]
+    store = make_store([BEDS], [("beds", "A", None)], parameters(*rows))
+    frame = plan(store)
+    april = row(frame, "Step-down beds", "hospital", "2025-04")
+    assert april["capacity"] == pytest.approx(10 * 30 / 20)
+    assert pd.isna(april["demand"])
