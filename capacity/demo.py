@@ -53,6 +53,8 @@ TRUST_MIX = [
     Column("source_note"),
 ]
 WEEKEND_WEIGHT = {"hospital": 0.4, "community": 0.7}
+REFERRAL_COLUMNS = ["place_code", "service_type", "service_id", "source", "pathway",
+                    "referral_date", "referring_trust", "start_date", "end_date"]
 
 
 def monthly_profile(month: int, winter_peak: float) -> float:
@@ -91,7 +93,11 @@ def synthetic_referrals(
         _records_for_level(rng, level, months, trust_mix, pathways)
         for level in levels.to_dict("records")
     ]
-    records = pd.concat([f for f in frames if len(f)], ignore_index=True)
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        # No levels (a data set whose referrals are imported instead): no records.
+        return pd.DataFrame(columns=["referral_id", *REFERRAL_COLUMNS])
+    records = pd.concat(frames, ignore_index=True)
     records = _close_at(records, last_day)
     records = records.sort_values(["referral_date", "place_code", "service_type"], kind="stable")
     records.insert(0, "referral_id", [f"DEMO-{n:07d}" for n in range(1, len(records) + 1)])

@@ -257,32 +257,53 @@ def _segment_rows(segs: pd.DataFrame, index: dict[tuple, int]) -> tuple[np.ndarr
 
 
 def _row_statics(rows: pd.DataFrame, segs: pd.DataFrame) -> pd.DataFrame:
-    """For each row: its dominant segment, days covered, segment count, ids and change dates."""
+    """For each row: its dominant segment, days covered, segment count, ids and change dates.
+
+    The dominant segment is the one covering most days of the row's month (the
+    later one on a tie).
+    """
     n = len(rows)
+    seg_index = np.arange(len(segs))
+    pairs = pd.DataFrame({
+        "row": np.concatenate([segs["row_h"].to_numpy(int), segs["row_c"].to_numpy(int)]),
+        "seg": np.concatenate([seg_index, seg_index]),
+    })
+    pairs = pairs[pairs["row"] >= 0]
+    pairs = pairs.assign(
+        days=segs["seg_days"].to_numpy(int)[pairs["seg"]],
+        param_id=segs["param_id"].to_numpy(int)[pairs["seg"]],
+        start=segs["seg_start"].to_numpy()[pairs["seg"]],
+        equal=(segs["method"] == "equal_to_demand").to_numpy()[pairs["seg"]],
+    )
+    by_row = pairs.groupby("row")
     dominant = np.full(n, -1)
-    best = np.full(n, -1)
+    last = pairs.sort_values(["row", "days", "seg"]).drop_duplicates("row", keep="last")
+    dominant[last["row"].to_numpy()] = last["seg"].to_numpy()
     days = np.zeros(n, dtype=int)
     count = np.zeros(n, dtype=int)
-    ids: list[list[int]] = [[] for _ in range(n)]
-    starts: list[list[pd.Timestamp]] = [[] for _ in range(n)]
     any_equal = np.zeros(n, dtype=bool)
-    for seg in range(len(segs)):
-        for row in (segs["row_h"].iat[seg], segs["row_c"].iat[seg]):
-            if row < 0:
-                continue
-            length = int(segs["seg_days"].iat[seg])
-            days[row] += length
-            count[row] += 1
-            ids[row].append(int(segs["param_id"].iat[seg]))
-            starts[row].append(segs["seg_start"].iat[seg])
-            any_equal[row] |= segs["method"].iat[seg] == "equal_to_demand"
-            if length >= best[row]:
-                best[row], dominant[row] = length, seg
-    return rows.assign(
-        dominant_seg=dominant, days_covered=days, segments=count, any_equal=any_equal,
-        param_ids=[",".join(str(i) for i in sorted(v)) for v in ids],
-        changes=[", ".join(d.strftime("%-d %b") for d in sorted(v)[1:]) for v in starts],
-    )
+    sums = by_row.agg(days=("days", "sum"), count=("seg", "size"), equal=("equal", "any"))
+    days[sums.index] = sums["days"]
+    count[sums.index] = sums["count"]
+    any_equal[sums.index] = sums["equal"]
+    by_id = pairs.sort_values(["row", "param_id"])
+    ids = _join_per_row(n, by_id["row"].to_numpy(), by_id["param_id"].astype(str).to_numpy(), ",")
+    later = pairs.sort_values(["row", "start"])
+    later = later[later.duplicated("row")]  # every start but the first of its row
+    changes = _join_per_row(n, later["row"].to_numpy(),
+                            later["start"].dt.strftime("%-d %b").to_numpy(), ", ")
+    return rows.assign(dominant_seg=dominant, days_covered=days, segments=count,
+                       any_equal=any_equal, param_ids=ids, changes=changes)
+
+
+def _join_per_row(n: int, rows: np.ndarray, texts: np.ndarray, sep: str) -> np.ndarray:
+    """For rows 0..n-1, the ``texts`` of each (``rows`` sorted) joined by ``sep``; else ""."""
+    out = np.full(n, "", dtype=object)
+    if len(rows):
+        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+        for row, part in zip(rows[starts], np.split(texts, starts[1:]), strict=True):
+            out[row] = sep.join(part)
+    return out
 
 
 def _describe(rows: pd.DataFrame, inputs: PlanInputs) -> pd.DataFrame:
@@ -629,8 +650,13 @@ def roll_up(frame: pd.DataFrame, code: str, name: str) -> pd.DataFrame:
     """
     if frame.empty:
         return frame.assign(place_code=code, place=name)
-    key = ["service_id", "service", "service_type", "service_type_name", "pathway", "setting",
-           "source", "month", "days_in_month", "scenario"]
+    return _roll_up_by(frame.assign(system=code), {code: name})
+
+
+def _roll_up_by(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """Sum the rows of each value of the ``system`` column into that system's rows."""
+    key = ["system", "service_id", "service", "service_type", "service_type_name", "pathway",
+           "setting", "source", "month", "days_in_month", "scenario"]
     frame = frame.assign(service_id=frame["service_id"].fillna(""),
                          pathway=frame["pathway"].fillna(""))
     grouped = frame.groupby(key, sort=False, dropna=False)
@@ -647,7 +673,8 @@ def roll_up(frame: pd.DataFrame, code: str, name: str) -> pd.DataFrame:
     out = pd.concat([sums, same, text], axis=1).reset_index()
     out["place_share"] = grouped["place_share"].sum(min_count=1).to_numpy()
     out["calculation"] = out["calculation"].fillna("sum over " + out["places"])
-    out["place_code"], out["place"] = code, name
+    out["place_code"] = out["system"]
+    out["place"] = out["system"].map(names)
     out["gap"] = f.gap(out["capacity"].to_numpy(float), out["demand"].to_numpy(float))
     out["utilisation"] = f.utilisation(out["demand"].to_numpy(float),
                                        out["capacity"].to_numpy(float))
@@ -681,13 +708,17 @@ def _union_by(codes: np.ndarray, values: pd.Series, sep: str, *, numeric: bool =
 
 def with_systems(frame: pd.DataFrame, all_places: pd.DataFrame) -> pd.DataFrame:
     """``frame`` followed by each system's rolled-up rows (for systems whose places it holds)."""
-    parts = [frame]
-    for system in all_places[all_places["kind"] == "system"].itertuples():
-        members = set(places_in(all_places, system.place_code))
-        rows = frame[frame["place_code"].isin(members)]
-        if not rows.empty:
-            parts.append(roll_up(rows, system.place_code, system.name))
-    return pd.concat(parts, ignore_index=True)
+    systems = all_places[all_places["kind"] == "system"]
+    parent = all_places.loc[all_places["kind"] != "system"].set_index("place_code")[
+        "parent_system"]
+    members = frame.assign(system=frame["place_code"].map(parent))
+    members = members[members["system"].isin(systems["place_code"])]
+    if members.empty:
+        return frame.reset_index(drop=True)
+    rolled = _roll_up_by(members, dict(zip(systems["place_code"], systems["name"], strict=True)))
+    order = {code: i for i, code in enumerate(systems["place_code"])}
+    rolled = rolled.sort_values("place_code", key=lambda c: c.map(order), kind="stable")
+    return pd.concat([frame, rolled], ignore_index=True)
 
 
 # -- convenience ----------------------------------------------------------------

@@ -35,14 +35,25 @@ def resolve_place_shares(
     whose parameters are stated for that place get 1 (the figures are already
     the place's own).
     """
-    population = dict(zip(all_places["place_code"], all_places["population_65plus"], strict=True))
-    out = [
-        _shares_for_service(group, population)
-        for _, group in service_places.groupby("service_id", sort=True)
-    ]
-    if not out:
-        return service_places.assign(place_share_basis=pd.Series(dtype=object))
-    frame = pd.concat(out, ignore_index=True)
+    frame = service_places.copy()
+    if frame.empty:
+        return frame.assign(place_share_basis=pd.Series(dtype=object))
+    population = frame["place_code"].map(
+        dict(zip(all_places["place_code"], all_places["population_65plus"], strict=True)))
+    by_service = frame.groupby("service_id", sort=False)
+    links = by_service["place_code"].transform("size")
+    all_stated = frame["place_share"].notna().groupby(frame["service_id"], sort=False).transform(
+        "all")
+    pops = population.astype(float)
+    total = pops.groupby(frame["service_id"], sort=False).transform("sum")
+    no_population = pops.isna().groupby(frame["service_id"], sort=False).transform("any")
+    shared = (links > 1) & ~all_stated
+    _refuse_unshareable(frame[shared & (no_population | (total <= 0))], population)
+    frame["place_share"] = np.where(links == 1, 1.0,
+                                    np.where(all_stated, frame["place_share"], pops / total))
+    frame["place_share_basis"] = np.where(
+        links == 1, "single place", np.where(all_stated, "stated", "population aged 65+"))
+    frame = frame.sort_values("service_id", kind="stable").reset_index(drop=True)
     specific = parameters.dropna(subset=["place_code"])
     own = set(zip(specific["service_id"], specific["place_code"], strict=True))
     is_own = [(s, p) in own for s, p in zip(frame["service_id"], frame["place_code"], strict=True)]
@@ -51,24 +62,17 @@ def resolve_place_shares(
     return frame[frame["place_code"].isin(place_codes)].reset_index(drop=True)
 
 
-def _shares_for_service(group: pd.DataFrame, population: dict) -> pd.DataFrame:
-    group = group.copy()
-    if len(group) == 1:
-        group["place_share"] = 1.0
-        group["place_share_basis"] = "single place"
-    elif group["place_share"].notna().all():
-        group["place_share_basis"] = "stated"
-    else:
-        pops = group["place_code"].map(population)
-        if pops.isna().any() or pops.sum() <= 0:
-            missing = ", ".join(group.loc[pops.isna(), "place_code"])
-            raise PlanError(
-                f"Service {group['service_id'].iloc[0]} serves several places with no stated "
-                f"shares, and {missing or 'its places'} has no population aged 65+ to share by"
-            )
-        group["place_share"] = pops.astype(float) / float(pops.sum())
-        group["place_share_basis"] = "population aged 65+"
-    return group
+def _refuse_unshareable(links: pd.DataFrame, population: pd.Series) -> None:
+    """Raise for the first service shared by population whose places have none to share by."""
+    if links.empty:
+        return
+    service = sorted(links["service_id"])[0]
+    mine = links[links["service_id"] == service]
+    missing = ", ".join(mine.loc[population[mine.index].isna(), "place_code"])
+    raise PlanError(
+        f"Service {service} serves several places with no stated shares, and "
+        f"{missing or 'its places'} has no population aged 65+ to share by"
+    )
 
 
 def month_table(months: list[Month]) -> pd.DataFrame:
