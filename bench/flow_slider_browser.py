@@ -1,6 +1,6 @@
 """Time a slider move on the Flow page in a real browser, from key press to the new figure.
 
-    python3 bench/flow_slider_browser.py [--moves N] [--port PORT]
+    python3 bench/flow_slider_browser.py [--moves N]
 
 Builds a demo database in a temporary folder, starts the app on it, opens the
 Flow page for the BHR D2A nursing beds in headless Chromium (Playwright with
@@ -13,43 +13,24 @@ Stops the server it started.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from capacity import config  # noqa: E402
+from browser import CHROMIUM, CHROMIUM_ARGS, IDLE, serve_app  # noqa: E402
+
 from capacity.demo import build_demo_database  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 # The occupancy chart's "Places in force" line as Plotly has drawn it (its encoded data).
 DRAWN_PLACES = ("() => { const g = document.querySelector('.js-plotly-plot');"
                 " if (!g || !g.data) return null;"
                 " const t = g.data.find(t => t.name === 'Places in force');"
                 " return t ? JSON.stringify(t.y) : null; }")
 REDRAWN = "([before]) => { const now = (" + DRAWN_PLACES + ")(); return now && now !== before; }"
-IDLE = ("() => !document.querySelector("
-        "'[data-testid=\"stStatusWidgetRunningIcon\"]')")
-
-
-def wait_for_server(url: str, seconds: float = 60) -> None:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"the app did not start at {url}")
 
 
 def slider_moves(url: str, moves: int) -> list[float]:
@@ -79,23 +60,12 @@ def slider_moves(url: str, moves: int) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--moves", type=int, default=15)
-    parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
-    url = f"http://localhost:{args.port}"
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "demo.duckdb"
         build_demo_database(db)
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(config.PROJECT_ROOT / "app.py"),
-             "--server.port", str(args.port), "--server.headless", "true"],
-            env=os.environ | {config.DB_ENV: str(db)}, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL)
-        try:
-            wait_for_server(url)
+        with serve_app(db) as (url, _pid):
             times = slider_moves(url, args.moves)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     print(f"Flow page, slider moved (key press to new figure, headless Chromium): median "
           f"{statistics.median(times):.0f} ms, range {min(times):.0f}–{max(times):.0f} ms "
           f"over {len(times)} moves")
