@@ -32,7 +32,7 @@ from capacity.reference import (
     check_trust_shares,
     read_tables,
 )
-from capacity.store import Store, StoreError
+from capacity.store import Store, StoreError, migrations
 from capacity.validation import Column, Problem, ValidationError, coerce, row_number
 
 LEVELS = [
@@ -311,10 +311,25 @@ def build_demo_database(
 
 
 def ensure_database(path: Path) -> bool:
-    """Build the demo database at ``path`` if there is no file there; True if it built one."""
-    if Path(path).exists():
-        if Path(path).stat().st_size == 0:
-            raise StoreError(f"The database file {path} is empty. Delete it to rebuild the demo.")
-        return False
-    build_demo_database(path)
-    return True
+    """Build the demo database at ``path`` if there is no file there; True if it built one.
+
+    An existing file must be a database of this product: one made by an
+    earlier version has its schema brought up to date here, so that every
+    later read-only open finds the tables it expects.
+    """
+    path = Path(path)
+    if not path.exists():
+        build_demo_database(path)
+        return True
+    if path.stat().st_size == 0:
+        raise StoreError(f"The database file {path} is empty. Delete it to rebuild the demo.")
+    with Store.open(path, read_only=True) as store:
+        found = store.schema_version()
+    if found == 0:
+        raise StoreError(
+            f"The file {path} is not a database of this product (it has none of its tables). "
+            "Delete it to rebuild the demo, or point --db / CAPACITY_DB at another file."
+        )
+    if found < max(m.version for m in migrations()):
+        Store.open(path).close()  # applies the newer migrations
+    return False

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
 from capacity import config, demo
 from capacity.demo import build_demo_database, ensure_database, monthly_profile, synthetic_referrals
-from capacity.store import Store, StoreError
+from capacity.store import Store, StoreError, migrations
 
 
 def small_levels() -> pd.DataFrame:
@@ -125,3 +126,21 @@ def test_demo_builds_identically_twice(tmp_path: Path, demo_store):
         first = demo_store.query("monthly_history", places=["E09000016"])
         second = again.query("monthly_history", places=["E09000016"])
         pd.testing.assert_frame_equal(first, second)
+
+
+def test_a_database_file_of_something_else_gets_a_clear_error(tmp_path):
+    target = tmp_path / "other.duckdb"
+    duckdb.connect(str(target)).close()  # a DuckDB file with none of the product's tables
+    with pytest.raises(StoreError, match="not a database of this product"):
+        ensure_database(target)
+
+
+def test_an_older_database_is_brought_up_to_date(tmp_path):
+    target = tmp_path / "old.duckdb"
+    ensure_database(target)
+    with duckdb.connect(str(target)) as con:  # as an earlier version left it
+        con.execute("DELETE FROM schema_migrations WHERE version = 4")
+    assert ensure_database(target) is False
+    with Store.open(target, read_only=True) as store:
+        assert store.schema_version() == max(m.version for m in migrations())
+        assert store.table_counts()["referrals"] > 0
