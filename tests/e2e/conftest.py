@@ -147,6 +147,19 @@ def plots(page: Page, at_least: int = 1) -> list[dict]:
     }))""")
 
 
+def address(page: Page) -> str:
+    """The address bar as the app last wrote it (path and query).
+
+    The app rewrites the query without navigating, which ``page.url`` can lag behind.
+    """
+    return page.evaluate("() => location.pathname + location.search")
+
+
+def wait_for_query(page: Page, text: str) -> None:
+    """Wait until the address bar's query contains ``text``."""
+    page.wait_for_function("t => location.search.includes(t)", arg=text, timeout=30_000)
+
+
 def choose(page: Page, label: str, option: str, sidebar: bool = True) -> None:
     """Pick an option in a selectbox found by its label."""
     scope = page.locator('[data-testid="stSidebar"]') if sidebar else page
