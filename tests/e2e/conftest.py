@@ -136,13 +136,14 @@ def plots(page: Page, at_least: int = 1) -> list[dict]:
     """Every Plotly chart on the page, as drawn: its traces and layout title.
 
     Charts are drawn after the script finishes, so wait until ``at_least`` are there.
+    Traces come from Plotly's own decoded copy, since arrays may arrive base64-encoded.
     """
     page.wait_for_function(
         "n => [...document.querySelectorAll('.js-plotly-plot')].filter(p => p.data).length >= n",
         arg=at_least, timeout=60_000)
     return page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].map(p => ({
         title: (p.layout && p.layout.title && p.layout.title.text || '').replace(/<[^>]+>/g, ''),
-        data: (p.data || []).map(t => ({name: t.name, type: t.type,
+        data: (p._fullData || p.data || []).map(t => ({name: t.name, type: t.type,
                                         x: Array.from(t.x || []), y: Array.from(t.y || [])}))
     }))""")
 

@@ -140,3 +140,22 @@ def test_upload_a_bad_file_and_see_the_report(page, tmp_path):
     settle(page)
     page.get_by_text("1 problem(s) in 1 row(s)").wait_for()
     assert page.get_by_role("button", name="Load the 1 good rows").count() == 1
+
+
+def drawn_places(page) -> list[float]:
+    chart = next(c for c in plots(page) if any(t["name"] == "Places in force" for t in c["data"]))
+    return next(t["y"] for t in chart["data"] if t["name"] == "Places in force")
+
+
+def test_adding_places_on_the_flow_page_redraws_the_occupancy_chart(page):
+    open_app(page, "/flow?place=BHR&year=2025&service=bhr_d2a_nursing")
+    before = drawn_places(page)
+    assert set(before) == {20}  # BHR's block of D2A nursing beds
+    page.get_by_role("slider").first.focus()
+    page.keyboard.press("ArrowRight")
+    settle(page)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.js-plotly-plot')].some(p => (p._fullData || [])"
+        ".some(t => t.name === 'Places in force' && Array.from(t.y).every(v => v === 21)))")
+    assert set(drawn_places(page)) == {21}
+    wait_for_query(page, "extra=1")
