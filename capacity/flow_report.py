@@ -88,8 +88,8 @@ def cost_text(label: str, costs: CostSummary, net: CostSummary | None = None) ->
 def display_table(monthly: pd.DataFrame) -> pd.DataFrame:
     """The month frame rounded for reading (one decimal; chances as whole percentages)."""
 
-    def band(mean: str, low: str, high: str, digits: int = 1) -> pd.Series:
-        return [f"{m:,.{digits}f} ({lo:,.{digits}f}–{hi:,.{digits}f})"
+    def band(mean: str, low: str, high: str, digits: int = 1) -> list[str]:
+        return [_band_text(m, lo, hi, digits)
                 for m, lo, hi in zip(monthly[mean], monthly[low], monthly[high], strict=True)]
 
     def places(row) -> str:
@@ -113,6 +113,15 @@ def display_table(monthly: pd.DataFrame) -> pd.DataFrame:
 
 def _percent(value: float) -> str:
     return "–" if pd.isna(value) else f"{value:.0%}"
+
+
+def _band_text(mean: float, low: float, high: float, digits: int = 1) -> str:
+    """'4.2 (1.0–8.5)'; the mean alone when the band is missing; '–' when the mean is."""
+    if pd.isna(mean):
+        return "–"
+    if pd.isna(low) or pd.isna(high):
+        return f"{mean:,.{digits}f}"
+    return f"{mean:,.{digits}f} ({low:,.{digits}f}–{high:,.{digits}f})"
 
 
 def csv_frame(result: FlowResult, *, daily: bool = False, **ids: str) -> pd.DataFrame:

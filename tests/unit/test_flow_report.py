@@ -49,3 +49,20 @@ def test_the_display_table_rounds_but_the_csv_does_not():
     assert list(frame.columns) == ["place_code", "service_id", *MONTH_COLUMNS]
     assert frame["arrivals"].iloc[0] == pytest.approx(0.55 * 30)
     assert len(csv_frame(result, daily=True)) == 365
+
+
+def test_a_closed_month_with_no_arrivals_shows_no_wait_and_dashes_not_nan():
+    # April: no places and nobody referred; from May, 20 places and half an arrival a day.
+    days = 365
+    arrivals = np.where(np.arange(days) < 30, 0.0, 0.25)
+    places = np.where(np.arange(days) < 30, 0.0, 20.0)
+    inputs = FlowInputs(dates=np.arange(START, START + days), arrivals_per_day=arrivals,
+                        caseload=places, mean_los_days=np.full(days, 42.0))
+    result = run(inputs, replications=50, seed=1)
+    april = display_table(result.monthly).iloc[0]
+    assert april["month"] == "Apr 2025" and april["places"] == "0"
+    assert april["wait days"] == "–"
+    assert april["P(wait)"] == "–"
+    assert april["Erlang C"] == "0%"
+    assert "nan" not in display_table(result.monthly).to_string()
+    assert result.monthly["wait_days_steady"].iloc[0] == 0
