@@ -19,11 +19,15 @@ Two methods, side by side:
 - **Simulated**, day by day from today's starting conditions, for many
   replications at once (numpy arrays of days × replications): arrivals are
   Poisson each day; each person's stay is drawn from a gamma (or lognormal)
-  distribution with the mean and spread given; people are admitted first come,
-  first served as places free. A day runs: discharges at its start, then the
-  day's arrivals join the queue, then the queue is admitted into free places.
-  Occupancy and the queue are counted at the end of the day, so one day in the
-  queue is one bed-day of delay.
+  distribution with the mean and spread given, and rounded to whole nights
+  without bias; people are admitted first come, first served as places free.
+  A day runs: discharges at its start, then the day's arrivals join the queue,
+  then the queue is admitted into free places. Occupancy and the queue are
+  counted at the end of the day, so one day in the queue is one bed-day of
+  delay. A stay of no nights (a same-day discharge, as the records count a
+  stay that ends the day it starts) holds no place overnight and frees its
+  place for the next in the queue that day, so the mean stay simulated is the
+  mean stay given and mean occupancy is arrivals × stay, as in the formulas.
 
 Each person's stay is drawn once, in arrival order, and kept whatever the
 number of places: with the same seed, more places never make anyone wait
@@ -323,6 +327,8 @@ def _run_days(inputs: FlowInputs, arrivals: np.ndarray, beds: np.ndarray, los: n
 
     Each admitted person's wait (admission day − arrival day) is added to the
     row of their arrival day, so waits are counted exactly, person by person.
+    A stay that rounds to no nights is a same-day discharge: the person holds
+    no place overnight and their place takes the next in the queue that day.
     """
     days, reps = arrivals.shape
     horizon = len(beds)
@@ -342,20 +348,27 @@ def _run_days(inputs: FlowInputs, arrivals: np.ndarray, beds: np.ndarray, los: n
         occupied -= departures[day]
         if day < days:
             queue += arrivals[day]
-        admit = np.minimum(queue, np.maximum(beds[day] - occupied, 0))
-        count = int(admit.sum())
-        if count:
+        admitted = np.zeros(reps, dtype=np.int64)
+        while True:  # again while same-day discharges free places for the queue
+            admit = np.minimum(queue, np.maximum(beds[day] - occupied, 0))
+            count = int(admit.sum())
+            if not count:
+                break
             who = np.repeat(columns, admit)
             person = np.repeat(following - (np.cumsum(admit) - admit), admit) + np.arange(count)
-            stay = np.floor(los[day] * stays[person] + rounding[person])
-            leave = np.minimum(day + np.maximum(stay, 1).astype(np.int64), horizon)
-            np.add.at(booked, leave * reps + who, 1)
+            stay = np.floor(los[day] * stays[person] + rounding[person]).astype(np.int64)
+            overnight = stay > 0
+            leave = np.minimum(day + stay[overnight], horizon)
+            np.add.at(booked, leave * reps + who[overnight], 1)
             row = arrival_row[person]
             np.add.at(waits, row * reps + who, day - np.maximum(row - 1, 0))
             queue -= admit
-            occupied += admit
+            occupied += admit - np.bincount(who[~overnight], minlength=reps)
             following += admit
-        occupancy[day], waiting[day], admissions[day] = occupied, queue, admit
+            admitted += admit
+            if overnight.all():
+                break
+        occupancy[day], waiting[day], admissions[day] = occupied, queue, admitted
         if day >= days - 1 and not queue.any():
             used = day + 1
             break

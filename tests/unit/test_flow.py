@@ -73,6 +73,28 @@ def test_simulated_waiting_agrees_with_erlang_c_in_steady_state():
     assert wait == pytest.approx(queueing.mmc_mean_wait_days(5, 3.0, 14), rel=0.25)
 
 
+@pytest.mark.parametrize(("los", "cv"), [(1.0, 1.0), (1.0, 0.5), (2.0, 1.0), (3.0, 0.3)])
+def test_short_stays_keep_occupancy_at_arrivals_times_stay(los, cv):
+    # Little's law with the stay as given, as the steady-state formulas and the plan use it:
+    # a stay that rounds to no nights (a same-day discharge) holds no place overnight.
+    inputs = flow(days=400, arrivals=6.0, places=200, los=los, cv=cv,
+                  in_service_today=int(6 * los))
+    sim = simulate(inputs, replications=200, seed=14)
+    occupancy = sim.occupancy[settled(sim, 50)].mean()
+    assert occupancy == pytest.approx(6.0 * los, rel=0.02)
+    assert analytical(inputs)["offered_load"].iloc[0] == pytest.approx(6.0 * los)
+
+
+def test_same_day_discharges_free_their_place_for_the_next_in_the_queue():
+    # One place, everyone leaves the day they arrive (stays of a quarter of a day, no spread,
+    # so each rounds to none or one night): the queue empties faster than one a night.
+    inputs = flow(days=60, arrivals=0, places=1, los=0.25, cv=0, waiting_today=40)
+    sim = simulate(inputs, replications=50, seed=15)
+    # Stays of 0.25 days round to 0 nights three times in four, so about 4 go in a day.
+    assert sim.waiting[0].mean() == pytest.approx(40 - 4, abs=1)
+    assert sim.admissions.sum(axis=0).tolist() == [40] * 50
+
+
 def test_littles_law_holds_on_the_simulated_output():
     inputs = flow(days=1095, arrivals=0.8, places=10, los=10, in_service_today=8)
     sim = simulate(inputs, replications=300, seed=4)
