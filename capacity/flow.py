@@ -209,8 +209,11 @@ class Simulation:
 
     ``wait_days`` is the total days waited by each day's arrivals and
     ``waited`` how many of them waited at least one day; ``first_queue_admitted``
-    the day (index) by which everyone waiting on the first day was admitted;
-    ``still_waiting`` those not admitted when the run-out ended.
+    the day (index) by which everyone waiting on the first day was admitted
+    (the last day run, if they were not all admitted); ``still_waiting`` those
+    not admitted when the run-out ended, and ``unfinished`` the same people by
+    the day they arrived (row 0 for those waiting on the first day, row d + 1
+    for arrivals on day d): their waits are counted only up to that end.
     """
 
     occupancy: np.ndarray
@@ -223,6 +226,18 @@ class Simulation:
     first_queue_admitted: np.ndarray
     still_waiting: np.ndarray
     seed: int | None
+    unfinished: np.ndarray
+    runout_days: int
+
+    @property
+    def arrivals_unfinished(self) -> np.ndarray:
+        """Each day's arrivals still waiting when the run-out ended (days × replications)."""
+        return self.unfinished[1:]
+
+    @property
+    def first_queue_unfinished(self) -> np.ndarray:
+        """People waiting on the first day who were still waiting when the run-out ended."""
+        return self.unfinished[0]
 
 
 def _standard_stays(rng: np.random.Generator, shape: tuple[int, ...], cv: float,
@@ -267,7 +282,10 @@ def simulate(inputs: FlowInputs, replications: int = DEFAULT_REPLICATIONS,
 
     After the last day, the places and stay of that day carry on for up to
     ``runout_days`` (no new arrivals) so that the waits of people still queuing
-    at the end are counted in full rather than cut off.
+    at the end are counted to their admission. Anyone still waiting when the
+    run-out ends (no places, or a queue the places cannot clear) has their wait
+    counted only to then, and is counted in ``unfinished``, so that reports can
+    say the wait is longer than shown.
     """
     check(inputs)
     reps = check_replications(replications)
@@ -284,7 +302,7 @@ def simulate(inputs: FlowInputs, replications: int = DEFAULT_REPLICATIONS,
     queue = _Queue.draw(rng, inputs.waiting_today, arrivals, cv, dist)
     history = _run_days(inputs, arrivals, _extend(inputs.beds, runout_days), los, queue,
                         departures)
-    return _account(inputs, arrivals, *history, seed=seed)
+    return _account(inputs, arrivals, *history, seed=seed, runout_days=int(runout_days))
 
 
 @dataclass(frozen=True)
@@ -372,25 +390,34 @@ def _run_days(inputs: FlowInputs, arrivals: np.ndarray, beds: np.ndarray, los: n
         if day >= days - 1 and not queue.any():
             used = day + 1
             break
-    _count_unfinished_waits(waits, arrival_row, following, queue, used, reps)
-    return occupancy[:used], waiting[:used], admissions[:used], waits.reshape(days + 1, reps)
+    unfinished = _count_unfinished_waits(waits, arrival_row, following, queue, used, reps,
+                                         days)
+    return (occupancy[:used], waiting[:used], admissions[:used], waits.reshape(days + 1, reps),
+            unfinished)
 
 
 def _count_unfinished_waits(waits: np.ndarray, arrival_row: np.ndarray, following: np.ndarray,
-                            queue: np.ndarray, end: int, reps: int) -> None:
-    """People still waiting when the run-out ends: count their wait up to that day."""
+                            queue: np.ndarray, end: int, reps: int, days: int) -> np.ndarray:
+    """People still waiting when the run-out ends: count their wait up to that day.
+
+    Returns how many of them arrived on each day (rows as in ``waits``) in each
+    replication: their waits are cut off, not counted in full.
+    """
+    unfinished = np.zeros((days + 1) * reps, dtype=np.int64)
     count = int(queue.sum())
     if not count:
-        return
+        return unfinished.reshape(days + 1, reps)
     who = np.repeat(np.arange(reps), queue)
     person = np.repeat(following - (np.cumsum(queue) - queue), queue) + np.arange(count)
     row = arrival_row[person]
     np.add.at(waits, row * reps + who, end - np.maximum(row - 1, 0))
+    np.add.at(unfinished, row * reps + who, 1)
+    return unfinished.reshape(days + 1, reps)
 
 
 def _account(inputs: FlowInputs, arrivals: np.ndarray, occupancy: np.ndarray,
              waiting: np.ndarray, admissions: np.ndarray, waits: np.ndarray,
-             seed: int | None) -> Simulation:
+             unfinished: np.ndarray, seed: int | None, runout_days: int) -> Simulation:
     """Turn the day-by-day history into each day's arrivals' waits, first come first served."""
     days = inputs.days
     start = inputs.waiting_today
@@ -403,7 +430,7 @@ def _account(inputs: FlowInputs, arrivals: np.ndarray, occupancy: np.ndarray,
         occupancy=occupancy[:days], waiting=waiting[:days], arrivals=arrivals,
         admissions=admissions[:days], wait_days=waits[1:], waited=arrivals - same_day,
         first_queue_wait_days=waits[0], first_queue_admitted=cleared,
-        still_waiting=waiting[-1], seed=seed)
+        still_waiting=waiting[-1], seed=seed, unfinished=unfinished, runout_days=runout_days)
 
 
 # -- the analytical method -----------------------------------------------------
@@ -471,11 +498,29 @@ class PeriodSummary:
     unrestricted_p95: int
     place_days: float
     occupied_place_days: float
+    still_waiting_at_end: float
+
+    @property
+    def waits_cut_off(self) -> bool:
+        """Whether some of the period's arrivals were still waiting when the run stopped.
+
+        If so their waits are counted only to then, and the mean wait is a
+        lower bound: the true wait is longer.
+        """
+        return self.still_waiting_at_end > 0
 
 
 @dataclass(frozen=True)
 class FlowResult:
-    """A flow run: the inputs, day and month frames, and headline figures."""
+    """A flow run: the inputs, day and month frames, and headline figures.
+
+    ``first_queue_admitted_p50``/``_p95``: the day (index) by which everyone
+    waiting on the first day was admitted, in half and in 95% of runs
+    (infinite when, in more runs than that, some were still waiting when the
+    run stopped ``runout_days`` after the last day). ``first_queue_still_waiting_mean``:
+    how many of them were still waiting then, on average; ``first_queue_unfinished_share``
+    the share of runs in which any were.
+    """
 
     inputs: FlowInputs
     daily: pd.DataFrame
@@ -488,6 +533,9 @@ class FlowResult:
     first_queue_admitted_p50: float
     first_queue_admitted_p95: float
     still_waiting_mean: float
+    runout_days: int
+    first_queue_still_waiting_mean: float
+    first_queue_unfinished_share: float
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -525,6 +573,7 @@ def daily_frame(inputs: FlowInputs, sim: Simulation, steady: pd.DataFrame) -> pd
         "waiting_p05": waiting_low,
         "waiting_p95": waiting_high,
         "wait_days_mean": _ratio(sim.wait_days.sum(axis=1), sim.arrivals.sum(axis=1)),
+        "still_waiting_at_end": sim.arrivals_unfinished.mean(axis=1),
         "p_wait": _ratio(sim.waited.sum(axis=1), sim.arrivals.sum(axis=1)),
     })
     return pd.concat([frame, steady], axis=1)
@@ -561,6 +610,8 @@ def monthly_frame(inputs: FlowInputs, sim: Simulation, daily: pd.DataFrame) -> p
     low, high = _band(per_rep_wait)
     columns |= {"wait_days_mean": _ratio(waits.sum(axis=1), arrivals.sum(axis=1)),
                 "wait_days_p05": low, "wait_days_p95": high,
+                "still_waiting_at_end": _month_sums(sim.arrivals_unfinished, starts)
+                .mean(axis=1),
                 "p_wait": _ratio(waited.sum(axis=1), arrivals.sum(axis=1))}
     columns["hospital_delay_bed_days"] = columns["delay_bed_days_mean"] * inputs.hospital_share
     steady = daily.groupby("month", sort=False)
@@ -604,6 +655,7 @@ def summarise(inputs: FlowInputs, sim: Simulation, daily: pd.DataFrame, mask: np
         unrestricted_p95=int(rows["unrestricted_p95"].max()),
         place_days=float(rows["beds"].sum()),
         occupied_place_days=float(rows["occupancy_mean"].sum()),
+        still_waiting_at_end=float(sim.arrivals_unfinished[mask].sum(axis=0).mean()),
     )
 
 
@@ -620,13 +672,18 @@ def run(inputs: FlowInputs, *, replications: int = DEFAULT_REPLICATIONS,
     sim = simulate(inputs, replications, seed, runout_days)
     daily = daily_frame(inputs, sim, analytical(inputs, target))
     monthly = monthly_frame(inputs, sim, daily)
-    cleared = sim.first_queue_admitted.astype(float)
+    # A run in which some of the first day's queue was never admitted has no day it cleared.
+    cleared = np.where(sim.first_queue_unfinished > 0, np.inf,
+                       sim.first_queue_admitted.astype(float))
     return FlowResult(
         inputs=inputs, daily=daily, monthly=monthly,
         winter=summarise(inputs, sim, daily, winter_mask(inputs), "winter (November to March)"),
         year=summarise(inputs, sim, daily, np.ones(inputs.days, dtype=bool), "the year"),
         target=target, replications=int(replications), seed=seed,
-        first_queue_admitted_p50=float(np.percentile(cleared, 50)),
-        first_queue_admitted_p95=float(np.percentile(cleared, 95)),
+        first_queue_admitted_p50=float(np.percentile(cleared, 50, method="inverted_cdf")),
+        first_queue_admitted_p95=float(np.percentile(cleared, 95, method="inverted_cdf")),
         still_waiting_mean=float(sim.still_waiting.mean()),
+        runout_days=sim.runout_days,
+        first_queue_still_waiting_mean=float(sim.first_queue_unfinished.mean()),
+        first_queue_unfinished_share=float((sim.first_queue_unfinished > 0).mean()),
     )

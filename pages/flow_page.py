@@ -117,9 +117,15 @@ def metrics(result, baseline, comparing: bool) -> None:
                       delta=delta(winter.waiting_mean, base.waiting_mean, "{:+,.1f}"),
                       delta_color="inverse",
                       help="Expected number waiting on an average day, November to March.")
-    columns[1].metric("Mean wait of a winter arrival", f"{number(winter.wait_days_mean)} days",
+    cut_off = winter.waits_cut_off
+    columns[1].metric("Mean wait of a winter arrival",
+                      f"{'over ' if cut_off else ''}{number(winter.wait_days_mean)} days",
                       delta=delta(winter.wait_days_mean, base.wait_days_mean, "{:+,.1f} days"),
-                      delta_color="inverse")
+                      delta_color="inverse",
+                      help=f"Some winter arrivals are still waiting when the run stops, "
+                           f"{result.runout_days} days after the year ends; their waits are "
+                           "counted only to then, so the true mean wait is longer."
+                      if cut_off else None)
     columns[2].metric("Winter arrivals who wait", f"{number(winter.p_wait * 100, 0)}%",
                       delta=delta(winter.p_wait * 100, base.p_wait * 100, "{:+,.0f} points"),
                       delta_color="inverse")

@@ -113,3 +113,14 @@ def test_a_starting_queue_is_shown_draining(d2a):
     text = " ".join(m.value for m in d2a.markdown)
     assert "Starting with 20 in the service and 15 waiting." in text
     assert d2a.query_params["waiting"] == "15"
+
+
+def test_a_wait_that_never_ends_is_shown_as_a_lower_bound(d2a):
+    # Taking all 20 beds away: nobody is admitted all year, nor after it.
+    d2a.slider(key="flow_extra").set_value(-20).run()
+    no_errors(d2a)
+    assert metric(d2a, "Places planned in winter").value == "0 places"
+    assert metric(d2a, "Mean wait of a winter arrival").value.startswith("over ")
+    headline = d2a.markdown[0].value
+    assert "an arrival waits more than" in headline
+    assert "still waiting when the run stops, 365 days after the year ends" in headline

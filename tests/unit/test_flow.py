@@ -197,6 +197,32 @@ def test_an_overloaded_service_has_a_growing_queue_and_no_steady_state():
     assert steady["beds_needed"] == queueing.servers_for_wait_probability(0.6 * 42, 0.05)
 
 
+def test_waits_cut_off_when_the_run_stops_are_counted_as_such():
+    # No places at all: nobody is ever admitted, so every wait is cut off when the run stops
+    # 30 days after the year ends.
+    inputs = flow(arrivals=0.5, places=0, los=42, waiting_today=10)
+    result = run(inputs, replications=50, seed=16, runout_days=30)
+    assert result.year.waits_cut_off and result.winter.waits_cut_off
+    simulated = result.monthly["still_waiting_at_end"].sum()
+    assert simulated == pytest.approx(0.5 * 365, rel=0.05)
+    assert result.year.still_waiting_at_end == pytest.approx(simulated)
+    assert result.monthly["still_waiting_at_end"].iloc[0] == pytest.approx(0.5 * 30, rel=0.2)
+    assert result.daily["still_waiting_at_end"].sum() == pytest.approx(simulated)
+    # Those waiting on 1 April wait the whole year and the run-out, and are still waiting.
+    assert result.first_queue_still_waiting_mean == 10
+    assert result.first_queue_unfinished_share == 1
+    assert result.first_queue_admitted_p50 == np.inf
+
+
+def test_waits_that_end_within_the_run_are_not_flagged():
+    result = run(flow(arrivals=0.4, places=24, los=42, in_service_today=17, waiting_today=5),
+                 replications=100, seed=17)
+    assert not result.year.waits_cut_off and result.year.still_waiting_at_end == 0
+    assert (result.monthly["still_waiting_at_end"] == 0).all()
+    assert result.first_queue_still_waiting_mean == 0
+    assert result.first_queue_admitted_p95 < 365
+
+
 def test_places_are_whole_rounded_half_up():
     assert list(whole_places([0.2, 7.5, 8.49, 19.999999999, 20.5])) == [0, 8, 8, 20, 21]
 

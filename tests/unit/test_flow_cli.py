@@ -91,3 +91,18 @@ def test_an_unknown_place_is_an_error(demo_db):
     code, _, err = run("flow", "--place", "Atlantis", "--service", "x", "--year", "2025",
                        "--db", str(demo_db))
     assert code == 1 and "Unknown place 'Atlantis'" in err
+
+
+def test_waits_cut_off_when_the_run_stops_are_said_to_be_longer(demo_db):
+    # All 20 beds taken away, 15 waiting on 1 April: nobody is ever admitted.
+    code, out, err = run(*D2A, "--extra-places", "-20", "--waiting", "15",
+                         "--db", str(demo_db))
+    assert code == 0, err
+    assert "an arrival waits more than" in out
+    assert "still waiting at the end" in out and "over " in out
+    assert "are all admitted" not in out
+    assert "Those waiting on the first day are not all admitted by the time the run stops" in out
+    code, out, err = run(*D2A, "--extra-places", "-20", "--format", "csv",
+                         "--db", str(demo_db))
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and all(float(r["still_waiting_at_end"]) > 0 for r in rows)
