@@ -9,7 +9,14 @@ what the delay and the places cost. Sliders try more places or a shorter stay.
 import streamlit as st
 
 from capacity.charts import flow_occupancy_chart, flow_queue_chart, flow_wait_chart
-from capacity.flow_costs import Costs, cost_of, default_costs, load_cost_table
+from capacity.flow import start_limit
+from capacity.flow_costs import (
+    MAX_COST_PER_DAY,
+    Costs,
+    cost_of,
+    default_costs,
+    load_cost_table,
+)
 from capacity.flow_report import cost_text, display_table, headline, places_text, start_text
 from capacity.formulas import InvalidInput
 from capacity.periods import month_label, planning_year_months
@@ -33,7 +40,6 @@ modelled = services[services["modelled"]]
 months = [m.key for m in planning_year_months(view.year)]
 # A fixed range: a slider whose range changes with the service loses its value.
 EXTRA_RANGE = (-40, 40)
-MAX_COST = 100_000.0
 
 
 def whole_number(low: int, high: int):
@@ -43,7 +49,7 @@ def whole_number(low: int, high: int):
         except ValueError:
             raise ValueError("not a whole number") from None
         if not low <= value <= high:
-            raise ValueError(f"must be between {low} and {high}")
+            raise ValueError(f"must be between {low:,} and {high:,}")
         return value
 
     return parse
@@ -54,8 +60,8 @@ def money(text: str) -> float:
         value = float(text)
     except ValueError:
         raise ValueError("not a number") from None
-    if not 0 <= value <= MAX_COST:
-        raise ValueError(f"must be between 0 and {MAX_COST:,.0f}")
+    if not 0 <= value <= MAX_COST_PER_DAY:
+        raise ValueError(f"must be between 0 and {MAX_COST_PER_DAY:,.0f}")
     return value
 
 
@@ -88,20 +94,24 @@ def controls() -> None:
     last.selectbox("to", months, key="flow_to", format_func=month_label)
 
 
-def starting_and_costs(cost_notes: Costs, start_key: str, place_cost_key: str) -> None:
+def starting_and_costs(cost_notes: Costs, start_key: str, place_cost_key: str,
+                       limit: int) -> None:
     with st.expander("Starting conditions and costs"):
         a, b, c, d = st.columns(4)
-        a.number_input("In the service on 1 April", min_value=0, step=1, key=start_key,
+        a.number_input("In the service on 1 April", min_value=0, max_value=limit, step=1,
+                       key=start_key,
                        help="Default: as full as April's demand keeps it (arrivals a day × "
-                            "mean stay), at most the places planned.")
-        b.number_input("Waiting on 1 April", min_value=0, step=1, key="flow_waiting",
+                            f"mean stay), at most the places planned. At most {limit:,}.")
+        b.number_input("Waiting on 1 April", min_value=0, max_value=limit, step=1,
+                       key="flow_waiting",
                        help="People already waiting for the service (delayed in hospital, "
-                            "for a bed). Default 0.")
-        c.number_input("Delayed hospital bed, £ a day", min_value=0.0, max_value=MAX_COST, step=5.0,
-                       key="flow_bed_cost", help=cost_notes.hospital_note)
-        d.number_input("One place in this service, £ a day", min_value=0.0, max_value=MAX_COST,
-                       step=1.0,
-                       key=place_cost_key, help=cost_notes.place_note)
+                            f"for a bed). Default 0, at most {limit:,}.")
+        c.number_input("Delayed hospital bed, £ a day", min_value=0.0,
+                       max_value=MAX_COST_PER_DAY, step=5.0, key="flow_bed_cost",
+                       help=cost_notes.hospital_note)
+        d.number_input("One place in this service, £ a day", min_value=0.0,
+                       max_value=MAX_COST_PER_DAY, step=1.0, key=place_cost_key,
+                       help=cost_notes.place_note)
         st.caption(f"Hospital bed: {cost_notes.hospital_note}  \n"
                    f"Community place: {cost_notes.place_note}")
 
@@ -192,7 +202,7 @@ def what_if(service_id: str, base_inputs, defaults: Costs, start_key: str, place
     if extra != st.session_state["flow_extra"]:
         st.warning(f"{base_inputs.label} has {-min_extra} places at its fewest, so no more than "
                    f"that can be taken away; showing {min_extra}.")
-    starting_and_costs(defaults, start_key, place_cost_key)
+    starting_and_costs(defaults, start_key, place_cost_key, start_limit(base_inputs.caseload))
     first, last = sorted((st.session_state["flow_from"], st.session_state["flow_to"]))
     settings = FlowSettings(
         extra_places=extra,
@@ -242,6 +252,9 @@ else:
     context = f"{view.place}_{service_id}_{view.year}_{view.scenario}"
     start_key = f"flow_in_service_{context}"
     place_cost_key = f"flow_place_cost_{base_inputs.service_type}"
+    limit = start_limit(base_inputs.caseload)
+    if st.session_state.get("flow_waiting", 0) > limit:  # kept from a larger service
+        st.session_state["flow_waiting"] = limit
     params = [
         service_param,
         number_param("extra", "flow_extra", whole_number(*EXTRA_RANGE), 0),
@@ -249,9 +262,9 @@ else:
         number_param("to", "flow_to", month_of_year, months[-1]),
         number_param("los", "flow_los", whole_number(-50, 50), 0),
         number_param("target", "flow_target", whole_number(1, 20), 5),
-        number_param("in_service", start_key, whole_number(0, 100_000),
+        number_param("in_service", start_key, whole_number(0, limit),
                      base_inputs.in_service_today),
-        number_param("waiting", "flow_waiting", whole_number(0, 100_000), 0),
+        number_param("waiting", "flow_waiting", whole_number(0, limit), 0),
         number_param("bed_cost", "flow_bed_cost", money, defaults.hospital_bed_per_day,
                      lambda v: f"{v:g}"),
         number_param("place_cost", place_cost_key, money, defaults.place_per_day,

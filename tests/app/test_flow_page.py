@@ -124,3 +124,15 @@ def test_a_wait_that_never_ends_is_shown_as_a_lower_bound(d2a):
     headline = d2a.markdown[0].value
     assert "an arrival waits more than" in headline
     assert "still waiting when the run stops, 365 days after the year ends" in headline
+
+
+def test_starting_numbers_are_limited_in_the_link_and_the_boxes(app):
+    open_flow(app, service="bhr_d2a_nursing", waiting="100000", in_service="100000")
+    no_errors(app)
+    notices = " ".join(w.value for w in app.warning)
+    assert "waiting '100000' is not recognised (must be between 0 and 5,000)" in notices
+    assert "in_service '100000' is not recognised (must be between 0 and 5,000)" in notices
+    boxes = {box.label: box for box in app.number_input}
+    assert boxes["Waiting on 1 April"].value == 0
+    assert boxes["Waiting on 1 April"].max == boxes["In the service on 1 April"].max == 5_000
+    assert "waiting" not in app.query_params

@@ -6,6 +6,8 @@ several standard errors wide, so they test behaviour without being fragile.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from scipy.stats import poisson
@@ -17,6 +19,7 @@ from capacity.flow import (
     analytical,
     run,
     simulate,
+    start_limit,
     whole_places,
 )
 from capacity.formulas import InvalidInput
@@ -263,12 +266,28 @@ def test_adjust_changes_only_the_months_given():
         (lambda: simulate(flow(los_distribution="weibull")), "los_distribution"),
         (lambda: adjust(flow(places=20), extra_places=-21), "caseload"),
         (lambda: adjust(flow(), los_pct=-100), "mean_los_days"),
+        (lambda: simulate(flow(places=20, waiting_today=5_001)), "waiting_today"),
+        (lambda: simulate(flow(places=20, in_service_today=100_000)), "in_service_today"),
+        (lambda: simulate(flow(waiting_today=math.inf)), "waiting_today"),
+        (lambda: simulate(flow(), replications=10_001), "replications"),
+        (lambda: adjust(flow(), extra_places=math.inf), "extra_places"),
+        (lambda: adjust(flow(), extra_places=5_001), "extra_places"),
+        (lambda: adjust(flow(), los_pct=math.nan), "los_pct"),
     ],
 )
 def test_bad_inputs_raise_a_value_error_naming_the_field(call, field):
     with pytest.raises(ValueError, match=field) as raised:
         call()
     assert isinstance(raised.value, InvalidInput) and raised.value.field == field
+
+
+def test_the_start_limit_is_5000_people_or_the_places_if_more():
+    assert start_limit(np.full(10, 20.0)) == 5_000
+    assert start_limit(np.r_[np.full(5, 6_000.0), np.full(5, 6_200.4)]) == 6_200
+    at_the_limit = simulate(flow(places=20, waiting_today=5_000), replications=2, seed=1)
+    assert (at_the_limit.waiting[0] > 4_900).all()  # 20 places take only a few a day
+    big = flow(places=6_000, in_service_today=6_000, waiting_today=6_000)
+    assert simulate(big, replications=2, seed=1).occupancy.max() <= 6_000
 
 
 def test_lognormal_stays_have_the_mean_asked_for():
