@@ -114,11 +114,14 @@ def start_text(result: FlowResult) -> str:
 
 
 def cost_text(label: str, costs: CostSummary, net: CostSummary | None = None) -> str:
-    """One line of costs, with the change against the baseline when given."""
+    """One line of costs, with the change against the baseline when given ('the same' when it
+    rounds to under £1)."""
     line = (f"{label}: places £{costs.place_cost:,.0f} ({costs.place_days:,.0f} place-days), "
             f"delay £{costs.delay_cost:,.0f} ({costs.hospital_delay_bed_days:,.0f} hospital "
             f"bed-days), total £{costs.total:,.0f}")
-    if net is not None:
+    if net is not None and round(net.total) == 0:
+        line += "; the same as the baseline"
+    elif net is not None:
         word = "more" if net.total > 0 else "less"
         line += f"; £{abs(net.total):,.0f} {word} than the baseline"
     return line

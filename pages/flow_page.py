@@ -19,17 +19,17 @@ from capacity.flow_costs import (
 )
 from capacity.flow_report import cost_text, display_table, headline, places_text, start_text
 from capacity.formulas import InvalidInput
-from capacity.periods import month_label, planning_year_months
+from capacity.periods import month_label, planning_year_months, same_month_in_year
 from capacity.plan import PlanError
 from capacity.scenarios import BASELINE
 from pages import _state
 from pages._common import (
     FlowSettings,
-    choice_param,
     current_view,
     flow_inputs,
     flow_result,
     flow_service_table,
+    services_table,
 )
 from pages._state import Param
 from pages._style import number, show_notices
@@ -73,6 +73,45 @@ def month_of_year(text: str) -> str:
 
 def number_param(name: str, key: str, parse, default, fmt=str) -> Param:
     return Param(name, key, parse, lambda v: None if v == default else fmt(v), default)
+
+
+def service_param(ids: dict[str, str]) -> Param:
+    """The ``service`` link value: a modelled service here; else say why it cannot be shown."""
+    first = next(iter(ids))
+    reasons = dict(zip(services["service_id"], services["reason"], strict=True))
+    names = dict(zip(services["service_id"], services["service"], strict=True))
+
+    def parse(text: str) -> str:
+        if text in ids:
+            return text
+        if text in reasons:
+            raise ValueError(f"{names[text]} cannot be modelled: it is {reasons[text]}, and "
+                             "the flow model needs a caseload and a length of stay")
+        raise ValueError(f"not a service at {view.place_name}")
+
+    return Param("service", "flow_service", parse, lambda v: None if v == first else v, first,
+                 describe=lambda v: ids.get(v, v))
+
+
+def keep_service_here(ids: dict[str, str]) -> str:
+    """If the service remembered from another place is not modelled here, fall back to the
+    first one that is; return a notice saying so (else '')."""
+    remembered = st.session_state.get("flow_service")
+    if remembered is None or remembered in ids:
+        return ""
+    first = next(iter(ids))
+    st.session_state["flow_service"] = first
+    every = services_table(view.path, view.version)
+    name = dict(zip(every["service_id"], every["name"], strict=True)).get(remembered, remembered)
+    return f"{name} is not modelled at {view.place_name}; showing {ids[first]}."
+
+
+def carry_months_over() -> None:
+    """Keep the what-if's calendar months when the planning year changes (Nov 2025 → Nov 2026)."""
+    for key in ("flow_from", "flow_to"):
+        kept = st.session_state.get(key)
+        if kept is not None and kept not in months:
+            st.session_state[key] = same_month_in_year(kept, view.year)
 
 
 def not_modelled_note() -> str:
@@ -196,12 +235,13 @@ def explain(result) -> None:
 def what_if(service_id: str, base_inputs, defaults: Costs, start_key: str, place_cost_key: str,
             params: list[Param]) -> None:
     """The what-if controls and the answer: figures, charts, costs and where they come from."""
-    controls()
     min_extra = -int(base_inputs.beds.min())
-    extra = max(st.session_state["flow_extra"], min_extra)
-    if extra != st.session_state["flow_extra"]:
+    if st.session_state["flow_extra"] < min_extra:
         st.warning(f"{base_inputs.label} has {-min_extra} places at its fewest, so no more than "
                    f"that can be taken away; showing {min_extra}.")
+        st.session_state["flow_extra"] = min_extra  # so the slider and the link show it too
+    controls()
+    extra = st.session_state["flow_extra"]
     starting_and_costs(defaults, start_key, place_cost_key, start_limit(base_inputs.caseload))
     first, last = sorted((st.session_state["flow_from"], st.session_state["flow_to"]))
     settings = FlowSettings(
@@ -243,9 +283,11 @@ if modelled.empty:
             + not_modelled_note())
 else:
     ids = dict(zip(modelled["service_id"], modelled["service"], strict=True))
-    service_param = choice_param("service", "flow_service", ids, next(iter(ids)))
-    _state.bind(service_param)
+    moved = keep_service_here(ids)
+    service = service_param(ids)
+    _state.bind(service)
     service_id = st.session_state["flow_service"]
+    carry_months_over()
     base_inputs = flow_inputs(view.path, view.version, view.year, view.scenario, view.place,
                               service_id)
     defaults = default_costs(base_inputs.service_type, load_cost_table())
@@ -256,7 +298,7 @@ else:
     if st.session_state.get("flow_waiting", 0) > limit:  # kept from a larger service
         st.session_state["flow_waiting"] = limit
     params = [
-        service_param,
+        service,
         number_param("extra", "flow_extra", whole_number(*EXTRA_RANGE), 0),
         number_param("from", "flow_from", month_of_year, months[0]),
         number_param("to", "flow_to", month_of_year, months[-1]),
@@ -273,6 +315,8 @@ else:
     for param in params[1:]:
         _state.bind(param)
     show_notices()
+    if moved:
+        st.info(moved)
     st.caption(f"Queues, waits and the places needed, day by day over {view.year_label}, "
                f"for {view.place_name}; scenario: {view.scenario_label}. "
                + not_modelled_note())

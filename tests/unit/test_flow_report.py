@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 
 from capacity.flow import FlowInputs, run
+from capacity.flow_costs import CostSummary
 from capacity.flow_report import (
     MONTH_COLUMNS,
+    cost_text,
     csv_frame,
     display_table,
     headline,
@@ -108,3 +110,14 @@ def test_a_normal_service_has_no_cut_off_column():
     shown = display_table(result_for(0.4, 24).monthly)
     assert "still waiting at the end" not in shown.columns
     assert not shown["wait days"].str.startswith("over").any()
+
+
+@pytest.mark.parametrize(("net", "said"),
+                         [(0.0, "; the same as the baseline"), (0.4, "; the same as the baseline"),
+                          (-1200.0, "; £1,200 less than the baseline"),
+                          (350.0, "; £350 more than the baseline")])
+def test_the_cost_against_the_baseline_says_more_less_or_the_same(net, said):
+    costs = CostSummary(place_days=10, hospital_delay_bed_days=2, place_cost=100,
+                        delay_cost=50)
+    change = CostSummary(place_days=0, hospital_delay_bed_days=0, place_cost=net, delay_cost=0)
+    assert cost_text("Winter", costs, change).endswith(said)
