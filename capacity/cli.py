@@ -15,6 +15,7 @@ a malformed command line).
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import tempfile
@@ -37,7 +38,14 @@ from capacity.export import (
     scope_for,
     stop_renderer,
 )
-from capacity.flow import DEFAULT_REPLICATIONS, DEFAULT_SEED, DEFAULT_TARGET
+from capacity.flow import (
+    DEFAULT_REPLICATIONS,
+    DEFAULT_SEED,
+    DEFAULT_TARGET,
+    MAX_EXTRA_PLACES,
+    MAX_REPLICATIONS,
+)
+from capacity.flow_costs import MAX_COST_PER_DAY
 from capacity.formulas import InvalidInput
 from capacity.ingest import IMPORT_KINDS, ImportFileError
 from capacity.periods import month_label, parse_planning_year, planning_year_label
@@ -372,12 +380,17 @@ def _flow(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     from capacity.flow_costs import Costs, cost_of, default_costs
     from capacity.flow_inputs import flow_inputs_for
 
+    _check_flow_flags(args)
     scenario = scenario_store.resolve(store, args.scenario, args.year)
-    flow.check_settings(args.replications, args.target)
 
     def inputs_for(chosen):
         inputs = flow_inputs_for(store, args.place, args.service, args.year, chosen,
                                  weekday=not args.even)
+        _check_start_flags(args, flow.start_limit(inputs.caseload))
+        fewest = float(inputs.caseload.min())
+        if args.extra_places < -fewest:
+            raise CommandError(f"--extra-places {args.extra_places:g} would leave fewer than no "
+                               f"places: {inputs.label} has {fewest:g} at its fewest")
         inputs = flow.adjust(inputs, extra_places=args.extra_places)
         starts = {"in_service_today": args.in_service, "waiting_today": args.waiting}
         return inputs.with_changes(**{k: v for k, v in starts.items() if v is not None})
@@ -411,6 +424,34 @@ def _flow(store: Store, args: argparse.Namespace, out: TextIO) -> int:
                                 f"£{costs.hospital_bed_per_day:,.2f} a delayed bed-day)",
                                 year_cost, year_cost.minus(base) if base else None), file=out)
     return 0
+
+
+def _refuse(flag: str, value: object, rule: str) -> CommandError:
+    return CommandError(f"{flag} must be {rule} (got {value})")
+
+
+def _check_flow_flags(args: argparse.Namespace) -> None:
+    """Refuse, naming the flag, a flow setting that is not finite or out of range."""
+    if not 1 <= args.replications <= MAX_REPLICATIONS:
+        raise _refuse("--replications", args.replications,
+                      f"a whole number from 1 to {MAX_REPLICATIONS:,}")
+    if args.seed < 0:
+        raise _refuse("--seed", args.seed, "a whole number of 0 or more")
+    if not 0 < args.target < 1:  # NaN too
+        raise _refuse("--target", args.target, "a probability above 0 and below 1, such as 0.05")
+    if not (math.isfinite(args.extra_places) and abs(args.extra_places) <= MAX_EXTRA_PLACES):
+        raise _refuse("--extra-places", args.extra_places,
+                      f"a number from −{MAX_EXTRA_PLACES:,} to {MAX_EXTRA_PLACES:,}")
+    for flag, value in (("--bed-cost", args.bed_cost), ("--place-cost", args.place_cost)):
+        if value is not None and not 0 <= value <= MAX_COST_PER_DAY:
+            raise _refuse(flag, value, f"an amount from £0 to £{MAX_COST_PER_DAY:,.0f} a day")
+
+
+def _check_start_flags(args: argparse.Namespace, limit: int) -> None:
+    """Refuse an --in-service or --waiting below 0 or above the service's limit."""
+    for flag, value in (("--in-service", args.in_service), ("--waiting", args.waiting)):
+        if value is not None and not 0 <= value <= limit:
+            raise _refuse(flag, value, f"a whole number from 0 to {limit:,}")
 
 
 def _flow_header(result, scenario: Scenario | None) -> str:

@@ -19,11 +19,15 @@ Two methods, side by side:
 - **Simulated**, day by day from today's starting conditions, for many
   replications at once (numpy arrays of days × replications): arrivals are
   Poisson each day; each person's stay is drawn from a gamma (or lognormal)
-  distribution with the mean and spread given; people are admitted first come,
-  first served as places free. A day runs: discharges at its start, then the
-  day's arrivals join the queue, then the queue is admitted into free places.
-  Occupancy and the queue are counted at the end of the day, so one day in the
-  queue is one bed-day of delay.
+  distribution with the mean and spread given, and rounded to whole nights
+  without bias; people are admitted first come, first served as places free.
+  A day runs: discharges at its start, then the day's arrivals join the queue,
+  then the queue is admitted into free places. Occupancy and the queue are
+  counted at the end of the day, so one day in the queue is one bed-day of
+  delay. A stay of no nights (a same-day discharge, as the records count a
+  stay that ends the day it starts) holds no place overnight and frees its
+  place for the next in the queue that day, so the mean stay simulated is the
+  mean stay given and mean occupancy is arrivals × stay, as in the formulas.
 
 Each person's stay is drawn once, in arrival order, and kept whatever the
 number of places: with the same seed, more places never make anyone wait
@@ -56,6 +60,14 @@ RUNOUT_DAYS = 365
 BAND = (5.0, 95.0)
 WINTER_MONTHS = ("11", "12", "01", "02", "03")
 LOS_DISTRIBUTIONS = ("gamma", "lognormal")
+# The most people in the service or waiting on the first day (unless the service has more
+# places), and the most places a what-if may add or take away. Each person is a column of the
+# simulation's arrays in every replication, so memory and time grow with them: 100,000 waiting
+# took 7.7 GB and 20 s. 5,000 is over 40 times the largest service in the demo data (120 places).
+MAX_START_PEOPLE = 5_000
+MAX_EXTRA_PLACES = 5_000
+# Ten times the default: memory grows with the replications as with the people.
+MAX_REPLICATIONS = 10_000
 
 
 @dataclass(frozen=True)
@@ -125,10 +137,20 @@ def whole_places(caseload) -> np.ndarray:
     return np.floor(np.asarray(caseload, dtype=float) + 0.5 + 1e-9).astype(np.int64)
 
 
-def _whole_count(field_name: str, value: int) -> int:
-    check_non_negative(field_name, value)
-    if int(value) != value:
-        raise InvalidInput(field_name, value, "a whole number")
+def start_limit(caseload) -> int:
+    """The most people a run may start with in the service, or waiting: 5,000, or the
+    service's most whole places if it has more (so a full service can always start full)."""
+    places = whole_places(caseload)
+    return max(MAX_START_PEOPLE, int(places.max(initial=0)))
+
+
+def _whole_count(field_name: str, value: int, limit: int, low: int = 0) -> int:
+    rule = f"a whole number from {low:,} to {limit:,}"
+    if not isinstance(value, int | np.integer) and not (
+            np.isfinite(value) and int(value) == value):
+        raise InvalidInput(field_name, value, rule)
+    if not low <= value <= limit:
+        raise InvalidInput(field_name, value, rule)
     return int(value)
 
 
@@ -146,8 +168,9 @@ def check(inputs: FlowInputs) -> FlowInputs:
     check_positive("mean_los_days", inputs.mean_los_days)
     check_non_negative("mean_arrivals_per_day", inputs.monthly_mean_arrivals)
     check_non_negative("los_cv", inputs.los_cv)
-    _whole_count("in_service_today", inputs.in_service_today)
-    _whole_count("waiting_today", inputs.waiting_today)
+    limit = start_limit(inputs.caseload)
+    _whole_count("in_service_today", inputs.in_service_today, limit)
+    _whole_count("waiting_today", inputs.waiting_today, limit)
     check_share("hospital_share", inputs.hospital_share)
     if inputs.los_distribution not in LOS_DISTRIBUTIONS:
         raise InvalidInput("los_distribution", inputs.los_distribution,
@@ -156,15 +179,14 @@ def check(inputs: FlowInputs) -> FlowInputs:
 
 
 def check_replications(replications: int) -> int:
-    """Return ``replications`` if it is a whole number of at least 1, else raise naming it."""
-    if int(replications) != replications or replications < 1:
-        raise InvalidInput("replications", replications, "a whole number of at least 1")
-    return int(replications)
+    """Return ``replications`` if it is a whole number from 1 to ``MAX_REPLICATIONS``, else
+    raise naming it."""
+    return _whole_count("replications", replications, MAX_REPLICATIONS, low=1)
 
 
 def check_target(target: float) -> float:
     """Return ``target`` if it is a probability strictly between 0 and 1, else raise naming it."""
-    if not 0 < target < 1:
+    if not 0 < target < 1:  # NaN fails this too
         raise InvalidInput("target", target, "a probability above 0 and below 1")
     return float(target)
 
@@ -180,9 +202,16 @@ def adjust(inputs: FlowInputs, *, extra_places: float = 0.0, los_pct: float = 0.
     """What-if: places added (or removed) and the stay changed by a percentage, for some months.
 
     ``first_month``/``last_month`` ('YYYY-MM', inclusive) limit the change;
-    None means from the first or to the last day. A change that would leave
-    negative places or a stay of zero raises InvalidInput naming the field.
+    None means from the first or to the last day. ``extra_places`` must be
+    finite and at most ``MAX_EXTRA_PLACES`` either way, ``los_pct`` finite. A
+    change that would leave negative places or a stay of zero raises
+    InvalidInput naming the field.
     """
+    if not (np.isfinite(extra_places) and abs(extra_places) <= MAX_EXTRA_PLACES):
+        raise InvalidInput("extra_places", extra_places,
+                           f"a number from −{MAX_EXTRA_PLACES:,} to {MAX_EXTRA_PLACES:,}")
+    if not np.isfinite(los_pct):
+        raise InvalidInput("los_pct", los_pct, "a finite number")
     months = inputs.months
     inside = np.ones(inputs.days, dtype=bool)
     if first_month:
@@ -205,8 +234,11 @@ class Simulation:
 
     ``wait_days`` is the total days waited by each day's arrivals and
     ``waited`` how many of them waited at least one day; ``first_queue_admitted``
-    the day (index) by which everyone waiting on the first day was admitted;
-    ``still_waiting`` those not admitted when the run-out ended.
+    the day (index) by which everyone waiting on the first day was admitted
+    (the last day run, if they were not all admitted); ``still_waiting`` those
+    not admitted when the run-out ended, and ``unfinished`` the same people by
+    the day they arrived (row 0 for those waiting on the first day, row d + 1
+    for arrivals on day d): their waits are counted only up to that end.
     """
 
     occupancy: np.ndarray
@@ -219,6 +251,18 @@ class Simulation:
     first_queue_admitted: np.ndarray
     still_waiting: np.ndarray
     seed: int | None
+    unfinished: np.ndarray
+    runout_days: int
+
+    @property
+    def arrivals_unfinished(self) -> np.ndarray:
+        """Each day's arrivals still waiting when the run-out ended (days × replications)."""
+        return self.unfinished[1:]
+
+    @property
+    def first_queue_unfinished(self) -> np.ndarray:
+        """People waiting on the first day who were still waiting when the run-out ended."""
+        return self.unfinished[0]
 
 
 def _standard_stays(rng: np.random.Generator, shape: tuple[int, ...], cv: float,
@@ -263,7 +307,10 @@ def simulate(inputs: FlowInputs, replications: int = DEFAULT_REPLICATIONS,
 
     After the last day, the places and stay of that day carry on for up to
     ``runout_days`` (no new arrivals) so that the waits of people still queuing
-    at the end are counted in full rather than cut off.
+    at the end are counted to their admission. Anyone still waiting when the
+    run-out ends (no places, or a queue the places cannot clear) has their wait
+    counted only to then, and is counted in ``unfinished``, so that reports can
+    say the wait is longer than shown.
     """
     check(inputs)
     reps = check_replications(replications)
@@ -280,7 +327,7 @@ def simulate(inputs: FlowInputs, replications: int = DEFAULT_REPLICATIONS,
     queue = _Queue.draw(rng, inputs.waiting_today, arrivals, cv, dist)
     history = _run_days(inputs, arrivals, _extend(inputs.beds, runout_days), los, queue,
                         departures)
-    return _account(inputs, arrivals, *history, seed=seed)
+    return _account(inputs, arrivals, *history, seed=seed, runout_days=int(runout_days))
 
 
 @dataclass(frozen=True)
@@ -323,6 +370,8 @@ def _run_days(inputs: FlowInputs, arrivals: np.ndarray, beds: np.ndarray, los: n
 
     Each admitted person's wait (admission day − arrival day) is added to the
     row of their arrival day, so waits are counted exactly, person by person.
+    A stay that rounds to no nights is a same-day discharge: the person holds
+    no place overnight and their place takes the next in the queue that day.
     """
     days, reps = arrivals.shape
     horizon = len(beds)
@@ -342,42 +391,58 @@ def _run_days(inputs: FlowInputs, arrivals: np.ndarray, beds: np.ndarray, los: n
         occupied -= departures[day]
         if day < days:
             queue += arrivals[day]
-        admit = np.minimum(queue, np.maximum(beds[day] - occupied, 0))
-        count = int(admit.sum())
-        if count:
+        admitted = np.zeros(reps, dtype=np.int64)
+        while True:  # again while same-day discharges free places for the queue
+            admit = np.minimum(queue, np.maximum(beds[day] - occupied, 0))
+            count = int(admit.sum())
+            if not count:
+                break
             who = np.repeat(columns, admit)
             person = np.repeat(following - (np.cumsum(admit) - admit), admit) + np.arange(count)
-            stay = np.floor(los[day] * stays[person] + rounding[person])
-            leave = np.minimum(day + np.maximum(stay, 1).astype(np.int64), horizon)
-            np.add.at(booked, leave * reps + who, 1)
+            stay = np.floor(los[day] * stays[person] + rounding[person]).astype(np.int64)
+            overnight = stay > 0
+            leave = np.minimum(day + stay[overnight], horizon)
+            np.add.at(booked, leave * reps + who[overnight], 1)
             row = arrival_row[person]
             np.add.at(waits, row * reps + who, day - np.maximum(row - 1, 0))
             queue -= admit
-            occupied += admit
+            occupied += admit - np.bincount(who[~overnight], minlength=reps)
             following += admit
-        occupancy[day], waiting[day], admissions[day] = occupied, queue, admit
+            admitted += admit
+            if overnight.all():
+                break
+        occupancy[day], waiting[day], admissions[day] = occupied, queue, admitted
         if day >= days - 1 and not queue.any():
             used = day + 1
             break
-    _count_unfinished_waits(waits, arrival_row, following, queue, used, reps)
-    return occupancy[:used], waiting[:used], admissions[:used], waits.reshape(days + 1, reps)
+    unfinished = _count_unfinished_waits(waits, arrival_row, following, queue, used, reps,
+                                         days)
+    return (occupancy[:used], waiting[:used], admissions[:used], waits.reshape(days + 1, reps),
+            unfinished)
 
 
 def _count_unfinished_waits(waits: np.ndarray, arrival_row: np.ndarray, following: np.ndarray,
-                            queue: np.ndarray, end: int, reps: int) -> None:
-    """People still waiting when the run-out ends: count their wait up to that day."""
+                            queue: np.ndarray, end: int, reps: int, days: int) -> np.ndarray:
+    """People still waiting when the run-out ends: count their wait up to that day.
+
+    Returns how many of them arrived on each day (rows as in ``waits``) in each
+    replication: their waits are cut off, not counted in full.
+    """
+    unfinished = np.zeros((days + 1) * reps, dtype=np.int64)
     count = int(queue.sum())
     if not count:
-        return
+        return unfinished.reshape(days + 1, reps)
     who = np.repeat(np.arange(reps), queue)
     person = np.repeat(following - (np.cumsum(queue) - queue), queue) + np.arange(count)
     row = arrival_row[person]
     np.add.at(waits, row * reps + who, end - np.maximum(row - 1, 0))
+    np.add.at(unfinished, row * reps + who, 1)
+    return unfinished.reshape(days + 1, reps)
 
 
 def _account(inputs: FlowInputs, arrivals: np.ndarray, occupancy: np.ndarray,
              waiting: np.ndarray, admissions: np.ndarray, waits: np.ndarray,
-             seed: int | None) -> Simulation:
+             unfinished: np.ndarray, seed: int | None, runout_days: int) -> Simulation:
     """Turn the day-by-day history into each day's arrivals' waits, first come first served."""
     days = inputs.days
     start = inputs.waiting_today
@@ -390,7 +455,7 @@ def _account(inputs: FlowInputs, arrivals: np.ndarray, occupancy: np.ndarray,
         occupancy=occupancy[:days], waiting=waiting[:days], arrivals=arrivals,
         admissions=admissions[:days], wait_days=waits[1:], waited=arrivals - same_day,
         first_queue_wait_days=waits[0], first_queue_admitted=cleared,
-        still_waiting=waiting[-1], seed=seed)
+        still_waiting=waiting[-1], seed=seed, unfinished=unfinished, runout_days=runout_days)
 
 
 # -- the analytical method -----------------------------------------------------
@@ -458,11 +523,29 @@ class PeriodSummary:
     unrestricted_p95: int
     place_days: float
     occupied_place_days: float
+    still_waiting_at_end: float
+
+    @property
+    def waits_cut_off(self) -> bool:
+        """Whether some of the period's arrivals were still waiting when the run stopped.
+
+        If so their waits are counted only to then, and the mean wait is a
+        lower bound: the true wait is longer.
+        """
+        return self.still_waiting_at_end > 0
 
 
 @dataclass(frozen=True)
 class FlowResult:
-    """A flow run: the inputs, day and month frames, and headline figures."""
+    """A flow run: the inputs, day and month frames, and headline figures.
+
+    ``first_queue_admitted_p50``/``_p95``: the day (index) by which everyone
+    waiting on the first day was admitted, in half and in 95% of runs
+    (infinite when, in more runs than that, some were still waiting when the
+    run stopped ``runout_days`` after the last day). ``first_queue_still_waiting_mean``:
+    how many of them were still waiting then, on average; ``first_queue_unfinished_share``
+    the share of runs in which any were.
+    """
 
     inputs: FlowInputs
     daily: pd.DataFrame
@@ -475,6 +558,9 @@ class FlowResult:
     first_queue_admitted_p50: float
     first_queue_admitted_p95: float
     still_waiting_mean: float
+    runout_days: int
+    first_queue_still_waiting_mean: float
+    first_queue_unfinished_share: float
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -512,6 +598,7 @@ def daily_frame(inputs: FlowInputs, sim: Simulation, steady: pd.DataFrame) -> pd
         "waiting_p05": waiting_low,
         "waiting_p95": waiting_high,
         "wait_days_mean": _ratio(sim.wait_days.sum(axis=1), sim.arrivals.sum(axis=1)),
+        "still_waiting_at_end": sim.arrivals_unfinished.mean(axis=1),
         "p_wait": _ratio(sim.waited.sum(axis=1), sim.arrivals.sum(axis=1)),
     })
     return pd.concat([frame, steady], axis=1)
@@ -548,6 +635,8 @@ def monthly_frame(inputs: FlowInputs, sim: Simulation, daily: pd.DataFrame) -> p
     low, high = _band(per_rep_wait)
     columns |= {"wait_days_mean": _ratio(waits.sum(axis=1), arrivals.sum(axis=1)),
                 "wait_days_p05": low, "wait_days_p95": high,
+                "still_waiting_at_end": _month_sums(sim.arrivals_unfinished, starts)
+                .mean(axis=1),
                 "p_wait": _ratio(waited.sum(axis=1), arrivals.sum(axis=1))}
     columns["hospital_delay_bed_days"] = columns["delay_bed_days_mean"] * inputs.hospital_share
     steady = daily.groupby("month", sort=False)
@@ -591,6 +680,7 @@ def summarise(inputs: FlowInputs, sim: Simulation, daily: pd.DataFrame, mask: np
         unrestricted_p95=int(rows["unrestricted_p95"].max()),
         place_days=float(rows["beds"].sum()),
         occupied_place_days=float(rows["occupancy_mean"].sum()),
+        still_waiting_at_end=float(sim.arrivals_unfinished[mask].sum(axis=0).mean()),
     )
 
 
@@ -607,13 +697,18 @@ def run(inputs: FlowInputs, *, replications: int = DEFAULT_REPLICATIONS,
     sim = simulate(inputs, replications, seed, runout_days)
     daily = daily_frame(inputs, sim, analytical(inputs, target))
     monthly = monthly_frame(inputs, sim, daily)
-    cleared = sim.first_queue_admitted.astype(float)
+    # A run in which some of the first day's queue was never admitted has no day it cleared.
+    cleared = np.where(sim.first_queue_unfinished > 0, np.inf,
+                       sim.first_queue_admitted.astype(float))
     return FlowResult(
         inputs=inputs, daily=daily, monthly=monthly,
         winter=summarise(inputs, sim, daily, winter_mask(inputs), "winter (November to March)"),
         year=summarise(inputs, sim, daily, np.ones(inputs.days, dtype=bool), "the year"),
         target=target, replications=int(replications), seed=seed,
-        first_queue_admitted_p50=float(np.percentile(cleared, 50)),
-        first_queue_admitted_p95=float(np.percentile(cleared, 95)),
+        first_queue_admitted_p50=float(np.percentile(cleared, 50, method="inverted_cdf")),
+        first_queue_admitted_p95=float(np.percentile(cleared, 95, method="inverted_cdf")),
         still_waiting_mean=float(sim.still_waiting.mean()),
+        runout_days=sim.runout_days,
+        first_queue_still_waiting_mean=float(sim.first_queue_unfinished.mean()),
+        first_queue_unfinished_share=float((sim.first_queue_unfinished > 0).mean()),
     )

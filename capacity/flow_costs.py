@@ -24,7 +24,7 @@ import pandas as pd
 
 from capacity import config
 from capacity.flow import PeriodSummary
-from capacity.formulas import check_non_negative
+from capacity.formulas import InvalidInput, check_non_negative
 from capacity.validation import Column, Problem, ValidationError, coerce, row_number
 
 COSTS_FILE = config.REFERENCE_DIR / "flow_costs.csv"
@@ -36,6 +36,9 @@ COLUMNS = [
     Column("source_note"),
 ]
 DAYS_PER = {"day": 1, "week": 7}
+# The most a day that a delayed bed or a place may be said to cost (the page and the CLI):
+# far above any real cost, low enough to catch a slip of the keyboard.
+MAX_COST_PER_DAY = 100_000.0
 
 
 @dataclass(frozen=True)
@@ -48,8 +51,16 @@ class Costs:
     place_note: str = ""
 
     def __post_init__(self) -> None:
-        check_non_negative("hospital_bed_per_day", self.hospital_bed_per_day)
-        check_non_negative("place_per_day", self.place_per_day)
+        for name in ("hospital_bed_per_day", "place_per_day"):
+            check_cost(name, getattr(self, name))
+
+
+def check_cost(field: str, value: float) -> float:
+    """Return ``value`` if it is an amount from £0 to ``MAX_COST_PER_DAY``, else raise naming it."""
+    check_non_negative(field, value)
+    if not value <= MAX_COST_PER_DAY:
+        raise InvalidInput(field, value, f"an amount from £0 to £{MAX_COST_PER_DAY:,.0f} a day")
+    return float(value)
 
 
 @dataclass(frozen=True)

@@ -94,3 +94,12 @@ def month_label(key: str) -> str:
     """'2025-04' → 'Apr 2025'."""
     year, month = (int(part) for part in key.split("-"))
     return Month(year, month).label
+
+
+def same_month_in_year(key: str, year: int) -> str:
+    """The same calendar month in planning year ``year``: ('2025-11', 2026) → '2026-11',
+    ('2026-02', 2026) → '2027-02' (January to March fall in the year after ``year``)."""
+    month = int(key.split("-")[1])
+    if not 1 <= month <= 12:
+        raise ValueError(f"{key!r} is not a month (use YYYY-MM)")
+    return Month(year + (month < FIRST_MONTH), month).key

@@ -18,7 +18,10 @@ nobody ever had to wait.
 
 Every function takes numbers or numpy arrays. Erlang C is computed through the
 Erlang B recursion, which stays between 0 and 1 at every step, so it neither
-overflows nor loses precision however large the service.
+overflows nor loses precision however large the service. Inputs must be
+finite: an infinite or missing (NaN) load, stay or number of places raises
+:class:`InvalidInput` rather than looping for ever or overflowing. With no
+arrivals nobody waits, whatever the number of places (none included).
 """
 
 from __future__ import annotations
@@ -28,9 +31,22 @@ import numpy as np
 from capacity.formulas import InvalidInput, check_non_negative, check_positive
 
 
+def _finite(field: str, value) -> np.ndarray:
+    """The value as a float array if every element is finite; else raise naming ``field``."""
+    values = np.asarray(value, dtype=float)
+    if not np.all(np.isfinite(values)):
+        bad = values.ravel()[np.flatnonzero(~np.isfinite(values.ravel()))[0]]
+        raise InvalidInput(field, float(bad), "a finite number")
+    return values
+
+
+def _non_negative(field: str, value) -> np.ndarray:
+    """A finite number (or array) ≥ 0, as floats; else raise naming ``field``."""
+    return _finite(field, check_non_negative(field, value))
+
+
 def _whole_servers(servers) -> np.ndarray:
-    values = np.asarray(servers, dtype=float)
-    check_non_negative("servers", values)
+    values = _non_negative("servers", servers)
     if not np.all(values == np.floor(values)):
         raise InvalidInput("servers", float(values.ravel()[0]), "a whole number")
     return values.astype(np.int64)
@@ -47,7 +63,7 @@ def erlang_b(servers, offered_load) -> float | np.ndarray:
     ``offered_load`` a = arrivals per day × mean length of stay (≥ 0).
     """
     c = _whole_servers(servers)
-    a = np.asarray(check_non_negative("offered_load", offered_load), dtype=float)
+    a = _non_negative("offered_load", offered_load)
     c, a = np.broadcast_arrays(c, a)
     b = np.ones(a.shape)
     out = np.ones(a.shape)
@@ -61,34 +77,36 @@ def erlang_c(servers, offered_load) -> float | np.ndarray:
     """Erlang's C formula: the chance an arrival has to wait in an M/M/c queue.
 
     C = c·B ÷ (c − a·(1 − B)), with B from :func:`erlang_b`. With no spare
-    capacity (a ≥ c) every arrival eventually waits, so C = 1. Example: two
+    capacity (a ≥ c) every arrival eventually waits, so C = 1; with no
+    arrivals (a = 0) nobody waits, so C = 0, even with no places. Example: two
     places and an offered load of 1 give C = 1/3.
     """
     c = _whole_servers(servers)
-    a = np.asarray(check_non_negative("offered_load", offered_load), dtype=float)
+    a = _non_negative("offered_load", offered_load)
     c, a = np.broadcast_arrays(c, a)
     b = np.asarray(erlang_b(c, a), dtype=float)
     stable = a < c
     with np.errstate(divide="ignore", invalid="ignore"):
         value = c * b / (c - a * (1 - b))
     out = np.where(stable, value, 1.0)
-    out = np.where((a == 0) & (c > 0), 0.0, out)
+    out = np.where(a == 0, 0.0, out)
     return _result(out, servers, offered_load)
 
 
 def mmc_mean_wait_days(servers, offered_load, mean_los_days) -> float | np.ndarray:
     """Mean wait in days of all arrivals in an M/M/c queue: C × LoS ÷ (c − a).
 
-    Infinite when a ≥ c: with no spare capacity the queue grows without end.
+    Infinite when a ≥ c > 0 or a > c = 0: with no spare capacity the queue
+    grows without end. Zero with no arrivals (a = 0), even with no places.
     """
     c = _whole_servers(servers)
-    a = np.asarray(check_non_negative("offered_load", offered_load), dtype=float)
-    los = np.asarray(check_positive("mean_los_days", mean_los_days), dtype=float)
+    a = _non_negative("offered_load", offered_load)
+    los = _finite("mean_los_days", check_positive("mean_los_days", mean_los_days))
     c, a, los = np.broadcast_arrays(c, a, los)
     chance = np.asarray(erlang_c(c, a), dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         wait = np.where(a < c, chance * los / (c - a), np.inf)
-    wait = np.where((a == 0) & (c > 0), 0.0, wait)
+    wait = np.where(a == 0, 0.0, wait)
     return _result(wait, servers, offered_load, mean_los_days)
 
 
@@ -98,7 +116,7 @@ def mgc_mean_wait_days(servers, offered_load, mean_los_days, los_cv) -> float | 
     ``los_cv`` is the coefficient of variation of the length of stay (standard
     deviation ÷ mean); CV = 1 (exponential stays) gives the M/M/c wait itself.
     """
-    cv = np.asarray(check_non_negative("los_cv", los_cv), dtype=float)
+    cv = _non_negative("los_cv", los_cv)
     wait = np.asarray(mmc_mean_wait_days(servers, offered_load, mean_los_days), dtype=float)
     return _result(wait * (1 + cv**2) / 2, servers, offered_load, mean_los_days, los_cv)
 
@@ -112,7 +130,7 @@ def servers_for_wait_probability(offered_load, target: float) -> float | np.ndar
     """
     if not 0 < float(target) < 1:
         raise InvalidInput("target", target, "a probability above 0 and below 1")
-    a = np.asarray(check_non_negative("offered_load", offered_load), dtype=float)
+    a = _non_negative("offered_load", offered_load)
     flat = a.ravel()
     found = np.where(flat == 0, 0, -1).astype(np.int64)
     b = np.ones(flat.shape)
@@ -135,7 +153,7 @@ def poisson_quantile(mean, q: float) -> float | np.ndarray:
     """
     if not 0 < float(q) < 1:
         raise InvalidInput("q", q, "a probability above 0 and below 1")
-    m = np.asarray(check_non_negative("mean", mean), dtype=float)
+    m = _non_negative("mean", mean)
     flat = m.ravel()
     top = int(np.ceil(flat.max(initial=0) + 12 * np.sqrt(flat.max(initial=0)) + 30))
     k = np.arange(top + 1, dtype=float)

@@ -26,7 +26,7 @@ from capacity.charts import gap_chart
 from capacity.demand import coverage, monthly_history
 from capacity.demo import ensure_database
 from capacity.flow import FlowInputs, FlowResult, adjust, run
-from capacity.flow_inputs import FlowRecords, build, flow_services, read_records
+from capacity.flow_inputs import FlowError, FlowRecords, build, flow_services, read_records
 from capacity.observed import compare_with_stated
 from capacity.periods import planning_year_label, planning_year_of
 from capacity.plan import Prepared, compute, load_plan_inputs, places_in, prepare, with_systems
@@ -204,7 +204,10 @@ def flow_inputs(path: Path, version: int, year: int, scenario: str, place: str,
     changed = apply(prepared, scenario_for(path, version, scenario, year))
     places = prepared.inputs.all_places
     codes = places_in(places, place)
-    row = flow_service_table(path, version, year, place).set_index("service_id").loc[service_id]
+    table = flow_service_table(path, version, year, place).set_index("service_id")
+    if service_id not in table.index:
+        raise FlowError(f"Service {service_id!r} is not run at {place}")
+    row = table.loc[service_id]
     records = flow_records(path, version, tuple(codes), service_id, row["service_type"], year)
     name = places.set_index("place_code").loc[place, "name"]
     return build(changed, plan_everywhere(path, version, year, scenario), codes, service_id,

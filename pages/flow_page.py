@@ -9,20 +9,27 @@ what the delay and the places cost. Sliders try more places or a shorter stay.
 import streamlit as st
 
 from capacity.charts import flow_occupancy_chart, flow_queue_chart, flow_wait_chart
-from capacity.flow_costs import Costs, cost_of, default_costs, load_cost_table
+from capacity.flow import start_limit
+from capacity.flow_costs import (
+    MAX_COST_PER_DAY,
+    Costs,
+    cost_of,
+    default_costs,
+    load_cost_table,
+)
 from capacity.flow_report import cost_text, display_table, headline, places_text, start_text
 from capacity.formulas import InvalidInput
-from capacity.periods import month_label, planning_year_months
+from capacity.periods import month_label, planning_year_months, same_month_in_year
 from capacity.plan import PlanError
 from capacity.scenarios import BASELINE
 from pages import _state
 from pages._common import (
     FlowSettings,
-    choice_param,
     current_view,
     flow_inputs,
     flow_result,
     flow_service_table,
+    services_table,
 )
 from pages._state import Param
 from pages._style import number, show_notices
@@ -33,7 +40,6 @@ modelled = services[services["modelled"]]
 months = [m.key for m in planning_year_months(view.year)]
 # A fixed range: a slider whose range changes with the service loses its value.
 EXTRA_RANGE = (-40, 40)
-MAX_COST = 100_000.0
 
 
 def whole_number(low: int, high: int):
@@ -43,7 +49,7 @@ def whole_number(low: int, high: int):
         except ValueError:
             raise ValueError("not a whole number") from None
         if not low <= value <= high:
-            raise ValueError(f"must be between {low} and {high}")
+            raise ValueError(f"must be between {low:,} and {high:,}")
         return value
 
     return parse
@@ -54,8 +60,8 @@ def money(text: str) -> float:
         value = float(text)
     except ValueError:
         raise ValueError("not a number") from None
-    if not 0 <= value <= MAX_COST:
-        raise ValueError(f"must be between 0 and {MAX_COST:,.0f}")
+    if not 0 <= value <= MAX_COST_PER_DAY:
+        raise ValueError(f"must be between 0 and {MAX_COST_PER_DAY:,.0f}")
     return value
 
 
@@ -67,6 +73,45 @@ def month_of_year(text: str) -> str:
 
 def number_param(name: str, key: str, parse, default, fmt=str) -> Param:
     return Param(name, key, parse, lambda v: None if v == default else fmt(v), default)
+
+
+def service_param(ids: dict[str, str]) -> Param:
+    """The ``service`` link value: a modelled service here; else say why it cannot be shown."""
+    first = next(iter(ids))
+    reasons = dict(zip(services["service_id"], services["reason"], strict=True))
+    names = dict(zip(services["service_id"], services["service"], strict=True))
+
+    def parse(text: str) -> str:
+        if text in ids:
+            return text
+        if text in reasons:
+            raise ValueError(f"{names[text]} cannot be modelled: it is {reasons[text]}, and "
+                             "the flow model needs a caseload and a length of stay")
+        raise ValueError(f"not a service at {view.place_name}")
+
+    return Param("service", "flow_service", parse, lambda v: None if v == first else v, first,
+                 describe=lambda v: ids.get(v, v))
+
+
+def keep_service_here(ids: dict[str, str]) -> str:
+    """If the service remembered from another place is not modelled here, fall back to the
+    first one that is; return a notice saying so (else '')."""
+    remembered = st.session_state.get("flow_service")
+    if remembered is None or remembered in ids:
+        return ""
+    first = next(iter(ids))
+    st.session_state["flow_service"] = first
+    every = services_table(view.path, view.version)
+    name = dict(zip(every["service_id"], every["name"], strict=True)).get(remembered, remembered)
+    return f"{name} is not modelled at {view.place_name}; showing {ids[first]}."
+
+
+def carry_months_over() -> None:
+    """Keep the what-if's calendar months when the planning year changes (Nov 2025 → Nov 2026)."""
+    for key in ("flow_from", "flow_to"):
+        kept = st.session_state.get(key)
+        if kept is not None and kept not in months:
+            st.session_state[key] = same_month_in_year(kept, view.year)
 
 
 def not_modelled_note() -> str:
@@ -88,20 +133,24 @@ def controls() -> None:
     last.selectbox("to", months, key="flow_to", format_func=month_label)
 
 
-def starting_and_costs(cost_notes: Costs, start_key: str, place_cost_key: str) -> None:
+def starting_and_costs(cost_notes: Costs, start_key: str, place_cost_key: str,
+                       limit: int) -> None:
     with st.expander("Starting conditions and costs"):
         a, b, c, d = st.columns(4)
-        a.number_input("In the service on 1 April", min_value=0, step=1, key=start_key,
+        a.number_input("In the service on 1 April", min_value=0, max_value=limit, step=1,
+                       key=start_key,
                        help="Default: as full as April's demand keeps it (arrivals a day × "
-                            "mean stay), at most the places planned.")
-        b.number_input("Waiting on 1 April", min_value=0, step=1, key="flow_waiting",
+                            f"mean stay), at most the places planned. At most {limit:,}.")
+        b.number_input("Waiting on 1 April", min_value=0, max_value=limit, step=1,
+                       key="flow_waiting",
                        help="People already waiting for the service (delayed in hospital, "
-                            "for a bed). Default 0.")
-        c.number_input("Delayed hospital bed, £ a day", min_value=0.0, max_value=MAX_COST, step=5.0,
-                       key="flow_bed_cost", help=cost_notes.hospital_note)
-        d.number_input("One place in this service, £ a day", min_value=0.0, max_value=MAX_COST,
-                       step=1.0,
-                       key=place_cost_key, help=cost_notes.place_note)
+                            f"for a bed). Default 0, at most {limit:,}.")
+        c.number_input("Delayed hospital bed, £ a day", min_value=0.0,
+                       max_value=MAX_COST_PER_DAY, step=5.0, key="flow_bed_cost",
+                       help=cost_notes.hospital_note)
+        d.number_input("One place in this service, £ a day", min_value=0.0,
+                       max_value=MAX_COST_PER_DAY, step=1.0, key=place_cost_key,
+                       help=cost_notes.place_note)
         st.caption(f"Hospital bed: {cost_notes.hospital_note}  \n"
                    f"Community place: {cost_notes.place_note}")
 
@@ -117,9 +166,15 @@ def metrics(result, baseline, comparing: bool) -> None:
                       delta=delta(winter.waiting_mean, base.waiting_mean, "{:+,.1f}"),
                       delta_color="inverse",
                       help="Expected number waiting on an average day, November to March.")
-    columns[1].metric("Mean wait of a winter arrival", f"{number(winter.wait_days_mean)} days",
+    cut_off = winter.waits_cut_off
+    columns[1].metric("Mean wait of a winter arrival",
+                      f"{'over ' if cut_off else ''}{number(winter.wait_days_mean)} days",
                       delta=delta(winter.wait_days_mean, base.wait_days_mean, "{:+,.1f} days"),
-                      delta_color="inverse")
+                      delta_color="inverse",
+                      help=f"Some winter arrivals are still waiting when the run stops, "
+                           f"{result.runout_days} days after the year ends; their waits are "
+                           "counted only to then, so the true mean wait is longer."
+                      if cut_off else None)
     columns[2].metric("Winter arrivals who wait", f"{number(winter.p_wait * 100, 0)}%",
                       delta=delta(winter.p_wait * 100, base.p_wait * 100, "{:+,.0f} points"),
                       delta_color="inverse")
@@ -180,13 +235,14 @@ def explain(result) -> None:
 def what_if(service_id: str, base_inputs, defaults: Costs, start_key: str, place_cost_key: str,
             params: list[Param]) -> None:
     """The what-if controls and the answer: figures, charts, costs and where they come from."""
-    controls()
     min_extra = -int(base_inputs.beds.min())
-    extra = max(st.session_state["flow_extra"], min_extra)
-    if extra != st.session_state["flow_extra"]:
+    if st.session_state["flow_extra"] < min_extra:
         st.warning(f"{base_inputs.label} has {-min_extra} places at its fewest, so no more than "
                    f"that can be taken away; showing {min_extra}.")
-    starting_and_costs(defaults, start_key, place_cost_key)
+        st.session_state["flow_extra"] = min_extra  # so the slider and the link show it too
+    controls()
+    extra = st.session_state["flow_extra"]
+    starting_and_costs(defaults, start_key, place_cost_key, start_limit(base_inputs.caseload))
     first, last = sorted((st.session_state["flow_from"], st.session_state["flow_to"]))
     settings = FlowSettings(
         extra_places=extra,
@@ -227,25 +283,30 @@ if modelled.empty:
             + not_modelled_note())
 else:
     ids = dict(zip(modelled["service_id"], modelled["service"], strict=True))
-    service_param = choice_param("service", "flow_service", ids, next(iter(ids)))
-    _state.bind(service_param)
+    moved = keep_service_here(ids)
+    service = service_param(ids)
+    _state.bind(service)
     service_id = st.session_state["flow_service"]
+    carry_months_over()
     base_inputs = flow_inputs(view.path, view.version, view.year, view.scenario, view.place,
                               service_id)
     defaults = default_costs(base_inputs.service_type, load_cost_table())
     context = f"{view.place}_{service_id}_{view.year}_{view.scenario}"
     start_key = f"flow_in_service_{context}"
     place_cost_key = f"flow_place_cost_{base_inputs.service_type}"
+    limit = start_limit(base_inputs.caseload)
+    if st.session_state.get("flow_waiting", 0) > limit:  # kept from a larger service
+        st.session_state["flow_waiting"] = limit
     params = [
-        service_param,
+        service,
         number_param("extra", "flow_extra", whole_number(*EXTRA_RANGE), 0),
         number_param("from", "flow_from", month_of_year, months[0]),
         number_param("to", "flow_to", month_of_year, months[-1]),
         number_param("los", "flow_los", whole_number(-50, 50), 0),
         number_param("target", "flow_target", whole_number(1, 20), 5),
-        number_param("in_service", start_key, whole_number(0, 100_000),
+        number_param("in_service", start_key, whole_number(0, limit),
                      base_inputs.in_service_today),
-        number_param("waiting", "flow_waiting", whole_number(0, 100_000), 0),
+        number_param("waiting", "flow_waiting", whole_number(0, limit), 0),
         number_param("bed_cost", "flow_bed_cost", money, defaults.hospital_bed_per_day,
                      lambda v: f"{v:g}"),
         number_param("place_cost", place_cost_key, money, defaults.place_per_day,
@@ -254,6 +315,8 @@ else:
     for param in params[1:]:
         _state.bind(param)
     show_notices()
+    if moved:
+        st.info(moved)
     st.caption(f"Queues, waits and the places needed, day by day over {view.year_label}, "
                f"for {view.place_name}; scenario: {view.scenario_label}. "
                + not_modelled_note())

@@ -113,3 +113,74 @@ def test_a_starting_queue_is_shown_draining(d2a):
     text = " ".join(m.value for m in d2a.markdown)
     assert "Starting with 20 in the service and 15 waiting." in text
     assert d2a.query_params["waiting"] == "15"
+
+
+def test_a_wait_that_never_ends_is_shown_as_a_lower_bound(d2a):
+    # Taking all 20 beds away: nobody is admitted all year, nor after it.
+    d2a.slider(key="flow_extra").set_value(-20).run()
+    no_errors(d2a)
+    assert metric(d2a, "Places planned in winter").value == "0 places"
+    assert metric(d2a, "Mean wait of a winter arrival").value.startswith("over ")
+    headline = d2a.markdown[0].value
+    assert "an arrival waits more than" in headline
+    assert "still waiting when the run stops, 365 days after the year ends" in headline
+
+
+def test_starting_numbers_are_limited_in_the_link_and_the_boxes(app):
+    open_flow(app, service="bhr_d2a_nursing", waiting="100000", in_service="100000")
+    no_errors(app)
+    notices = " ".join(w.value for w in app.warning)
+    assert "waiting '100000' is not recognised (must be between 0 and 5,000)" in notices
+    assert "in_service '100000' is not recognised (must be between 0 and 5,000)" in notices
+    boxes = {box.label: box for box in app.number_input}
+    assert boxes["Waiting on 1 April"].value == 0
+    assert boxes["Waiting on 1 April"].max == boxes["In the service on 1 April"].max == 5_000
+    assert "waiting" not in app.query_params
+
+
+def test_changing_the_sidebar_place_falls_back_to_a_service_modelled_there(d2a):
+    # Thurrock has no BHR D2A beds: the page shows one of Thurrock's own services and says so.
+    d2a.sidebar.selectbox(key="place").set_value("E06000034").run()
+    no_errors(d2a)
+    assert d2a.title[0].value.startswith("Flow · Thurrock")
+    assert d2a.selectbox(key="flow_service").value.startswith("thu_")
+    assert any("BHR discharge-to-assess nursing beds is not modelled at Thurrock" in i.value
+               for i in d2a.info)
+    # The link no longer names the BHR beds (the first service is the default, left out).
+    assert d2a.query_params.get("service", d2a.selectbox(key="flow_service").value) == \
+        d2a.selectbox(key="flow_service").value
+    d2a.run()  # and it stays working
+    no_errors(d2a)
+    d2a.sidebar.selectbox(key="place").set_value("BHR").run()
+    no_errors(d2a)
+    assert d2a.title[0].value.startswith("Flow · Barking & Dagenham, Havering and Redbridge")
+
+
+def test_changing_the_planning_year_keeps_the_service_and_the_what_if_months(app):
+    open_flow(app, service="bhr_d2a_nursing", extra="4", **{"from": "2025-11", "to": "2026-02"})
+    assert metric(app, "Places planned in winter").value == "20–24 places"
+    app.sidebar.selectbox(key="year").set_value(2026).run()
+    no_errors(app)
+    assert app.title[0].value.endswith("2026-27")
+    assert app.selectbox(key="flow_service").value == "bhr_d2a_nursing"
+    assert app.selectbox(key="flow_from").value == "2026-11"
+    assert app.selectbox(key="flow_to").value == "2027-02"
+    assert (app.query_params["from"], app.query_params["to"]) == ("2026-11", "2027-02")
+    assert metric(app, "Places planned in winter").value == "20–24 places"
+
+
+def test_taking_away_more_places_than_there_are_shows_and_links_what_is_used(app):
+    open_flow(app, service="bhr_d2a_nursing", extra="-40")
+    no_errors(app)
+    assert any("showing -20" in w.value for w in app.warning)
+    assert app.slider(key="flow_extra").value == -20
+    assert app.query_params["extra"] == "-20"
+
+
+def test_a_link_to_a_service_that_cannot_be_modelled_says_why(app):
+    open_flow(app, service="bhr_hsss")
+    no_errors(app)
+    notices = " ".join(w.value for w in app.warning)
+    assert "BHR Home, Settle & Support cannot be modelled: it is planned by a stated " \
+        "throughput" in notices
+    assert "not a known service" not in notices

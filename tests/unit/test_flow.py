@@ -6,6 +6,8 @@ several standard errors wide, so they test behaviour without being fragile.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from scipy.stats import poisson
@@ -17,6 +19,7 @@ from capacity.flow import (
     analytical,
     run,
     simulate,
+    start_limit,
     whole_places,
 )
 from capacity.formulas import InvalidInput
@@ -71,6 +74,28 @@ def test_simulated_waiting_agrees_with_erlang_c_in_steady_state():
     # The daily model counts overnight waits only, so it sits a little under Erlang C.
     assert chance == pytest.approx(queueing.erlang_c(5, 3.0), abs=0.05)
     assert wait == pytest.approx(queueing.mmc_mean_wait_days(5, 3.0, 14), rel=0.25)
+
+
+@pytest.mark.parametrize(("los", "cv"), [(1.0, 1.0), (1.0, 0.5), (2.0, 1.0), (3.0, 0.3)])
+def test_short_stays_keep_occupancy_at_arrivals_times_stay(los, cv):
+    # Little's law with the stay as given, as the steady-state formulas and the plan use it:
+    # a stay that rounds to no nights (a same-day discharge) holds no place overnight.
+    inputs = flow(days=400, arrivals=6.0, places=200, los=los, cv=cv,
+                  in_service_today=int(6 * los))
+    sim = simulate(inputs, replications=200, seed=14)
+    occupancy = sim.occupancy[settled(sim, 50)].mean()
+    assert occupancy == pytest.approx(6.0 * los, rel=0.02)
+    assert analytical(inputs)["offered_load"].iloc[0] == pytest.approx(6.0 * los)
+
+
+def test_same_day_discharges_free_their_place_for_the_next_in_the_queue():
+    # One place, everyone leaves the day they arrive (stays of a quarter of a day, no spread,
+    # so each rounds to none or one night): the queue empties faster than one a night.
+    inputs = flow(days=60, arrivals=0, places=1, los=0.25, cv=0, waiting_today=40)
+    sim = simulate(inputs, replications=50, seed=15)
+    # Stays of 0.25 days round to 0 nights three times in four, so about 4 go in a day.
+    assert sim.waiting[0].mean() == pytest.approx(40 - 4, abs=1)
+    assert sim.admissions.sum(axis=0).tolist() == [40] * 50
 
 
 def test_littles_law_holds_on_the_simulated_output():
@@ -175,6 +200,32 @@ def test_an_overloaded_service_has_a_growing_queue_and_no_steady_state():
     assert steady["beds_needed"] == queueing.servers_for_wait_probability(0.6 * 42, 0.05)
 
 
+def test_waits_cut_off_when_the_run_stops_are_counted_as_such():
+    # No places at all: nobody is ever admitted, so every wait is cut off when the run stops
+    # 30 days after the year ends.
+    inputs = flow(arrivals=0.5, places=0, los=42, waiting_today=10)
+    result = run(inputs, replications=50, seed=16, runout_days=30)
+    assert result.year.waits_cut_off and result.winter.waits_cut_off
+    simulated = result.monthly["still_waiting_at_end"].sum()
+    assert simulated == pytest.approx(0.5 * 365, rel=0.05)
+    assert result.year.still_waiting_at_end == pytest.approx(simulated)
+    assert result.monthly["still_waiting_at_end"].iloc[0] == pytest.approx(0.5 * 30, rel=0.2)
+    assert result.daily["still_waiting_at_end"].sum() == pytest.approx(simulated)
+    # Those waiting on 1 April wait the whole year and the run-out, and are still waiting.
+    assert result.first_queue_still_waiting_mean == 10
+    assert result.first_queue_unfinished_share == 1
+    assert result.first_queue_admitted_p50 == np.inf
+
+
+def test_waits_that_end_within_the_run_are_not_flagged():
+    result = run(flow(arrivals=0.4, places=24, los=42, in_service_today=17, waiting_today=5),
+                 replications=100, seed=17)
+    assert not result.year.waits_cut_off and result.year.still_waiting_at_end == 0
+    assert (result.monthly["still_waiting_at_end"] == 0).all()
+    assert result.first_queue_still_waiting_mean == 0
+    assert result.first_queue_admitted_p95 < 365
+
+
 def test_places_are_whole_rounded_half_up():
     assert list(whole_places([0.2, 7.5, 8.49, 19.999999999, 20.5])) == [0, 8, 8, 20, 21]
 
@@ -215,12 +266,28 @@ def test_adjust_changes_only_the_months_given():
         (lambda: simulate(flow(los_distribution="weibull")), "los_distribution"),
         (lambda: adjust(flow(places=20), extra_places=-21), "caseload"),
         (lambda: adjust(flow(), los_pct=-100), "mean_los_days"),
+        (lambda: simulate(flow(places=20, waiting_today=5_001)), "waiting_today"),
+        (lambda: simulate(flow(places=20, in_service_today=100_000)), "in_service_today"),
+        (lambda: simulate(flow(waiting_today=math.inf)), "waiting_today"),
+        (lambda: simulate(flow(), replications=10_001), "replications"),
+        (lambda: adjust(flow(), extra_places=math.inf), "extra_places"),
+        (lambda: adjust(flow(), extra_places=5_001), "extra_places"),
+        (lambda: adjust(flow(), los_pct=math.nan), "los_pct"),
     ],
 )
 def test_bad_inputs_raise_a_value_error_naming_the_field(call, field):
     with pytest.raises(ValueError, match=field) as raised:
         call()
     assert isinstance(raised.value, InvalidInput) and raised.value.field == field
+
+
+def test_the_start_limit_is_5000_people_or_the_places_if_more():
+    assert start_limit(np.full(10, 20.0)) == 5_000
+    assert start_limit(np.r_[np.full(5, 6_000.0), np.full(5, 6_200.4)]) == 6_200
+    at_the_limit = simulate(flow(places=20, waiting_today=5_000), replications=2, seed=1)
+    assert (at_the_limit.waiting[0] > 4_900).all()  # 20 places take only a few a day
+    big = flow(places=6_000, in_service_today=6_000, waiting_today=6_000)
+    assert simulate(big, replications=2, seed=1).occupancy.max() <= 6_000
 
 
 def test_lognormal_stays_have_the_mean_asked_for():

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+
 from capacity.flow_report import DAY_COLUMNS, MONTH_COLUMNS
 from tests.unit.test_cli import run
 
@@ -77,17 +79,50 @@ def test_a_service_that_cannot_be_modelled_says_why(demo_db):
     assert code == 1 and "planned by a stated throughput" in err
 
 
-def test_bad_settings_are_refused_naming_the_setting(demo_db):
-    for flag, value, field in (("--replications", "0", "replications"),
-                               ("--target", "1.5", "target"),
-                               ("--in-service", "-1", "in_service_today"),
-                               ("--extra-places", "-21", "caseload")):
-        code, out, err = run(*D2A[:-2], flag, value, "--db", str(demo_db))
-        assert code == 1 and out == "", flag
-        assert err.startswith(f"error: {field} must be"), err
+@pytest.mark.parametrize(
+    ("flag", "value", "said"),
+    [("--replications", "0", "--replications must be a whole number from 1 to 10,000"),
+     ("--replications", "1000000", "--replications must be a whole number from 1 to 10,000"),
+     ("--target", "1.5", "--target must be a probability above 0 and below 1"),
+     ("--target", "nan", "--target must be a probability above 0 and below 1"),
+     ("--seed", "-1", "--seed must be a whole number of 0 or more"),
+     ("--extra-places", "inf", "--extra-places must be a number from −5,000 to 5,000"),
+     ("--extra-places", "nan", "--extra-places must be a number from −5,000 to 5,000"),
+     ("--extra-places", "-21", "--extra-places -21 would leave fewer than no places"),
+     ("--bed-cost", "inf", "--bed-cost must be an amount from £0 to £100,000 a day"),
+     ("--place-cost", "-5", "--place-cost must be an amount from £0 to £100,000 a day"),
+     ("--in-service", "-1", "--in-service must be a whole number from 0 to 5,000"),
+     ("--waiting", "100000", "--waiting must be a whole number from 0 to 5,000")],
+)
+def test_bad_settings_are_refused_naming_the_flag(demo_db, flag, value, said):
+    code, out, err = run(*D2A[:-2], flag, value, "--db", str(demo_db))
+    assert (code, out) == (1, ""), err
+    assert err.startswith(f"error: {said}"), err
+    assert "Traceback" not in err and "£inf" not in err
+
+
+def test_a_malformed_number_is_still_a_command_line_error(demo_db):
+    with pytest.raises(SystemExit) as caught:
+        run(*D2A, "--seed", "abc", "--db", str(demo_db))
+    assert caught.value.code == 2
 
 
 def test_an_unknown_place_is_an_error(demo_db):
     code, _, err = run("flow", "--place", "Atlantis", "--service", "x", "--year", "2025",
                        "--db", str(demo_db))
     assert code == 1 and "Unknown place 'Atlantis'" in err
+
+
+def test_waits_cut_off_when_the_run_stops_are_said_to_be_longer(demo_db):
+    # All 20 beds taken away, 15 waiting on 1 April: nobody is ever admitted.
+    code, out, err = run(*D2A, "--extra-places", "-20", "--waiting", "15",
+                         "--db", str(demo_db))
+    assert code == 0, err
+    assert "an arrival waits more than" in out
+    assert "still waiting at the end" in out and "over " in out
+    assert "are all admitted" not in out
+    assert "Those waiting on the first day are not all admitted by the time the run stops" in out
+    code, out, err = run(*D2A, "--extra-places", "-20", "--format", "csv",
+                         "--db", str(demo_db))
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and all(float(r["still_waiting_at_end"]) > 0 for r in rows)

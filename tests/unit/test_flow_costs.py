@@ -15,6 +15,7 @@ from capacity.flow_costs import (
     default_costs,
     load_cost_table,
 )
+from capacity.formulas import InvalidInput
 from capacity.validation import ValidationError
 
 
@@ -82,3 +83,13 @@ def test_a_bad_cost_table_says_which_row_is_wrong(tmp_path):
         load_cost_table(path)
     text = str(raised.value)
     assert "row 3, item 'teleportation'" in text and "row 4, per" in text
+
+
+@pytest.mark.parametrize(("bed", "place", "field"),
+                         [(float("inf"), 10.0, "hospital_bed_per_day"),
+                          (395.0, float("nan"), "place_per_day"),
+                          (395.0, 100_001.0, "place_per_day")])
+def test_costs_must_be_finite_amounts_within_the_limit(bed, place, field):
+    with pytest.raises(InvalidInput) as raised:
+        Costs(bed, place)
+    assert raised.value.field == field

@@ -6,7 +6,16 @@ import numpy as np
 import pytest
 
 from capacity.flow import FlowInputs, run
-from capacity.flow_report import MONTH_COLUMNS, csv_frame, display_table, headline, places_text
+from capacity.flow_costs import CostSummary
+from capacity.flow_report import (
+    MONTH_COLUMNS,
+    cost_text,
+    csv_frame,
+    display_table,
+    headline,
+    places_text,
+    start_text,
+)
 
 START = np.datetime64("2025-04-01")
 
@@ -49,3 +58,66 @@ def test_the_display_table_rounds_but_the_csv_does_not():
     assert list(frame.columns) == ["place_code", "service_id", *MONTH_COLUMNS]
     assert frame["arrivals"].iloc[0] == pytest.approx(0.55 * 30)
     assert len(csv_frame(result, daily=True)) == 365
+
+
+def test_a_closed_month_with_no_arrivals_shows_no_wait_and_dashes_not_nan():
+    # April: no places and nobody referred; from May, 20 places and half an arrival a day.
+    days = 365
+    arrivals = np.where(np.arange(days) < 30, 0.0, 0.25)
+    places = np.where(np.arange(days) < 30, 0.0, 20.0)
+    inputs = FlowInputs(dates=np.arange(START, START + days), arrivals_per_day=arrivals,
+                        caseload=places, mean_los_days=np.full(days, 42.0))
+    result = run(inputs, replications=50, seed=1)
+    april = display_table(result.monthly).iloc[0]
+    assert april["month"] == "Apr 2025" and april["places"] == "0"
+    assert april["wait days"] == "–"
+    assert april["P(wait)"] == "–"
+    assert april["Erlang C"] == "0%"
+    assert "nan" not in display_table(result.monthly).to_string()
+    assert result.monthly["wait_days_steady"].iloc[0] == 0
+
+
+def closed_service(waiting_today: int = 0):
+    """No places all year: nobody is admitted, so every wait runs to the end of the run."""
+    days = 365
+    inputs = FlowInputs(dates=np.arange(START, START + days), arrivals_per_day=np.full(days, 0.5),
+                        caseload=np.zeros(days), mean_los_days=np.full(days, 42.0),
+                        waiting_today=waiting_today)
+    return run(inputs, replications=50, seed=2, runout_days=60)
+
+
+def test_a_wait_cut_off_by_the_end_of_the_run_is_reported_as_a_lower_bound():
+    result = closed_service()
+    text = headline(result)
+    assert "an arrival waits more than" in text
+    assert "still waiting when the run stops, 60 days after the year ends" in text
+    shown = display_table(result.monthly)
+    assert shown["wait days"].str.startswith("over ").all()
+    assert "still waiting at the end" in shown.columns
+    assert float(shown["still waiting at the end"].iloc[-1]) > 0
+    frame = csv_frame(result)
+    assert (frame["still_waiting_at_end"] > 0).all()
+
+
+def test_a_first_day_queue_never_admitted_is_not_said_to_be_admitted():
+    text = start_text(closed_service(waiting_today=12))
+    assert "are all admitted" not in text
+    assert "Those waiting on the first day are not all admitted by the time the run stops, " \
+        "60 days after the year ends: on average 12.0 of them are still waiting then." in text
+
+
+def test_a_normal_service_has_no_cut_off_column():
+    shown = display_table(result_for(0.4, 24).monthly)
+    assert "still waiting at the end" not in shown.columns
+    assert not shown["wait days"].str.startswith("over").any()
+
+
+@pytest.mark.parametrize(("net", "said"),
+                         [(0.0, "; the same as the baseline"), (0.4, "; the same as the baseline"),
+                          (-1200.0, "; £1,200 less than the baseline"),
+                          (350.0, "; £350 more than the baseline")])
+def test_the_cost_against_the_baseline_says_more_less_or_the_same(net, said):
+    costs = CostSummary(place_days=10, hospital_delay_bed_days=2, place_cost=100,
+                        delay_cost=50)
+    change = CostSummary(place_days=0, hospital_delay_bed_days=0, place_cost=net, delay_cost=0)
+    assert cost_text("Winter", costs, change).endswith(said)

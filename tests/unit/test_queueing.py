@@ -67,6 +67,14 @@ def test_no_arrivals_means_no_waiting():
     assert mmc_mean_wait_days(5, 0.0, 42) == 0.0
 
 
+def test_no_arrivals_and_no_places_means_nobody_waits():
+    # A month with the service closed and nobody referred: no one arrives, so no one waits.
+    assert erlang_c(0, 0.0) == 0.0
+    assert mmc_mean_wait_days(0, 0.0, 42) == 0.0
+    assert mgc_mean_wait_days(0, 0.0, 42, 0.5) == 0.0
+    assert list(erlang_c(np.array([0, 0, 3]), np.array([0.0, 1.0, 0.0]))) == [0.0, 1.0, 0.0]
+
+
 def test_large_services_stay_numerically_sound():
     chance = erlang_c(2000, 1950.0)
     assert 0 < chance < 1 and math.isfinite(chance)
@@ -138,6 +146,14 @@ def test_poisson_quantile_of_the_bhr_d2a_beds():
         (lambda: servers_for_wait_probability(1.0, 1.0), "target"),
         (lambda: poisson_quantile(-1.0, 0.95), "mean"),
         (lambda: poisson_quantile(1.0, 1.2), "q"),
+        (lambda: servers_for_wait_probability(math.inf, 0.05), "offered_load"),
+        (lambda: servers_for_wait_probability(np.array([1.0, math.nan]), 0.05), "offered_load"),
+        (lambda: poisson_quantile(math.inf, 0.95), "mean"),
+        (lambda: poisson_quantile(math.nan, 0.95), "mean"),
+        (lambda: erlang_b(2, math.inf), "offered_load"),
+        (lambda: erlang_c(math.inf, 1.0), "servers"),
+        (lambda: mmc_mean_wait_days(2, 1.0, math.inf), "mean_los_days"),
+        (lambda: mgc_mean_wait_days(2, 1.0, 10, math.inf), "los_cv"),
     ],
 )
 def test_bad_inputs_raise_naming_the_field(call, field):
