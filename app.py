@@ -37,7 +37,7 @@ years = year_range(path, version)
 scenarios = scenario_choices(path, version)
 params = global_params(places, years, scenarios)
 for param in params.values():
-    _state.bind(param)
+    _state.bind(param, sidebar=True)
 
 kinds = dict(zip(places["place_code"], places["kind"], strict=True))
 if st.session_state["present"] and kinds.get(st.session_state["place"]) == "system":
@@ -96,7 +96,7 @@ with links:
             pages[spec.url_path],
             label=spec.title,
             icon=spec.icon,
-            query_params=_state.current_values(),
+            query_params=_state.link_values(spec.url_path),
         )
 
 view = View(
@@ -115,8 +115,10 @@ st.session_state["_view"] = view
 if view.present:
     st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
     if navigation.url_path != "place":
-        st.switch_page(pages["place"], query_params=_state.current_values())
+        _state.carry_notices()
+        st.switch_page(pages["place"], query_params=_state.link_values("place"))
 
+_state.set_page(navigation.url_path)
 show_notices()
 navigation.run()
 _state.end_run()

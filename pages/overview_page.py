@@ -71,7 +71,7 @@ else:
         place = code_of.get(picked[0].get("y"))
         if place:
             st.switch_page(
-                page_path("place"), query_params=_state.current_values() | {"place": place}
+                page_path("place"), query_params=_state.link_values("place", place=place)
             )
     st.caption("Click a row to open that place's charts. Systems are the sums of their places.")
 
@@ -83,7 +83,7 @@ for index, row in enumerate(places.sort_values(["kind", "name"]).itertuples()):
         page_path("place"),
         label=label,
         icon="📈",
-        query_params=_state.current_values() | {"place": row.place_code},
+        query_params=_state.link_values("place", place=row.place_code),
     )
 
 st.subheader("Largest shortfalls")

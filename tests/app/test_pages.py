@@ -141,3 +141,60 @@ def test_methodology_page_shows_the_shared_markdown(app):
     app.switch_page(page_path("methodology")).run()
     text = " ".join(m.value for m in app.markdown)
     assert "capacity = caseload × days_in_month ÷ mean_los_days" in text
+
+
+def follow(app, path: str, query_string: str) -> None:
+    """Open ``path`` with exactly this query, as a link, a bookmark or the back button does."""
+    for name in list(app.query_params):
+        del app.query_params[name]
+    for pair in filter(None, query_string.split("&")):
+        name, _, value = pair.partition("=")
+        app.query_params[name] = value
+    app.switch_page(page_path(path)).run()
+
+
+def link_query(app, label: str) -> str:
+    return next(link.proto.query_string for link in app.get("page_link")
+                if link.proto.label == label)
+
+
+def test_the_back_button_returns_settings_to_their_defaults(app):
+    app.run()
+    follow(app, "place", "place=E09000016&year=2025")
+    app.sidebar.radio(key="source").set_value("hospital").run()
+    app.multiselect(key="place_types").set_value(["reablement_home"]).run()
+    assert app.query_params["source"] == "hospital"
+    assert app.query_params["service_type"] == "reablement_home"
+    follow(app, "place", "place=E09000016&year=2025")  # back to the first view
+    no_errors(app)
+    assert app.sidebar.radio(key="source").value == "both"
+    assert app.multiselect(key="place_types").value == []
+    assert dict(app.query_params) == {"place": "E09000016", "year": "2025"}
+    assert len(figures(app)) > 1  # every service type drawn again
+
+
+def test_a_link_to_a_page_carries_the_settings_it_was_left_with(app):
+    app.run()
+    follow(app, "place", "place=E09000016&year=2025")
+    app.multiselect(key="place_types").set_value(["reablement_home"]).run()
+    follow(app, "overview", link_query(app, "Overview"))
+    back_to_place = link_query(app, "Place")
+    assert "service_type=reablement_home" in back_to_place
+    follow(app, "place", back_to_place)
+    no_errors(app)
+    assert app.multiselect(key="place_types").value == ["reablement_home"]
+
+
+def test_a_presentation_link_with_an_unknown_value_still_says_so(app):
+    app.query_params["present"] = "1"
+    app.query_params["year"] = "1999"
+    app.run()
+    no_errors(app)
+    assert any("year '1999' is not recognised" in w.value for w in app.warning)
+
+
+def test_a_crafted_link_value_is_shown_as_typed_not_as_a_link(app):
+    app.query_params["place"] = "[Click here](https://example.org)"
+    app.run()
+    notice = next(w.value for w in app.warning if "is not recognised" in w.value)
+    assert "](" not in notice and r"\[Click here\]" in notice
