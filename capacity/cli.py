@@ -34,7 +34,9 @@ from capacity.export import (
     IMAGE_FORMATS,
     ExportError,
     ExportInfo,
+    csv_bytes,
     export_bytes,
+    plan_csv,
     scope_for,
     stop_renderer,
 )
@@ -50,7 +52,6 @@ from capacity.formulas import InvalidInput
 from capacity.ingest import IMPORT_KINDS, ImportFileError
 from capacity.periods import month_label, parse_planning_year, planning_year_label
 from capacity.plan import (
-    PLAN_COLUMNS,
     PlanError,
     build_plan,
     load_plan_inputs,
@@ -310,7 +311,7 @@ def _plan(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     frame = plan_for(store, args.place, args.year, window_years=args.window_years,
                      growth=args.growth, scenario=scenario)
     if args.format == "csv":
-        frame[PLAN_COLUMNS].to_csv(out, index=False, lineterminator="\n")
+        out.write(plan_csv(frame).decode("utf-8"))
     else:
         print(format_table(frame), file=out)
     return 0
@@ -401,8 +402,8 @@ def _flow(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     if args.format == "csv":
         ids = {"place_code": inputs.place_code, "service_id": inputs.service_id,
                "scenario": scenario.name if scenario else "baseline"}
-        flow_report.csv_frame(result, daily=args.daily, **ids).to_csv(
-            out, index=False, lineterminator="\n")
+        out.write(csv_bytes(flow_report.csv_frame(result, daily=args.daily, **ids))
+                  .decode("utf-8"))
         return 0
     defaults = default_costs(inputs.service_type)
     costs = Costs(args.bed_cost if args.bed_cost is not None else defaults.hospital_bed_per_day,
@@ -588,7 +589,8 @@ def _import(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     print(result.report.text(), file=out)
     print(result.message, file=out)
     if not result.report.rows_rejected:
-        return 0 if result.import_id is not None or result.report.loaded_before else 1
+        done = result.import_id is not None or result.up_to_date
+        return 0 if done or result.report.loaded_before else 1
     return 3 if result.import_id is not None else 1
 
 

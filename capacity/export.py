@@ -410,9 +410,27 @@ def assumption_rows(frame: pd.DataFrame, template: Template) -> pd.DataFrame:
 # -- CSV ----------------------------------------------------------------------------
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defused(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy in which text that a spreadsheet would run as a formula (starting with =, +, -,
+    @, a tab or a carriage return) starts with an apostrophe, so it opens as the text it is."""
+    out = frame.copy()
+    for column in out.select_dtypes(include=["object", "string"]).columns:
+        out[column] = out[column].map(
+            lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
+    return out
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """Any table as UTF-8 CSV, safe to open in a spreadsheet (see :func:`defused`)."""
+    return defused(frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
 def plan_csv(frame: pd.DataFrame) -> bytes:
     """The plan frame as UTF-8 CSV: every column, months as YYYY-MM, figures unrounded."""
-    return frame[PLAN_COLUMNS].to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return csv_bytes(frame[PLAN_COLUMNS])
 
 
 # -- chart images -----------------------------------------------------------------

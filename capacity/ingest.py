@@ -17,8 +17,11 @@ discharge workbooks have their own reader in :mod:`capacity.sitrep`.
 3. :func:`load` checks again and writes the good rows — or, unless partial
    loading was chosen, nothing when any row is bad — in one transaction with
    an entry in the import log. Loading the same rows twice adds nothing:
-   referrals already stored (by id) are skipped, and a counts, parameters or
-   shares file already loaded (same checksum) is refused.
+   referrals already stored (by id) are skipped, a counts or SitRep file
+   already loaded (same checksum) is refused, and a parameters or shares file
+   the same as the latest one of its kind is refused (an earlier one may be
+   loaded again, to go back to it). A file that would write nothing is not
+   logged.
 4. :func:`undo_last` takes the last import back out, restoring any rows it
    replaced.
 """
@@ -40,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from capacity.reference import (
+    MAX_PEOPLE_PER_MONTH,
     PARAMETERS,
     check_parameters,
     check_shares_match_types,
@@ -56,6 +60,10 @@ MAX_LINE_BYTES = 65_536
 MAX_COLUMNS = 200
 PREVIEW_ROWS = 20
 PROBLEM_LIMIT = 5_000
+# Kinds whose file replaces what it names (a service's parameters, a trust's shares):
+# loading an earlier file again is how an analyst goes back to it, so only a file the
+# same as the latest load of its kind is refused as already loaded.
+REPLACING = ("parameters", "shares")
 CHUNK = 8 * 1024 * 1024
 Progress = Callable[[float, str], None]
 
@@ -186,6 +194,7 @@ class LoadResult:
     rows_loaded: int
     report: Report
     message: str
+    up_to_date: bool = False  # nothing written because the store already holds it all
 
 
 # -- screening ------------------------------------------------------------------
@@ -406,7 +415,11 @@ def _notes(staged: Staged) -> list[str]:
 
 
 def _loaded_before(session: _Session, staged: Staged) -> str | None:
-    found = session.query("import_by_checksum", checksum=staged.checksum, kind=staged.kind)
+    if staged.kind in REPLACING:
+        found = session.query("latest_import_of_kind", kind=staged.kind)
+        found = found[found["checksum"] == staged.checksum]
+    else:
+        found = session.query("import_by_checksum", checksum=staged.checksum, kind=staged.kind)
     if found.empty:
         return None
     row = found.iloc[0]
@@ -438,7 +451,8 @@ def _check_referrals(session: _Session, staged: Staged) -> Report:
 COUNTS = [
     Column("place_code"), Column("service_type"), Column("service_id", required=False),
     Column("source", choices=("hospital", "community")), Column("month"),
-    Column("referrals", "float", minimum=0), Column("source_note", required=False),
+    Column("referrals", "float", minimum=0, maximum=MAX_PEOPLE_PER_MONTH),
+    Column("source_note", required=False),
 ]
 _MONTH = re.compile(r"^(\d{4})-(\d{2})(-01)?$|^01/(\d{2})/(\d{4})$")
 _FORMULA = re.compile(r"^\s*([=+@]|-[^0-9.])")
@@ -650,27 +664,31 @@ def check(store: Store, staged: Staged) -> Report:
 
 
 def _check_sitrep(session: _Session, staged: Staged) -> tuple[Report, pd.DataFrame]:
-    from capacity.sitrep import SitrepError, read_table4
+    from capacity.sitrep import MAX_COUNT, SitrepError, read_table4
 
     try:
         table = read_table4(staged.path, staged.file_name)
     except SitrepError as exc:
         raise ImportFileError(str(exc)) from None
     problems = pd.DataFrame([{"row": row, "column": column, "value": str(value),
-                              "reason": "is not a count (a whole number, or - if suppressed)"}
+                              "reason": "is not a count (a whole number up to "
+                              f"{MAX_COUNT:,}, or - if suppressed)"}
                              for row, column, value in table.unreadable],
                             columns=["row", "column", "value", "reason"])
-    rows = table.rows
     bad = set(zip(problems["row"], problems["column"], strict=True))
+    refused = [(r, d) in bad for r, d in zip(table.rows["sheet_row"], table.rows["destination"],
+                                             strict=True)]
+    rows = table.rows.drop(columns="sheet_row")
+    good = rows[~np.array(refused, dtype=bool)].reset_index(drop=True)
     notes = [f"{table.month:%B %Y}: {rows['org_code'].nunique()} organisations, "
              f"{rows['destination'].nunique()} destinations, "
-             f"{int(rows['discharges'].isna().sum())} suppressed cells kept as missing"]
+             f"{int(good['discharges'].isna().sum())} suppressed cells kept as missing"]
     report = Report(kind="sitrep", file_name=staged.file_name, rows_read=len(rows),
                     rows_rejected=len(bad), already_loaded=0, problems=problems.head(
                         PROBLEM_LIMIT), problems_total=len(problems),
                     preview=rows.head(PREVIEW_ROWS), notes=notes,
                     loaded_before=_loaded_before(session, staged))
-    return report, rows
+    return report, good
 
 
 # -- loading --------------------------------------------------------------------------
@@ -690,7 +708,8 @@ def _log(session: _Session, staged: Staged, report: Report, loaded_by: str) -> i
         loaded_by=loaded_by, note="")[0][0]
 
 
-def _write_small(session: _Session, kind: str, good: pd.DataFrame, import_id: int) -> int:
+def _write_small(session: _Session, kind: str, good: pd.DataFrame, import_id: int,
+                 whole_table: bool) -> int:
     if kind == "sitrep":
         session.execute("archive_sitrep_months", import_id=import_id,
                         months=sorted({m.date() for m in good["month"]}))
@@ -701,20 +720,38 @@ def _write_small(session: _Session, kind: str, good: pd.DataFrame, import_id: in
         session.execute("archive_counts_like_incoming", import_id=import_id)
         return session.insert_frame("monthly_demand", rows)
     if kind == "shares":
-        session.execute("archive_trust_shares", import_id=import_id,
-                        trusts=sorted(set(rows["trust_code"])))
+        trusts = set(rows["trust_code"])
+        if whole_table:
+            trusts |= set(session.query("trust_place_shares")["trust_code"])
+        session.execute("archive_trust_shares", import_id=import_id, trusts=sorted(trusts))
         return session.insert_frame("trust_place_shares", rows)
     session.execute("archive_parameters_of_services", import_id=import_id,
                     services=sorted(set(rows["service_id"])))
     return session.insert_frame("service_parameters", rows)
 
 
+def _nothing_to_write(report: Report, good: pd.DataFrame | None) -> str | None:
+    """Why a checked file would write nothing (no rows, or every row already stored)."""
+    if report.rows_read == 0:
+        return "Nothing loaded: the file has a header but no rows of data."
+    if good is None and report.rows_new == 0 and report.already_loaded:
+        return (f"Nothing loaded: all {report.already_loaded:,} good row(s) are already in "
+                "the store.")
+    if (good is None and report.rows_new == 0) or (good is not None and good.empty):
+        return "Nothing loaded: there are no good rows."
+    return None
+
+
 def load(store: Store, staged: Staged, *, accept_partial: bool = False,
-         loaded_by: str | None = None, progress: Progress | None = None) -> LoadResult:
+         loaded_by: str | None = None, progress: Progress | None = None,
+         whole_table: bool = False) -> LoadResult:
     """Check the file again and write its good rows in one transaction.
 
     With any row refused and ``accept_partial`` False, nothing is written. The
-    store is left exactly as it was if anything fails on the way.
+    store is left exactly as it was if anything fails on the way. A file that
+    would write nothing leaves no entry in the import log. ``whole_table`` (trust
+    shares only, as the app's editor saves them) makes the file the whole table:
+    trusts it leaves out lose their shares.
     """
     tell = progress or (lambda fraction, text: None)
     tell(0.05, "Reading the file")
@@ -727,15 +764,23 @@ def load(store: Store, staged: Staged, *, accept_partial: bool = False,
         if report.rows_rejected and not accept_partial:
             return LoadResult(None, 0, report, f"Nothing loaded: {report.rows_rejected:,} "
                               "row(s) refused. Fix them, or choose to load the good rows.")
+        if report.loaded_before and staged.kind in REPLACING:
+            return LoadResult(None, 0, report, "Nothing loaded: this is the same as the latest "
+                              f"{KINDS[staged.kind].label} loaded ({report.loaded_before}), so "
+                              "nothing would change.", up_to_date=True)
         if report.loaded_before and staged.kind != "referrals":
             return LoadResult(None, 0, report, f"Nothing loaded: this file was already loaded "
                               f"({report.loaded_before}). Undo that import to load it again.")
+        empty = _nothing_to_write(report, good)
+        if empty:
+            return LoadResult(None, 0, report, empty, up_to_date=report.already_loaded > 0)
         import_id = _log(session, staged, report, loaded_by or _user())
         tell(0.6, "Writing")
         if staged.kind == "referrals":
             loaded = session.execute("referrals_load", import_id=import_id)[0][0]
         else:
-            loaded = _write_small(session, staged.kind, good, import_id)
+            loaded = _write_small(session, staged.kind, good, import_id,
+                                  whole_table and staged.kind == "shares")
         note = f"{report.already_loaded:,} already loaded" if report.already_loaded else ""
         session.execute("import_finish", import_id=import_id, rows_loaded=int(loaded), note=note)
     tell(1.0, "Done")

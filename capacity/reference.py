@@ -23,6 +23,16 @@ PATHWAYS = ("P0", "P1", "P2", "P3")
 METHODS = ("caseload", "hours", "throughput", "equal_to_demand")
 SHARE = {"minimum": 0.0, "maximum": 1.0}
 
+# Upper bounds far above any one place's service, so that a typing slip (an extra
+# few zeros, 1e12) is refused at the door instead of stalling the flow model or
+# overflowing a plan.
+MAX_CASELOAD = 10_000
+MIN_LOS_DAYS = 0.1
+MAX_LOS_DAYS = 365
+MAX_HOURS_PER_MONTH = 1_000_000
+HOURS_IN_A_MONTH = 24 * 31
+MAX_PEOPLE_PER_MONTH = 100_000
+
 PLACES = [
     Column("place_code"),
     Column("name"),
@@ -65,16 +75,19 @@ PARAMETERS = [
     Column("service_id"),
     Column("place_code", required=False),
     Column("method", choices=METHODS),
-    Column("caseload", "float", required=False, minimum=0),
-    Column("mean_los_days", "float", required=False, minimum=0, above=True),
-    Column("hours_per_month", "float", required=False, minimum=0),
-    Column("hours_per_package_per_month", "float", required=False, minimum=0, above=True),
-    Column("throughput", "float", required=False, minimum=0),
+    Column("caseload", "float", required=False, minimum=0, maximum=MAX_CASELOAD),
+    Column("mean_los_days", "float", required=False, minimum=MIN_LOS_DAYS,
+           maximum=MAX_LOS_DAYS),
+    Column("hours_per_month", "float", required=False, minimum=0, maximum=MAX_HOURS_PER_MONTH),
+    Column("hours_per_package_per_month", "float", required=False, minimum=0, above=True,
+           maximum=HOURS_IN_A_MONTH),
+    Column("throughput", "float", required=False, minimum=0, maximum=MAX_PEOPLE_PER_MONTH),
     Column("throughput_unit", required=False, choices=THROUGHPUT_UNITS),
     Column("hospital_share", "float", required=False, **SHARE),
     Column("contract_share", "float", required=False, **SHARE),
     Column("target_occupancy", "float", required=False, minimum=0, maximum=1, above=True),
-    Column("spot_ceiling_per_month", "float", required=False, minimum=0),
+    Column("spot_ceiling_per_month", "float", required=False, minimum=0,
+           maximum=MAX_PEOPLE_PER_MONTH),
     Column("valid_from", "date"),
     Column("valid_to", "date", required=False),
     Column("source_note"),

@@ -17,6 +17,7 @@ beside the place's own referral records.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -34,6 +35,8 @@ _MONTHS = {name: number for number, name in enumerate(
     ["January", "February", "March", "April", "May", "June", "July", "August", "September",
      "October", "November", "December"], start=1)}
 SHEET = "table 4"
+# Far above any trust's monthly discharges to one destination; a larger figure is a slip.
+MAX_COUNT = 1_000_000
 DISAGREE_MARGIN = 0.25
 BREAK_FACTOR = 10.0
 
@@ -95,12 +98,14 @@ def _value(cell: object) -> tuple[float | None, bool]:
     if isinstance(cell, bool):
         return None, False
     if isinstance(cell, int | float):
-        return (float(cell), True) if cell >= 0 else (None, False)
-    try:
-        number = float(str(cell).replace(",", ""))
-    except ValueError:
-        return None, False
-    return (number, True) if number >= 0 else (None, False)
+        number = float(cell)
+    else:
+        try:
+            number = float(str(cell).replace(",", ""))
+        except ValueError:
+            return None, False
+    whole = math.isfinite(number) and number == int(number)
+    return (number, True) if whole and 0 <= number <= MAX_COUNT else (None, False)
 
 
 def _labels(row: tuple) -> list[str]:
@@ -113,12 +118,13 @@ def read_table4(path: Path, file_name: str | None = None) -> Table4:
     try:
         with open_workbook(path) as book:
             sheets = {s.strip().lower(): s for s in book.sheetnames}
-            if SHEET not in sheets:
-                raise SitrepError(f"{name} has no sheet called Table 4 (sheets: "
-                                  f"{', '.join(book.sheetnames)}). Is it a discharge SitRep?")
-            rows = [tuple(r) for r in book[sheets[SHEET]].iter_rows(values_only=True)]
+            rows = ([tuple(r) for r in book[sheets[SHEET]].iter_rows(values_only=True)]
+                    if SHEET in sheets else None)
     except DAMAGED as exc:
         raise SitrepError(f"{name} is not a readable Excel workbook ({exc}).") from None
+    if rows is None:
+        raise SitrepError(f"{name} has no sheet called Table 4 (sheets: "
+                          f"{', '.join(book.sheetnames)}). Is it a discharge SitRep?")
     return _parse(rows, name)
 
 
@@ -146,6 +152,8 @@ def _parse(rows: list[tuple], name: str) -> Table4:
             code_col = next(i for t, i in columns.items() if "Code" in t)
             name_col = next(i for t, i in columns.items() if "Name" in t)
             region_col = columns.get("Region")
+            if not str(row[code_col] or "").strip():
+                continue  # a note under the block (a source, a footnote), not an organisation
             kind = level
             identity = (str(row[code_col]).strip(), str(row[name_col]).strip(),
                         str(row[region_col]).strip() if region_col is not None else None)
@@ -155,9 +163,9 @@ def _parse(rows: list[tuple], name: str) -> Table4:
                 unreadable.append((index + 1, destination, row[col]))
             records.append({"level": kind, "org_code": identity[0], "org_name": identity[1],
                             "region": identity[2], "destination": destination,
-                            "discharges": value})
+                            "discharges": value, "sheet_row": index + 1})
     frame = pd.DataFrame(records, columns=["level", "org_code", "org_name", "region",
-                                           "destination", "discharges"])
+                                           "destination", "discharges", "sheet_row"])
     if frame.empty or not (frame["level"] == "trust").any():
         raise SitrepError(f"{name}: Table 4 has no trust rows")
     frame.insert(0, "month", pd.Timestamp(month))

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from capacity import config, ingest
+from capacity.export import csv_bytes
 from capacity.ingest import KINDS, ImportFileError
 from capacity.reference import PARAMETERS
 from capacity.sitrep import compare_with_records, reporting_breaks
@@ -73,7 +74,7 @@ def show_report(report: ingest.Report) -> None:
                      column_config={"row": st.column_config.NumberColumn("Row", format="%d"),
                                     "column": "Column", "value": "Value", "reason": "Reason"})
         st.download_button("Download the problems (CSV)",
-                           report.problems.to_csv(index=False).encode("utf-8"),
+                           csv_bytes(report.problems),
                            file_name=f"problems-{report.file_name}.csv", mime="text/csv",
                            key="data_problems_download")
     with st.expander("First rows of the file"):
@@ -117,16 +118,21 @@ def upload_section(kind: str) -> None:
         st.warning(f"Nothing can be loaded from {upload.name}: {exc}")
         return
     show_report(report)
-    if report.rows_rejected:
+    if report.rows_read == 0:
+        st.info(f"{upload.name} has a header but no rows of data: nothing to load.")
+    elif report.rows_new == 0 and report.already_loaded:
+        st.info(f"All {report.already_loaded:,} good row(s) of {upload.name} are already in the "
+                "store: nothing to load.")
+    elif report.rows_rejected:
         left, right = st.columns(2)
-        if left.button(f"Load the {report.rows_valid:,} good rows", key="data_load_partial",
-                       disabled=report.rows_valid == 0):
+        if left.button(f"Load the {report.rows_new:,} good rows", key="data_load_partial",
+                       disabled=report.rows_new == 0):
             run_load(staged, accept_partial=True)
         if right.button("Load nothing", key="data_load_nothing"):
             reset_upload()
             st.session_state["data_message"] = ("info", f"Nothing loaded from {upload.name}.")
             st.rerun()
-    elif st.button(f"Load {report.rows_valid:,} rows", type="primary", key="data_load"):
+    elif st.button(f"Load {report.rows_new:,} rows", type="primary", key="data_load"):
         run_load(staged, accept_partial=False)
 
 
@@ -136,16 +142,18 @@ def edited_csv(frame: pd.DataFrame, name: str) -> Path:
     return path
 
 
-def save_edits(frame: pd.DataFrame, kind: str, name: str) -> None:
+def save_edits(frame: pd.DataFrame, kind: str, name: str, whole_table: bool = False) -> None:
     try:
         staged = ingest.stage_file(edited_csv(frame, name), kind, workdir=workdir,
                                    file_name=name)
         with Store.open(view.path) as store:
-            result = ingest.load(store, staged)
+            result = ingest.load(store, staged, whole_table=whole_table)
     except (ImportFileError, StoreError) as exc:
         st.session_state["data_message"] = ("error", f"Not saved: {exc}")
         return
-    if result.import_id is None:
+    if result.up_to_date:
+        st.session_state["data_message"] = ("info", "Nothing to save: no change.")
+    elif result.import_id is None:
         problems = "; ".join(f"row {r.row - 1}, {r.column}: {r.reason}"
                              for r in result.report.problems.itertuples())
         st.session_state["data_message"] = ("error", f"Not saved: {problems or result.message}")
@@ -190,7 +198,7 @@ def shares_section() -> None:
                                                                        max_value=1.0,
                                                                        step=0.01)})
     if st.button("Save shares", key="data_shares_save"):
-        save_edits(edited, "shares", "trust shares edited in the app.csv")
+        save_edits(edited, "shares", "trust shares edited in the app.csv", whole_table=True)
         st.rerun()
 
 

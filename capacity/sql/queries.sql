@@ -473,6 +473,13 @@ WHERE checksum = $checksum AND kind = $kind AND undone_at IS NULL
 ORDER BY import_id DESC
 LIMIT 1;
 
+-- name: latest_import_of_kind
+SELECT import_id, kind, file_name, loaded_at, checksum
+FROM import_log
+WHERE kind = $kind AND undone_at IS NULL
+ORDER BY import_id DESC
+LIMIT 1;
+
 -- name: import_finish
 UPDATE import_log SET rows_loaded = $rows_loaded, note = $note WHERE import_id = $import_id;
 

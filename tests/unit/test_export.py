@@ -511,6 +511,15 @@ def test_the_csv_round_trips_to_the_plan_frame(havering):
     assert all(len(m) == 7 and m[4] == "-" for m in back["month"])
 
 
+@pytest.mark.parametrize("text", [HYPERLINK, "+44 20 7946 0000", "-1", "@SUM(A1:A2)"])
+def test_text_that_looks_like_a_formula_opens_as_text_from_the_csv(havering, text):
+    frame = havering.copy()
+    frame["source_note"] = text
+    back = pd.read_csv(io.BytesIO(plan_csv(frame)), dtype={"source_note": str})
+    assert set(back["source_note"]) == {"'" + text}
+    assert np.array_equal(back["demand"].to_numpy(float), havering["demand"].to_numpy(float))
+
+
 def test_the_csv_is_utf8(havering):
     text = plan_csv(havering).decode("utf-8")
     assert "×" in text  # from the calculations ("61 beds × 30 days ÷ 28 days …")

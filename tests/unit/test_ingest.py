@@ -11,7 +11,7 @@ import pytest
 
 from capacity import ingest
 from capacity.cli import main
-from capacity.ingest import ImportFileError, check, load, stage_file, undo_last
+from capacity.ingest import ImportFileError, check, import_log, load, stage_file, undo_last
 from capacity.store import Store, _Session
 
 HEADER = "referral_id,place_code,service_type,source,pathway,referral_date,start_date,end_date"
@@ -132,8 +132,9 @@ def test_loading_the_same_referrals_twice_adds_nothing_and_undo_takes_them_out(s
     second = load(store, stage(tmp_path, path))
     assert first.rows_loaded == 2 and second.rows_loaded == 0
     assert second.report.already_loaded == 2 and referrals(store) == before + 2
-    assert "Undid import" in undo_last(store)  # the second (empty) load
-    assert "Undid import" in undo_last(store)
+    # The second load wrote nothing and is not logged, so undo takes out the first.
+    assert second.import_id is None and "already in the store" in second.message
+    assert f"Undid import {first.import_id}" in undo_last(store)
     assert referrals(store) == before
     assert "no import to undo" in undo_last(store)  # the demo build cannot be undone
 
@@ -245,6 +246,59 @@ def test_counts_refuse_bad_months_negative_counts_and_duplicates(store, tmp_path
     assert "more than once" in problems.iloc[2]["reason"]
 
 
+def test_numbers_far_beyond_any_service_are_refused(store, tmp_path):
+    parameters = write(tmp_path, "service_id,method,caseload,mean_los_days,valid_from,source_note\n"
+                                 "red_step_down,caseload,1e12,14,2022-04-01,slip\n"
+                                 "red_reablement,caseload,90,1e-300,2022-04-01,slip\n", "p.csv")
+    problems = check(store, stage(tmp_path, parameters, "parameters")).problems
+    assert list(zip(problems["column"], problems["reason"], strict=False))[:2] == [
+        ("caseload", "must be at most 10000"), ("mean_los_days", "must be at least 0.1")]
+    counts = write(tmp_path, "place,service type,source,month,count\n"
+                             "Havering,reablement_home,hospital,2026-04,1e29\n", "c.csv")
+    result = load(store, stage(tmp_path, counts, "counts"))
+    assert result.import_id is None
+    assert result.report.problems.iloc[0]["reason"] == "must be at most 100000"
+
+
+def test_a_file_with_a_header_only_loads_nothing_and_is_not_logged(store, tmp_path):
+    path = write(tmp_path, HEADER + "\n")
+    before = len(import_log(store))
+    result = load(store, stage(tmp_path, path))
+    assert result.import_id is None and "no rows of data" in result.message
+    assert len(import_log(store)) == before
+
+
+def test_an_earlier_parameters_file_can_be_loaded_again_to_go_back(store, tmp_path):
+    def caseload() -> float:
+        return store._con.execute("SELECT caseload FROM service_parameters "
+                                  "WHERE service_id = 'red_step_down'").fetchone()[0]
+
+    header = "service_id,method,caseload,mean_los_days,valid_from,source_note\n"
+    a = write(tmp_path, header + "red_step_down,caseload,9,14,2022-04-01,nine\n", "a.csv")
+    b = write(tmp_path, header + "red_step_down,caseload,11,14,2022-04-01,eleven\n", "b.csv")
+    assert load(store, stage(tmp_path, a, "parameters")).import_id is not None
+    same = load(store, stage(tmp_path, a, "parameters"))
+    assert same.import_id is None and "same as the latest" in same.message
+    load(store, stage(tmp_path, b, "parameters"))
+    assert caseload() == 11
+    assert load(store, stage(tmp_path, a, "parameters")).import_id is not None
+    assert caseload() == 9
+
+
+def test_saving_the_shares_table_drops_a_trust_taken_out(store, tmp_path):
+    stored = store.query("trust_place_shares")
+    assert stored["trust_code"].nunique() > 1
+    gone = stored["trust_code"].iloc[0]
+    kept = stored[stored["trust_code"] != gone]
+    path = tmp_path / "shares.csv"
+    kept.to_csv(path, index=False)
+    result = load(store, stage(tmp_path, path, "shares"), whole_table=True)
+    assert result.import_id is not None
+    assert gone not in set(store.query("trust_place_shares")["trust_code"])
+    undo_last(store)
+    assert gone in set(store.query("trust_place_shares")["trust_code"])
+
+
 def test_parameters_replace_a_service_and_undo_restores_it(store, tmp_path):
     def step_down() -> list[tuple]:
         return store._con.execute("SELECT caseload, mean_los_days FROM service_parameters "
@@ -258,7 +312,7 @@ def test_parameters_replace_a_service_and_undo_restores_it(store, tmp_path):
     result = load(store, stage(tmp_path, path, kind="parameters"), accept_partial=True)
     assert result.rows_loaded == 1
     reasons = list(result.report.problems["reason"])
-    assert "must be greater than 0" in reasons[0]
+    assert "must be at least 0.1" in reasons[0]
     assert "another row of this service was refused" in reasons[1]
     assert step_down() == [(9.0, 14.0)]
     undo_last(store)

@@ -67,7 +67,7 @@ def test_the_shipped_data_load_cleanly():
             "demo/service_parameters.csv",
             "red_step_down,,caseload,7,14",
             "red_step_down,,caseload,7,0",
-            "mean_los_days '0': must be greater than 0",
+            "mean_los_days '0': must be at least 0.1",
         ),
         (
             "demo/service_parameters.csv",

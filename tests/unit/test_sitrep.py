@@ -145,8 +145,9 @@ def test_a_workbook_without_table_4_is_refused(tmp_path):
     book.active.title = "Summary"
     path = tmp_path / "2024-02.xlsx"
     book.save(path)
-    with pytest.raises(SitrepError, match="no sheet called Table 4"):
+    with pytest.raises(SitrepError, match="no sheet called Table 4") as refused:
         read_table4(path)
+    assert "not a readable" not in str(refused.value)  # it is readable, just not a SitRep
     (tmp_path / "not.xlsx").write_bytes(b"PK\x03\x04garbage")
     with pytest.raises(SitrepError, match="not a readable Excel workbook"):
         read_table4(tmp_path / "not.xlsx")
@@ -178,3 +179,30 @@ def test_a_hand_made_table_4_with_traps(tmp_path):
     assert pd.isna(rows[("RF4", "P2 - Hospice (short term)")])
     # Rows 1-5 hold the title cells, so the header is row 6 and Barts is row 11.
     assert table.unreadable == [(11, "P1 - Domestic home with reablement support", "lots")]
+
+
+def test_refused_cells_and_note_rows_are_not_stored(tmp_path, demo_db):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Table 4"
+    sheet["E5"] = "March 2024 - Total number of patients discharged"
+    sheet.append([None, None, None, None, "P0 - Domestic home\nwithout reablement support",
+                  "P1 - Domestic home with\nreablement support", "P2 - Hospice \n(short term)"])
+    sheet.append([None, "Region", "Org Code", "Org Name"])
+    sheet.append([None, "LONDON", "RF4", "BHRUT", 60, "-5", 1e300])
+    sheet.append([None, "LONDON", "R1H", "BARTS", 40, 2.5, "abc"])
+    sheet.append([None, "Source: a footnote under the trusts", None, None])
+    path = tmp_path / "traps.xlsx"
+    book.save(path)
+    table = read_table4(path)
+    assert set(table.rows["org_code"]) == {"RF4", "R1H"}  # the footnote is not a trust
+    assert len(table.unreadable) == 4  # -5, 1e300, 2.5 and 'abc'
+    db = tmp_path / "store.duckdb"
+    db.write_bytes(Path(demo_db).read_bytes())
+    with Store.open(db) as store:
+        result = load(store, stage_file(path, "sitrep", workdir=tmp_path), accept_partial=True)
+        assert (result.report.rows_read, result.report.rows_rejected) == (6, 4)
+        assert result.rows_loaded == 2
+        stored = store._con.execute(
+            "SELECT org_code, discharges FROM sitrep_discharges ORDER BY org_code").fetchall()
+    assert stored == [("R1H", 40.0), ("RF4", 60.0)]
