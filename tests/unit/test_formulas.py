@@ -141,6 +141,29 @@ def test_arrays_give_the_same_answers_as_scalars():
     np.testing.assert_allclose(vector, scalars, rtol=0, atol=0)
 
 
+def test_every_public_formula_takes_arrays_as_the_readme_says():
+    # May 2025 has 22 weekdays and 31 days: worked out on a calendar, not by the code.
+    np.testing.assert_allclose(
+        capacity_from_throughput(np.array([2.0, 3.0]), "weekday", 2025, 5), [44.0, 66.0]
+    )
+    np.testing.assert_allclose(
+        capacity_from_throughput(np.array([70.0, 0.0]), "week", 2025, 5), [310.0, 0.0]
+    )
+    np.testing.assert_allclose(
+        caseload_from_hours(np.array([2400.0, 6000.0]), np.array([48.0, 40.0])), [50.0, 150.0]
+    )
+    np.testing.assert_allclose(
+        capacity_from_caseload(np.array([20.0, 7.0]), np.array([31, 30]), 42), [620 / 42, 5.0]
+    )
+
+
+@pytest.mark.parametrize("amount", [np.array([2.0, -1.0, 3.0]), np.array([2.0, np.nan, 3.0])])
+def test_an_array_of_throughputs_is_checked_element_by_element(amount):
+    with pytest.raises(InvalidInput, match="throughput") as caught:
+        capacity_from_throughput(amount, "week", 2025, 5)
+    assert caught.value.index == 1
+
+
 # -- properties ---------------------------------------------------------------
 
 caseloads = st.floats(min_value=0, max_value=1e5, allow_nan=False)
