@@ -285,9 +285,17 @@ def volumes_chart(history: pd.DataFrame, title: str) -> go.Figure:
 
 
 def stated_vs_observed_chart(table: pd.DataFrame, title: str) -> go.Figure:
-    """Stated caseload beside observed mean occupancy, per service."""
+    """Stated caseload beside observed mean occupancy, per service.
+
+    When ``table`` has a ``place`` column naming more than one place (a
+    system), each bar is labelled "service · place".
+    """
     data = table.dropna(subset=["stated_caseload", "observed_occupancy"], how="all")
     services = list(data["service"])
+    if "place" in data and data["place"].nunique() > 1:
+        # A service shared by a system's places has a row per place; with the service
+        # alone as the label, the category axis would stack their bars on one another.
+        services = [f"{s} · {p}" for s, p in zip(data["service"], data["place"], strict=True)]
     traces = [
         {
             "type": "bar",

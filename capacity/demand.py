@@ -71,6 +71,68 @@ def complete_months(
     return first, last
 
 
+GAP_COLUMNS = ["place_code", "service_type", "month", "referrals_a_month"]
+
+
+def months_without_data(history: pd.DataFrame, cover: pd.DataFrame) -> pd.DataFrame:
+    """Months inside the data's span that have no referral records and no published counts.
+
+    ``history`` is :func:`monthly_history`'s frame, ``cover`` :func:`coverage`'s.
+    Two kinds of gap, each reported once:
+
+    - a place's: a month between its first and last complete month with no
+      data for any service type (``service_type`` is None);
+    - a service type's: a month between that type's own first and last month
+      of data (within the place's span) with none for that type, in a month
+      when the place has data for other types.
+
+    ``referrals_a_month`` is the mean over the span's months that have data,
+    so a reader can tell a quiet month of a small service (usually 1 or 2)
+    from a month that is surely missing (usually 40). The projection counts
+    such a month as zero referrals, so a real gap pulls demand down.
+    """
+    places = _missing_within(history, cover, ["place_code"])
+    places["service_type"] = None
+    types = _missing_within(history, _type_spans(history, cover), ["place_code", "service_type"])
+    whole_place = pd.MultiIndex.from_frame(places[["place_code", "month"]])
+    types = types[~pd.MultiIndex.from_frame(types[["place_code", "month"]]).isin(whole_place)]
+    frame = pd.concat([places[GAP_COLUMNS], types[GAP_COLUMNS]], ignore_index=True)
+    frame = frame.astype({"service_type": object, "referrals_a_month": float})
+    frame["month"] = pd.to_datetime(frame["month"])
+    return frame.sort_values(
+        ["place_code", "service_type", "month"], na_position="first", ignore_index=True
+    )
+
+
+def _type_spans(history: pd.DataFrame, cover: pd.DataFrame) -> pd.DataFrame:
+    """Each place's service types with their first and last month of data, within the place's
+    complete months."""
+    spans = history.groupby(["place_code", "service_type"], as_index=False)["month"].agg(
+        type_first="min", type_last="max"
+    )
+    spans = spans.merge(cover, on="place_code", how="inner")
+    spans["first_month"] = spans[["type_first", "first_month"]].max(axis=1)
+    spans["last_month"] = spans[["type_last", "last_month"]].min(axis=1)
+    return spans[spans["first_month"] <= spans["last_month"]]
+
+
+def _missing_within(history: pd.DataFrame, spans: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """For each row of ``spans`` (``keys``, first_month, last_month): the months of the span
+    with no row in ``history``, and the mean referrals over the months that have one."""
+    monthly = history.groupby([*keys, "month"], as_index=False)["referrals"].sum()
+    by_key = {key: group.set_index("month")["referrals"] for key, group in monthly.groupby(keys)}
+    rows = []
+    for span in spans.to_dict("records"):
+        key = tuple(span[k] for k in keys)
+        wanted = pd.date_range(span["first_month"], span["last_month"], freq="MS")
+        have = by_key.get(key, pd.Series(dtype=float))
+        have = have[have.index.isin(wanted)]
+        mean = float(have.mean()) if len(have) else 0.0
+        rows += [dict(zip(keys, key, strict=True)) | {"month": month, "referrals_a_month": mean}
+                 for month in wanted.difference(have.index)]
+    return pd.DataFrame(rows, columns=[*keys, "month", "referrals_a_month"])
+
+
 @dataclass(frozen=True)
 class Window:
     """The planning years of history a place's projection averages."""

@@ -156,18 +156,22 @@ def throughput_periods(unit: str, start: date, end_exclusive: date) -> float:
     return float(weekdays_between(start, end_exclusive))
 
 
-def capacity_from_throughput(amount: float, unit: str, year: int, month: int) -> float:
+def capacity_from_throughput(
+    amount: Num, unit: str, year: int, month: int
+) -> float | np.ndarray:
     """New people in a month from a stated throughput.
 
     ``amount`` is what the service says it can take per ``unit``: ``month``
     (taken as is), ``week`` (× days_in_month ÷ 7) or ``weekday`` (× the
     Monday-to-Friday days of that month). Example: 2 a day Monday to Friday in
-    May 2025 (22 weekdays) gives 44.
+    May 2025 (22 weekdays) gives 44. ``amount`` may be an array (several
+    services, or several what-ifs, in the same month); ``unit``, ``year`` and
+    ``month`` are single values.
     """
     check_non_negative("throughput", amount)
     first = date(year, month, 1)
     after = first + timedelta(days=days_in_month(year, month))
-    return float(amount) * throughput_periods(unit, first, after)
+    return _out(np.asarray(amount, dtype=float) * throughput_periods(unit, first, after))
 
 
 def capacity_from_throughput_periods(amount: Num, periods: Num) -> float | np.ndarray:

@@ -23,7 +23,7 @@ import streamlit as st
 
 from capacity import config, scenario_store
 from capacity.charts import gap_chart
-from capacity.demand import coverage, monthly_history
+from capacity.demand import coverage, monthly_history, months_without_data
 from capacity.demo import ensure_database
 from capacity.flow import FlowInputs, FlowResult, adjust, run
 from capacity.flow_inputs import FlowError, FlowRecords, build, flow_services, read_records
@@ -176,6 +176,14 @@ def referral_history(path: Path, version: int, codes: tuple[str, ...]) -> pd.Dat
     with Store.open(path, read_only=True) as store:
         history = monthly_history(store, list(codes))
         return history.merge(coverage(store, list(codes)), on="place_code", how="left")
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def data_gaps(path: Path, version: int, codes: tuple[str, ...]) -> pd.DataFrame:
+    """Months inside some places' data with no referrals and no counts (see months_without_data)."""
+    history = referral_history(path, version, codes)
+    cover = history.drop_duplicates("place_code")[["place_code", "first_month", "last_month"]]
+    return months_without_data(history, cover.dropna())
 
 
 # -- flow ---------------------------------------------------------------------

@@ -4,7 +4,14 @@ import pandas as pd
 import streamlit as st
 
 from capacity.charts import stated_vs_observed_chart, volumes_chart
-from pages._common import current_view, referral_history, stated_vs_observed
+from capacity.summary import SOURCE_LABELS
+from pages._common import (
+    current_view,
+    data_gaps,
+    referral_history,
+    service_types_table,
+    stated_vs_observed,
+)
 from pages._style import figure_column, months_as_labels, show_notices
 
 view = current_view()
@@ -62,6 +69,48 @@ else:
         },
     )
 
+def show_gaps(gaps: pd.DataFrame, names: dict[str, str]) -> None:
+    """Months inside the data's span with no data: whole places first, then service types."""
+    types = service_types_table(view.path, view.version)
+    type_names = dict(zip(types["service_type"], types["name"], strict=True))
+    shown = gaps.assign(
+        place=gaps["place_code"].map(names),
+        service_type=gaps["service_type"].map(type_names),
+        month=gaps["month"].dt.strftime("%b %Y"),
+    )
+    columns = {
+        "place": "Place",
+        "service_type": "Service type",
+        "month": "Month",
+        "referrals_a_month": figure_column("Referrals in a usual month"),
+    }
+    whole = shown[gaps["service_type"].isna()]
+    if whole.empty:
+        st.caption("Every month between the first and last complete month has data.")
+    else:
+        listed = "; ".join(
+            f"{place}: {', '.join(rows['month'])}" for place, rows in whole.groupby("place")
+        )
+        st.warning(
+            f"No referral records and no published counts at all in {len(whole)} month(s) "
+            f"between the first and last complete month ({listed}). The demand projection "
+            "counts such a month as zero referrals, so demand for that calendar month is "
+            "projected too low until its data are loaded.",
+            icon="⚠️",
+        )
+        st.dataframe(whole[["place", "month", "referrals_a_month"]], hide_index=True,
+                     column_config=columns)
+    by_type = shown[gaps["service_type"].notna()]
+    if not by_type.empty:
+        st.info(
+            f"{len(by_type)} month(s) with no referrals for one service type while the place "
+            "had others. A small service can have a quiet month; one that usually has many "
+            "referrals more likely has data missing, which the projection counts as zero."
+        )
+        st.dataframe(by_type[["place", "service_type", "month", "referrals_a_month"]],
+                     hide_index=True, column_config=columns)
+
+
 st.subheader("Months with no data")
 history = referral_history(view.path, view.version, codes)
 coverage = history.drop_duplicates("place_code")[["place_code", "first_month", "last_month"]]
@@ -84,10 +133,13 @@ else:
             "last": "Last complete month",
         },
     )
+    show_gaps(data_gaps(view.path, view.version, codes), names)
 if no_demand.empty:
     st.caption(f"Every month of {view.year_label} has demand history behind it.")
 else:
-    missing = months_as_labels(no_demand, "month")
+    missing = months_as_labels(no_demand, "month").assign(
+        source=no_demand["source"].map(SOURCE_LABELS)
+    )
     st.warning(f"{len(missing)} service-months of {view.year_label} have no demand history:")
     st.dataframe(missing[["place", "service", "source", "month"]], hide_index=True)
 

@@ -15,7 +15,7 @@ from capacity.plan import places_in
 from capacity.summary import SOURCE_LABELS, assumptions, headline
 from pages import _state
 from pages._common import choice_param, current_view, list_param, service_types_table
-from pages._style import figure_column, percent_column, show_notices
+from pages._style import figure_column, months_as_labels, percent_column, show_notices
 
 LAYOUTS = {"together": "Together", "apart": "Side by side"}
 
@@ -102,6 +102,7 @@ def presentation() -> None:
 def assumptions_table() -> None:
     table = assumptions(frame, view.source)
     table = table.assign(
+        source=table["source"].map(SOURCE_LABELS),
         hospital_share=table["hospital_share"].astype(float) * 100,
         place_share=table["place_share"].astype(float) * 100,
     )
@@ -140,7 +141,9 @@ def month_table(service_type: str) -> None:
     rows = frame[frame["service_type"] == service_type]
     if view.source != "both":
         rows = rows[rows["source"] == view.source]
-    shown = rows.assign(utilisation=rows["utilisation"] * 100)[
+    shown = months_as_labels(rows, "month").assign(
+        source=rows["source"].map(SOURCE_LABELS), utilisation=rows["utilisation"] * 100
+    )[
         [
             "service",
             "source",

@@ -13,6 +13,7 @@ import pytest
 import capacity.export
 from pages import page_path
 from tests.app.conftest import figures, no_errors, trace
+from tests.browser import needs_chromium
 
 HSSS = "Social support (including VCS) (pathway 0)"
 
@@ -91,6 +92,7 @@ def test_the_plan_as_csv(app, made):
     assert set(frame.loc[frame["service"] == "BHR Home, Settle & Support", "capacity"]) == {82.0}
 
 
+@needs_chromium("chart images (PNG, SVG)")
 def test_a_chart_image_of_the_chosen_service_type(app, made):
     open_export(app, "E09000016")
     app.radio(key="export_format").set_value("svg").run()

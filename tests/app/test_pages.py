@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from pages import PAGES, page_path
@@ -198,3 +199,26 @@ def test_a_crafted_link_value_is_shown_as_typed_not_as_a_link(app):
     app.run()
     notice = next(w.value for w in app.warning if "is not recognised" in w.value)
     assert "](" not in notice and r"\[Click here\]" in notice
+
+
+MONTHS_2025 = ["Apr 2025", "May 2025", "Jun 2025", "Jul 2025", "Aug 2025", "Sep 2025",
+               "Oct 2025", "Nov 2025", "Dec 2025", "Jan 2026", "Feb 2026", "Mar 2026"]
+
+
+def test_place_tables_show_months_and_sources_as_people_read_them(app):
+    app.query_params.update({"place": "E09000016", "year": "2025"})
+    app.run()
+    app.switch_page(page_path("place")).run()
+    no_errors(app)
+    *month_tables, assumptions = [d.value for d in app.dataframe]
+    assert month_tables
+    for table in month_tables:
+        for _, rows in table.groupby(["service", "source"]):
+            assert list(rows["month"]) == MONTHS_2025
+        assert set(table["source"]) <= {"Hospital discharge", "Community"}
+    everything = pd.concat(month_tables)
+    hsss = everything[everything["service"] == "BHR Home, Settle & Support"]
+    assert set(hsss["source"]) == {"Hospital discharge"} and set(hsss["capacity"]) == {82.0}
+    rehab = everything[everything["service"] == "BHR community rehabilitation beds"]
+    assert set(rehab["source"]) == {"Hospital discharge", "Community"}
+    assert set(assumptions["source"]) == {"Hospital discharge", "Community"}

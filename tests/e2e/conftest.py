@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from capacity import config
+from tests.browser import CHROMIUM, missing_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = config.PROJECT_ROOT / "test-artifacts"
@@ -32,10 +32,20 @@ try:
 except ImportError:  # pragma: no cover - the README's test command installs it
     sync_playwright = None
 
-pytestmark = pytest.mark.skipif(
-    sync_playwright is None or not CHROMIUM.exists(),
-    reason="browser tests need Playwright and Debian's Chromium at /usr/bin/chromium "
-           "(.ci/run installs it with apt-get)")
+
+@pytest.fixture(scope="session", autouse=True)
+def a_browser_to_drive():
+    """Skip every browser test, saying why, where there is no browser to drive.
+
+    A fixture rather than ``pytestmark``: pytest ignores marks set in a conftest,
+    and as a session fixture that every test here uses it runs before the app
+    server is started.
+    """
+    reason = missing_chromium("browser tests")
+    if reason:
+        pytest.skip(reason)
+    if sync_playwright is None:
+        pytest.skip("browser tests need Playwright (requirements-dev.txt installs it)")
 
 
 def free_port() -> int:

@@ -6,7 +6,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capacity.charts import SHORTFALL, gap_chart, gap_heatmap, whole
+from capacity.charts import (
+    DEMAND,
+    NHS_BLUE,
+    OKABE_ITO,
+    SHORTFALL,
+    capacity_rate_chart,
+    gap_chart,
+    gap_heatmap,
+    scenario_chart,
+    stated_vs_observed_chart,
+    tornado_chart,
+    volumes_chart,
+    whole,
+)
 from capacity.summary import by_service_type
 
 
@@ -103,3 +116,135 @@ def test_heatmap_holds_the_matrix_and_centres_on_zero():
 )
 def test_whole_numbers_for_display(value, text):
     assert whole(value) == text
+
+
+# -- services, data quality and scenario charts -----------------------------------------
+
+
+def test_capacity_rate_bars_carry_each_places_figure_largest_at_the_top():
+    table = pd.DataFrame(
+        {
+            "place": ["Havering", "Rutland", "Thurrock", "Essex"],
+            "capacity_per_100k": [2143.8, 512.0, np.nan, 1234.5],
+        }
+    )
+    fig = capacity_rate_chart(table, "Reablement at home: capacity per 100,000 aged 65+")
+    bars = fig.data[0]
+    # Plotly draws the first category at the bottom, so the top bar is the last one.
+    assert list(bars.y) == ["Rutland", "Essex", "Havering"]
+    assert dict(zip(bars.y, bars.x, strict=True)) == {
+        "Rutland": 512.0, "Essex": 1234.5, "Havering": 2143.8
+    }
+    assert list(bars.text) == ["512", "1,235", "2,144"]
+    assert "Thurrock" not in bars.y  # no population: left out, not drawn as zero
+    assert fig.layout.title.text == "Reablement at home: capacity per 100,000 aged 65+"
+    assert "per 100,000 aged 65+" in fig.layout.xaxis.title.text
+
+
+def test_volumes_chart_has_a_line_per_service_type_in_month_order():
+    history = pd.DataFrame(
+        {
+            "service_type_name": ["Reablement at home"] * 3 + ["Urgent community response"] * 2,
+            "month": ["2025-05", "2025-04", "2025-06", "2025-04", "2025-05"],
+            "referrals": [31.0, 28.0, 40.0, 7.0, 9.0],
+        }
+    )
+    fig = volumes_chart(history, "Referrals a month")
+    reablement = trace(fig, "Reablement at home")
+    assert list(reablement.x) == ["Apr 2025", "May 2025", "Jun 2025"]
+    assert list(reablement.y) == [28.0, 31.0, 40.0]
+    ucr = trace(fig, "Urgent community response")
+    assert list(ucr.x) == ["Apr 2025", "May 2025"] and list(ucr.y) == [7.0, 9.0]
+    colours = [t.line.color for t in fig.data]
+    assert len(set(colours)) == 2 and set(colours) <= set(OKABE_ITO)
+    assert fig.layout.title.text == "Referrals a month"
+
+
+def test_stated_and_observed_caseload_sit_side_by_side_per_service():
+    table = pd.DataFrame(
+        {
+            "service": ["BHR D2A nursing beds", "Havering reablement", "Home, Settle & Support"],
+            "stated_caseload": [20.0, 150.0, np.nan],
+            "observed_occupancy": [26.4, np.nan, np.nan],
+        }
+    )
+    fig = stated_vs_observed_chart(table, "Caseload: stated and observed")
+    stated, observed = trace(fig, "Stated caseload"), trace(fig, "Observed mean occupancy")
+    # A service with neither figure has nothing to compare and is left out.
+    assert list(stated.y) == list(observed.y) == ["BHR D2A nursing beds", "Havering reablement"]
+    assert list(stated.x) == [20.0, 150.0]
+    assert observed.x[0] == 26.4 and np.isnan(observed.x[1])
+    assert stated.marker.color == NHS_BLUE and observed.marker.color in OKABE_ITO
+    assert fig.layout.title.text == "Caseload: stated and observed"
+
+
+def test_a_system_gets_a_bar_per_place_of_a_shared_service():
+    table = pd.DataFrame(
+        {
+            "place": ["Havering", "Redbridge", "Havering"],
+            "service": ["BHR community rehabilitation beds"] * 2 + ["Havering reablement"],
+            "stated_caseload": [26.1, 22.1, 150.0],
+            "observed_occupancy": [23.2, 22.2, 183.9],
+        }
+    )
+    stated = trace(stated_vs_observed_chart(table, "x"), "Stated caseload")
+    assert list(stated.y) == [
+        "BHR community rehabilitation beds · Havering",
+        "BHR community rehabilitation beds · Redbridge",
+        "Havering reablement · Havering",
+    ]
+    assert list(stated.x) == [26.1, 22.1, 150.0]
+
+
+def test_scenario_chart_draws_each_scenarios_gap_against_the_baseline():
+    months = ["2025-12", "2025-11", "2026-01"]
+    lines = {
+        "Baseline": pd.DataFrame({"month": months, "gap": [-4.0, 2.5, -9.0]}),
+        "Winter surge": pd.DataFrame({"month": months, "gap": [-8.0, 1.0, -14.5]}),
+        "Flex beds open": pd.DataFrame({"month": months, "gap": [1.0, 6.0, -3.0]}),
+    }
+    fig = scenario_chart(lines, "Gap by month, Havering")
+    assert [t.name for t in fig.data] == ["Baseline", "Winter surge", "Flex beds open"]
+    for t, (label, frame) in zip(fig.data, lines.items(), strict=True):
+        assert list(t.x) == ["Nov 2025", "Dec 2025", "Jan 2026"], label
+        by_month = dict(zip(frame["month"], frame["gap"], strict=True))
+        assert list(t.y) == [by_month["2025-11"], by_month["2025-12"], by_month["2026-01"]]
+    baseline, *others = fig.data
+    # Told apart by line style as well as colour, and the zero line (below it, a shortfall)
+    # is drawn in the warning colour.
+    assert baseline.line.dash == "dot" and baseline.line.color == DEMAND
+    assert all(t.line.dash == "solid" and t.line.color in OKABE_ITO for t in others)
+    assert len({t.line.color for t in fig.data}) == 3
+    assert fig.layout.yaxis.zeroline and fig.layout.yaxis.zerolinecolor == SHORTFALL
+    assert fig.layout.title.text == "Gap by month, Havering"
+
+
+def test_large_scenario_chart_puts_month_labels_on_two_lines():
+    lines = {"Baseline": pd.DataFrame({"month": ["2025-04", "2025-05"], "gap": [1.0, -1.0]})}
+    small, large = scenario_chart(lines, "x"), scenario_chart(lines, "x", large=True)
+    assert list(large.data[0].x) == ["Apr<br>2025", "May<br>2025"]
+    assert large.data[0].line.width > small.data[0].line.width
+
+
+def test_tornado_chart_puts_the_largest_swing_at_the_top():
+    # As capacity.scenarios.sensitivity returns it: largest swing first.
+    table = pd.DataFrame(
+        {
+            "assumption": ["Length of stay", "Demand", "Caseload"],
+            "change_lower": [-12.0, -8.5, 6.0],
+            "change_higher": [13.5, 8.5, -5.0],
+        }
+    )
+    fig = tornado_chart(table, "What moves the winter shortfall of rehab beds most", step=20)
+    lower, higher = trace(fig, "Assumption −20%"), trace(fig, "Assumption +20%")
+    assert list(lower.y) == ["Caseload", "Demand", "Length of stay"]  # top bar is last
+    assert dict(zip(lower.y, lower.x, strict=True)) == {
+        "Length of stay": -12.0, "Demand": -8.5, "Caseload": 6.0
+    }
+    assert dict(zip(higher.y, higher.x, strict=True)) == {
+        "Length of stay": 13.5, "Demand": 8.5, "Caseload": -5.0
+    }
+    assert lower.marker.color != higher.marker.color
+    assert {lower.marker.color, higher.marker.color} <= set(OKABE_ITO)
+    assert "November to March" in fig.layout.xaxis.title.text
+    assert fig.layout.title.text == "What moves the winter shortfall of rehab beds most"

@@ -12,6 +12,7 @@ from capacity.demand import (
     complete_months,
     coverage,
     monthly_history,
+    months_without_data,
     observed_hospital_share,
     project_demand,
 )
@@ -171,3 +172,74 @@ def test_hospital_share_is_observed_from_the_records():
     _, windows = project_demand(history, cover, 2025, 3)
     share = observed_hospital_share(history, cover, windows)
     assert share.set_index("place_code").loc["A", "observed_hospital_share"] == pytest.approx(0.75)
+
+
+# -- months with no data -------------------------------------------------------------------
+
+
+def gaps_of(store, places=("A",)) -> list[tuple]:
+    history, cover = monthly_history(store, list(places)), coverage(store, list(places))
+    gaps = months_without_data(history, cover)
+    return [
+        (p, t, m.strftime("%Y-%m"), n)
+        for p, t, m, n in zip(gaps["place_code"], gaps["service_type"], gaps["month"],
+                              gaps["referrals_a_month"], strict=True)
+    ]
+
+
+def count_rows(place: str, stype: str, sid: str | None, months: dict[str, float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"place_code": place, "service_type": stype, "service_id": sid, "source": "hospital",
+          "month": pd.Timestamp(f"{m}-01"), "referrals": n, "source_note": "test"}
+         for m, n in months.items()]
+    )
+
+
+def test_a_month_with_no_data_inside_a_places_history_is_reported():
+    months = full_years(2024, 2024, 6)
+    months["2024-08"] = 0  # no records at all that month
+    store = store_with(monthly_referrals("A", "reablement_home", "reab", "hospital", months))
+    # Reported once, for the whole place, with the usual 6 a month of the other 11 months.
+    assert gaps_of(store) == [("A", None, "2024-08", pytest.approx(6.0))]
+
+
+def test_complete_data_has_no_gaps_and_a_published_count_fills_one():
+    months = full_years(2024, 2024, 6)
+    assert gaps_of(store_with(monthly_referrals("A", "reablement_home", "reab", "hospital",
+                                                months))) == []
+    months["2024-08"] = 0
+    filled = store_with(
+        monthly_referrals("A", "reablement_home", "reab", "hospital", months),
+        counts=count_rows("A", "reablement_home", "reab", {"2024-08": 5.0}),
+    )
+    assert gaps_of(filled) == []
+
+
+def test_a_service_type_missing_a_month_the_place_has_is_reported_for_that_type():
+    reablement = full_years(2024, 2024, 10)
+    ucr = {k: 3 for k in reablement if k >= "2024-10"}  # UCR records start in October
+    ucr["2024-12"] = 0
+    reablement["2025-02"] = 0
+    ucr["2025-02"] = 0  # February: nothing for either type, so a gap of the whole place
+    store = store_with(
+        monthly_referrals("A", "reablement_home", "reab", "hospital", reablement),
+        monthly_referrals("A", "ucr", None, "community", ucr),
+    )
+    # April to September are before UCR's records begin: not gaps. December is UCR's own gap
+    # (usually 3 a month over its 4 other months); February is listed once, for the place,
+    # whose 11 other months hold 10 reablement referrals each and 3 UCR in four of them.
+    place_mean = (10 * 11 + 3 * 4) / 11
+    assert gaps_of(store) == [
+        ("A", None, "2025-02", pytest.approx(place_mean)),
+        ("A", "ucr", "2024-12", pytest.approx(3.0)),
+    ]
+
+
+def test_gaps_are_per_place():
+    full = full_years(2024, 2024, 4)
+    holed = dict(full, **{"2024-11": 0})
+    store = store_with(
+        monthly_referrals("A", "reablement_home", "reab", "hospital", full),
+        monthly_referrals("B", "reablement_home", None, "hospital", holed),
+    )
+    assert [g[:3] for g in gaps_of(store, ("A", "B"))] == [("B", None, "2024-11")]

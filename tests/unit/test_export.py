@@ -39,6 +39,9 @@ from capacity.export import (
 from capacity.plan import PLAN_COLUMNS, plan_for, plan_for_all
 from capacity.scenario_store import resolve
 from capacity.store import Store
+from tests.browser import needs_chromium
+
+needs_images = needs_chromium("chart images (PNG, SVG)")
 
 MADE = datetime(2025, 11, 24, 9, 30)
 MONTHS_2025 = ["Apr 2025", "May 2025", "Jun 2025", "Jul 2025", "Aug 2025", "Sep 2025",
@@ -541,17 +544,20 @@ def test_a_chart_of_a_service_type_with_no_figures_is_refused(havering):
         gap_figure(havering, "ucr", "both", "nothing")
 
 
+@needs_images
 def test_png_has_the_signature_and_the_size_asked_for(havering):
     figure = gap_figure(havering, "reablement_home", "both", "Havering · reablement")
     assert png_size(chart_image(figure, "png", width=800, height=400, scale=1)) == (800, 400)
 
 
+@needs_images
 def test_png_export_is_drawn_twice_the_size_for_slides(demo_store, havering, places):
     data = export_bytes("png", havering, scope_for(places, ["E09000016"]),
                         info_for(demo_store, 2025), service_type="rehab_bed")
     assert png_size(data) == (2400, 1200)
 
 
+@needs_images
 def test_svg_is_xml_with_an_svg_root(demo_store, havering, places):
     data = export_bytes("svg", havering, scope_for(places, ["E09000016"]),
                         info_for(demo_store, 2025), service_type="social_support",
@@ -608,6 +614,7 @@ def test_cli_exports_a_system_as_a_zip_and_a_csv(demo_db, tmp_path):
     assert {r["place"] for r in rows} == {"Barking & Dagenham", "Havering", "Redbridge"}
 
 
+@needs_images
 def test_cli_draws_a_chart_of_the_service_type_asked_for(demo_db, tmp_path):
     target = tmp_path / "chart.svg"
     code, _, err = run("--db", str(demo_db), "export", "--place", "Havering", "--year", "2025",

@@ -141,6 +141,29 @@ def test_arrays_give_the_same_answers_as_scalars():
     np.testing.assert_allclose(vector, scalars, rtol=0, atol=0)
 
 
+def test_every_public_formula_takes_arrays_as_the_readme_says():
+    # May 2025 has 22 weekdays and 31 days: worked out on a calendar, not by the code.
+    np.testing.assert_allclose(
+        capacity_from_throughput(np.array([2.0, 3.0]), "weekday", 2025, 5), [44.0, 66.0]
+    )
+    np.testing.assert_allclose(
+        capacity_from_throughput(np.array([70.0, 0.0]), "week", 2025, 5), [310.0, 0.0]
+    )
+    np.testing.assert_allclose(
+        caseload_from_hours(np.array([2400.0, 6000.0]), np.array([48.0, 40.0])), [50.0, 150.0]
+    )
+    np.testing.assert_allclose(
+        capacity_from_caseload(np.array([20.0, 7.0]), np.array([31, 30]), 42), [620 / 42, 5.0]
+    )
+
+
+@pytest.mark.parametrize("amount", [np.array([2.0, -1.0, 3.0]), np.array([2.0, np.nan, 3.0])])
+def test_an_array_of_throughputs_is_checked_element_by_element(amount):
+    with pytest.raises(InvalidInput, match="throughput") as caught:
+        capacity_from_throughput(amount, "week", 2025, 5)
+    assert caught.value.index == 1
+
+
 # -- properties ---------------------------------------------------------------
 
 caseloads = st.floats(min_value=0, max_value=1e5, allow_nan=False)
@@ -207,3 +230,45 @@ def test_throughput_units_convert_by_calendar(amount, year, month):
     assert capacity_from_throughput(amount, "weekday", year, month) == pytest.approx(
         amount * weekdays
     )
+
+
+hours = st.floats(min_value=0, max_value=1e6, allow_nan=False)
+amounts = st.floats(min_value=0, max_value=1e4, allow_nan=False)
+negatives = st.floats(min_value=-1e6, max_value=-1e-9)
+years = st.integers(min_value=2000, max_value=2100)
+months = st.integers(min_value=1, max_value=12)
+units = st.sampled_from(f.THROUGHPUT_UNITS)
+
+
+@given(hours, positive)
+def test_caseload_from_hours_is_never_negative(hours_per_month, per_package):
+    assert caseload_from_hours(hours_per_month, per_package) >= 0
+
+
+@given(negatives, positive)
+def test_negative_hours_always_raise(hours_per_month, per_package):
+    with pytest.raises(InvalidInput, match="hours_per_month"):
+        caseload_from_hours(hours_per_month, per_package)
+
+
+@given(hours, st.floats(max_value=0, allow_nan=False, allow_infinity=False))
+def test_non_positive_hours_per_package_always_raise(hours_per_month, per_package):
+    with pytest.raises(InvalidInput, match="hours_per_package_per_month"):
+        caseload_from_hours(hours_per_month, per_package)
+
+
+@given(amounts, units, years, months)
+def test_throughput_capacity_is_never_negative(amount, unit, year, month):
+    assert capacity_from_throughput(amount, unit, year, month) >= 0
+
+
+@given(negatives, units, years, months)
+def test_negative_throughput_always_raises(amount, unit, year, month):
+    with pytest.raises(InvalidInput, match="throughput"):
+        capacity_from_throughput(amount, unit, year, month)
+
+
+@given(amounts, st.text().filter(lambda u: u not in f.THROUGHPUT_UNITS), years, months)
+def test_an_unknown_throughput_unit_always_raises(amount, unit, year, month):
+    with pytest.raises(InvalidInput, match="throughput_unit"):
+        capacity_from_throughput(amount, unit, year, month)

@@ -325,11 +325,23 @@ def test_winter_flex_beds_add_capacity_from_november(demo_store):
     for month in ("2025-11", "2025-12", "2026-01", "2026-02", "2026-03"):
         assert per_day[month] > october  # 61 beds against 57
         assert per_day[month] == pytest.approx(61 / 28) and october == pytest.approx(57 / 28)
-    # Over whole months the extra beds outweigh October's extra day, except in
-    # February, whose 28 days give 61 × 28 ÷ 28 = 61 against October's 57 × 31 ÷ 28 = 63.1.
     for month in ("2025-11", "2025-12", "2026-01", "2026-03"):
         assert total.loc[month, "capacity"] > total.loc["2025-10", "capacity"]
-    assert total.loc["2026-02", "capacity"] == pytest.approx(61)
+
+
+def test_february_flex_beds_take_more_than_57_beds_would_but_fewer_than_october(demo_store):
+    # Capacity counts the calendar days of the month (DOMAIN.md §5.1), so February's 28 days
+    # at 61 beds give 61 × 28 ÷ 28 = 61 new people: more than 57 beds would give in
+    # February (57 × 28 ÷ 28 = 57), but fewer than October's 57 × 31 ÷ 28 = 63.1, whose
+    # three extra days outweigh the four extra beds. The README and methodology say so.
+    system = plan_for(demo_store, "BHR", 2025)
+    beds = system[(system["service"] == "BHR community rehabilitation beds")]
+    total = beds.groupby("month")["capacity"].sum()
+    assert total["2026-02"] == pytest.approx(61 * 28 / 28)
+    assert total["2026-02"] > 57 * 28 / 28
+    assert total["2025-10"] == pytest.approx(57 * 31 / 28)
+    assert total["2026-02"] < total["2025-10"]
+    assert total["2026-02"] / 28 > total["2025-10"] / 31
 
 
 def test_capacity_assumed_equal_to_demand_carries_its_flag(demo_store):

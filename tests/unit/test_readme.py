@@ -9,6 +9,12 @@ from capacity import config
 README = (config.PROJECT_ROOT / "README.md").read_text("utf-8")
 
 
+def notebook_examples() -> list[str]:
+    section = README[README.index("### From a notebook"):]
+    section = section[: section.index("\n## ")]
+    return re.findall(r"```python\n(.*?)```", section, re.S)
+
+
 def fenced_commands() -> list[str]:
     return [block.strip() for block in re.findall(r"```bash\n(.*?)```", README, re.S)]
 
@@ -32,3 +38,18 @@ def test_requirements_are_pinned():
             line = line.strip()
             if line and not line.startswith(("#", "-r")):
                 assert "==" in line, f"{name}: {line} is not pinned"
+
+
+def test_the_notebook_examples_run_on_a_fresh_clone(tmp_path, monkeypatch):
+    # No database yet, and CAPACITY_DB pointing somewhere new: the example must build it there.
+    database = tmp_path / "notebook.duckdb"
+    monkeypatch.setenv(config.DB_ENV, str(database))
+    names: dict = {}
+    for block in notebook_examples():
+        exec(block, names)  # the README's own example code, as an analyst would paste it
+    assert database.exists()
+    frame = names["frame"]
+    assert set(frame["place"]) == {"Havering"}
+    assert set(frame["month"]) == {f"2025-{m:02d}" for m in range(4, 13)} | {
+        f"2026-{m:02d}" for m in (1, 2, 3)
+    }
