@@ -181,6 +181,7 @@ else:
     if total:
         st.caption(
             " · ".join(
-                f"{s.capitalize()}: {v:,.0f} referrals ({v / total:.0%})" for s, v in share.items()
+                f"{SOURCE_LABELS.get(s, s)}: {v:,.0f} referrals ({v / total:.0%})"
+                for s, v in share.items()
             )
         )
