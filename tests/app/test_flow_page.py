@@ -111,7 +111,7 @@ def test_a_starting_queue_is_shown_draining(d2a):
     d2a.number_input(key="flow_waiting").set_value(15).run()
     no_errors(d2a)
     text = " ".join(m.value for m in d2a.markdown)
-    assert "Starting with 20 in the service and 15 waiting." in text
+    assert "Starting on 1 Apr 2025 with 20 in the service and 15 waiting." in text
     assert d2a.query_params["waiting"] == "15"
 
 

@@ -60,7 +60,7 @@ def test_more_places_and_a_scenario_are_costed_against_the_baseline(demo_db):
 def test_starting_conditions_can_be_given(demo_db):
     code, out, err = run(*D2A, "--in-service", "20", "--waiting", "15", "--db", str(demo_db))
     assert code == 0, err
-    assert "Starting with 20 in the service and 15 waiting." in out
+    assert "Starting on 1 Apr 2025 with 20 in the service and 15 waiting." in out
     assert "Those waiting on the first day are all admitted by" in out
 
 
