@@ -9,6 +9,8 @@ the median of the repetitions:
 - the simulation alone (days × replications, first come first served);
 - the steady-state formulas alone (Erlang C, places needed, Poisson 95th);
 - a whole run: both, plus the day and month frames and the winter headline;
+- the same from a later start day (24 November, 15 waiting), as the page
+  runs it when today falls in the planning year;
 - a what-if as the page does it: places added, a whole run, and the three
   figures built;
 - with AppTest (unless ``--no-app``): the Flow page's rerun, server side,
@@ -34,7 +36,7 @@ from capacity.charts import (  # noqa: E402
     flow_wait_chart,
 )
 from capacity.demo import build_demo_database  # noqa: E402
-from capacity.flow import adjust, analytical, run, simulate  # noqa: E402
+from capacity.flow import adjust, analytical, run, simulate, starting  # noqa: E402
 from capacity.flow_inputs import flow_inputs_for  # noqa: E402
 from capacity.store import Store  # noqa: E402
 
@@ -100,6 +102,9 @@ def main() -> None:
         report("steady-state formulas", timings(lambda: analytical(inputs), args.repeats))
         report("whole run (simulation, formulas, frames, headlines)",
                timings(lambda: run(inputs, replications=reps), args.repeats))
+        later = starting(inputs, start="2025-11-24", in_service=20, waiting=15)
+        report("whole run from 24 November, 15 waiting",
+               timings(lambda: run(later, replications=reps), args.repeats))
         extras = iter(range(1, 10_000))
         report("what-if: places added, whole run and three figures",
                timings(lambda: what_if(inputs, next(extras) % 21, reps), args.repeats))

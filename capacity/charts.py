@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from capacity.flow_report import month_texts
 from capacity.periods import month_label
 
 NHS_BLUE = "#005EB8"
@@ -449,9 +450,11 @@ def flow_queue_chart(daily: pd.DataFrame, title: str, *, baseline: pd.DataFrame 
 
 def flow_wait_chart(monthly: pd.DataFrame, title: str, *, large: bool = False) -> go.Figure:
     """Mean wait of each month's arrivals (bars, with 5th–95th whiskers) and the share who
-    wait at all, simulated and by Erlang C (right-hand axis)."""
+    wait at all, simulated and by Erlang C (right-hand axis). A first month the run starts
+    part-way through is named by its days ('24–30 Nov 2026')."""
     size = _sizes(large)
-    x = month_ticks(list(monthly["month"]), large)
+    labels = month_texts(monthly)
+    x = [label.replace(" ", "<br>") for label in labels] if large else labels
     mean = monthly["wait_days_mean"].to_numpy(float)
     traces = [
         {"type": "bar", "x": x, "y": mean, "name": "Mean wait (days)",

@@ -20,7 +20,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -86,6 +86,14 @@ def _growth(text: str) -> float:
         return check_growth(float(text.rstrip("%")) / (100 if text.endswith("%") else 1))
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date: use the form YYYY-MM-DD, such as 2026-11-24") from None
 
 
 def _window(text: str) -> int:
@@ -215,10 +223,13 @@ def _flow_parser(commands, common: argparse.ArgumentParser) -> None:
                       help="chance of waiting to keep under, 0-1 (default 0.05)")
     flow.add_argument("--extra-places", type=float, default=0.0, metavar="N",
                       help="places added (or removed, if negative) all year")
+    flow.add_argument("--start", type=_day, metavar="YYYY-MM-DD",
+                      help="the day the run starts, in the planning year (default: today if "
+                           "it is in the year, else 1 April)")
     flow.add_argument("--in-service", type=int, metavar="N",
-                      help="people in the service on 1 April (default: see the README)")
-    flow.add_argument("--waiting", type=int, metavar="N", help="people waiting on 1 April "
-                      "(default 0)")
+                      help="people in the service on the start day (default: see the README)")
+    flow.add_argument("--waiting", type=int, metavar="N", help="people waiting on the start "
+                      "day (default 0)")
     flow.add_argument("--bed-cost", type=float, metavar="GBP",
                       help="cost of a delayed hospital bed a day (default: the reference data)")
     flow.add_argument("--place-cost", type=float, metavar="GBP",
@@ -247,6 +258,8 @@ def main(
         with Store.open(path, read_only=not writes) as store:
             if args.command == "scenario":
                 return SCENARIO_ACTIONS[args.action](store, args, out)
+            if args.command == "flow":  # the only command that warns on stderr as it succeeds
+                return _flow(store, args, out, err)
             return COMMANDS[args.command](store, args, out)
     except ScenarioError as exc:
         print("error: the scenario was not saved or used:", file=err)
@@ -376,30 +389,20 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def _flow(store: Store, args: argparse.Namespace, out: TextIO) -> int:
+def _flow(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from capacity import flow, flow_report
     from capacity.flow_costs import Costs, cost_of, default_costs
-    from capacity.flow_inputs import flow_inputs_for
 
     _check_flow_flags(args)
+    start = _start_day(args)
     scenario = scenario_store.resolve(store, args.scenario, args.year)
-
-    def inputs_for(chosen):
-        inputs = flow_inputs_for(store, args.place, args.service, args.year, chosen,
-                                 weekday=not args.even)
-        _check_start_flags(args, flow.start_limit(inputs.caseload))
-        fewest = float(inputs.caseload.min())
-        if args.extra_places < -fewest:
-            raise CommandError(f"--extra-places {args.extra_places:g} would leave fewer than no "
-                               f"places: {inputs.label} has {fewest:g} at its fewest")
-        inputs = flow.adjust(inputs, extra_places=args.extra_places)
-        starts = {"in_service_today": args.in_service, "waiting_today": args.waiting}
-        return inputs.with_changes(**{k: v for k, v in starts.items() if v is not None})
-
     settings = {"replications": args.replications, "seed": args.seed, "target": args.target}
-    inputs = inputs_for(scenario)
+    inputs = _flow_inputs(store, args, scenario, start, args.extra_places)
     result = flow.run(inputs, **settings)
+    warning = flow_report.over_places_warning(inputs)
     if args.format == "csv":
+        if warning:
+            print(f"warning: {warning}", file=err)
         ids = {"place_code": inputs.place_code, "service_id": inputs.service_id,
                "scenario": scenario.name if scenario else "baseline"}
         out.write(csv_bytes(flow_report.csv_frame(result, daily=args.daily, **ids))
@@ -410,21 +413,54 @@ def _flow(store: Store, args: argparse.Namespace, out: TextIO) -> int:
                   args.place_cost if args.place_cost is not None else defaults.place_per_day)
     base = None
     if scenario is not None or args.extra_places:
-        base_inputs = flow_inputs_for(store, args.place, args.service, args.year, None,
-                                      weekday=not args.even)
-        base_inputs = base_inputs.with_changes(in_service_today=inputs.in_service_today,
-                                               waiting_today=inputs.waiting_today)
+        # The same start day and typed starting numbers; a default start is the baseline's own.
+        base_inputs = _flow_inputs(store, args, None, start, 0.0)
         base = cost_of(flow.run(base_inputs, **settings).year, costs, inputs.contract)
-    print(_flow_header(result, scenario), file=out)
+    print(_flow_header(result, scenario, warning), file=out)
     print(flow_report.display_table(result.monthly).to_string(index=False), file=out)
     print("", file=out)
     print(flow_report.headline(result), file=out)
     print(flow_report.start_text(result), file=out)
     year_cost = cost_of(result.year, costs, inputs.contract)
-    print(flow_report.cost_text(f"Costs over the year (£{costs.place_per_day:,.2f} a place-day, "
-                                f"£{costs.hospital_bed_per_day:,.2f} a delayed bed-day)",
-                                year_cost, year_cost.minus(base) if base else None), file=out)
+    print(flow_report.cost_text(f"Costs over {result.year.label} (£{costs.place_per_day:,.2f} "
+                                f"a place-day, £{costs.hospital_bed_per_day:,.2f} a delayed "
+                                f"bed-day)", year_cost, year_cost.minus(base) if base else None),
+          file=out)
     return 0
+
+
+def _start_day(args: argparse.Namespace) -> date:
+    """The --start day, refused unless it is in the planning year; by default today if it is,
+    else 1 April."""
+    from capacity.flow_inputs import default_start_day, year_span
+
+    if args.start is None:
+        return default_start_day(args.year, config.today())
+    first, last = year_span(args.year)
+    if not first <= args.start <= last:
+        raise _refuse("--start", args.start.isoformat(),
+                      f"a day of the planning year {planning_year_label(args.year)}, from "
+                      f"{first.isoformat()} to {last.isoformat()}")
+    return args.start
+
+
+def _flow_inputs(store: Store, args: argparse.Namespace, scenario: Scenario | None,
+                 start: date, extra_places: float):
+    """Flow inputs for the command's service under a scenario, with a what-if of places added,
+    from the start day with the starting numbers given (or the default ones)."""
+    from capacity import flow
+    from capacity.flow_inputs import flow_inputs_for
+
+    inputs = flow_inputs_for(store, args.place, args.service, args.year, scenario,
+                             weekday=not args.even)
+    _check_start_flags(args, flow.start_limit(inputs.caseload))
+    fewest = float(inputs.caseload.min())
+    if extra_places < -fewest:
+        raise CommandError(f"--extra-places {extra_places:g} would leave fewer than no "
+                           f"places: {inputs.label} has {fewest:g} at its fewest")
+    inputs = flow.adjust(inputs, extra_places=extra_places)
+    return flow.starting(inputs, start=start, in_service=args.in_service,
+                         waiting=args.waiting or 0)
 
 
 def _refuse(flag: str, value: object, rule: str) -> CommandError:
@@ -455,15 +491,19 @@ def _check_start_flags(args: argparse.Namespace, limit: int) -> None:
             raise _refuse(flag, value, f"a whole number from 0 to {limit:,}")
 
 
-def _flow_header(result, scenario: Scenario | None) -> str:
+def _flow_header(result, scenario: Scenario | None, warning: str = "") -> str:
     inputs = result.inputs
+    first = pd.Timestamp(inputs.dates[0])
     lines = [
         f"{inputs.label}, {planning_year_label(inputs.year)} — "
         f"{scenario.name if scenario else 'baseline'}",
         f"Arrivals: {inputs.basis.get('arrivals', '')}",
         f"Places: {inputs.basis.get('places', '')}",
         f"Stay: {inputs.basis.get('los', '')}; spread: {inputs.basis.get('los_cv', '')}",
-        f"Start: {inputs.in_service_today:,} in the service, {inputs.waiting_today:,} waiting",
+        f"Start: {first:%-d %b %Y} (days before it are not simulated): "
+        f"{inputs.in_service_today:,} in the service, {inputs.waiting_today:,} waiting; in the "
+        f"service {inputs.basis.get('start', '')}",
+        *([f"Warning: {warning}"] if warning else []),
         *[f"Note: {note}" for note in inputs.notes],
         f"{result.replications:,} replications, seed {result.seed}; ranges in brackets are "
         "5th–95th percentiles across replications. 'Erlang C' and 'places needed' are the "
@@ -608,7 +648,7 @@ def _undo_import(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-COMMANDS = {"places": _places, "services": _services, "plan": _plan, "flow": _flow,
+COMMANDS = {"places": _places, "services": _services, "plan": _plan,
             "export": _export, "import": _import, "import-log": _import_log,
             "undo-import": _undo_import}
 SCENARIO_ACTIONS = {"list": _scenario_list, "show": _scenario_show, "save": _scenario_save,

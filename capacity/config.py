@@ -47,3 +47,9 @@ def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     if from_env:
         return Path(from_env).expanduser()
     return DEFAULT_DB
+
+
+def today() -> date:
+    """Today's date, which the Flow page and ``flow`` command start a run of this planning year
+    from. Read through this one function so tests can fix the day."""
+    return date.today()

@@ -197,6 +197,66 @@ def check_settings(replications: int, target: float) -> None:
     check_target(target)
 
 
+def default_in_service(inputs: FlowInputs) -> int:
+    """People in the service on the first day when not given: as full as that day's demand
+    keeps it (the month's arrivals a day × the mean stay, Little's law, to the nearest whole
+    person), at most the whole places in force that day."""
+    load = float(inputs.monthly_mean_arrivals[0] * inputs.mean_los_days[0])
+    return int(min(inputs.beds[0], np.floor(load + 0.5)))
+
+
+def over_places_at_start(inputs: FlowInputs) -> int:
+    """How many of the people in the service on the first day are beyond its places then (0 if
+    none). The model keeps them until their stays end and admits nobody until occupancy is
+    below the places, as it does when places close during a run."""
+    return max(int(inputs.in_service_today) - int(inputs.beds[0]), 0)
+
+
+def _day_text(day: np.datetime64) -> str:
+    return pd.Timestamp(day).strftime("%-d %b %Y")
+
+
+def starting(inputs: FlowInputs, *, start=None, in_service: int | None = None,
+             waiting: int = 0) -> FlowInputs:
+    """The run from ``start`` with its starting conditions: days before it are not simulated.
+
+    ``start`` is a day among the inputs' dates (a date, 'YYYY-MM-DD' or
+    datetime64; None: their first day); a day outside them raises InvalidInput
+    naming ``start``. ``in_service`` None takes :func:`default_in_service` of
+    the inputs from that day, so call this after any what-if (:func:`adjust`):
+    the default then respects the places the what-if leaves on the start day.
+    """
+    dates = np.asarray(inputs.dates, dtype="datetime64[D]")
+    first = 0
+    if start is not None:
+        try:
+            day = np.datetime64(start, "D")
+        except ValueError:
+            day = None
+        hits = np.flatnonzero(dates == day) if day is not None else []
+        if not len(hits):
+            raise InvalidInput("start", str(start), f"a day from {_day_text(dates[0])} to "
+                               f"{_day_text(dates[-1])}")
+        first = int(hits[0])
+
+    def cut(values):
+        return None if values is None else np.asarray(values)[first:]
+
+    later = inputs.with_changes(
+        dates=dates[first:], arrivals_per_day=cut(inputs.arrivals_per_day),
+        caseload=cut(inputs.caseload), mean_los_days=cut(inputs.mean_los_days),
+        mean_arrivals_per_day=cut(inputs.mean_arrivals_per_day))
+    basis = dict(inputs.basis)
+    if in_service is None:
+        in_service = default_in_service(later)
+        basis["start"] = ("assumed as full as the start day's demand keeps it (arrivals a "
+                          "day × mean stay), at most the places in force that day after any "
+                          "what-if")
+    else:
+        basis["start"] = "as given"
+    return later.with_changes(in_service_today=in_service, waiting_today=waiting, basis=basis)
+
+
 def adjust(inputs: FlowInputs, *, extra_places: float = 0.0, los_pct: float = 0.0,
            first_month: str | None = None, last_month: str | None = None) -> FlowInputs:
     """What-if: places added (or removed) and the stay changed by a percentage, for some months.
@@ -619,8 +679,9 @@ def monthly_frame(inputs: FlowInputs, sim: Simulation, daily: pd.DataFrame) -> p
     waits = _month_sums(sim.wait_days, starts)
     waited = _month_sums(sim.waited, starts)
     per_rep_wait = _ratio(waits, arrivals)
+    first_days = np.asarray(inputs.dates, dtype="datetime64[D]")[starts].astype(str)
     columns = {
-        "month": months[starts], "days": days,
+        "month": months[starts], "first_day": first_days, "days": days,
         "arrivals": _month_sums(np.asarray(inputs.arrivals_per_day, float), starts),
         "beds_min": np.minimum.reduceat(inputs.beds, starts),
         "beds_max": np.maximum.reduceat(inputs.beds, starts),
@@ -689,6 +750,23 @@ def winter_mask(inputs: FlowInputs) -> np.ndarray:
     return np.isin([month[5:] for month in inputs.months], WINTER_MONTHS)
 
 
+def period_labels(inputs: FlowInputs) -> tuple[str, str]:
+    """Names of the winter and the whole run, saying where a run that starts late begins.
+
+    From 1 April: 'winter (November to March)' and 'the year'; from 24 November
+    2026: 'the rest of winter, from 24 Nov 2026' and 'the rest of the year,
+    from 24 Nov 2026'.
+    """
+    dates = np.asarray(inputs.dates, dtype="datetime64[D]")
+    first = dates[0]
+    winter = "winter (November to March)"
+    whole_year = str(first)[5:] == "04-01"
+    if not whole_year and winter_mask(inputs)[0] and str(first)[5:] != "11-01":
+        winter = f"the rest of winter, from {_day_text(first)}"
+    year = "the year" if whole_year else f"the rest of the year, from {_day_text(first)}"
+    return winter, year
+
+
 def run(inputs: FlowInputs, *, replications: int = DEFAULT_REPLICATIONS,
         seed: int | None = DEFAULT_SEED, target: float = DEFAULT_TARGET,
         runout_days: int = RUNOUT_DAYS) -> FlowResult:
@@ -700,10 +778,11 @@ def run(inputs: FlowInputs, *, replications: int = DEFAULT_REPLICATIONS,
     # A run in which some of the first day's queue was never admitted has no day it cleared.
     cleared = np.where(sim.first_queue_unfinished > 0, np.inf,
                        sim.first_queue_admitted.astype(float))
+    winter_label, year_label = period_labels(inputs)
     return FlowResult(
         inputs=inputs, daily=daily, monthly=monthly,
-        winter=summarise(inputs, sim, daily, winter_mask(inputs), "winter (November to March)"),
-        year=summarise(inputs, sim, daily, np.ones(inputs.days, dtype=bool), "the year"),
+        winter=summarise(inputs, sim, daily, winter_mask(inputs), winter_label),
+        year=summarise(inputs, sim, daily, np.ones(inputs.days, dtype=bool), year_label),
         target=target, replications=int(replications), seed=seed,
         first_queue_admitted_p50=float(np.percentile(cleared, 50, method="inverted_cdf")),
         first_queue_admitted_p95=float(np.percentile(cleared, 95, method="inverted_cdf")),

@@ -15,19 +15,23 @@ beds or stay:
   coefficient of variation of completed episodes in the records of the three
   planning years before this one; 1, as the Erlang formulas assume, when there
   are fewer than 30).
-- **Starting conditions**: unless given, the service starts as full as its
-  first month's demand keeps it (arrivals a day × mean stay, at most its
-  places) with nobody waiting.
+- **Starting conditions**: the run starts today when today falls in the
+  planning year, else on 1 April (:func:`default_start_day`); days before the
+  start are not simulated. Unless given, the service starts as full as the
+  start day's demand keeps it (arrivals a day × mean stay, at most its places
+  that day) with nobody waiting: :func:`capacity.flow.starting` works it out
+  after any what-if.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
-from capacity.flow import FlowInputs, whole_places
+from capacity.flow import FlowInputs, default_in_service
 from capacity.periods import planning_year_months
 from capacity.plan import Prepared, compute, load_plan_inputs, places_in, prepare, resolve_place
 from capacity.scenarios import Scenario, apply
@@ -226,11 +230,17 @@ def spread_over_days(demand: np.ndarray, dates: np.ndarray,
     return np.repeat(demand, lengths) * share, mean
 
 
-def default_start(caseload: np.ndarray, arrivals: np.ndarray,
-                  mean_los_days: np.ndarray) -> int:
-    """People in the service on the first day if not given: arrivals × stay, at most its places."""
-    load = float(arrivals[0] * mean_los_days[0])
-    return int(min(whole_places(caseload[:1])[0], np.floor(load + 0.5)))
+def year_span(year: int) -> tuple[date, date]:
+    """The first and last days of planning year ``year``: 1 April and 31 March."""
+    months = planning_year_months(year)
+    return months[0].first_day, months[-1].end_exclusive - timedelta(days=1)
+
+
+def default_start_day(year: int, today: date) -> date:
+    """The day a run of planning year ``year`` starts unless told: ``today`` when it falls in
+    that year (the transient from today's starting conditions), else 1 April."""
+    first, last = year_span(year)
+    return today if first <= today <= last else first
 
 
 def _los_spread(records: FlowRecords | None, default_cv: float) -> tuple[float, str]:
@@ -260,7 +270,9 @@ def build(prepared: Prepared, frame: pd.DataFrame, place_codes: list[str], servi
 
     ``prepared`` has any scenario applied and ``frame`` is the plan frame
     computed from it (its demand is used). ``place_code`` names the place or
-    system the inputs stand for.
+    system the inputs stand for. The inputs cover the whole year from 1 April,
+    starting as full as April's demand keeps the service; apply any what-if,
+    then :func:`capacity.flow.starting` for another start day or starting numbers.
     """
     inputs = prepared.inputs
     segs = prepared.segments
@@ -283,10 +295,9 @@ def build(prepared: Prepared, frame: pd.DataFrame, place_codes: list[str], servi
              "target occupancy is not applied: in the flow model occupancy is an outcome"
              if modelled["target_occupancy"].notna().any() else ""]
     services = inputs.services.set_index("service_id")
-    return FlowInputs(
+    year_inputs = FlowInputs(
         dates=dates, arrivals_per_day=arrivals, mean_arrivals_per_day=mean_arrivals,
-        caseload=caseload, mean_los_days=los, los_cv=cv,
-        in_service_today=default_start(caseload, mean_arrivals, los), waiting_today=0,
+        caseload=caseload, mean_los_days=los, los_cv=cv, waiting_today=0,
         hospital_share=hospital_share, label=label or names.get(service_id, service_id),
         place_code=place_code or ",".join(place_codes), service_id=service_id,
         service_type=str(services.loc[service_id, "service_type"]),
@@ -296,9 +307,10 @@ def build(prepared: Prepared, frame: pd.DataFrame, place_codes: list[str], servi
                          "plan's parameters; rounded to whole places",
                "los": "mean length of stay in force each day, from the plan's parameters",
                "los_cv": cv_basis,
-               "start": "assumed: as full as the first month's demand keeps it (arrivals a day "
-                        "× mean stay, at most the places), nobody waiting"},
+               "start": "assumed as full as April's demand keeps it (arrivals a day × mean "
+                        "stay), at most the places on 1 April"},
         notes=tuple(n for n in notes if n))
+    return year_inputs.with_changes(in_service_today=default_in_service(year_inputs))
 
 
 def flow_inputs_for(store: Store, place: str, service: str, year: int,

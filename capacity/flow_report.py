@@ -13,12 +13,13 @@ import math
 
 import pandas as pd
 
-from capacity.flow import FlowResult, PeriodSummary
+from capacity.flow import FlowInputs, FlowResult, PeriodSummary, over_places_at_start
 from capacity.flow_costs import CostSummary
+from capacity.formulas import days_in_month
 from capacity.periods import month_label
 
 MONTH_COLUMNS = [
-    "month", "days", "arrivals", "beds_min", "beds_max", "beds_mean", "mean_los_days",
+    "month", "first_day", "days", "arrivals", "beds_min", "beds_max", "beds_mean", "mean_los_days",
     "occupancy_mean", "occupancy_p05", "occupancy_p95", "waiting_mean", "waiting_p05",
     "waiting_p95", "wait_days_mean", "wait_days_p05", "wait_days_p95", "still_waiting_at_end",
     "p_wait",
@@ -88,11 +89,11 @@ def start_text(result: FlowResult) -> str:
     waiting when the run stopped.
     """
     inputs = result.inputs
-    text = (f"Starting with {inputs.in_service_today:,} in the service and "
-            f"{inputs.waiting_today:,} waiting.")
+    dates = pd.to_datetime(inputs.dates)
+    text = (f"Starting on {dates[0]:%-d %b %Y} with {inputs.in_service_today:,} in the service "
+            f"and {inputs.waiting_today:,} waiting.")
     if not inputs.waiting_today:
         return text
-    dates = pd.to_datetime(inputs.dates)
     median, late = result.first_queue_admitted_p50, result.first_queue_admitted_p95
     stops = f"the run stops, {result.runout_days:,} days after the year ends"
 
@@ -111,6 +112,40 @@ def start_text(result: FlowResult) -> str:
                        f"runs some are still waiting when {stops}.")
     return text + (f" Those waiting on the first day are all admitted by {day(median)} "
                    f"(by {day(late)} in 95% of runs).")
+
+
+def over_places_warning(inputs: FlowInputs) -> str:
+    """What the model does with more people in the service on the first day than its places
+    ('' when there are not): they stay until their stays end, and nobody new starts until
+    occupancy is below the places."""
+    over = over_places_at_start(inputs)
+    if not over:
+        return ""
+    places = int(inputs.beds[0])
+    day = pd.Timestamp(inputs.dates[0])
+    return (f"{inputs.in_service_today:,} people are in the service on {day:%-d %b %Y}, "
+            f"{over:,} more than its {places:,} place{'' if places == 1 else 's'}. The model "
+            f"keeps them until their stays end and admits nobody new until occupancy is below "
+            f"the places, so occupancy starts above the places and everyone who arrives "
+            f"meanwhile waits. Check the number if that is not what you meant.")
+
+
+def month_text(month: str, first_day: str, days: int) -> str:
+    """A month's name, or the days of it a run covers when it starts part-way through:
+    ('2026-11', '2026-11-24', 7) → '24–30 Nov 2026'."""
+    year, number = (int(part) for part in month.split("-"))
+    if days == days_in_month(year, number):
+        return month_label(month)
+    first = pd.Timestamp(first_day)
+    if days == 1:
+        return f"{first:%-d %b %Y}"
+    return f"{first.day}–{first.day + days - 1} {first:%b %Y}"
+
+
+def month_texts(monthly: pd.DataFrame) -> list[str]:
+    """:func:`month_text` for each row of a month frame."""
+    return [month_text(m, f, d) for m, f, d in zip(
+        monthly["month"], monthly["first_day"], monthly["days"], strict=True)]
 
 
 def cost_text(label: str, costs: CostSummary, net: CostSummary | None = None) -> str:
@@ -143,7 +178,7 @@ def display_table(monthly: pd.DataFrame) -> pd.DataFrame:
         monthly["wait_days_mean"], cut_off,
         band("wait_days_mean", "wait_days_p05", "wait_days_p95"), strict=True)]
     table = pd.DataFrame({
-        "month": monthly["month"].map(month_label),
+        "month": month_texts(monthly),
         "arrivals": monthly["arrivals"].map(lambda v: f"{v:,.1f}"),
         "places": [places(r) for r in monthly.itertuples()],
         "occupancy": band("occupancy_mean", "occupancy_p05", "occupancy_p95"),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -25,7 +26,7 @@ from capacity import config, scenario_store
 from capacity.charts import gap_chart
 from capacity.demand import coverage, monthly_history, months_without_data
 from capacity.demo import ensure_database
-from capacity.flow import FlowInputs, FlowResult, adjust, run
+from capacity.flow import FlowInputs, FlowResult, adjust, run, starting
 from capacity.flow_inputs import FlowError, FlowRecords, build, flow_services, read_records
 from capacity.observed import compare_with_stated
 from capacity.periods import planning_year_label, planning_year_of
@@ -224,7 +225,11 @@ def flow_inputs(path: Path, version: int, year: int, scenario: str, place: str,
 
 @dataclass(frozen=True)
 class FlowSettings:
-    """The Flow page's what-if and starting conditions (hashable, so results can be cached)."""
+    """The Flow page's what-if and starting conditions (hashable, so results can be cached).
+
+    ``start`` None is 1 April; ``in_service`` None is the default start, worked
+    out after the what-if from the places it leaves on the start day.
+    """
 
     extra_places: int = 0
     first_month: str | None = None
@@ -233,18 +238,25 @@ class FlowSettings:
     target: float = 0.05
     in_service: int | None = None
     waiting: int = 0
+    start: date | None = None
+
+
+def flow_run_inputs(path: Path, version: int, year: int, scenario: str, place: str,
+                    service_id: str, settings: FlowSettings) -> FlowInputs:
+    """The inputs a flow run uses: the what-if applied, then the start day and numbers."""
+    inputs = flow_inputs(path, version, year, scenario, place, service_id)
+    inputs = adjust(inputs, extra_places=settings.extra_places, los_pct=settings.los_pct,
+                    first_month=settings.first_month, last_month=settings.last_month)
+    return starting(inputs, start=settings.start, in_service=settings.in_service,
+                    waiting=settings.waiting)
 
 
 @st.cache_data(show_spinner="Simulating…", max_entries=64)
 def flow_result(path: Path, version: int, year: int, scenario: str, place: str,
                 service_id: str, settings: FlowSettings) -> FlowResult:
     """A flow run for one service at a place under a scenario, with the page's what-if."""
-    inputs = flow_inputs(path, version, year, scenario, place, service_id)
-    inputs = adjust(inputs, extra_places=settings.extra_places, los_pct=settings.los_pct,
-                    first_month=settings.first_month, last_month=settings.last_month)
-    start = inputs.in_service_today if settings.in_service is None else settings.in_service
-    inputs = inputs.with_changes(in_service_today=start, waiting_today=settings.waiting)
-    return run(inputs, target=settings.target)
+    return run(flow_run_inputs(path, version, year, scenario, place, service_id, settings),
+               target=settings.target)
 
 
 # -- the view settings ---------------------------------------------------------

@@ -4,10 +4,17 @@ For the sidebar's place (or system) and scenario, one service at a time:
 occupancy and the queue day by day with bands, the mean wait by month, the
 places needed for a target chance of waiting beside the places planned, and
 what the delay and the places cost. Sliders try more places or a shorter stay.
+The run starts today when today falls in the planning year shown, else on
+1 April, or on a day chosen under *Starting conditions and costs* (``start``
+in the link), with the people in the service and waiting then.
 """
+
+from dataclasses import replace
+from datetime import date
 
 import streamlit as st
 
+from capacity import config
 from capacity.charts import flow_occupancy_chart, flow_queue_chart, flow_wait_chart
 from capacity.flow import start_limit
 from capacity.flow_costs import (
@@ -17,7 +24,15 @@ from capacity.flow_costs import (
     default_costs,
     load_cost_table,
 )
-from capacity.flow_report import cost_text, display_table, headline, places_text, start_text
+from capacity.flow_inputs import default_start_day, year_span
+from capacity.flow_report import (
+    cost_text,
+    display_table,
+    headline,
+    over_places_warning,
+    places_text,
+    start_text,
+)
 from capacity.formulas import InvalidInput
 from capacity.periods import month_label, planning_year_months, same_month_in_year
 from capacity.plan import PlanError
@@ -28,6 +43,7 @@ from pages._common import (
     current_view,
     flow_inputs,
     flow_result,
+    flow_run_inputs,
     flow_service_table,
     services_table,
 )
@@ -38,6 +54,10 @@ view = current_view()
 services = flow_service_table(view.path, view.version, view.year, view.place)
 modelled = services[services["modelled"]]
 months = [m.key for m in planning_year_months(view.year)]
+first_day, last_day = year_span(view.year)
+# Today when it falls in the planning year shown (the transient from today's starting
+# conditions), else 1 April.
+default_start = default_start_day(view.year, config.today())
 # A fixed range: a slider whose range changes with the service loses its value.
 EXTRA_RANGE = (-40, 40)
 
@@ -69,6 +89,24 @@ def month_of_year(text: str) -> str:
     if text not in months:
         raise ValueError(f"not a month of {view.year_label} (use the form {months[7]})")
     return text
+
+
+def day_of_year(text: str) -> date:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("not a date (use the form 2026-11-24)") from None
+    if not first_day <= day <= last_day:
+        raise ValueError(f"not a day of {view.year_label}, {first_day:%-d %b %Y} to "
+                         f"{last_day:%-d %b %Y}")
+    return day
+
+
+def keep_start_in_year() -> None:
+    """A start day kept from another planning year falls back to this year's default."""
+    kept = st.session_state.get("flow_start")
+    if kept is not None and not first_day <= kept <= last_day:
+        st.session_state["flow_start"] = default_start
 
 
 def number_param(name: str, key: str, parse, default, fmt=str) -> Param:
@@ -134,14 +172,25 @@ def controls() -> None:
 
 
 def starting_and_costs(cost_notes: Costs, start_key: str, place_cost_key: str,
-                       limit: int) -> None:
+                       limit: int, default_in_service: int | None) -> None:
+    start = st.session_state["flow_start"]
+    # A fixed label: an expander whose label changes closes as the start day is picked.
     with st.expander("Starting conditions and costs"):
-        a, b, c, d = st.columns(4)
-        a.number_input("In the service on 1 April", min_value=0, max_value=limit, step=1,
-                       key=start_key,
-                       help="Default: as full as April's demand keeps it (arrivals a day × "
-                            f"mean stay), at most the places planned. At most {limit:,}.")
-        b.number_input("Waiting on 1 April", min_value=0, max_value=limit, step=1,
+        when, a, b, c, d = st.columns(5)
+        when.date_input("Start on", min_value=first_day, max_value=last_day, key="flow_start",
+                        format="DD/MM/YYYY",
+                        help="Days before it are not simulated. Default: today if it falls in "
+                             f"{view.year_label}, else 1 April.")
+        a.number_input(f"In the service on {start:%-d %b}", min_value=0, max_value=limit,
+                       step=1, key=start_key,
+                       placeholder="default" if default_in_service is None else
+                       f"{default_in_service:,} (default)",
+                       help="Leave empty for the default: as full as the start day's demand "
+                            "keeps it (arrivals a day × mean stay), at most the places in "
+                            "force that day after the what-if. More than the places: they "
+                            "stay until their stays end and nobody new starts until "
+                            f"occupancy is below the places. At most {limit:,}.")
+        b.number_input(f"Waiting on {start:%-d %b}", min_value=0, max_value=limit, step=1,
                        key="flow_waiting",
                        help="People already waiting for the service (delayed in hospital, "
                             f"for a bed). Default 0, at most {limit:,}.")
@@ -190,10 +239,10 @@ def metrics(result, baseline, comparing: bool) -> None:
 def costs_section(result, baseline, costs: Costs, comparing: bool) -> None:
     st.subheader("Cost")
     contract = result.inputs.contract
-    for label, period, base in (("Winter (November to March)", result.winter, baseline.winter),
-                                ("The year", result.year, baseline.year)):
+    for period, base in ((result.winter, baseline.winter), (result.year, baseline.year)):
         now = cost_of(period, costs, contract)
         before = cost_of(base, costs, contract)
+        label = period.label[0].upper() + period.label[1:]
         st.markdown("- " + cost_text(label, now, now.minus(before) if comparing else None))
     basis = "every commissioned place is paid for, full or empty" if contract != "spot" else \
         "only the place-days used are paid for (spot purchase)"
@@ -223,9 +272,10 @@ def explain(result) -> None:
                  f"**Places**: {inputs.basis.get('places', '')}.",
                  f"**Stay**: {inputs.basis.get('los', '')}; spread: "
                  f"{inputs.basis.get('los_cv', '')}.",
-                 f"**Start**: {start_text(result)}",
+                 f"**Start**: {start_text(result)} In the service: "
+                 f"{inputs.basis.get('start', '')}.",
                  *[f"**Note**: {note}." for note in inputs.notes],
-                 f"**Method**: {result.replications:,} simulated years (seed {result.seed}); "
+                 f"**Method**: {result.replications:,} simulated runs (seed {result.seed}); "
                  "bands are the 5th to 95th percentiles across them. Erlang C and the places "
                  "needed are steady-state formulas for each month on its own. See the "
                  "Methodology page, section Flow."]
@@ -241,17 +291,26 @@ def what_if(service_id: str, base_inputs, defaults: Costs, start_key: str, place
                    f"that can be taken away; showing {min_extra}.")
         st.session_state["flow_extra"] = min_extra  # so the slider and the link show it too
     controls()
-    extra = st.session_state["flow_extra"]
-    starting_and_costs(defaults, start_key, place_cost_key, start_limit(base_inputs.caseload))
     first, last = sorted((st.session_state["flow_from"], st.session_state["flow_to"]))
+    start = st.session_state["flow_start"]
     settings = FlowSettings(
-        extra_places=extra,
+        extra_places=st.session_state["flow_extra"],
         first_month=None if first == months[0] else first,
         last_month=None if last == months[-1] else last,
         los_pct=st.session_state["flow_los"], target=st.session_state["flow_target"] / 100,
-        in_service=st.session_state[start_key], waiting=st.session_state["flow_waiting"])
+        in_service=st.session_state[start_key], waiting=st.session_state["flow_waiting"],
+        start=None if start == first_day else start)
     plain = FlowSettings(target=settings.target, in_service=settings.in_service,
-                         waiting=settings.waiting)
+                         waiting=settings.waiting, start=settings.start)
+    try:
+        # The default in the service follows the places the what-if leaves on the start day.
+        default_in_service = flow_run_inputs(
+            view.path, view.version, view.year, view.scenario, view.place, service_id,
+            replace(settings, in_service=None)).in_service_today
+    except (InvalidInput, PlanError):
+        default_in_service = None  # the run below says why
+    starting_and_costs(defaults, start_key, place_cost_key, start_limit(base_inputs.caseload),
+                       default_in_service)
     try:
         result = flow_result(view.path, view.version, view.year, view.scenario, view.place,
                              service_id, settings)
@@ -262,10 +321,14 @@ def what_if(service_id: str, base_inputs, defaults: Costs, start_key: str, place
     else:
         comparing = settings != plain or view.scenario != BASELINE
         costs = Costs(st.session_state["flow_bed_cost"], st.session_state[place_cost_key])
+        warning = over_places_warning(result.inputs)
+        if warning:
+            st.warning(warning, icon="⚠️")
         st.markdown(f"**{headline(result)}**")
         if comparing:
-            st.caption("Changes are shown against the baseline (no scenario, no what-if) with "
-                       "the same starting conditions.")
+            st.caption("Changes are shown against the baseline (no scenario, no what-if) from "
+                       "the same start day with the same starting numbers (left at the "
+                       "default, the number in the service is each run's own default).")
         metrics(result, baseline, comparing)
         charts(result, baseline, comparing)
         costs_section(result, baseline, costs, comparing)
@@ -288,6 +351,7 @@ else:
     _state.bind(service)
     service_id = st.session_state["flow_service"]
     carry_months_over()
+    keep_start_in_year()
     base_inputs = flow_inputs(view.path, view.version, view.year, view.scenario, view.place,
                               service_id)
     defaults = default_costs(base_inputs.service_type, load_cost_table())
@@ -304,8 +368,10 @@ else:
         number_param("to", "flow_to", month_of_year, months[-1]),
         number_param("los", "flow_los", whole_number(-50, 50), 0),
         number_param("target", "flow_target", whole_number(1, 20), 5),
-        number_param("in_service", start_key, whole_number(0, limit),
-                     base_inputs.in_service_today),
+        Param("start", "flow_start", day_of_year,
+              lambda v: None if v == default_start else v.isoformat(), default_start,
+              describe=lambda v: f"{v:%-d %b %Y}"),
+        number_param("in_service", start_key, whole_number(0, limit), None),
         number_param("waiting", "flow_waiting", whole_number(0, limit), 0),
         number_param("bed_cost", "flow_bed_cost", money, defaults.hospital_bed_per_day,
                      lambda v: f"{v:g}"),
@@ -317,7 +383,10 @@ else:
     show_notices()
     if moved:
         st.info(moved)
-    st.caption(f"Queues, waits and the places needed, day by day over {view.year_label}, "
+    start = st.session_state["flow_start"]
+    span = view.year_label if start == first_day else \
+        f"{view.year_label} from {start:%-d %b %Y} (days before it are not simulated)"
+    st.caption(f"Queues, waits and the places needed, day by day over {span}, "
                f"for {view.place_name}; scenario: {view.scenario_label}. "
                + not_modelled_note())
     st.selectbox("Service", list(ids), key="flow_service", format_func=ids.get)

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
+from capacity import config
 from capacity.plan import plan_for
 from capacity.queueing import servers_for_wait_probability
 from capacity.store import Store
 from pages import page_path
 from tests.app.conftest import figures, no_errors, trace
+
+
+@pytest.fixture(autouse=True)
+def today_after_the_year(monkeypatch):
+    """Today is after 2025-26, so the page opens that year on 1 April unless told."""
+    monkeypatch.setattr(config, "today", lambda: date(2026, 11, 24))
 
 
 def open_flow(app, **params: str):
@@ -111,7 +120,7 @@ def test_a_starting_queue_is_shown_draining(d2a):
     d2a.number_input(key="flow_waiting").set_value(15).run()
     no_errors(d2a)
     text = " ".join(m.value for m in d2a.markdown)
-    assert "Starting with 20 in the service and 15 waiting." in text
+    assert "Starting on 1 Apr 2025 with 20 in the service and 15 waiting." in text
     assert d2a.query_params["waiting"] == "15"
 
 
@@ -133,8 +142,8 @@ def test_starting_numbers_are_limited_in_the_link_and_the_boxes(app):
     assert "waiting '100000' is not recognised (must be between 0 and 5,000)" in notices
     assert "in_service '100000' is not recognised (must be between 0 and 5,000)" in notices
     boxes = {box.label: box for box in app.number_input}
-    assert boxes["Waiting on 1 April"].value == 0
-    assert boxes["Waiting on 1 April"].max == boxes["In the service on 1 April"].max == 5_000
+    assert boxes["Waiting on 1 Apr"].value == 0
+    assert boxes["Waiting on 1 Apr"].max == boxes["In the service on 1 Apr"].max == 5_000
     assert "waiting" not in app.query_params
 
 
@@ -167,6 +176,9 @@ def test_changing_the_planning_year_keeps_the_service_and_the_what_if_months(app
     assert app.selectbox(key="flow_to").value == "2027-02"
     assert (app.query_params["from"], app.query_params["to"]) == ("2026-11", "2027-02")
     assert metric(app, "Places planned in winter").value == "20–24 places"
+    # 1 April 2025 is not in 2026-27; today (24 November 2026) is, so the run starts today.
+    assert app.date_input(key="flow_start").value == date(2026, 11, 24)
+    assert "start" not in app.query_params
 
 
 def test_taking_away_more_places_than_there_are_shows_and_links_what_is_used(app):
@@ -184,3 +196,75 @@ def test_a_link_to_a_service_that_cannot_be_modelled_says_why(app):
     assert "BHR Home, Settle & Support cannot be modelled: it is planned by a stated " \
         "throughput" in notices
     assert "not a known service" not in notices
+
+
+def in_service_box(app):
+    return next(box for box in app.number_input if box.label.startswith("In the service on"))
+
+
+def page_text(app) -> str:
+    return " ".join(m.value for m in app.markdown)
+
+
+def test_places_taken_away_lower_the_default_number_in_the_service(app):
+    # 15 of the 20 beds taken away: the box is left empty and the run starts with the 5 left.
+    open_flow(app, service="bhr_d2a_nursing", extra="-15")
+    no_errors(app)
+    box = in_service_box(app)
+    assert box.value is None and box.proto.placeholder == "5 (default)"
+    assert "Starting on 1 Apr 2025 with 5 in the service and 0 waiting." in page_text(app)
+    occupancy = figures(app)[0]
+    assert max(trace(occupancy, "Occupancy, 5th–95th percentile")["y"]) <= 5
+    assert "in_service" not in app.query_params
+    app.slider(key="flow_extra").set_value(0).run()
+    assert in_service_box(app).proto.placeholder == "20 (default)"
+
+
+def test_more_in_the_service_than_its_places_shows_a_warning(d2a):
+    in_service_box(d2a).set_value(200).run()
+    no_errors(d2a)
+    assert any(w.value.startswith("200 people are in the service on 1 Apr 2025, 180 more than "
+                                  "its 20 places.") for w in d2a.warning)
+    assert d2a.query_params["in_service"] == "200"
+    in_service_box(d2a).set_value(20).run()
+    assert not any("more than its" in w.value for w in d2a.warning)
+
+
+def test_the_run_starts_today_when_today_is_in_the_year(app, monkeypatch):
+    monkeypatch.setattr(config, "today", lambda: date(2025, 11, 24))
+    open_flow(app, service="bhr_d2a_nursing")
+    no_errors(app)
+    assert app.date_input(key="flow_start").value == date(2025, 11, 24)
+    assert "start" not in app.query_params  # today is the default
+    assert "from 24 Nov 2025 (days before it are not simulated)" in app.caption[0].value
+    assert in_service_box(app).label == "In the service on 24 Nov"
+    occupancy, _, waits = figures(app)[:3]
+    days = trace(occupancy, "Places in force")["x"]
+    assert (days[0], days[-1], len(days)) == ("2025-11-24", "2026-03-31", 128)
+    assert trace(waits, "Mean wait (days)")["x"][0] == "24–30 Nov 2025"
+    assert app.markdown[0].value.startswith("**In the rest of winter, from 24 Nov 2025, with 20 "
+                                            "places")
+
+
+def test_a_start_day_can_be_chosen_and_linked(d2a):
+    d2a.date_input(key="flow_start").set_value(date(2026, 1, 5)).run()
+    no_errors(d2a)
+    assert d2a.query_params["start"] == "2026-01-05"
+    assert len(trace(figures(d2a)[0], "Places in force")["x"]) == 86  # 5 Jan to 31 Mar 2026
+    assert "Starting on 5 Jan 2026 with" in page_text(d2a)
+
+
+@pytest.mark.parametrize("value", ["2027-01-05", "tomorrow"])
+def test_a_link_to_a_start_outside_the_year_falls_back_with_a_notice(app, value):
+    open_flow(app, service="bhr_d2a_nursing", start=value)
+    no_errors(app)
+    assert any(f"start '{value}' is not recognised" in w.value and
+               w.value.endswith("showing 1 Apr 2025 instead.") for w in app.warning)
+    assert app.date_input(key="flow_start").value == date(2025, 4, 1)
+
+
+def test_a_link_opens_at_the_start_day_it_names(app):
+    open_flow(app, service="bhr_d2a_nursing", start="2025-12-01", waiting="6")
+    no_errors(app)
+    assert app.date_input(key="flow_start").value == date(2025, 12, 1)
+    assert "Starting on 1 Dec 2025 with 20 in the service and 6 waiting." in page_text(app)

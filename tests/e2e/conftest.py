@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -106,18 +107,26 @@ def browser():
         launched.close()
 
 
-@pytest.fixture
-def page(browser, server):
-    """A fresh browser page at 1600×1000; fails the test if the app showed an error."""
-    context = browser.new_context(viewport={"width": 1600, "height": 1000},
+@contextmanager
+def checked_page(browser, server: str, width: int = 1600, height: int = 1000):
+    """A fresh browser page of this size at the app; fails the test if, at the end, the page
+    shows a Streamlit exception or an error box (see :func:`assert_no_errors`)."""
+    context = browser.new_context(viewport={"width": width, "height": height},
                                   accept_downloads=True, base_url=server)
     opened = context.new_page()
     opened.set_default_timeout(60_000)
-    yield opened
     try:
+        yield opened
         assert_no_errors(opened)
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A fresh browser page at 1600×1000; fails the test if the app showed an error."""
+    with checked_page(browser, server) as opened:
+        yield opened
 
 
 def settle(page: Page) -> None:

@@ -17,9 +17,11 @@ from capacity.flow import (
     FlowInputs,
     adjust,
     analytical,
+    over_places_at_start,
     run,
     simulate,
     start_limit,
+    starting,
     whole_places,
 )
 from capacity.formulas import InvalidInput
@@ -243,6 +245,107 @@ def test_adjust_changes_only_the_months_given():
     assert changed.mean_los_days[inside] == pytest.approx(37.8)
     assert (changed.mean_los_days[~inside] == 42).all()
     assert (inputs.caseload == 20).all()  # the inputs are left as they were
+
+
+# -- the start day and the starting numbers ---------------------------------------------
+
+
+def day(text: str) -> int:
+    """The index of a day in a run of ``flow()`` that starts on 1 April 2025."""
+    return int((np.datetime64(text) - START).astype(int))
+
+
+def test_the_default_start_respects_places_taken_away_by_the_what_if():
+    # 0.5 arrivals a day × 42 days = 21 people; with 15 of the 20 places taken away, 5 fit.
+    inputs = flow(arrivals=0.5, places=20, los=42)
+    assert starting(inputs).in_service_today == 20
+    assert starting(adjust(inputs, extra_places=-15)).in_service_today == 5
+    # Taken away from December only: on 24 November the 20 places are still there.
+    december = adjust(inputs, extra_places=-15, first_month="2025-12")
+    assert starting(december, start="2025-11-24").in_service_today == 20
+    assert starting(december, start="2025-12-05").in_service_today == 5
+
+
+def test_the_default_start_uses_the_start_days_demand_and_stay():
+    inputs = flow(arrivals=0.2, places=50, los=20)
+    busier = inputs.with_changes(
+        arrivals_per_day=np.where(inputs.months >= "2025-11", 0.6, 0.2),
+        mean_los_days=np.where(inputs.months >= "2025-11", 30.0, 20.0))
+    assert starting(busier).in_service_today == 4  # 0.2 × 20
+    assert starting(busier, start="2025-11-24").in_service_today == 18  # 0.6 × 30
+
+
+def test_a_run_from_a_later_day_simulates_only_the_days_from_it():
+    inputs = starting(flow(arrivals=0.5, places=20, los=42), start="2025-11-24",
+                      in_service=20, waiting=3)
+    assert inputs.dates[0] == np.datetime64("2025-11-24") and inputs.days == 365 - day(
+        "2025-11-24")
+    assert (inputs.in_service_today, inputs.waiting_today) == (20, 3)
+    result = run(inputs, replications=50, seed=18)
+    assert len(result.daily) == 128  # 7 days of November, then December to March
+    first = result.monthly.iloc[0]
+    assert (first["month"], first["first_day"], first["days"]) == ("2025-11", "2025-11-24", 7)
+    assert first["arrivals"] == pytest.approx(0.5 * 7)
+    assert list(result.monthly["month"]) == ["2025-11", "2025-12", "2026-01", "2026-02",
+                                             "2026-03"]
+    assert result.winter.label == "the rest of winter, from 24 Nov 2025"
+    assert result.year.label == "the rest of the year, from 24 Nov 2025"
+    assert result.winter.days == result.year.days == 128
+
+
+def test_a_run_from_the_summer_still_covers_the_whole_winter():
+    result = run(starting(flow(), start="2025-08-01"), replications=20, seed=19)
+    assert result.winter.label == "winter (November to March)" and result.winter.days == 151
+    assert result.year.label == "the rest of the year, from 1 Aug 2025"
+    assert run(flow(), replications=20, seed=19).year.label == "the year"
+
+
+def test_a_queue_from_a_mid_year_start_drains_as_spare_places_allow():
+    # From 24 November: 20 full places with 10-day stays free 2 a day and 1 arrives a day, so
+    # 40 waiting drain by about 1 a day.
+    inputs = starting(flow(arrivals=1.0, places=20, los=10), start="2025-11-24",
+                      in_service=20, waiting=40)
+    sim = simulate(inputs, replications=300, seed=20)
+    mean = sim.waiting.mean(axis=1)
+    assert mean[10] == pytest.approx(30, abs=3)
+    assert mean[20] == pytest.approx(20, abs=3)
+    assert mean[60] < 5
+
+
+def test_winter_flex_places_open_on_their_date_after_a_later_start():
+    # 20 places, 30 from 1 December; more arrivals than 20 places can take (0.8 × 42 = 33.6).
+    flex = np.where(np.arange(365) >= day("2025-12-01"), 30.0, 20.0)
+    inputs = flow(arrivals=0.8, places=20, los=42, cv=0.56).with_changes(caseload=flex)
+    result = run(starting(inputs, start="2025-11-24", in_service=20), replications=100,
+                 seed=21)
+    daily = result.daily.set_index("date")
+    assert (daily.loc[:"2025-11-30", "beds"] == 20).all()
+    assert (daily.loc["2025-12-01":, "beds"] == 30).all()
+    assert daily.loc[:"2025-11-30", "occupancy_p95"].max() <= 20
+    assert daily.loc["2025-12-01":"2025-12-31", "occupancy_mean"].max() > 25
+
+
+def test_people_over_the_places_stay_until_their_stays_end_and_nobody_new_starts():
+    # 30 in a 20-place service, 5 waiting, no arrivals, 10-day stays: occupancy only falls
+    # until it is under 20, and only then are the 5 admitted.
+    inputs = flow(days=60, arrivals=0, places=20, los=10, cv=0, in_service_today=30,
+                  waiting_today=5)
+    assert over_places_at_start(inputs) == 10
+    sim = simulate(inputs, replications=200, seed=22)
+    before = np.vstack([np.full((1, 200), 30), sim.occupancy[:-1]])
+    over = before > 20
+    assert (sim.occupancy[over] <= before[over]).all()
+    assert (sim.occupancy[sim.admissions > 0] <= 20).all()
+    assert (sim.occupancy[0] < 30).any() and (sim.admissions[0] == 0).all()
+    # Everyone already there has left within a stay, so the 5 are in by day 10.
+    assert (sim.first_queue_admitted <= 10).all() and (sim.waiting[10:] == 0).all()
+    assert over_places_at_start(flow(in_service_today=20)) == 0
+
+
+@pytest.mark.parametrize("start", ["2025-03-31", "2026-04-01", "2025-02-30", "soon"])
+def test_a_start_outside_the_days_modelled_raises_naming_it(start):
+    with pytest.raises(InvalidInput, match="start must be a day from 1 Apr 2025 to 31 Mar 2026"):
+        starting(flow(), start=start)
 
 
 # -- bad inputs --------------------------------------------------------------------------

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 import pytest
 
+from capacity import config
 from capacity.flow_report import DAY_COLUMNS, MONTH_COLUMNS
 from tests.unit.test_cli import run
 
 D2A = ("flow", "--place", "BHR", "--service", "bhr_d2a_nursing", "--year", "2025",
        "--replications", "200")
+
+
+@pytest.fixture(autouse=True)
+def today_after_the_year(monkeypatch):
+    """Today is after 2025-26, so runs of that year start on 1 April unless told."""
+    monkeypatch.setattr(config, "today", lambda: date(2026, 11, 24))
 
 
 def test_the_bhr_d2a_beds_table_says_who_waits_and_the_places_needed(demo_db):
@@ -60,7 +68,7 @@ def test_more_places_and_a_scenario_are_costed_against_the_baseline(demo_db):
 def test_starting_conditions_can_be_given(demo_db):
     code, out, err = run(*D2A, "--in-service", "20", "--waiting", "15", "--db", str(demo_db))
     assert code == 0, err
-    assert "Starting with 20 in the service and 15 waiting." in out
+    assert "Starting on 1 Apr 2025 with 20 in the service and 15 waiting." in out
     assert "Those waiting on the first day are all admitted by" in out
 
 
@@ -126,3 +134,70 @@ def test_waits_cut_off_when_the_run_stops_are_said_to_be_longer(demo_db):
                          "--db", str(demo_db))
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and all(float(r["still_waiting_at_end"]) > 0 for r in rows)
+
+
+def test_places_taken_away_lower_the_default_number_in_the_service(demo_db):
+    # 15 of the 20 beds taken away: the service starts with at most the 5 left, not 20.
+    code, out, err = run(*D2A, "--extra-places", "-15", "--db", str(demo_db))
+    assert code == 0, err
+    assert "Start: 1 Apr 2025 (days before it are not simulated): 5 in the service, 0 waiting" \
+        in out
+    code, out, err = run(*D2A, "--extra-places", "-15", "--format", "csv", "--daily",
+                         "--db", str(demo_db))
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and err == ""
+    assert max(float(r["occupancy_p95"]) for r in rows) <= 5
+
+
+def test_more_in_the_service_than_its_places_is_run_with_a_warning(demo_db):
+    code, out, err = run(*D2A, "--in-service", "200", "--db", str(demo_db))
+    assert code == 0, err
+    assert "Warning: 200 people are in the service on 1 Apr 2025, 180 more than its 20 " \
+        "places." in out
+    code, out, err = run(*D2A, "--in-service", "200", "--format", "csv", "--db", str(demo_db))
+    assert code == 0
+    assert err.startswith("warning: 200 people are in the service on 1 Apr 2025")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    # They leave as their stays end: April is far over the places, later months are not.
+    assert float(rows[0]["occupancy_mean"]) > 100
+    assert max(float(r["occupancy_p95"]) for r in rows[6:]) <= 20
+
+
+def test_a_run_can_start_later_in_the_year(demo_db):
+    code, out, err = run(*D2A, "--start", "2025-11-24", "--format", "csv", "--db", str(demo_db))
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["month"] for r in rows] == ["2025-11", "2025-12", "2026-01", "2026-02", "2026-03"]
+    assert (rows[0]["first_day"], rows[0]["days"]) == ("2025-11-24", "7")
+    code, out, err = run(*D2A, "--start", "2025-11-24", "--waiting", "10", "--db", str(demo_db))
+    assert code == 0, err
+    assert "Start: 24 Nov 2025 (days before it are not simulated)" in out
+    assert "24–30 Nov 2025" in out and "Apr 2025" not in out
+    assert "In the rest of winter, from 24 Nov 2025, with 20 places" in out
+    assert "Starting on 24 Nov 2025 with 20 in the service and 10 waiting." in out
+    assert "Costs over the rest of the year, from 24 Nov 2025" in out
+
+
+def test_the_run_starts_today_when_today_is_in_the_year(demo_db, monkeypatch):
+    monkeypatch.setattr(config, "today", lambda: date(2026, 1, 10))
+    code, out, err = run(*D2A, "--format", "csv", "--db", str(demo_db))
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0, err
+    assert [(r["first_day"], r["days"]) for r in rows] == [("2026-01-10", "22"),
+                                                           ("2026-02-01", "28"),
+                                                           ("2026-03-01", "31")]
+
+
+@pytest.mark.parametrize("start", ["2025-03-31", "2026-04-01"])
+def test_a_start_outside_the_planning_year_is_refused(demo_db, start):
+    code, out, err = run(*D2A, "--start", start, "--db", str(demo_db))
+    assert (code, out) == (1, "")
+    assert err == (f"error: --start must be a day of the planning year 2025-26, from 2025-04-01 "
+                   f"to 2026-03-31 (got {start})\n")
+
+
+def test_a_start_that_is_not_a_date_is_a_command_line_error(demo_db, capsys):
+    with pytest.raises(SystemExit) as caught:
+        run(*D2A, "--start", "2025-02-30", "--db", str(demo_db))
+    assert caught.value.code == 2
+    assert "'2025-02-30' is not a date: use the form YYYY-MM-DD" in capsys.readouterr().err

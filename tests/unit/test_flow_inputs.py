@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from capacity.flow_inputs import (
     FlowError,
+    default_start_day,
     flow_inputs_for,
     spread_over_days,
     weekday_of,
     year_dates,
+    year_span,
 )
 from capacity.plan import plan_for
 from capacity.scenarios import Change, Scenario
@@ -159,3 +163,20 @@ def test_spreading_by_weekday_keeps_each_months_total():
 def test_weekday_of_counts_from_monday():
     assert list(weekday_of(np.array(["2025-04-07", "2025-04-13"], dtype="datetime64[D]"))) == \
         [0, 6]  # a Monday and a Sunday
+
+
+@pytest.mark.parametrize(("year", "today", "start"), [
+    (2026, date(2026, 11, 24), date(2026, 11, 24)),  # today is in 2026-27: start today
+    (2025, date(2026, 11, 24), date(2025, 4, 1)),  # a past year: from 1 April
+    (2027, date(2026, 11, 24), date(2027, 4, 1)),  # a year ahead: from 1 April
+    (2026, date(2027, 3, 31), date(2027, 3, 31)),  # the year's last day is still in it
+    (2026, date(2027, 4, 1), date(2026, 4, 1)),
+    (2026, date(2026, 4, 1), date(2026, 4, 1)),
+])
+def test_a_run_starts_today_when_today_is_in_the_year_else_on_1_april(year, today, start):
+    assert default_start_day(year, today) == start
+
+
+def test_a_planning_year_runs_from_1_april_to_31_march():
+    assert year_span(2027) == (date(2027, 4, 1), date(2028, 3, 31))
+    assert len(year_dates(2027)) == 366  # February 2028 has 29 days

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from capacity.flow import FlowInputs, run
+from capacity.flow import FlowInputs, run, starting
 from capacity.flow_costs import CostSummary
 from capacity.flow_report import (
     MONTH_COLUMNS,
@@ -13,6 +13,8 @@ from capacity.flow_report import (
     csv_frame,
     display_table,
     headline,
+    month_text,
+    over_places_warning,
     places_text,
     start_text,
 )
@@ -121,3 +123,42 @@ def test_the_cost_against_the_baseline_says_more_less_or_the_same(net, said):
                         delay_cost=50)
     change = CostSummary(place_days=0, hospital_delay_bed_days=0, place_cost=net, delay_cost=0)
     assert cost_text("Winter", costs, change).endswith(said)
+
+
+def test_a_run_from_a_later_day_names_its_partial_first_month_and_its_start():
+    inputs = starting(FlowInputs(dates=np.arange(START, START + 365),
+                                 arrivals_per_day=np.full(365, 0.5), caseload=np.full(365, 20.0),
+                                 mean_los_days=np.full(365, 42.0)),
+                      start="2025-11-24", in_service=20, waiting=4)
+    result = run(inputs, replications=50, seed=3)
+    shown = display_table(result.monthly)
+    assert list(shown["month"]) == ["24–30 Nov 2025", "Dec 2025", "Jan 2026", "Feb 2026",
+                                     "Mar 2026"]
+    assert shown["arrivals"].iloc[0] == f"{0.5 * 7:,.1f}"
+    assert headline(result).startswith("In the rest of winter, from 24 Nov 2025, with 20 places")
+    assert start_text(result).startswith("Starting on 24 Nov 2025 with 20 in the service and 4 "
+                                         "waiting.")
+    assert csv_frame(result)["first_day"].iloc[0] == "2025-11-24"
+
+
+@pytest.mark.parametrize(("month", "first_day", "days", "said"),
+                         [("2025-11", "2025-11-01", 30, "Nov 2025"),
+                          ("2025-11", "2025-11-24", 7, "24–30 Nov 2025"),
+                          ("2026-02", "2026-02-02", 27, "2–28 Feb 2026"),
+                          ("2026-03", "2026-03-31", 1, "31 Mar 2026")])
+def test_month_text_names_the_days_of_a_partial_month(month, first_day, days, said):
+    assert month_text(month, first_day, days) == said
+
+
+def test_more_in_the_service_than_its_places_is_warned_about():
+    def inputs(in_service: int) -> FlowInputs:
+        return FlowInputs(dates=np.arange(START, START + 10), arrivals_per_day=np.full(10, 0.5),
+                          caseload=np.full(10, 20.0), mean_los_days=np.full(10, 42.0),
+                          in_service_today=in_service)
+
+    assert over_places_warning(inputs(20)) == ""
+    text = over_places_warning(inputs(200))
+    assert text.startswith("200 people are in the service on 1 Apr 2025, 180 more than its 20 "
+                           "places.")
+    assert ("keeps them until their stays end and admits nobody new until occupancy is below "
+            "the places") in text
