@@ -135,6 +135,17 @@ FROM (
     SELECT min(month), last_day(max(month)) FROM monthly_demand
 );
 
+-- name: first_data_day
+-- The first day anything is known: a parameter in force, a referral or a monthly count.
+SELECT min(day) AS first_day
+FROM (
+    SELECT min(valid_from) AS day FROM service_parameters
+    UNION ALL
+    SELECT min(referral_date) FROM referrals
+    UNION ALL
+    SELECT min(month) FROM monthly_demand
+);
+
 -- name: table_counts
 SELECT 'places' AS table_name, count(*) AS row_count FROM places
 UNION ALL SELECT 'service_types', count(*) FROM service_types
