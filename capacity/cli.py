@@ -19,7 +19,8 @@ import math
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
@@ -61,6 +62,7 @@ from capacity.scenarios import (
     PRESET_PREFIX,
     Scenario,
     ScenarioError,
+    cannot_apply,
     load_presets,
     scenario_from_json,
 )
@@ -305,10 +307,22 @@ def _services(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+@contextmanager
+def _applying(scenario: Scenario | None, year: int) -> Iterator[None]:
+    """Report a scenario that no longer applies to the year's plan as the scenario's fault."""
+    try:
+        yield
+    except InvalidInput as exc:
+        if scenario is None:
+            raise
+        raise cannot_apply(scenario, year, exc) from None
+
+
 def _plan(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     scenario = scenario_store.resolve(store, args.scenario, args.year)
-    frame = plan_for(store, args.place, args.year, window_years=args.window_years,
-                     growth=args.growth, scenario=scenario)
+    with _applying(scenario, args.year):
+        frame = plan_for(store, args.place, args.year, window_years=args.window_years,
+                         growth=args.growth, scenario=scenario)
     if args.format == "csv":
         frame[PLAN_COLUMNS].to_csv(out, index=False, lineterminator="\n")
     else:
@@ -338,7 +352,8 @@ def _export(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     info = ExportInfo(year=args.year, scenario=scenario, made_at=datetime.now().astimezone(),
                       version=__version__, service_types=store.query("service_types"),
                       labels=store.query("service_type_labels"))
-    frame = build_plan(load_plan_inputs(store, scope.codes, args.year), scenario)
+    with _applying(scenario, args.year):
+        frame = build_plan(load_plan_inputs(store, scope.codes, args.year), scenario)
     try:
         data = export_bytes(fmt, frame, scope, info, service_type=args.service_type,
                             source=args.source or "both")
@@ -396,7 +411,8 @@ def _flow(store: Store, args: argparse.Namespace, out: TextIO) -> int:
         return inputs.with_changes(**{k: v for k, v in starts.items() if v is not None})
 
     settings = {"replications": args.replications, "seed": args.seed, "target": args.target}
-    inputs = inputs_for(scenario)
+    with _applying(scenario, args.year):
+        inputs = inputs_for(scenario)
     result = flow.run(inputs, **settings)
     if args.format == "csv":
         ids = {"place_code": inputs.place_code, "service_id": inputs.service_id,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import pandas as pd
 
 from capacity.formulas import InvalidInput
-from capacity.periods import planning_year_of
 from capacity.plan import PlanError, compute, load_plan_inputs, prepare
 from capacity.scenarios import (
     BASELINE,
@@ -33,11 +32,8 @@ def context(store: Store) -> Context:
 
 
 def _years(scenario: Scenario) -> list[int]:
-    years: set[int] = set()
-    for change in scenario.changes:
-        for month in change.months():
-            years.add(planning_year_of(pd.Timestamp(f"{month}-01").date()))
-    return sorted(years)
+    """Every planning year any change touches, not only those of its first and last month."""
+    return sorted({year for change in scenario.changes for year in change.planning_years()})
 
 
 def check_for_store(store: Store, scenario: Scenario, *, replacing: str | None = None) -> None:

@@ -33,13 +33,14 @@ import json
 import math
 import re
 from dataclasses import asdict, dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from capacity import config
-from capacity.periods import planning_year_months
+from capacity.periods import planning_year_label, planning_year_months, planning_year_of
 
 LEVERS = {
     "demand_pct": "Demand (%)",
@@ -60,6 +61,7 @@ PRESETS_FILE = config.REFERENCE_DIR / "scenario_presets.csv"
 PRESET_PREFIX = "preset:"
 BASELINE = "baseline"
 WINTER = ("11", "12", "01", "02", "03")
+MAX_PLANNING_YEARS = 10
 
 
 class ScenarioError(ValueError):
@@ -111,6 +113,11 @@ class Change:
         """The first and last month, 'YYYY-MM'."""
         return self.first_month, self.last_month
 
+    def planning_years(self) -> range:
+        """Every planning year (April to March) the months fall in, first to last."""
+        first, last = (planning_year_of(date(int(m[:4]), int(m[5:7]), 1)) for m in self.months())
+        return range(first, last + 1)
+
 
 @dataclass(frozen=True)
 class Scenario:
@@ -146,6 +153,16 @@ class Scenario:
 
 
 BASELINE_SCENARIO = Scenario(BASELINE)
+
+
+def cannot_apply(scenario: Scenario, year: int, reason: Exception) -> ScenarioError:
+    """The error for a scenario that does not apply to a year's plan, naming both and why.
+
+    A saved scenario was checked when it was saved, but the data may have
+    changed since (fewer beds imported, say), so applying it can still fail.
+    """
+    return ScenarioError([f"the scenario {scenario.name!r} cannot be applied to "
+                          f"{planning_year_label(year)}: {reason}"])
 
 
 # -- reading scenarios ---------------------------------------------------------
@@ -255,6 +272,11 @@ def _change_problems(change: Change, where: str, context: Context | None) -> lis
     if not problems and change.last_month < change.first_month:
         problems.append(f"{where}: the month range {change.first_month} to {change.last_month} "
                         "is empty")
+    elif not problems and len(change.planning_years()) > MAX_PLANNING_YEARS:
+        # Saving checks the plan of every year a change spans; keep that to a few seconds.
+        problems.append(f"{where}: the months {change.first_month} to {change.last_month} span "
+                        f"{len(change.planning_years())} planning years; a change may span at "
+                        f"most {MAX_PLANNING_YEARS}")
     if change.source is not None and change.source not in SOURCES:
         problems.append(f"{where}: source must be hospital or community (got {change.source!r})")
     if change.source is not None and change.lever not in DEMAND_LEVERS:

@@ -197,6 +197,7 @@ def test_a_change_that_leaves_los_at_zero_names_the_service(prepared):
     (Change("pathway_shift_pct", 20, *WINTER, to_service_type="reablement_home"), "moves from"),
     (Change("caseload_delta", 4, *WINTER, source="hospital"), "only narrow a demand change"),
     (Change("demand_pct", float("nan"), *WINTER), "finite"),
+    (Change("demand_pct", 10, "2025-04", "2035-04"), "span 11 planning years"),
 ])
 def test_bad_changes_are_refused_with_a_reason(change, message):
     found = problems(Scenario("Winter", (change,)))
