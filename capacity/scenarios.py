@@ -161,7 +161,7 @@ def cannot_apply(scenario: Scenario, year: int, reason: Exception) -> ScenarioEr
     A saved scenario was checked when it was saved, but the data may have
     changed since (fewer beds imported, say), so applying it can still fail.
     """
-    return ScenarioError([f"the scenario {scenario.name!r} cannot be applied to "
+    return ScenarioError([f"The scenario {scenario.name!r} cannot be applied to "
                           f"{planning_year_label(year)}: {reason}"])
 
 

@@ -66,7 +66,7 @@ st.radio("What to export", list(FORMATS), key="export_format",
 def export_info() -> ExportInfo:
     return ExportInfo(
         year=view.year,
-        scenario=scenario_for(view.path, view.version, view.scenario, view.year),
+        scenario=scenario_for(view.path, view.scenario_version, view.scenario, view.year),
         made_at=datetime.now().astimezone(),
         version=capacity.__version__,
         service_types=types,

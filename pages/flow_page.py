@@ -253,9 +253,9 @@ def what_if(service_id: str, base_inputs, defaults: Costs, start_key: str, place
     plain = FlowSettings(target=settings.target, in_service=settings.in_service,
                          waiting=settings.waiting)
     try:
-        result = flow_result(view.path, view.version, view.year, view.scenario, view.place,
-                             service_id, settings)
-        baseline = flow_result(view.path, view.version, view.year, BASELINE, view.place,
+        result = flow_result(view.path, view.version, view.year, view.scenario,
+                             view.scenario_version, view.place, service_id, settings)
+        baseline = flow_result(view.path, view.version, view.year, BASELINE, "", view.place,
                                service_id, plain)
     except (InvalidInput, PlanError) as exc:
         st.error(f"The flow model cannot run with these settings: {exc}")
@@ -288,8 +288,8 @@ else:
     _state.bind(service)
     service_id = st.session_state["flow_service"]
     carry_months_over()
-    base_inputs = flow_inputs(view.path, view.version, view.year, view.scenario, view.place,
-                              service_id)
+    base_inputs = flow_inputs(view.path, view.version, view.year, view.scenario,
+                              view.scenario_version, view.place, service_id)
     defaults = default_costs(base_inputs.service_type, load_cost_table())
     context = f"{view.place}_{service_id}_{view.year}_{view.scenario}"
     start_key = f"flow_in_service_{context}"

@@ -15,6 +15,7 @@ from capacity.scenarios import (
     Scenario,
     ScenarioError,
     apply,
+    cannot_apply,
     change_from_dict,
     problems,
     sensitivity,
@@ -39,7 +40,7 @@ type_names = dict(zip(types["service_type"], types["name"], strict=True))
 services = services_table(view.path, view.version)
 service_names = dict(zip(services["service_id"], services["name"], strict=True))
 place_names = dict(zip(view.places["place_code"], view.places["name"], strict=True))
-choices = scenario_choices(view.path, view.version)
+choices = scenario_choices(view.path, view.scenarios_version)
 months = [m.key for m in planning_year_months(view.year)]
 months += [m.key for m in planning_year_months(view.year + 1)][:3]
 codes = tuple(view.members)
@@ -59,7 +60,7 @@ def builder_scenario() -> Scenario:
 
 
 def load_into_builder(key: str, editing: bool) -> None:
-    scenario = scenario_for(view.path, view.version, key, view.year)
+    scenario = scenario_for(view.path, view.scenarios_version, key, view.year)
     if scenario is None:
         return
     st.session_state["sb_changes"] = [scenario.to_dict()["changes"][i]
@@ -285,9 +286,13 @@ st.multiselect("Up to three scenarios", others, key="sb_compare", max_selections
                format_func=choices.get)
 compared = {"Baseline": monthly_totals(baseline, view.source)}
 for key in st.session_state["sb_compare"]:
-    chosen_scenario = scenario_for(view.path, view.version, key, view.year)
-    compared[choices[key]] = monthly_totals(
-        plan_with(view.path, view.version, view.year, codes, chosen_scenario), view.source)
+    chosen_scenario = scenario_for(view.path, view.scenarios_version, key, view.year)
+    try:
+        compared[choices[key]] = monthly_totals(
+            plan_with(view.path, view.version, view.year, codes, chosen_scenario), view.source)
+    except InvalidInput as exc:
+        st.warning(f"{cannot_apply(chosen_scenario, view.year, exc)}. It is left out of the "
+                   "comparison.")
 if len(compared) > 1:
     st.plotly_chart(scenario_chart(compared, f"Gap by month, {view.place_name}"),
                     config={"displaylogo": False}, key="sb_compare_chart")
@@ -297,7 +302,7 @@ present = [t for t in types["service_type"] if t in set(baseline["service_type"]
 if present:
     st.selectbox("Service type", present, key="sb_sensitivity_type", format_func=type_names.get)
     chosen_type = st.session_state["sb_sensitivity_type"]
-    current = scenario_for(view.path, view.version, view.scenario, view.year)
+    current = scenario_for(view.path, view.scenario_version, view.scenario, view.year)
     prepared = apply(prepared_plan(view.path, view.version, view.year, codes), current)
     table = sensitivity(prepared, compute, list(codes), chosen_type)
     st.plotly_chart(tornado_chart(table, f"What moves the winter shortfall of "

@@ -182,7 +182,7 @@ def test_cli_names_a_saved_scenario_that_no_longer_applies(writable_db, tmp_path
                  ("export", "--place", "BHR", "--year", "2024", "--out", str(out_file))):
         code, out, err = run(*argv, "--scenario", "Fewer beds", "--db", db)
         assert code == 1 and out == ""
-        assert ("the scenario 'Fewer beds' cannot be applied to 2024-25: BHR community "
+        assert ("The scenario 'Fewer beds' cannot be applied to 2024-25: BHR community "
                 "rehabilitation beds: caseload must be a number of at least 0 (got -5") in err, err
     assert not out_file.exists()
     assert run("plan", "--place", "BHR", "--year", "2024", "--db", db)[0] == 0  # the baseline
