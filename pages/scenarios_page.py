@@ -21,7 +21,13 @@ from capacity.scenarios import (
     sensitivity,
 )
 from capacity.store import Store, StoreError
-from capacity.summary import SOURCE_LABELS, monthly_totals, scenario_effect, shortfall_by_place
+from capacity.summary import (
+    SOURCE_LABELS,
+    flips,
+    monthly_totals,
+    scenario_effect,
+    shortfall_by_place,
+)
 from pages._common import (
     current_view,
     plan_with,
@@ -227,22 +233,30 @@ m1, m2, m3 = st.columns(3)
 m1.metric("Shortfall over the year, baseline", f"{before:,.0f}")
 m2.metric("With the scenario", f"{after:,.0f}",
           delta=f"{after - before:+,.0f}" if scenario.changes else None, delta_color="inverse")
-flips = effect[effect["flip"] != ""]
-m3.metric("Months that flip", len(flips))
+flipped = flips(baseline, changed, view.source)
+m3.metric("Service-months that flip", len(flipped),
+          help="A service at a place, for one source, in one month, that moves between surplus "
+               "and shortfall (capacity below demand). Each is counted on its own: one "
+               "service's surplus does not hide another's shortfall.")
 lines = {"Baseline": effect.rename(columns={"gap_baseline": "gap"}),
          scenario.name: effect.rename(columns={"gap_scenario": "gap"})}
 st.plotly_chart(scenario_chart(lines, "Gap by month: baseline and scenario"),
                 config={"displaylogo": False}, key="sb_effect_chart")
 shown = effect.assign(month=effect["month"].map(month_label))
 st.dataframe(shown[["month", "demand_baseline", "capacity_baseline", "gap_baseline",
-                    "demand_scenario", "capacity_scenario", "gap_scenario", "flip"]],
+                    "demand_scenario", "capacity_scenario", "gap_scenario", "into_shortfall",
+                    "out_of_shortfall"]],
              hide_index=True, width="stretch", column_config={
                  "month": "Month", "demand_baseline": figure_column("Demand"),
                  "capacity_baseline": figure_column("Capacity"),
                  "gap_baseline": figure_column("Gap"),
                  "demand_scenario": figure_column("Demand (scenario)"),
                  "capacity_scenario": figure_column("Capacity (scenario)"),
-                 "gap_scenario": figure_column("Gap (scenario)"), "flip": "Flips"})
+                 "gap_scenario": figure_column("Gap (scenario)"),
+                 "into_shortfall": st.column_config.NumberColumn(
+                     "Services into shortfall", format="%d"),
+                 "out_of_shortfall": st.column_config.NumberColumn(
+                     "Services out of shortfall", format="%d")})
 if len(codes) > 1:
     st.markdown("**Each place**")
     st.dataframe(shortfall_by_place(baseline, changed, view.source), hide_index=True,
@@ -250,6 +264,22 @@ if len(codes) > 1:
                                 "baseline": figure_column("Shortfall, baseline", 0),
                                 "scenario": figure_column("Shortfall, scenario", 0),
                                 "change": figure_column("Change", 0)})
+
+if scenario.changes:
+    st.markdown("**Services that flip between surplus and shortfall**")
+    if flipped.empty:
+        st.caption("None: every service stays in surplus or in shortfall month by month.")
+    else:
+        st.dataframe(flipped.assign(month=flipped["month"].map(month_label),
+                                    source=flipped["source"].map(SOURCE_LABELS)),
+                     hide_index=True, width="stretch",
+                     column_order=["month", "place", "service", "source", "gap_baseline",
+                                   "gap_scenario", "flip"],
+                     column_config={"month": "Month", "place": "Place", "service": "Service",
+                                    "source": "Referrals",
+                                    "gap_baseline": figure_column("Gap, baseline"),
+                                    "gap_scenario": figure_column("Gap, scenario"),
+                                    "flip": "Flips"})
 
 label = f"Save as a new version of {st.session_state['sb_editing']!r}" \
     if st.session_state["sb_editing"] else "Save scenario"

@@ -165,3 +165,20 @@ def test_a_saved_scenario_that_no_longer_applies_shows_the_baseline_and_says_why
     at.multiselect(key="sb_compare").select("Fewer beds").run()
     no_errors(at)
     assert any("left out of the comparison" in w.value for w in at.warning)
+
+
+def test_flips_are_counted_per_service_and_listed(app):
+    """Issue 4's done-when scenario for BHR: the month totals stay short all winter, yet some
+    services move between surplus and shortfall; each is counted and named."""
+    add(app, "demand_pct", 10, "2025-12", "2026-03")
+    add(app, "caseload_delta", 4, "2025-11", "2026-03", services=["bhr_rehab_beds"])
+    effect = app.dataframe[0].value
+    assert (effect["gap_baseline"] < 0).all() and (effect["gap_scenario"] < 0).all()
+    listed = app.dataframe[-1].value
+    assert {"month", "place", "service", "source", "flip"} <= set(listed.columns)
+    assert len(listed) > 0
+    assert metric(app, "Service-months that flip").value == str(len(listed))
+    for row in listed.itertuples():
+        assert (row.gap_baseline < 0) != (row.gap_scenario < 0)
+        assert row.flip == ("into shortfall" if row.gap_scenario < 0 else "out of shortfall")
+    assert effect["into_shortfall"].sum() + effect["out_of_shortfall"].sum() == len(listed)
