@@ -266,3 +266,23 @@ def test_sensitivity_ranks_the_assumptions(prepared):
         -sum(c * 0.1 for c in capacity.values()))
     assert table.loc["Commissioned hours", "swing"] == 0  # beds are not planned by hours
     assert list(table["swing"]) == sorted(table["swing"], reverse=True)
+
+
+def test_the_winter_flex_preset_adds_to_the_baselines_own_flex_and_says_so(demo_store):
+    """The demo baseline already opens BHR's winter flex beds in November; the preset must not
+    describe that opening as its own, and the figure it quotes must be the one it gives."""
+    from capacity.plan import plan_for
+
+    preset = load_presets()["preset:winter_flex_beds"]
+    base = plan_for(demo_store, "Havering", 2025)
+    flexed = plan_for(demo_store, "Havering", 2025, scenario=preset.for_year(2025))
+
+    def beds(frame, month):
+        hit = frame[(frame["service_id"] == "bhr_rehab_beds") & (frame["month"] == month)]
+        return float(hit["caseload"].iloc[0])
+
+    summer, winter = beds(base, "2025-10"), beds(base, "2025-11")
+    assert winter > summer  # the baseline's own flex
+    assert beds(flexed, "2025-10") == summer
+    assert f"{summer:g} to {winter:g}" in preset.description and "baseline" in preset.description
+    assert f"{winter:g} becomes {beds(flexed, '2025-11'):g}" in preset.description
