@@ -56,6 +56,7 @@ LEVERS = {
 ORDER = list(LEVERS)
 DEMAND_LEVERS = ("demand_pct", "pathway_shift_pct")
 SOURCES = ("hospital", "community")
+SOURCE_NAMES = {"hospital": "hospital discharge", "community": "community"}
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 PRESETS_FILE = config.REFERENCE_DIR / "scenario_presets.csv"
 PRESET_PREFIX = "preset:"
@@ -292,7 +293,42 @@ def _change_problems(change: Change, where: str, context: Context | None) -> lis
         problems.append(f"{where}: only a pathway shift moves demand to another service type")
     if context is not None:
         problems += _unknown_names(change, where, context)
+        if change.lever == "pathway_shift_pct" and not problems:
+            problems += _shift_problems(change, where, context.service_types)
     return problems
+
+
+def _takes(types: pd.DataFrame, service_type: str) -> set[str]:
+    return {source for source in SOURCES if bool(types.loc[service_type, source])}
+
+
+def _shift_problems(change: Change, where: str, service_types: pd.DataFrame) -> list[str]:
+    """A pathway shift that would silently move nothing, or only part of what it names.
+
+    Demand only moves to a service type that takes referrals from its source
+    (urgent community response takes no hospital discharges), so such a
+    change is refused rather than saved to change nothing.
+    """
+    types = service_types.set_index("service_type")
+    asked = {change.source} if change.source else set(SOURCES)
+    leaving = asked & set().union(*(_takes(types, t) for t in change.service_types))
+    if not leaving:
+        names = " and ".join(types.loc[t, "name"] for t in change.service_types)
+        verb = "takes" if len(change.service_types) == 1 else "take"
+        return [f"{where}: {names} {verb} no {_or(asked)} referrals, so there is no demand "
+                "to move"]
+    refused = leaving - _takes(types, change.to_service_type)
+    if not refused:
+        return []
+    text = (f"{where}: {types.loc[change.to_service_type, 'name']} takes no {_or(refused)} "
+            f"referrals, so no {_or(refused)} demand can move to it")
+    if leaving - refused:
+        text += f"; to move {_or(leaving - refused)} referrals only, choose them as the source"
+    return [text]
+
+
+def _or(sources: set[str]) -> str:
+    return " or ".join(SOURCE_NAMES[s] for s in SOURCES if s in sources)
 
 
 def _unknown_names(change: Change, where: str, context: Context) -> list[str]:

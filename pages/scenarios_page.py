@@ -12,6 +12,7 @@ from capacity.scenarios import (
     DEMAND_LEVERS,
     LEVERS,
     Change,
+    Context,
     Scenario,
     ScenarioError,
     apply,
@@ -99,7 +100,7 @@ def add_change() -> None:
         services=tuple(st.session_state["sb_services"]),
         to_service_type=st.session_state["sb_to_type"] if lever == "pathway_shift_pct" else None,
         source=(st.session_state["sb_source"] or None) if lever in DEMAND_LEVERS else None)
-    found = problems(Scenario("check", (change,)))
+    found = problems(Scenario("check", (change,)), Context(view.places, types, services))
     if found:
         st.session_state["sb_message"] = ("error", found)
         return

@@ -182,3 +182,12 @@ def test_flips_are_counted_per_service_and_listed(app):
         assert (row.gap_baseline < 0) != (row.gap_scenario < 0)
         assert row.flip == ("into shortfall" if row.gap_scenario < 0 else "out of shortfall")
     assert effect["into_shortfall"].sum() + effect["out_of_shortfall"].sum() == len(listed)
+
+
+def test_a_shift_to_a_type_that_takes_no_such_referrals_is_refused_when_added(app):
+    app.selectbox(key="sb_source").select("hospital")
+    app.selectbox(key="sb_to_type").select("ucr")
+    add(app, "pathway_shift_pct", 50, "2025-11", "2026-03", check=False, types=["rehab_bed"])
+    assert any("Urgent community response takes no hospital discharge referrals" in e.value
+               for e in app.error)
+    assert app.session_state["sb_changes"] == []

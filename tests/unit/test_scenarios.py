@@ -10,6 +10,7 @@ import pytest
 from capacity.plan import compute, load_plan_inputs, prepare
 from capacity.scenarios import (
     Change,
+    Context,
     Scenario,
     ScenarioError,
     apply,
@@ -286,3 +287,31 @@ def test_the_winter_flex_preset_adds_to_the_baselines_own_flex_and_says_so(demo_
     assert beds(flexed, "2025-10") == summer
     assert f"{summer:g} to {winter:g}" in preset.description and "baseline" in preset.description
     assert f"{winter:g} becomes {beds(flexed, '2025-11'):g}" in preset.description
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (Change("pathway_shift_pct", 50, *WINTER, service_types=("rehab_bed",),
+            to_service_type="ucr", source="hospital"),
+     "Urgent community response takes no hospital discharge referrals, so no hospital "
+     "discharge demand can move to it"),
+    (Change("pathway_shift_pct", 50, *WINTER, service_types=("rehab_bed",),
+            to_service_type="ucr"),
+     "choose them as the source"),
+    (Change("pathway_shift_pct", 50, *WINTER, service_types=("other_short_term_bedded",),
+            to_service_type="reablement_home", source="community"),
+     "takes no community referrals, so there is no demand to move"),
+])
+def test_a_shift_that_would_move_nothing_is_refused(store, change, message):
+    """Demand only moves to a type that takes its source: refused, not saved to do nothing."""
+    context = Context(store.query("places"), store.query("service_types"),
+                      store.query("services"))
+    found = problems(Scenario("Shift", (change,)), context)
+    assert any(message in p for p in found), found
+
+
+def test_a_shift_to_a_type_that_takes_the_source_is_accepted(store):
+    context = Context(store.query("places"), store.query("service_types"),
+                      store.query("services"))
+    change = Change("pathway_shift_pct", 20, *WINTER, service_types=("rehab_bed",),
+                    to_service_type="reablement_home", source="hospital")
+    assert problems(Scenario("Home First", (change,)), context) == []
