@@ -128,10 +128,12 @@ def load(store: Store, name: str, version: int | None = None) -> Scenario:
     """A saved scenario by name (any case), at its latest or a given version."""
     header = _header(store, name)
     scenario_id = int(header["scenario_id"])
-    version = int(version or header["current_version"])
+    latest = int(header["current_version"])
+    version = latest if version is None else int(version)  # 0 is a version asked for, not none
     stored = store.query("scenario_version", scenario_id=scenario_id, version=version)
     if stored.empty:
-        raise ScenarioError([f"{header['name']!r} has no version {version}"])
+        raise ScenarioError([f"{header['name']!r} has no version {version} (its versions are "
+                             f"1 to {latest})"])
     meta = stored.iloc[0]
     rows = store.query("scenario_changes", scenario_id=scenario_id, version=version)
     changes = tuple(_row_to_change(r) for r in rows.astype(object).where(rows.notna(), None)

@@ -186,3 +186,15 @@ def test_cli_names_a_saved_scenario_that_no_longer_applies(writable_db, tmp_path
                 "rehabilitation beds: caseload must be a number of at least 0 (got -5") in err, err
     assert not out_file.exists()
     assert run("plan", "--place", "BHR", "--year", "2024", "--db", db)[0] == 0  # the baseline
+
+
+@pytest.mark.parametrize("version", ["0", "-1", "3"])
+def test_cli_refuses_a_version_that_does_not_exist(writable_db, tmp_path, version):
+    db = str(writable_db)
+    path = tmp_path / "winter.json"
+    path.write_text(json.dumps(WINTER.to_dict()))
+    run("scenario", "save", str(path), "--db", db)
+    run("scenario", "save", str(path), "--update", "--db", db)
+    code, out, err = run("scenario", "show", "Winter BHR", "--version", version, "--db", db)
+    assert code == 1 and out == ""
+    assert f"'Winter BHR' has no version {version} (its versions are 1 to 2)" in err
