@@ -8,10 +8,12 @@ a scenario; its versions stay in the store.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from capacity.formulas import InvalidInput
-from capacity.plan import PlanError, compute, load_plan_inputs, prepare
+from capacity.plan import PlanError, compute, load_plan_inputs, prepare, resolve_place
 from capacity.scenarios import (
     BASELINE,
     PRESET_PREFIX,
@@ -68,6 +70,18 @@ def _applied_problems(store: Store, scenario: Scenario) -> list[str]:
     return found
 
 
+def _with_place_codes(scenario: Scenario, places: pd.DataFrame) -> Scenario:
+    """The scenario with places named as the command line takes them (code or name) as codes."""
+    def code(text: str) -> str:
+        try:
+            return str(resolve_place(places, text)["place_code"])
+        except PlanError:
+            return text  # left for the checks to report as unknown
+
+    return scenario.with_changes(changes=tuple(
+        replace(c, places=tuple(code(p) for p in c.places)) for c in scenario.changes))
+
+
 def _change_rows(scenario_id: int, version: int, changes: tuple[Change, ...]) -> pd.DataFrame:
     return pd.DataFrame([{
         "scenario_id": scenario_id, "version": version, "position": position,
@@ -84,7 +98,8 @@ def save(store: Store, scenario: Scenario, *, replacing: str | None = None) -> S
     Everything is checked first and written in one transaction; on any
     problem nothing is saved. Returns the scenario with its version.
     """
-    scenario = scenario.with_changes(name=scenario.name.strip())
+    scenario = _with_place_codes(scenario.with_changes(name=scenario.name.strip()),
+                                 store.query("places"))
     check_for_store(store, scenario, replacing=replacing)
     with store.transaction() as tx:
         if replacing is None:

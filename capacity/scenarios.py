@@ -176,7 +176,7 @@ def _text_list(value: object, field_name: str, where: str) -> tuple[str, ...]:
         return tuple(v.strip() for v in re.split(r"[,|]", value) if v.strip())
     if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
         return tuple(value)
-    raise ScenarioError([f"{where}: {field_name} must be a list of codes"])
+    raise ScenarioError([f"{where}: {field_name} must be a list of names or codes"])
 
 
 def change_from_dict(data: dict, where: str = "change") -> Change:

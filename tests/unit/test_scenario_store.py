@@ -198,3 +198,24 @@ def test_cli_refuses_a_version_that_does_not_exist(writable_db, tmp_path, versio
     code, out, err = run("scenario", "show", "Winter BHR", "--version", version, "--db", db)
     assert code == 1 and out == ""
     assert f"'Winter BHR' has no version {version} (its versions are 1 to 2)" in err
+
+
+def test_a_scenario_file_may_name_places_as_the_command_line_does(writable_db, tmp_path):
+    db = str(writable_db)
+    path = tmp_path / "havering.json"
+    path.write_text(json.dumps({"name": "Havering surge", "changes": [
+        {"lever": "demand_pct", "value": 10, "first_month": "2025-12", "last_month": "2026-03",
+         "places": ["Havering", "barking and dagenham"]}]}))
+    code, out, err = run("scenario", "save", str(path), "--db", db)
+    assert code == 0, err
+    with Store.open(writable_db, read_only=True) as store:
+        saved = scenario_store.load(store, "Havering surge")
+        assert saved.changes[0].places == ("E09000016", "E09000002")
+        base, surged = (plan_for(store, "BHR", 2025, scenario=s) for s in (None, saved))
+    january = [f[f["month"] == "2026-01"]["demand"].sum() for f in (base, surged)]
+    assert january[1] > january[0]
+    path.write_text(json.dumps({"name": "Nowhere", "changes": [
+        {"lever": "demand_pct", "value": 10, "first_month": "2025-12", "last_month": "2026-03",
+         "places": ["Narnia"]}]}))
+    code, _, err = run("scenario", "save", str(path), "--db", db)
+    assert code == 1 and "unknown place 'Narnia'" in err
