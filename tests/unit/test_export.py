@@ -552,6 +552,18 @@ def test_svg_is_xml_with_an_svg_root(demo_store, havering, places):
     assert "Havering" in data.decode("utf-8")
 
 
+def test_a_chart_image_names_its_scenario_but_not_the_baseline(demo_store, places):
+    scenario = resolve(demo_store, "preset:winter_surge", 2025)
+    frame = plan_for(demo_store, "Havering", 2025, scenario=scenario)
+    scope = scope_for(places, ["E09000016"])
+    surged = export_bytes("svg", frame, scope, info_for(demo_store, 2025, scenario),
+                          service_type="reablement_home").decode("utf-8")
+    assert "Winter surge (preset)" in surged
+    plain = export_bytes("svg", plan_for(demo_store, "Havering", 2025), scope,
+                         info_for(demo_store, 2025), service_type="reablement_home")
+    assert "scenario" not in plain.decode("utf-8").lower()
+
+
 # -- the export command ---------------------------------------------------------------------
 
 
