@@ -59,6 +59,7 @@ from capacity.plan import (
     resolve_place,
 )
 from capacity.scenarios import (
+    BASELINE_LABEL,
     PRESET_PREFIX,
     Scenario,
     ScenarioError,
@@ -416,7 +417,7 @@ def _flow(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     result = flow.run(inputs, **settings)
     if args.format == "csv":
         ids = {"place_code": inputs.place_code, "service_id": inputs.service_id,
-               "scenario": scenario.name if scenario else "baseline"}
+               "scenario": scenario.name if scenario else BASELINE_LABEL}
         flow_report.csv_frame(result, daily=args.daily, **ids).to_csv(
             out, index=False, lineterminator="\n")
         return 0

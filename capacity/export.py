@@ -49,7 +49,7 @@ from capacity.charts import gap_chart
 from capacity.periods import month_label, planning_year_label, planning_year_months
 from capacity.plan import METHOD_LABELS, PLAN_COLUMNS, places_in
 from capacity.rounding import round_table
-from capacity.scenarios import Change, Scenario
+from capacity.scenarios import BASELINE_LABEL, Change, Scenario
 from capacity.summary import SOURCE_LABELS, assumptions, by_service_type
 
 FORMATS = {
@@ -87,7 +87,7 @@ SOURCE_TITLES = {"hospital": "hospital discharge", "community": "community"}
 LINE_POINTS = 13  # the height of one line of 10-point Arial
 COVER_TEXT_WIDTH = 100
 LABEL_WIDTH = 58
-BASELINE_NAME = "Baseline"
+BASELINE_NAME = BASELINE_LABEL
 BASELINE_DESCRIPTION = "The plan as the data stand: no changes."
 
 

@@ -48,6 +48,7 @@ from capacity.demand import (
     project_demand,
 )
 from capacity.periods import Month, planning_year_label, planning_year_months, planning_year_of
+from capacity.scenarios import BASELINE_LABEL
 from capacity.segments import (
     PlanError,
     calculation,
@@ -62,7 +63,6 @@ __all__ = ["PlanError", "resolve_place_shares", "parameter_segments"]
 
 SOURCES = ("hospital", "community")
 NO_SERVICE = "(no commissioned service)"
-BASELINE = "baseline"
 METHOD_LABELS = {
     "caseload": "Caseload × days ÷ length of stay",
     "hours": "Hours ÷ hours per package, then caseload × days ÷ length of stay",
@@ -137,7 +137,7 @@ class Prepared:
     row_index: dict[tuple, int]
     candidates: dict[tuple, list[int]]
     shares: pd.DataFrame = field(default_factory=pd.DataFrame)
-    scenario: str = BASELINE
+    scenario: str = BASELINE_LABEL
 
     def with_changes(self, **changes: object) -> Prepared:
         """A copy with some fields replaced."""

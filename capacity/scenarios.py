@@ -60,7 +60,8 @@ SOURCE_NAMES = {"hospital": "hospital discharge", "community": "community"}
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 PRESETS_FILE = config.REFERENCE_DIR / "scenario_presets.csv"
 PRESET_PREFIX = "preset:"
-BASELINE = "baseline"
+BASELINE = "baseline"  # the key (sidebar, address, CLI); BASELINE_LABEL is what people read
+BASELINE_LABEL = "Baseline"
 WINTER = ("11", "12", "01", "02", "03")
 MAX_PLANNING_YEARS = 10
 
@@ -544,8 +545,8 @@ def apply(prepared, scenario: Scenario | None):
     the given one is left as it was.
     """
     if scenario is None or not scenario.changes:
-        name = scenario.name if scenario is not None else BASELINE
-        return prepared.with_changes(scenario=name)
+        named = scenario is not None and scenario.name.lower() != BASELINE
+        return prepared.with_changes(scenario=scenario.name if named else BASELINE_LABEL)
     inputs = prepared.inputs
     type_names = dict(zip(inputs.service_types["service_type"], inputs.service_types["name"],
                           strict=True))

@@ -511,6 +511,19 @@ def test_the_csv_round_trips_to_the_plan_frame(havering):
     assert all(len(m) == 7 and m[4] == "-" for m in back["month"])
 
 
+def test_the_csv_names_the_scenario_as_the_workbook_does(demo_store, havering, places):
+    """People read both: the baseline is 'Baseline' in each, and a scenario its own name."""
+    scope = scope_for(places, ["E09000016"])
+    for scenario in (None, resolve(demo_store, "preset:winter_surge", 2025)):
+        frame = havering if scenario is None else plan_for(demo_store, "Havering", 2025,
+                                                           scenario=scenario)
+        info = info_for(demo_store, 2025, scenario)
+        cover = {row[0]: row[1] for row in open_book(workbook(frame, scope, info))["Cover"]
+                 .iter_rows(values_only=True) if row[0]}
+        rows = pd.read_csv(io.BytesIO(export_bytes("csv", frame, scope, info)))
+        assert set(rows["scenario"]) == {cover["Scenario"]} == {info.scenario_name}
+
+
 def test_the_csv_is_utf8(havering):
     text = plan_csv(havering).decode("utf-8")
     assert "×" in text  # from the calculations ("61 beds × 30 days ÷ 28 days …")
