@@ -10,15 +10,19 @@ import streamlit as st
 
 from capacity.periods import planning_year_label
 from capacity.plan import places_in
+from capacity.scenarios import BASELINE
 from capacity.summary import SOURCE_LABELS
 from pages import PAGES, _state
 from pages._common import (
     View,
-    data_version,
     database_path,
+    file_stamp,
     global_params,
     places_table,
     scenario_choices,
+    scenario_problem,
+    scenario_version_of,
+    store_versions,
     year_range,
 )
 from pages._style import PRESENTATION_CSS, show_notices
@@ -31,10 +35,10 @@ st.set_page_config(
 
 _state.begin_run()
 path = database_path()
-version = data_version(path)
+version, scenarios_version = store_versions(path, file_stamp(path))
 places = places_table(path, version)
 years = year_range(path, version)
-scenarios = scenario_choices(path, version)
+scenarios = scenario_choices(path, scenarios_version)
 params = global_params(places, years, scenarios)
 for param in params.values():
     _state.bind(param, sidebar=True)
@@ -99,15 +103,26 @@ with links:
             query_params=_state.link_values(spec.url_path),
         )
 
+# A saved scenario can stop applying when the data change after it was saved (fewer
+# beds imported, say): every page then shows the baseline and says why.
+scenario = st.session_state["scenario"]
+problem = scenario_problem(path, version, st.session_state["year"], scenario,
+                           scenario_version_of(scenario, scenarios_version))
+if problem:
+    _state.add_notice(f"{problem}. The pages show the baseline "
+                      "instead; change the scenario on the Scenarios page.")
+    scenario = BASELINE
+
 view = View(
     path=path,
     version=version,
+    scenarios_version=scenarios_version,
     places=places,
     place=st.session_state["place"],
     year=st.session_state["year"],
     source=st.session_state["source"],
-    scenario=st.session_state["scenario"],
-    scenario_label=scenarios[st.session_state["scenario"]],
+    scenario=scenario,
+    scenario_label=scenarios[scenario],
     present=st.session_state["present"],
 )
 st.session_state["_view"] = view

@@ -19,7 +19,8 @@ import math
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
@@ -59,9 +60,11 @@ from capacity.plan import (
     resolve_place,
 )
 from capacity.scenarios import (
+    BASELINE_LABEL,
     PRESET_PREFIX,
     Scenario,
     ScenarioError,
+    cannot_apply,
     load_presets,
     scenario_from_json,
 )
@@ -319,10 +322,22 @@ def _services(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+@contextmanager
+def _applying(scenario: Scenario | None, year: int) -> Iterator[None]:
+    """Report a scenario that no longer applies to the year's plan as the scenario's fault."""
+    try:
+        yield
+    except InvalidInput as exc:
+        if scenario is None:
+            raise
+        raise cannot_apply(scenario, year, exc) from None
+
+
 def _plan(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     scenario = scenario_store.resolve(store, args.scenario, args.year)
-    frame = plan_for(store, args.place, args.year, window_years=args.window_years,
-                     growth=args.growth, scenario=scenario)
+    with _applying(scenario, args.year):
+        frame = plan_for(store, args.place, args.year, window_years=args.window_years,
+                         growth=args.growth, scenario=scenario)
     if args.format == "csv":
         out.write(plan_csv(frame).decode("utf-8"))
     else:
@@ -352,7 +367,8 @@ def _export(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     info = ExportInfo(year=args.year, scenario=scenario, made_at=datetime.now().astimezone(),
                       version=__version__, service_types=store.query("service_types"),
                       labels=store.query("service_type_labels"))
-    frame = build_plan(load_plan_inputs(store, scope.codes, args.year), scenario)
+    with _applying(scenario, args.year):
+        frame = build_plan(load_plan_inputs(store, scope.codes, args.year), scenario)
     try:
         data = export_bytes(fmt, frame, scope, info, service_type=args.service_type,
                             source=args.source or "both")
@@ -397,14 +413,15 @@ def _flow(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> i
     start = _start_day(args)
     scenario = scenario_store.resolve(store, args.scenario, args.year)
     settings = {"replications": args.replications, "seed": args.seed, "target": args.target}
-    inputs = _flow_inputs(store, args, scenario, start, args.extra_places)
+    with _applying(scenario, args.year):
+        inputs = _flow_inputs(store, args, scenario, start, args.extra_places)
     result = flow.run(inputs, **settings)
     warning = flow_report.over_places_warning(inputs)
     if args.format == "csv":
         if warning:
             print(f"warning: {warning}", file=err)
         ids = {"place_code": inputs.place_code, "service_id": inputs.service_id,
-               "scenario": scenario.name if scenario else "baseline"}
+               "scenario": scenario.name if scenario else BASELINE_LABEL}
         out.write(csv_bytes(flow_report.csv_frame(result, daily=args.daily, **ids))
                   .decode("utf-8"))
         return 0

@@ -49,7 +49,7 @@ from capacity.charts import gap_chart
 from capacity.periods import month_label, planning_year_label, planning_year_months
 from capacity.plan import METHOD_LABELS, PLAN_COLUMNS, places_in
 from capacity.rounding import round_table
-from capacity.scenarios import Change, Scenario
+from capacity.scenarios import BASELINE_LABEL, Change, Scenario
 from capacity.summary import SOURCE_LABELS, assumptions, by_service_type
 
 FORMATS = {
@@ -87,7 +87,7 @@ SOURCE_TITLES = {"hospital": "hospital discharge", "community": "community"}
 LINE_POINTS = 13  # the height of one line of 10-point Arial
 COVER_TEXT_WIDTH = 100
 LABEL_WIDTH = 58
-BASELINE_NAME = "Baseline"
+BASELINE_NAME = BASELINE_LABEL
 BASELINE_DESCRIPTION = "The plan as the data stand: no changes."
 
 
@@ -448,6 +448,18 @@ def chart_title(place: str, type_name: str, source: str, year: int) -> str:
     return f"{place} · {type_name} — {SOURCE_LABELS[source].lower()} · {planning_year_label(year)}"
 
 
+def name_scenario(figure: go.Figure, scenario: Scenario | None) -> go.Figure:
+    """Under a scenario, name it in the chart's subtitle, so a slide says what it shows.
+
+    A subtitle, not the title, since a scenario's name may be long (up to 100
+    characters). The baseline gets none.
+    """
+    if scenario is not None:
+        figure.update_layout(title_subtitle_text=f"Scenario: {scenario.name}",
+                             margin={"t": 95})
+    return figure
+
+
 def gap_figure(frame: pd.DataFrame, service_type: str, source: str, title: str) -> go.Figure:
     """The pages' gap chart for one service type and source, summed over the places in ``frame``."""
     monthly = by_service_type(frame, source)
@@ -597,7 +609,7 @@ def export_bytes(fmt: str, frame: pd.DataFrame, scope: Scope, info: ExportInfo, 
     names = dict(zip(info.service_types["service_type"], info.service_types["name"],
                      strict=True))
     title = chart_title(scope.name, names.get(chosen, chosen), source, info.year)
-    return chart_image(gap_figure(rows, chosen, source, title), fmt)
+    return chart_image(name_scenario(gap_figure(rows, chosen, source, title), info.scenario), fmt)
 
 
 def workbooks_zip(frame: pd.DataFrame, scope: Scope, info: ExportInfo) -> bytes:

@@ -47,7 +47,8 @@ from capacity.demand import (
     observed_hospital_share,
     project_demand,
 )
-from capacity.periods import Month, planning_year_months
+from capacity.periods import Month, planning_year_label, planning_year_months, planning_year_of
+from capacity.scenarios import BASELINE_LABEL
 from capacity.segments import (
     PlanError,
     calculation,
@@ -62,7 +63,6 @@ __all__ = ["PlanError", "resolve_place_shares", "parameter_segments"]
 
 SOURCES = ("hospital", "community")
 NO_SERVICE = "(no commissioned service)"
-BASELINE = "baseline"
 METHOD_LABELS = {
     "caseload": "Caseload × days ÷ length of stay",
     "hours": "Hours ÷ hours per package, then caseload × days ÷ length of stay",
@@ -137,7 +137,7 @@ class Prepared:
     row_index: dict[tuple, int]
     candidates: dict[tuple, list[int]]
     shares: pd.DataFrame = field(default_factory=pd.DataFrame)
-    scenario: str = BASELINE
+    scenario: str = BASELINE_LABEL
 
     def with_changes(self, **changes: object) -> Prepared:
         """A copy with some fields replaced."""
@@ -148,7 +148,11 @@ def load_plan_inputs(
     store: Store, place_codes: list[str], year: int, *, window_years: int = 3,
     growth: float = 0.0,
 ) -> PlanInputs:
-    """Read what the plan for ``place_codes`` (places, not systems) in ``year`` needs."""
+    """Read what the plan for ``place_codes`` (places, not systems) in ``year`` needs.
+
+    Raises PlanError for a year that ends before the first day of any data.
+    """
+    _check_year_has_data(store, year)
     all_places = store.query("places")
     scope = all_places[all_places["place_code"].isin(place_codes)].reset_index(drop=True)
     unknown = sorted(set(place_codes) - set(scope["place_code"]))
@@ -176,6 +180,20 @@ def load_plan_inputs(
         windows=windows,
         covered_months=covered_months(cover, windows, year),
     )
+
+
+def _check_year_has_data(store: Store, year: int) -> None:
+    """Refuse a planning year before the data: it has no parameters and no history to project."""
+    first = store.query("first_data_day").iloc[0]["first_day"]
+    if pd.isna(first):
+        return
+    first_day = pd.Timestamp(first)
+    first_year = planning_year_of(first_day.date())
+    if year < first_year:
+        raise PlanError(
+            f"There is nothing to plan for {planning_year_label(year)}: the data (service "
+            f"parameters, referrals and counts) start on {first_day:%-d %B %Y}, so the years "
+            f"that have data are from {planning_year_label(first_year)} on.")
 
 
 # -- places and systems -------------------------------------------------------
@@ -510,10 +528,15 @@ def _parameters(prepared: Prepared, caseload_used: np.ndarray) -> pd.DataFrame:
     wanted = ["method", "mean_los_days", "hours_per_month", "hours_factor",
               "hours_per_package_per_month", "throughput", "throughput_unit", "target_occupancy",
               "contract_share", "hospital_share_used", "hospital_share_basis", "source_note"]
-    picked = segs[wanted].iloc[np.where(has, dominant, 0)].reset_index(drop=True)
-    hours = picked["hours_per_month"] * picked["hours_factor"]
+    if len(segs):
+        picked = segs[wanted].iloc[np.where(has, dominant, 0)].reset_index(drop=True)
+        caseload = caseload_used[np.where(has, dominant, 0)]
+    else:  # no parameter in force all year: there is no segment to take even a placeholder from
+        picked = pd.DataFrame(np.nan, index=range(len(dominant)), columns=wanted, dtype=object)
+        caseload = np.full(len(dominant), np.nan)
+    hours = picked["hours_per_month"].astype(float) * picked["hours_factor"].astype(float)
     numbers = {
-        "caseload": caseload_used[np.where(has, dominant, 0)],
+        "caseload": caseload,
         "mean_los_days": picked["mean_los_days"],
         "hours_per_month": hours,
         "hours_per_package_per_month": picked["hours_per_package_per_month"],

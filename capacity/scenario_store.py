@@ -8,11 +8,12 @@ a scenario; its versions stay in the store.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from capacity.formulas import InvalidInput
-from capacity.periods import planning_year_of
-from capacity.plan import PlanError, compute, load_plan_inputs, prepare
+from capacity.plan import PlanError, compute, load_plan_inputs, prepare, resolve_place
 from capacity.scenarios import (
     BASELINE,
     PRESET_PREFIX,
@@ -33,11 +34,8 @@ def context(store: Store) -> Context:
 
 
 def _years(scenario: Scenario) -> list[int]:
-    years: set[int] = set()
-    for change in scenario.changes:
-        for month in change.months():
-            years.add(planning_year_of(pd.Timestamp(f"{month}-01").date()))
-    return sorted(years)
+    """Every planning year any change touches, not only those of its first and last month."""
+    return sorted({year for change in scenario.changes for year in change.planning_years()})
 
 
 def check_for_store(store: Store, scenario: Scenario, *, replacing: str | None = None) -> None:
@@ -72,6 +70,18 @@ def _applied_problems(store: Store, scenario: Scenario) -> list[str]:
     return found
 
 
+def _with_place_codes(scenario: Scenario, places: pd.DataFrame) -> Scenario:
+    """The scenario with places named as the command line takes them (code or name) as codes."""
+    def code(text: str) -> str:
+        try:
+            return str(resolve_place(places, text)["place_code"])
+        except PlanError:
+            return text  # left for the checks to report as unknown
+
+    return scenario.with_changes(changes=tuple(
+        replace(c, places=tuple(code(p) for p in c.places)) for c in scenario.changes))
+
+
 def _change_rows(scenario_id: int, version: int, changes: tuple[Change, ...]) -> pd.DataFrame:
     return pd.DataFrame([{
         "scenario_id": scenario_id, "version": version, "position": position,
@@ -88,7 +98,8 @@ def save(store: Store, scenario: Scenario, *, replacing: str | None = None) -> S
     Everything is checked first and written in one transaction; on any
     problem nothing is saved. Returns the scenario with its version.
     """
-    scenario = scenario.with_changes(name=scenario.name.strip())
+    scenario = _with_place_codes(scenario.with_changes(name=scenario.name.strip()),
+                                 store.query("places"))
     check_for_store(store, scenario, replacing=replacing)
     with store.transaction() as tx:
         if replacing is None:
@@ -132,10 +143,12 @@ def load(store: Store, name: str, version: int | None = None) -> Scenario:
     """A saved scenario by name (any case), at its latest or a given version."""
     header = _header(store, name)
     scenario_id = int(header["scenario_id"])
-    version = int(version or header["current_version"])
+    latest = int(header["current_version"])
+    version = latest if version is None else int(version)  # 0 is a version asked for, not none
     stored = store.query("scenario_version", scenario_id=scenario_id, version=version)
     if stored.empty:
-        raise ScenarioError([f"{header['name']!r} has no version {version}"])
+        raise ScenarioError([f"{header['name']!r} has no version {version} (its versions are "
+                             f"1 to {latest})"])
     meta = stored.iloc[0]
     rows = store.query("scenario_changes", scenario_id=scenario_id, version=version)
     changes = tuple(_row_to_change(r) for r in rows.astype(object).where(rows.notna(), None)

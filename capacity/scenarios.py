@@ -33,13 +33,14 @@ import json
 import math
 import re
 from dataclasses import asdict, dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from capacity import config
-from capacity.periods import planning_year_months
+from capacity.periods import planning_year_label, planning_year_months, planning_year_of
 
 LEVERS = {
     "demand_pct": "Demand (%)",
@@ -55,11 +56,14 @@ LEVERS = {
 ORDER = list(LEVERS)
 DEMAND_LEVERS = ("demand_pct", "pathway_shift_pct")
 SOURCES = ("hospital", "community")
+SOURCE_NAMES = {"hospital": "hospital discharge", "community": "community"}
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 PRESETS_FILE = config.REFERENCE_DIR / "scenario_presets.csv"
 PRESET_PREFIX = "preset:"
-BASELINE = "baseline"
+BASELINE = "baseline"  # the key (sidebar, address, CLI); BASELINE_LABEL is what people read
+BASELINE_LABEL = "Baseline"
 WINTER = ("11", "12", "01", "02", "03")
+MAX_PLANNING_YEARS = 10
 
 
 class ScenarioError(ValueError):
@@ -111,6 +115,11 @@ class Change:
         """The first and last month, 'YYYY-MM'."""
         return self.first_month, self.last_month
 
+    def planning_years(self) -> range:
+        """Every planning year (April to March) the months fall in, first to last."""
+        first, last = (planning_year_of(date(int(m[:4]), int(m[5:7]), 1)) for m in self.months())
+        return range(first, last + 1)
+
 
 @dataclass(frozen=True)
 class Scenario:
@@ -148,6 +157,16 @@ class Scenario:
 BASELINE_SCENARIO = Scenario(BASELINE)
 
 
+def cannot_apply(scenario: Scenario, year: int, reason: Exception) -> ScenarioError:
+    """The error for a scenario that does not apply to a year's plan, naming both and why.
+
+    A saved scenario was checked when it was saved, but the data may have
+    changed since (fewer beds imported, say), so applying it can still fail.
+    """
+    return ScenarioError([f"The scenario {scenario.name!r} cannot be applied to "
+                          f"{planning_year_label(year)}: {reason}"])
+
+
 # -- reading scenarios ---------------------------------------------------------
 
 
@@ -158,7 +177,7 @@ def _text_list(value: object, field_name: str, where: str) -> tuple[str, ...]:
         return tuple(v.strip() for v in re.split(r"[,|]", value) if v.strip())
     if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
         return tuple(value)
-    raise ScenarioError([f"{where}: {field_name} must be a list of codes"])
+    raise ScenarioError([f"{where}: {field_name} must be a list of names or codes"])
 
 
 def change_from_dict(data: dict, where: str = "change") -> Change:
@@ -255,6 +274,11 @@ def _change_problems(change: Change, where: str, context: Context | None) -> lis
     if not problems and change.last_month < change.first_month:
         problems.append(f"{where}: the month range {change.first_month} to {change.last_month} "
                         "is empty")
+    elif not problems and len(change.planning_years()) > MAX_PLANNING_YEARS:
+        # Saving checks the plan of every year a change spans; keep that to a few seconds.
+        problems.append(f"{where}: the months {change.first_month} to {change.last_month} span "
+                        f"{len(change.planning_years())} planning years; a change may span at "
+                        f"most {MAX_PLANNING_YEARS}")
     if change.source is not None and change.source not in SOURCES:
         problems.append(f"{where}: source must be hospital or community (got {change.source!r})")
     if change.source is not None and change.lever not in DEMAND_LEVERS:
@@ -270,7 +294,42 @@ def _change_problems(change: Change, where: str, context: Context | None) -> lis
         problems.append(f"{where}: only a pathway shift moves demand to another service type")
     if context is not None:
         problems += _unknown_names(change, where, context)
+        if change.lever == "pathway_shift_pct" and not problems:
+            problems += _shift_problems(change, where, context.service_types)
     return problems
+
+
+def _takes(types: pd.DataFrame, service_type: str) -> set[str]:
+    return {source for source in SOURCES if bool(types.loc[service_type, source])}
+
+
+def _shift_problems(change: Change, where: str, service_types: pd.DataFrame) -> list[str]:
+    """A pathway shift that would silently move nothing, or only part of what it names.
+
+    Demand only moves to a service type that takes referrals from its source
+    (urgent community response takes no hospital discharges), so such a
+    change is refused rather than saved to change nothing.
+    """
+    types = service_types.set_index("service_type")
+    asked = {change.source} if change.source else set(SOURCES)
+    leaving = asked & set().union(*(_takes(types, t) for t in change.service_types))
+    if not leaving:
+        names = " and ".join(types.loc[t, "name"] for t in change.service_types)
+        verb = "takes" if len(change.service_types) == 1 else "take"
+        return [f"{where}: {names} {verb} no {_or(asked)} referrals, so there is no demand "
+                "to move"]
+    refused = leaving - _takes(types, change.to_service_type)
+    if not refused:
+        return []
+    text = (f"{where}: {types.loc[change.to_service_type, 'name']} takes no {_or(refused)} "
+            f"referrals, so no {_or(refused)} demand can move to it")
+    if leaving - refused:
+        text += f"; to move {_or(leaving - refused)} referrals only, choose them as the source"
+    return [text]
+
+
+def _or(sources: set[str]) -> str:
+    return " or ".join(SOURCE_NAMES[s] for s in SOURCES if s in sources)
 
 
 def _unknown_names(change: Change, where: str, context: Context) -> list[str]:
@@ -486,8 +545,8 @@ def apply(prepared, scenario: Scenario | None):
     the given one is left as it was.
     """
     if scenario is None or not scenario.changes:
-        name = scenario.name if scenario is not None else BASELINE
-        return prepared.with_changes(scenario=name)
+        named = scenario is not None and scenario.name.lower() != BASELINE
+        return prepared.with_changes(scenario=scenario.name if named else BASELINE_LABEL)
     inputs = prepared.inputs
     type_names = dict(zip(inputs.service_types["service_type"], inputs.service_types["name"],
                           strict=True))

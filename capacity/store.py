@@ -290,6 +290,18 @@ class Store:
                 cur.execute("ROLLBACK")
             cur.close()
 
+    def versions(self) -> tuple[str, str]:
+        """Two stamps: one that changes with the data, one with the saved scenarios.
+
+        The data stamp moves with every import (edits made in the app are
+        imports too), undo and migration; the scenarios stamp with every
+        scenario saved or deleted. Caches of what is read from the data can
+        be keyed on the first, so saving a scenario does not read them again.
+        """
+        data, scenarios = ("|".join(str(v) for v in self.query(name).iloc[0])
+                           for name in ("data_version", "scenarios_version"))
+        return data, scenarios
+
     def table_counts(self) -> dict[str, int]:
         """Row counts of the main tables, for status output and tests."""
         frame = self.query("table_counts")

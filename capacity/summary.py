@@ -324,22 +324,58 @@ def monthly_totals(frame: pd.DataFrame, source: str = "both",
     return out.reset_index()
 
 
+FLIP_KEY = ["place_code", "place", "service", "service_type", "service_type_name", "source",
+            "month"]
+FLIP_COLUMNS = [*FLIP_KEY, "gap_baseline", "gap_scenario", "flip"]
+
+
+def flips(baseline: pd.DataFrame, scenario: pd.DataFrame, source: str = "both",
+          service_types: list[str] | None = None) -> pd.DataFrame:
+    """The service-months that move between surplus and shortfall under a scenario.
+
+    Each row of the plan (a service at a place, for one source, in one month)
+    is compared on its own, short being capacity below demand as everywhere in
+    the product, so one service's surplus never hides another's shortfall. A
+    row only one frame has (demand moved to a type with no service here) counts
+    as neither short nor in surplus in the other. ``flip`` is 'into shortfall'
+    or 'out of shortfall'.
+    """
+    def gaps(frame: pd.DataFrame) -> pd.Series:
+        rows = filter_source(frame, source)
+        if service_types:
+            rows = rows[rows["service_type"].isin(service_types)]
+        rows = rows.assign(short=rows["capacity"] < rows["demand"],
+                           gap=rows["capacity"] - rows["demand"])
+        return rows.set_index(FLIP_KEY)[["short", "gap"]]
+
+    table = gaps(baseline).add_suffix("_baseline").join(
+        gaps(scenario).add_suffix("_scenario"), how="outer")
+    was_short = table["short_baseline"].fillna(False).astype(bool)
+    now_short = table["short_scenario"].fillna(False).astype(bool)
+    table["flip"] = np.select([~was_short & now_short, was_short & ~now_short],
+                              ["into shortfall", "out of shortfall"], "")
+    table = table[table["flip"] != ""].reset_index()
+    return table.sort_values(["month", "place", "service", "source"])[FLIP_COLUMNS] \
+        .reset_index(drop=True)
+
+
 def scenario_effect(baseline: pd.DataFrame, scenario: pd.DataFrame, source: str = "both",
                     service_types: list[str] | None = None) -> pd.DataFrame:
-    """Baseline and scenario side by side per month, with the months that flip.
+    """Baseline and scenario side by side per month, with how many service-months flip.
 
     ``shortfall`` counts, for each month, the people short summed over every
     service and source (a surplus in one service does not cover a shortfall
-    in another); ``flip`` says where the month moves between surplus and
-    shortfall.
+    in another). ``into_shortfall`` and ``out_of_shortfall`` count that
+    month's services that flip (see :func:`flips`); the netted ``gap`` of a
+    month can stay in surplus while some of its services go short.
     """
     base = monthly_totals(baseline, source, service_types).set_index("month")
     other = monthly_totals(scenario, source, service_types).set_index("month")
     table = base.add_suffix("_baseline").join(other.add_suffix("_scenario"), how="outer")
-    was_short = table["gap_baseline"] < 0
-    now_short = table["gap_scenario"] < 0
-    table["flip"] = np.select([~was_short & now_short, was_short & ~now_short],
-                              ["into shortfall", "out of shortfall"], "")
+    flipped = flips(baseline, scenario, source, service_types)
+    for label in ("into shortfall", "out of shortfall"):
+        counts = flipped.loc[flipped["flip"] == label, "month"].value_counts()
+        table[label.replace(" ", "_")] = counts.reindex(table.index, fill_value=0).astype(int)
     table["shortfall_change"] = table["shortfall_scenario"] - table["shortfall_baseline"]
     return table.reset_index()
 

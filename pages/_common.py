@@ -2,8 +2,13 @@
 
 Caching lives here, never in ``capacity/``. The database is opened only for a
 read that misses the cache, and closed at once, so the command line can use
-the same file while the app runs. Cached results are keyed on the file's
-modification time, so a change made by any program shows on the next rerun.
+the same file while the app runs. When the file has been written (by any
+program), the next rerun reads the store's two versions (see
+:meth:`capacity.store.Store.versions`): what is read from the data (places,
+parameters, referrals, the prepared plans) is keyed on the *data* version,
+which moves with imports, edits, undo and migrations; the scenario picker and
+scenario lookups on the *scenarios* version. Saving a scenario therefore
+refreshes the picker without reading the referrals again.
 
 The plan is cached in two layers: the *prepared* plan for a planning year
 (everything read from the store: parameters in force, demand history), and the
@@ -28,10 +33,26 @@ from capacity.demand import coverage, monthly_history, months_without_data
 from capacity.demo import ensure_database
 from capacity.flow import FlowInputs, FlowResult, adjust, run, starting
 from capacity.flow_inputs import FlowError, FlowRecords, build, flow_services, read_records
+from capacity.formulas import InvalidInput
 from capacity.observed import compare_with_stated
 from capacity.periods import planning_year_label, planning_year_of
-from capacity.plan import Prepared, compute, load_plan_inputs, places_in, prepare, with_systems
-from capacity.scenarios import BASELINE, Scenario, apply, load_presets
+from capacity.plan import (
+    Prepared,
+    compute,
+    load_plan_inputs,
+    places_in,
+    prepare,
+    with_systems,
+)
+from capacity.scenarios import (
+    BASELINE,
+    PRESET_PREFIX,
+    Scenario,
+    ScenarioError,
+    apply,
+    cannot_apply,
+    load_presets,
+)
 from capacity.store import Store
 from capacity.summary import SOURCE_LABELS, by_service_type
 from pages._state import Param
@@ -48,14 +69,30 @@ def _ensured(path: str) -> Path:
     return Path(path)
 
 
-def data_version(path: Path) -> int:
+def file_stamp(path: Path) -> int:
     """Changes whenever the database file (or its write-ahead log) is written."""
     wal = Path(f"{path}.wal")
     return os.stat(path).st_mtime_ns + (os.stat(wal).st_mtime_ns if wal.exists() else 0)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def places_table(path: Path, version: int) -> pd.DataFrame:
+def store_versions(path: Path, stamp: int) -> tuple[str, str]:
+    """The store's data and scenarios versions, read again only after the file was written."""
+    with Store.open(path, read_only=True) as store:
+        return store.versions()
+
+
+def scenario_version_of(key: str, scenarios_version: str) -> str:
+    """What a cached result for scenario ``key`` depends on besides the data.
+
+    A saved scenario's changes move with the scenarios version; the baseline
+    and the presets (reference data) never do, so their plans survive a save.
+    """
+    return "" if key == BASELINE or key.startswith(PRESET_PREFIX) else scenarios_version
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def places_table(path: Path, version: str) -> pd.DataFrame:
     """All places and systems, with each system's population as the sum of its places'."""
     with Store.open(path, read_only=True) as store:
         places = store.query("places")
@@ -67,28 +104,28 @@ def places_table(path: Path, version: int) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def service_types_table(path: Path, version: int) -> pd.DataFrame:
+def service_types_table(path: Path, version: str) -> pd.DataFrame:
     """Service types in plan order."""
     with Store.open(path, read_only=True) as store:
         return store.query("service_types")
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def service_type_labels_table(path: Path, version: int) -> pd.DataFrame:
+def service_type_labels_table(path: Path, version: str) -> pd.DataFrame:
     """The wording of each service type's row in the BCF plan, per source and planning year."""
     with Store.open(path, read_only=True) as store:
         return store.query("service_type_labels")
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def services_table(path: Path, version: int) -> pd.DataFrame:
+def services_table(path: Path, version: str) -> pd.DataFrame:
     """Services with the places they serve."""
     with Store.open(path, read_only=True) as store:
         return store.query("services")
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def year_range(path: Path, version: int) -> list[int]:
+def year_range(path: Path, version: str) -> list[int]:
     """Planning years worth offering: from the first with a year of history to two ahead."""
     with Store.open(path, read_only=True) as store:
         span = store.query("data_span").iloc[0]
@@ -103,7 +140,7 @@ def year_range(path: Path, version: int) -> list[int]:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def scenario_choices(path: Path, version: int) -> dict[str, str]:
+def scenario_choices(path: Path, scenarios_version: str) -> dict[str, str]:
     """Every scenario the sidebar offers, by key: the baseline, presets, saved ones."""
     choices = {BASELINE: "Baseline (no changes)"}
     choices |= {key: f"{p.name} (preset)" for key, p in load_presets().items()}
@@ -115,7 +152,7 @@ def scenario_choices(path: Path, version: int) -> dict[str, str]:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def scenario_for(path: Path, version: int, key: str, year: int) -> Scenario | None:
+def scenario_for(path: Path, scenarios_version: str, key: str, year: int) -> Scenario | None:
     """The scenario a key stands for in a planning year (None for the baseline)."""
     with Store.open(path, read_only=True) as store:
         return scenario_store.resolve(store, key, year)
@@ -125,7 +162,7 @@ def scenario_for(path: Path, version: int, key: str, year: int) -> Scenario | No
 
 
 @st.cache_resource(show_spinner="Reading the data for this planning year…", max_entries=8)
-def prepared_plan(path: Path, version: int, year: int, codes: tuple[str, ...]) -> Prepared:
+def prepared_plan(path: Path, version: str, year: int, codes: tuple[str, ...]) -> Prepared:
     """The prepared plan for some places (all places when ``codes`` is empty)."""
     with Store.open(path, read_only=True) as store:
         places = store.query("places")
@@ -134,45 +171,69 @@ def prepared_plan(path: Path, version: int, year: int, codes: tuple[str, ...]) -
 
 
 @st.cache_data(show_spinner="Building the plan…", max_entries=16)
-def plan_everywhere(path: Path, version: int, year: int, scenario: str) -> pd.DataFrame:
-    """The plan frame for every place and system in one planning year and scenario."""
+def plan_everywhere(path: Path, version: str, year: int, scenario: str,
+                    scenario_version: str) -> pd.DataFrame:
+    """The plan frame for every place and system in one planning year and scenario.
+
+    ``scenario_version`` is :func:`scenario_version_of` the key. Raises
+    ScenarioError when the scenario does not apply to this year's data.
+    """
     prepared = prepared_plan(path, version, year, ())
-    frame = compute(apply(prepared, scenario_for(path, version, scenario, year)))
+    chosen = scenario_for(path, scenario_version, scenario, year)
+    try:
+        frame = compute(apply(prepared, chosen))
+    except InvalidInput as exc:
+        if chosen is None:
+            raise
+        raise cannot_apply(chosen, year, exc) from None
     return with_systems(frame, prepared.inputs.all_places)
 
 
-def plan_with(path: Path, version: int, year: int, codes: tuple[str, ...],
+@st.cache_data(show_spinner="Building the plan…", max_entries=32)
+def scenario_problem(path: Path, version: str, year: int, scenario: str,
+                     scenario_version: str) -> str | None:
+    """Why a scenario cannot be shown for a year (None when it can, or for the baseline)."""
+    if scenario == BASELINE:
+        return None
+    try:
+        plan_everywhere(path, version, year, scenario, scenario_version)
+    except ScenarioError as exc:
+        return str(exc)
+    return None
+
+
+def plan_with(path: Path, version: str, year: int, codes: tuple[str, ...],
               scenario: Scenario | None) -> pd.DataFrame:
     """The plan frame for some places under a scenario that may not be saved (not cached)."""
     return compute(apply(prepared_plan(path, version, year, codes), scenario))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def monthly_by_type(path: Path, version: int, year: int, scenario: str, place: str,
-                    source: str) -> pd.DataFrame:
+def monthly_by_type(path: Path, version: str, year: int, scenario: str, scenario_version: str,
+                    place: str, source: str) -> pd.DataFrame:
     """A place's demand, capacity and gap by service type and month, for one source."""
-    frame = plan_everywhere(path, version, year, scenario)
+    frame = plan_everywhere(path, version, year, scenario, scenario_version)
     return by_service_type(frame[frame["place_code"] == place], source)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def gap_figure(path: Path, version: int, year: int, scenario: str, place: str, source: str,
-               service_type: str, title: str, large: bool):
+def gap_figure(path: Path, version: str, year: int, scenario: str, scenario_version: str,
+               place: str, source: str, service_type: str, title: str, large: bool):
     """The gap chart of one service type at a place (None when it has no rows)."""
-    monthly = monthly_by_type(path, version, year, scenario, place, source)
+    monthly = monthly_by_type(path, version, year, scenario, scenario_version, place, source)
     monthly = monthly[monthly["service_type"] == service_type]
     return gap_chart(monthly, title, large=large) if not monthly.empty else None
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def stated_vs_observed(path: Path, version: int, codes: tuple[str, ...]) -> pd.DataFrame:
+def stated_vs_observed(path: Path, version: str, codes: tuple[str, ...]) -> pd.DataFrame:
     """Observed flow beside stated parameters for some places."""
     with Store.open(path, read_only=True) as store:
         return compare_with_stated(store, list(codes))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def referral_history(path: Path, version: int, codes: tuple[str, ...]) -> pd.DataFrame:
+def referral_history(path: Path, version: str, codes: tuple[str, ...]) -> pd.DataFrame:
     """Monthly referrals for some places, with each place's data coverage."""
     with Store.open(path, read_only=True) as store:
         history = monthly_history(store, list(codes))
@@ -191,14 +252,14 @@ def data_gaps(path: Path, version: int, codes: tuple[str, ...]) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def flow_service_table(path: Path, version: int, year: int, place: str) -> pd.DataFrame:
+def flow_service_table(path: Path, version: str, year: int, place: str) -> pd.DataFrame:
     """A place's or system's services, with whether the flow model can run each and why not."""
     prepared = prepared_plan(path, version, year, ())
     return flow_services(prepared, places_in(prepared.inputs.all_places, place))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def flow_records(path: Path, version: int, codes: tuple[str, ...], service_id: str,
+def flow_records(path: Path, version: str, codes: tuple[str, ...], service_id: str,
                  service_type: str, year: int) -> FlowRecords:
     """The weekday pattern and spread of stays of a service in the referral records."""
     with Store.open(path, read_only=True) as store:
@@ -206,11 +267,11 @@ def flow_records(path: Path, version: int, codes: tuple[str, ...], service_id: s
 
 
 @st.cache_data(show_spinner="Setting up the flow model…", max_entries=32)
-def flow_inputs(path: Path, version: int, year: int, scenario: str, place: str,
-                service_id: str) -> FlowInputs:
+def flow_inputs(path: Path, version: str, year: int, scenario: str, scenario_version: str,
+                place: str, service_id: str) -> FlowInputs:
     """Flow inputs for one service at a place or system, under a scenario (by key)."""
     prepared = prepared_plan(path, version, year, ())
-    changed = apply(prepared, scenario_for(path, version, scenario, year))
+    changed = apply(prepared, scenario_for(path, scenario_version, scenario, year))
     places = prepared.inputs.all_places
     codes = places_in(places, place)
     table = flow_service_table(path, version, year, place).set_index("service_id")
@@ -219,7 +280,8 @@ def flow_inputs(path: Path, version: int, year: int, scenario: str, place: str,
     row = table.loc[service_id]
     records = flow_records(path, version, tuple(codes), service_id, row["service_type"], year)
     name = places.set_index("place_code").loc[place, "name"]
-    return build(changed, plan_everywhere(path, version, year, scenario), codes, service_id,
+    return build(changed, plan_everywhere(path, version, year, scenario, scenario_version),
+                 codes, service_id,
                  records, label=f"{row['service']} · {name}", place_code=place)
 
 
@@ -241,10 +303,10 @@ class FlowSettings:
     start: date | None = None
 
 
-def flow_run_inputs(path: Path, version: int, year: int, scenario: str, place: str,
-                    service_id: str, settings: FlowSettings) -> FlowInputs:
+def flow_run_inputs(path: Path, version: str, year: int, scenario: str, scenario_version: str,
+                    place: str, service_id: str, settings: FlowSettings) -> FlowInputs:
     """The inputs a flow run uses: the what-if applied, then the start day and numbers."""
-    inputs = flow_inputs(path, version, year, scenario, place, service_id)
+    inputs = flow_inputs(path, version, year, scenario, scenario_version, place, service_id)
     inputs = adjust(inputs, extra_places=settings.extra_places, los_pct=settings.los_pct,
                     first_month=settings.first_month, last_month=settings.last_month)
     return starting(inputs, start=settings.start, in_service=settings.in_service,
@@ -252,11 +314,11 @@ def flow_run_inputs(path: Path, version: int, year: int, scenario: str, place: s
 
 
 @st.cache_data(show_spinner="Simulating…", max_entries=64)
-def flow_result(path: Path, version: int, year: int, scenario: str, place: str,
-                service_id: str, settings: FlowSettings) -> FlowResult:
+def flow_result(path: Path, version: str, year: int, scenario: str, scenario_version: str,
+                place: str, service_id: str, settings: FlowSettings) -> FlowResult:
     """A flow run for one service at a place under a scenario, with the page's what-if."""
-    return run(flow_run_inputs(path, version, year, scenario, place, service_id, settings),
-               target=settings.target)
+    return run(flow_run_inputs(path, version, year, scenario, scenario_version, place,
+                               service_id, settings), target=settings.target)
 
 
 # -- the view settings ---------------------------------------------------------
@@ -267,7 +329,8 @@ class View:
     """The settings every page shares, from the sidebar."""
 
     path: Path
-    version: int
+    version: str
+    scenarios_version: str
     places: pd.DataFrame
     place: str
     year: int
@@ -287,13 +350,19 @@ class View:
         return places_in(self.places, self.place)
 
     @property
+    def scenario_version(self) -> str:
+        """What the chosen scenario's cached results depend on besides the data."""
+        return scenario_version_of(self.scenario, self.scenarios_version)
+
+    @property
     def year_label(self) -> str:
         """'2025-26'."""
         return planning_year_label(self.year)
 
     def plan(self) -> pd.DataFrame:
         """The plan frame for every place and system this year, under the chosen scenario."""
-        return plan_everywhere(self.path, self.version, self.year, self.scenario)
+        return plan_everywhere(self.path, self.version, self.year, self.scenario,
+                               self.scenario_version)
 
     def place_plan(self, code: str | None = None) -> pd.DataFrame:
         """The plan frame rows of one place or system (the chosen one by default)."""
@@ -302,13 +371,13 @@ class View:
 
     def monthly(self, source: str) -> pd.DataFrame:
         """The chosen place's figures by service type and month for one source."""
-        return monthly_by_type(self.path, self.version, self.year, self.scenario, self.place,
-                               source)
+        return monthly_by_type(self.path, self.version, self.year, self.scenario,
+                               self.scenario_version, self.place, source)
 
     def gap_figure(self, service_type: str, source: str, title: str, large: bool = False):
         """The chosen place's gap chart for one service type and source."""
-        return gap_figure(self.path, self.version, self.year, self.scenario, self.place, source,
-                          service_type, title, large)
+        return gap_figure(self.path, self.version, self.year, self.scenario,
+                          self.scenario_version, self.place, source, service_type, title, large)
 
 
 def default_place(places: pd.DataFrame) -> str:

@@ -102,6 +102,11 @@ def publish(param: Param) -> None:
         st.session_state[_VALUES][param.name] = text
 
 
+def add_notice(text: str) -> None:
+    """Show a notice at the top of this run's page (its text shown as written, not markdown)."""
+    st.session_state[_NOTICES].append(_plain(text))
+
+
 def take_notices() -> list[str]:
     """Notices about URL values not recognised in this run, not yet shown (and now taken)."""
     pending = list(st.session_state.get(_NOTICES, []))

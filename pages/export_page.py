@@ -21,6 +21,7 @@ from capacity.export import (
     export_bytes,
     file_name,
     gap_figure,
+    name_scenario,
     preview,
     scope_for,
 )
@@ -66,7 +67,7 @@ st.radio("What to export", list(FORMATS), key="export_format",
 def export_info() -> ExportInfo:
     return ExportInfo(
         year=view.year,
-        scenario=scenario_for(view.path, view.version, view.scenario, view.year),
+        scenario=scenario_for(view.path, view.scenario_version, view.scenario, view.year),
         made_at=datetime.now().astimezone(),
         version=capacity.__version__,
         service_types=types,
@@ -121,7 +122,8 @@ def page() -> None:
         workbook_preview(frame, scope, info)
     elif fmt in IMAGE_FORMATS:
         title = chart_title(scope.name, type_names[service_type], view.source, view.year)
-        st.plotly_chart(gap_figure(rows, service_type, view.source, title),
+        st.plotly_chart(name_scenario(gap_figure(rows, service_type, view.source, title),
+                                      info.scenario),
                         config={"displaylogo": False}, key="export_chart")
     else:
         st.caption(f"{len(rows):,} rows: one per place, service, source and month, unrounded.")

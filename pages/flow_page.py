@@ -305,16 +305,16 @@ def what_if(service_id: str, base_inputs, defaults: Costs, start_key: str, place
     try:
         # The default in the service follows the places the what-if leaves on the start day.
         default_in_service = flow_run_inputs(
-            view.path, view.version, view.year, view.scenario, view.place, service_id,
-            replace(settings, in_service=None)).in_service_today
+            view.path, view.version, view.year, view.scenario, view.scenario_version, view.place,
+            service_id, replace(settings, in_service=None)).in_service_today
     except (InvalidInput, PlanError):
         default_in_service = None  # the run below says why
     starting_and_costs(defaults, start_key, place_cost_key, start_limit(base_inputs.caseload),
                        default_in_service)
     try:
-        result = flow_result(view.path, view.version, view.year, view.scenario, view.place,
-                             service_id, settings)
-        baseline = flow_result(view.path, view.version, view.year, BASELINE, view.place,
+        result = flow_result(view.path, view.version, view.year, view.scenario,
+                             view.scenario_version, view.place, service_id, settings)
+        baseline = flow_result(view.path, view.version, view.year, BASELINE, "", view.place,
                                service_id, plain)
     except (InvalidInput, PlanError) as exc:
         st.error(f"The flow model cannot run with these settings: {exc}")
@@ -352,8 +352,8 @@ else:
     service_id = st.session_state["flow_service"]
     carry_months_over()
     keep_start_in_year()
-    base_inputs = flow_inputs(view.path, view.version, view.year, view.scenario, view.place,
-                              service_id)
+    base_inputs = flow_inputs(view.path, view.version, view.year, view.scenario,
+                              view.scenario_version, view.place, service_id)
     defaults = default_costs(base_inputs.service_type, load_cost_table())
     context = f"{view.place}_{service_id}_{view.year}_{view.scenario}"
     start_key = f"flow_in_service_{context}"

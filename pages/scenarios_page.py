@@ -12,15 +12,23 @@ from capacity.scenarios import (
     DEMAND_LEVERS,
     LEVERS,
     Change,
+    Context,
     Scenario,
     ScenarioError,
     apply,
+    cannot_apply,
     change_from_dict,
     problems,
     sensitivity,
 )
 from capacity.store import Store, StoreError
-from capacity.summary import SOURCE_LABELS, monthly_totals, scenario_effect, shortfall_by_place
+from capacity.summary import (
+    SOURCE_LABELS,
+    flips,
+    monthly_totals,
+    scenario_effect,
+    shortfall_by_place,
+)
 from pages._common import (
     current_view,
     plan_with,
@@ -39,7 +47,7 @@ type_names = dict(zip(types["service_type"], types["name"], strict=True))
 services = services_table(view.path, view.version)
 service_names = dict(zip(services["service_id"], services["name"], strict=True))
 place_names = dict(zip(view.places["place_code"], view.places["name"], strict=True))
-choices = scenario_choices(view.path, view.version)
+choices = scenario_choices(view.path, view.scenarios_version)
 months = [m.key for m in planning_year_months(view.year)]
 months += [m.key for m in planning_year_months(view.year + 1)][:3]
 codes = tuple(view.members)
@@ -59,7 +67,7 @@ def builder_scenario() -> Scenario:
 
 
 def load_into_builder(key: str, editing: bool) -> None:
-    scenario = scenario_for(view.path, view.version, key, view.year)
+    scenario = scenario_for(view.path, view.scenarios_version, key, view.year)
     if scenario is None:
         return
     st.session_state["sb_changes"] = [scenario.to_dict()["changes"][i]
@@ -92,7 +100,7 @@ def add_change() -> None:
         services=tuple(st.session_state["sb_services"]),
         to_service_type=st.session_state["sb_to_type"] if lever == "pathway_shift_pct" else None,
         source=(st.session_state["sb_source"] or None) if lever in DEMAND_LEVERS else None)
-    found = problems(Scenario("check", (change,)))
+    found = problems(Scenario("check", (change,)), Context(view.places, types, services))
     if found:
         st.session_state["sb_message"] = ("error", found)
         return
@@ -226,22 +234,30 @@ m1, m2, m3 = st.columns(3)
 m1.metric("Shortfall over the year, baseline", f"{before:,.0f}")
 m2.metric("With the scenario", f"{after:,.0f}",
           delta=f"{after - before:+,.0f}" if scenario.changes else None, delta_color="inverse")
-flips = effect[effect["flip"] != ""]
-m3.metric("Months that flip", len(flips))
+flipped = flips(baseline, changed, view.source)
+m3.metric("Service-months that flip", len(flipped),
+          help="A service at a place, for one source, in one month, that moves between surplus "
+               "and shortfall (capacity below demand). Each is counted on its own: one "
+               "service's surplus does not hide another's shortfall.")
 lines = {"Baseline": effect.rename(columns={"gap_baseline": "gap"}),
          scenario.name: effect.rename(columns={"gap_scenario": "gap"})}
 st.plotly_chart(scenario_chart(lines, "Gap by month: baseline and scenario"),
                 config={"displaylogo": False}, key="sb_effect_chart")
 shown = effect.assign(month=effect["month"].map(month_label))
 st.dataframe(shown[["month", "demand_baseline", "capacity_baseline", "gap_baseline",
-                    "demand_scenario", "capacity_scenario", "gap_scenario", "flip"]],
+                    "demand_scenario", "capacity_scenario", "gap_scenario", "into_shortfall",
+                    "out_of_shortfall"]],
              hide_index=True, width="stretch", column_config={
                  "month": "Month", "demand_baseline": figure_column("Demand"),
                  "capacity_baseline": figure_column("Capacity"),
                  "gap_baseline": figure_column("Gap"),
                  "demand_scenario": figure_column("Demand (scenario)"),
                  "capacity_scenario": figure_column("Capacity (scenario)"),
-                 "gap_scenario": figure_column("Gap (scenario)"), "flip": "Flips"})
+                 "gap_scenario": figure_column("Gap (scenario)"),
+                 "into_shortfall": st.column_config.NumberColumn(
+                     "Services into shortfall", format="%d"),
+                 "out_of_shortfall": st.column_config.NumberColumn(
+                     "Services out of shortfall", format="%d")})
 if len(codes) > 1:
     st.markdown("**Each place**")
     st.dataframe(shortfall_by_place(baseline, changed, view.source), hide_index=True,
@@ -249,6 +265,22 @@ if len(codes) > 1:
                                 "baseline": figure_column("Shortfall, baseline", 0),
                                 "scenario": figure_column("Shortfall, scenario", 0),
                                 "change": figure_column("Change", 0)})
+
+if scenario.changes:
+    st.markdown("**Services that flip between surplus and shortfall**")
+    if flipped.empty:
+        st.caption("None: every service stays in surplus or in shortfall month by month.")
+    else:
+        st.dataframe(flipped.assign(month=flipped["month"].map(month_label),
+                                    source=flipped["source"].map(SOURCE_LABELS)),
+                     hide_index=True, width="stretch",
+                     column_order=["month", "place", "service", "source", "gap_baseline",
+                                   "gap_scenario", "flip"],
+                     column_config={"month": "Month", "place": "Place", "service": "Service",
+                                    "source": "Referrals",
+                                    "gap_baseline": figure_column("Gap, baseline"),
+                                    "gap_scenario": figure_column("Gap, scenario"),
+                                    "flip": "Flips"})
 
 label = f"Save as a new version of {st.session_state['sb_editing']!r}" \
     if st.session_state["sb_editing"] else "Save scenario"
@@ -285,9 +317,13 @@ st.multiselect("Up to three scenarios", others, key="sb_compare", max_selections
                format_func=choices.get)
 compared = {"Baseline": monthly_totals(baseline, view.source)}
 for key in st.session_state["sb_compare"]:
-    chosen_scenario = scenario_for(view.path, view.version, key, view.year)
-    compared[choices[key]] = monthly_totals(
-        plan_with(view.path, view.version, view.year, codes, chosen_scenario), view.source)
+    chosen_scenario = scenario_for(view.path, view.scenarios_version, key, view.year)
+    try:
+        compared[choices[key]] = monthly_totals(
+            plan_with(view.path, view.version, view.year, codes, chosen_scenario), view.source)
+    except InvalidInput as exc:
+        st.warning(f"{cannot_apply(chosen_scenario, view.year, exc)}. It is left out of the "
+                   "comparison.")
 if len(compared) > 1:
     st.plotly_chart(scenario_chart(compared, f"Gap by month, {view.place_name}"),
                     config={"displaylogo": False}, key="sb_compare_chart")
@@ -297,7 +333,7 @@ present = [t for t in types["service_type"] if t in set(baseline["service_type"]
 if present:
     st.selectbox("Service type", present, key="sb_sensitivity_type", format_func=type_names.get)
     chosen_type = st.session_state["sb_sensitivity_type"]
-    current = scenario_for(view.path, view.version, view.scenario, view.year)
+    current = scenario_for(view.path, view.scenario_version, view.scenario, view.year)
     prepared = apply(prepared_plan(view.path, view.version, view.year, codes), current)
     table = sensitivity(prepared, compute, list(codes), chosen_type)
     st.plotly_chart(tornado_chart(table, f"What moves the winter shortfall of "

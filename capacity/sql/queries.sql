@@ -135,6 +135,34 @@ FROM (
     SELECT min(month), last_day(max(month)) FROM monthly_demand
 );
 
+-- name: first_data_day
+-- The first day anything is known: a parameter in force, a referral or a monthly count.
+SELECT min(day) AS first_day
+FROM (
+    SELECT min(valid_from) AS day FROM service_parameters
+    UNION ALL
+    SELECT min(referral_date) FROM referrals
+    UNION ALL
+    SELECT min(month) FROM monthly_demand
+);
+
+-- name: data_version
+-- Changes whenever the data do. Every write to the data is an import (parameter and
+-- share edits in the app are imports too), an undo or a migration, and each is
+-- recorded with its time; a rebuilt file records new times.
+SELECT (SELECT count(*) FROM import_log) AS imports,
+       (SELECT max(loaded_at) FROM import_log) AS last_loaded,
+       (SELECT count(undone_at) FROM import_log) AS undone,
+       (SELECT max(undone_at) FROM import_log) AS last_undone,
+       (SELECT max(version) FROM schema_migrations) AS schema_version,
+       (SELECT max(applied_at) FROM schema_migrations) AS last_migrated;
+
+-- name: scenarios_version
+-- Changes with every scenario saved (new, a new version, a copy) or deleted.
+SELECT count(*) AS scenarios, max(updated_at) AS last_saved, count(deleted_at) AS deleted,
+       max(deleted_at) AS last_deleted
+FROM scenarios;
+
 -- name: table_counts
 SELECT 'places' AS table_name, count(*) AS row_count FROM places
 UNION ALL SELECT 'service_types', count(*) FROM service_types

@@ -70,16 +70,28 @@ def test_a_hostile_file_gets_a_message_and_loads_nothing(app):
 
 
 def test_undo_takes_the_last_import_out(app):
+    before = january_demand(app)
+    app.switch_page(page_path("data")).run()
     app.get("file_uploader")[0].set_value(("january.csv", extract(3), "text/csv")).run()
     app.button(key="data_load_partial").click().run()
     log = app.dataframe[-1].value
     assert log.iloc[0]["file_name"] == "january.csv" and log.iloc[0]["rows_loaded"] == 3
+    assert january_demand(app) == pytest.approx(before + 1)
+    app.switch_page(page_path("data")).run()
     app.checkbox(key="data_undo_sure").check().run()
     app.button(key="data_undo").click().run()
     assert any("Undid import" in s.value for s in app.success)
+    assert january_demand(app) == pytest.approx(before)
 
 
-def test_saving_edited_parameters_goes_through_the_import_checks(app):
+def test_saving_edited_parameters_goes_through_the_import_checks(app, monkeypatch):
+    import pages._common as common
+
+    reads = []
+    real = common.load_plan_inputs
+    monkeypatch.setattr(common, "load_plan_inputs",
+                        lambda store, codes, year, **kw: reads.append(year) or real(
+                            store, codes, year, **kw))
     # Saving the editor's rows as they stand re-imports them: same checks, logged, undoable.
     app.button(key="data_param_save").click().run()
     assert any("Saved: Loaded" in s.value and "service parameters" in s.value
@@ -87,6 +99,8 @@ def test_saving_edited_parameters_goes_through_the_import_checks(app):
     log = app.dataframe[-1].value
     assert log.iloc[0]["kind"] == "parameters"
     assert log.iloc[0]["file_name"].endswith("edited in the app.csv")
+    app.switch_page(page_path("place")).run()
+    assert reads == [2025]  # the plans are built again from the saved parameters
 
 
 @needs_data

@@ -523,6 +523,19 @@ def test_text_that_looks_like_a_formula_opens_as_text_from_the_csv(havering, tex
     assert np.array_equal(back["demand"].to_numpy(float), havering["demand"].to_numpy(float))
 
 
+def test_the_csv_names_the_scenario_as_the_workbook_does(demo_store, havering, places):
+    """People read both: the baseline is 'Baseline' in each, and a scenario its own name."""
+    scope = scope_for(places, ["E09000016"])
+    for scenario in (None, resolve(demo_store, "preset:winter_surge", 2025)):
+        frame = havering if scenario is None else plan_for(demo_store, "Havering", 2025,
+                                                           scenario=scenario)
+        info = info_for(demo_store, 2025, scenario)
+        cover = {row[0]: row[1] for row in open_book(workbook(frame, scope, info))["Cover"]
+                 .iter_rows(values_only=True) if row[0]}
+        rows = pd.read_csv(io.BytesIO(export_bytes("csv", frame, scope, info)))
+        assert set(rows["scenario"]) == {cover["Scenario"]} == {info.scenario_name}
+
+
 def test_the_csv_is_utf8(havering):
     text = plan_csv(havering).decode("utf-8")
     assert "×" in text  # from the calculations ("61 beds × 30 days ÷ 28 days …")
@@ -565,6 +578,18 @@ def test_svg_is_xml_with_an_svg_root(demo_store, havering, places):
     root = ElementTree.fromstring(data)
     assert root.tag.endswith("}svg") or root.tag == "svg"
     assert "Havering" in data.decode("utf-8")
+
+
+def test_a_chart_image_names_its_scenario_but_not_the_baseline(demo_store, places):
+    scenario = resolve(demo_store, "preset:winter_surge", 2025)
+    frame = plan_for(demo_store, "Havering", 2025, scenario=scenario)
+    scope = scope_for(places, ["E09000016"])
+    surged = export_bytes("svg", frame, scope, info_for(demo_store, 2025, scenario),
+                          service_type="reablement_home").decode("utf-8")
+    assert "Winter surge (preset)" in surged
+    plain = export_bytes("svg", plan_for(demo_store, "Havering", 2025), scope,
+                         info_for(demo_store, 2025), service_type="reablement_home")
+    assert "scenario" not in plain.decode("utf-8").lower()
 
 
 # -- the export command ---------------------------------------------------------------------

@@ -38,7 +38,7 @@ def test_csv_has_a_row_per_month_unrounded(demo_db):
     assert code == 0, err
     rows = list(csv.DictReader(io.StringIO(out)))
     assert list(rows[0]) == ["place_code", "service_id", "scenario", *MONTH_COLUMNS]
-    assert rows[0]["place_code"] == "BHR" and rows[0]["scenario"] == "baseline"
+    assert rows[0]["place_code"] == "BHR" and rows[0]["scenario"] == "Baseline"
     assert len(rows) == 12 and rows[0]["month"] == "2025-04"
     assert {r["beds_min"] for r in rows} == {"20"}
     assert len(rows[0]["arrivals"].split(".")[1]) > 6  # 43 ÷ 3 referrals, not rounded

@@ -379,3 +379,20 @@ def test_a_place_with_services_but_no_referral_history_still_gets_its_capacity()
     april = row(frame, "Step-down beds", "hospital", "2025-04")
     assert april["capacity"] == pytest.approx(10 * 30 / 20)
     assert pd.isna(april["demand"])
+
+
+@pytest.mark.parametrize("year", [2000, 2015, 2021])
+def test_a_year_before_the_data_is_refused_naming_the_years_that_have_data(demo_store, year):
+    """The demo data start in April 2022: an earlier year has nothing to plan from."""
+    with pytest.raises(PlanError, match=r"from 2022-23 on") as caught:
+        plan_for(demo_store, "Havering", year)
+    assert f"{year}-{(year + 1) % 100:02d}" in str(caught.value)
+
+
+def test_a_year_with_referrals_but_no_parameters_in_force_shows_demand_and_no_capacity():
+    rows = [{"service_id": "beds", "method": "caseload", "caseload": 10, "mean_los_days": 20,
+             "hospital_share": 1, "valid_from": "2026-04-01"}]
+    frame = plan(beds_store(rows, community=0), year=2025)
+    october = row(frame, "Step-down beds", "hospital", "2025-10")
+    assert october["capacity"] == 0 and october["demand"] == pytest.approx(6)
+    assert "no parameters in force this month" in october["flags"]

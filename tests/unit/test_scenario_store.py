@@ -87,6 +87,12 @@ def test_duplicate_copies_the_latest_version(store):
                                          services=("bhr_rehab_beds",)),)),
      "caseload must be a number of at least 0"),
     (WINTER.with_changes(changes=(Change("demand_pct", 10, "2026-03", "2025-12"),)), "is empty"),
+    # 61 winter beds less 60 leaves one to share, but 57 in the summer of 2024-25 (a year
+    # neither the first nor the last month falls in) less 60 leaves fewer than none.
+    (WINTER.with_changes(changes=(Change("caseload_delta", -60, "2023-11", "2025-04",
+                                         services=("bhr_rehab_beds",)),)),
+     "applied to 2024-25: BHR community rehabilitation beds: caseload must be a number of at "
+     "least 0"),
     (WINTER.with_changes(changes=()), "add at least one change"),
 ])
 def test_refused_scenarios_save_nothing(store, scenario, message):
@@ -146,3 +152,70 @@ def test_cli_reports_a_malformed_file(writable_db, tmp_path):
     path.write_text('{"name": "x", "changes": [{"lever": "demand_pct"}]}')
     code, _, err = run("scenario", "save", str(path), "--db", str(writable_db))
     assert code == 1 and "missing value, first_month, last_month" in err
+
+
+PARAMETERS_HEADER = ("service_id,place_code,method,caseload,mean_los_days,hours_per_month,"
+                     "hours_per_package_per_month,throughput,throughput_unit,hospital_share,"
+                     "contract_share,target_occupancy,spot_ceiling_per_month,valid_from,"
+                     "valid_to,source_note\n")
+
+
+def save_then_cut_the_beds(db: str, tmp_path) -> None:
+    """Save 'Fewer beds' (55 of BHR's 61 winter rehab beds closed, fine when saved), then
+    import parameters that cut the beds to 50 all year, so the scenario no longer applies."""
+    path = tmp_path / "fewer.json"
+    path.write_text(json.dumps(Scenario("Fewer beds", (Change(
+        "caseload_delta", -55, "2024-11", "2025-03", services=("bhr_rehab_beds",)),)).to_dict()))
+    assert run("scenario", "save", str(path), "--db", db)[0] == 0
+    cut = tmp_path / "beds.csv"
+    cut.write_text(PARAMETERS_HEADER + "bhr_rehab_beds,,caseload,50,28,,,,,0.95,,,,2022-04-01,,"
+                   "Cut to 50 beds\n")
+    code, _, err = run("import", "parameters", str(cut), "--db", db)
+    assert code == 0, err
+
+
+def test_cli_names_a_saved_scenario_that_no_longer_applies(writable_db, tmp_path):
+    db = str(writable_db)
+    save_then_cut_the_beds(db, tmp_path)
+    out_file = tmp_path / "bhr.xlsx"
+    for argv in (("plan", "--place", "BHR", "--year", "2024"),
+                 ("export", "--place", "BHR", "--year", "2024", "--out", str(out_file))):
+        code, out, err = run(*argv, "--scenario", "Fewer beds", "--db", db)
+        assert code == 1 and out == ""
+        assert ("The scenario 'Fewer beds' cannot be applied to 2024-25: BHR community "
+                "rehabilitation beds: caseload must be a number of at least 0 (got -5") in err, err
+    assert not out_file.exists()
+    assert run("plan", "--place", "BHR", "--year", "2024", "--db", db)[0] == 0  # the baseline
+
+
+@pytest.mark.parametrize("version", ["0", "-1", "3"])
+def test_cli_refuses_a_version_that_does_not_exist(writable_db, tmp_path, version):
+    db = str(writable_db)
+    path = tmp_path / "winter.json"
+    path.write_text(json.dumps(WINTER.to_dict()))
+    run("scenario", "save", str(path), "--db", db)
+    run("scenario", "save", str(path), "--update", "--db", db)
+    code, out, err = run("scenario", "show", "Winter BHR", "--version", version, "--db", db)
+    assert code == 1 and out == ""
+    assert f"'Winter BHR' has no version {version} (its versions are 1 to 2)" in err
+
+
+def test_a_scenario_file_may_name_places_as_the_command_line_does(writable_db, tmp_path):
+    db = str(writable_db)
+    path = tmp_path / "havering.json"
+    path.write_text(json.dumps({"name": "Havering surge", "changes": [
+        {"lever": "demand_pct", "value": 10, "first_month": "2025-12", "last_month": "2026-03",
+         "places": ["Havering", "barking and dagenham"]}]}))
+    code, out, err = run("scenario", "save", str(path), "--db", db)
+    assert code == 0, err
+    with Store.open(writable_db, read_only=True) as store:
+        saved = scenario_store.load(store, "Havering surge")
+        assert saved.changes[0].places == ("E09000016", "E09000002")
+        base, surged = (plan_for(store, "BHR", 2025, scenario=s) for s in (None, saved))
+    january = [f[f["month"] == "2026-01"]["demand"].sum() for f in (base, surged)]
+    assert january[1] > january[0]
+    path.write_text(json.dumps({"name": "Nowhere", "changes": [
+        {"lever": "demand_pct", "value": 10, "first_month": "2025-12", "last_month": "2026-03",
+         "places": ["Narnia"]}]}))
+    code, _, err = run("scenario", "save", str(path), "--db", db)
+    assert code == 1 and "unknown place 'Narnia'" in err

@@ -10,6 +10,7 @@ import pytest
 from capacity.plan import compute, load_plan_inputs, prepare
 from capacity.scenarios import (
     Change,
+    Context,
     Scenario,
     ScenarioError,
     apply,
@@ -197,6 +198,7 @@ def test_a_change_that_leaves_los_at_zero_names_the_service(prepared):
     (Change("pathway_shift_pct", 20, *WINTER, to_service_type="reablement_home"), "moves from"),
     (Change("caseload_delta", 4, *WINTER, source="hospital"), "only narrow a demand change"),
     (Change("demand_pct", float("nan"), *WINTER), "finite"),
+    (Change("demand_pct", 10, "2025-04", "2035-04"), "span 11 planning years"),
 ])
 def test_bad_changes_are_refused_with_a_reason(change, message):
     found = problems(Scenario("Winter", (change,)))
@@ -265,3 +267,51 @@ def test_sensitivity_ranks_the_assumptions(prepared):
         -sum(c * 0.1 for c in capacity.values()))
     assert table.loc["Commissioned hours", "swing"] == 0  # beds are not planned by hours
     assert list(table["swing"]) == sorted(table["swing"], reverse=True)
+
+
+def test_the_winter_flex_preset_adds_to_the_baselines_own_flex_and_says_so(demo_store):
+    """The demo baseline already opens BHR's winter flex beds in November; the preset must not
+    describe that opening as its own, and the figure it quotes must be the one it gives."""
+    from capacity.plan import plan_for
+
+    preset = load_presets()["preset:winter_flex_beds"]
+    base = plan_for(demo_store, "Havering", 2025)
+    flexed = plan_for(demo_store, "Havering", 2025, scenario=preset.for_year(2025))
+
+    def beds(frame, month):
+        hit = frame[(frame["service_id"] == "bhr_rehab_beds") & (frame["month"] == month)]
+        return float(hit["caseload"].iloc[0])
+
+    summer, winter = beds(base, "2025-10"), beds(base, "2025-11")
+    assert winter > summer  # the baseline's own flex
+    assert beds(flexed, "2025-10") == summer
+    assert f"{summer:g} to {winter:g}" in preset.description and "baseline" in preset.description
+    assert f"{winter:g} becomes {beds(flexed, '2025-11'):g}" in preset.description
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (Change("pathway_shift_pct", 50, *WINTER, service_types=("rehab_bed",),
+            to_service_type="ucr", source="hospital"),
+     "Urgent community response takes no hospital discharge referrals, so no hospital "
+     "discharge demand can move to it"),
+    (Change("pathway_shift_pct", 50, *WINTER, service_types=("rehab_bed",),
+            to_service_type="ucr"),
+     "choose them as the source"),
+    (Change("pathway_shift_pct", 50, *WINTER, service_types=("other_short_term_bedded",),
+            to_service_type="reablement_home", source="community"),
+     "takes no community referrals, so there is no demand to move"),
+])
+def test_a_shift_that_would_move_nothing_is_refused(store, change, message):
+    """Demand only moves to a type that takes its source: refused, not saved to do nothing."""
+    context = Context(store.query("places"), store.query("service_types"),
+                      store.query("services"))
+    found = problems(Scenario("Shift", (change,)), context)
+    assert any(message in p for p in found), found
+
+
+def test_a_shift_to_a_type_that_takes_the_source_is_accepted(store):
+    context = Context(store.query("places"), store.query("service_types"),
+                      store.query("services"))
+    change = Change("pathway_shift_pct", 20, *WINTER, service_types=("rehab_bed",),
+                    to_service_type="reablement_home", source="hospital")
+    assert problems(Scenario("Home First", (change,)), context) == []

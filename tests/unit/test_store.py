@@ -145,3 +145,39 @@ def test_every_read_query_is_valid_sql():
             continue
         wanted = {k: v for k, v in params.items() if f"${k}" in sql}
         store.query(name, **wanted)  # raises if the SQL or its parameters are wrong
+
+
+def test_the_data_version_moves_with_the_data_and_the_scenarios_version_with_scenarios(
+        writable_db, tmp_path):
+    """The app re-reads referrals only when the data version moves, so a scenario save must
+    leave it alone, and an import, an undo or a migration must move it."""
+    from capacity import ingest, scenario_store
+    from capacity.scenarios import Change, Scenario
+
+    def versions() -> tuple[str, str]:
+        with Store.open(writable_db, read_only=True) as store:
+            return store.versions()
+
+    first = versions()
+    with Store.open(writable_db) as store:
+        scenario_store.save(store, Scenario("Surge", (Change("demand_pct", 10, "2025-12",
+                                                             "2026-03"),)))
+    saved = versions()
+    assert saved[0] == first[0] and saved[1] != first[1]
+    with Store.open(writable_db) as store:
+        scenario_store.delete(store, "Surge")
+    deleted = versions()
+    assert deleted[0] == first[0] and deleted[1] != saved[1]
+
+    counts = tmp_path / "counts.csv"
+    counts.write_text("place_code,service_type,source,month,referrals,source_note\n"
+                      "E09000016,rehab_bed,hospital,2025-01-01,12,test\n")
+    with Store.open(writable_db) as store:
+        result = ingest.load(store, ingest.stage_file(counts, "counts", workdir=tmp_path))
+        assert result.import_id is not None
+    imported = versions()
+    assert imported[0] != deleted[0] and imported[1] == deleted[1]
+    with Store.open(writable_db) as store:
+        ingest.undo_last(store)
+    undone = versions()
+    assert undone[0] not in (imported[0], deleted[0]) and undone[1] == deleted[1]

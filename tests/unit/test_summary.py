@@ -11,9 +11,11 @@ from capacity.summary import (
     assumptions,
     by_service_type,
     filter_source,
+    flips,
     gap_matrix,
     headline,
     largest_shortfalls,
+    scenario_effect,
     service_type_across_places,
 )
 
@@ -151,3 +153,35 @@ def test_assumptions_list_each_set_of_values_with_its_months():
     assert list(table["months"]) == ["Nov 2025", "Dec 2025 – Jan 2026"]
     assert list(table["caseload"]) == [57.0, 10.0]
     assert math.isnan(float(table["throughput"].iloc[0] or math.nan))
+
+
+def test_flips_are_counted_per_service_and_month_not_on_the_netted_gap():
+    """In November reablement goes short and the beds come out of shortfall: netted over both
+    the month stays in surplus, but two service-months flip."""
+    base = pd.DataFrame(rows("Havering", "Reablement", "reablement_home", "hospital",
+                             [20, 20, 20], [25, 25, 25])
+                        + rows("Havering", "Beds", "rehab_bed", "hospital",
+                               [13, 13, 13], [10, 10, 10]))
+    changed = base.copy()
+    november = changed["month"] == "2025-11"
+    changed.loc[november, "demand"] = [26, 6]  # reablement +6, beds −7
+    changed["gap"] = changed["capacity"] - changed["demand"]
+    found = flips(base, changed).set_index("service")
+    assert set(found.index) == {"Reablement", "Beds"}
+    assert found.loc["Reablement", "flip"] == "into shortfall"
+    assert found.loc["Beds", "flip"] == "out of shortfall"
+    assert set(found["month"]) == {"2025-11"} and set(found["place"]) == {"Havering"}
+    effect = scenario_effect(base, changed).set_index("month")
+    assert effect.loc["2025-11", "gap_baseline"] > 0 and effect.loc["2025-11", "gap_scenario"] > 0
+    assert effect.loc["2025-11", "into_shortfall"] == 1
+    assert effect.loc["2025-11", "out_of_shortfall"] == 1
+    assert effect.loc["2025-12", ["into_shortfall", "out_of_shortfall"]].sum() == 0
+
+
+def test_flips_follow_the_chosen_source_and_ignore_rows_that_stay_short():
+    base = pd.DataFrame(rows("Havering", "Beds", "rehab_bed", "hospital", [9, 9, 9], [10, 10, 10])
+                        + rows("Havering", "Beds", "rehab_bed", "community", [5, 5, 5], [1, 1, 1]))
+    changed = base.assign(demand=base["demand"] * 2)
+    changed["gap"] = changed["capacity"] - changed["demand"]
+    assert len(flips(base, changed)) == 3  # hospital, every month; community was short already
+    assert flips(base, changed, "community").empty
