@@ -13,6 +13,9 @@ the median of the repetitions:
   runs it when today falls in the planning year;
 - a what-if as the page does it: places added, a whole run, and the three
   figures built;
+- a whole run of each BHR discharge pathway's modelled services pooled (P1:
+  the two reablement services, 240 places; P2: the rehab and step-down
+  beds, 64–68 places), and a P2 what-if as the page does it;
 - with AppTest (unless ``--no-app``): the Flow page's rerun, server side,
   after the extra-places slider moves to a value not seen before.
 """
@@ -38,6 +41,7 @@ from capacity.charts import (  # noqa: E402
 from capacity.demo import build_demo_database  # noqa: E402
 from capacity.flow import adjust, analytical, run, simulate, starting  # noqa: E402
 from capacity.flow_inputs import flow_inputs_for  # noqa: E402
+from capacity.flow_pathway import pathway_inputs_for  # noqa: E402
 from capacity.store import Store  # noqa: E402
 
 
@@ -83,6 +87,20 @@ def slider_moves(db: Path, moves: list[int]) -> list[float]:
     return times
 
 
+def pathway_runs(db: Path, reps: int, repeats: int) -> None:
+    """Time whole runs of BHR's pathways pooled, and a what-if on pathway 2."""
+    with Store.open(db, read_only=True) as store:
+        pools = {p: pathway_inputs_for(store, "BHR", p, 2025) for p in ("P1", "P2")}
+    for pathway, pooled in pools.items():
+        run(pooled, replications=reps)  # warm up
+        report(f"pathway {pathway} pooled ({len(pooled.members)} services, "
+               f"{int(pooled.beds.max())} places), whole run",
+               timings(lambda p=pooled: run(p, replications=reps), repeats))
+    extras = iter(range(1, 10_000))
+    report("pathway P2 what-if: places added, whole run and three figures",
+           timings(lambda: what_if(pools["P2"], next(extras) % 21, reps), repeats))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=20)
@@ -108,6 +126,7 @@ def main() -> None:
         extras = iter(range(1, 10_000))
         report("what-if: places added, whole run and three figures",
                timings(lambda: what_if(inputs, next(extras) % 21, reps), args.repeats))
+        pathway_runs(db, reps, args.repeats)
         if not args.no_app:
             report("Flow page rerun after the extra-places slider moves (AppTest, server side)",
                    slider_moves(db, list(range(1, 21))))

@@ -2,8 +2,9 @@
 
 Commands: ``init`` (build or rebuild the demo database), ``places``,
 ``services``, ``plan``, ``flow`` (queues, waits and places needed for one
-service), ``export`` (the BCF workbook, CSV, chart images or a
-zip of workbooks, chosen by the output file's extension),
+service, or a discharge pathway's services pooled), ``export`` (the BCF
+workbook, CSV, chart images or a zip of workbooks, chosen by the output
+file's extension),
 ``scenario list|show|save|delete``, ``import``, ``import-log`` and
 ``undo-import``. Every
 command takes ``--db PATH`` (else
@@ -210,9 +211,14 @@ def _add_export(commands, common: argparse.ArgumentParser) -> None:
 def _flow_parser(commands, common: argparse.ArgumentParser) -> None:
     flow = commands.add_parser(
         "flow", parents=[common],
-        help="occupancy, queue, waits and places needed for one service over a year")
+        help="occupancy, queue, waits and places needed for one service, or a discharge "
+             "pathway's services pooled, over a year")
     flow.add_argument("--place", required=True, metavar="NAME_OR_CODE")
-    flow.add_argument("--service", required=True, metavar="ID_OR_NAME")
+    which = flow.add_mutually_exclusive_group(required=True)
+    which.add_argument("--service", metavar="ID_OR_NAME", help="one service")
+    which.add_argument("--pathway", metavar="P1|P2|P3",
+                       help="every modelled service of this discharge pathway at the place, "
+                            "pooled as one (one queue for all their places)")
     flow.add_argument("--year", required=True, type=_year, metavar="YYYY",
                       help="planning year: 2025 means April 2025 to March 2026")
     flow.add_argument("--scenario", metavar="NAME",
@@ -407,7 +413,7 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 def _flow(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from capacity import flow, flow_report
-    from capacity.flow_costs import Costs, cost_of, default_costs
+    from capacity.flow_costs import Costs, cost_of, costs_for
 
     _check_flow_flags(args)
     start = _start_day(args)
@@ -420,12 +426,15 @@ def _flow(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> i
     if args.format == "csv":
         if warning:
             print(f"warning: {warning}", file=err)
-        ids = {"place_code": inputs.place_code, "service_id": inputs.service_id,
-               "scenario": scenario.name if scenario else BASELINE_LABEL}
+        ids = {"place_code": inputs.place_code, "service_id": inputs.service_id}
+        if inputs.pathway:
+            ids = {"place_code": inputs.place_code, "pathway": inputs.pathway,
+                   "service_ids": ";".join(m.service_id for m in inputs.members)}
+        ids["scenario"] = scenario.name if scenario else BASELINE_LABEL
         out.write(csv_bytes(flow_report.csv_frame(result, daily=args.daily, **ids))
                   .decode("utf-8"))
         return 0
-    defaults = default_costs(inputs.service_type)
+    defaults = costs_for(inputs)
     costs = Costs(args.bed_cost if args.bed_cost is not None else defaults.hospital_bed_per_day,
                   args.place_cost if args.place_cost is not None else defaults.place_per_day)
     base = None
@@ -463,13 +472,19 @@ def _start_day(args: argparse.Namespace) -> date:
 
 def _flow_inputs(store: Store, args: argparse.Namespace, scenario: Scenario | None,
                  start: date, extra_places: float):
-    """Flow inputs for the command's service under a scenario, with a what-if of places added,
-    from the start day with the starting numbers given (or the default ones)."""
+    """Flow inputs for the command's service (or pathway's pool) under a scenario, with a
+    what-if of places added, from the start day with the starting numbers given (or the
+    default ones)."""
     from capacity import flow
     from capacity.flow_inputs import flow_inputs_for
+    from capacity.flow_pathway import pathway_inputs_for
 
-    inputs = flow_inputs_for(store, args.place, args.service, args.year, scenario,
-                             weekday=not args.even)
+    if args.pathway is not None:
+        inputs = pathway_inputs_for(store, args.place, args.pathway, args.year, scenario,
+                                    weekday=not args.even)
+    else:
+        inputs = flow_inputs_for(store, args.place, args.service, args.year, scenario,
+                                 weekday=not args.even)
     _check_start_flags(args, flow.start_limit(inputs.caseload))
     fewest = float(inputs.caseload.min())
     if extra_places < -fewest:
@@ -514,6 +529,7 @@ def _flow_header(result, scenario: Scenario | None, warning: str = "") -> str:
     lines = [
         f"{inputs.label}, {planning_year_label(inputs.year)} — "
         f"{scenario.name if scenario else 'baseline'}",
+        *([f"Pool: {inputs.basis['pool']}"] if inputs.pathway else []),
         f"Arrivals: {inputs.basis.get('arrivals', '')}",
         f"Places: {inputs.basis.get('places', '')}",
         f"Stay: {inputs.basis.get('los', '')}; spread: {inputs.basis.get('los_cv', '')}",

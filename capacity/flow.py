@@ -2,7 +2,8 @@
 
 The monthly formula says how many new people a service can take; this module
 says what happens to the people it cannot take at once. For one service at one
-place (or a system, its places pooled) over a run of days it gives, per day and
+place (or a system, its places pooled; or a discharge pathway, its services
+pooled by :mod:`capacity.flow_pathway`) over a run of days it gives, per day and
 per month, the expected occupancy, the number waiting (for a bed: people
 delayed in hospital), the mean wait of an arrival, the chance an arrival
 waits and the bed-days of delay, with 5th–95th percentile bands; and the
@@ -71,6 +72,24 @@ MAX_REPLICATIONS = 10_000
 
 
 @dataclass(frozen=True)
+class PoolMember:
+    """One service of a pathway's pool, and its weight in the pool over the planning year.
+
+    ``place_days`` are its places in force summed over the year's days
+    (unrounded, before any what-if); ``arrivals`` its expected arrivals over
+    the year. They weight the pool's place cost and spread of stays.
+    """
+
+    service_id: str
+    name: str
+    service_type: str
+    contract: str
+    place_days: float
+    arrivals: float
+    mean_los_days: float
+
+
+@dataclass(frozen=True)
 class FlowInputs:
     """What the flow model needs for one service at one place, one value per day of ``dates``.
 
@@ -83,6 +102,8 @@ class FlowInputs:
     conditions on the first day. ``hospital_share`` is the share of arrivals
     that come from hospital (their waits are hospital bed-days). ``basis``
     says where each assumption came from; ``year`` is the planning year.
+    ``pathway`` and ``members`` are set for a pathway's services pooled as one
+    (:func:`capacity.flow_inputs.pool`); empty for one service.
     """
 
     dates: np.ndarray
@@ -103,6 +124,8 @@ class FlowInputs:
     year: int | None = None
     basis: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    pathway: str = ""
+    members: tuple[PoolMember, ...] = ()
 
     @property
     def days(self) -> int:

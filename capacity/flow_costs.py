@@ -9,7 +9,9 @@ as an assumption; every figure can be overridden. Costs are per day:
   a delayed hospital bed;
 - **places**: for a block contract, every place commissioned is paid for,
   full or empty (places × days); for spot purchase, only the days used
-  (expected occupancy).
+  (expected occupancy). A pathway's pool costs a place at the place-weighted
+  mean of its services' defaults (each service's place-days over the year
+  as its weight), so the pool's place-days cost what the services' would.
 
 The net cost of a what-if is its total minus the baseline's: negative is a
 saving.
@@ -23,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from capacity import config
-from capacity.flow import PeriodSummary
+from capacity.flow import FlowInputs, PeriodSummary, PoolMember
 from capacity.formulas import InvalidInput, check_non_negative
 from capacity.validation import Column, Problem, ValidationError, coerce, row_number
 
@@ -120,6 +122,33 @@ def default_costs(service_type: str, table: pd.DataFrame | None = None) -> Costs
         float(place["cost_per_day"])
     note = "no default cost for this service type" if place is None else place["source_note"]
     return Costs(float(hospital["cost_per_day"]), place_cost, hospital["source_note"], note)
+
+
+def pooled_costs(members: tuple[PoolMember, ...], table: pd.DataFrame | None = None) -> Costs:
+    """The default costs for a pathway's pool: a place at the place-weighted mean of the
+    services' default place costs (weights: each service's place-days over the year; equal
+    weights if none has a place)."""
+    table = load_cost_table() if table is None else table
+    each = [default_costs(m.service_type, table) for m in members]
+    weights = [m.place_days for m in members]
+    total = sum(weights)
+    # x ÷ x is exactly 1, so a pool of one service costs exactly what the service does.
+    shares = [w / total for w in weights] if total > 0 else [1 / len(members)] * len(members)
+    place = sum(share * c.place_per_day for share, c in zip(shares, each, strict=True))
+    parts = "; ".join(f"{m.name} £{c.place_per_day:,.2f} × {m.place_days:,.0f} place-days"
+                      for m, c in zip(members, each, strict=True))
+    note = (f"the place-weighted mean of the pooled services' defaults ({parts}). "
+            + " ".join(dict.fromkeys(f"{m.service_type}: {c.place_note}"
+                                     for m, c in zip(members, each, strict=True))))
+    return Costs(each[0].hospital_bed_per_day, place, each[0].hospital_note, note)
+
+
+def costs_for(inputs: FlowInputs, table: pd.DataFrame | None = None) -> Costs:
+    """The default costs for a flow run's inputs: its service type's, or a pool's
+    place-weighted mean."""
+    if inputs.members:
+        return pooled_costs(inputs.members, table)
+    return default_costs(inputs.service_type, table)
 
 
 def cost_of(period: PeriodSummary, costs: Costs, contract: str = "block") -> CostSummary:

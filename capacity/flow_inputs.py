@@ -73,9 +73,21 @@ def history_window(year: int) -> tuple[str, str, str]:
 def read_records(store: Store, place_codes: list[str], service_id: str, service_type: str,
                  year: int) -> FlowRecords:
     """The weekday pattern of referrals and the spread of completed stays, from the records."""
+    return read_pool_records(store, place_codes, [service_id], [service_type], year)
+
+
+def read_pool_records(store: Store, place_codes: list[str], service_ids: list[str],
+                      service_types: list[str], year: int) -> FlowRecords:
+    """:func:`read_records` for several services at once (a pathway's pool).
+
+    One query over all of them, so a record that names only its service type
+    counts once, not once for each pooled service of that type, and the spread
+    of stays is that of the pooled episodes (it includes the differences
+    between the services' stays).
+    """
     start, end, label = history_window(year)
-    where = {"places": list(place_codes), "service_id": service_id,
-             "service_type": service_type, "start": start, "end": end}
+    where = {"places": list(place_codes), "service_ids": list(service_ids),
+             "service_types": sorted(set(service_types)), "start": start, "end": end}
     weekdays = store.query("flow_weekday_referrals", **where)
     counts = np.zeros(7)
     counts[weekdays["weekday"].to_numpy(int) - 1] = weekdays["referrals"].to_numpy(float)
@@ -95,15 +107,17 @@ def read_records(store: Store, place_codes: list[str], service_id: str, service_
 def flow_services(prepared: Prepared, place_codes: list[str]) -> pd.DataFrame:
     """The services at these places, each with whether the flow model can run it and why not.
 
-    Columns: service_id, service, service_type, contract, modelled, reason.
-    A service can be modelled when it has a caseload and a length of stay
-    (caseload or hours method) for some of the year.
+    Columns: service_id, service, service_type, pathway (the service type's
+    discharge pathway from the reference data, '' if none), contract,
+    modelled, reason. A service can be modelled when it has a caseload and a
+    length of stay (caseload or hours method) for some of the year.
     """
     inputs = prepared.inputs
     segs = prepared.segments[prepared.segments["place_code"].isin(place_codes)]
     methods = segs.groupby("service_id")["method"].agg(lambda m: set(m))
     services = inputs.services.set_index("service_id")
-    order = inputs.service_types.set_index("service_type")["sort_order"]
+    types = inputs.service_types.set_index("service_type")
+    order, pathways = types["sort_order"], types["pathway"]
     rows = []
     for service_id, used in methods.items():
         modelled = bool(used & set(MODELLED_METHODS))
@@ -111,14 +125,19 @@ def flow_services(prepared: Prepared, place_codes: list[str]) -> pd.DataFrame:
         rows.append({
             "service_id": service_id, "service": services.loc[service_id, "name"],
             "service_type": services.loc[service_id, "service_type"],
+            "pathway": _text(pathways.get(services.loc[service_id, "service_type"])),
             "contract": services.loc[service_id, "contract"], "modelled": modelled,
             "reason": "" if modelled else NOT_MODELLED.get(other[0], other[0]),
             "sort_order": order.get(services.loc[service_id, "service_type"], 999),
         })
-    frame = pd.DataFrame(rows, columns=["service_id", "service", "service_type", "contract",
-                                        "modelled", "reason", "sort_order"])
+    frame = pd.DataFrame(rows, columns=["service_id", "service", "service_type", "pathway",
+                                        "contract", "modelled", "reason", "sort_order"])
     return frame.sort_values(["sort_order", "service"]).drop(columns="sort_order") \
         .reset_index(drop=True)
+
+
+def _text(value: object) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
 
 
 def resolve_service(services: pd.DataFrame, text: str, place: str) -> pd.Series:

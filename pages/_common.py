@@ -32,7 +32,15 @@ from capacity.charts import gap_chart
 from capacity.demand import coverage, monthly_history, months_without_data
 from capacity.demo import ensure_database
 from capacity.flow import FlowInputs, FlowResult, adjust, run, starting
-from capacity.flow_inputs import FlowError, FlowRecords, build, flow_services, read_records
+from capacity.flow_inputs import (
+    FlowError,
+    FlowRecords,
+    build,
+    flow_services,
+    read_pool_records,
+    read_records,
+)
+from capacity.flow_pathway import build_pathway, pathway_label, pathway_of_key, pathway_pools
 from capacity.formulas import InvalidInput
 from capacity.observed import compare_with_stated
 from capacity.periods import planning_year_label, planning_year_of
@@ -241,7 +249,7 @@ def referral_history(path: Path, version: str, codes: tuple[str, ...]) -> pd.Dat
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def data_gaps(path: Path, version: int, codes: tuple[str, ...]) -> pd.DataFrame:
+def data_gaps(path: Path, version: str, codes: tuple[str, ...]) -> pd.DataFrame:
     """Months inside some places' data with no referrals and no counts (see months_without_data)."""
     history = referral_history(path, version, codes)
     cover = history.drop_duplicates("place_code")[["place_code", "first_month", "last_month"]]
@@ -266,20 +274,48 @@ def flow_records(path: Path, version: str, codes: tuple[str, ...], service_id: s
         return read_records(store, list(codes), service_id, service_type, year)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def flow_pool_records(path: Path, version: str, codes: tuple[str, ...],
+                      service_ids: tuple[str, ...], service_types: tuple[str, ...],
+                      year: int) -> FlowRecords:
+    """The weekday pattern and spread of stays of a pathway's pooled services in the records."""
+    with Store.open(path, read_only=True) as store:
+        return read_pool_records(store, list(codes), list(service_ids), list(service_types),
+                                 year)
+
+
+def flow_pathway_pools(path: Path, version: str, year: int, place: str) -> dict[str, pd.DataFrame]:
+    """The discharge pathways (P1–P3) with a modelled service at a place → those services."""
+    return pathway_pools(flow_service_table(path, version, year, place))
+
+
 @st.cache_data(show_spinner="Setting up the flow model…", max_entries=32)
 def flow_inputs(path: Path, version: str, year: int, scenario: str, scenario_version: str,
                 place: str, service_id: str) -> FlowInputs:
-    """Flow inputs for one service at a place or system, under a scenario (by key)."""
+    """Flow inputs for one service, or a pathway's pool ('pathway:P2'), at a place or system,
+    under a scenario (by key)."""
     prepared = prepared_plan(path, version, year, ())
     changed = apply(prepared, scenario_for(path, scenario_version, scenario, year))
     places = prepared.inputs.all_places
     codes = places_in(places, place)
+    name = places.set_index("place_code").loc[place, "name"]
+    pathway = pathway_of_key(service_id)
+    if pathway is not None:
+        members = flow_pathway_pools(path, version, year, place).get(pathway)
+        if members is None:
+            raise FlowError(f"No {pathway} service at {name} has a caseload and a length of stay")
+        records = flow_pool_records(path, version, tuple(codes), tuple(members["service_id"]),
+                                    tuple(members["service_type"]), year)
+        return build_pathway(changed, plan_everywhere(path, version, year, scenario,
+                                                      scenario_version), codes,
+                             pathway, members, records,
+                             label=f"{pathway_label(pathway, len(members))} · {name}",
+                             place_code=place)
     table = flow_service_table(path, version, year, place).set_index("service_id")
     if service_id not in table.index:
         raise FlowError(f"Service {service_id!r} is not run at {place}")
     row = table.loc[service_id]
     records = flow_records(path, version, tuple(codes), service_id, row["service_type"], year)
-    name = places.set_index("place_code").loc[place, "name"]
     return build(changed, plan_everywhere(path, version, year, scenario, scenario_version),
                  codes, service_id,
                  records, label=f"{row['service']} · {name}", place_code=place)

@@ -1,7 +1,8 @@
 """Flow: who waits for a service, for how long, and the places that would keep waits near zero.
 
-For the sidebar's place (or system) and scenario, one service at a time:
-occupancy and the queue day by day with bands, the mean wait by month, the
+For the sidebar's place (or system) and scenario, one service, or every
+modelled service of a discharge pathway pooled as one (``service=pathway:P2``
+in the link): occupancy and the queue day by day with bands, the mean wait by month, the
 places needed for a target chance of waiting beside the places planned, and
 what the delay and the places cost. Sliders try more places or a shorter stay.
 The run starts today when today falls in the planning year shown, else on
@@ -21,10 +22,17 @@ from capacity.flow_costs import (
     MAX_COST_PER_DAY,
     Costs,
     cost_of,
-    default_costs,
+    costs_for,
     load_cost_table,
 )
 from capacity.flow_inputs import default_start_day, year_span
+from capacity.flow_pathway import (
+    ASSUMPTION,
+    POOLED_PATHWAYS,
+    pathway_key,
+    pathway_label,
+    pathway_of_key,
+)
 from capacity.flow_report import (
     cost_text,
     display_table,
@@ -42,6 +50,7 @@ from pages._common import (
     FlowSettings,
     current_view,
     flow_inputs,
+    flow_pathway_pools,
     flow_result,
     flow_run_inputs,
     flow_service_table,
@@ -53,6 +62,7 @@ from pages._style import number, show_notices
 view = current_view()
 services = flow_service_table(view.path, view.version, view.year, view.place)
 modelled = services[services["modelled"]]
+pools = flow_pathway_pools(view.path, view.version, view.year, view.place)
 months = [m.key for m in planning_year_months(view.year)]
 first_day, last_day = year_span(view.year)
 # Today when it falls in the planning year shown (the transient from today's starting
@@ -113,8 +123,16 @@ def number_param(name: str, key: str, parse, default, fmt=str) -> Param:
     return Param(name, key, parse, lambda v: None if v == default else fmt(v), default)
 
 
+def choices() -> dict[str, str]:
+    """The selector's options: each modelled service, then each discharge pathway with a
+    modelled service here, pooled."""
+    ids = dict(zip(modelled["service_id"], modelled["service"], strict=True))
+    return ids | {pathway_key(p): pathway_label(p, len(m)) for p, m in pools.items()}
+
+
 def service_param(ids: dict[str, str]) -> Param:
-    """The ``service`` link value: a modelled service here; else say why it cannot be shown."""
+    """The ``service`` link value: a modelled service or pathway pool here; else say why it
+    cannot be shown."""
     first = next(iter(ids))
     reasons = dict(zip(services["service_id"], services["reason"], strict=True))
     names = dict(zip(services["service_id"], services["service"], strict=True))
@@ -125,6 +143,11 @@ def service_param(ids: dict[str, str]) -> Param:
         if text in reasons:
             raise ValueError(f"{names[text]} cannot be modelled: it is {reasons[text]}, and "
                              "the flow model needs a caseload and a length of stay")
+        if pathway_of_key(text) in POOLED_PATHWAYS:
+            raise ValueError(f"no {pathway_of_key(text)} service at {view.place_name} has a "
+                             "caseload and a length of stay")
+        if pathway_of_key(text) is not None:
+            raise ValueError("only the hospital-discharge pathways P1, P2 and P3 can be pooled")
         raise ValueError(f"not a service at {view.place_name}")
 
     return Param("service", "flow_service", parse, lambda v: None if v == first else v, first,
@@ -141,6 +164,8 @@ def keep_service_here(ids: dict[str, str]) -> str:
     st.session_state["flow_service"] = first
     every = services_table(view.path, view.version)
     name = dict(zip(every["service_id"], every["name"], strict=True)).get(remembered, remembered)
+    if pathway_of_key(remembered) is not None:
+        name = f"Pathway {pathway_of_key(remembered).removeprefix('P')} (pooled)"
     return f"{name} is not modelled at {view.place_name}; showing {ids[first]}."
 
 
@@ -263,12 +288,22 @@ def charts(result, baseline, comparing: bool) -> None:
                     config={"displaylogo": False}, key="flow_wait_chart")
 
 
+def pool_note(inputs) -> str:
+    """Which services a pathway's pool holds and what pooling assumes ('' for one service)."""
+    if not inputs.members:
+        return ""
+    names = ", ".join(m.name for m in inputs.members)
+    return (f"Pooled: {names}. One queue for all their places: {ASSUMPTION}. Places added "
+            "or taken away apply to the pool.")
+
+
 def explain(result) -> None:
     inputs = result.inputs
     with st.expander("By month"):
         st.dataframe(display_table(result.monthly), hide_index=True, width="stretch")
     with st.expander("Where the figures come from"):
-        lines = [f"**Arrivals**: {inputs.basis.get('arrivals', '')}.",
+        pool = [f"**Pool**: {inputs.basis['pool']}."] if inputs.members else []
+        lines = [*pool, f"**Arrivals**: {inputs.basis.get('arrivals', '')}.",
                  f"**Places**: {inputs.basis.get('places', '')}.",
                  f"**Stay**: {inputs.basis.get('los', '')}; spread: "
                  f"{inputs.basis.get('los_cv', '')}.",
@@ -345,7 +380,7 @@ if modelled.empty:
     st.info(f"No service at {view.place_name} has a caseload and a length of stay to model. "
             + not_modelled_note())
 else:
-    ids = dict(zip(modelled["service_id"], modelled["service"], strict=True))
+    ids = choices()
     moved = keep_service_here(ids)
     service = service_param(ids)
     _state.bind(service)
@@ -354,10 +389,12 @@ else:
     keep_start_in_year()
     base_inputs = flow_inputs(view.path, view.version, view.year, view.scenario,
                               view.scenario_version, view.place, service_id)
-    defaults = default_costs(base_inputs.service_type, load_cost_table())
+    defaults = costs_for(base_inputs, load_cost_table())
     context = f"{view.place}_{service_id}_{view.year}_{view.scenario}"
     start_key = f"flow_in_service_{context}"
-    place_cost_key = f"flow_place_cost_{base_inputs.service_type}"
+    # A pool's default place cost depends on its services' places here, so it has its own box.
+    place_cost_key = f"flow_place_cost_{view.place}_{service_id}" if base_inputs.members \
+        else f"flow_place_cost_{base_inputs.service_type}"
     limit = start_limit(base_inputs.caseload)
     if st.session_state.get("flow_waiting", 0) > limit:  # kept from a larger service
         st.session_state["flow_waiting"] = limit
@@ -389,5 +426,9 @@ else:
     st.caption(f"Queues, waits and the places needed, day by day over {span}, "
                f"for {view.place_name}; scenario: {view.scenario_label}. "
                + not_modelled_note())
-    st.selectbox("Service", list(ids), key="flow_service", format_func=ids.get)
+    st.selectbox("Service", list(ids), key="flow_service", format_func=ids.get,
+                 help="After the services, each discharge pathway with a modelled service "
+                      "here: all of them pooled as one, one queue for all their places.")
+    if base_inputs.members:
+        st.caption(pool_note(base_inputs))
     what_if(service_id, base_inputs, defaults, start_key, place_cost_key, params)

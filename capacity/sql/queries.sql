@@ -621,26 +621,29 @@ SELECT month, count(*) FILTER (WHERE level = 'trust') AS trust_cells,
 FROM sitrep_discharges GROUP BY month ORDER BY month;
 
 -- name: flow_weekday_referrals
--- Referrals to one service at some places by day of the week (1 = Monday) over
--- [$start, $end): the weekday pattern of arrivals for the flow model. Records
--- that name only the service type count for the services of that type.
+-- Referrals to some services (one, or a pathway's pool) at some places by day
+-- of the week (1 = Monday) over [$start, $end): the weekday pattern of arrivals
+-- for the flow model. Records that name only the service type count for the
+-- services of that type, once however many of them are in the pool.
 SELECT CAST(isodow(referral_date) AS INTEGER) AS weekday, count(*) AS referrals
 FROM referrals
 WHERE list_contains($places, place_code)
-  AND (service_id = $service_id OR (service_id IS NULL AND service_type = $service_type))
+  AND (list_contains($service_ids, service_id)
+       OR (service_id IS NULL AND list_contains($service_types, service_type)))
   AND referral_date >= CAST($start AS DATE) AND referral_date < CAST($end AS DATE)
 GROUP BY ALL
 ORDER BY weekday;
 
 -- name: flow_stay_spread
--- Completed episodes of one service at some places that started in
--- [$start, $end): how many, and the mean and standard deviation of their
--- length of stay in days (end date − start date).
+-- Completed episodes of some services (one, or a pathway's pool) at some
+-- places that started in [$start, $end): how many, and the mean and standard
+-- deviation of their length of stay in days (end date − start date).
 SELECT count(*) AS completed,
        avg(end_date - start_date) AS mean_los_days,
        stddev_samp(end_date - start_date) AS sd_los_days
 FROM referrals
 WHERE list_contains($places, place_code)
-  AND (service_id = $service_id OR (service_id IS NULL AND service_type = $service_type))
+  AND (list_contains($service_ids, service_id)
+       OR (service_id IS NULL AND list_contains($service_types, service_type)))
   AND start_date IS NOT NULL AND end_date IS NOT NULL
   AND start_date >= CAST($start AS DATE) AND start_date < CAST($end AS DATE);

@@ -268,3 +268,59 @@ def test_a_link_opens_at_the_start_day_it_names(app):
     no_errors(app)
     assert app.date_input(key="flow_start").value == date(2025, 12, 1)
     assert "Starting on 1 Dec 2025 with 20 in the service and 6 waiting." in page_text(app)
+
+
+# -- a pathway's services pooled ---------------------------------------------------
+
+
+def test_a_lead_can_choose_a_whole_pathway_after_the_services(d2a):
+    box = d2a.selectbox(key="flow_service")
+    assert box.options[-3:] == ["Pathway 1 – all 2 modelled services (pooled)",
+                                "Pathway 2 – all 2 modelled services (pooled)",
+                                "Pathway 3 – its one modelled service (pooled)"]
+    box.select("pathway:P2").run()
+    no_errors(d2a)
+    assert d2a.query_params["service"] == "pathway:P2"
+    assert any(c.value.startswith("Pooled: BHR community rehabilitation beds, Redbridge "
+                                  "step-down beds. One queue for all their places")
+               for c in d2a.caption)
+    # 61 rehab beds in winter and 7 step-down beds; the what-if adds places to the pool.
+    assert metric(d2a, "Places planned in winter").value == "68 places"
+    d2a.slider(key="flow_extra").set_value(5).run()
+    no_errors(d2a)
+    assert metric(d2a, "Places planned in winter").value == "73 places"
+    assert "Pathway 2 – all 2 modelled services (pooled)" in \
+        figures(d2a)[0]["layout"]["title"]["text"]
+
+
+def test_a_link_opens_a_pathway_pool(app):
+    open_flow(app, service="pathway:P2", extra="2")
+    no_errors(app)
+    assert app.selectbox(key="flow_service").value == "pathway:P2"
+    assert metric(app, "Places planned in winter").value == "70 places"
+    assert "**Pool**: P2: BHR community rehabilitation beds, Redbridge step-down beds" in \
+        page_text(app)
+
+
+@pytest.mark.parametrize(("params", "shown"), [
+    ({"service": "pathway:P0"}, "service 'pathway:P0' is not recognised (only the "
+                                "hospital-discharge pathways P1, P2 and P3 can be pooled)"),
+    ({"service": "pathway:P9"}, "service 'pathway:P9' is not recognised"),
+    ({"service": "pathway:P2", "place": "E06000017"},
+     "service 'pathway:P2' is not recognised (no P2 service at Rutland has a caseload and a "
+     "length of stay)"),
+])
+def test_a_link_to_a_pathway_that_cannot_be_pooled_falls_back_with_a_notice(app, params, shown):
+    open_flow(app, **params)
+    no_errors(app)
+    assert any(shown in w.value for w in app.warning), [w.value for w in app.warning]
+    assert not app.selectbox(key="flow_service").value.startswith("pathway:")
+
+
+def test_a_pathway_not_modelled_at_the_next_place_falls_back_and_says_so(app):
+    open_flow(app, service="pathway:P3")
+    app.sidebar.selectbox(key="place").set_value("E06000017").run()  # Rutland: no P3 service
+    no_errors(app)
+    assert app.selectbox(key="flow_service").value == "rut_reablement"
+    assert any(i.value == "Pathway 3 (pooled) is not modelled at Rutland; showing Rutland "
+               "Micare reablement." for i in app.info), [i.value for i in app.info]

@@ -10,6 +10,8 @@ import pytest
 
 from capacity import config
 from capacity.flow_report import DAY_COLUMNS, MONTH_COLUMNS
+from capacity.plan import plan_for
+from capacity.store import Store
 from tests.unit.test_cli import run
 
 D2A = ("flow", "--place", "BHR", "--service", "bhr_d2a_nursing", "--year", "2025",
@@ -201,3 +203,59 @@ def test_a_start_that_is_not_a_date_is_a_command_line_error(demo_db, capsys):
         run(*D2A, "--start", "2025-02-30", "--db", str(demo_db))
     assert caught.value.code == 2
     assert "'2025-02-30' is not a date: use the form YYYY-MM-DD" in capsys.readouterr().err
+
+
+# -- a pathway's services pooled ---------------------------------------------------
+
+P2 = ("flow", "--place", "BHR", "--pathway", "P2", "--year", "2025", "--replications", "200")
+
+
+def test_a_pathway_pools_its_services_and_says_which(demo_db):
+    code, out, err = run(*P2, "--db", str(demo_db))
+    assert code == 0, err
+    assert out.startswith("Pathway 2 – all 2 modelled services (pooled) · Barking & Dagenham, "
+                          "Havering and Redbridge, 2025-26 — baseline")
+    assert "Pool: P2: BHR community rehabilitation beds, Redbridge step-down beds; a person " \
+        "takes the first free place of any service on the pathway" in out
+    # 61 rehab beds from November (57 before) and 7 step-down beds.
+    assert "In winter (November to March), with 68 places" in out
+
+
+def test_a_pathways_csv_names_the_pathway_and_its_services(demo_db):
+    code, out, err = run(*P2, "--format", "csv", "--db", str(demo_db))
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0]) == ["place_code", "pathway", "service_ids", "scenario", *MONTH_COLUMNS]
+    assert {(r["pathway"], r["service_ids"]) for r in rows} == {
+        ("P2", "bhr_rehab_beds;red_step_down")}
+    # Rehab beds 61 to 30 April 2025, then 57 to October, then 61; and 7 step-down beds.
+    assert [int(r["beds_max"]) for r in rows] == [68] + [64] * 6 + [68] * 5
+    with Store.open(demo_db, read_only=True) as store:
+        plan = plan_for(store, "BHR", 2025)
+    pooled = plan[plan["service_id"].isin(["bhr_rehab_beds", "red_step_down"])]
+    demand = pooled.groupby("month")["demand"].sum()
+    assert [float(r["arrivals"]) for r in rows] == pytest.approx(list(demand))
+
+
+@pytest.mark.parametrize("extra", [(), ("--service", "bhr_d2a_nursing")])
+def test_exactly_one_of_service_and_pathway_is_needed(demo_db, extra, capsys):
+    with pytest.raises(SystemExit) as caught:
+        run("flow", "--place", "BHR", "--year", "2025", *(("--pathway", "P2") if extra else ()),
+            *extra, "--db", str(demo_db))
+    assert caught.value.code == 2
+    said = capsys.readouterr().err
+    assert "one of the arguments --service --pathway is required" in said or \
+        "not allowed with argument" in said
+
+
+@pytest.mark.parametrize(("pathway", "first"), [
+    ("P7", "error: Unknown pathway 'P7'"),
+    ("P2", "error: P2 has no service with a caseload and a length of stay at Rutland"),
+    ("P0", "error: P0 (home with little or no new support) has no places to queue for"),
+])
+def test_a_pathway_that_cannot_be_run_lists_the_ones_that_can(demo_db, pathway, first):
+    code, out, err = run("flow", "--place", "Rutland", "--pathway", pathway, "--year", "2025",
+                         "--db", str(demo_db))
+    assert (code, out) == (1, "")
+    assert err.startswith(first)
+    assert "Pathways with modelled services at Rutland: P1 (Rutland Micare reablement)" in err
