@@ -145,6 +145,10 @@ def test_upload_a_bad_file_and_see_the_report(page, tmp_path):
 
 
 def drawn_places(page) -> list[float]:
+    # The charts draw one by one after the script ends; wait for the occupancy chart itself.
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.js-plotly-plot')].some(p => (p._fullData || [])"
+        ".some(t => t.name === 'Places in force'))", timeout=60_000)
     chart = next(c for c in plots(page) if any(t["name"] == "Places in force" for t in c["data"]))
     return next(t["y"] for t in chart["data"] if t["name"] == "Places in force")
 
