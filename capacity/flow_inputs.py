@@ -332,15 +332,22 @@ def build(prepared: Prepared, frame: pd.DataFrame, place_codes: list[str], servi
     return year_inputs.with_changes(in_service_today=default_in_service(year_inputs))
 
 
-def flow_inputs_for(store: Store, place: str, service: str, year: int,
-                    scenario: Scenario | None = None, *, weekday: bool = True) -> FlowInputs:
-    """Flow inputs for a service (id or name) at a place or system (code or name)."""
+def prepared_at(store: Store, place: str, year: int, scenario: Scenario | None
+                ) -> tuple[pd.Series, list[str], Prepared]:
+    """A place or system (code or name), its member places and their plan inputs for the
+    year with the scenario applied: what a flow run at that place starts from."""
     all_places = store.query("places")
     target = resolve_place(all_places, place)
     codes = places_in(all_places, target["place_code"])
     if not codes:
         raise FlowError(f"{target['name']} has no member places")
-    prepared = apply(prepare(load_plan_inputs(store, codes, year)), scenario)
+    return target, codes, apply(prepare(load_plan_inputs(store, codes, year)), scenario)
+
+
+def flow_inputs_for(store: Store, place: str, service: str, year: int,
+                    scenario: Scenario | None = None, *, weekday: bool = True) -> FlowInputs:
+    """Flow inputs for a service (id or name) at a place or system (code or name)."""
+    target, codes, prepared = prepared_at(store, place, year, scenario)
     row = resolve_service(flow_services(prepared, codes), service, target["name"])
     records = read_records(store, codes, row["service_id"], row["service_type"], year)
     return build(prepared, compute(prepared), codes, row["service_id"], records,

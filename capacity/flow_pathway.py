@@ -40,10 +40,11 @@ from capacity.flow_inputs import (
     FlowRecords,
     build,
     flow_services,
+    prepared_at,
     read_pool_records,
 )
-from capacity.plan import Prepared, compute, load_plan_inputs, places_in, prepare, resolve_place
-from capacity.scenarios import Scenario, apply
+from capacity.plan import Prepared, compute
+from capacity.scenarios import Scenario
 from capacity.store import Store
 
 # Only hospital-discharge pathways have a queue of people waiting to leave hospital; P0
@@ -248,12 +249,7 @@ def build_pathway(prepared: Prepared, frame: pd.DataFrame, place_codes: list[str
 def pathway_inputs_for(store: Store, place: str, pathway: str, year: int,
                        scenario: Scenario | None = None, *, weekday: bool = True) -> FlowInputs:
     """Flow inputs for a pathway's pool (e.g. 'P2') at a place or system (code or name)."""
-    all_places = store.query("places")
-    target = resolve_place(all_places, place)
-    codes = places_in(all_places, target["place_code"])
-    if not codes:
-        raise FlowError(f"{target['name']} has no member places")
-    prepared = apply(prepare(load_plan_inputs(store, codes, year)), scenario)
+    target, codes, prepared = prepared_at(store, place, year, scenario)
     services = flow_services(prepared, codes)
     wanted = resolve_pathway(services, pathway, target["name"])
     members = pathway_pools(services)[wanted]
