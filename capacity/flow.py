@@ -51,6 +51,7 @@ from capacity.formulas import (
     check_positive,
     check_share,
 )
+from capacity.queueing import MAX_SIZE
 
 DEFAULT_REPLICATIONS = 1000
 DEFAULT_SEED = 20250401
@@ -191,6 +192,10 @@ def check(inputs: FlowInputs) -> FlowInputs:
     check_positive("mean_los_days", inputs.mean_los_days)
     check_non_negative("mean_arrivals_per_day", inputs.monthly_mean_arrivals)
     check_non_negative("los_cv", inputs.los_cv)
+    _at_most_size("caseload", inputs.caseload, "places")
+    _at_most_size("offered_load",
+                  np.asarray(inputs.arrivals_per_day) * np.asarray(inputs.mean_los_days),
+                  "people in the service at once (arrivals a day × mean stay)")
     limit = start_limit(inputs.caseload)
     _whole_count("in_service_today", inputs.in_service_today, limit)
     _whole_count("waiting_today", inputs.waiting_today, limit)
@@ -199,6 +204,14 @@ def check(inputs: FlowInputs) -> FlowInputs:
         raise InvalidInput("los_distribution", inputs.los_distribution,
                            "one of " + ", ".join(LOS_DISTRIBUTIONS))
     return inputs
+
+
+def _at_most_size(field: str, values, what: str) -> None:
+    """Refuse a service bigger than the model steps through in reasonable time (a slip of the
+    keyboard in a scenario, say), naming the field."""
+    largest = float(np.max(values, initial=0.0))
+    if largest > MAX_SIZE:
+        raise InvalidInput(field, largest, f"at most {MAX_SIZE:,} {what}")
 
 
 def check_replications(replications: int) -> int:

@@ -30,6 +30,10 @@ import numpy as np
 
 from capacity.formulas import InvalidInput, check_non_negative, check_positive
 
+# Far beyond any one service or pathway; the Erlang recursions take a step per place, so a
+# slip of the keyboard (a billion places) would otherwise run for hours.
+MAX_SIZE = 20_000
+
 
 def _finite(field: str, value) -> np.ndarray:
     """The value as a float array if every element is finite; else raise naming ``field``."""
@@ -41,8 +45,13 @@ def _finite(field: str, value) -> np.ndarray:
 
 
 def _non_negative(field: str, value) -> np.ndarray:
-    """A finite number (or array) ≥ 0, as floats; else raise naming ``field``."""
-    return _finite(field, check_non_negative(field, value))
+    """A finite number (or array) ≥ 0 and at most ``MAX_SIZE``, as floats; else raise naming
+    ``field``."""
+    values = _finite(field, check_non_negative(field, value))
+    if (values > MAX_SIZE).any():
+        raise InvalidInput(field, float(values.max()), f"at most {MAX_SIZE:,} (the formulas "
+                           "step through every place one by one)")
+    return values
 
 
 def _whole_servers(servers) -> np.ndarray:

@@ -41,6 +41,7 @@ import pandas as pd
 
 from capacity import config
 from capacity.periods import planning_year_label, planning_year_months, planning_year_of
+from capacity.reference import MAX_CASELOAD, MAX_LOS_DAYS
 
 LEVERS = {
     "demand_pct": "Demand (%)",
@@ -54,6 +55,9 @@ LEVERS = {
     "target_occupancy": "Target occupancy (0–1)",
 }
 ORDER = list(LEVERS)
+# Rises beyond these are slips of the keyboard (ten times the demand, a caseload change
+# bigger than any service); refused so a saved scenario cannot stall the flow model.
+MAX_PCT = 1_000
 DEMAND_LEVERS = ("demand_pct", "pathway_shift_pct")
 SOURCES = ("hospital", "community")
 SOURCE_NAMES = {"hospital": "hospital discharge", "community": "community"}
@@ -257,12 +261,20 @@ def _change_problems(change: Change, where: str, context: Context | None) -> lis
     if not math.isfinite(v):
         problems.append(f"{where}: value must be a finite number")
     rules = {
-        "demand_pct": (v >= -100, "a demand change cannot be below −100%"),
+        "demand_pct": (-100 <= v <= MAX_PCT,
+                       f"a demand change must be from −100% to +{MAX_PCT:,}%"),
         "pathway_shift_pct": (0 < v <= 100, "a pathway shift must be above 0% and at most 100%"),
-        "caseload_pct": (v >= -100, "a caseload change cannot be below −100%"),
-        "hours_pct": (v >= -100, "an hours change cannot be below −100%"),
+        "caseload_pct": (-100 <= v <= MAX_PCT,
+                         f"a caseload change must be from −100% to +{MAX_PCT:,}%"),
+        "caseload_delta": (abs(v) <= MAX_CASELOAD, "a caseload change must be at most "
+                           f"{MAX_CASELOAD:,} places either way"),
+        "hours_pct": (-100 <= v <= MAX_PCT,
+                      f"an hours change must be from −100% to +{MAX_PCT:,}%"),
         "absence_pct": (0 <= v < 100, "staff absence must be at least 0% and below 100%"),
-        "los_pct": (v > -100, "a length-of-stay change must be above −100%"),
+        "los_days": (abs(v) <= MAX_LOS_DAYS, "a length-of-stay change must be at most "
+                     f"{MAX_LOS_DAYS:,} days either way"),
+        "los_pct": (-100 < v <= MAX_PCT,
+                    f"a length-of-stay change must be above −100% and at most +{MAX_PCT:,}%"),
         "target_occupancy": (0 < v <= 1, "target occupancy must be above 0 and at most 1"),
     }
     ok, message = rules.get(change.lever, (True, ""))
@@ -397,12 +409,17 @@ class Preset:
         """The preset as a scenario for planning year ``year`` (April ``year`` to March)."""
         changes = []
         for row in self.changes:
-            first, last = _months_for_year(int(row["from_month"]), int(row["to_month"]), year)
-            changes.append(Change(
+            from_month, to_month = int(row["from_month"]), int(row["to_month"])
+            ranges = [_months_for_year(from_month, to_month, year)]
+            if ranges[0][1] > f"{year + 1:04d}-03":
+                # A range that runs past March (November to April) ends in the next planning
+                # year, so this year's own April to that month is the tail of last winter's.
+                ranges.insert(0, (f"{year:04d}-04", f"{year:04d}-{to_month:02d}"))
+            changes += [Change(
                 lever=row["lever"], value=float(row["value"]), first_month=first,
                 last_month=last, service_types=_text_list(row.get("service_types"), "", ""),
                 to_service_type=row.get("to_service_type") or None,
-                source=row.get("source") or None))
+                source=row.get("source") or None) for first, last in ranges]
         return Scenario(f"{self.name} (preset)", tuple(changes), self.description, "preset")
 
 

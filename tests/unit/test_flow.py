@@ -376,6 +376,9 @@ def test_a_start_outside_the_days_modelled_raises_naming_it(start):
         (lambda: adjust(flow(), extra_places=math.inf), "extra_places"),
         (lambda: adjust(flow(), extra_places=5_001), "extra_places"),
         (lambda: adjust(flow(), los_pct=math.nan), "los_pct"),
+        # A scenario's slip (a billion places, a stay of a million days) is refused up front.
+        (lambda: simulate(flow(places=1e9)), "caseload"),
+        (lambda: run(flow(arrivals=2.0, los=1e6)), "offered_load"),
     ],
 )
 def test_bad_inputs_raise_a_value_error_naming_the_field(call, field):

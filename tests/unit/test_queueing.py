@@ -154,6 +154,9 @@ def test_poisson_quantile_of_the_bhr_d2a_beds():
         (lambda: erlang_c(math.inf, 1.0), "servers"),
         (lambda: mmc_mean_wait_days(2, 1.0, math.inf), "mean_los_days"),
         (lambda: mgc_mean_wait_days(2, 1.0, 10, math.inf), "los_cv"),
+        # A billion places would take a step each: refused, not left running for hours.
+        (lambda: servers_for_wait_probability(1e9, 0.05), "offered_load"),
+        (lambda: erlang_b(10**12, 5.0), "servers"),
     ],
 )
 def test_bad_inputs_raise_naming_the_field(call, field):

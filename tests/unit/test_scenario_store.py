@@ -79,7 +79,7 @@ def test_duplicate_copies_the_latest_version(store):
     (WINTER.with_changes(changes=(Change("demand_pct", 10, "2025-12", "2026-03",
                                          services=("ghost",)),)), "unknown service 'ghost'"),
     (WINTER.with_changes(changes=(Change("demand_pct", -150, "2025-12", "2026-03"),)),
-     "cannot be below −100%"),
+     "a demand change must be from −100% to"),
     (WINTER.with_changes(changes=(Change("los_days", -30, "2025-12", "2026-03",
                                          services=("bhr_rehab_beds",)),)),
      "BHR community rehabilitation beds: mean_los_days must be a number greater than 0"),

@@ -188,7 +188,7 @@ def test_a_change_that_leaves_los_at_zero_names_the_service(prepared):
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    (Change("demand_pct", -101, *WINTER), "cannot be below −100%"),
+    (Change("demand_pct", -101, *WINTER), "must be from −100% to"),
     (Change("demand_pct", 10, "2026-03", "2025-11"), "is empty"),
     (Change("demand_pct", 10, "2025-13", "2026-01"), "first month must look like"),
     (Change("warp", 10, *WINTER), "unknown lever"),
@@ -199,6 +199,12 @@ def test_a_change_that_leaves_los_at_zero_names_the_service(prepared):
     (Change("caseload_delta", 4, *WINTER, source="hospital"), "only narrow a demand change"),
     (Change("demand_pct", float("nan"), *WINTER), "finite"),
     (Change("demand_pct", 10, "2025-04", "2035-04"), "span 11 planning years"),
+    # Slips of the keyboard that would leave the flow model stepping through a billion places.
+    (Change("caseload_delta", 1e12, *WINTER), "at most 10,000 places either way"),
+    (Change("caseload_delta", -20_000, *WINTER), "at most 10,000 places either way"),
+    (Change("los_days", 1e9, *WINTER), "at most 365 days either way"),
+    (Change("demand_pct", 5_000, *WINTER), "from −100% to +1,000%"),
+    (Change("los_pct", 1e6, *WINTER), "at most +1,000%"),
 ])
 def test_bad_changes_are_refused_with_a_reason(change, message):
     found = problems(Scenario("Winter", (change,)))
@@ -237,7 +243,9 @@ def test_presets_exist_with_descriptions_and_months_for_any_year():
     surge = presets["preset:winter_surge"].for_year(2026)
     assert surge.changes[0].months() == ("2026-12", "2027-03")
     flex = presets["preset:winter_flex_beds"].for_year(2025)
-    assert flex.changes[0].months() == ("2025-11", "2026-04")
+    # November to April: this year's April ends last winter's flex, and this winter's runs on
+    # into next April.
+    assert [c.months() for c in flex.changes] == [("2025-04", "2025-04"), ("2025-11", "2026-04")]
     absence = presets["preset:january_absence"].for_year(2025)
     assert absence.changes[0].months() == ("2026-01", "2026-01")
     for preset in presets.values():
@@ -285,6 +293,7 @@ def test_the_winter_flex_preset_adds_to_the_baselines_own_flex_and_says_so(demo_
     summer, winter = beds(base, "2025-10"), beds(base, "2025-11")
     assert winter > summer  # the baseline's own flex
     assert beds(flexed, "2025-10") == summer
+    assert beds(flexed, "2025-04") == pytest.approx(beds(base, "2025-04") * 1.1)  # to April
     assert f"{summer:g} to {winter:g}" in preset.description and "baseline" in preset.description
     assert f"{winter:g} becomes {beds(flexed, '2025-11'):g}" in preset.description
 
