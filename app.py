@@ -42,6 +42,10 @@ scenarios = scenario_choices(path, scenarios_version)
 params = global_params(places, years, scenarios)
 for param in params.values():
     _state.bind(param, sidebar=True)
+if st.session_state["scenario"] not in scenarios:  # deleted since it was chosen
+    _state.add_notice(f"The scenario {st.session_state['scenario']!r} is no longer saved (it was "
+                      "deleted or renamed); showing the baseline.")
+    st.session_state["scenario"] = BASELINE
 
 kinds = dict(zip(places["place_code"], places["kind"], strict=True))
 if st.session_state["present"] and kinds.get(st.session_state["place"]) == "system":

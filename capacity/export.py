@@ -51,6 +51,7 @@ from capacity.plan import METHOD_LABELS, PLAN_COLUMNS, places_in
 from capacity.rounding import round_table
 from capacity.scenarios import BASELINE_LABEL, Change, Scenario
 from capacity.summary import SOURCE_LABELS, assumptions, by_service_type
+from capacity.validation import looks_like_formula
 
 FORMATS = {
     "xlsx": "the BCF capacity & demand workbook",
@@ -410,16 +411,14 @@ def assumption_rows(frame: pd.DataFrame, template: Template) -> pd.DataFrame:
 # -- CSV ----------------------------------------------------------------------------
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def defused(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy in which text that a spreadsheet would run as a formula (starting with =, +, -,
-    @, a tab or a carriage return) starts with an apostrophe, so it opens as the text it is."""
+    """A copy in which text that a spreadsheet would run as a formula (see
+    :func:`capacity.validation.looks_like_formula`) starts with an apostrophe, so it opens as
+    the text it is."""
     out = frame.copy()
     for column in out.select_dtypes(include=["object", "string"]).columns:
         out[column] = out[column].map(
-            lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
+            lambda v: "'" + v if isinstance(v, str) and looks_like_formula(v) else v)
     return out
 
 

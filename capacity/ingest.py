@@ -53,7 +53,7 @@ from capacity.reference import (
     TRUST_SHARES as SHARES,
 )
 from capacity.store import Store, _Session
-from capacity.validation import Column, Problem, ValidationError, coerce
+from capacity.validation import Column, Problem, ValidationError, coerce, looks_like_formula
 from capacity.xlsx import DAMAGED, open_workbook
 
 MAX_LINE_BYTES = 65_536
@@ -455,7 +455,6 @@ COUNTS = [
     Column("source_note", required=False),
 ]
 _MONTH = re.compile(r"^(\d{4})-(\d{2})(-01)?$|^01/(\d{2})/(\d{4})$")
-_FORMULA = re.compile(r"^\s*([=+@]|-[^0-9.])")
 
 
 def _month(text: str) -> date:
@@ -500,7 +499,7 @@ def _row_problems(frame: pd.DataFrame, lines: list[int], columns: list[Column],
         if column == "source_note":
             continue
         values = frame[column].astype(object)
-        looks = values.map(lambda v: isinstance(v, str) and bool(_FORMULA.match(v)))
+        looks = values.map(lambda v: isinstance(v, str) and looks_like_formula(v))
         problems += [Problem(lines[i], column, values.iat[i], "looks like a spreadsheet formula")
                      for i in np.flatnonzero(looks.to_numpy(bool))]
     try:

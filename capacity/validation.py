@@ -9,6 +9,7 @@ so a user can find and fix each one.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -16,6 +17,19 @@ import pandas as pd
 
 TRUE_TEXT = {"true", "yes", "y", "1"}
 FALSE_TEXT = {"false", "no", "n", "0"}
+
+
+_PLAIN_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet would run this text as a formula: it starts (after spaces) with
+    =, + or @, or with a tab or carriage return, or with - other than a plain negative number
+    ('-5' is a number; '-2+3+cmd' is a formula)."""
+    stripped = text.strip()
+    if text[:1] in ("\t", "\r") or stripped[:1] in ("=", "+", "@"):
+        return True
+    return len(stripped) > 1 and stripped[0] == "-" and not _PLAIN_NUMBER.match(stripped)
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,8 @@ def add_notice(text: str) -> None:
 
 def take_notices() -> list[str]:
     """Notices about URL values not recognised in this run, not yet shown (and now taken)."""
-    pending = list(st.session_state.get(_NOTICES, []))
+    # A notice carried over a page switch may be raised again by the run it was carried to.
+    pending = list(dict.fromkeys(st.session_state.get(_NOTICES, [])))
     st.session_state[_NOTICES] = []
     return pending
 

@@ -191,3 +191,35 @@ def test_a_shift_to_a_type_that_takes_no_such_referrals_is_refused_when_added(ap
     assert any("Urgent community response takes no hospital discharge referrals" in e.value
                for e in app.error)
     assert app.session_state["sb_changes"] == []
+
+
+def test_a_scenario_that_cannot_apply_is_said_once_in_presentation_mode(
+        writable_db, tmp_path, monkeypatch):
+    from tests.unit.test_scenario_store import save_then_cut_the_beds
+
+    save_then_cut_the_beds(str(writable_db), tmp_path)
+    monkeypatch.setenv(config.DB_ENV, str(writable_db))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"year": "2024", "scenario": "Fewer beds", "present": "1"})
+    at.run()  # opens the overview, which switches to the place screen
+    no_errors(at)
+    said = [w.value for w in at.warning if "cannot be applied" in w.value]
+    assert len(said) == 1
+
+
+def test_a_chosen_scenario_deleted_elsewhere_falls_back_with_a_notice(app, writable_db):
+    from capacity.scenario_store import delete
+    from capacity.store import Store
+
+    app.text_input(key="sb_name").input("Short lived").run()
+    add(app, "demand_pct", 10, "2025-12", "2026-03")
+    app.button(key="sb_save").click().run()
+    app.sidebar.selectbox(key="scenario").select("Short lived").run()
+    assert app.query_params["scenario"] == "Short lived"
+    with Store.open(writable_db) as store:  # another session, or the command line
+        delete(store, "Short lived")
+    app.run()
+    no_errors(app)
+    assert any("'Short lived' is no longer saved" in w.value for w in app.warning)
+    assert app.sidebar.selectbox(key="scenario").value == "baseline"
+    assert "scenario" not in app.query_params
