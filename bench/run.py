@@ -1,6 +1,6 @@
 """The England-scale benchmark: one command, a table of medians with pandas ratios.
 
-    python3 bench/run.py [--rows 10000000] [--reps 3] [--no-browser] [--update-readme]
+    python3 bench/run.py [--rows 10000000] [--reps 3] [--no-browser] [--update-docs]
 
 It takes about six minutes on a 2-core machine.
 
@@ -24,7 +24,8 @@ Beside each step that DuckDB does, a straightforward pandas version
 check that it gives the same answer, and the table shows pandas ÷ DuckDB, a
 ratio that survives a busy machine better than the seconds do. Writes
 ``bench/results/latest.md`` and a JSON file beside it with the machine it ran
-on; ``--update-readme`` also puts the table in the README.
+on; ``--update-docs`` (or its old name ``--update-readme``) also puts the table in
+``docs/benchmark.md``, between its bench markers.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ from capacity.scenarios import Change, Scenario, apply  # noqa: E402
 from capacity.store import Store  # noqa: E402
 
 RESULTS = HERE / "results"
-README = HERE.parent / "README.md"
+BENCHMARK_PAGE = HERE.parent / "docs" / "benchmark.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 YEAR = england.PLAN_YEAR
 FIRST_CHART = ("() => [...document.querySelectorAll('.js-plotly-plot')]"
@@ -307,13 +308,14 @@ def table(rows: list[Row], info: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def update_readme(text: str) -> None:
-    readme = README.read_text("utf-8")
-    if START not in readme or END not in readme:
-        raise SystemExit(f"README.md has no {START} … {END} block to replace")
-    head, rest = readme.split(START, 1)
+def update_docs(text: str) -> None:
+    """Replace the table between the bench markers of docs/benchmark.md with ``text``."""
+    page = BENCHMARK_PAGE.read_text("utf-8")
+    if START not in page or END not in page:
+        raise SystemExit(f"{BENCHMARK_PAGE} has no {START} … {END} block to replace")
+    head, rest = page.split(START, 1)
     _, tail = rest.split(END, 1)
-    README.write_text(f"{head}{START}\n{text}{END}{tail}", "utf-8")
+    BENCHMARK_PAGE.write_text(f"{head}{START}\n{text}{END}{tail}", "utf-8")
 
 
 def main() -> None:
@@ -325,8 +327,10 @@ def main() -> None:
                         help="runs of the pandas import, the slowest step (default 1)")
     parser.add_argument("--changes", type=int, default=8, help="place changes in the browser")
     parser.add_argument("--no-browser", action="store_true", help="skip the browser steps")
-    parser.add_argument("--update-readme", action="store_true",
-                        help="put the table in README.md between its bench markers")
+    parser.add_argument("--update-docs", "--update-readme", dest="update_docs",
+                        action="store_true",
+                        help="put the table in docs/benchmark.md between its bench markers "
+                             "(--update-readme is the old name)")
     args = parser.parse_args()
     load_at_start = os.getloadavg()
     started = time.perf_counter()
@@ -372,8 +376,8 @@ def main() -> None:
         info | {"rows": [asdict(r) | {"median": r.median, "ratio": r.ratio} for r in rows]},
         indent=2, default=str), "utf-8")
     (RESULTS / "latest.md").write_text(text, "utf-8")
-    if args.update_readme:
-        update_readme(text)
+    if args.update_docs:
+        update_docs(text)
     print(text)
     say(f"whole run: {info['total_seconds'] / 60:.1f} minutes")
 
