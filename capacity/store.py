@@ -2,7 +2,7 @@
 
 It opens the file, applies the versioned migrations in ``capacity/sql/migrations``
 (recording each in ``schema_migrations``), runs the named queries of
-``capacity/sql/queries.sql`` with bound parameters, and bulk-inserts validated
+``capacity/sql/queries/*.sql`` with bound parameters, and bulk-inserts validated
 DataFrames. No value is ever formatted into SQL text: values travel as bound
 parameters, and the only names written into SQL are table and column names
 checked against the live schema.
@@ -24,7 +24,7 @@ import pandas as pd
 
 SQL_DIR = Path(__file__).parent / "sql"
 MIGRATIONS_DIR = SQL_DIR / "migrations"
-QUERIES_FILE = SQL_DIR / "queries.sql"
+QUERIES_DIR = SQL_DIR / "queries"
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 _QUERY_HEADER = re.compile(r"^-- name: ([a-z0-9_]+)\s*$", re.MULTILINE)
@@ -61,11 +61,34 @@ def migrations() -> tuple[Migration, ...]:
 
 @cache
 def named_queries() -> dict[str, str]:
-    """The named queries of queries.sql, by name."""
-    text = QUERIES_FILE.read_text("utf-8")
-    parts = _QUERY_HEADER.split(text)
-    # parts = [preamble, name1, body1, name2, body2, ...]
-    return {name: body.strip() for name, body in zip(parts[1::2], parts[2::2], strict=True)}
+    """The named queries of every file in ``capacity/sql/queries``, by name."""
+    return read_queries(QUERIES_DIR)
+
+
+def read_queries(directory: Path) -> dict[str, str]:
+    """The named queries of every ``*.sql`` file in ``directory``, by name.
+
+    Each query starts with a ``-- name: <name>`` line. Raises StoreError when
+    there are no query files, when a name is used twice (in one file or two),
+    or when a file has SQL before its first name (it would never run).
+    """
+    paths = sorted(directory.glob("*.sql"))
+    if not paths:
+        raise StoreError(f"There are no query files in {directory}")
+    found: dict[str, str] = {}
+    where: dict[str, str] = {}
+    for path in paths:
+        parts = _QUERY_HEADER.split(path.read_text("utf-8"))
+        # parts = [preamble, name1, body1, name2, body2, ...]
+        if any(line.strip() and not line.lstrip().startswith("--")
+               for line in parts[0].splitlines()):
+            raise StoreError(f"{path.name} has SQL before its first '-- name:' line")
+        for name, body in zip(parts[1::2], parts[2::2], strict=True):
+            if name in found:
+                raise StoreError(f"The query {name} is named twice: in {where[name]} and "
+                                 f"{path.name}")
+            found[name], where[name] = body.strip(), path.name
+    return found
 
 
 class _Session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -126,6 +127,37 @@ def test_read_only_open_of_a_missing_file_is_an_error(tmp_path):
     with pytest.raises(StoreError, match="no database"):
         Store.open(tmp_path / "missing.duckdb", read_only=True)
     assert not (tmp_path / "missing.duckdb").exists()
+
+
+def test_the_named_queries_come_from_every_file_in_the_queries_folder():
+    files = sorted(store_module.QUERIES_DIR.glob("*.sql"))
+    assert len(files) > 1
+    queries = store_module.named_queries()
+    for path in files:
+        names = re.findall(r"^-- name: ([a-z0-9_]+)", path.read_text("utf-8"), re.MULTILINE)
+        assert names and set(names) <= set(queries), path.name
+    for name in ("places", "scenario_list", "staging_read", "undo_referrals", "sitrep_breaks"):
+        assert name in queries
+
+
+def test_a_query_name_used_twice_is_refused(tmp_path):
+    (tmp_path / "a.sql").write_text("-- about a\n-- name: places\nSELECT 1;\n", "utf-8")
+    (tmp_path / "b.sql").write_text("-- name: other\nSELECT 2;\n\n-- name: places\nSELECT 3;\n",
+                                    "utf-8")
+    with pytest.raises(StoreError, match="places is named twice: in a.sql and b.sql"):
+        store_module.read_queries(tmp_path)
+    (tmp_path / "b.sql").write_text("-- name: twice\nSELECT 2;\n-- name: twice\nSELECT 3;\n",
+                                    "utf-8")
+    with pytest.raises(StoreError, match="twice is named twice: in b.sql and b.sql"):
+        store_module.read_queries(tmp_path)
+
+
+def test_query_files_without_names_or_with_sql_before_the_first_name_are_refused(tmp_path):
+    with pytest.raises(StoreError, match="no query files"):
+        store_module.read_queries(tmp_path)
+    (tmp_path / "a.sql").write_text("SELECT 0;\n-- name: places\nSELECT 1;\n", "utf-8")
+    with pytest.raises(StoreError, match="a.sql has SQL before"):
+        store_module.read_queries(tmp_path)
 
 
 def test_every_read_query_is_valid_sql():

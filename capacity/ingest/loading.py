@@ -1,0 +1,163 @@
+"""Loading a checked file all or nothing, undoing the last import, and the import log.
+
+:func:`load` checks again and writes the good rows — or, unless partial
+loading was chosen, nothing when any row is bad — in one transaction with an
+entry in the import log. Loading the same rows twice adds nothing: referrals
+already stored (by id) are skipped, a counts or SitRep file already loaded
+(same checksum) is refused, and a parameters or shares file the same as the
+latest one of its kind is refused (an earlier one may be loaded again, to go
+back to it). A file that would write nothing is not logged.
+:func:`undo_last` takes the last import back out, restoring any rows it
+replaced.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from capacity.ingest.checks import Report, check_sitrep, read_and_check
+from capacity.ingest.files import Staged
+from capacity.ingest.kinds import KINDS, REPLACING
+from capacity.store import Store, _Session
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What a load wrote."""
+
+    import_id: int | None
+    rows_loaded: int
+    report: Report
+    message: str
+    up_to_date: bool = False  # nothing written because the store already holds it all
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _log(session: _Session, staged: Staged, report: Report, loaded_by: str) -> int:
+    return session.execute(
+        "log_import", kind=staged.kind, file_name=staged.file_name, checksum=staged.checksum,
+        rows_read=report.rows_read, rows_loaded=0, rows_rejected=report.rows_rejected,
+        loaded_by=loaded_by, note="")[0][0]
+
+
+def _write_small(session: _Session, kind: str, good: pd.DataFrame, import_id: int,
+                 whole_table: bool) -> int:
+    if kind == "sitrep":
+        session.execute("archive_sitrep_months", import_id=import_id,
+                        months=sorted({m.date() for m in good["month"]}))
+        return session.insert_frame("sitrep_discharges", good.assign(import_id=import_id))
+    rows = good.drop(columns="_line").assign(import_id=import_id)
+    if kind == "counts":
+        session.register("incoming_counts", rows)
+        session.execute("archive_counts_like_incoming", import_id=import_id)
+        return session.insert_frame("monthly_demand", rows)
+    if kind == "shares":
+        trusts = set(rows["trust_code"])
+        if whole_table:
+            trusts |= set(session.query("trust_place_shares")["trust_code"])
+        session.execute("archive_trust_shares", import_id=import_id, trusts=sorted(trusts))
+        return session.insert_frame("trust_place_shares", rows)
+    session.execute("archive_parameters_of_services", import_id=import_id,
+                    services=sorted(set(rows["service_id"])))
+    return session.insert_frame("service_parameters", rows)
+
+
+def _nothing_to_write(report: Report, good: pd.DataFrame | None) -> str | None:
+    """Why a checked file would write nothing (no rows, or every row already stored)."""
+    if report.rows_read == 0:
+        return "Nothing loaded: the file has a header but no rows of data."
+    if good is None and report.rows_new == 0 and report.already_loaded:
+        return (f"Nothing loaded: all {report.already_loaded:,} good row(s) are already in "
+                "the store.")
+    if (good is None and report.rows_new == 0) or (good is not None and good.empty):
+        return "Nothing loaded: there are no good rows."
+    return None
+
+
+def load(store: Store, staged: Staged, *, accept_partial: bool = False,
+         loaded_by: str | None = None, progress: Progress | None = None,
+         whole_table: bool = False) -> LoadResult:
+    """Check the file again and write its good rows in one transaction.
+
+    With any row refused and ``accept_partial`` False, nothing is written. The
+    store is left exactly as it was if anything fails on the way. A file that
+    would write nothing leaves no entry in the import log. ``whole_table`` (trust
+    shares only, as the app's editor saves them) makes the file the whole table:
+    trusts it leaves out lose their shares.
+    """
+    tell = progress or (lambda fraction, text: None)
+    tell(0.05, "Reading the file")
+    with store.transaction() as session:
+        if staged.kind == "sitrep":
+            report, good = check_sitrep(session, staged)
+        else:
+            report, good = read_and_check(session, staged)
+        tell(0.5, "Checking every row")
+        if report.rows_rejected and not accept_partial:
+            return LoadResult(None, 0, report, f"Nothing loaded: {report.rows_rejected:,} "
+                              "row(s) refused. Fix them, or choose to load the good rows.")
+        if report.loaded_before and staged.kind in REPLACING:
+            return LoadResult(None, 0, report, "Nothing loaded: this is the same as the latest "
+                              f"{KINDS[staged.kind].label} loaded ({report.loaded_before}), so "
+                              "nothing would change.", up_to_date=True)
+        if report.loaded_before and staged.kind != "referrals":
+            return LoadResult(None, 0, report, f"Nothing loaded: this file was already loaded "
+                              f"({report.loaded_before}). Undo that import to load it again.")
+        empty = _nothing_to_write(report, good)
+        if empty:
+            return LoadResult(None, 0, report, empty, up_to_date=report.already_loaded > 0)
+        import_id = _log(session, staged, report, loaded_by or _user())
+        tell(0.6, "Writing")
+        if staged.kind == "referrals":
+            loaded = session.execute("referrals_load", import_id=import_id)[0][0]
+        else:
+            loaded = _write_small(session, staged.kind, good, import_id,
+                                  whole_table and staged.kind == "shares")
+        note = f"{report.already_loaded:,} already loaded" if report.already_loaded else ""
+        session.execute("import_finish", import_id=import_id, rows_loaded=int(loaded), note=note)
+    tell(1.0, "Done")
+    label = KINDS[staged.kind].label if staged.kind in KINDS else "SitRep discharge counts"
+    message = f"Loaded {int(loaded):,} row(s) of {label} as import {import_id}"
+    if report.rows_rejected:
+        message += f"; {report.rows_rejected:,} refused"
+    if report.already_loaded:
+        message += f"; {report.already_loaded:,} were already in the store"
+    return LoadResult(int(import_id), int(loaded), report, message + ".")
+
+
+UNDO = {"referrals": ("undo_referrals",), "counts": ("undo_monthly_demand",),
+        "parameters": ("undo_service_parameters",), "shares": ("undo_trust_place_shares",),
+        "sitrep": ("undo_sitrep_discharges",)}
+
+
+def undo_last(store: Store) -> str:
+    """Take the last import back out (restoring rows it replaced); say what was undone."""
+    with store.transaction() as session:
+        last = session.query("last_undoable_import")
+        if last.empty:
+            return "There is no import to undo (the demo data cannot be undone)."
+        row = last.iloc[0]
+        import_id = int(row["import_id"])
+        for statement in UNDO[row["kind"]]:
+            session.execute(statement, import_id=import_id)
+        session.execute("import_mark_undone", import_id=import_id)
+    when = pd.Timestamp(row["loaded_at"]).strftime("%d %b %Y %H:%M")
+    return (f"Undid import {import_id}: {row['file_name']} ({row['kind']}, "
+            f"{int(row['rows_loaded']):,} rows, loaded {when}).")
+
+
+def import_log(store: Store) -> pd.DataFrame:
+    """Every import, newest first."""
+    return store.query("import_log")

@@ -1,0 +1,74 @@
+-- Demand history: referral records and published counts by month, and the
+-- span of days the data cover.
+--
+-- Each statement starts with "-- name: <name>", a name used once across all the
+-- files here; values are always bound as $parameters, never written into the SQL.
+
+-- name: monthly_history
+-- Referral records counted by month; published counts fill only the keys and
+-- months that have no records, so the two sources never add up twice.
+WITH rec AS (
+    SELECT place_code, service_type, service_id, source,
+           CAST(date_trunc('month', referral_date) AS DATE) AS month,
+           CAST(count(*) AS DOUBLE) AS referrals
+    FROM referrals
+    WHERE list_contains($places, place_code)
+    GROUP BY ALL
+), cnt AS (
+    SELECT m.place_code, m.service_type, m.service_id, m.source, m.month,
+           sum(m.referrals) AS referrals
+    FROM monthly_demand m
+    WHERE list_contains($places, m.place_code)
+      AND NOT EXISTS (
+          SELECT 1 FROM rec r
+          WHERE r.place_code = m.place_code AND r.service_type = m.service_type
+            AND r.service_id IS NOT DISTINCT FROM m.service_id
+            AND r.source = m.source AND r.month = m.month
+      )
+    GROUP BY ALL
+)
+SELECT place_code, service_type, service_id, source, month, referrals, 'records' AS origin
+FROM rec
+UNION ALL
+SELECT place_code, service_type, service_id, source, month, referrals, 'counts' AS origin
+FROM cnt
+ORDER BY place_code, service_type, service_id, source, month;
+
+-- name: coverage
+-- The first and last day each place has data for: referral dates, and whole
+-- months of published counts.
+WITH spans AS (
+    SELECT place_code, min(referral_date) AS first_day, max(referral_date) AS last_day
+    FROM referrals
+    WHERE list_contains($places, place_code)
+    GROUP BY place_code
+    UNION ALL
+    SELECT place_code, min(month) AS first_day, last_day(max(month)) AS last_day
+    FROM monthly_demand
+    WHERE list_contains($places, place_code)
+    GROUP BY place_code
+)
+SELECT place_code, min(first_day) AS first_day, max(last_day) AS last_day
+FROM spans
+GROUP BY place_code
+ORDER BY place_code;
+
+-- name: data_span
+-- The first and last day of any demand data in the store.
+SELECT min(first_day) AS first_day, max(last_day) AS last_day
+FROM (
+    SELECT min(referral_date) AS first_day, max(referral_date) AS last_day FROM referrals
+    UNION ALL
+    SELECT min(month), last_day(max(month)) FROM monthly_demand
+);
+
+-- name: first_data_day
+-- The first day anything is known: a parameter in force, a referral or a monthly count.
+SELECT min(day) AS first_day
+FROM (
+    SELECT min(valid_from) AS day FROM service_parameters
+    UNION ALL
+    SELECT min(referral_date) FROM referrals
+    UNION ALL
+    SELECT min(month) FROM monthly_demand
+);

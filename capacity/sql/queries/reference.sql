@@ -1,0 +1,43 @@
+-- The reference data: places, service types and their labels, trusts, services,
+-- which places each service serves, and the trust-to-place shares.
+--
+-- Each statement starts with "-- name: <name>", a name used once across all the
+-- files here; values are always bound as $parameters, never written into the SQL.
+
+-- name: places
+SELECT place_code, name, kind, parent_system, population_65plus, source_note
+FROM places
+ORDER BY CASE kind WHEN 'system' THEN 1 ELSE 0 END, name;
+
+-- name: service_types
+SELECT service_type, name, pathway, setting, hospital, community, sort_order
+FROM service_types
+ORDER BY sort_order;
+
+-- name: service_type_labels
+SELECT service_type, source, planning_year, label
+FROM service_type_labels
+ORDER BY planning_year, source, service_type;
+
+-- name: trusts
+SELECT trust_code, name FROM trusts ORDER BY trust_code;
+
+-- name: services
+SELECT s.service_id, s.name, s.provider, s.service_type, s.contract, s.source_note,
+       string_agg(sp.place_code, ',' ORDER BY sp.place_code) AS place_codes
+FROM services s
+LEFT JOIN service_places sp USING (service_id)
+GROUP BY ALL
+ORDER BY s.name;
+
+-- name: service_places_for_places
+SELECT sp.service_id, sp.place_code, sp.place_share, sp.source_note
+FROM service_places sp
+WHERE sp.service_id IN (
+    SELECT service_id FROM service_places WHERE list_contains($places, place_code)
+)
+ORDER BY sp.service_id, sp.place_code;
+
+-- name: trust_place_shares
+SELECT trust_code, place_code, share, source_note FROM trust_place_shares
+ORDER BY trust_code, place_code;
