@@ -9,11 +9,16 @@ through views.
 import streamlit as st
 
 from capacity.periods import planning_year_label
-from capacity.plan import places_in
-from capacity.scenarios import BASELINE
 from capacity.summary import SOURCE_LABELS
+from capacity.views.places import members as places_in
+from capacity.views.places import names as place_names
+from capacity.views.places import systems_first
+from capacity.views.scenario_choices import BASELINE, scenario_version_of
 from pages import PAGES, _state
 from pages._common import (
+    DataKey,
+    PlanKey,
+    ScenarioKey,
     View,
     database_path,
     file_stamp,
@@ -21,7 +26,6 @@ from pages._common import (
     places_table,
     scenario_choices,
     scenario_problem,
-    scenario_version_of,
     store_versions,
     year_range,
 )
@@ -36,9 +40,9 @@ st.set_page_config(
 _state.begin_run()
 path = database_path()
 version, scenarios_version = store_versions(path, file_stamp(path))
-places = places_table(path, version)
-years = year_range(path, version)
-scenarios = scenario_choices(path, scenarios_version)
+places = places_table(DataKey(path, version))
+years = year_range(DataKey(path, version))
+scenarios = scenario_choices(ScenarioKey(path, scenarios_version))
 params = global_params(places, years, scenarios)
 for param in params.values():
     _state.bind(param, sidebar=True)
@@ -53,11 +57,8 @@ if st.session_state["present"] and kinds.get(st.session_state["place"]) == "syst
     if members:
         st.session_state["place"] = members[0]
 
-names = dict(zip(places["place_code"], places["name"], strict=True))
-ordered = [
-    *places.loc[places["kind"] == "system", "place_code"],
-    *places.loc[places["kind"] != "system", "place_code"],
-]
+names = place_names(places)
+ordered = systems_first(places)
 pages = {
     spec.url_path: st.Page(
         spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=(index == 0)
@@ -110,8 +111,8 @@ with links:
 # A saved scenario can stop applying when the data change after it was saved (fewer
 # beds imported, say): every page then shows the baseline and says why.
 scenario = st.session_state["scenario"]
-problem = scenario_problem(path, version, st.session_state["year"], scenario,
-                           scenario_version_of(scenario, scenarios_version))
+problem = scenario_problem(PlanKey(path, version, st.session_state["year"], scenario,
+                                   scenario_version_of(scenario, scenarios_version)))
 if problem:
     _state.add_notice(f"{problem}. The pages show the baseline "
                       "instead; change the scenario on the Scenarios page.")

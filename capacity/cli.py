@@ -20,28 +20,17 @@ import math
 import os
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 
 import pandas as pd
 
-from capacity import __version__, config, ingest, scenario_store
+from capacity import config, ingest, scenario_store
 from capacity.demand import check_growth
 from capacity.demo import build_demo_database, ensure_database
-from capacity.export import (
-    FORMATS,
-    IMAGE_FORMATS,
-    ExportError,
-    ExportInfo,
-    csv_bytes,
-    export_bytes,
-    plan_csv,
-    scope_for,
-    stop_renderer,
-)
+from capacity.export import FORMATS, IMAGE_FORMATS, ExportError, csv_bytes, plan_csv, stop_renderer
 from capacity.flow import (
     DEFAULT_REPLICATIONS,
     DEFAULT_SEED,
@@ -53,25 +42,20 @@ from capacity.flow_costs import MAX_COST_PER_DAY
 from capacity.formulas import InvalidInput
 from capacity.ingest import IMPORT_KINDS, ImportFileError
 from capacity.periods import month_label, parse_planning_year, planning_year_label
-from capacity.plan import (
-    PlanError,
-    build_plan,
-    load_plan_inputs,
-    plan_for,
-    resolve_place,
-)
+from capacity.plan import PlanError
 from capacity.scenarios import (
     BASELINE_LABEL,
     PRESET_PREFIX,
     Scenario,
     ScenarioError,
-    cannot_apply,
     load_presets,
     scenario_from_json,
 )
 from capacity.store import Store, StoreError
 from capacity.summary import SOURCE_LABELS
 from capacity.validation import ValidationError
+from capacity.views import exports, places, plans
+from capacity.views import flow as flow_view
 
 
 class CommandError(Exception):
@@ -300,25 +284,23 @@ def _init(path: Path, force: bool, out: TextIO) -> int:
 
 
 def _places(store: Store, args: argparse.Namespace, out: TextIO) -> int:
-    places = store.query("places")
-    shown = places.assign(
-        population_65plus=places["population_65plus"].map(
+    places_ = places.places_with_populations(store)
+    shown = places_.assign(
+        population_65plus=places_["population_65plus"].map(
             lambda v: "" if pd.isna(v) else f"{int(v):,}"
         ),
-        parent_system=places["parent_system"].fillna(""),
+        parent_system=places_["parent_system"].fillna(""),
     )[["place_code", "name", "kind", "parent_system", "population_65plus"]]
     print(shown.to_string(index=False), file=out)
     return 0
 
 
 def _services(store: Store, args: argparse.Namespace, out: TextIO) -> int:
-    services = store.query("services")
+    services = places.services(store)
     if args.place:
-        from capacity.plan import places_in, resolve_place
-
         all_places = store.query("places")
-        codes = set(places_in(all_places, resolve_place(all_places, args.place)["place_code"]))
-        services = services[services["place_codes"].map(lambda c: bool(set(c.split(",")) & codes))]
+        codes = places.members(all_places, places.resolve(all_places, args.place)["place_code"])
+        services = places.services_serving(services, codes)
     print(
         services[["service_id", "name", "service_type", "contract", "place_codes"]].to_string(
             index=False
@@ -328,22 +310,10 @@ def _services(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-@contextmanager
-def _applying(scenario: Scenario | None, year: int) -> Iterator[None]:
-    """Report a scenario that no longer applies to the year's plan as the scenario's fault."""
-    try:
-        yield
-    except InvalidInput as exc:
-        if scenario is None:
-            raise
-        raise cannot_apply(scenario, year, exc) from None
-
-
 def _plan(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     scenario = scenario_store.resolve(store, args.scenario, args.year)
-    with _applying(scenario, args.year):
-        frame = plan_for(store, args.place, args.year, window_years=args.window_years,
-                         growth=args.growth, scenario=scenario)
+    frame = plans.plan_for_command(store, args.place, args.year, window_years=args.window_years,
+                                   growth=args.growth, scenario=scenario)
     if args.format == "csv":
         out.write(plan_csv(frame).decode("utf-8"))
     else:
@@ -368,15 +338,13 @@ def _export(store: Store, args: argparse.Namespace, out: TextIO) -> int:
         raise CommandError("--service-type and --source choose a chart; they apply to .png "
                            "and .svg only. Nothing was written.")
     all_places = store.query("places")
-    scope = scope_for(all_places, [resolve_place(all_places, args.place)["place_code"]])
+    scope = exports.scope_for(all_places, [places.resolve(all_places, args.place)["place_code"]])
     scenario = scenario_store.resolve(store, args.scenario, args.year)
-    info = ExportInfo(year=args.year, scenario=scenario, made_at=datetime.now().astimezone(),
-                      version=__version__, service_types=store.query("service_types"),
-                      labels=store.query("service_type_labels"))
-    with _applying(scenario, args.year):
-        frame = build_plan(load_plan_inputs(store, scope.codes, args.year), scenario)
+    info = exports.export_info(places.service_types(store), places.service_type_labels(store),
+                               args.year, scenario, datetime.now().astimezone())
+    frame = plans.plan_of_places(store, scope.codes, args.year, scenario)
     try:
-        data = export_bytes(fmt, frame, scope, info, service_type=args.service_type,
+        data = exports.export_bytes(fmt, frame, scope, info, service_type=args.service_type,
                             source=args.source or "both")
     finally:
         if fmt in IMAGE_FORMATS:
@@ -419,7 +387,7 @@ def _flow(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> i
     start = _start_day(args)
     scenario = scenario_store.resolve(store, args.scenario, args.year)
     settings = {"replications": args.replications, "seed": args.seed, "target": args.target}
-    with _applying(scenario, args.year):
+    with plans.applying(scenario, args.year):
         inputs = _flow_inputs(store, args, scenario, start, args.extra_places)
     result = flow.run(inputs, **settings)
     warning = flow_report.over_places_warning(inputs)
@@ -476,15 +444,9 @@ def _flow_inputs(store: Store, args: argparse.Namespace, scenario: Scenario | No
     what-if of places added, from the start day with the starting numbers given (or the
     default ones)."""
     from capacity import flow
-    from capacity.flow_inputs import flow_inputs_for
-    from capacity.flow_pathway import pathway_inputs_for
 
-    if args.pathway is not None:
-        inputs = pathway_inputs_for(store, args.place, args.pathway, args.year, scenario,
-                                    weekday=not args.even)
-    else:
-        inputs = flow_inputs_for(store, args.place, args.service, args.year, scenario,
-                                 weekday=not args.even)
+    inputs = flow_view.command_inputs(store, args.place, args.service, args.pathway, args.year,
+                                      scenario, weekday=not args.even)
     _check_start_flags(args, flow.start_limit(inputs.caseload))
     fewest = float(inputs.caseload.min())
     if extra_places < -fewest:

@@ -6,12 +6,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from capacity import config, ingest
-from capacity.export import csv_bytes
-from capacity.ingest import KINDS, ImportFileError
-from capacity.reference import PARAMETERS
-from capacity.sitrep import compare_with_records, reporting_breaks
-from capacity.store import Store, StoreError
+from capacity import config
+from capacity.views import data
+from capacity.views.data import KINDS, ImportFileError, StoreError, csv_bytes
+from capacity.views.places import services_serving
 from pages import _state
 from pages._common import choice_param, current_view, services_table
 from pages._style import figure_column, months_as_labels, show_notices
@@ -56,7 +54,7 @@ def reset_upload() -> None:
     st.session_state["data_upload_round"] += 1
 
 
-def show_report(report: ingest.Report) -> None:
+def show_report(report: data.Report) -> None:
     a, b, c, d = st.columns(4)
     a.metric("Rows read", f"{report.rows_read:,}")
     b.metric("Good", f"{report.rows_valid:,}")
@@ -81,12 +79,11 @@ def show_report(report: ingest.Report) -> None:
         st.dataframe(report.preview, hide_index=True, width="stretch")
 
 
-def run_load(staged: ingest.Staged, accept_partial: bool) -> None:
+def run_load(staged: data.Staged, accept_partial: bool) -> None:
     bar = st.progress(0.0, text="Loading…")
     try:
-        with Store.open(view.path) as store:
-            result = ingest.load(store, staged, accept_partial=accept_partial,
-                                 progress=lambda f, text: bar.progress(f, text=text))
+        result = data.load_file(view.path, staged, accept_partial=accept_partial,
+                                progress=lambda f, text: bar.progress(f, text=text))
     except (ImportFileError, StoreError) as exc:
         st.session_state["data_message"] = ("error", f"Nothing loaded: {exc}")
     else:
@@ -110,10 +107,9 @@ def upload_section(kind: str) -> None:
     if not path.exists():
         path.write_bytes(upload.getvalue())
     try:
-        staged = ingest.stage_file(path, kind, workdir=workdir, file_name=upload.name,
+        staged = data.stage_file(path, kind, workdir=workdir, file_name=upload.name,
                                    max_bytes=config.MAX_UPLOAD_MB * 1_000_000)
-        with Store.open(view.path, read_only=True) as store:
-            report = ingest.check(store, staged)
+        report = data.check_file(view.path, staged)
     except ImportFileError as exc:
         st.warning(f"Nothing can be loaded from {upload.name}: {exc}")
         return
@@ -136,18 +132,11 @@ def upload_section(kind: str) -> None:
         run_load(staged, accept_partial=False)
 
 
-def edited_csv(frame: pd.DataFrame, name: str) -> Path:
-    path = workdir / name
-    frame.to_csv(path, index=False, date_format="%Y-%m-%d")
-    return path
-
-
 def save_edits(frame: pd.DataFrame, kind: str, name: str, whole_table: bool = False) -> None:
     try:
-        staged = ingest.stage_file(edited_csv(frame, name), kind, workdir=workdir,
-                                   file_name=name)
-        with Store.open(view.path) as store:
-            result = ingest.load(store, staged, whole_table=whole_table)
+        staged = data.stage_file(data.write_edits(frame, workdir, name), kind,
+                                 workdir=workdir, file_name=name)
+        result = data.load_file(view.path, staged, whole_table=whole_table)
     except (ImportFileError, StoreError) as exc:
         st.session_state["data_message"] = ("error", f"Not saved: {exc}")
         return
@@ -163,20 +152,15 @@ def save_edits(frame: pd.DataFrame, kind: str, name: str, whole_table: bool = Fa
 
 
 def parameters_section() -> None:
-    services = services_table(view.path, view.version)
+    services = services_table(view.data_key)
     names = dict(zip(services["service_id"], services["name"], strict=True))
-    ours = services[services["place_codes"].map(
-        lambda codes: bool(set(str(codes).split(",")) & set(view.members)))]
+    ours = services_serving(services, view.members)
     if ours.empty:
         st.caption("No services serve this place.")
         return
     service = st.selectbox("Service", list(ours["service_id"]), format_func=names.get,
                            key="data_param_service")
-    with Store.open(view.path, read_only=True) as store:
-        rows = store.query("all_parameters")
-    rows = rows[rows["service_id"] == service][[c.name for c in PARAMETERS]]
-    rows["valid_from"] = pd.to_datetime(rows["valid_from"]).dt.date
-    rows["valid_to"] = pd.to_datetime(rows["valid_to"]).dt.date
+    rows = data.parameters_of(view.path, service)
     edited = st.data_editor(rows.reset_index(drop=True), num_rows="dynamic", hide_index=True,
                             key=f"data_param_editor_{service}", width="stretch",
                             column_config={"service_id": st.column_config.TextColumn(
@@ -190,8 +174,7 @@ def parameters_section() -> None:
 
 
 def shares_section() -> None:
-    with Store.open(view.path, read_only=True) as store:
-        shares = store.query("trust_place_shares")
+    shares = data.trust_shares(view.path)
     edited = st.data_editor(shares, num_rows="dynamic", hide_index=True, width="stretch",
                             key="data_shares_editor", column_config={
                                 "share": st.column_config.NumberColumn(min_value=0.0,
@@ -203,20 +186,16 @@ def shares_section() -> None:
 
 
 def sitrep_section() -> None:
-    with Store.open(view.path, read_only=True) as store:
-        months = store.query("sitrep_months")
-        if months.empty:
-            st.caption("No SitRep workbooks loaded yet.")
-            return
-        compared = compare_with_records(store, view.members)
-        breaks = reporting_breaks(store)
+    sitrep = data.sitrep_view(view.path, view.members)
+    if sitrep is None:
+        st.caption("No SitRep workbooks loaded yet.")
+        return
+    months, compared, breaks = sitrep.months, sitrep.compared, sitrep.breaks
     st.caption(f"{len(months)} months loaded, {months['month'].min():%b %Y} to "
                f"{months['month'].max():%b %Y}. Each trust's discharges count towards a place "
                "by its share; flags mark months where SitRep and local records differ by more "
                "than 25%.")
-    shown = months_as_labels(compared.assign(month=compared["month"].dt.strftime("%Y-%m")),
-                             "month")
-    shown["difference"] = shown["difference"] * 100
+    shown = months_as_labels(compared, "month")
     st.dataframe(shown[["place_code", "service_type", "month", "sitrep", "records",
                         "difference", "flag"]], hide_index=True, width="stretch",
                  column_config={"sitrep": figure_column("From SitRep"),
@@ -230,14 +209,12 @@ def sitrep_section() -> None:
 
 
 def log_section() -> None:
-    with Store.open(view.path, read_only=True) as store:
-        log = ingest.import_log(store)
+    log = data.import_log(view.path)
     st.dataframe(log.drop(columns=["checksum"]), hide_index=True, width="stretch")
     sure = st.checkbox("I want to undo the last import", key="data_undo_sure")
     if st.button("Undo the last import", disabled=not sure, key="data_undo"):
         try:
-            with Store.open(view.path) as store:
-                st.session_state["data_message"] = ("success", ingest.undo_last(store))
+            st.session_state["data_message"] = ("success", data.undo_last_import(view.path))
         except StoreError as exc:
             st.session_state["data_message"] = ("error", str(exc))
         st.rerun()

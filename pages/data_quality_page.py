@@ -5,6 +5,8 @@ import streamlit as st
 
 from capacity.charts import stated_vs_observed_chart, volumes_chart
 from capacity.summary import SOURCE_LABELS
+from capacity.views import quality
+from capacity.views.places import names as place_names
 from pages._common import (
     current_view,
     data_gaps,
@@ -26,11 +28,11 @@ st.caption(
     "of data: mean occupancy should be close to the stated caseload, and arrivals close "
     "to the stated capacity. Differences above 20% are flagged."
 )
-comparison = stated_vs_observed(view.path, view.version, codes)
+comparison = stated_vs_observed(view.data_key, codes)
 if comparison.empty:
     st.info("No referral records with start dates for this place.")
 else:
-    names = dict(zip(view.places["place_code"], view.places["name"], strict=True))
+    names = place_names(view.places)
     shown = comparison.assign(place=comparison["place_code"].map(names))
     with_data = shown.dropna(subset=["stated_caseload", "observed_occupancy"], how="all")
     if not with_data.empty:
@@ -71,7 +73,7 @@ else:
 
 def show_gaps(gaps: pd.DataFrame, names: dict[str, str]) -> None:
     """Months inside the data's span with no data: whole places first, then service types."""
-    types = service_types_table(view.path, view.version)
+    types = service_types_table(view.data_key)
     type_names = dict(zip(types["service_type"], types["name"], strict=True))
     shown = gaps.assign(
         place=gaps["place_code"].map(names),
@@ -112,13 +114,13 @@ def show_gaps(gaps: pd.DataFrame, names: dict[str, str]) -> None:
 
 
 st.subheader("Months with no data")
-history = referral_history(view.path, view.version, codes)
-coverage = history.drop_duplicates("place_code")[["place_code", "first_month", "last_month"]]
-no_demand = frame[frame["flags"].str.contains("no demand data", na=False)]
+history = referral_history(view.data_key, codes)
+coverage = quality.coverage_of(history)
+no_demand = quality.flagged(frame, "no demand data")
 if coverage.empty:
     st.warning("There are no referral records or monthly counts for this place.")
 else:
-    names = dict(zip(view.places["place_code"], view.places["name"], strict=True))
+    names = place_names(view.places)
     cover = coverage.assign(
         place=coverage["place_code"].map(names),
         first=coverage["first_month"].dt.strftime("%b %Y"),
@@ -133,7 +135,7 @@ else:
             "last": "Last complete month",
         },
     )
-    show_gaps(data_gaps(view.path, view.version, codes), names)
+    show_gaps(data_gaps(view.data_key, codes), names)
 if no_demand.empty:
     st.caption(f"Every month of {view.year_label} has demand history behind it.")
 else:
@@ -144,44 +146,30 @@ else:
     st.dataframe(missing[["place", "service", "source", "month"]], hide_index=True)
 
 st.subheader("Services missing parameters")
-no_params = frame[frame["flags"].str.contains("no parameters in force", na=False)]
+no_params = quality.months_missing_parameters(frame)
 if no_params.empty:
     st.caption(f"Every service has parameters in force in every month of {view.year_label}.")
 else:
-    grouped = no_params.groupby(["place", "service", "source"])["month"].apply(
-        lambda m: ", ".join(pd.Series(sorted(m)).map(lambda k: pd.Timestamp(k).strftime("%b %Y")))
-    )
     st.warning(
         "These services have months with no caseload, hours or throughput recorded, "
         "so their capacity counts as zero:"
     )
-    st.dataframe(grouped.reset_index(), hide_index=True)
+    st.dataframe(no_params, hide_index=True)
 
 st.subheader("Referral volumes by month")
 if history.empty:
     st.info("No referrals recorded.")
 else:
-    types = history.groupby(["service_type", "month"], as_index=False)["referrals"].sum()
-    names = frame.drop_duplicates("service_type").set_index("service_type")["service_type_name"]
-    types["service_type_name"] = types["service_type"].map(names).fillna(types["service_type"])
-    types["month"] = types["month"].dt.strftime("%Y-%m")
+    types = quality.volumes_by_type(history, frame)
     st.plotly_chart(
         volumes_chart(types, "Referrals a month (records and published counts)"),
         config={"displaylogo": False},
     )
-    table = types.pivot_table(
-        index="month", columns="service_type_name", values="referrals", aggfunc="sum"
-    ).sort_index()
-    table.index = table.index.map(lambda k: pd.Timestamp(k).strftime("%b %Y"))
+    table = quality.volumes_table(types)
     st.dataframe(
         table, width="stretch", column_config={c: figure_column(c, 0) for c in table.columns}
     )
-    share = history.groupby("source")["referrals"].sum()
-    total = share.sum()
-    if total:
-        st.caption(
-            " · ".join(
-                f"{SOURCE_LABELS.get(s, s)}: {v:,.0f} referrals ({v / total:.0%})"
-                for s, v in share.items()
-            )
-        )
+    shares = quality.source_shares(history)
+    if shares:
+        st.caption(" · ".join(f"{label}: {v:,.0f} referrals ({share:.0%})"
+                              for label, v, share in shares))

@@ -9,8 +9,8 @@ from datetime import datetime
 
 import streamlit as st
 
-import capacity
-from capacity.export import (
+from capacity.summary import SOURCE_LABELS
+from capacity.views.exports import (
     FORMATS,
     IMAGE_FORMATS,
     MIME_TYPES,
@@ -25,7 +25,10 @@ from capacity.export import (
     preview,
     scope_for,
 )
-from capacity.summary import SOURCE_LABELS
+from capacity.views.exports import (
+    export_info as make_export_info,
+)
+from capacity.views.places import systems_first
 from pages._common import (
     current_view,
     scenario_for,
@@ -36,12 +39,11 @@ from pages._style import show_notices
 
 view = current_view()
 show_notices()
-types = service_types_table(view.path, view.version)
+types = service_types_table(view.data_key)
 type_names = dict(zip(types["service_type"], types["name"], strict=True))
 names = dict(zip(view.places["place_code"], view.places["name"], strict=True))
 kinds = dict(zip(view.places["place_code"], view.places["kind"], strict=True))
-options = [*view.places.loc[view.places["kind"] == "system", "place_code"],
-           *view.places.loc[view.places["kind"] != "system", "place_code"]]
+options = systems_first(view.places)
 
 # The choice follows the sidebar's place until the lead picks something else here.
 if st.session_state.get("_export_sidebar_place") != view.place:
@@ -65,14 +67,9 @@ st.radio("What to export", list(FORMATS), key="export_format",
 
 
 def export_info() -> ExportInfo:
-    return ExportInfo(
-        year=view.year,
-        scenario=scenario_for(view.path, view.scenario_version, view.scenario, view.year),
-        made_at=datetime.now().astimezone(),
-        version=capacity.__version__,
-        service_types=types,
-        labels=service_type_labels_table(view.path, view.version),
-    )
+    return make_export_info(types, service_type_labels_table(view.data_key), view.year,
+                            scenario_for(view.plan_key.scenarios, view.scenario, view.year),
+                            datetime.now().astimezone())
 
 
 def offer(data: bytes, name: str, fmt: str) -> None:

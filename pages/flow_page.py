@@ -17,22 +17,6 @@ import streamlit as st
 
 from capacity import config
 from capacity.charts import flow_occupancy_chart, flow_queue_chart, flow_wait_chart
-from capacity.flow import start_limit
-from capacity.flow_costs import (
-    MAX_COST_PER_DAY,
-    Costs,
-    cost_of,
-    costs_for,
-    load_cost_table,
-)
-from capacity.flow_inputs import default_start_day, year_span
-from capacity.flow_pathway import (
-    ASSUMPTION,
-    POOLED_PATHWAYS,
-    pathway_key,
-    pathway_label,
-    pathway_of_key,
-)
 from capacity.flow_report import (
     cost_text,
     display_table,
@@ -44,7 +28,23 @@ from capacity.flow_report import (
 from capacity.formulas import InvalidInput
 from capacity.periods import month_label, planning_year_months, same_month_in_year
 from capacity.plan import PlanError
-from capacity.scenarios import BASELINE
+from capacity.views.flow import (
+    ASSUMPTION,
+    MAX_COST_PER_DAY,
+    POOLED_PATHWAYS,
+    Costs,
+    cost_of,
+    costs_for,
+    default_start_day,
+    load_cost_table,
+    pathway_key,
+    pathway_label,
+    pathway_of_key,
+    start_limit,
+    winter_changes,
+    year_span,
+)
+from capacity.views.scenario_choices import BASELINE
 from pages import _state
 from pages._common import (
     FlowSettings,
@@ -60,9 +60,9 @@ from pages._state import Param
 from pages._style import number, show_notices
 
 view = current_view()
-services = flow_service_table(view.path, view.version, view.year, view.place)
+services = flow_service_table(view.data_key, view.year, view.place)
 modelled = services[services["modelled"]]
-pools = flow_pathway_pools(view.path, view.version, view.year, view.place)
+pools = flow_pathway_pools(view.data_key, view.year, view.place)
 months = [m.key for m in planning_year_months(view.year)]
 first_day, last_day = year_span(view.year)
 # Today when it falls in the planning year shown (the transient from today's starting
@@ -162,7 +162,7 @@ def keep_service_here(ids: dict[str, str]) -> str:
         return ""
     first = next(iter(ids))
     st.session_state["flow_service"] = first
-    every = services_table(view.path, view.version)
+    every = services_table(view.data_key)
     name = dict(zip(every["service_id"], every["name"], strict=True)).get(remembered, remembered)
     if pathway_of_key(remembered) is not None:
         name = f"Pathway {pathway_of_key(remembered).removeprefix('P')} (pooled)"
@@ -230,29 +230,29 @@ def starting_and_costs(cost_notes: Costs, start_key: str, place_cost_key: str,
 
 
 def metrics(result, baseline, comparing: bool) -> None:
-    winter, base = result.winter, baseline.winter
+    winter, change = result.winter, winter_changes(result, baseline)
     columns = st.columns(5)
 
-    def delta(now: float, before: float, text: str):
-        return text.format(now - before) if comparing else None
+    def delta(difference: float, text: str):
+        return text.format(difference) if comparing else None
 
     columns[0].metric("Waiting on a winter day", f"{winter.waiting_mean:,.1f}",
-                      delta=delta(winter.waiting_mean, base.waiting_mean, "{:+,.1f}"),
+                      delta=delta(change.waiting_mean, "{:+,.1f}"),
                       delta_color="inverse",
                       help="Expected number waiting on an average day, November to March.")
     cut_off = winter.waits_cut_off
     columns[1].metric("Mean wait of a winter arrival",
                       f"{'over ' if cut_off else ''}{number(winter.wait_days_mean)} days",
-                      delta=delta(winter.wait_days_mean, base.wait_days_mean, "{:+,.1f} days"),
+                      delta=delta(change.wait_days_mean, "{:+,.1f} days"),
                       delta_color="inverse",
                       help=f"Some winter arrivals are still waiting when the run stops, "
                            f"{result.runout_days} days after the year ends; their waits are "
                            "counted only to then, so the true mean wait is longer."
                       if cut_off else None)
     columns[2].metric("Winter arrivals who wait", f"{number(winter.p_wait * 100, 0)}%",
-                      delta=delta(winter.p_wait * 100, base.p_wait * 100, "{:+,.0f} points"),
+                      delta=delta(change.p_wait_points, "{:+,.0f} points"),
                       delta_color="inverse")
-    more = winter.beds_max - base.beds_max
+    more = change.beds_max
     columns[3].metric("Places planned in winter", places_text(winter),
                       delta=f"{more:+,} on the baseline" if more else None, delta_color="off")
     columns[4].metric(f"Places needed, {result.target:.0%} target",
@@ -340,17 +340,15 @@ def what_if(service_id: str, base_inputs, defaults: Costs, start_key: str, place
     try:
         # The default in the service follows the places the what-if leaves on the start day.
         default_in_service = flow_run_inputs(
-            view.path, view.version, view.year, view.scenario, view.scenario_version, view.place,
-            service_id, replace(settings, in_service=None)).in_service_today
+            view.plan_key, view.place, service_id,
+            replace(settings, in_service=None)).in_service_today
     except (InvalidInput, PlanError):
         default_in_service = None  # the run below says why
     starting_and_costs(defaults, start_key, place_cost_key, start_limit(base_inputs.caseload),
                        default_in_service)
     try:
-        result = flow_result(view.path, view.version, view.year, view.scenario,
-                             view.scenario_version, view.place, service_id, settings)
-        baseline = flow_result(view.path, view.version, view.year, BASELINE, "", view.place,
-                               service_id, plain)
+        result = flow_result(view.plan_key, view.place, service_id, settings)
+        baseline = flow_result(view.baseline_key, view.place, service_id, plain)
     except (InvalidInput, PlanError) as exc:
         st.error(f"The flow model cannot run with these settings: {exc}")
     else:
@@ -387,8 +385,7 @@ else:
     service_id = st.session_state["flow_service"]
     carry_months_over()
     keep_start_in_year()
-    base_inputs = flow_inputs(view.path, view.version, view.year, view.scenario,
-                              view.scenario_version, view.place, service_id)
+    base_inputs = flow_inputs(view.plan_key, view.place, service_id)
     defaults = costs_for(base_inputs, load_cost_table())
     context = f"{view.place}_{service_id}_{view.year}_{view.scenario}"
     start_key = f"flow_in_service_{context}"

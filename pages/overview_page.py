@@ -10,7 +10,7 @@ from pages._style import figure_column, months_as_labels, show_notices
 
 view = current_view()
 plan = view.plan()
-types = service_types_table(view.path, view.version)
+types = service_types_table(view.data_key)
 present_types = [t for t in types["service_type"] if t in set(plan["service_type"])]
 type_names = dict(zip(types["service_type"], types["name"], strict=True))
 measures = {"people": "People a month", "per100k": "Per 100,000 people aged 65+"}

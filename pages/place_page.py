@@ -11,8 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from capacity.periods import planning_year_months
-from capacity.plan import places_in
 from capacity.summary import SOURCE_LABELS, assumptions, headline
+from capacity.views.places import members as places_in
 from pages import _state
 from pages._common import choice_param, current_view, list_param, service_types_table
 from pages._style import figure_column, months_as_labels, percent_column, show_notices
@@ -21,7 +21,7 @@ LAYOUTS = {"together": "Together", "apart": "Side by side"}
 
 view = current_view()
 frame = view.place_plan()
-types = service_types_table(view.path, view.version)
+types = service_types_table(view.data_key)
 type_names = dict(zip(types["service_type"], types["name"], strict=True))
 present_types = [t for t in types["service_type"] if t in set(frame["service_type"])]
 type_param = list_param("service_type", "place_types", {t: type_names[t] for t in present_types})

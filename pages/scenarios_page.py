@@ -2,32 +2,28 @@
 
 import streamlit as st
 
-from capacity import scenario_store
 from capacity.charts import scenario_chart, tornado_chart
 from capacity.formulas import InvalidInput
 from capacity.periods import month_label, planning_year_months
-from capacity.plan import compute
-from capacity.scenarios import (
-    BASELINE,
-    DEMAND_LEVERS,
-    LEVERS,
-    Change,
-    Context,
-    Scenario,
-    ScenarioError,
-    apply,
-    cannot_apply,
-    change_from_dict,
-    problems,
-    sensitivity,
-)
-from capacity.store import Store, StoreError
 from capacity.summary import (
     SOURCE_LABELS,
     flips,
     monthly_totals,
     scenario_effect,
     shortfall_by_place,
+)
+from capacity.views import plans
+from capacity.views import scenario_choices as choosing
+from capacity.views.data import StoreError
+from capacity.views.scenario_choices import (
+    BASELINE,
+    DEMAND_LEVERS,
+    LEVERS,
+    Change,
+    Scenario,
+    ScenarioError,
+    builder_problems,
+    change_from_dict,
 )
 from pages._common import (
     current_view,
@@ -42,12 +38,12 @@ from pages._style import figure_column, show_notices
 
 view = current_view()
 show_notices()
-types = service_types_table(view.path, view.version)
+types = service_types_table(view.data_key)
 type_names = dict(zip(types["service_type"], types["name"], strict=True))
-services = services_table(view.path, view.version)
+services = services_table(view.data_key)
 service_names = dict(zip(services["service_id"], services["name"], strict=True))
 place_names = dict(zip(view.places["place_code"], view.places["name"], strict=True))
-choices = scenario_choices(view.path, view.scenarios_version)
+choices = scenario_choices(view.scenarios_key)
 months = [m.key for m in planning_year_months(view.year)]
 months += [m.key for m in planning_year_months(view.year + 1)][:3]
 codes = tuple(view.members)
@@ -67,7 +63,7 @@ def builder_scenario() -> Scenario:
 
 
 def load_into_builder(key: str, editing: bool) -> None:
-    scenario = scenario_for(view.path, view.scenarios_version, key, view.year)
+    scenario = scenario_for(view.scenarios_key, key, view.year)
     if scenario is None:
         return
     st.session_state["sb_changes"] = [scenario.to_dict()["changes"][i]
@@ -100,7 +96,7 @@ def add_change() -> None:
         services=tuple(st.session_state["sb_services"]),
         to_service_type=st.session_state["sb_to_type"] if lever == "pathway_shift_pct" else None,
         source=(st.session_state["sb_source"] or None) if lever in DEMAND_LEVERS else None)
-    found = problems(Scenario("check", (change,)), Context(view.places, types, services))
+    found = builder_problems(change, view.places, types, services)
     if found:
         st.session_state["sb_message"] = ("error", found)
         return
@@ -118,8 +114,8 @@ def remove_change(index: int) -> None:
 def save_builder() -> None:
     scenario = builder_scenario().with_changes(name=st.session_state["sb_name"].strip())
     try:
-        with Store.open(view.path) as store:
-            saved = scenario_store.save(store, scenario, replacing=st.session_state["sb_editing"])
+        saved = choosing.save_scenario(view.path, scenario,
+                                       replacing=st.session_state["sb_editing"])
     except ScenarioError as exc:
         st.session_state["sb_message"] = ("error", exc.problems)
         return
@@ -138,17 +134,16 @@ def manage(action: str) -> None:
     if not name:
         return
     try:
-        with Store.open(view.path) as store:
-            if action == "delete":
-                scenario_store.delete(store, name)
-                if st.session_state.get("scenario") == name:
-                    st.session_state["scenario"] = BASELINE
-                message = f"Deleted {name!r}; its saved versions are kept."
-            else:
-                new_name = st.session_state.get("sb_copy_name", "").strip()
-                copy = scenario_store.duplicate(store, name, new_name,
-                                                st.session_state["sb_author"] or "")
-                message = f"Saved a copy as {copy.name!r}."
+        if action == "delete":
+            choosing.delete_scenario(view.path, name)
+            if st.session_state.get("scenario") == name:
+                st.session_state["scenario"] = BASELINE
+            message = f"Deleted {name!r}; its saved versions are kept."
+        else:
+            new_name = st.session_state.get("sb_copy_name", "").strip()
+            copy = choosing.duplicate_scenario(view.path, name, new_name,
+                                               st.session_state["sb_author"] or "")
+            message = f"Saved a copy as {copy.name!r}."
     except (ScenarioError, StoreError) as exc:
         found = exc.problems if isinstance(exc, ScenarioError) else [str(exc)]
         st.session_state["sb_message"] = ("error", found)
@@ -223,17 +218,17 @@ for index, data in enumerate(changes):
 scenario = builder_scenario()
 st.subheader(f"Effect on {view.place_name}")
 try:
-    baseline = plan_with(view.path, view.version, view.year, codes, None)
-    changed = plan_with(view.path, view.version, view.year, codes, scenario)
+    baseline = plan_with(view.data_key, view.year, codes, None)
+    changed = plan_with(view.data_key, view.year, codes, scenario)
 except (InvalidInput, ScenarioError) as exc:
     st.error(f"This scenario cannot be applied: {exc}")
     st.stop()
 effect = scenario_effect(baseline, changed, view.source)
-before, after = effect["shortfall_baseline"].sum(), effect["shortfall_scenario"].sum()
+before, after, change_in_shortfall = plans.shortfall_totals(effect)
 m1, m2, m3 = st.columns(3)
 m1.metric("Shortfall over the year, baseline", f"{before:,.0f}")
 m2.metric("With the scenario", f"{after:,.0f}",
-          delta=f"{after - before:+,.0f}" if scenario.changes else None, delta_color="inverse")
+          delta=f"{change_in_shortfall:+,.0f}" if scenario.changes else None, delta_color="inverse")
 flipped = flips(baseline, changed, view.source)
 m3.metric("Service-months that flip", len(flipped),
           help="A service at a place, for one source, in one month, that moves between surplus "
@@ -302,11 +297,11 @@ else:
     confirm.checkbox("Sure?", key="sb_confirm_delete")
     delete.button("Delete", on_click=manage, args=("delete",), key="sb_delete",
                   disabled=not st.session_state.get("sb_confirm_delete"))
-    with st.expander("Versions"), Store.open(view.path, read_only=True) as store:
-        history = scenario_store.history(store, chosen)
+    with st.expander("Versions"):
+        history = choosing.scenario_history(view.path, chosen)
         st.dataframe(history, hide_index=True)
         number = st.selectbox("Show version", list(history["version"]), key="sb_version")
-        old = scenario_store.load(store, chosen, int(number))
+        old = choosing.saved_version(view.path, chosen, int(number))
         for i, change in enumerate(old.changes, start=1):
             st.markdown(f"{i}. {change.describe(type_names)}, {month_label(change.first_month)} "
                         f"to {month_label(change.last_month)}")
@@ -317,13 +312,13 @@ st.multiselect("Up to three scenarios", others, key="sb_compare", max_selections
                format_func=choices.get)
 compared = {"Baseline": monthly_totals(baseline, view.source)}
 for key in st.session_state["sb_compare"]:
-    chosen_scenario = scenario_for(view.path, view.scenarios_version, key, view.year)
+    chosen_scenario = scenario_for(view.scenarios_key, key, view.year)
     try:
-        compared[choices[key]] = monthly_totals(
-            plan_with(view.path, view.version, view.year, codes, chosen_scenario), view.source)
-    except InvalidInput as exc:
-        st.warning(f"{cannot_apply(chosen_scenario, view.year, exc)}. It is left out of the "
-                   "comparison.")
+        compared[choices[key]] = plans.compared_totals(
+            prepared_plan(view.data_key, view.year, codes), chosen_scenario, view.year,
+            view.source)
+    except ScenarioError as exc:
+        st.warning(f"{exc}. It is left out of the comparison.")
 if len(compared) > 1:
     st.plotly_chart(scenario_chart(compared, f"Gap by month, {view.place_name}"),
                     config={"displaylogo": False}, key="sb_compare_chart")
@@ -333,9 +328,9 @@ present = [t for t in types["service_type"] if t in set(baseline["service_type"]
 if present:
     st.selectbox("Service type", present, key="sb_sensitivity_type", format_func=type_names.get)
     chosen_type = st.session_state["sb_sensitivity_type"]
-    current = scenario_for(view.path, view.scenario_version, view.scenario, view.year)
-    prepared = apply(prepared_plan(view.path, view.version, view.year, codes), current)
-    table = sensitivity(prepared, compute, list(codes), chosen_type)
+    current = scenario_for(view.plan_key.scenarios, view.scenario, view.year)
+    table = plans.sensitivity_table(prepared_plan(view.data_key, view.year, codes), current,
+                                    list(codes), chosen_type)
     st.plotly_chart(tornado_chart(table, f"What moves the winter shortfall of "
                                          f"{type_names[chosen_type].lower()} most"),
                     config={"displaylogo": False}, key="sb_tornado")

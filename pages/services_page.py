@@ -10,7 +10,7 @@ from pages._style import figure_column, percent_column, show_notices
 
 view = current_view()
 plan = view.plan()
-types = service_types_table(view.path, view.version)
+types = service_types_table(view.data_key)
 type_names = dict(zip(types["service_type"], types["name"], strict=True))
 present = [t for t in types["service_type"] if t in set(plan["service_type"])]
 type_param = choice_param(

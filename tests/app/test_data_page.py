@@ -85,7 +85,7 @@ def test_undo_takes_the_last_import_out(app):
 
 
 def test_saving_edited_parameters_goes_through_the_import_checks(app, monkeypatch):
-    import pages._common as common
+    import capacity.views.plans as common
 
     reads = []
     real = common.load_plan_inputs

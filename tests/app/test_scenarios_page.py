@@ -111,7 +111,7 @@ def test_saving_a_scenario_refreshes_the_picker_but_does_not_read_the_data_again
         app, writable_db, tmp_path, monkeypatch):
     """Issue 4's speed rule: saving a scenario must not re-read referrals that did not change.
     The loader is spied on, not replaced: the plans are still computed from the store."""
-    import pages._common as common
+    import capacity.views.plans as common
 
     reads = []
     real = common.load_plan_inputs

@@ -1,0 +1,95 @@
+"""What the Data page lists and does: imports checked and loaded, parameters and shares for
+the editors, SitRep against local records, the import log and undo."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from capacity import ingest
+from capacity.export import csv_bytes
+from capacity.ingest import KINDS, ImportFileError, Report, Staged, stage_file
+from capacity.reference import PARAMETERS
+from capacity.sitrep import compare_with_records, reporting_breaks
+from capacity.store import StoreError
+from capacity.views._db import Database, reading, writing
+
+__all__ = [
+    "KINDS", "ImportFileError", "Report", "SitrepView", "Staged", "StoreError", "check_file",
+    "csv_bytes", "import_log", "load_file", "parameters_of", "sitrep_view", "stage_file",
+    "trust_shares", "undo_last_import",
+]
+
+
+def check_file(db: Database, staged: Staged) -> Report:
+    """What loading a staged file would do, without loading it."""
+    with reading(db) as store:
+        return ingest.check(store, staged)
+
+
+def load_file(db: Database, staged: Staged, **options) -> ingest.LoadResult:
+    """Load a staged file (options as :func:`capacity.ingest.load` takes them)."""
+    with writing(db) as store:
+        return ingest.load(store, staged, **options)
+
+
+def parameters_of(db: Database, service_id: str) -> pd.DataFrame:
+    """A service's parameter rows as the editor shows them, dates as dates."""
+    with reading(db) as store:
+        rows = store.query("all_parameters")
+    rows = rows[rows["service_id"] == service_id][[c.name for c in PARAMETERS]]
+    rows["valid_from"] = pd.to_datetime(rows["valid_from"]).dt.date
+    rows["valid_to"] = pd.to_datetime(rows["valid_to"]).dt.date
+    return rows
+
+
+def trust_shares(db: Database) -> pd.DataFrame:
+    """Every trust's share of discharges by place of residence."""
+    with reading(db) as store:
+        return store.query("trust_place_shares")
+
+
+@dataclass(frozen=True)
+class SitrepView:
+    """SitRep months loaded, their comparison with local records, and likely reporting breaks."""
+
+    months: pd.DataFrame
+    compared: pd.DataFrame
+    breaks: pd.DataFrame
+
+
+def sitrep_view(db: Database, codes: list[str]) -> SitrepView | None:
+    """SitRep against local records for some places (None when no SitRep is loaded).
+
+    ``difference`` in the comparison is a percentage (the store keeps a fraction).
+    """
+    with reading(db) as store:
+        months = store.query("sitrep_months")
+        if months.empty:
+            return None
+        compared = compare_with_records(store, codes)
+        breaks = reporting_breaks(store)
+    compared = compared.assign(month=compared["month"].dt.strftime("%Y-%m"),
+                               difference=compared["difference"] * 100)
+    return SitrepView(months, compared, breaks)
+
+
+def import_log(db: Database) -> pd.DataFrame:
+    """Every import, newest first."""
+    with reading(db) as store:
+        return ingest.import_log(store)
+
+
+def undo_last_import(db: Database) -> str:
+    """Take the last import back out; the message says what was undone."""
+    with writing(db) as store:
+        return ingest.undo_last(store)
+
+
+def write_edits(frame: pd.DataFrame, folder: Path, name: str) -> Path:
+    """An editor's rows as a CSV file to import."""
+    path = folder / name
+    frame.to_csv(path, index=False, date_format="%Y-%m-%d")
+    return path

@@ -1,0 +1,109 @@
+"""Places with their systems and populations, services, service types and planning years."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from capacity.demo import ensure_database
+from capacity.periods import planning_year_of
+from capacity.plan import places_in, resolve_place
+from capacity.views._db import Database, reading
+
+
+def ensured_database(path: Path) -> Path:
+    """The database file, built from the demo data first if there is none yet."""
+    ensure_database(path)
+    return path
+
+
+def file_stamp(path: Path) -> int:
+    """Changes whenever the database file (or its write-ahead log) is written."""
+    wal = Path(f"{path}.wal")
+    return os.stat(path).st_mtime_ns + (os.stat(wal).st_mtime_ns if wal.exists() else 0)
+
+
+def versions(db: Database) -> tuple[str, str]:
+    """The store's data and scenarios versions (see Store.versions)."""
+    with reading(db) as store:
+        return store.versions()
+
+
+def places_with_populations(db: Database) -> pd.DataFrame:
+    """All places and systems, with each system's population as the sum of its places'."""
+    with reading(db) as store:
+        places = store.query("places")
+    members = places[places["kind"] != "system"].groupby("parent_system")["population_65plus"]
+    totals = members.sum(min_count=1)
+    is_system = places["kind"] == "system"
+    places.loc[is_system, "population_65plus"] = places.loc[is_system, "place_code"].map(totals)
+    return places
+
+
+def service_types(db: Database) -> pd.DataFrame:
+    """Service types in plan order."""
+    with reading(db) as store:
+        return store.query("service_types")
+
+
+def service_type_labels(db: Database) -> pd.DataFrame:
+    """The wording of each service type's row in the BCF plan, per source and planning year."""
+    with reading(db) as store:
+        return store.query("service_type_labels")
+
+
+def services(db: Database) -> pd.DataFrame:
+    """Services with the places they serve."""
+    with reading(db) as store:
+        return store.query("services")
+
+
+def services_serving(services: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
+    """The services that serve at least one of the places ``codes``."""
+    wanted = set(codes)
+    return services[services["place_codes"].map(
+        lambda text: bool(set(str(text).split(",")) & wanted))]
+
+
+def planning_years(db: Database, today: date) -> list[int]:
+    """Planning years worth offering: from the first with a year of history to two ahead."""
+    with reading(db) as store:
+        span = store.query("data_span").iloc[0]
+    this_year = planning_year_of(today)
+    if pd.isna(span["first_day"]):
+        return list(range(this_year - 1, this_year + 3))
+    first = planning_year_of(pd.Timestamp(span["first_day"]).date()) + 1
+    return list(range(min(first, this_year), this_year + 3))
+
+
+def members(places: pd.DataFrame, code: str) -> list[str]:
+    """The places a place or system stands for."""
+    return places_in(places, code)
+
+
+def resolve(places: pd.DataFrame, text: str) -> pd.Series:
+    """The place or system a name or code means (raises PlanError when none or several)."""
+    return resolve_place(places, text)
+
+
+def default_place(places: pd.DataFrame) -> str:
+    """The first system with places in it, else the first place."""
+    systems = places[places["kind"] == "system"]
+    for code in systems.sort_values("name")["place_code"]:
+        if places_in(places, code):
+            return code
+    return places["place_code"].iloc[0]
+
+
+def names(places: pd.DataFrame) -> dict[str, str]:
+    """Each place's or system's name by code."""
+    return dict(zip(places["place_code"], places["name"], strict=True))
+
+
+def systems_first(places: pd.DataFrame) -> list[str]:
+    """Place codes with the systems first, as the pickers list them."""
+    return [*places.loc[places["kind"] == "system", "place_code"],
+            *places.loc[places["kind"] != "system", "place_code"]]

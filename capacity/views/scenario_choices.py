@@ -1,0 +1,102 @@
+"""Scenario choices: what the picker offers, what a key stands for, and saving from the builder."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from capacity import scenario_store
+from capacity.scenarios import (
+    BASELINE,
+    BASELINE_LABEL,
+    DEMAND_LEVERS,
+    LEVERS,
+    PRESET_PREFIX,
+    Change,
+    Context,
+    Scenario,
+    ScenarioError,
+    change_from_dict,
+    load_presets,
+    problems,
+    scenario_from_json,
+)
+from capacity.views._db import Database, reading, writing
+
+__all__ = [
+    "BASELINE", "BASELINE_LABEL", "DEMAND_LEVERS", "LEVERS", "PRESET_PREFIX", "Change",
+    "Scenario", "ScenarioError", "builder_problems", "change_from_dict", "delete_scenario",
+    "duplicate_scenario", "load_presets", "resolve_scenario", "save_scenario", "saved_scenarios",
+    "saved_version", "scenario_choices", "scenario_for", "scenario_from_json",
+    "scenario_history", "scenario_version_of",
+]
+
+
+def scenario_choices(db: Database) -> dict[str, str]:
+    """Every scenario the sidebar offers, by key: the baseline, presets, saved ones."""
+    choices = {BASELINE: "Baseline (no changes)"}
+    choices |= {key: f"{p.name} (preset)" for key, p in load_presets().items()}
+    with reading(db) as store:
+        saved = scenario_store.list_saved(store)
+    choices |= {name: f"{name} (saved, v{v})"
+                for name, v in zip(saved["name"], saved["version"], strict=True)}
+    return choices
+
+
+def scenario_for(db: Database, key: str | None, year: int) -> Scenario | None:
+    """The scenario a key stands for in a planning year (None for the baseline)."""
+    with reading(db) as store:
+        return scenario_store.resolve(store, key, year)
+
+
+resolve_scenario = scenario_for
+
+
+def scenario_version_of(key: str, scenarios_version: str) -> str:
+    """What a cached result for scenario ``key`` depends on besides the data.
+
+    A saved scenario's changes move with the scenarios version; the baseline
+    and the presets (reference data) never do, so their plans survive a save.
+    """
+    return "" if key == BASELINE or key.startswith(PRESET_PREFIX) else scenarios_version
+
+
+def builder_problems(change: Change, places: pd.DataFrame, types: pd.DataFrame,
+                     services: pd.DataFrame) -> list[str]:
+    """What is wrong with one change the builder is about to add (empty when nothing)."""
+    return problems(Scenario("check", (change,)), Context(places, types, services))
+
+
+def saved_scenarios(db: Database) -> pd.DataFrame:
+    """The saved scenarios, their latest versions first as the store lists them."""
+    with reading(db) as store:
+        return scenario_store.list_saved(store)
+
+
+def save_scenario(db: Database, scenario: Scenario, replacing: str | None = None) -> Scenario:
+    """Save a scenario (a new version of ``replacing`` when given); raises ScenarioError."""
+    with writing(db) as store:
+        return scenario_store.save(store, scenario, replacing=replacing)
+
+
+def delete_scenario(db: Database, name: str) -> None:
+    """Stop offering a saved scenario; its versions are kept."""
+    with writing(db) as store:
+        scenario_store.delete(store, name)
+
+
+def duplicate_scenario(db: Database, name: str, new_name: str, author: str) -> Scenario:
+    """Save a copy of a scenario under a new name."""
+    with writing(db) as store:
+        return scenario_store.duplicate(store, name, new_name, author)
+
+
+def scenario_history(db: Database, name: str) -> pd.DataFrame:
+    """Every saved version of a scenario."""
+    with reading(db) as store:
+        return scenario_store.history(store, name)
+
+
+def saved_version(db: Database, name: str, version: int | None = None) -> Scenario:
+    """One saved version of a scenario (the latest when ``version`` is None)."""
+    with reading(db) as store:
+        return scenario_store.load(store, name, version)

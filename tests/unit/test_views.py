@@ -1,0 +1,104 @@
+"""The application layer on the demo data: what the pages and the command line both call."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from capacity.cli import main
+from capacity.formulas import InvalidInput
+from capacity.scenarios import ScenarioError
+from capacity.views import flow, places, plans, quality
+from capacity.views import scenario_choices as choices
+
+
+def test_a_systems_population_is_the_sum_of_its_places(demo_store):
+    table = places.places_with_populations(demo_store).set_index("place_code")
+    members = ["E09000002", "E09000016", "E09000026"]
+    assert places.members(table.reset_index(), "BHR") == members
+    assert table.loc["BHR", "population_65plus"] == table.loc[members, "population_65plus"].sum()
+    assert table.loc["BHR", "population_65plus"] == 103_600
+
+
+def test_the_places_command_shows_a_systems_population(demo_db, capsys):
+    import io
+
+    out = io.StringIO()
+    assert main(["places", "--db", str(demo_db)], out=out) == 0
+    bhr = next(line for line in out.getvalue().splitlines() if line.strip().startswith("BHR"))
+    assert bhr.rstrip().endswith("103,600")
+
+
+def test_a_path_and_an_open_store_give_the_same_answer(demo_db, demo_store):
+    assert places.places_with_populations(demo_db).equals(
+        places.places_with_populations(demo_store))
+
+
+def test_planning_years_run_to_two_years_ahead(demo_store):
+    years = places.planning_years(demo_store, date(2025, 6, 1))
+    assert years[-1] == 2027 and years == list(range(years[0], 2028))
+
+
+def test_a_place_resolves_by_name_or_code(demo_store):
+    table = places.places_with_populations(demo_store)
+    assert places.resolve(table, "havering")["place_code"] == "E09000016"
+    assert places.default_place(table) == "BHR"
+    assert places.systems_first(table)[0] == "BHR"
+
+
+def test_scenario_choices_start_with_the_baseline_and_offer_presets(demo_store):
+    offered = choices.scenario_choices(demo_store)
+    assert next(iter(offered)) == choices.BASELINE
+    assert offered["preset:winter_surge"] == "Winter surge (preset)"
+    assert choices.scenario_for(demo_store, choices.BASELINE, 2025) is None
+    assert choices.scenario_version_of("preset:winter_surge", "v9") == ""
+    assert choices.scenario_version_of("Mine", "v9") == "v9"
+
+
+def test_the_plan_everywhere_holds_each_place_and_its_systems_sum(demo_store):
+    prepared = plans.prepared_plan(demo_store, 2025)
+    frame = plans.plan_everywhere(prepared, None, 2025)
+    bhr = plans.rows_of(frame, "BHR")["demand"].sum()
+    members = frame[frame["place_code"].isin(["E09000002", "E09000016", "E09000026"])]
+    assert bhr == pytest.approx(members["demand"].sum())
+
+
+def test_a_scenario_that_cannot_apply_is_the_scenarios_fault():
+    scenario = choices.Scenario("Too far", ())
+    with pytest.raises(ScenarioError, match="'Too far' cannot be applied to 2025-26"), \
+            plans.applying(scenario, 2025):
+        raise InvalidInput("caseload", -1, "0 or more")
+    with pytest.raises(InvalidInput), plans.applying(None, 2025):
+        raise InvalidInput("caseload", -1, "0 or more")
+
+
+def test_scenario_problem_is_none_for_the_baseline_and_says_why_otherwise():
+    def failing():
+        raise ScenarioError(["it does not fit"])
+
+    assert plans.scenario_problem(choices.BASELINE, failing) is None
+    assert "it does not fit" in plans.scenario_problem("Mine", failing)
+
+
+def test_flow_inputs_for_a_view_match_the_plan(demo_store):
+    prepared = plans.prepared_plan(demo_store, 2025)
+    frame = plans.plan_everywhere(prepared, None, 2025)
+    table = flow.service_table(prepared, "E09000016")
+    service = table.loc[table["modelled"], "service_id"].iloc[0]
+    target = flow.flow_target(prepared, "E09000016", service)
+    assert target.codes == ("E09000016",) and target.label.endswith("· Havering")
+    inputs = flow.flow_inputs(prepared, frame, None, target,
+                              flow.records_for(demo_store, target, 2025))
+    assert inputs.service_id == service and len(inputs.dates) == 365
+    with pytest.raises(flow.FlowError):
+        flow.flow_target(prepared, "E09000016", "no-such-service")
+
+
+def test_data_quality_summaries_add_up(demo_store):
+    codes = ("E09000002", "E09000016", "E09000026")
+    history = quality.referral_history(demo_store, codes)
+    shares = quality.source_shares(history)
+    assert sum(share for _, _, share in shares) == pytest.approx(1.0)
+    assert sum(v for _, v, _ in shares) == pytest.approx(history["referrals"].sum())
+    assert set(quality.coverage_of(history)["place_code"]) <= set(codes)
