@@ -45,7 +45,7 @@ from capacity.formulas import InvalidInput
 from capacity.observed import compare_with_stated
 from capacity.periods import planning_year_label, planning_year_of
 from capacity.plan import (
-    Prepared,
+    PlanModel,
     compute,
     load_plan_inputs,
     places_in,
@@ -170,7 +170,7 @@ def scenario_for(path: Path, scenarios_version: str, key: str, year: int) -> Sce
 
 
 @st.cache_resource(show_spinner="Reading the data for this planning year…", max_entries=8)
-def prepared_plan(path: Path, version: str, year: int, codes: tuple[str, ...]) -> Prepared:
+def prepared_plan(path: Path, version: str, year: int, codes: tuple[str, ...]) -> PlanModel:
     """The prepared plan for some places (all places when ``codes`` is empty)."""
     with Store.open(path, read_only=True) as store:
         places = store.query("places")
