@@ -41,10 +41,13 @@ import numpy as np
 import pandas as pd
 
 from capacity import config
+from capacity import formulas as f
+from capacity.levers import MOVES, move
 from capacity.methods import moved_by
 from capacity.model import BASELINE_LABEL, PlanModel
 from capacity.periods import planning_year_label, planning_year_months, planning_year_of
 from capacity.reference import MAX_CASELOAD, MAX_LOS_DAYS
+from capacity.summary import shortfall
 
 LEVERS = {
     "demand_pct": "Demand (%)",
@@ -488,7 +491,7 @@ def _apply_demand(demand: pd.DataFrame, change: Change, places: set[str] | None,
     text = change.describe(type_names)
     if change.lever == "demand_pct":
         values = demand["demand"].to_numpy(float).copy()
-        values[mask] *= 1 + change.value / 100
+        values[mask] = f.scale_by_percentage(values[mask], change.value)
         return demand.assign(demand=values, scenario_note=_note(demand, mask, text))
     target = change.to_service_type
     allowed = demand["source"].map(lambda s: bool(takes.loc[target, s])).to_numpy(bool)
@@ -523,27 +526,12 @@ def _apply_capacity(segs: pd.DataFrame, change: Change, places: set[str] | None,
     mask = _scope(segs, change, places) & segs["method"].isin(moved_by(change.lever)).to_numpy()
     if not mask.any():
         return segs
-    v = change.value
     out = segs.assign(scenario_note=_note(segs, mask, change.describe()))
-    if change.lever == "caseload_pct":
-        out["caseload_factor"] = np.where(mask, out["caseload_factor"] * (1 + v / 100),
-                                          out["caseload_factor"])
-    elif change.lever == "caseload_delta":
-        out["caseload_extra"] = out["caseload_extra"] + v * _caseload_weights(out, mask, links,
-                                                                              places)
-    elif change.lever == "hours_pct":
-        out["hours_factor"] = np.where(mask, out["hours_factor"] * (1 + v / 100),
-                                       out["hours_factor"])
-    elif change.lever == "absence_pct":
-        out["hours_factor"] = np.where(mask, out["hours_factor"] * (1 - v / 100),
-                                       out["hours_factor"])
-    elif change.lever == "los_days":
-        out["mean_los_days"] = np.where(mask, out["mean_los_days"] + v, out["mean_los_days"])
-    elif change.lever == "los_pct":
-        out["mean_los_days"] = np.where(mask, out["mean_los_days"] * (1 + v / 100),
-                                        out["mean_los_days"])
-    else:
-        out["target_occupancy"] = np.where(mask, v, out["target_occupancy"])
+    value: float | np.ndarray = change.value
+    if change.lever == "caseload_delta":
+        value = change.value * _caseload_weights(out, mask, links, places)
+    column = MOVES[change.lever]
+    out[column] = move(change.lever, value, out[column].to_numpy(float), mask)
     return out
 
 
@@ -579,13 +567,6 @@ def apply(model: PlanModel, scenario: Scenario | None) -> PlanModel:
 
 
 # -- effect and sensitivity ------------------------------------------------------
-
-
-def shortfall(frame: pd.DataFrame, months: tuple[str, ...] | None = None) -> float:
-    """People short: the sum over rows (service, source, month) of demand above capacity."""
-    rows = frame if months is None else frame[frame["month"].str[5:].isin(months)]
-    gap = rows["capacity"].to_numpy(float) - rows["demand"].to_numpy(float)
-    return float(np.nansum(np.where(gap < 0, -gap, 0.0)))
 
 
 SENSITIVITY = {
@@ -625,7 +606,7 @@ def sensitivity(model: PlanModel, compute: Callable[[PlanModel], pd.DataFrame],
                 mask = (segs["service_type"] == service_type).to_numpy() & \
                     segs["place_code"].isin(place_codes).to_numpy()
                 share = segs["hospital_share_used"].to_numpy(float).copy()
-                share[mask] = np.clip(share[mask] * (1 + sign * step / 100), 0, 1)
+                share[mask] = np.clip(f.scale_by_percentage(share[mask], sign * step), 0, 1)
                 changed = model.with_changes(
                     segments=segs.assign(hospital_share_used=share))
             else:
