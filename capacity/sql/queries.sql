@@ -647,3 +647,15 @@ WHERE list_contains($places, place_code)
        OR (service_id IS NULL AND list_contains($service_types, service_type)))
   AND start_date IS NOT NULL AND end_date IS NOT NULL
   AND start_date >= CAST($start AS DATE) AND start_date < CAST($end AS DATE);
+
+-- ---------------------------------------------------------------------------
+-- Capacity methods (the registry in capacity/methods.py kept in the database)
+-- ---------------------------------------------------------------------------
+
+-- name: add_capacity_method
+-- A method the registry declares, if the database does not know it yet.
+INSERT INTO capacity_methods (method, label) VALUES ($method, $label)
+ON CONFLICT DO NOTHING;
+
+-- name: capacity_methods
+SELECT method, label FROM capacity_methods ORDER BY method;
