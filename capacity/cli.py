@@ -16,6 +16,7 @@ a malformed command line).
 from __future__ import annotations
 
 import argparse
+import getpass
 import math
 import os
 import sys
@@ -27,7 +28,7 @@ from typing import TextIO
 
 import pandas as pd
 
-from capacity import config, ingest, scenario_store
+from capacity import config, flow, flow_report, ingest, scenario_store
 from capacity.demand import check_growth
 from capacity.demo import build_demo_database, ensure_database
 from capacity.export import FORMATS, IMAGE_FORMATS, ExportError, csv_bytes, plan_csv, stop_renderer
@@ -38,10 +39,11 @@ from capacity.flow import (
     MAX_EXTRA_PLACES,
     MAX_REPLICATIONS,
 )
-from capacity.flow_costs import MAX_COST_PER_DAY
+from capacity.flow_costs import MAX_COST_PER_DAY, Costs, cost_of, costs_for
+from capacity.flow_inputs import default_start_day, year_span
 from capacity.formulas import InvalidInput
 from capacity.ingest import IMPORT_KINDS, ImportFileError
-from capacity.periods import month_label, parse_planning_year, planning_year_label
+from capacity.periods import month_label, parse_planning_year, planning_year_label, planning_year_of
 from capacity.plan import PlanError
 from capacity.scenarios import (
     BASELINE_LABEL,
@@ -380,9 +382,6 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 
 def _flow(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from capacity import flow, flow_report
-    from capacity.flow_costs import Costs, cost_of, costs_for
-
     _check_flow_flags(args)
     start = _start_day(args)
     scenario = scenario_store.resolve(store, args.scenario, args.year)
@@ -426,8 +425,6 @@ def _flow(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> i
 def _start_day(args: argparse.Namespace) -> date:
     """The --start day, refused unless it is in the planning year; by default today if it is,
     else 1 April."""
-    from capacity.flow_inputs import default_start_day, year_span
-
     if args.start is None:
         return default_start_day(args.year, config.today())
     first, last = year_span(args.year)
@@ -443,8 +440,6 @@ def _flow_inputs(store: Store, args: argparse.Namespace, scenario: Scenario | No
     """Flow inputs for the command's service (or pathway's pool) under a scenario, with a
     what-if of places added, from the start day with the starting numbers given (or the
     default ones)."""
-    from capacity import flow
-
     inputs = flow_view.command_inputs(store, args.place, args.service, args.pathway, args.year,
                                       scenario, weekday=not args.even)
     _check_start_flags(args, flow.start_limit(inputs.caseload))
@@ -593,16 +588,10 @@ def _scenario_delete(store: Store, args: argparse.Namespace, out: TextIO) -> int
 
 def current_planning_year() -> int:
     """The planning year today falls in."""
-    from datetime import date
-
-    from capacity.periods import planning_year_of
-
     return planning_year_of(date.today())
 
 
 def _user() -> str:
-    import getpass
-
     try:
         return getpass.getuser()
     except (KeyError, OSError):

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from capacity import queueing
+from capacity import levers, queueing
 from capacity.formulas import (
     InvalidInput,
     check_non_negative,
@@ -297,6 +297,10 @@ def adjust(inputs: FlowInputs, *, extra_places: float = 0.0, los_pct: float = 0.
            first_month: str | None = None, last_month: str | None = None) -> FlowInputs:
     """What-if: places added (or removed) and the stay changed by a percentage, for some months.
 
+    These are the scenario levers ``caseload_delta`` and ``los_pct`` applied to
+    the service's days by :func:`capacity.levers.move`, as a scenario applies
+    them to its segments (a property test checks the two agree).
+
     ``first_month``/``last_month`` ('YYYY-MM', inclusive) limit the change;
     None means from the first or to the last day. ``extra_places`` must be
     finite and at most ``MAX_EXTRA_PLACES`` either way, ``los_pct`` finite. A
@@ -314,8 +318,9 @@ def adjust(inputs: FlowInputs, *, extra_places: float = 0.0, los_pct: float = 0.
         inside &= months >= first_month
     if last_month:
         inside &= months <= last_month
-    caseload = np.asarray(inputs.caseload, float) + np.where(inside, extra_places, 0.0)
-    los = np.asarray(inputs.mean_los_days, float) * np.where(inside, 1 + los_pct / 100, 1.0)
+    # The same levers as a scenario's "caseload +n" and "length of stay ±%", by the same code.
+    caseload = levers.move("caseload_delta", extra_places, inputs.caseload, inside)
+    los = levers.move("los_pct", los_pct, inputs.mean_los_days, inside)
     check_non_negative("caseload", caseload)
     check_positive("mean_los_days", los)
     return inputs.with_changes(caseload=caseload, mean_los_days=los)

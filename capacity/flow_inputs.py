@@ -1,6 +1,6 @@
 """Flow inputs from the plan and the store: arrivals, places, stay and starting conditions.
 
-Everything comes from the same prepared plan the monthly figures use, after
+Everything comes from the same plan model the monthly figures use, after
 any scenario, so the flow and the plan frame never disagree about demand,
 beds or stay:
 
@@ -32,20 +32,25 @@ import numpy as np
 import pandas as pd
 
 from capacity.flow import FlowInputs, default_in_service
+from capacity.methods import modelled_methods, not_modelled_reason
+from capacity.model import (
+    PlanModel,
+    methods_by_service,
+    places_in_force,
+    segment_days,
+    segments_at,
+    segments_by_method,
+)
 from capacity.periods import planning_year_months
-from capacity.plan import Prepared, compute, load_plan_inputs, places_in, prepare, resolve_place
+from capacity.plan import compute, load_plan_inputs, places_in, prepare, resolve_place
 from capacity.scenarios import Scenario, apply
 from capacity.segments import PlanError, segment_capacity
 from capacity.store import Store
 
-MODELLED_METHODS = ("caseload", "hours")
+MODELLED_METHODS = modelled_methods()
 MIN_EPISODES = 30
 MIN_REFERRALS = 100
 HISTORY_YEARS = 3
-NOT_MODELLED = {
-    "throughput": "planned by a stated throughput, with no caseload",
-    "equal_to_demand": "capacity assumed equal to demand (no caseload or length of stay)",
-}
 
 
 class FlowError(PlanError):
@@ -104,7 +109,7 @@ def read_pool_records(store: Store, place_codes: list[str], service_ids: list[st
 # -- which services ---------------------------------------------------------------
 
 
-def flow_services(prepared: Prepared, place_codes: list[str]) -> pd.DataFrame:
+def flow_services(model: PlanModel, place_codes: list[str]) -> pd.DataFrame:
     """The services at these places, each with whether the flow model can run it and why not.
 
     Columns: service_id, service, service_type, pathway (the service type's
@@ -112,9 +117,8 @@ def flow_services(prepared: Prepared, place_codes: list[str]) -> pd.DataFrame:
     modelled, reason. A service can be modelled when it has a caseload and a
     length of stay (caseload or hours method) for some of the year.
     """
-    inputs = prepared.inputs
-    segs = prepared.segments[prepared.segments["place_code"].isin(place_codes)]
-    methods = segs.groupby("service_id")["method"].agg(lambda m: set(m))
+    inputs = model.inputs
+    methods = methods_by_service(segments_at(model, place_codes))
     services = inputs.services.set_index("service_id")
     types = inputs.service_types.set_index("service_type")
     order, pathways = types["sort_order"], types["pathway"]
@@ -127,7 +131,7 @@ def flow_services(prepared: Prepared, place_codes: list[str]) -> pd.DataFrame:
             "service_type": services.loc[service_id, "service_type"],
             "pathway": _text(pathways.get(services.loc[service_id, "service_type"])),
             "contract": services.loc[service_id, "contract"], "modelled": modelled,
-            "reason": "" if modelled else NOT_MODELLED.get(other[0], other[0]),
+            "reason": "" if modelled else not_modelled_reason(other[0]),
             "sort_order": order.get(services.loc[service_id, "service_type"], 999),
         })
     frame = pd.DataFrame(rows, columns=["service_id", "service", "service_type", "pathway",
@@ -193,13 +197,8 @@ def daily_places(segs: pd.DataFrame, names: dict[str, str], dates: np.ndarray,
     share, summed over places; the stay is weighted by places. A day with no
     caseload in force takes the nearest known stay.
     """
-    used = segment_capacity(segs, names)["caseload_used"]
-    share = segs["place_share"].to_numpy(float) * segs["contract_share"].fillna(1.0) \
-        .to_numpy(float)
-    places = np.nan_to_num(used * share)
-    first = dates[0]
-    starts = (segs["seg_start"].to_numpy("datetime64[D]") - first).astype(int)
-    ends = (segs["seg_end"].to_numpy("datetime64[D]") - first).astype(int)
+    places = np.nan_to_num(places_in_force(segs, segment_capacity(segs, names)["caseload_used"]))
+    starts, ends = segment_days(segs, dates[0])
     los = segs["mean_los_days"].to_numpy(float)
     days = len(dates)
     caseload = _spread_to_days(starts, ends, places, days)
@@ -282,26 +281,25 @@ def _weekday_weights(records: FlowRecords | None, use: bool) -> tuple[np.ndarray
                                     f"of {int(counts.sum()):,} referrals, {records.window}")
 
 
-def build(prepared: Prepared, frame: pd.DataFrame, place_codes: list[str], service_id: str,
+def build(model: PlanModel, frame: pd.DataFrame, place_codes: list[str], service_id: str,
           records: FlowRecords | None = None, *, label: str = "", place_code: str = "",
           weekday: bool = True, default_cv: float = 1.0) -> FlowInputs:
     """Flow inputs for one service over ``place_codes`` (one place, or a system's places).
 
-    ``prepared`` has any scenario applied and ``frame`` is the plan frame
+    ``model`` has any scenario applied and ``frame`` is the plan frame
     computed from it (its demand is used). ``place_code`` names the place or
     system the inputs stand for. The inputs cover the whole year from 1 April,
     starting as full as April's demand keeps the service; apply any what-if,
     then :func:`capacity.flow.starting` for another start day or starting numbers.
     """
-    inputs = prepared.inputs
-    segs = prepared.segments
-    segs = segs[(segs["service_id"] == service_id) & segs["place_code"].isin(place_codes)]
+    inputs = model.inputs
+    segs = segments_at(model, place_codes, service_id)
     if segs.empty:
         raise FlowError(f"Service {service_id!r} has no parameters at these places")
-    modelled = segs[segs["method"].isin(MODELLED_METHODS)].reset_index(drop=True)
+    modelled = segments_by_method(segs, MODELLED_METHODS)
     if modelled.empty:
         raise FlowError(f"Service {service_id!r} has no caseload and length of stay to model")
-    names = dict(zip(inputs.services["service_id"], inputs.services["name"], strict=True))
+    names = model.service_names()
     dates = year_dates(inputs.year)
     caseload, los, uncovered = daily_places(modelled, names, dates)
     months = [m.key for m in planning_year_months(inputs.year)]
@@ -321,7 +319,7 @@ def build(prepared: Prepared, frame: pd.DataFrame, place_codes: list[str], servi
         place_code=place_code or ",".join(place_codes), service_id=service_id,
         service_type=str(services.loc[service_id, "service_type"]),
         contract=str(services.loc[service_id, "contract"]), year=inputs.year,
-        basis={"arrivals": f"the plan's monthly demand ({prepared.scenario}), {arrivals_basis}",
+        basis={"arrivals": f"the plan's monthly demand ({model.scenario}), {arrivals_basis}",
                "places": "caseload in force each day × place share × contract share, from the "
                          "plan's parameters; rounded to whole places",
                "los": "mean length of stay in force each day, from the plan's parameters",
@@ -333,7 +331,7 @@ def build(prepared: Prepared, frame: pd.DataFrame, place_codes: list[str], servi
 
 
 def prepared_at(store: Store, place: str, year: int, scenario: Scenario | None
-                ) -> tuple[pd.Series, list[str], Prepared]:
+                ) -> tuple[pd.Series, list[str], PlanModel]:
     """A place or system (code or name), its member places and their plan inputs for the
     year with the scenario applied: what a flow run at that place starts from."""
     all_places = store.query("places")
@@ -347,9 +345,9 @@ def prepared_at(store: Store, place: str, year: int, scenario: Scenario | None
 def flow_inputs_for(store: Store, place: str, service: str, year: int,
                     scenario: Scenario | None = None, *, weekday: bool = True) -> FlowInputs:
     """Flow inputs for a service (id or name) at a place or system (code or name)."""
-    target, codes, prepared = prepared_at(store, place, year, scenario)
-    row = resolve_service(flow_services(prepared, codes), service, target["name"])
+    target, codes, model = prepared_at(store, place, year, scenario)
+    row = resolve_service(flow_services(model, codes), service, target["name"])
     records = read_records(store, codes, row["service_id"], row["service_type"], year)
-    return build(prepared, compute(prepared), codes, row["service_id"], records,
+    return build(model, compute(model), codes, row["service_id"], records,
                  label=f"{row['service']} · {target['name']}",
                  place_code=target["place_code"], weekday=weekday)

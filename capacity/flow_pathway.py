@@ -43,7 +43,8 @@ from capacity.flow_inputs import (
     prepared_at,
     read_pool_records,
 )
-from capacity.plan import Prepared, compute
+from capacity.model import PlanModel
+from capacity.plan import compute
 from capacity.scenarios import Scenario
 from capacity.store import Store
 
@@ -233,13 +234,13 @@ def _pool_notes(services: Sequence[FlowInputs], names: Sequence[str],
     return tuple(notes)
 
 
-def build_pathway(prepared: Prepared, frame: pd.DataFrame, place_codes: list[str],
+def build_pathway(model: PlanModel, frame: pd.DataFrame, place_codes: list[str],
                   pathway: str, members: pd.DataFrame, records: FlowRecords | None = None, *,
                   label: str = "", place_code: str = "", weekday: bool = True,
                   default_cv: float = DEFAULT_LOS_CV) -> FlowInputs:
     """Flow inputs for ``pathway``'s pool over ``place_codes``: each of ``members`` (rows of
     :func:`capacity.flow_inputs.flow_services`) built as one service, then :func:`pool`."""
-    services = [build(prepared, frame, place_codes, row.service_id, records,
+    services = [build(model, frame, place_codes, row.service_id, records,
                       place_code=place_code, weekday=weekday, default_cv=default_cv)
                 for row in members.itertuples()]
     return pool(services, list(members["service"]), pathway, records, label=label,
@@ -249,12 +250,12 @@ def build_pathway(prepared: Prepared, frame: pd.DataFrame, place_codes: list[str
 def pathway_inputs_for(store: Store, place: str, pathway: str, year: int,
                        scenario: Scenario | None = None, *, weekday: bool = True) -> FlowInputs:
     """Flow inputs for a pathway's pool (e.g. 'P2') at a place or system (code or name)."""
-    target, codes, prepared = prepared_at(store, place, year, scenario)
-    services = flow_services(prepared, codes)
+    target, codes, model = prepared_at(store, place, year, scenario)
+    services = flow_services(model, codes)
     wanted = resolve_pathway(services, pathway, target["name"])
     members = pathway_pools(services)[wanted]
     records = read_pool_records(store, codes, list(members["service_id"]),
                                 list(members["service_type"]), year)
-    return build_pathway(prepared, compute(prepared), codes, wanted, members, records,
+    return build_pathway(model, compute(model), codes, wanted, members, records,
                          label=f"{pathway_label(wanted, len(members))} · {target['name']}",
                          place_code=target["place_code"], weekday=weekday)

@@ -220,3 +220,8 @@ def implied_occupancy(arrivals_per_day: Num, mean_los_days: Num) -> float | np.n
     check_non_negative("arrivals_per_day", arrivals_per_day)
     check_non_negative("mean_los_days", mean_los_days)
     return _out(np.asarray(arrivals_per_day, dtype=float) * np.asarray(mean_los_days, dtype=float))
+
+
+def scale_by_percentage(value: Num, pct: Num) -> float | np.ndarray:
+    """``value × (1 + pct ÷ 100)``: +10 raises by a tenth, −10 lowers by a tenth, 0 keeps it."""
+    return _out(np.asarray(value, dtype=float) * (1 + np.asarray(pct, dtype=float) / 100))

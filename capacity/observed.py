@@ -19,6 +19,7 @@ import pandas as pd
 from capacity import config
 from capacity import formulas as f
 from capacity.demand import coverage
+from capacity.model import places_in_force
 from capacity.periods import Month
 from capacity.segments import parameter_segments, resolve_place_shares, with_capacity
 from capacity.store import Store
@@ -101,9 +102,9 @@ def stated_measures(store: Store, place_codes: list[str], start: date, end: date
                 "stated_capacity_per_month",
             ]
         )
-    shares = segs["contract_share"].fillna(1.0) * segs["place_share"]
+    places = places_in_force(segs, segs["caseload_used"].to_numpy(float))
     segs = segs.assign(
-        weighted_caseload=segs["caseload_used"] * shares * segs["seg_days"],
+        weighted_caseload=places * segs["seg_days"],
         weighted_los=segs["mean_los_days"] * segs["seg_days"],
         los_days=segs["seg_days"].where(segs["mean_los_days"].notna()),
     )

@@ -27,13 +27,12 @@ on a "no commissioned service" row with no capacity.
 
 The work is split in three so that what-ifs answer at once: :func:`prepare`
 does everything that depends only on the data (which parameters are in force
-when, which rows exist); a scenario then changes the prepared figures
-(:func:`capacity.scenarios.apply`); :func:`compute` turns them into the frame.
+when, which rows exist) in a :class:`capacity.model.PlanModel`; a scenario then
+changes its figures (:func:`capacity.scenarios.apply`); :func:`compute` turns
+them into the frame.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -47,8 +46,10 @@ from capacity.demand import (
     observed_hospital_share,
     project_demand,
 )
+from capacity.methods import METHOD_LABELS, following_demand
+from capacity.model import PlanInputs, PlanModel
 from capacity.periods import Month, planning_year_label, planning_year_months, planning_year_of
-from capacity.scenarios import BASELINE_LABEL
+from capacity.scenarios import Scenario, apply
 from capacity.segments import (
     PlanError,
     calculation,
@@ -59,16 +60,11 @@ from capacity.segments import (
 )
 from capacity.store import Store
 
-__all__ = ["PlanError", "resolve_place_shares", "parameter_segments"]
+__all__ = ["METHOD_LABELS", "PlanError", "PlanInputs", "PlanModel", "resolve_place_shares",
+           "parameter_segments"]
 
 SOURCES = ("hospital", "community")
 NO_SERVICE = "(no commissioned service)"
-METHOD_LABELS = {
-    "caseload": "Caseload × days ÷ length of stay",
-    "hours": "Hours ÷ hours per package, then caseload × days ÷ length of stay",
-    "throughput": "Stated throughput",
-    "equal_to_demand": "Capacity assumed equal to demand",
-}
 FLAG_EQUAL_TO_DEMAND = "capacity assumed equal to demand"
 PARAMETER_COLUMNS = [
     "caseload",
@@ -96,52 +92,6 @@ ORDER = ["place", "sort_order", "service", "source_rank", "month"]
 FLAG_INPUTS = ["unserved", "any_equal", "contract", "days_covered", "segments", "days_in_month",
                "changes", "capacity", "demand", "source", "shared_note", "hospital_share_basis",
                "place_code", "scenario_note"]
-
-
-@dataclass(frozen=True)
-class PlanInputs:
-    """Everything the plan needs, read from the store once."""
-
-    year: int
-    places: pd.DataFrame
-    all_places: pd.DataFrame
-    service_types: pd.DataFrame
-    services: pd.DataFrame
-    service_places: pd.DataFrame
-    parameters: pd.DataFrame
-    demand: pd.DataFrame
-    observed_hospital_share: pd.DataFrame
-    windows: dict[str, Window] = field(default_factory=dict)
-    covered_months: dict[tuple[str, str], int] = field(default_factory=dict)
-
-    def with_changes(self, **changes: object) -> PlanInputs:
-        """A copy with some fields replaced (inputs are never changed in place)."""
-        return replace(self, **changes)
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """The plan's inputs laid out for computing: segments, demand and the rows to fill.
-
-    ``segments`` has one row per service, place, month and parameter row in
-    force, with the figures a scenario may change; ``demand`` one row per
-    place, service type, service, source and month; ``shares`` each service's
-    share at every place it serves. The rest only depends on the data and is
-    shared by every scenario.
-    """
-
-    inputs: PlanInputs
-    segments: pd.DataFrame
-    demand: pd.DataFrame
-    rows: pd.DataFrame
-    row_index: dict[tuple, int]
-    candidates: dict[tuple, list[int]]
-    shares: pd.DataFrame = field(default_factory=pd.DataFrame)
-    scenario: str = BASELINE_LABEL
-
-    def with_changes(self, **changes: object) -> Prepared:
-        """A copy with some fields replaced."""
-        return replace(self, **changes)
 
 
 def load_plan_inputs(
@@ -291,7 +241,7 @@ def _row_statics(rows: pd.DataFrame, segs: pd.DataFrame) -> pd.DataFrame:
         days=segs["seg_days"].to_numpy(int)[pairs["seg"]],
         param_id=segs["param_id"].to_numpy(int)[pairs["seg"]],
         start=segs["seg_start"].to_numpy()[pairs["seg"]],
-        equal=(segs["method"] == "equal_to_demand").to_numpy()[pairs["seg"]],
+        equal=segs["method"].isin(following_demand()).to_numpy()[pairs["seg"]],
     )
     by_row = pairs.groupby("row")
     dominant = np.full(n, -1)
@@ -348,7 +298,7 @@ def _describe(rows: pd.DataFrame, inputs: PlanInputs) -> pd.DataFrame:
     )
 
 
-def prepare(inputs: PlanInputs) -> Prepared:
+def prepare(inputs: PlanInputs) -> PlanModel:
     """Lay the inputs out for computing (independent of any scenario)."""
     months = planning_year_months(inputs.year)
     services = inputs.services.set_index("service_id")
@@ -376,7 +326,7 @@ def prepare(inputs: PlanInputs) -> Prepared:
     served = list(inputs.service_places["place_code"].unique())
     shares = resolve_place_shares(inputs.service_places, inputs.all_places, inputs.parameters,
                                   served)
-    return Prepared(inputs, segs, demand, rows, index, candidates, shares)
+    return PlanModel(inputs, segs, demand, rows, index, candidates, shares)
 
 
 # -- compute ------------------------------------------------------------------
@@ -390,12 +340,12 @@ def _sum_to_rows(n: int, targets: np.ndarray, values: np.ndarray) -> tuple[np.nd
     return total, count
 
 
-def _capacity_by_row(prepared: Prepared, names: dict[str, str]) -> dict[str, np.ndarray]:
-    segs = prepared.segments
+def _capacity_by_row(model: PlanModel, names: dict[str, str]) -> dict[str, np.ndarray]:
+    segs = model.segments
     result = segment_capacity(segs, names)
     share = segs["hospital_share_used"].to_numpy(float)
     checked(lambda: f.check_share("hospital_share", share), segs["service_id"], names)
-    n = len(prepared.rows)
+    n = len(model.rows)
     row_h, row_c = segs["row_h"].to_numpy(int), segs["row_c"].to_numpy(int)
     capacity = np.zeros(n)
     spot = np.zeros(n)
@@ -410,9 +360,9 @@ def _capacity_by_row(prepared: Prepared, names: dict[str, str]) -> dict[str, np.
             "caseload_used": result["caseload_used"]}
 
 
-def _calculations(prepared: Prepared, caseload_used: np.ndarray) -> list[str]:
-    segs = prepared.segments
-    texts: list[list[tuple]] = [[] for _ in range(len(prepared.rows))]
+def _calculations(model: PlanModel, caseload_used: np.ndarray) -> list[str]:
+    segs = model.segments
+    texts: list[list[tuple]] = [[] for _ in range(len(model.rows))]
     needed = ["method", "seg_days", "caseload", "caseload_factor", "caseload_extra",
               "hours_per_month",
               "hours_factor", "hours_per_package_per_month", "mean_los_days", "throughput_unit",
@@ -431,11 +381,11 @@ def _calculations(prepared: Prepared, caseload_used: np.ndarray) -> list[str]:
     return [" + ".join(t for _, t in sorted(parts, key=lambda p: p[0])) for parts in texts]
 
 
-def _named_demand(prepared: Prepared) -> tuple[np.ndarray, pd.DataFrame]:
+def _named_demand(model: PlanModel) -> tuple[np.ndarray, pd.DataFrame]:
     """Demand naming a service here, summed into rows; and the rest, by service type."""
-    n = len(prepared.rows)
-    demand = prepared.demand
-    rows = np.array([prepared.row_index.get((s, p, src, m), -1) if s is not None else -1
+    n = len(model.rows)
+    demand = model.demand
+    rows = np.array([model.row_index.get((s, p, src, m), -1) if s is not None else -1
                      for s, p, src, m in zip(demand["service_id"], demand["place_code"],
                                              demand["source"], demand["month"], strict=True)],
                     dtype=int)
@@ -446,17 +396,17 @@ def _named_demand(prepared: Prepared) -> tuple[np.ndarray, pd.DataFrame]:
                             minlength=n) > 0
     seen = np.bincount(rows[named], minlength=n) > 0
     out = np.where(has_value, total, np.where(seen, np.nan, np.nan))
-    out = np.where(~seen & prepared.rows["covered"].to_numpy(bool), 0.0, out)
+    out = np.where(~seen & model.rows["covered"].to_numpy(bool), 0.0, out)
     rest = demand[~named]
     by_type = rest.groupby(["place_code", "service_type", "source", "month"], as_index=False,
                            sort=False)["demand"].sum(min_count=1)
     return out, by_type
 
 
-def _allocate(prepared: Prepared, demand: np.ndarray, capacity: np.ndarray,
+def _allocate(model: PlanModel, demand: np.ndarray, capacity: np.ndarray,
               by_type: pd.DataFrame) -> tuple[np.ndarray, list[str], pd.DataFrame]:
     """Share type-level demand among candidate rows; return what no service here takes."""
-    rows = prepared.rows
+    rows = model.rows
     notes = [""] * len(rows)
     demand = demand.copy()
     equal = rows["any_equal"].to_numpy(bool)
@@ -464,7 +414,7 @@ def _allocate(prepared: Prepared, demand: np.ndarray, capacity: np.ndarray,
     keys = zip(by_type["place_code"], by_type["service_type"], by_type["source"],
                by_type["month"], strict=True)
     for key, amount in zip(keys, by_type["demand"], strict=True):
-        targets = prepared.candidates.get(key)
+        targets = model.candidates.get(key)
         if not targets:
             orphans.append((*key, amount))
             continue
@@ -520,10 +470,10 @@ def _flags(rows: pd.DataFrame, windows: dict[str, Window]) -> list[str]:
     return out
 
 
-def _parameters(prepared: Prepared, caseload_used: np.ndarray) -> pd.DataFrame:
+def _parameters(model: PlanModel, caseload_used: np.ndarray) -> pd.DataFrame:
     """The parameter columns of each row, from its dominant segment (after any scenario)."""
-    segs = prepared.segments
-    dominant = prepared.rows["dominant_seg"].to_numpy(int)
+    segs = model.segments
+    dominant = model.rows["dominant_seg"].to_numpy(int)
     has = dominant >= 0
     wanted = ["method", "mean_los_days", "hours_per_month", "hours_factor",
               "hours_per_package_per_month", "throughput", "throughput_unit", "target_occupancy",
@@ -555,53 +505,53 @@ def _parameters(prepared: Prepared, caseload_used: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _scenario_notes(prepared: Prepared) -> list[str]:
-    notes: list[list[str]] = [[] for _ in range(len(prepared.rows))]
-    segs = prepared.segments
+def _scenario_notes(model: PlanModel) -> list[str]:
+    notes: list[list[str]] = [[] for _ in range(len(model.rows))]
+    segs = model.segments
     for note, row_h, row_c in zip(segs["scenario_note"], segs["row_h"], segs["row_c"],
                                   strict=True):
         if note:
             for row in (row_h, row_c):
                 if row >= 0 and note not in notes[row]:
                     notes[row].append(note)
-    demand = prepared.demand
+    demand = model.demand
     for note, s, p, t, src, m in zip(demand["scenario_note"], demand["service_id"],
                                      demand["place_code"], demand["service_type"],
                                      demand["source"], demand["month"], strict=True):
         if not note:
             continue
-        targets = [prepared.row_index[(s, p, src, m)]] if (s, p, src, m) in prepared.row_index \
-            else prepared.candidates.get((p, t, src, m), [])
+        targets = [model.row_index[(s, p, src, m)]] if (s, p, src, m) in model.row_index \
+            else model.candidates.get((p, t, src, m), [])
         for row in targets:
             if note not in notes[row]:
                 notes[row].append(note)
     return ["; ".join(n) for n in notes]
 
 
-def compute(prepared: Prepared) -> pd.DataFrame:
-    """The plan frame from prepared (and possibly scenario-changed) inputs."""
-    inputs = prepared.inputs
+def compute(model: PlanModel) -> pd.DataFrame:
+    """The plan frame from a plan model (after any scenario)."""
+    inputs = model.inputs
     names = dict(zip(inputs.services["service_id"], inputs.services["name"], strict=True))
-    rows = prepared.rows
-    capacity = _capacity_by_row(prepared, names)
-    demand, by_type = _named_demand(prepared)
-    demand, shared_notes, unserved = _allocate(prepared, demand, capacity["capacity"], by_type)
+    rows = model.rows
+    capacity = _capacity_by_row(model, names)
+    demand, by_type = _named_demand(model)
+    demand, shared_notes, unserved = _allocate(model, demand, capacity["capacity"], by_type)
     frame = rows.drop(columns=["dominant_seg"]).assign(
         capacity=np.where(rows["days_covered"] > 0, capacity["capacity"], 0.0),
         spot_capacity=capacity["spot"], demand=demand, shared_note=shared_notes,
-        calculation=_calculations(prepared, capacity["caseload_used"]),
-        scenario_note=_scenario_notes(prepared), unserved=False)
-    frame = pd.concat([frame, _parameters(prepared, capacity["caseload_used"])], axis=1)
+        calculation=_calculations(model, capacity["caseload_used"]),
+        scenario_note=_scenario_notes(model), unserved=False)
+    frame = pd.concat([frame, _parameters(model, capacity["caseload_used"])], axis=1)
     first_group = int(rows["group_id"].max()) + 1 if len(rows) else 0
-    frame = pd.concat([frame, _unserved(unserved, prepared, first_group)], ignore_index=True)
-    return _finish(frame, prepared)
+    frame = pd.concat([frame, _unserved(unserved, model, first_group)], ignore_index=True)
+    return _finish(frame, model)
 
 
-def _unserved(unserved: pd.DataFrame, prepared: Prepared, first_group: int) -> pd.DataFrame:
+def _unserved(unserved: pd.DataFrame, model: PlanModel, first_group: int) -> pd.DataFrame:
     """Rows for demand that no service of its type at the place takes."""
     if unserved.empty:
         return pd.DataFrame()
-    inputs = prepared.inputs
+    inputs = model.inputs
     types = inputs.service_types.set_index("service_type")
     places = inputs.places.set_index("place_code")
     windows = {p: w.label for p, w in inputs.windows.items()}
@@ -634,7 +584,7 @@ def _keep(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[active[groups]]
 
 
-def _finish(frame: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:
+def _finish(frame: pd.DataFrame, model: PlanModel) -> pd.DataFrame:
     frame = frame.reset_index(drop=True)
     equal = frame["any_equal"].to_numpy(bool)
     frame.loc[equal, "capacity"] = frame.loc[equal, "demand"]
@@ -643,23 +593,21 @@ def _finish(frame: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:
     if frame["unserved"].any():
         frame = frame.sort_values(ORDER)
     frame = frame.reset_index(drop=True)
-    frame["flags"] = _flags(frame, prepared.inputs.windows)
+    frame["flags"] = _flags(frame, model.inputs.windows)
     capacity = frame["capacity"].to_numpy(float)
     demand = frame["demand"].to_numpy(float)
     frame["gap"] = f.gap(capacity, demand)
     frame["utilisation"] = f.utilisation(demand, capacity)
-    frame["scenario"] = prepared.scenario
+    frame["scenario"] = model.scenario
     return frame[PLAN_COLUMNS]
 
 
-def build_plan(inputs: PlanInputs, scenario=None) -> pd.DataFrame:
+def build_plan(inputs: PlanInputs, scenario: Scenario | None = None) -> pd.DataFrame:
     """The plan frame for ``inputs``, with a scenario's changes if one is given."""
-    prepared = prepare(inputs)
+    model = prepare(inputs)
     if scenario is not None:
-        from capacity.scenarios import apply
-
-        prepared = apply(prepared, scenario)
-    return compute(prepared)
+        model = apply(model, scenario)
+    return compute(model)
 
 
 # -- systems ------------------------------------------------------------------
@@ -748,7 +696,7 @@ def with_systems(frame: pd.DataFrame, all_places: pd.DataFrame) -> pd.DataFrame:
 
 
 def plan_for(store: Store, place: str, year: int, *, window_years: int = 3, growth: float = 0.0,
-             scenario=None) -> pd.DataFrame:
+             scenario: Scenario | None = None) -> pd.DataFrame:
     """The plan frame for one place or system, named by code or name."""
     all_places = store.query("places")
     target = resolve_place(all_places, place)
@@ -763,7 +711,7 @@ def plan_for(store: Store, place: str, year: int, *, window_years: int = 3, grow
 
 
 def plan_for_all(store: Store, year: int, *, window_years: int = 3, growth: float = 0.0,
-                 scenario=None) -> pd.DataFrame:
+                 scenario: Scenario | None = None) -> pd.DataFrame:
     """The plan frame for every place, followed by the rows of every system (summed)."""
     all_places = store.query("places")
     codes = list(all_places.loc[all_places["kind"] != "system", "place_code"])

@@ -16,11 +16,13 @@ from pathlib import Path
 import pandas as pd
 
 from capacity.formulas import THROUGHPUT_UNITS
+from capacity.methods import CAPACITY_FIELDS, METHOD_KEYS, METHOD_NEEDS
+from capacity.methods import METHODS as REGISTRY
 from capacity.validation import Column, Problem, ValidationError, coerce, row_number
 
 SOURCES = ("hospital", "community")
 PATHWAYS = ("P0", "P1", "P2", "P3")
-METHODS = ("caseload", "hours", "throughput", "equal_to_demand")
+METHODS = METHOD_KEYS
 SHARE = {"minimum": 0.0, "maximum": 1.0}
 
 # Upper bounds far above any one place's service, so that a typing slip (an extra
@@ -93,21 +95,8 @@ PARAMETERS = [
     Column("source_note"),
 ]
 
-# The numbers each method needs, and the ones it must not be given.
-METHOD_NEEDS = {
-    "caseload": ("caseload", "mean_los_days"),
-    "hours": ("hours_per_month", "hours_per_package_per_month", "mean_los_days"),
-    "throughput": ("throughput", "throughput_unit"),
-    "equal_to_demand": (),
-}
-CAPACITY_FIELDS = (
-    "caseload",
-    "mean_los_days",
-    "hours_per_month",
-    "hours_per_package_per_month",
-    "throughput",
-    "throughput_unit",
-)
+# The numbers each method needs (METHOD_NEEDS), and the ones a method that follows demand must
+# not be given (CAPACITY_FIELDS), come from the registry of capacity methods.
 
 
 def _problems(frame: pd.DataFrame, what: str, check: Callable[[dict], list[tuple[str, str, str]]]):
@@ -272,7 +261,7 @@ def parameter_row_problems(
         for f in METHOD_NEEDS[method]
         if _missing(row[f])
     ]
-    if method == "equal_to_demand":
+    if REGISTRY[method].follows_demand:
         found += [
             (f, str(row[f]), "must be blank when capacity is equal to demand")
             for f in CAPACITY_FIELDS

@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -40,8 +41,13 @@ import numpy as np
 import pandas as pd
 
 from capacity import config
+from capacity import formulas as f
+from capacity.levers import MOVES, move
+from capacity.methods import moved_by
+from capacity.model import BASELINE_LABEL, PlanModel
 from capacity.periods import planning_year_label, planning_year_months, planning_year_of
 from capacity.reference import MAX_CASELOAD, MAX_LOS_DAYS
+from capacity.summary import shortfall
 
 LEVERS = {
     "demand_pct": "Demand (%)",
@@ -65,7 +71,6 @@ _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 PRESETS_FILE = config.REFERENCE_DIR / "scenario_presets.csv"
 PRESET_PREFIX = "preset:"
 BASELINE = "baseline"  # the key (sidebar, address, CLI); BASELINE_LABEL is what people read
-BASELINE_LABEL = "Baseline"
 WINTER = ("11", "12", "01", "02", "03")
 MAX_PLANNING_YEARS = 10
 
@@ -486,7 +491,7 @@ def _apply_demand(demand: pd.DataFrame, change: Change, places: set[str] | None,
     text = change.describe(type_names)
     if change.lever == "demand_pct":
         values = demand["demand"].to_numpy(float).copy()
-        values[mask] *= 1 + change.value / 100
+        values[mask] = f.scale_by_percentage(values[mask], change.value)
         return demand.assign(demand=values, scenario_note=_note(demand, mask, text))
     target = change.to_service_type
     allowed = demand["source"].map(lambda s: bool(takes.loc[target, s])).to_numpy(bool)
@@ -517,36 +522,16 @@ def _caseload_weights(segs: pd.DataFrame, mask: np.ndarray, links: pd.DataFrame,
 
 def _apply_capacity(segs: pd.DataFrame, change: Change, places: set[str] | None,
                     links: pd.DataFrame) -> pd.DataFrame:
-    mask = _scope(segs, change, places)
-    method = segs["method"].to_numpy(object)
-    if change.lever in ("hours_pct", "absence_pct"):
-        mask &= method == "hours"
-    elif change.lever in ("target_occupancy", "los_days", "los_pct", "caseload_pct",
-                          "caseload_delta"):
-        mask &= (method == "caseload") | (method == "hours")
+    # Each capacity method declares the levers that move it; capacity that follows demand has none.
+    mask = _scope(segs, change, places) & segs["method"].isin(moved_by(change.lever)).to_numpy()
     if not mask.any():
         return segs
-    v = change.value
     out = segs.assign(scenario_note=_note(segs, mask, change.describe()))
-    if change.lever == "caseload_pct":
-        out["caseload_factor"] = np.where(mask, out["caseload_factor"] * (1 + v / 100),
-                                          out["caseload_factor"])
-    elif change.lever == "caseload_delta":
-        out["caseload_extra"] = out["caseload_extra"] + v * _caseload_weights(out, mask, links,
-                                                                              places)
-    elif change.lever == "hours_pct":
-        out["hours_factor"] = np.where(mask, out["hours_factor"] * (1 + v / 100),
-                                       out["hours_factor"])
-    elif change.lever == "absence_pct":
-        out["hours_factor"] = np.where(mask, out["hours_factor"] * (1 - v / 100),
-                                       out["hours_factor"])
-    elif change.lever == "los_days":
-        out["mean_los_days"] = np.where(mask, out["mean_los_days"] + v, out["mean_los_days"])
-    elif change.lever == "los_pct":
-        out["mean_los_days"] = np.where(mask, out["mean_los_days"] * (1 + v / 100),
-                                        out["mean_los_days"])
-    else:
-        out["target_occupancy"] = np.where(mask, v, out["target_occupancy"])
+    value: float | np.ndarray = change.value
+    if change.lever == "caseload_delta":
+        value = change.value * _caseload_weights(out, mask, links, places)
+    column = MOVES[change.lever]
+    out[column] = move(change.lever, value, out[column].to_numpy(float), mask)
     return out
 
 
@@ -555,22 +540,21 @@ def ordered(changes: tuple[Change, ...]) -> list[Change]:
     return sorted(changes, key=lambda c: ORDER.index(c.lever))
 
 
-def apply(prepared, scenario: Scenario | None):
-    """The prepared plan with the scenario's changes made (the baseline changes nothing).
+def apply(model: PlanModel, scenario: Scenario | None) -> PlanModel:
+    """The plan model with the scenario's changes made (the baseline changes nothing).
 
-    ``prepared`` is a :class:`capacity.plan.Prepared`; a new one is returned and
-    the given one is left as it was.
+    A new model is returned; the given one is left as it was.
     """
     if scenario is None or not scenario.changes:
         named = scenario is not None and scenario.name.lower() != BASELINE
-        return prepared.with_changes(scenario=scenario.name if named else BASELINE_LABEL)
-    inputs = prepared.inputs
+        return model.with_changes(scenario=scenario.name if named else BASELINE_LABEL)
+    inputs = model.inputs
     type_names = dict(zip(inputs.service_types["service_type"], inputs.service_types["name"],
                           strict=True))
     takes = inputs.service_types.set_index("service_type")
-    links = prepared.shares
-    demand = prepared.demand
-    segs = prepared.segments
+    links = model.shares
+    demand = model.demand
+    segs = model.segments
     if "caseload_factor" not in segs:
         segs = segs.assign(caseload_factor=1.0)
     for change in ordered(scenario.changes):
@@ -579,17 +563,10 @@ def apply(prepared, scenario: Scenario | None):
             demand = _apply_demand(demand, change, places, type_names, takes)
         else:
             segs = _apply_capacity(segs, change, places, links)
-    return prepared.with_changes(segments=segs, demand=demand, scenario=scenario.name)
+    return model.with_changes(segments=segs, demand=demand, scenario=scenario.name)
 
 
 # -- effect and sensitivity ------------------------------------------------------
-
-
-def shortfall(frame: pd.DataFrame, months: tuple[str, ...] | None = None) -> float:
-    """People short: the sum over rows (service, source, month) of demand above capacity."""
-    rows = frame if months is None else frame[frame["month"].str[5:].isin(months)]
-    gap = rows["capacity"].to_numpy(float) - rows["demand"].to_numpy(float)
-    return float(np.nansum(np.where(gap < 0, -gap, 0.0)))
 
 
 SENSITIVITY = {
@@ -601,40 +578,41 @@ SENSITIVITY = {
 }
 
 
-def sensitivity(prepared, compute, place_codes: list[str], service_type: str,
+def sensitivity(model: PlanModel, compute: Callable[[PlanModel], pd.DataFrame],
+                place_codes: list[str], service_type: str,
                 step: float = 10.0) -> pd.DataFrame:
     """How far the winter shortfall (November to March) moves when one assumption moves ±step%.
 
     Returns one row per assumption: the shortfall with it lowered and raised,
     the baseline shortfall, and the changes, largest swing first.
     """
-    year = prepared.inputs.year
+    year = model.inputs.year
     months = planning_year_months(year)
     first, last = months[0].key, months[-1].key
 
-    def winter(p) -> float:
+    def winter(p: PlanModel) -> float:
         frame = compute(p)
         frame = frame[frame["place_code"].isin(place_codes)
                       & (frame["service_type"] == service_type)]
         return shortfall(frame, WINTER)
 
-    base = winter(prepared)
+    base = winter(model)
     rows = []
     for label, lever in SENSITIVITY.items():
         results = []
         for sign in (-1, 1):
             if lever == "hospital_share":
-                segs = prepared.segments
+                segs = model.segments
                 mask = (segs["service_type"] == service_type).to_numpy() & \
                     segs["place_code"].isin(place_codes).to_numpy()
                 share = segs["hospital_share_used"].to_numpy(float).copy()
-                share[mask] = np.clip(share[mask] * (1 + sign * step / 100), 0, 1)
-                changed = prepared.with_changes(
+                share[mask] = np.clip(f.scale_by_percentage(share[mask], sign * step), 0, 1)
+                changed = model.with_changes(
                     segments=segs.assign(hospital_share_used=share))
             else:
                 change = Change(lever, sign * step, first, last, tuple(place_codes),
                                 (service_type,))
-                changed = apply(prepared, Scenario("sensitivity", (change,)))
+                changed = apply(model, Scenario("sensitivity", (change,)))
             results.append(winter(changed))
         rows.append({"assumption": label, "lower": results[0], "higher": results[1],
                      "baseline": base, "change_lower": results[0] - base,

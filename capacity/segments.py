@@ -4,15 +4,20 @@ A segment is one parameter row in force at one place for some days of one
 month. Capacity is additive over days, so a month in which a contract changes
 (winter flex beds opening on 16 November, say) is the sum of its segments.
 This module finds the segments, works out each one's capacity with the
-formulas of :mod:`capacity.formulas`, and writes the calculation out in words.
+formulas its method declares (:mod:`capacity.methods`), and writes the
+calculation out in words.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from capacity import formulas as f
+from capacity.methods import METHODS, number
 from capacity.periods import Month
 
 _FAR_FUTURE = pd.Timestamp("2999-12-31")
@@ -133,34 +138,50 @@ def _masked(formula, segs: pd.DataFrame, mask: np.ndarray, names: dict[str, str]
     return checked(lambda: formula(*arrays), segs["service_id"].to_numpy()[mask], names)
 
 
+def _column_reader(segs: pd.DataFrame, mask: np.ndarray,
+                   own: dict[str, np.ndarray]) -> Callable[[str], np.ndarray]:
+    """A method's view of the masked segments: a column by name, as floats."""
+    def column(name: str) -> np.ndarray:
+        values = own[name] if name in own else segs[name].to_numpy(float)
+        return values[mask]
+    return column
+
+
+def _by_method(segs: pd.DataFrame, names: dict[str, str], target: np.ndarray, part: str,
+               own: dict[str, np.ndarray], method: np.ndarray) -> None:
+    """Fill ``target`` with each method's ``part`` (caseload or capacity), where it has one."""
+    for key, declared in METHODS.items():
+        formula = getattr(declared, part)
+        mask = method == key
+        if formula is None or not mask.any():
+            continue
+        arguments = [_column_reader(segs, mask, own)]
+        if part == "capacity":
+            arguments.append(own["caseload_used"][mask])
+        target[mask] = checked(partial(formula, *arguments), segs["service_id"].to_numpy()[mask],
+                               names)
+
+
 def segment_capacity(segs: pd.DataFrame, names: dict[str, str]) -> dict[str, np.ndarray]:
     """Each segment's caseload in use, capacity (new people) and spot ceiling, as arrays.
 
-    Capacity here is before the hospital/community split: formula × target
-    occupancy × contract share × place share. Scenario adjustments travel in
-    the columns ``caseload_extra`` (beds added) and ``hours_factor``.
+    Capacity here is before the hospital/community split: the method's formula
+    (:mod:`capacity.methods`) × target occupancy × contract share × place
+    share. Scenario adjustments travel in the columns ``caseload_factor``,
+    ``caseload_extra`` (beds added) and ``hours_factor``.
     """
     method = segs["method"].to_numpy()
     n = len(segs)
-    extra = segs["caseload_extra"].to_numpy(float) if "caseload_extra" in segs else np.zeros(n)
-    factor = segs["hours_factor"].to_numpy(float) if "hours_factor" in segs else np.ones(n)
-    scale = segs["caseload_factor"].to_numpy(float) if "caseload_factor" in segs else np.ones(n)
+    own = {column: segs[column].to_numpy(float) if column in segs else np.full(n, default)
+           for column, default in (("caseload_extra", 0.0), ("hours_factor", 1.0),
+                                   ("caseload_factor", 1.0))}
     caseload = segs["caseload"].to_numpy(float).copy()
-    is_hours = method == "hours"
-    if is_hours.any():
-        hours = segs["hours_per_month"].to_numpy(float) * factor
-        caseload[is_hours] = _masked(f.caseload_from_hours, segs, is_hours, names, hours,
-                                     "hours_per_package_per_month")
-    caseload = caseload * scale + np.where(np.isnan(caseload), 0.0, extra)
+    _by_method(segs, names, caseload, "caseload", own, method)
+    caseload = caseload * own["caseload_factor"] + np.where(np.isnan(caseload), 0.0,
+                                                            own["caseload_extra"])
+    own["caseload_used"] = caseload
     base = np.full(n, np.nan)
-    by_caseload = (method == "caseload") | is_hours
-    if by_caseload.any():
-        base[by_caseload] = _masked(f.capacity_from_caseload, segs, by_caseload, names,
-                                    caseload, "seg_days", "mean_los_days")
-    is_throughput = method == "throughput"
-    if is_throughput.any():
-        base[is_throughput] = _masked(f.capacity_from_throughput_periods, segs, is_throughput,
-                                      names, "throughput", "periods")
+    _by_method(segs, names, base, "capacity", own, method)
     occupancy = segs["target_occupancy"].to_numpy(float)
     has_occupancy = ~np.isnan(occupancy) & ~np.isnan(base)
     if has_occupancy.any():
@@ -185,38 +206,16 @@ def with_capacity(segs: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
                        spot_seg=result["spot"])
 
 
-def number(value: float) -> str:
-    """A parameter for the calculation text: up to six significant figures."""
-    return f"{value:,.6g}"
-
-
 def calculation(row: dict) -> str:
     """How one segment's capacity was worked out, in words and figures."""
-    method, days = row["method"], row["seg_days"]
+    declared = METHODS[row["method"]]
     extra = row.get("caseload_extra") or 0.0
     scale = row.get("caseload_factor", 1.0)
     scaled = f" × {number(scale)}" if scale == scale and scale != 1 else ""
     added = f" + {number(extra)}" if extra else ""
-    if method == "caseload":
-        stated = number(row["caseload"])
-        caseload = f"({stated}{scaled}{added})" if scaled or added else stated
-        text = f"{caseload} × {days} days ÷ {number(row['mean_los_days'])}"
-    elif method == "hours":
-        factor = row.get("hours_factor", 1.0)
-        hours = number(row["hours_per_month"] * factor)
-        text = (f"({hours} h ÷ {number(row['hours_per_package_per_month'])} h per package"
-                f"{scaled}{added}) × {days} days ÷ {number(row['mean_los_days'])}")
-    elif method == "throughput":
-        unit, amount = row["throughput_unit"], number(row["throughput"])
-        if unit == "month":
-            whole = days == row["days_in_month"]
-            text = f"{amount} a month" + ("" if whole else f" × {days}/{row['days_in_month']} days")
-        elif unit == "week":
-            text = f"{amount} a week × {days} days ÷ 7"
-        else:
-            text = f"{amount} a weekday × {number(row['periods'])} weekdays"
-    else:
-        return "equal to demand"
+    text = declared.calculation(row, scaled, added)
+    if declared.follows_demand:
+        return text
     for column, label in (("target_occupancy", "target occupancy"),
                           ("contract_share", "contract share")):
         value = row[column]

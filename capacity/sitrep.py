@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from capacity import config
+from capacity.demand import coverage, monthly_history
 from capacity.store import Store
 from capacity.xlsx import DAMAGED, open_workbook
 
@@ -194,8 +195,6 @@ def place_demand(store: Store, place_codes: list[str]) -> pd.DataFrame:
 def compare_with_records(store: Store, place_codes: list[str],
                          margin: float = DISAGREE_MARGIN) -> pd.DataFrame:
     """SitRep-based and record-based hospital-discharge demand side by side, with flags."""
-    from capacity.demand import coverage, monthly_history
-
     sitrep = place_demand(store, place_codes)
     history = monthly_history(store, place_codes)
     records = history[history["source"] == "hospital"].groupby(

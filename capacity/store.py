@@ -22,6 +22,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from capacity.methods import METHOD_LABELS
+
 SQL_DIR = Path(__file__).parent / "sql"
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 QUERIES_DIR = SQL_DIR / "queries"
@@ -250,7 +252,14 @@ class Store:
                 tx._cur.execute(migration.sql)
                 tx.execute("record_migration", version=migration.version, name=migration.name)
             applied.append(migration.version)
+        self._add_capacity_methods()
         return applied
+
+    def _add_capacity_methods(self) -> None:
+        """Add every capacity method the registry declares and the database does not know."""
+        with self.transaction() as tx:
+            for key, label in METHOD_LABELS.items():
+                tx.execute("add_capacity_method", method=key, label=label)
 
     def _check_version(self) -> None:
         newest = max((m.version for m in migrations()), default=0)

@@ -123,7 +123,7 @@ def gap_matrix(
         .sum(min_count=1)
         .reset_index()
     )
-    totals["gap"] = totals["capacity"] - totals["demand"]
+    totals["gap"] = f.gap(totals["capacity"].to_numpy(float), totals["demand"].to_numpy(float))
     if population is not None:
         pops = totals["place_code"].map(population)
         totals = totals[pops.notna() & (pops > 0)]
@@ -146,7 +146,7 @@ def largest_shortfalls(
         rows = rows[rows["service_type"].isin(service_types)]
     key = ["place_code", "place", "service_type", "service_type_name", "month"]
     monthly = rows.groupby(key, sort=False)[["demand", "capacity"]].sum(min_count=1).reset_index()
-    monthly["gap"] = monthly["capacity"] - monthly["demand"]
+    monthly["gap"] = f.gap(monthly["capacity"].to_numpy(float), monthly["demand"].to_numpy(float))
     short = monthly[monthly["gap"] < 0].sort_values("month")
     if short.empty:
         return pd.DataFrame(
@@ -187,7 +187,7 @@ def service_type_across_places(
         .sum(min_count=1)
         .reset_index()
     )
-    totals["gap"] = totals["capacity"] - totals["demand"]
+    totals["gap"] = f.gap(totals["capacity"].to_numpy(float), totals["demand"].to_numpy(float))
     totals["utilisation"] = f.utilisation(
         totals["demand"].to_numpy(float), totals["capacity"].to_numpy(float)
     )
@@ -309,11 +309,19 @@ def _month_span(months: pd.Series) -> str:
     )
 
 
+def shortfall(frame: pd.DataFrame, months: tuple[str, ...] | None = None) -> float:
+    """People short: the sum over rows (service, source, month) of demand above capacity.
+
+    ``months`` ('MM') limits it to those calendar months.
+    """
+    rows = frame if months is None else frame[frame["month"].str[5:].isin(months)]
+    gap = f.gap(rows["capacity"].to_numpy(float), rows["demand"].to_numpy(float))
+    return float(np.nansum(np.where(gap < 0, -gap, 0.0)))
+
+
 def monthly_totals(frame: pd.DataFrame, source: str = "both",
                    service_types: list[str] | None = None) -> pd.DataFrame:
     """Demand, capacity, gap and shortfall by month, summed over services (and places)."""
-    from capacity.scenarios import shortfall
-
     rows = filter_source(frame, source)
     if service_types:
         rows = rows[rows["service_type"].isin(service_types)]
@@ -383,8 +391,6 @@ def scenario_effect(baseline: pd.DataFrame, scenario: pd.DataFrame, source: str 
 def shortfall_by_place(baseline: pd.DataFrame, scenario: pd.DataFrame, source: str = "both",
                        service_types: list[str] | None = None) -> pd.DataFrame:
     """Each place's yearly shortfall under the baseline and the scenario."""
-    from capacity.scenarios import shortfall
-
     rows = []
     for place, group in filter_source(baseline, source).groupby("place", sort=True):
         other = filter_source(scenario, source)

@@ -31,7 +31,7 @@ from capacity.flow_pathway import (
     pathway_of_key,
     pathway_pools,
 )
-from capacity.plan import Prepared, places_in
+from capacity.plan import PlanModel, places_in
 from capacity.scenarios import Scenario, apply
 from capacity.store import Store
 from capacity.views._db import Database, reading
@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 
-def service_table(prepared: Prepared, place: str) -> pd.DataFrame:
+def service_table(prepared: PlanModel, place: str) -> pd.DataFrame:
     """A place's or system's services, with whether the flow model can run each and why not."""
     return flow_services(prepared, places_in(prepared.inputs.all_places, place))
 
@@ -66,7 +66,7 @@ class FlowTarget:
     label: str
 
 
-def flow_target(prepared: Prepared, place: str, key: str) -> FlowTarget:
+def flow_target(prepared: PlanModel, place: str, key: str) -> FlowTarget:
     """The service or pathway pool ``key`` at a place (raises FlowError when there is none)."""
     places = prepared.inputs.all_places
     codes = tuple(places_in(places, place))
@@ -98,7 +98,7 @@ def records_for(db: Database, target: FlowTarget, year: int) -> FlowRecords:
                             year)
 
 
-def flow_inputs(prepared: Prepared, plan: pd.DataFrame, scenario: Scenario | None,
+def flow_inputs(prepared: PlanModel, plan: pd.DataFrame, scenario: Scenario | None,
                 target: FlowTarget, records: FlowRecords) -> FlowInputs:
     """Flow inputs for a target under a scenario; ``plan`` is the plan frame under it."""
     changed = apply(prepared, scenario)

@@ -11,7 +11,7 @@ import pandas as pd
 from capacity.charts import gap_chart
 from capacity.formulas import InvalidInput
 from capacity.plan import (
-    Prepared,
+    PlanModel,
     build_plan,
     compute,
     load_plan_inputs,
@@ -41,7 +41,7 @@ def applying(scenario: Scenario | None, year: int) -> Iterator[None]:
         raise cannot_apply(scenario, year, exc) from None
 
 
-def prepared_plan(db: Database, year: int, codes: tuple[str, ...] = ()) -> Prepared:
+def prepared_plan(db: Database, year: int, codes: tuple[str, ...] = ()) -> PlanModel:
     """The prepared plan for some places (every place when ``codes`` is empty)."""
     with reading(db) as store:
         places = store.query("places")
@@ -49,7 +49,7 @@ def prepared_plan(db: Database, year: int, codes: tuple[str, ...] = ()) -> Prepa
         return prepare(load_plan_inputs(store, wanted, year))
 
 
-def plan_everywhere(prepared: Prepared, scenario: Scenario | None, year: int) -> pd.DataFrame:
+def plan_everywhere(prepared: PlanModel, scenario: Scenario | None, year: int) -> pd.DataFrame:
     """The plan frame of every prepared place and each system, under a scenario.
 
     Raises ScenarioError when the scenario does not apply to this year's data.
@@ -73,7 +73,7 @@ def scenario_problem(key: str, build: Callable[[], object]) -> str | None:
     return None
 
 
-def plan_with(prepared: Prepared, scenario: Scenario | None) -> pd.DataFrame:
+def plan_with(prepared: PlanModel, scenario: Scenario | None) -> pd.DataFrame:
     """The plan frame of the prepared places under a scenario that may not be saved.
 
     Raises InvalidInput (or ScenarioError) when it cannot be applied.
@@ -119,14 +119,14 @@ def shortfall_totals(effect: pd.DataFrame) -> tuple[float, float, float]:
     return before, after, after - before
 
 
-def compared_totals(prepared: Prepared, scenario: Scenario | None, year: int,
+def compared_totals(prepared: PlanModel, scenario: Scenario | None, year: int,
                     source: str) -> pd.DataFrame:
     """A scenario's gap by month for comparison; ScenarioError when it cannot apply."""
     with applying(scenario, year):
         return monthly_totals(plan_with(prepared, scenario), source)
 
 
-def sensitivity_table(prepared: Prepared, scenario: Scenario | None, codes: list[str],
+def sensitivity_table(prepared: PlanModel, scenario: Scenario | None, codes: list[str],
                       service_type: str) -> pd.DataFrame:
     """How far each assumption moves a service type's winter shortfall, under a scenario."""
     return sensitivity(apply(prepared, scenario), compute, codes, service_type)

@@ -41,3 +41,11 @@ ORDER BY sp.service_id, sp.place_code;
 -- name: trust_place_shares
 SELECT trust_code, place_code, share, source_note FROM trust_place_shares
 ORDER BY trust_code, place_code;
+
+-- name: add_capacity_method
+-- A method the registry (capacity/methods.py) declares, if the database does not know it yet.
+INSERT INTO capacity_methods (method, label) VALUES ($method, $label)
+ON CONFLICT DO NOTHING;
+
+-- name: capacity_methods
+SELECT method, label FROM capacity_methods ORDER BY method;

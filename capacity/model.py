@@ -1,0 +1,189 @@
+"""The plan model: the plan's inputs laid out for computing, with its columns declared.
+
+:func:`capacity.plan.prepare` builds a :class:`PlanModel` from the data; a
+scenario changes it (:func:`capacity.scenarios.apply` returns a new one);
+:func:`capacity.plan.compute` turns it into the plan frame. The flow inputs
+and the observed-against-stated checks read it too, through the named
+functions here rather than by column name, so the segments' layout lives in
+one place: :data:`SEGMENT_COLUMNS` says every column and its kind, and a model
+whose segments lack one, or hold the wrong kind, is refused when it is built.
+
+This module imports nothing else of the plan, so the plan, the scenarios and
+the flow inputs can all import it without a cycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from capacity.demand import Window
+from capacity.segments import PlanError
+
+BASELINE_LABEL = "Baseline"
+
+# The kinds a column may hold: a number (integer or float), a whole number, text, or a day.
+NUMBER, INTEGER, TEXT, DAY = "number", "integer", "text", "day"
+
+SEGMENT_COLUMNS: Mapping[str, str] = {
+    # which service, place and parameter row the segment is
+    "service_id": TEXT, "place_code": TEXT, "param_id": INTEGER,
+    "service_type": TEXT, "setting": TEXT,
+    "place_share": NUMBER, "place_share_basis": TEXT,
+    # the parameters in force (see capacity.methods for which a method uses)
+    "method": TEXT, "caseload": NUMBER, "mean_los_days": NUMBER,
+    "hours_per_month": NUMBER, "hours_per_package_per_month": NUMBER,
+    "throughput": NUMBER, "throughput_unit": TEXT,
+    "hospital_share": NUMBER, "contract_share": NUMBER, "target_occupancy": NUMBER,
+    "spot_ceiling_per_month": NUMBER, "source_note": TEXT,
+    "valid_from": DAY, "valid_to": DAY,
+    # the part of the month it covers
+    "month": TEXT, "month_start": DAY, "month_end": DAY, "days_in_month": INTEGER,
+    "seg_start": DAY, "seg_end": DAY, "seg_days": INTEGER, "periods": NUMBER,
+    # the hospital share in use and where it came from
+    "hospital_share_used": NUMBER, "hospital_share_basis": TEXT,
+    # what a scenario changes (1, 0, 1 and "" in the baseline)
+    "caseload_factor": NUMBER, "caseload_extra": NUMBER, "hours_factor": NUMBER,
+    "scenario_note": TEXT,
+    # the plan rows (hospital and community) the segment adds to; −1 for none
+    "row_h": INTEGER, "row_c": INTEGER,
+}
+
+DEMAND_COLUMNS: Mapping[str, str] = {
+    "place_code": TEXT, "service_type": TEXT, "service_id": TEXT, "source": TEXT,
+    "month": TEXT, "demand": NUMBER, "scenario_note": TEXT,
+}
+
+_KIND_CHECKS = {
+    NUMBER: pd.api.types.is_numeric_dtype,
+    INTEGER: pd.api.types.is_integer_dtype,
+    TEXT: lambda dtype: pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype),
+    DAY: pd.api.types.is_datetime64_any_dtype,
+}
+
+
+class ModelError(PlanError):
+    """A plan model whose frames do not have the declared columns."""
+
+
+def check_columns(frame: pd.DataFrame, declared: Mapping[str, str], what: str) -> pd.DataFrame:
+    """Return ``frame`` if it has every declared column, each of its kind; else raise ModelError.
+
+    An empty frame is checked for its columns only (its columns carry no values to have a kind).
+    """
+    missing = [c for c in declared if c not in frame.columns]
+    if missing:
+        raise ModelError(f"The plan's {what} lack the column(s) {', '.join(missing)}")
+    if len(frame):
+        wrong = [f"{c} ({frame[c].dtype}, not {kind})" for c, kind in declared.items()
+                 if not _KIND_CHECKS[kind](frame[c].dtype)]
+        if wrong:
+            raise ModelError(f"The plan's {what} hold the wrong kind in {', '.join(wrong)}")
+    return frame
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """Everything the plan needs, read from the store once."""
+
+    year: int
+    places: pd.DataFrame
+    all_places: pd.DataFrame
+    service_types: pd.DataFrame
+    services: pd.DataFrame
+    service_places: pd.DataFrame
+    parameters: pd.DataFrame
+    demand: pd.DataFrame
+    observed_hospital_share: pd.DataFrame
+    windows: dict[str, Window] = field(default_factory=dict)
+    covered_months: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def with_changes(self, **changes: object) -> PlanInputs:
+        """A copy with some fields replaced (inputs are never changed in place)."""
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class PlanModel:
+    """The plan's inputs laid out for computing: segments, demand and the rows to fill.
+
+    ``segments`` has one row per service, place, month and parameter row in
+    force, with the figures a scenario may change (columns:
+    :data:`SEGMENT_COLUMNS`); ``demand`` one row per place, service type,
+    service, source and month (:data:`DEMAND_COLUMNS`); ``shares`` each
+    service's share at every place it serves. The rest only depends on the
+    data and is shared by every scenario.
+    """
+
+    inputs: PlanInputs
+    segments: pd.DataFrame
+    demand: pd.DataFrame
+    rows: pd.DataFrame
+    row_index: dict[tuple, int]
+    candidates: dict[tuple, list[int]]
+    shares: pd.DataFrame = field(default_factory=pd.DataFrame)
+    scenario: str = BASELINE_LABEL
+
+    def __post_init__(self) -> None:
+        check_columns(self.segments, SEGMENT_COLUMNS, "segments")
+        check_columns(self.demand, DEMAND_COLUMNS, "demand")
+
+    def with_changes(self, **changes: object) -> PlanModel:
+        """A copy with some fields replaced (checked again)."""
+        return replace(self, **changes)
+
+    @property
+    def year(self) -> int:
+        """The planning year (2025 means April 2025 to March 2026)."""
+        return self.inputs.year
+
+    def service_names(self) -> dict[str, str]:
+        """Each service's name by id."""
+        services = self.inputs.services
+        return dict(zip(services["service_id"], services["name"], strict=True))
+
+
+# -- named reads of the segments ------------------------------------------------------
+
+
+def segments_at(model: PlanModel, place_codes: list[str],
+                service_id: str | None = None) -> pd.DataFrame:
+    """The segments at ``place_codes`` (of one service if given), in the model's order."""
+    segs = model.segments
+    mask = segs["place_code"].isin(place_codes)
+    if service_id is not None:
+        mask &= segs["service_id"] == service_id
+    return segs[mask]
+
+
+def methods_by_service(segments: pd.DataFrame) -> pd.Series:
+    """The set of methods each service's segments use, by service id."""
+    return segments.groupby("service_id")["method"].agg(lambda m: set(m))
+
+
+def segments_by_method(segments: pd.DataFrame, methods: tuple[str, ...]) -> pd.DataFrame:
+    """The segments planned by one of ``methods``, renumbered from 0."""
+    return segments[segments["method"].isin(methods)].reset_index(drop=True)
+
+
+def segment_days(segments: pd.DataFrame, first_day: np.datetime64) -> tuple[np.ndarray, np.ndarray]:
+    """Each segment's first day and the day after its last, as day numbers from ``first_day``."""
+    starts = (segments["seg_start"].to_numpy("datetime64[D]") - first_day).astype(int)
+    ends = (segments["seg_end"].to_numpy("datetime64[D]") - first_day).astype(int)
+    return starts, ends
+
+
+def places_in_force(segments: pd.DataFrame, caseload_used: np.ndarray) -> np.ndarray:
+    """Places each segment gives its place: caseload in use × place share × contract share.
+
+    ``caseload_used`` is the caseload after any scenario (from
+    :func:`capacity.segments.segment_capacity`); a segment with none (a
+    throughput, say) has NaN places. Target occupancy is not applied: places
+    are what exists, not what is planned full.
+    """
+    share = segments["place_share"].to_numpy(float) * segments["contract_share"].fillna(1.0) \
+        .to_numpy(float)
+    return np.asarray(caseload_used, float) * share
