@@ -1,5 +1,0 @@
-"""Stand-in for the /data link when it is the server's first request (see PAGES)."""
-
-from pages._entry import run_app
-
-run_app()
