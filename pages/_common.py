@@ -63,6 +63,7 @@ from capacity.scenarios import (
 )
 from capacity.store import Store
 from capacity.summary import SOURCE_LABELS, by_service_type
+from pages import hand_over_to_app
 from pages._state import Param
 
 
@@ -502,4 +503,5 @@ def choice_param(name: str, key: str, options: dict[str, str], default: str) -> 
 
 def current_view() -> View:
     """The view settings of this run (set by the sidebar in app.py)."""
+    hand_over_to_app()
     return st.session_state["_view"]
