@@ -6,6 +6,7 @@ import runpy
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from capacity import config
 
@@ -47,11 +48,12 @@ def page_path(url_path: str) -> str:
 def hand_over_to_app() -> None:
     """Run the whole app in place of a page that Streamlit ran on its own, then stop.
 
-    app.py sets up every run's view before it runs a page, so a page that finds no
-    view was run without it (see the note on PAGES). app.py then shows this same
-    page inside the navigation, and the page's own run stops here.
+    Streamlit runs a page on its own while it still takes pages/ for an old-style page
+    folder (see the note on PAGES), and a page that finds no view for its session was
+    not run by app.py either (a second first request racing the first). app.py then
+    shows this same page inside the navigation, and the page's own run stops here.
     """
-    if "_view" in st.session_state:
+    if not PagesManager.uses_pages_directory and "_view" in st.session_state:
         return
     runpy.run_path(str(config.PROJECT_ROOT / "app.py"), run_name="__main__")
     st.stop()
