@@ -60,12 +60,16 @@ if st.session_state["present"] and kinds.get(st.session_state["place"]) == "syst
 names = place_names(places)
 ordered = systems_first(places)
 pages = {
-    spec.url_path: st.Page(
-        spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=(index == 0)
-    )
-    for index, spec in enumerate(PAGES)
+    spec.url_path: st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path)
+    for spec in PAGES
 }
-navigation = st.navigation(list(pages.values()), position="hidden")
+# Streamlit serves its default page only at "/", never at the page's own address, so
+# the first page is registered twice: under its own address, and hidden as the default.
+first = PAGES[0]
+root = st.Page(first.path, title=first.title, icon=first.icon, url_path="", default=True,
+               visibility="hidden")
+navigation = st.navigation([root, *pages.values()], position="hidden")
+page_name = navigation.url_path or first.url_path
 
 with st.sidebar:
     links = st.container()
@@ -134,11 +138,11 @@ st.session_state["_view"] = view
 
 if view.present:
     st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
-    if navigation.url_path != "place":
+    if page_name != "place":
         _state.carry_notices()
         st.switch_page(pages["place"], query_params=_state.link_values("place"))
 
-_state.set_page(navigation.url_path)
+_state.set_page(page_name)
 show_notices()
 navigation.run()
 _state.end_run()

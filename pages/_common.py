@@ -36,6 +36,7 @@ from capacity.views import flow, places, plans, quality
 from capacity.views import scenario_choices as choices
 from capacity.views.flow import FlowSettings
 from capacity.views.places import default_place
+from pages import hand_over_to_app
 from pages._state import Param
 
 __all__ = ["FlowSettings"]
@@ -402,4 +403,5 @@ def choice_param(name: str, key: str, options: dict[str, str], default: str) -> 
 
 def current_view() -> View:
     """The view settings of this run (set by the sidebar in app.py)."""
+    hand_over_to_app()
     return st.session_state["_view"]

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from capacity.periods import month_label
-from pages import _state
+from pages import _state, hand_over_to_app
 
 # Hides the sidebar and Streamlit's own chrome, and scales the type up for a
 # projector; the charts get their own large sizes from capacity.charts.
@@ -28,6 +28,7 @@ PRESENTATION_CSS = """
 
 def show_notices() -> None:
     """Show, once, each notice about a URL value that was not recognised."""
+    hand_over_to_app()
     for text in _state.take_notices():
         st.warning(text, icon="⚠️")
 

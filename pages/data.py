@@ -1,5 +1,246 @@
-"""Stand-in for the /data link when it is the server's first request (see PAGES)."""
+"""Data: load files (checked, all or nothing), edit parameters and trust shares, undo, log."""
 
-from pages._entry import run_app
+import tempfile
+from pathlib import Path
 
-run_app()
+import pandas as pd
+import streamlit as st
+
+from capacity import config
+from capacity.views import data
+from capacity.views.data import KINDS, ImportFileError, StoreError, csv_bytes
+from capacity.views.places import services_serving
+from pages import _state
+from pages._common import choice_param, current_view, services_table
+from pages._style import figure_column, months_as_labels, show_notices
+
+LABELS = {"referrals": "Referral records", "parameters": "Service parameters",
+          "counts": "Monthly demand counts", "shares": "Trust-to-place shares",
+          "sitrep": "NHS England discharge SitRep (Table 4)"}
+
+view = current_view()
+kind_param = choice_param("kind", "data_kind", LABELS, "referrals")
+_state.bind(kind_param)
+show_notices()
+st.session_state.setdefault("data_upload_round", 0)
+st.session_state.setdefault("data_message", None)
+workdir = Path(st.session_state.setdefault("data_workdir", tempfile.mkdtemp(prefix="imports-")))
+
+
+def column_help(kind: str) -> str:
+    if kind == "sitrep":
+        return ("The monthly Acute Daily Discharge SitRep workbook as published (.xlsx). Table 4 "
+                "is read: discharges by intended destination for England, regions, ICBs and "
+                "trusts. A month loaded again replaces the earlier figures for that month.")
+    spec = KINDS[kind]
+    text = (f"Required columns: **{', '.join(spec.required)}**. Optional: "
+            f"{', '.join(spec.optional)}. Column names may differ in case and spacing. Dates as "
+            "2025-04-01 or 01/04/2025; UTF-8 or Windows-1252 text, or the first sheet of an "
+            ".xlsx workbook.")
+    extra = {
+        "referrals": " A referral already stored (by id) is skipped, never duplicated.",
+        "parameters": " The file replaces every parameter row of the services it names (the "
+                      "earlier rows are kept for undo); if any row of a service is refused, "
+                      "none of that service's rows load.",
+        "counts": " A count replaces any stored count for the same place, service type, "
+                  "service, source and month. The same file cannot be loaded twice.",
+        "shares": " Each row: the share of a trust's discharges who live in a place. A trust's "
+                  "shares replace its earlier ones and add up to at most 1.",
+    }
+    return text + extra[kind]
+
+
+def reset_upload() -> None:
+    st.session_state["data_upload_round"] += 1
+
+
+def show_report(report: data.Report) -> None:
+    a, b, c, d = st.columns(4)
+    a.metric("Rows read", f"{report.rows_read:,}")
+    b.metric("Good", f"{report.rows_valid:,}")
+    c.metric("Refused", f"{report.rows_rejected:,}")
+    d.metric("Already loaded", f"{report.already_loaded:,}")
+    for note in report.notes:
+        st.caption(note)
+    if report.loaded_before:
+        st.warning(f"This file was loaded before ({report.loaded_before}).")
+    if report.problems_total:
+        st.warning(f"{report.problems_total:,} problem(s) in {report.rows_rejected:,} row(s). "
+                   "Each is listed with its row number as a spreadsheet shows it (the header "
+                   "is row 1).")
+        st.dataframe(report.problems, hide_index=True, width="stretch",
+                     column_config={"row": st.column_config.NumberColumn("Row", format="%d"),
+                                    "column": "Column", "value": "Value", "reason": "Reason"})
+        st.download_button("Download the problems (CSV)",
+                           csv_bytes(report.problems),
+                           file_name=f"problems-{report.file_name}.csv", mime="text/csv",
+                           key="data_problems_download")
+    with st.expander("First rows of the file"):
+        st.dataframe(report.preview, hide_index=True, width="stretch")
+
+
+def run_load(staged: data.Staged, accept_partial: bool) -> None:
+    bar = st.progress(0.0, text="Loading…")
+    try:
+        result = data.load_file(view.path, staged, accept_partial=accept_partial,
+                                progress=lambda f, text: bar.progress(f, text=text))
+    except (ImportFileError, StoreError) as exc:
+        st.session_state["data_message"] = ("error", f"Nothing loaded: {exc}")
+    else:
+        kind = "success" if result.import_id is not None else "error"
+        st.session_state["data_message"] = (kind, result.message)
+        if result.import_id is not None:
+            reset_upload()
+    st.rerun()
+
+
+def upload_section(kind: str) -> None:
+    st.markdown(column_help(kind))
+    types = ["xlsx"] if kind == "sitrep" else ["csv", "xlsx", "txt"]
+    upload = st.file_uploader(f"{LABELS[kind]} file", type=types,
+                              key=f"data_upload_{kind}_{st.session_state['data_upload_round']}",
+                              help=f"Up to {config.MAX_UPLOAD_MB} MB here; larger files load "
+                                   "with the command line.")
+    if upload is None:
+        return
+    path = workdir / f"upload-{upload.file_id}"
+    if not path.exists():
+        path.write_bytes(upload.getvalue())
+    try:
+        staged = data.stage_file(path, kind, workdir=workdir, file_name=upload.name,
+                                   max_bytes=config.MAX_UPLOAD_MB * 1_000_000)
+        report = data.check_file(view.path, staged)
+    except ImportFileError as exc:
+        st.warning(f"Nothing can be loaded from {upload.name}: {exc}")
+        return
+    show_report(report)
+    if report.rows_read == 0:
+        st.info(f"{upload.name} has a header but no rows of data: nothing to load.")
+    elif report.rows_new == 0 and report.already_loaded:
+        st.info(f"All {report.already_loaded:,} good row(s) of {upload.name} are already in the "
+                "store: nothing to load.")
+    elif report.rows_rejected:
+        left, right = st.columns(2)
+        if left.button(f"Load the {report.rows_new:,} good rows", key="data_load_partial",
+                       disabled=report.rows_new == 0):
+            run_load(staged, accept_partial=True)
+        if right.button("Load nothing", key="data_load_nothing"):
+            reset_upload()
+            st.session_state["data_message"] = ("info", f"Nothing loaded from {upload.name}.")
+            st.rerun()
+    elif st.button(f"Load {report.rows_new:,} rows", type="primary", key="data_load"):
+        run_load(staged, accept_partial=False)
+
+
+def save_edits(frame: pd.DataFrame, kind: str, name: str, whole_table: bool = False) -> None:
+    try:
+        staged = data.stage_file(data.write_edits(frame, workdir, name), kind,
+                                 workdir=workdir, file_name=name)
+        result = data.load_file(view.path, staged, whole_table=whole_table)
+    except (ImportFileError, StoreError) as exc:
+        st.session_state["data_message"] = ("error", f"Not saved: {exc}")
+        return
+    if result.up_to_date:
+        st.session_state["data_message"] = ("info", "Nothing to save: no change.")
+    elif result.import_id is None:
+        problems = "; ".join(f"row {r.row - 1}, {r.column}: {r.reason}"
+                             for r in result.report.problems.itertuples())
+        st.session_state["data_message"] = ("error", f"Not saved: {problems or result.message}")
+    else:
+        st.session_state["data_message"] = ("success", f"Saved: {result.message} Undo it below "
+                                                       "if it was a mistake.")
+
+
+def parameters_section() -> None:
+    services = services_table(view.data_key)
+    names = dict(zip(services["service_id"], services["name"], strict=True))
+    ours = services_serving(services, view.members)
+    if ours.empty:
+        st.caption("No services serve this place.")
+        return
+    service = st.selectbox("Service", list(ours["service_id"]), format_func=names.get,
+                           key="data_param_service")
+    rows = data.parameters_of(view.path, service)
+    edited = st.data_editor(rows.reset_index(drop=True), num_rows="dynamic", hide_index=True,
+                            key=f"data_param_editor_{service}", width="stretch",
+                            column_config={"service_id": st.column_config.TextColumn(
+                                disabled=True, default=service)})
+    st.caption("Saving checks every row as an import does, replaces this service's parameters "
+               "and keeps the earlier ones, so Undo puts them back.")
+    if st.button("Save parameters", key="data_param_save"):
+        save_edits(edited.assign(service_id=service), "parameters",
+                   f"parameters of {service} edited in the app.csv")
+        st.rerun()
+
+
+def shares_section() -> None:
+    shares = data.trust_shares(view.path)
+    edited = st.data_editor(shares, num_rows="dynamic", hide_index=True, width="stretch",
+                            key="data_shares_editor", column_config={
+                                "share": st.column_config.NumberColumn(min_value=0.0,
+                                                                       max_value=1.0,
+                                                                       step=0.01)})
+    if st.button("Save shares", key="data_shares_save"):
+        save_edits(edited, "shares", "trust shares edited in the app.csv", whole_table=True)
+        st.rerun()
+
+
+def sitrep_section() -> None:
+    sitrep = data.sitrep_view(view.path, view.members)
+    if sitrep is None:
+        st.caption("No SitRep workbooks loaded yet.")
+        return
+    months, compared, breaks = sitrep.months, sitrep.compared, sitrep.breaks
+    st.caption(f"{len(months)} months loaded, {months['month'].min():%b %Y} to "
+               f"{months['month'].max():%b %Y}. Each trust's discharges count towards a place "
+               "by its share; flags mark months where SitRep and local records differ by more "
+               "than 25%.")
+    shown = months_as_labels(compared, "month")
+    st.dataframe(shown[["place_code", "service_type", "month", "sitrep", "records",
+                        "difference", "flag"]], hide_index=True, width="stretch",
+                 column_config={"sitrep": figure_column("From SitRep"),
+                                "records": figure_column("Local records", 0),
+                                "difference": st.column_config.NumberColumn(
+                                    "Difference", format="%+.0f%%"), "flag": "Flag"})
+    if not breaks.empty:
+        with st.expander(f"{len(breaks)} likely reporting breaks (a trust's count ten times "
+                         "the month before, or a tenth of it)"):
+            st.dataframe(breaks, hide_index=True, width="stretch")
+
+
+def log_section() -> None:
+    log = data.import_log(view.path)
+    st.dataframe(log.drop(columns=["checksum"]), hide_index=True, width="stretch")
+    sure = st.checkbox("I want to undo the last import", key="data_undo_sure")
+    if st.button("Undo the last import", disabled=not sure, key="data_undo"):
+        try:
+            st.session_state["data_message"] = ("success", data.undo_last_import(view.path))
+        except StoreError as exc:
+            st.session_state["data_message"] = ("error", str(exc))
+        st.rerun()
+
+
+st.title("Data")
+message = st.session_state["data_message"]
+if message:
+    {"success": st.success, "error": st.warning, "info": st.info}[message[0]](message[1])
+    st.session_state["data_message"] = None
+
+st.subheader("Load a file")
+st.segmented_control("Kind of file", list(LABELS), key="data_kind", format_func=LABELS.get,
+                     required=True)
+_state.publish(kind_param)
+upload_section(st.session_state["data_kind"])
+
+st.subheader("Service parameters")
+st.caption(f"For the services of {view.place_name}.")
+parameters_section()
+
+st.subheader("Trust-to-place shares")
+shares_section()
+
+st.subheader(f"SitRep against local records: {view.place_name}")
+sitrep_section()
+
+st.subheader("Import log")
+log_section()

@@ -1,5 +1,9 @@
-"""Stand-in for the /methodology link when it is the server's first request (see PAGES)."""
+"""Methodology: the formulas, definitions and sources, from content/methodology.md."""
 
-from pages._entry import run_app
+import streamlit as st
 
-run_app()
+from capacity import config
+from pages._style import show_notices
+
+show_notices()
+st.markdown((config.CONTENT_DIR / "methodology.md").read_text("utf-8"))

@@ -1,5 +1,230 @@
-"""Stand-in for the /place link when it is the server's first request (see PAGES)."""
+"""Place: gap charts per service type for one place or system, and the assumptions behind them.
 
-from pages._entry import run_app
+In presentation mode the same page becomes one large screen per place, with
+the worst shortfall of the coming months as its headline and buttons that
+step through the places of a system.
+"""
 
-run_app()
+import html
+
+import pandas as pd
+import streamlit as st
+
+from capacity.periods import planning_year_months
+from capacity.summary import SOURCE_LABELS, assumptions, headline
+from capacity.views.places import members as places_in
+from pages import _state
+from pages._common import choice_param, current_view, list_param, service_types_table
+from pages._style import figure_column, months_as_labels, percent_column, show_notices
+
+LAYOUTS = {"together": "Together", "apart": "Side by side"}
+
+view = current_view()
+frame = view.place_plan()
+types = service_types_table(view.data_key)
+type_names = dict(zip(types["service_type"], types["name"], strict=True))
+present_types = [t for t in types["service_type"] if t in set(frame["service_type"])]
+type_param = list_param("service_type", "place_types", {t: type_names[t] for t in present_types})
+layout_param = choice_param("layout", "place_layout", LAYOUTS, "together")
+for param in (type_param, layout_param):
+    _state.bind(param)
+show_notices()
+
+
+def coming_month(year: int) -> str | None:
+    """This month if it falls in the planning year (the headline looks ahead from it)."""
+    today = pd.Timestamp.today().strftime("%Y-%m")
+    keys = [m.key for m in planning_year_months(year)]
+    return today if keys[0] <= today <= keys[-1] else None
+
+
+def chart_for(service_type: str, source: str, large: bool = False):
+    name = type_names[service_type]
+    title = name if large else f"{name} — {SOURCE_LABELS[source].lower()}"
+    return view.gap_figure(service_type, source, title, large)
+
+
+def set_place(code: str) -> None:
+    st.session_state["place"] = code
+
+
+def leave_presentation() -> None:
+    st.session_state["present"] = False
+
+
+def presentation() -> None:
+    places = view.places.set_index("place_code")
+    parent = places.loc[view.place, "parent_system"]
+    in_system = isinstance(parent, str)
+    members = places_in(view.places, parent) if in_system else [view.place]
+    position = members.index(view.place) if view.place in members else 0
+    sentence = headline(view.monthly("both"), view.place_name, coming_month(view.year))
+    where = (
+        f" · {places.loc[parent, 'name']}, {position + 1} of {len(members)}" if in_system else ""
+    )
+    style = "short" if " short in " in sentence else ""
+    st.markdown(
+        f'<div class="headline"><span class="{style}">{html.escape(sentence)}</span></div>'
+        f'<div class="subhead">{html.escape(view.place_name)} · {view.year_label}'
+        f"{html.escape(where)} · hospital discharge and community</div>",
+        unsafe_allow_html=True,
+    )
+    back, forward, _, leave = st.columns([1, 1, 4, 1])
+    back.button(
+        "◀ Previous place",
+        key="present_previous",
+        on_click=set_place,
+        args=(members[max(position - 1, 0)],),
+        disabled=position == 0,
+        width="stretch",
+    )
+    forward.button(
+        "Next place ▶",
+        key="present_next",
+        on_click=set_place,
+        args=(members[min(position + 1, len(members) - 1)],),
+        disabled=position + 1 >= len(members),
+        width="stretch",
+        type="primary",
+    )
+    leave.button(
+        "Exit presentation", key="present_exit", on_click=leave_presentation, width="stretch"
+    )
+    columns = st.columns(2)
+    for index, service_type in enumerate(present_types):
+        figure = chart_for(service_type, "both", large=True)
+        if figure is not None:
+            columns[index % 2].plotly_chart(
+                figure, config={"displayModeBar": False}, key=f"present_chart_{service_type}"
+            )
+
+
+def assumptions_table() -> None:
+    table = assumptions(frame, view.source)
+    table = table.assign(
+        source=table["source"].map(SOURCE_LABELS),
+        hospital_share=table["hospital_share"].astype(float) * 100,
+        place_share=table["place_share"].astype(float) * 100,
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "service": "Service",
+            "source": "Source",
+            "months": "Months",
+            "method": "Method",
+            "caseload": figure_column(
+                "Caseload",
+                1,
+                "Beds, places or packages at once; for the hours method, hours ÷ hours per package",
+            ),
+            "mean_los_days": figure_column("Mean LoS (days)"),
+            "hours_per_month": figure_column("Hours a month", 0),
+            "hours_per_package_per_month": figure_column("Hours per package a month"),
+            "throughput": figure_column("Throughput", 2),
+            "throughput_unit": "per",
+            "target_occupancy": figure_column("Target occupancy", 2),
+            "contract_share": figure_column("Contract share", 2),
+            "place_share": percent_column("Place share"),
+            "place_share_basis": "Place share from",
+            "hospital_share": percent_column("Hospital share"),
+            "hospital_share_basis": "Hospital share from",
+            "source_note": st.column_config.TextColumn("Source note", width="large"),
+            "flags": st.column_config.TextColumn("Flags", width="medium"),
+        },
+    )
+
+
+def month_table(service_type: str) -> None:
+    rows = frame[frame["service_type"] == service_type]
+    if view.source != "both":
+        rows = rows[rows["source"] == view.source]
+    shown = months_as_labels(rows, "month").assign(
+        source=rows["source"].map(SOURCE_LABELS), utilisation=rows["utilisation"] * 100
+    )[
+        [
+            "service",
+            "source",
+            "month",
+            "demand",
+            "capacity",
+            "gap",
+            "utilisation",
+            "calculation",
+            "flags",
+        ]
+    ]
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "service": "Service",
+            "source": "Source",
+            "month": "Month",
+            "demand": figure_column("Demand"),
+            "capacity": figure_column("Capacity"),
+            "gap": figure_column("Gap"),
+            "utilisation": percent_column("Utilisation"),
+            "calculation": st.column_config.TextColumn(
+                "How capacity was worked out", width="large"
+            ),
+            "flags": "Flags",
+        },
+    )
+
+
+def normal() -> None:
+    st.title(f"{view.place_name} · {view.year_label}")
+    sentence = headline(view.monthly("both"), view.place_name, coming_month(view.year))
+    st.markdown(
+        f"**{sentence}.**  \n"
+        "Demand and capacity are new people a month; the shaded area is the gap, "
+        f"vermillion where demand exceeds capacity. {SOURCE_LABELS[view.source]} "
+        f"referrals; scenario: {view.scenario_label}."
+    )
+    left, right = st.columns([3, 2])
+    left.multiselect(
+        "Service types",
+        present_types,
+        key="place_types",
+        format_func=type_names.get,
+        placeholder="All service types",
+    )
+    if view.source == "both":
+        right.segmented_control(
+            "Hospital discharge and community",
+            list(LAYOUTS),
+            key="place_layout",
+            format_func=LAYOUTS.get,
+            required=True,
+        )
+    apart = view.source == "both" and st.session_state["place_layout"] == "apart"
+    sources = ["hospital", "community"] if apart else [view.source]
+    if frame.empty:
+        st.info("This place has no services or demand in the store.")
+    for service_type in st.session_state["place_types"] or present_types:
+        st.subheader(type_names[service_type])
+        for column, source in zip(st.columns(len(sources)), sources, strict=True):
+            figure = chart_for(service_type, source)
+            if figure is None:
+                column.caption(f"No {SOURCE_LABELS[source].lower()} referrals or capacity.")
+            else:
+                column.plotly_chart(
+                    figure, config={"displaylogo": False}, key=f"chart_{service_type}_{source}"
+                )
+        with st.expander("Figures by month"):
+            month_table(service_type)
+    st.subheader("Assumptions")
+    st.caption("The parameters behind every figure above, with their sources.")
+    assumptions_table()
+
+
+if view.present:
+    presentation()
+else:
+    normal()
+for param in (type_param, layout_param):
+    _state.publish(param)

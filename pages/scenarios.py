@@ -1,5 +1,339 @@
-"""Stand-in for the /scenarios link when it is the server's first request (see PAGES)."""
+"""Scenarios: build a what-if, see its effect at once, save it, compare, and test sensitivity."""
 
-from pages._entry import run_app
+import streamlit as st
 
-run_app()
+from capacity.charts import scenario_chart, tornado_chart
+from capacity.formulas import InvalidInput
+from capacity.periods import month_label, planning_year_months
+from capacity.summary import (
+    SOURCE_LABELS,
+    flips,
+    monthly_totals,
+    scenario_effect,
+    shortfall_by_place,
+)
+from capacity.views import plans
+from capacity.views import scenario_choices as choosing
+from capacity.views.data import StoreError
+from capacity.views.scenario_choices import (
+    BASELINE,
+    DEMAND_LEVERS,
+    LEVERS,
+    Change,
+    Scenario,
+    ScenarioError,
+    builder_problems,
+    change_from_dict,
+)
+from pages._common import (
+    current_view,
+    plan_with,
+    prepared_plan,
+    scenario_choices,
+    scenario_for,
+    service_types_table,
+    services_table,
+)
+from pages._style import figure_column, show_notices
+
+view = current_view()
+show_notices()
+types = service_types_table(view.data_key)
+type_names = dict(zip(types["service_type"], types["name"], strict=True))
+services = services_table(view.data_key)
+service_names = dict(zip(services["service_id"], services["name"], strict=True))
+place_names = dict(zip(view.places["place_code"], view.places["name"], strict=True))
+choices = scenario_choices(view.scenarios_key)
+months = [m.key for m in planning_year_months(view.year)]
+months += [m.key for m in planning_year_months(view.year + 1)][:3]
+codes = tuple(view.members)
+
+for key, default in (("sb_changes", []), ("sb_name", ""), ("sb_description", ""),
+                     ("sb_author", ""), ("sb_editing", None), ("sb_message", None)):
+    st.session_state.setdefault(key, default)
+
+
+# -- callbacks (run before the page is drawn, so they may set widget state) ----
+
+
+def builder_scenario() -> Scenario:
+    return Scenario(st.session_state["sb_name"].strip() or "Unsaved scenario",
+                    tuple(change_from_dict(c) for c in st.session_state["sb_changes"]),
+                    st.session_state["sb_description"], st.session_state["sb_author"])
+
+
+def load_into_builder(key: str, editing: bool) -> None:
+    scenario = scenario_for(view.scenarios_key, key, view.year)
+    if scenario is None:
+        return
+    st.session_state["sb_changes"] = [scenario.to_dict()["changes"][i]
+                                      for i in range(len(scenario.changes))]
+    st.session_state["sb_name"] = scenario.name if editing else f"{scenario.name} (copy)"
+    st.session_state["sb_description"] = scenario.description
+    st.session_state["sb_author"] = scenario.author if scenario.author != "preset" else ""
+    st.session_state["sb_editing"] = scenario.name if editing else None
+    st.session_state["sb_message"] = None
+
+
+def start_from() -> None:
+    key = st.session_state["sb_start"]
+    if key == "":
+        for name in ("sb_name", "sb_description", "sb_author"):
+            st.session_state[name] = ""
+        st.session_state["sb_changes"] = []
+        st.session_state["sb_editing"] = None
+    else:
+        load_into_builder(key, editing=False)
+
+
+def add_change() -> None:
+    lever = st.session_state["sb_lever"]
+    change = Change(
+        lever=lever, value=float(st.session_state["sb_value"]),
+        first_month=st.session_state["sb_from"], last_month=st.session_state["sb_to"],
+        places=tuple(st.session_state["sb_places"]),
+        service_types=tuple(st.session_state["sb_types"]),
+        services=tuple(st.session_state["sb_services"]),
+        to_service_type=st.session_state["sb_to_type"] if lever == "pathway_shift_pct" else None,
+        source=(st.session_state["sb_source"] or None) if lever in DEMAND_LEVERS else None)
+    found = builder_problems(change, view.places, types, services)
+    if found:
+        st.session_state["sb_message"] = ("error", found)
+        return
+    st.session_state["sb_changes"] = [*st.session_state["sb_changes"],
+                                      Scenario("x", (change,)).to_dict()["changes"][0]]
+    st.session_state["sb_message"] = None
+
+
+def remove_change(index: int) -> None:
+    changes = list(st.session_state["sb_changes"])
+    changes.pop(index)
+    st.session_state["sb_changes"] = changes
+
+
+def save_builder() -> None:
+    scenario = builder_scenario().with_changes(name=st.session_state["sb_name"].strip())
+    try:
+        saved = choosing.save_scenario(view.path, scenario,
+                                       replacing=st.session_state["sb_editing"])
+    except ScenarioError as exc:
+        st.session_state["sb_message"] = ("error", exc.problems)
+        return
+    except StoreError as exc:
+        st.session_state["sb_message"] = ("error", [str(exc)])
+        return
+    st.session_state["sb_message"] = ("success", [
+        f"Saved {saved.name!r} as version {saved.version}. It is now the scenario in the "
+        "sidebar, so every page shows it."])
+    st.session_state["sb_editing"] = saved.name
+    st.session_state["scenario"] = saved.name
+
+
+def manage(action: str) -> None:
+    name = st.session_state.get("sb_selected")
+    if not name:
+        return
+    try:
+        if action == "delete":
+            choosing.delete_scenario(view.path, name)
+            if st.session_state.get("scenario") == name:
+                st.session_state["scenario"] = BASELINE
+            message = f"Deleted {name!r}; its saved versions are kept."
+        else:
+            new_name = st.session_state.get("sb_copy_name", "").strip()
+            copy = choosing.duplicate_scenario(view.path, name, new_name,
+                                               st.session_state["sb_author"] or "")
+            message = f"Saved a copy as {copy.name!r}."
+    except (ScenarioError, StoreError) as exc:
+        found = exc.problems if isinstance(exc, ScenarioError) else [str(exc)]
+        st.session_state["sb_message"] = ("error", found)
+        return
+    st.session_state["sb_message"] = ("success", [message])
+
+
+# -- the page ------------------------------------------------------------------
+
+st.title(f"Scenarios · {view.year_label}")
+st.caption(f"Effects are shown for {view.place_name}, {SOURCE_LABELS[view.source].lower()} "
+           "referrals. Choose another place or system in the sidebar.")
+message = st.session_state["sb_message"]
+if message:
+    kind, lines = message
+    (st.error if kind == "error" else st.success)("\n".join(f"- {line}" for line in lines))
+
+st.subheader("Build a scenario")
+start_options = ["", *[k for k in choices if k != BASELINE]]
+left, right = st.columns([3, 1])
+left.selectbox("Start from", start_options, key="sb_start",
+               format_func=lambda k: "A blank scenario" if k == "" else choices[k])
+right.button("Start", on_click=start_from, width="stretch", key="sb_start_button")
+if st.session_state["sb_editing"]:
+    st.info(f"Editing {st.session_state['sb_editing']!r}: saving keeps the earlier versions.")
+name_col, author_col = st.columns([2, 1])
+name_col.text_input("Name", key="sb_name", max_chars=100)
+author_col.text_input("Author", key="sb_author", max_chars=100)
+st.text_area("Description", key="sb_description", height=68)
+
+with st.form("sb_add", clear_on_submit=False, border=True):
+    st.markdown("**Add a change**")
+    a, b, c, d = st.columns([3, 1, 1, 1])
+    a.selectbox("Lever", list(LEVERS), key="sb_lever", format_func=LEVERS.get)
+    b.number_input("Value", key="sb_value", value=10.0, step=1.0,
+                   help="Percent for % levers, beds for caseload ±, days for length of stay "
+                        "± days, a share (0–1) for target occupancy.")
+    c.selectbox("From", months, key="sb_from", index=8,
+                format_func=month_label)
+    d.selectbox("To", months, key="sb_to", index=11, format_func=month_label)
+    e, g, h = st.columns(3)
+    e.multiselect("Places (all if empty)", list(place_names), key="sb_places",
+                  format_func=place_names.get, default=[view.place])
+    g.multiselect("Service types (all if empty; for a shift, the types demand leaves)",
+                  list(type_names), key="sb_types", format_func=type_names.get)
+    h.multiselect("Services (all if empty)", list(service_names), key="sb_services",
+                  format_func=service_names.get)
+    i, j = st.columns(2)
+    i.selectbox("Referrals (demand levers only)", ["", "hospital", "community"], key="sb_source",
+                format_func=lambda s: {"": "Both", "hospital": "Hospital discharge",
+                                       "community": "Community"}[s])
+    j.selectbox("Move demand to (pathway shift only)", list(type_names), key="sb_to_type",
+                format_func=type_names.get)
+    st.form_submit_button("Add change", on_click=add_change, type="primary")
+
+changes = st.session_state["sb_changes"]
+if not changes:
+    st.caption("No changes yet: the scenario is the baseline.")
+for index, data in enumerate(changes):
+    change = change_from_dict(data)
+    scope = "; ".join(filter(None, [
+        ", ".join(place_names.get(p, p) for p in change.places),
+        ", ".join(type_names.get(t, t) for t in change.service_types),
+        ", ".join(service_names.get(s, s) for s in change.services),
+        f"{change.source} referrals" if change.source else ""])) or "everywhere"
+    row, button = st.columns([6, 1])
+    row.markdown(f"{index + 1}. **{change.describe(type_names)}**, "
+                 f"{month_label(change.first_month)} to {month_label(change.last_month)} — "
+                 f"{scope}")
+    button.button("Remove", key=f"sb_remove_{index}", on_click=remove_change, args=(index,))
+
+scenario = builder_scenario()
+st.subheader(f"Effect on {view.place_name}")
+try:
+    baseline = plan_with(view.data_key, view.year, codes, None)
+    changed = plan_with(view.data_key, view.year, codes, scenario)
+except (InvalidInput, ScenarioError) as exc:
+    st.error(f"This scenario cannot be applied: {exc}")
+    st.stop()
+effect = scenario_effect(baseline, changed, view.source)
+before, after, change_in_shortfall = plans.shortfall_totals(effect)
+m1, m2, m3 = st.columns(3)
+m1.metric("Shortfall over the year, baseline", f"{before:,.0f}")
+m2.metric("With the scenario", f"{after:,.0f}",
+          delta=f"{change_in_shortfall:+,.0f}" if scenario.changes else None, delta_color="inverse")
+flipped = flips(baseline, changed, view.source)
+m3.metric("Service-months that flip", len(flipped),
+          help="A service at a place, for one source, in one month, that moves between surplus "
+               "and shortfall (capacity below demand). Each is counted on its own: one "
+               "service's surplus does not hide another's shortfall.")
+lines = {"Baseline": effect.rename(columns={"gap_baseline": "gap"}),
+         scenario.name: effect.rename(columns={"gap_scenario": "gap"})}
+st.plotly_chart(scenario_chart(lines, "Gap by month: baseline and scenario"),
+                config={"displaylogo": False}, key="sb_effect_chart")
+shown = effect.assign(month=effect["month"].map(month_label))
+st.dataframe(shown[["month", "demand_baseline", "capacity_baseline", "gap_baseline",
+                    "demand_scenario", "capacity_scenario", "gap_scenario", "into_shortfall",
+                    "out_of_shortfall"]],
+             hide_index=True, width="stretch", column_config={
+                 "month": "Month", "demand_baseline": figure_column("Demand"),
+                 "capacity_baseline": figure_column("Capacity"),
+                 "gap_baseline": figure_column("Gap"),
+                 "demand_scenario": figure_column("Demand (scenario)"),
+                 "capacity_scenario": figure_column("Capacity (scenario)"),
+                 "gap_scenario": figure_column("Gap (scenario)"),
+                 "into_shortfall": st.column_config.NumberColumn(
+                     "Services into shortfall", format="%d"),
+                 "out_of_shortfall": st.column_config.NumberColumn(
+                     "Services out of shortfall", format="%d")})
+if len(codes) > 1:
+    st.markdown("**Each place**")
+    st.dataframe(shortfall_by_place(baseline, changed, view.source), hide_index=True,
+                 column_config={"place": "Place",
+                                "baseline": figure_column("Shortfall, baseline", 0),
+                                "scenario": figure_column("Shortfall, scenario", 0),
+                                "change": figure_column("Change", 0)})
+
+if scenario.changes:
+    st.markdown("**Services that flip between surplus and shortfall**")
+    if flipped.empty:
+        st.caption("None: every service stays in surplus or in shortfall month by month.")
+    else:
+        st.dataframe(flipped.assign(month=flipped["month"].map(month_label),
+                                    source=flipped["source"].map(SOURCE_LABELS)),
+                     hide_index=True, width="stretch",
+                     column_order=["month", "place", "service", "source", "gap_baseline",
+                                   "gap_scenario", "flip"],
+                     column_config={"month": "Month", "place": "Place", "service": "Service",
+                                    "source": "Referrals",
+                                    "gap_baseline": figure_column("Gap, baseline"),
+                                    "gap_scenario": figure_column("Gap, scenario"),
+                                    "flip": "Flips"})
+
+label = f"Save as a new version of {st.session_state['sb_editing']!r}" \
+    if st.session_state["sb_editing"] else "Save scenario"
+st.button(label, on_click=save_builder, type="primary", key="sb_save",
+          disabled=not changes)
+
+st.subheader("Saved scenarios")
+saved = {k: v for k, v in choices.items() if k != BASELINE and not k.startswith("preset:")}
+if not saved:
+    st.caption("None saved yet.")
+else:
+    st.selectbox("Scenario", list(saved), key="sb_selected", format_func=saved.get)
+    chosen = st.session_state["sb_selected"]
+    edit, copy_name, copy, confirm, delete = st.columns([1, 2, 1, 1, 1])
+    edit.button("Edit", on_click=load_into_builder, args=(chosen, True), key="sb_edit")
+    copy_name.text_input("Name for a copy", key="sb_copy_name", label_visibility="collapsed",
+                         placeholder="Name for a copy")
+    copy.button("Duplicate", on_click=manage, args=("duplicate",), key="sb_duplicate")
+    confirm.checkbox("Sure?", key="sb_confirm_delete")
+    delete.button("Delete", on_click=manage, args=("delete",), key="sb_delete",
+                  disabled=not st.session_state.get("sb_confirm_delete"))
+    with st.expander("Versions"):
+        history = choosing.scenario_history(view.path, chosen)
+        st.dataframe(history, hide_index=True)
+        number = st.selectbox("Show version", list(history["version"]), key="sb_version")
+        old = choosing.saved_version(view.path, chosen, int(number))
+        for i, change in enumerate(old.changes, start=1):
+            st.markdown(f"{i}. {change.describe(type_names)}, {month_label(change.first_month)} "
+                        f"to {month_label(change.last_month)}")
+
+st.subheader("Compare scenarios")
+others = [k for k in choices if k != BASELINE]
+st.multiselect("Up to three scenarios", others, key="sb_compare", max_selections=3,
+               format_func=choices.get)
+compared = {"Baseline": monthly_totals(baseline, view.source)}
+for key in st.session_state["sb_compare"]:
+    chosen_scenario = scenario_for(view.scenarios_key, key, view.year)
+    try:
+        compared[choices[key]] = plans.compared_totals(
+            prepared_plan(view.data_key, view.year, codes), chosen_scenario, view.year,
+            view.source)
+    except ScenarioError as exc:
+        st.warning(f"{exc}. It is left out of the comparison.")
+if len(compared) > 1:
+    st.plotly_chart(scenario_chart(compared, f"Gap by month, {view.place_name}"),
+                    config={"displaylogo": False}, key="sb_compare_chart")
+
+st.subheader("Sensitivity")
+present = [t for t in types["service_type"] if t in set(baseline["service_type"])]
+if present:
+    st.selectbox("Service type", present, key="sb_sensitivity_type", format_func=type_names.get)
+    chosen_type = st.session_state["sb_sensitivity_type"]
+    current = scenario_for(view.plan_key.scenarios, view.scenario, view.year)
+    table = plans.sensitivity_table(prepared_plan(view.data_key, view.year, codes), current,
+                                    list(codes), chosen_type)
+    st.plotly_chart(tornado_chart(table, f"What moves the winter shortfall of "
+                                         f"{type_names[chosen_type].lower()} most"),
+                    config={"displaylogo": False}, key="sb_tornado")
+    st.caption(f"Each assumption moved 10% down and up on its own, everything else as in "
+               f"{view.scenario_label.lower()}. Winter shortfall: people short from November "
+               f"to March, {table['baseline'].iloc[0]:,.0f} as it stands.")

@@ -1,5 +1,81 @@
-"""Stand-in for the /services link when it is the server's first request (see PAGES)."""
+"""Services: one service type across every place — capacity per 100,000 aged 65+, use, gap."""
 
-from pages._entry import run_app
+import streamlit as st
 
-run_app()
+from capacity.charts import capacity_rate_chart
+from capacity.summary import SOURCE_LABELS, service_type_across_places
+from pages import _state
+from pages._common import choice_param, current_view, service_types_table
+from pages._style import figure_column, percent_column, show_notices
+
+view = current_view()
+plan = view.plan()
+types = service_types_table(view.data_key)
+type_names = dict(zip(types["service_type"], types["name"], strict=True))
+present = [t for t in types["service_type"] if t in set(plan["service_type"])]
+type_param = choice_param(
+    "service_type",
+    "services_type",
+    {t: type_names[t] for t in present},
+    present[0] if present else "",
+)
+_state.bind(type_param)
+show_notices()
+
+st.title(f"Services · {view.year_label}")
+if not present:
+    st.info("There are no services in the store.")
+    st.stop()
+st.selectbox("Service type", present, key="services_type", format_func=type_names.get)
+_state.publish(type_param)
+chosen = st.session_state["services_type"]
+st.caption(
+    f"{SOURCE_LABELS[view.source]} referrals. Figures are totals over the planning "
+    "year; capacity per 100,000 people aged 65+ compares places of different sizes."
+)
+
+places = view.places
+population = dict(zip(places["place_code"], places["population_65plus"], strict=True))
+table = service_type_across_places(plan, chosen, view.source, population)
+kinds = dict(zip(places["place_code"], places["kind"], strict=True))
+table["place"] = [
+    f"{p} (system)" if kinds.get(c) == "system" else p
+    for c, p in zip(table["place_code"], table["place"], strict=True)
+]
+if table.empty:
+    st.info("No place has this service type.")
+    st.stop()
+hwb = table[table["place_code"].map(kinds) != "system"]
+st.plotly_chart(
+    capacity_rate_chart(hwb, f"{type_names[chosen]}: capacity per 100,000 aged 65+"),
+    config={"displaylogo": False},
+)
+shown = table.assign(utilisation=table["utilisation"] * 100)
+st.dataframe(
+    shown[
+        [
+            "place",
+            "demand",
+            "capacity",
+            "gap",
+            "utilisation",
+            "population_65plus",
+            "capacity_per_100k",
+            "months_short",
+            "flags",
+        ]
+    ],
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "place": "Place",
+        "demand": figure_column("Demand (year)", 0),
+        "capacity": figure_column("Capacity (year)", 0),
+        "gap": figure_column("Gap (year)", 0),
+        "utilisation": percent_column("Utilisation"),
+        "population_65plus": figure_column("Population 65+", 0),
+        "capacity_per_100k": figure_column("Capacity per 100,000 aged 65+", 0),
+        "months_short": st.column_config.NumberColumn("Months short", format="%d"),
+        "flags": "Flags",
+    },
+)

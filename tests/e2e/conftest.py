@@ -71,10 +71,10 @@ def wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float 
                        f"{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory, demo_db):
-    """The app, served by `streamlit run app.py` on a free local port; yields its base URL."""
-    folder = tmp_path_factory.mktemp("server")
+@contextmanager
+def serving(folder: Path, demo_db: Path):
+    """The app, served by `streamlit run app.py` on a free local port over a copy of the demo
+    database in ``folder``; yields its base URL once healthy, and stops it afterwards."""
     database = folder / "app.duckdb"
     shutil.copyfile(demo_db, database)
     port = free_port()
@@ -97,6 +97,13 @@ def server(tmp_path_factory, demo_db):
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory, demo_db):
+    """The app, served by `streamlit run app.py` on a free local port; yields its base URL."""
+    with serving(tmp_path_factory.mktemp("server"), demo_db) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
