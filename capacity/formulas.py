@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import TypeVar
 
+import holidays
 import numpy as np
 
 Num = TypeVar("Num", float, np.ndarray)
@@ -133,16 +135,38 @@ def caseload_from_hours(
     )
 
 
-def weekdays_between(start: date, end_exclusive: date) -> int:
-    """Monday-to-Friday days in ``[start, end_exclusive)``."""
-    return int(np.busday_count(start, end_exclusive))
+@lru_cache(maxsize=64)
+def england_bank_holidays(year: int) -> tuple[date, ...]:
+    """England's bank holidays in ``year`` that fall Monday to Friday, in date order.
+
+    From the maintained ``holidays`` package (``UnitedKingdom``, subdivision
+    ``ENG``), so substitute days (Christmas on a Saturday is observed on the
+    Monday) and one-off days such as a coronation are included; a holiday dated
+    on a weekend is left out, since the weekend is not a working day anyway.
+    """
+    calendar_days = holidays.UnitedKingdom(subdiv="ENG", years=year)
+    return tuple(sorted(day for day in calendar_days if day.weekday() < 5))
+
+
+def working_days_between(start: date, end_exclusive: date) -> int:
+    """Working days in ``[start, end_exclusive)``: Monday to Friday less England's bank holidays.
+
+    May 2025 has 22 weekdays and two bank holidays (5 and 26 May), so 20
+    working days.
+    """
+    if end_exclusive <= start:
+        return 0
+    years = range(start.year, end_exclusive.year + 1)
+    off = [day for year in years for day in england_bank_holidays(year)]
+    return int(np.busday_count(start, end_exclusive, holidays=off))
 
 
 def throughput_periods(unit: str, start: date, end_exclusive: date) -> float:
     """How many throughput units fall in ``[start, end_exclusive)`` within one month.
 
     ``month``: the fraction of the month covered (1 for a whole month);
-    ``week``: days ÷ 7; ``weekday``: the number of Monday-to-Friday days.
+    ``week``: days ÷ 7; ``weekday``: the number of working days (Monday to
+    Friday less England's bank holidays).
     """
     if unit not in THROUGHPUT_UNITS:
         raise InvalidInput("throughput_unit", unit, "one of " + ", ".join(THROUGHPUT_UNITS))
@@ -153,7 +177,7 @@ def throughput_periods(unit: str, start: date, end_exclusive: date) -> float:
         return days / days_in_month(start.year, start.month)
     if unit == "week":
         return days / 7
-    return float(weekdays_between(start, end_exclusive))
+    return float(working_days_between(start, end_exclusive))
 
 
 def capacity_from_throughput(
@@ -163,8 +187,9 @@ def capacity_from_throughput(
 
     ``amount`` is what the service says it can take per ``unit``: ``month``
     (taken as is), ``week`` (× days_in_month ÷ 7) or ``weekday`` (× the
-    Monday-to-Friday days of that month). Example: 2 a day Monday to Friday in
-    May 2025 (22 weekdays) gives 44. ``amount`` may be an array (several
+    working days of that month: Monday to Friday less England's bank holidays).
+    Example: 2 a day Monday to Friday in May 2025 (20 working days: 22 weekdays
+    less two bank holidays) gives 40. ``amount`` may be an array (several
     services, or several what-ifs, in the same month); ``unit``, ``year`` and
     ``month`` are single values.
     """

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from datetime import date, timedelta
 
+import holidays
 import numpy as np
 import pytest
 from hypothesis import given
@@ -61,9 +63,12 @@ def test_hours_method_chains_into_caseload_method():
     [
         (34, "month", 2023, 2, 34.0),  # B&D HSSS: 34 a month, whatever the month's length
         (82, "month", 2024, 2, 82.0),  # Havering HSSS in a leap February
-        (2, "weekday", 2025, 5, 44.0),  # B&D Home First, 2 a day Mon-Fri; May 2025 has 22 weekdays
-        (2, "weekday", 2026, 2, 40.0),  # February 2026 has 20 weekdays
-        (2, "weekday", 2025, 12, 46.0),  # December 2025 has 23 weekdays
+        # B&D Home First, 2 a day Mon-Fri, on working days: May 2025 has 22 weekdays less
+        # two bank holidays (Mon 5 and Mon 26 May) = 20
+        (2, "weekday", 2025, 5, 40.0),
+        (2, "weekday", 2026, 2, 40.0),  # February 2026: 20 weekdays, no bank holiday
+        # December 2025: 23 weekdays less Christmas (Thu 25) and Boxing Day (Fri 26) = 21
+        (2, "weekday", 2025, 12, 42.0),
         (10, "week", 2024, 2, 10 * 29 / 7),
         (80, "week", 2025, 10, 80 * 31 / 7),  # Essex reablement, 80 a week
     ],
@@ -142,9 +147,10 @@ def test_arrays_give_the_same_answers_as_scalars():
 
 
 def test_every_public_formula_takes_arrays_as_the_readme_says():
-    # May 2025 has 22 weekdays and 31 days: worked out on a calendar, not by the code.
+    # May 2025 has 20 working days (22 weekdays less two bank holidays) and 31 days:
+    # worked out on a calendar, not by the code.
     np.testing.assert_allclose(
-        capacity_from_throughput(np.array([2.0, 3.0]), "weekday", 2025, 5), [44.0, 66.0]
+        capacity_from_throughput(np.array([2.0, 3.0]), "weekday", 2025, 5), [40.0, 60.0]
     )
     np.testing.assert_allclose(
         capacity_from_throughput(np.array([70.0, 0.0]), "week", 2025, 5), [310.0, 0.0]
@@ -225,10 +231,18 @@ def test_throughput_units_convert_by_calendar(amount, year, month):
     assert capacity_from_throughput(amount, "week", year, month) == pytest.approx(
         amount * n_days / 7
     )
-    weekdays = capacity_from_throughput(1, "weekday", year, month)
-    assert weekdays in (20, 21, 22, 23)
+    working_days = capacity_from_throughput(1, "weekday", year, month)
+    first = date(year, month, 1)
+    days = [first + timedelta(days=i) for i in range(n_days)]
+    weekdays = sum(day.weekday() < 5 for day in days)
+    bank_holidays = holidays.UnitedKingdom(subdiv="ENG", years=year)
+    off = sum(day.weekday() < 5 and day in bank_holidays for day in days)
+    # Monday to Friday less England's bank holidays: at most 3 in a month (April 2011:
+    # Good Friday, Easter Monday and the royal wedding), so 18 to 23 working days.
+    assert working_days == weekdays - off
+    assert 18 <= working_days <= 23
     assert capacity_from_throughput(amount, "weekday", year, month) == pytest.approx(
-        amount * weekdays
+        amount * working_days
     )
 
 
