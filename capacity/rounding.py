@@ -1,4 +1,4 @@
-"""Whole numbers for exports that still add up: largest remainder, and tables with totals.
+"""Whole numbers for exports that still add up and stay within one of the truth.
 
 Leads check the sums in an exported workbook, so rounding each figure on its
 own is not good enough: 3 × 0.4 shows as 0 + 0 + 0 under a total of 1.
@@ -6,28 +6,37 @@ own is not good enough: 3 × 0.4 shows as 0 + 0 + 0 under a total of 1.
 * :func:`largest_remainder` rounds a list of parts so that they add up to
   the rounded total: every part goes down to its whole number, then the parts
   with the largest fractions go up by one until the total is reached.
-* :func:`round_table` rounds a table (rows × columns) so that every row adds
-  up to its row total, every column to its column total, and both sets of
-  totals to the grand total. Every cell and every total ends on one of the two
-  whole numbers either side of its value (a whole number stays as it is), and
-  the grand total is the nearest whole number to the true one.
+* :func:`round_sheets` rounds a set of place sheets and their total sheet
+  together (*controlled rounding*). Each sheet has rows (e.g. a service
+  type's demand, capacity and gap) by months; every row has a year total, and
+  groups of rows (sections) have month totals and a section total. Every
+  figure on every sheet ends on the whole number just below or just above its
+  unrounded value (a whole number stays as it is), every row and column adds
+  up, the total sheet is the sum of the place sheets, and a row defined as one
+  row less another (the gap) is exactly that in whole numbers too — so a gap
+  whose capacity equals its demand shows 0.
+* :func:`round_table` is the older two-dimensional case, kept for its
+  callers: a table with row totals, column totals and a grand total that is
+  the nearest whole number to the true one, found by moving fractions around
+  cycles (Cox and Ernst, 1982; see :func:`_fractional_cycle`) and then moving
+  whole units around negative-cost cycles until no change brings it closer.
 
-The table method is *controlled rounding* (Cox and Ernst, 1982). Put the cells,
-the negated row totals, the negated column totals and the grand total in one
-bordered table: each of its rows and columns then adds up to zero. While any
-entry is not whole, the entries that are not whole hold a cycle (a row or
-column cannot have just one, or it could not add up to zero). Moving the
-cycle's entries alternately up and down by the same amount keeps every sum,
-and moving them until the first one lands on a whole number makes progress.
-Each step is done in exact fractions, so no float error can break a sum.
+The rounding is an integer programme, solved by SciPy's ``milp`` (HiGHS).
+The unknowns are the whole numbers in the cells of the place sheets' rows
+that are not differences. Every figure shown — a cell of a place or of the
+total sheet, a year total, a month total of a section, a section total, and
+every difference row — is a fixed linear sum of those unknowns, so
+``floor(v) <= sum <= ceil(v)`` is one linear constraint per figure. Within
+those bounds a figure's distance from its value ``v`` is
+``frac(v) + (1 - 2 frac(v)) (sum - floor(v))``, linear too; the objective is
+the total distance over all figures, so the result is as close to the truth
+as adding up allows.
 
-That finds *a* rounding that adds up; the first one found can send 0.9 down
-when 0.1 elsewhere could have gone up instead. So the result is then moved,
-one whole unit around a cycle at a time, while that brings it closer to the
-true figures (the least total distance, the same as the least sum of squared
-distances when every entry is on its floor or ceiling). Most cells then show
-their usual rounding; the few that do not are the fewest and nearest there can
-be while every sum holds.
+With three or more directions of adding up (places, rows and months) such a
+rounding need not exist. Then every figure may move further, at a cost far
+above any distance within floor and ceiling, so as few whole units as
+possible are spent beyond them; each figure that went further is reported as
+a :class:`Departure`, for the workbook's cover to name.
 """
 
 from __future__ import annotations
@@ -36,6 +45,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse.csgraph import connected_components
 
 
 def round_half_up(value: float) -> int:
@@ -84,6 +98,356 @@ def _nearest(value: Fraction) -> int:
     """Half away from zero, in exact arithmetic."""
     whole = math.floor(abs(value) + Fraction(1, 2))
     return whole if value >= 0 else -whole
+
+
+
+# -- sheets rounded together ------------------------------------------------------
+
+#: Values this close to a whole number are taken as that whole number: sums of
+#: floats (4.92 × 3 = 14.760000000000002) carry noise far below any real figure.
+WHOLE_TOLERANCE = 1e-9
+
+#: How long HiGHS may search, per independent part, for the closest rounding before the
+#: best one found is used (any rounding found meets every rule; only closeness is at stake).
+TIME_LIMIT_SECONDS = 10.0
+
+#: Stop when the rounding found is provably within this share of the closest possible.
+#: Any rounding found meets every rule; proving the very closest one can take HiGHS
+#: many seconds on a ten-place system, for a difference of a figure or two in a third.
+MIP_GAP = 1e-3
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A row that is one row less another on every sheet, e.g. the gap: capacity less demand.
+
+    ``plus`` and ``minus`` must be rows that are not differences themselves.
+    """
+
+    row: int
+    plus: int
+    minus: int
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One rounded sheet: ``cells[row, month]``, ``row_totals[row]`` (the year),
+    ``column_totals[section, month]`` and ``grand_totals[section]``, all whole numbers."""
+
+    cells: np.ndarray
+    row_totals: np.ndarray
+    column_totals: np.ndarray
+    grand_totals: np.ndarray
+
+
+@dataclass(frozen=True)
+class Departure:
+    """A figure that could not stay on the floor or ceiling of its value.
+
+    ``place`` is the index of the place sheet, or None for the total sheet.
+    ``kind`` is 'cell', 'row total', 'column total' or 'grand total'; ``row``
+    is set for a cell or a row total, ``section`` for a column or grand total,
+    ``month`` for a cell or a column total.
+    """
+
+    place: int | None
+    kind: str
+    row: int | None
+    section: int | None
+    month: int | None
+    value: float
+    rounded: int
+
+    @property
+    def distance(self) -> float:
+        """How far the shown whole number is from the unrounded value."""
+        return abs(self.rounded - self.value)
+
+
+@dataclass(frozen=True)
+class RoundedSheets:
+    """The rounded place sheets, their total sheet, and any figure that moved beyond a whole
+    number either side of its value (empty when the rounding is exact)."""
+
+    places: tuple[Sheet, ...]
+    total: Sheet
+    departures: tuple[Departure, ...]
+
+
+@dataclass(frozen=True)
+class _Block:
+    """A run of figures in the constraint matrix: which sheet, which kind, and its shape."""
+
+    place: bool
+    kind: str
+    shape: tuple[int, ...]
+
+
+def round_sheets(values: np.ndarray, sections: Sequence[Sequence[int]] | None = None,
+                 differences: Sequence[Difference] = (), *,
+                 time_limit: float = TIME_LIMIT_SECONDS) -> RoundedSheets:
+    """Round place sheets and their total sheet together (see the module docstring).
+
+    ``values[place, row, month]`` are the unrounded figures; ``sections`` are
+    the groups of rows that have month totals (default: one section of every
+    row); ``differences`` are rows that equal one row less another, checked
+    against ``values``. Raises ValueError for values that are not finite, a
+    section or difference naming a row that does not exist, or a difference
+    row whose values are not its plus row less its minus row.
+    """
+    rows = np.shape(values)[1] if np.ndim(values) == 3 else 0
+    groups = [list(range(rows))] if sections is None else [list(s) for s in sections]
+    array = _checked(values, groups, differences)
+    return _solve_sheets(array, groups, differences, {}, time_limit)
+
+
+def _checked(values: np.ndarray, sections: Sequence[Sequence[int]],
+             differences: Sequence[Difference]) -> np.ndarray:
+    array = np.asarray(values, dtype=float)
+    if array.ndim != 3:
+        raise ValueError("values must be indexed (place, row, month)")
+    if not np.isfinite(array).all():
+        raise ValueError("cannot round a figure that is not a finite number")
+    if any(not 0 <= r < array.shape[1] for group in sections for r in group):
+        raise ValueError("a section names a row that does not exist")
+    derived = {d.row for d in differences}
+    for d in differences:
+        if not all(0 <= r < array.shape[1] for r in (d.row, d.plus, d.minus)):
+            raise ValueError(f"difference {d} names a row that does not exist")
+        if d.plus in derived or d.minus in derived:
+            raise ValueError(f"difference {d} is made from another difference")
+        expected = array[:, d.plus] - array[:, d.minus]
+        if not np.allclose(array[:, d.row], expected, rtol=1e-9, atol=1e-6):
+            raise ValueError(f"row {d.row} is not row {d.plus} less row {d.minus}")
+    return array
+
+
+def _row_map(rows: int, differences: Sequence[Difference]) -> tuple[np.ndarray, list[int]]:
+    """Each row as a combination of the rows that are not differences (the unknowns' rows)."""
+    derived = {d.row: d for d in differences}
+    base = [r for r in range(rows) if r not in derived]
+    column = {r: k for k, r in enumerate(base)}
+    weights = np.zeros((rows, len(base)))
+    for r in range(rows):
+        if r in derived:
+            weights[r, column[derived[r].plus]] += 1
+            weights[r, column[derived[r].minus]] -= 1
+        else:
+            weights[r, column[r]] = 1
+    return weights, base
+
+
+def _figures(weights: np.ndarray, groups: list[list[int]], places: int, months: int
+             ) -> tuple[sparse.csr_matrix, list[_Block]]:
+    """Every figure on every sheet as a row of coefficients on the unknowns.
+
+    The unknowns are ordered (place, base row, month). A place's figures pick
+    its own block of unknowns (identity over places); the total sheet's sum
+    over places (a row of ones).
+    """
+    rows = weights.shape[0]
+    membership = np.zeros((len(groups), rows))
+    for s, group in enumerate(groups):
+        membership[s, group] = 1
+    by_section = membership @ weights
+    each_month, whole_year = sparse.identity(months), sparse.csr_matrix(np.ones((1, months)))
+    parts = [("cell", weights, each_month, (rows, months)),
+             ("row total", weights, whole_year, (rows,)),
+             ("column total", by_section, each_month, (len(groups), months)),
+             ("grand total", by_section, whole_year, (len(groups),))]
+    matrices, blocks = [], []
+    for place, over_places in ((True, sparse.identity(places)),
+                               (False, sparse.csr_matrix(np.ones((1, places))))):
+        for kind, row_part, month_part, shape in parts:
+            matrix = sparse.kron(over_places, sparse.kron(sparse.csr_matrix(row_part), month_part))
+            matrices.append(matrix)
+            blocks.append(_Block(place, kind, (places, *shape) if place else shape))
+    return sparse.vstack(matrices, format="csr"), blocks
+
+
+#: How much more a figure in an earlier month (and, within a month, an earlier row)
+#: counts than the last one. Small enough never to outweigh a real difference in
+#: distance worth showing; it only chooses among equally close roundings (thirds
+#: are common in monthly figures), so that the choice is always the same one and
+#: a change in winter leaves the summer's figures as they were.
+TIE_BREAK = 1e-4
+
+
+def _priorities(blocks: list[_Block]) -> np.ndarray:
+    """Per figure, 1 plus up to TIE_BREAK: earlier months first, then earlier rows."""
+    out = []
+    for block in blocks:
+        shape = block.shape[1:] if block.place else block.shape
+        lines, months = (shape[0], shape[1]) if len(shape) == 2 else (shape[0], 1)
+        line, month = np.meshgrid(np.arange(lines), np.arange(months), indexing="ij")
+        # Earlier month first; within a month, earlier row or section.
+        rank = (months - 1 - month) * (lines + 1) + (lines - line)
+        order = (rank / (months * (lines + 1))).reshape(-1)
+        copies = block.shape[0] if block.place else 1
+        out.append(np.tile(1.0 + TIE_BREAK * order, copies))
+    return np.concatenate(out)
+
+
+def _move_costs(blocks: list[_Block], whole: np.ndarray) -> np.ndarray:
+    """Per figure, how much a unit beyond its floor or ceiling weighs, should one be needed.
+
+    A cell weighs three times a total, since a lead reads cells and a total can be checked;
+    a whole number weighs ten times a fraction, since a true 0 shown as −1 reads worse than
+    0.5 shown as 2.
+    """
+    cells = np.concatenate([np.full(int(np.prod(b.shape)), b.kind == "cell") for b in blocks])
+    return np.where(cells, 3.0, 1.0) * np.where(whole, 10.0, 1.0)
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """The figures as rows on the unknowns, their values, bounds and priorities."""
+
+    matrix: sparse.csr_matrix
+    exact: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    priority: np.ndarray
+    move_cost: np.ndarray
+
+    def part(self, figures: np.ndarray, unknowns: np.ndarray) -> _Problem:
+        """The same problem restricted to some figures and the unknowns they add up."""
+        return _Problem(self.matrix[figures][:, unknowns], self.exact[figures], self.low[figures],
+                        self.high[figures], self.priority[figures], self.move_cost[figures])
+
+    def distance_weights(self) -> np.ndarray:
+        """Per figure, what one unit above its floor adds to its distance from the value
+        (1 − 2·fraction; zero for a whole number, which cannot move within its bounds),
+        scaled by the figure's priority."""
+        fraction = self.exact - self.low
+        return np.where(self.high > self.low, 1.0 - 2.0 * fraction, 0.0) * self.priority
+
+
+def _bounds(exact: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Floor and ceiling of each figure, a value within WHOLE_TOLERANCE of a whole number
+    counting as that whole number."""
+    nearest = np.round(exact)
+    whole = np.abs(exact - nearest) <= WHOLE_TOLERANCE * np.maximum(1.0, np.abs(exact))
+    low = np.where(whole, nearest, np.floor(exact))
+    high = np.where(whole, nearest, np.ceil(exact))
+    return low, high
+
+
+def _solve_sheets(values: np.ndarray, groups: list[list[int]], differences: Sequence[Difference],
+                  fixed: dict[int, int], time_limit: float) -> RoundedSheets:
+    """Build the figures, solve the strict problem, or the relaxed one if it has no solution.
+
+    ``fixed`` pins figures (by their index among all figures) to a whole number.
+    """
+    places, rows, months = values.shape
+    weights, base = _row_map(rows, differences)
+    matrix, blocks = _figures(weights, groups, places, months)
+    unknown_values = values[:, base, :].reshape(-1)
+    exact = matrix @ unknown_values
+    low, high = _bounds(exact)
+    for index, whole in fixed.items():
+        low[index] = high[index] = whole
+    problem = _Problem(matrix, exact, low, high, _priorities(blocks),
+                       _move_costs(blocks, low == high))
+    found = np.round(unknown_values)  # kept only where HiGHS finds nothing in time
+    for unknowns in _independent_parts(matrix):
+        figures = np.flatnonzero(np.asarray(abs(matrix[:, unknowns]).sum(axis=1)).ravel())
+        part = problem.part(figures, unknowns)
+        solved = _strict(part, time_limit)
+        if solved is None:
+            solved = _relaxed(part, time_limit)
+        if solved is not None:
+            found[unknowns] = solved
+    shown = np.rint(matrix @ found).astype(np.int64)
+    return _assemble(shown, problem, blocks)
+
+
+def _independent_parts(matrix: sparse.csr_matrix) -> list[np.ndarray]:
+    """Groups of unknowns that share no figure, to be solved one at a time.
+
+    Hospital discharge and community rows never meet in a sum, so a sheet's
+    problem falls into (at least) two, each far quicker to solve than both at once.
+    """
+    pattern = (abs(matrix) > 0).astype(np.int8)
+    linked = (pattern.T @ pattern).tocsr()
+    count, labels = connected_components(linked, directed=False)
+    return [np.flatnonzero(labels == k) for k in range(count)]
+
+
+def _strict(problem: _Problem, time_limit: float) -> np.ndarray | None:
+    """The closest rounding with every figure on its floor or ceiling, or None if there is none.
+
+    minimise  wᵀ A x  subject to  low ≤ A x ≤ high,  x integer.
+    """
+    matrix = problem.matrix
+    result = milp(matrix.T @ problem.distance_weights(), integrality=np.ones(matrix.shape[1]),
+                  constraints=LinearConstraint(matrix, problem.low, problem.high),
+                  options={"time_limit": time_limit, "mip_rel_gap": MIP_GAP})
+    return None if result.x is None else np.rint(result.x)
+
+
+def _relaxed(problem: _Problem, time_limit: float) -> np.ndarray | None:
+    """A rounding where figures may pass their floor or ceiling, each unit beyond costing more
+    than all distances within bounds could add up to.
+
+    minimise  wᵀ A x + Σ M·k_f (above_f + below_f)
+    subject to  A x − above ≤ high,  A x + below ≥ low,  above, below ≥ 0,  x integer,
+    with M = twice the number of figures + 1 and k_f the figure's move cost (see
+    :func:`_move_costs`).
+    """
+    matrix = problem.matrix
+    figures, unknowns = matrix.shape
+    penalty = float(2 * figures + 1) * problem.move_cost
+    cost = np.concatenate([matrix.T @ problem.distance_weights(), penalty, penalty])
+    eye = sparse.identity(figures, format="csr")
+    empty = sparse.csr_matrix((figures, figures))
+    rows = sparse.vstack([sparse.hstack([matrix, -eye, empty]),
+                          sparse.hstack([matrix, empty, eye])], format="csr")
+    infinite = np.full(figures, np.inf)
+    constraints = LinearConstraint(rows, np.concatenate([-infinite, problem.low]),
+                                   np.concatenate([problem.high, infinite]))
+    integrality = np.concatenate([np.ones(unknowns), np.zeros(2 * figures)])
+    bounds = Bounds(np.concatenate([np.full(unknowns, -np.inf), np.zeros(2 * figures)]),
+                    np.full(unknowns + 2 * figures, np.inf))
+    result = milp(cost, integrality=integrality, constraints=constraints, bounds=bounds,
+                  options={"time_limit": time_limit, "mip_rel_gap": MIP_GAP})
+    return None if result.x is None else np.rint(result.x[:unknowns])
+
+
+def _assemble(shown: np.ndarray, problem: _Problem, blocks: list[_Block]) -> RoundedSheets:
+    """Cut the figures back into sheets and list those outside their floor and ceiling."""
+    pieces: dict[tuple[bool, str], np.ndarray] = {}
+    departures: list[Departure] = []
+    start = 0
+    for block in blocks:
+        size = int(np.prod(block.shape))
+        span = slice(start, start + size)
+        pieces[(block.place, block.kind)] = shown[span].reshape(block.shape)
+        outside = (shown[span] < problem.low[span]) | (shown[span] > problem.high[span])
+        for offset in np.flatnonzero(outside):
+            departures.append(_departure(block, offset, problem.exact[start + offset],
+                                         shown[start + offset]))
+        start += size
+    kinds = ("cell", "row total", "column total", "grand total")
+    place_parts = [pieces[(True, kind)] for kind in kinds]
+    sheets = tuple(Sheet(*(part[p] for part in place_parts))
+                   for p in range(place_parts[0].shape[0]))
+    total = Sheet(*(pieces[(False, kind)] for kind in kinds))
+    return RoundedSheets(sheets, total, tuple(departures))
+
+
+def _departure(block: _Block, offset: int, value: float, rounded: int) -> Departure:
+    where = [int(i) for i in np.unravel_index(offset, block.shape)]
+    place = where.pop(0) if block.place else None
+    first = where[0] if where else None
+    month = where[1] if len(where) > 1 else None
+    by_row = block.kind in ("cell", "row total")
+    return Departure(place=place, kind=block.kind, row=first if by_row else None,
+                     section=None if by_row else first, month=month,
+                     value=float(value), rounded=int(rounded))
+
+
+# -- a single table (Cox and Ernst) ---------------------------------------------------
 
 
 @dataclass(frozen=True)
