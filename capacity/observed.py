@@ -330,17 +330,17 @@ def _plan_flag(row: dict, limit: float) -> str:
     behind = f"{place}, {window}, {int(row['completed'])} completed episodes"
     words = []
     if row["los_flagged"]:
-        words.append(f"{FLAG_OBSERVED_LOS} {_figure(row['observed_los_days'])} days against "
-                     f"{_figure(row['stated_los_days'])} stated "
+        words.append(f"{FLAG_OBSERVED_LOS} {figure_text(row['observed_los_days'])} days against "
+                     f"{figure_text(row['stated_los_days'])} stated "
                      f"({_difference(row['los_ratio'], limit)}, {behind})")
     if row["occupancy_flagged"]:
-        words.append(f"{FLAG_OBSERVED_OCCUPANCY} {_figure(row['observed_occupancy'])} at once "
-                     f"against a stated caseload of {_figure(row['stated_places'])} "
+        words.append(f"{FLAG_OBSERVED_OCCUPANCY} {figure_text(row['observed_occupancy'])} at once "
+                     f"against a stated caseload of {figure_text(row['stated_places'])} "
                      f"({_difference(row['occupancy_ratio'], limit)}, {behind})")
     return "; ".join(words)
 
 
-def _figure(value: float) -> str:
+def figure_text(value: float) -> str:
     """A figure to one decimal place, without a trailing '.0' ('42', '31.4')."""
     text = f"{value:.1f}"
     return text[:-2] if text.endswith(".0") else text

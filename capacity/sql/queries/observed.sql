@@ -26,6 +26,7 @@ FROM referrals AS r JOIN w ON r.place_code = w.place_code
 WHERE r.service_id IS NOT NULL
   AND r.start_date IS NOT NULL
   AND r.start_date < w.w_end
-  AND coalesce(r.end_date, w.w_end) > w.w_start
+  -- >=: a stay ending on the window's first day completed in it (occupying none of its days)
+  AND coalesce(r.end_date, w.w_end) >= w.w_start
 GROUP BY r.place_code, r.service_id, w.w_start, w.w_end
 ORDER BY r.place_code, r.service_id;
