@@ -145,7 +145,7 @@ def observed_figures() -> None:
             "observed figure saves a scenario and shows it."
         )
         for offer in offers:
-            left, right = st.columns([4, 1], vertical_alignment="center")
+            left, right = st.columns([3, 1], vertical_alignment="center")
             left.markdown(f"**{offer.service}** · " + "; ".join(offer.lines))
             right.button(
                 "Plan with the observed figure",
