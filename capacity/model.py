@@ -100,6 +100,8 @@ class PlanInputs:
     observed_hospital_share: pd.DataFrame
     windows: dict[str, Window] = field(default_factory=dict)
     covered_months: dict[tuple[str, str], int] = field(default_factory=dict)
+    # what the records show per place and service (capacity.observed.observed_for_plan)
+    observed: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def with_changes(self, **changes: object) -> PlanInputs:
         """A copy with some fields replaced (inputs are never changed in place)."""

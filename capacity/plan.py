@@ -48,6 +48,7 @@ from capacity.demand import (
 )
 from capacity.methods import METHOD_LABELS, following_demand
 from capacity.model import PlanInputs, PlanModel
+from capacity.observed import observed_flags, observed_for_plan
 from capacity.periods import Month, planning_year_label, planning_year_months, planning_year_of
 from capacity.scenarios import Scenario, apply
 from capacity.segments import (
@@ -129,6 +130,7 @@ def load_plan_inputs(
         observed_hospital_share=observed_hospital_share(history, cover, windows),
         windows=windows,
         covered_months=covered_months(cover, windows, year),
+        observed=observed_for_plan(store, cover, year),
     )
 
 
@@ -470,6 +472,13 @@ def _flags(rows: pd.DataFrame, windows: dict[str, Window]) -> list[str]:
     return out
 
 
+def _with_observed(frame: pd.DataFrame, model: PlanModel) -> list[str]:
+    """The rows' flags and any stated LoS or caseload the records contradict (observed.py)."""
+    extra = observed_flags(model, frame)
+    return [f"{flags}; {more}" if flags and more else flags or more
+            for flags, more in zip(frame["flags"], extra, strict=True)]
+
+
 def _parameters(model: PlanModel, caseload_used: np.ndarray) -> pd.DataFrame:
     """The parameter columns of each row, from its dominant segment (after any scenario)."""
     segs = model.segments
@@ -594,6 +603,7 @@ def _finish(frame: pd.DataFrame, model: PlanModel) -> pd.DataFrame:
         frame = frame.sort_values(ORDER)
     frame = frame.reset_index(drop=True)
     frame["flags"] = _flags(frame, model.inputs.windows)
+    frame["flags"] = _with_observed(frame, model)
     capacity = frame["capacity"].to_numpy(float)
     demand = frame["demand"].to_numpy(float)
     frame["gap"] = f.gap(capacity, demand)

@@ -32,7 +32,7 @@ import streamlit as st
 from capacity import config
 from capacity.periods import planning_year_label, planning_year_of
 from capacity.summary import SOURCE_LABELS
-from capacity.views import flow, places, plans, quality
+from capacity.views import flow, observed_figures, places, plans, quality
 from capacity.views import scenario_choices as choices
 from capacity.views.flow import FlowSettings
 from capacity.views.places import default_place
@@ -182,6 +182,13 @@ def gap_figure(key: PlanKey, place: str, source: str, service_type: str, title: 
                large: bool):
     """The gap chart of one service type at a place (None when it has no rows)."""
     return plans.gap_figure(monthly_by_type(key, place, source), service_type, title, large)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def observed_offers(key: PlanKey, codes: tuple[str, ...]) -> tuple:
+    """Scenarios planning with the observed figure, for services flagged at places ``codes``."""
+    return observed_figures.observed_offers(prepared_plan(key.data, key.year, ()),
+                                            plan_everywhere(key), codes)
 
 
 # -- data quality -------------------------------------------------------------

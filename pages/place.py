@@ -12,9 +12,18 @@ import streamlit as st
 
 from capacity.periods import planning_year_months
 from capacity.summary import SOURCE_LABELS, assumptions, headline
+from capacity.views.data import StoreError
+from capacity.views.observed_figures import PLAN_FLAG_DIFFERENCE, plan_with_observed
 from capacity.views.places import members as places_in
+from capacity.views.scenario_choices import ScenarioError
 from pages import _state
-from pages._common import choice_param, current_view, list_param, service_types_table
+from pages._common import (
+    choice_param,
+    current_view,
+    list_param,
+    observed_offers,
+    service_types_table,
+)
 from pages._style import figure_column, months_as_labels, percent_column, show_notices
 
 LAYOUTS = {"together": "Together", "apart": "Side by side"}
@@ -96,6 +105,55 @@ def presentation() -> None:
         if figure is not None:
             columns[index % 2].plotly_chart(
                 figure, config={"displayModeBar": False}, key=f"present_chart_{service_type}"
+            )
+
+
+# -- planning with the observed figure ------------------------------------------
+
+OBSERVED_NOTICE = "place_observed_notice"
+
+
+def plan_with_observed_figure(offer) -> None:
+    """Save the offer's scenario and choose it in the sidebar (the button's callback)."""
+    try:
+        saved, notice = plan_with_observed(view.path, offer, st.session_state.get("sb_author", ""))
+    except (ScenarioError, StoreError) as exc:
+        found = exc.problems if isinstance(exc, ScenarioError) else [str(exc)]
+        st.session_state[OBSERVED_NOTICE] = (
+            "error", f"{offer.name!r} was not saved: {'; '.join(found)}")
+        return
+    st.session_state["scenario"] = saved.name
+    st.session_state[OBSERVED_NOTICE] = (
+        "success", f"{notice} It is now the scenario in the sidebar, so every page shows it.")
+
+
+def observed_figures() -> None:
+    """Where the records contradict a stated length of stay or caseload, offer to plan with
+    what they show: one button per flagged service."""
+    message = st.session_state.pop(OBSERVED_NOTICE, None)
+    if message:
+        kind, text = message
+        (st.error if kind == "error" else st.success)(text)
+    offers = observed_offers(view.plan_key, tuple(view.members))
+    if not offers:
+        return
+    with st.container(border=True):
+        st.markdown(
+            f"**The records differ from a stated figure by more than "
+            f"{PLAN_FLAG_DIFFERENCE:.0%}** for the services below (the rows' flags give the "
+            "figures, the months of records and the episodes behind them). Planning with the "
+            "observed figure saves a scenario and shows it."
+        )
+        for offer in offers:
+            left, right = st.columns([3, 1], vertical_alignment="center")
+            left.markdown(f"**{offer.service}** · " + "; ".join(offer.lines))
+            right.button(
+                "Plan with the observed figure",
+                key=f"observed_{offer.service_id}",
+                on_click=plan_with_observed_figure,
+                args=(offer,),
+                width="stretch",
+                help=f"Saves the scenario {offer.name!r} and chooses it in the sidebar.",
             )
 
 
@@ -185,6 +243,7 @@ def normal() -> None:
         f"vermillion where demand exceeds capacity. {SOURCE_LABELS[view.source]} "
         f"referrals; scenario: {view.scenario_label}."
     )
+    observed_figures()
     left, right = st.columns([3, 2])
     left.multiselect(
         "Service types",

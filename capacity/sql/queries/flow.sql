@@ -21,7 +21,7 @@ FROM referrals, w
 WHERE list_contains($places, place_code)
   AND start_date IS NOT NULL
   AND start_date < w_end
-  AND coalesce(end_date, w_end) > w_start
+  AND coalesce(end_date, w_end) >= w_start  -- a stay ending on the first day completed in it
 GROUP BY place_code, service_id, service_type
 ORDER BY place_code, service_id, service_type;
 
