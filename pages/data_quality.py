@@ -26,8 +26,8 @@ from pages._style import figure_column, months_as_labels, show_notices
 
 view = current_view()
 codes = tuple(view.members)
-all_type_names = dict(zip(service_types_table(view.data_key)["service_type"],
-                          service_types_table(view.data_key)["name"], strict=True))
+type_table = service_types_table(view.data_key)
+all_type_names = dict(zip(type_table["service_type"], type_table["name"], strict=True))
 
 # -- SPC settings, bound before any notice is shown --------------------------------
 
@@ -40,7 +40,7 @@ measure_param = choice_param("spc_measure", "spc_measure", quality.SPC_MEASURES,
 _state.bind(measure_param)
 spc_key = SpcKey(view.data_key, codes, view.source, st.session_state["spc_measure"])
 spc = spc_history(spc_key)
-spc_types = quality.spc_types(spc)
+spc_types = quality.spc_types(spc, list(type_table["service_type"]))
 spc_params = [measure_param]
 if spc_types:
     type_param = choice_param("spc_type", "spc_type",

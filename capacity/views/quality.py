@@ -221,10 +221,11 @@ def spc_history(db: Database, codes: tuple[str, ...], source: str, measure: str)
     return SpcHistory(measure, series, targets, notes)
 
 
-def spc_types(history: SpcHistory) -> list[str]:
-    """Service types with enough months for process limits (in the series' order)."""
-    counts = history.series.groupby("service_type", sort=False)["month"].count()
-    return [t for t, n in counts.items() if n >= spc.MIN_BASELINE * 2]
+def spc_types(history: SpcHistory, order: list[str]) -> list[str]:
+    """Service types with enough months for process limits, in ``order`` (the plan's)."""
+    counts = history.series.groupby("service_type")["month"].count()
+    enough = set(counts[counts >= spc.MIN_BASELINE * 2].index)
+    return [t for t in order if t in enough] + sorted(enough - set(order))
 
 
 def month_key(month: pd.Timestamp) -> str:
