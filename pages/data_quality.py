@@ -36,6 +36,7 @@ LIMITS = {
     "first": "the first months",
     "until": "the months up to",
 }
+NO_REBASE = ""
 measure_param = choice_param("spc_measure", "spc_measure", quality.SPC_MEASURES, quality.REFERRALS)
 _state.bind(measure_param)
 spc_key = SpcKey(view.data_key, codes, view.source, st.session_state["spc_measure"])
@@ -63,7 +64,7 @@ if spc_types:
     rebase_param = Param("spc_rebase", "spc_rebase",
                          lambda text: quality.check_month(text, spc_choices.rebase_months,
                                                           "be rebased at"),
-                         lambda v: v, None,
+                         lambda v: v or None, NO_REBASE,
                          describe=lambda v: quality.month_name(v) if v else "no rebase")
     spc_params += [type_param, choice_param("spc_limits", "spc_limits", LIMITS, "all"),
                    *limit_params.values(), rebase_param]
@@ -72,7 +73,7 @@ if spc_types:
     # Values kept from another service type may not fit this one's months.
     kept = {"spc_first": st.session_state["spc_first"] <= spc_choices.first_most,
             "spc_until": st.session_state["spc_until"] in spc_choices.months[1:],
-            "spc_rebase": st.session_state["spc_rebase"] in [None, *spc_choices.rebase_months]}
+            "spc_rebase": st.session_state["spc_rebase"] in [NO_REBASE, *spc_choices.rebase_months]}
     for param in [*limit_params.values(), rebase_param]:
         if not kept[param.key]:
             _state.add_notice(f"The SPC chart's {param.name.removeprefix('spc_')} setting does "
@@ -242,8 +243,8 @@ BADGE_COLOURS = {
     "common": "gray", "improvement": "blue", "concern": "orange", "neither": "violet",
     "passes": "blue", "fails": "orange", "hit_and_miss": "gray",
 }
-BADGE_ICONS = {
-    "common": "〰️", "improvement": "⬆️", "concern": "⚠️", "neither": "↕️",
+BADGE_ICONS = {  # a special cause points the way it leans
+    "high": "⬆️", "low": "⬇️", "common": "〰️",
     "passes": "✅", "fails": "❌", "hit_and_miss": "🔀",
 }
 
@@ -266,9 +267,9 @@ def spc_controls() -> None:
     until.selectbox("Up to and including", spc_choices.months[1:], key="spc_until",
                     format_func=quality.month_name,
                     disabled=st.session_state["spc_limits"] != "until")
-    rebase.selectbox("Recalculate limits from", [None, *spc_choices.rebase_months],
+    rebase.selectbox("Recalculate limits from", [NO_REBASE, *spc_choices.rebase_months],
                      key="spc_rebase",
-                     format_func=lambda m: "No rebase" if m is None else quality.month_name(m),
+                     format_func=lambda m: quality.month_name(m) if m else "No rebase",
                      help="Rebase where the service changed: the months from then get their "
                           "own mean and limits.")
 
@@ -287,14 +288,15 @@ def spc_section() -> None:
         chart = spc_chart(spc_key, service_type, title,
                           st.session_state["spc_first"] if mode == "first" else None,
                           st.session_state["spc_until"] if mode == "until" else None,
-                          st.session_state["spc_rebase"])
+                          st.session_state["spc_rebase"] or None)
     except ValueError as exc:
         st.warning(f"These limits cannot be drawn ({exc}); showing limits from all months.")
         chart = spc_chart(spc_key, service_type, title, None, None, None)
     st.plotly_chart(chart.figure, config={"displaylogo": False})
-    badges = st.columns(len(chart.badges))
-    for column, (words, kind) in zip(badges, chart.badges, strict=True):
-        column.badge(words, icon=BADGE_ICONS[kind], color=BADGE_COLOURS[kind])
+    # Badges side by side, each in words with an icon, so colour is never the only cue.
+    st.markdown("&ensp;".join(
+        f":{BADGE_COLOURS[kind]}-badge[{BADGE_ICONS[side or kind]} {words}]"
+        for words, kind, side in chart.badges))
     for note in chart.result.notes:
         st.caption(note)
     if chart.target_note:

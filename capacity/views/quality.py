@@ -299,14 +299,15 @@ class SpcChart:
     target_note: str | None
 
     @property
-    def badges(self) -> list[tuple[str, str]]:
-        """(words, kind) of the variation icon and, where there is one, the assurance icon;
-        kind is common, improvement, concern or neither, or passes, fails or hit_and_miss."""
+    def badges(self) -> list[tuple[str, str, str]]:
+        """(words, kind, side) of the variation icon and, where there is one, the assurance
+        icon; kind is common, improvement, concern or neither, or passes, fails or
+        hit_and_miss; side is 'high' or 'low' for a special cause, else ''."""
         last = self.result.frame.iloc[-1]
-        found = [(self.result.variation_icon, str(last["variation"]))]
+        found = [(self.result.variation_icon, str(last["variation"]), str(last["side"]))]
         assurance = {spc.PASSES: "passes", spc.FAILS: "fails", spc.HIT_AND_MISS: "hit_and_miss"}
         if self.result.assurance_icon:
-            found.append((self.result.assurance_icon, assurance[self.result.assurance_icon]))
+            found.append((self.result.assurance_icon, assurance[self.result.assurance_icon], ""))
         return found
 
 

@@ -138,7 +138,7 @@ def test_a_chart_marks_the_months_left_out():
                                  .reset_index().assign(service_type="rehab_bed"))
     chart = quality.spc_chart(history, "rehab_bed", "Test")
     assert chart.missing_months == ["Feb 2025", "May 2025"]
-    assert chart.points == 4 and chart.badges == [("Common cause variation", "common")]
+    assert chart.points == 4 and chart.badges == [("Common cause variation", "common", "")]
     assert chart.result.assurance_icon is None  # referrals have no better direction
 
 
