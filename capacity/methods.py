@@ -107,7 +107,8 @@ def _throughput_text(row: dict, _scaled: str, _added: str) -> str:
         return f"{amount} a month" + ("" if whole else f" × {days}/{row['days_in_month']} days")
     if unit == "week":
         return f"{amount} a week × {days} days ÷ 7"
-    return f"{amount} a weekday × {number(row['periods'])} weekdays"
+    return (f"{amount} a weekday × {number(row['periods'])} working days "
+            "(Monday to Friday less England's bank holidays)")
 
 
 def _equal_text(_row: dict, _scaled: str, _added: str) -> str:

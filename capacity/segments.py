@@ -95,7 +95,7 @@ def parameter_segments(
 ) -> pd.DataFrame:
     """One row per link, month and parameter row in force for part of that month.
 
-    Also counts the throughput periods (months, weeks or weekdays) in each
+    Also counts the throughput periods (months, weeks or working days) in each
     segment, since they depend only on its dates.
     """
     pairs = links[["service_id", "place_code", "place_share", "place_share_basis"]]

@@ -212,6 +212,30 @@ def data_gaps(key: DataKey, codes: tuple[str, ...]) -> pd.DataFrame:
     return quality.data_gaps(referral_history(key, codes))
 
 
+@dataclass(frozen=True)
+class SpcKey:
+    """What a measure's SPC history depends on: the data, the places, the source, the measure."""
+
+    data: DataKey
+    codes: tuple[str, ...]
+    source: str
+    measure: str
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def spc_history(key: SpcKey) -> quality.SpcHistory:
+    """A measure's monthly series per service type at some places, for one source."""
+    return quality.spc_history(key.data.path, key.codes, key.source, key.measure)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def spc_chart(key: SpcKey, service_type: str, title: str, first: int | None, until: str | None,
+              rebase: str | None) -> quality.SpcChart:
+    """One service type's XmR chart with the page's baseline and rebase."""
+    return quality.spc_chart(spc_history(key), service_type, title, first=first, until=until,
+                             rebase=rebase)
+
+
 # -- flow ---------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from capacity import config
 from pages import page_path
-from tests.app.conftest import APP, no_errors
+from tests.app.conftest import APP, figures, no_errors, trace
 
 HAVERING = "E09000016"
 WHOLE_PLACE = "no published counts at all"
@@ -71,3 +71,86 @@ def test_a_month_missing_for_one_service_type_is_listed_for_that_type(writable_d
     by_type = tables_with(at, "service_type")[0]
     reablement = by_type[by_type["service_type"] == "Reablement at home"]
     assert list(reablement["month"]) == ["Jan 2025"]
+
+
+# -- SPC: history -------------------------------------------------------------------
+
+
+def spc_figure(at) -> dict:
+    """The XmR chart on the page (the only figure with process limits)."""
+    return next(f for f in figures(at)
+                if any(t.get("name") == "Upper process limit" for t in f["data"]))
+
+
+def spc_page(app, **params: str) -> AppTest:
+    """The Data quality page at Havering, 2025-26, then a link with ``params`` followed."""
+    app.query_params.update({"place": HAVERING, "year": "2025"})
+    app.run()
+    app.switch_page(page_path("data_quality")).run()
+    app.query_params.update(params)
+    app.run()
+    no_errors(app)
+    return app
+
+
+def test_the_history_is_drawn_as_an_xmr_chart_with_its_badges(app):
+    at = spc_page(app, spc_type="reablement_home")
+    figure = spc_figure(at)
+    title = figure["layout"]["title"]["text"]
+    assert title.startswith("Referrals a month · Reablement at home<br><sup>")
+    # The variation icon is in words, in the title and on its badge (not colour alone).
+    icon = title.split("<sup>")[1].removesuffix("</sup>")
+    assert "variation" in icon and any(icon in m.value for m in at.markdown if "badge" in m.value)
+    names = {t.get("name") for t in figure["data"]}
+    assert {"Mean", "Upper process limit", "Lower process limit"} <= names
+    assert len(trace(figure, "Value")["x"]) == 48  # April 2022 to March 2026, every month
+    assert any("Apr 2022 to Mar 2026" in c.value for c in at.caption)
+
+
+def test_changing_the_measure_and_the_service_type_changes_the_chart(app):
+    at = spc_page(app)
+    before = spc_figure(at)
+    at.radio(key="spc_measure").set_value("los").run()
+    no_errors(at)
+    los = spc_figure(at)
+    assert los["layout"]["title"]["text"].startswith("Mean length of stay")
+    assert los["layout"]["yaxis"]["title"]["text"] == "days"
+    assert trace(los, "Mean")["y"] != trace(before, "Mean")["y"]
+    other = next(t for t in at.selectbox(key="spc_type").options
+                 if t != at.selectbox(key="spc_type").value)
+    at.selectbox(key="spc_type").select(other).run()
+    assert other in spc_figure(at)["layout"]["title"]["text"]
+    assert at.query_params["spc_measure"] == "los"
+
+
+def test_a_rebase_month_splits_the_limits_and_is_kept_in_the_link(app):
+    at = spc_page(app, spc_rebase="2024-04")
+    mean = trace(spc_figure(at), "Mean")
+    split = mean["y"].index(None)
+    # One level for April 2022 to March 2024 (24 months), another from April 2024.
+    assert len(set(mean["y"][:split])) == 1 and len(set(mean["y"][split + 1:])) == 1
+    assert split == 24 and mean["x"][split + 1].startswith("2024-04")
+    assert at.query_params["spc_rebase"] == "2024-04"
+    assert not at.warning
+
+
+@pytest.mark.parametrize(("params", "shown"), [
+    ({"spc_rebase": "2030-01"}, "spc_rebase '2030-01' is not recognised"),
+    ({"spc_limits": "first", "spc_first": "-3"}, "spc_first '-3' is not recognised"),
+    ({"spc_limits": "until", "spc_until": "1999-12"}, "spc_until '1999-12' is not recognised"),
+    ({"spc_measure": "waiting"}, "spc_measure 'waiting' is not recognised"),
+])
+def test_bad_spc_link_values_fall_back_to_the_default_with_a_notice(app, params, shown):
+    at = spc_page(app, **params)
+    assert any(shown in w.value for w in at.warning)
+    mean = trace(spc_figure(at), "Mean")
+    assert None not in mean["y"] and len(set(mean["y"])) == 1  # one segment, all months
+    assert "spc_rebase" not in at.query_params and "spc_first" not in at.query_params
+
+
+def test_a_month_with_no_referrals_is_left_out_and_said_so(app):
+    # Havering's demo short-term care home placements have no referral in October 2022.
+    at = spc_page(app, spc_type="p3_short_term_care_home")
+    months = trace(spc_figure(at), "Value")["x"]
+    assert len(months) == 47 and not any(m.startswith("2022-10") for m in months)
+    assert any("not counted as zero: Oct 2022" in c.value for c in at.caption)

@@ -72,6 +72,26 @@ def test_caseload_method_split_by_stated_hospital_share():
     assert len(frame) == 24 and list(frame.columns) == PLAN_COLUMNS
 
 
+def test_throughput_per_weekday_counts_and_names_working_days():
+    store = beds_store(
+        [
+            {
+                "service_id": "beds",
+                "method": "throughput",
+                "throughput": 2,
+                "throughput_unit": "weekday",
+                "hospital_share": 1.0,
+                "valid_from": "2020-04-01",
+            }
+        ]
+    )
+    may = row(plan(store), "Step-down beds", "hospital", "2025-05")
+    # 22 weekdays in May 2025 less the bank holidays on Monday 5 and Monday 26: 20.
+    assert may["capacity"] == pytest.approx(2 * 20)
+    assert "2 a weekday × 20 working days (Monday to Friday less England's bank holidays)" in \
+        may["calculation"]
+
+
 def test_observed_hospital_share_is_used_when_none_is_stated():
     store = beds_store(
         [

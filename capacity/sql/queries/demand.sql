@@ -72,3 +72,30 @@ FROM (
     UNION ALL
     SELECT min(month) FROM monthly_demand
 );
+
+-- name: monthly_los
+-- Completed episodes (start and end dates known) by place, service type, source
+-- and month of the end date: how many, and their days in the service (end date −
+-- start date) summed, so a mean over several places or sources weighs each
+-- episode once. long_stay_days is the 95th percentile of stays of the place's
+-- service type: the records start on a day, so for about that long after it
+-- only the shorter stays can have ended.
+WITH done AS (
+    SELECT place_code, service_type, source,
+           CAST(date_trunc('month', end_date) AS DATE) AS month,
+           CAST(end_date - start_date AS DOUBLE) AS stay_days
+    FROM referrals
+    WHERE list_contains($places, place_code)
+      AND start_date IS NOT NULL AND end_date IS NOT NULL
+), spread AS (
+    SELECT place_code, service_type, quantile_cont(stay_days, 0.95) AS long_stay_days
+    FROM done
+    GROUP BY ALL
+)
+SELECT d.place_code, d.service_type, d.source, d.month,
+       CAST(count(*) AS DOUBLE) AS episodes, sum(d.stay_days) AS stay_days,
+       any_value(s.long_stay_days) AS long_stay_days
+FROM done d
+JOIN spread s USING (place_code, service_type)
+GROUP BY d.place_code, d.service_type, d.source, d.month
+ORDER BY d.place_code, d.service_type, d.source, d.month;
