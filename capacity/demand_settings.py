@@ -106,7 +106,9 @@ def read_settings(frame: pd.DataFrame, places: set[str] | None = None,
         rate = 0.0 if _blank(row.get("growth_rate")) else row["growth_rate"]
         window = row.get("window_years")
         try:
-            window = int(window) if not _blank(window) and float(window).is_integer() else window
+            if not _blank(window) and not isinstance(window, bool) \
+                    and float(window).is_integer():
+                window = int(window)
             setting = DemandSetting(window, row.get("growth_method"), rate)
         except (SettingError, TypeError, ValueError) as exc:
             raise SettingError(f"Demand setting row {number}: {exc}") from None
@@ -178,3 +180,14 @@ def trend_ratios(years: list[int], values: list[float],
     at_target = intercept + slope * target
     return ({y: at_target / (intercept + slope * y) for y in years},
             f"fitted trend {slope:+.2f} referrals a month per year")
+
+
+def settings_table(settings: Mapping[tuple, DemandSetting]) -> pd.DataFrame:
+    """Settings as rows to store (columns :data:`SETTING_COLUMNS`; None for "every")."""
+    rows = [{"place_code": place, "service_type": stype, "window_years": s.window_years,
+             "growth_method": s.growth_method,
+             "growth_rate": s.growth_rate if s.growth_method == "flat" else None}
+            for (place, stype), s in settings.items()]
+    frame = pd.DataFrame(rows, columns=SETTING_COLUMNS)
+    return frame.astype({"place_code": object, "service_type": object,
+                         "growth_method": object, "growth_rate": float})
