@@ -34,6 +34,7 @@ from capacity.demand_settings import (
     check_growth,
     flat_ratio,
     population_ratio,
+    read_settings,
     setting_for,
     trend_ratios,
 )
@@ -54,6 +55,16 @@ def monthly_history(store: Store, place_codes: list[str]) -> pd.DataFrame:
         frame["service_id"].astype(object).where(frame["service_id"].notna(), None)
     )
     return frame
+
+
+def stored_settings(store: Store) -> dict[tuple, DemandSetting]:
+    """The demand settings saved in the store, checked (see :mod:`capacity.demand_settings`)."""
+    return read_settings(store.query("demand_settings"))
+
+
+def population_projection(store: Store, place_codes: list[str]) -> pd.DataFrame:
+    """The ONS 2018-based projections of people aged 65+ and 85+ for some places."""
+    return store.query("population_projection", places=list(place_codes))
 
 
 def coverage(store: Store, place_codes: list[str]) -> pd.DataFrame:

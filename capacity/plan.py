@@ -44,9 +44,11 @@ from capacity.demand import (
     covered_months,
     monthly_history,
     observed_hospital_share,
+    population_projection,
     project_demand,
+    stored_settings,
 )
-from capacity.demand_settings import DemandSetting, read_settings
+from capacity.demand_settings import DemandSetting
 from capacity.interval import INTERVAL_LEVEL, NO_INTERVAL, bounds
 from capacity.methods import METHOD_LABELS, following_demand
 from capacity.model import PlanInputs, PlanModel
@@ -121,7 +123,7 @@ def load_plan_inputs(
     cover = coverage(store, codes)
     projection, windows = project_demand(
         history, cover, year, settings=_demand_settings(store, window_years, growth),
-        population=store.query("population_projection", places=codes))
+        population=population_projection(store, codes))
     parameters = store.query("parameters_for_places", places=codes)
     parameters["valid_from"] = pd.to_datetime(parameters["valid_from"])
     parameters["valid_to"] = pd.to_datetime(parameters["valid_to"])
@@ -147,7 +149,7 @@ def _demand_settings(store: Store, window_years: int | None,
         setting = DemandSetting(3 if window_years is None else window_years, "flat",
                                 0.0 if growth is None else growth)
         return {(None, None): setting}
-    return read_settings(store.query("demand_settings"))
+    return stored_settings(store)
 
 
 def _check_year_has_data(store: Store, year: int) -> None:

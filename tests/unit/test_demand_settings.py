@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from capacity import config
-from capacity.demand import coverage, monthly_history, project_demand
+from capacity.demand import project_demand
 from capacity.demand_settings import (
     DemandSetting,
     SettingError,
