@@ -41,6 +41,11 @@ class BackTest:
     table: pd.DataFrame
     months: pd.DataFrame
 
+    @property
+    def year_label(self) -> str:
+        """'2024-25', or '' when there was no year to test."""
+        return planning_year_label(self.year) if self.year is not None else ""
+
 
 def last_complete_year(cover: pd.DataFrame) -> int | None:
     """The latest planning year whose twelve months every place's coverage holds."""

@@ -205,6 +205,12 @@ def data_gaps(key: DataKey, codes: tuple[str, ...]) -> pd.DataFrame:
     return quality.data_gaps(referral_history(key, codes))
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def projection_back_test(key: DataKey, codes: tuple[str, ...], source: str):
+    """The last complete year projected from the years before it, against what happened."""
+    return quality.projection_back_test(key.path, codes, source)
+
+
 # -- flow ---------------------------------------------------------------------
 
 

@@ -56,7 +56,7 @@ def test_a_month_missing_inside_a_places_history_is_warned_about(writable_db, mo
     remove_month(writable_db, HAVERING, date(2024, 8, 1))
     at = data_quality(writable_db, monkeypatch, place)
     warning = next(w.value for w in at.warning if WHOLE_PLACE in w.value)
-    assert "Havering: Aug 2024" in warning and "zero referrals" in warning
+    assert "Havering: Aug 2024" in warning and "missing, not zero" in warning
     assert "Barking" not in warning and "Redbridge" not in warning
     whole = next(t for t in tables_with(at, "month") if "service_type" not in t.columns)
     assert list(zip(whole["place"], whole["month"], strict=True)) == [("Havering", "Aug 2024")]
@@ -71,3 +71,14 @@ def test_a_month_missing_for_one_service_type_is_listed_for_that_type(writable_d
     by_type = tables_with(at, "service_type")[0]
     reablement = by_type[by_type["service_type"] == "Reablement at home"]
     assert list(reablement["month"]) == ["Jan 2025"]
+
+
+def test_the_back_test_shows_how_well_last_year_was_predicted(demo_db, monkeypatch):
+    # The demo's data run to March 2026: 2025-26 is the last complete year, projected from
+    # the three years before it.
+    at = data_quality(demo_db, monkeypatch, HAVERING)
+    assert "How well the projection did last year" in [h.value for h in at.subheader]
+    reading = " ".join(m.value for m in at.markdown)
+    assert "2025-26 was out by" in reading and "fell inside the 80% interval" in reading
+    table = tables_with(at, "in_interval")[0]
+    assert len(table) >= 4 and table["mape"].between(0, 100).all()

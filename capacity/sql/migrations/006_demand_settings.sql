@@ -13,7 +13,9 @@ CREATE TABLE demand_settings (
     service_type  VARCHAR,
     window_years  INTEGER NOT NULL CHECK (window_years BETWEEN 1 AND 3),
     growth_method VARCHAR NOT NULL CHECK (growth_method IN ('flat', 'ons_65', 'ons_85', 'trend')),
-    growth_rate   DOUBLE CHECK (growth_rate > -1 AND growth_rate <= 1)
+    growth_rate   DOUBLE CHECK (growth_rate > -1 AND growth_rate <= 1),
+    -- when saved: the data version moves with it, so the app reads the plan again
+    saved_at      TIMESTAMP NOT NULL DEFAULT current_timestamp
 );
 
 CREATE TABLE population (
