@@ -175,3 +175,10 @@ def test_growth_rate_is_typed_as_a_percentage():
     # April 2024's 9 grown one year at 10%.
     assert april["demand"].iloc[0] == pytest.approx(9.9)
     assert demand_settings(store)["growth_rate"].iloc[0] == pytest.approx(10.0)
+
+
+def test_saving_settings_moves_the_data_version_so_the_app_reads_the_plan_again():
+    store = store_with_history()
+    before = store.versions()[0]
+    save_demand_settings(store, rows({"window_years": 2}))
+    assert store.versions()[0] != before
