@@ -175,6 +175,7 @@ def gap_chart(monthly: pd.DataFrame, title: str, *, large: bool = False) -> go.F
             "hoverinfo": "skip",
         },
     ]
+    traces += _interval_traces(data, x)
     layout = _layout(title, large, "People a month")
     note = _flag_note(data["flags"])
     if note:
@@ -196,6 +197,29 @@ def gap_chart(monthly: pd.DataFrame, title: str, *, large: bool = False) -> go.F
             }
         ]
     return go.Figure({"data": traces, "layout": layout})
+
+
+BAND_LABEL = "80% prediction interval"
+INTERVAL_FILL = "rgba(33, 43, 50, 0.12)"  # the demand line's colour, faint
+
+
+def _interval_traces(data: pd.DataFrame, x: list[str]) -> list[dict]:
+    """A shaded band from demand_low to demand_high (none where no month has an interval)."""
+    if "demand_high" not in data or not data["demand_high"].notna().any():
+        return []
+    high = data["demand_high"].to_numpy(float)
+    low = data["demand_low"].to_numpy(float)
+    hover = ["" if h != h else f"{BAND_LABEL}: {lo:,.1f} to {h:,.1f}"
+             for lo, h in zip(low, high, strict=True)]
+    clean = [None if v != v else float(v) for v in high]
+    return [
+        {"type": "scatter", "x": x, "y": clean, "mode": "lines", "line": {"width": 0},
+         "hoverinfo": "skip", "showlegend": False, "name": "interval top"},
+        {"type": "scatter", "x": x, "y": [None if v != v else float(v) for v in low],
+         "mode": "lines", "line": {"width": 0, "color": DEMAND}, "fill": "tonexty",
+         "fillcolor": INTERVAL_FILL, "name": BAND_LABEL, "text": hover,
+         "hovertemplate": "%{text}<extra></extra>"},
+    ]
 
 
 def gap_heatmap(matrix: pd.DataFrame, title: str, unit: str, *, large: bool = False) -> go.Figure:

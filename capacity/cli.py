@@ -131,16 +131,18 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument(
         "--window-years",
         type=_window,
-        default=config.DEFAULT_WINDOW_YEARS,
+        default=None,
         metavar="N",
-        help="years of history to average (1-3, default 3)",
+        help="years of history to average (1-3); with --growth, replaces the demand settings "
+             "saved in the store for every service type (default: those settings)",
     )
     plan.add_argument(
         "--growth",
         type=_growth,
-        default=0.0,
+        default=None,
         metavar="RATE",
-        help="yearly demand growth, e.g. 0.03 or 3%% (default 0)",
+        help="flat yearly demand growth, e.g. 0.03 or 3%%; replaces the saved demand settings "
+             "(default: those settings)",
     )
     plan.add_argument("--scenario", metavar="NAME",
                       help="a saved scenario, or preset:<id> (default: the baseline)")

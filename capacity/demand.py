@@ -5,16 +5,22 @@ whether or not the service could take them. History is counted in DuckDB
 from referral records (published monthly counts fill keys and months that
 have no records). The projection for planning year Y averages each calendar
 month over a window of the 1–3 planning years of history before Y, so winter
-stays busier than summer, and can grow each year's figure by a rate to Y:
+stays busier than summer, each year's count first grown to Y by the growth
+method set for that place and service type (:mod:`capacity.demand_settings`):
 
-    demand(Y, month) = mean over window years y of count(y, month) × (1 + growth) ** (Y − y)
+    demand(Y, month) = mean over window years y with data of count(y, month) × ratio(Y, y)
 
-Only months inside a place's data coverage count; a calendar month missing
-from some window years averages over the years it has.
+A calendar month counts in a year only where that place and service type has
+data for it (inside the place's data coverage; the months the Data quality
+page lists as missing are exactly the ones left out): a month with none
+is missing, not zero, and ``years_in_month`` says how many years each month
+rests on. Their year-to-year spread gives the prediction interval
+(:mod:`capacity.interval`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -22,6 +28,17 @@ import numpy as np
 import pandas as pd
 
 from capacity.config import WINDOW_YEARS_ALLOWED
+from capacity.demand_settings import (
+    ONS_BANDS,
+    DemandSetting,
+    check_growth,
+    flat_ratio,
+    population_ratio,
+    read_settings,
+    setting_for,
+    trend_ratios,
+)
+from capacity.interval import prediction_spread
 from capacity.periods import Month, planning_year_label, planning_year_months, planning_year_of
 from capacity.store import Store
 
@@ -38,6 +55,16 @@ def monthly_history(store: Store, place_codes: list[str]) -> pd.DataFrame:
         frame["service_id"].astype(object).where(frame["service_id"].notna(), None)
     )
     return frame
+
+
+def stored_settings(store: Store) -> dict[tuple, DemandSetting]:
+    """The demand settings saved in the store, checked (see :mod:`capacity.demand_settings`)."""
+    return read_settings(store.query("demand_settings"))
+
+
+def population_projection(store: Store, place_codes: list[str]) -> pd.DataFrame:
+    """The ONS 2018-based projections of people aged 65+ and 85+ for some places."""
+    return store.query("population_projection", places=list(place_codes))
 
 
 def coverage(store: Store, place_codes: list[str]) -> pd.DataFrame:
@@ -88,8 +115,8 @@ def months_without_data(history: pd.DataFrame, cover: pd.DataFrame) -> pd.DataFr
 
     ``referrals_a_month`` is the mean over the span's months that have data,
     so a reader can tell a quiet month of a small service (usually 1 or 2)
-    from a month that is surely missing (usually 40). The projection counts
-    such a month as zero referrals, so a real gap pulls demand down.
+    from a month that is surely missing (usually 40). The projection leaves
+    such a month out of that calendar month's mean (it is missing, not zero).
     """
     places = _missing_within(history, cover, ["place_code"])
     places["service_type"] = None
@@ -173,59 +200,139 @@ def choose_window(
     return Window(place_code, years, window_years)
 
 
-def check_growth(growth: float) -> float:
-    """Growth per year must be a number above −100% and at most +100%."""
-    if not (isinstance(growth, int | float) and np.isfinite(growth) and -1 < growth <= 1):
-        raise ValueError(f"growth must be a yearly rate above -1 and at most 1 (got {growth!r})")
-    return float(growth)
-
-
 def project_demand(
     history: pd.DataFrame,
     cover: pd.DataFrame,
     year: int,
     window_years: int = 3,
     growth: float = 0.0,
+    *,
+    settings: Mapping[tuple, DemandSetting] | None = None,
+    population: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Window]]:
     """Monthly demand for planning year ``year`` per place, service type, service and source.
 
-    Returns the projection (``demand`` is NaN for a calendar month with no
-    covered history) and the window used for each place.
+    ``settings`` (from :func:`capacity.demand_settings.read_settings`) choose
+    each place and service type's window and growth; without them every type
+    uses ``window_years`` and a flat ``growth``. A calendar month's mean uses
+    only the window years in which that place and service type has data for
+    that month (a month with none is missing, not zero). Returns the
+    projection and each place's window (its setting for every service type).
+    The projection's columns: the key, ``month``, ``demand`` (NaN with no
+    year behind it), ``years_in_month`` (the years it rests on),
+    ``demand_spread`` (see :mod:`capacity.interval`; NaN for one year),
+    ``data_window`` and ``demand_basis`` (the window and growth, as text).
     """
-    check_growth(growth)
-    months = planning_year_months(year)
+    if settings is None:
+        settings = {(None, None): DemandSetting(window_years, "flat", check_growth(growth))}
     windows = {
-        row.place_code: choose_window(
-            row.first_month, row.last_month, year, window_years, row.place_code
-        )
+        row.place_code: choose_window(row.first_month, row.last_month, year,
+                                      setting_for(settings, row.place_code, None).window_years,
+                                      row.place_code)
         for row in cover.itertuples()
     }
-    years_per_month = _covered_years(cover, windows)
-    in_window = _window_history(history, cover, windows)
+    frame = _in_coverage(history, cover)
+    plans = _type_plans(frame, cover, year, settings, population)
+    values = _yearly_values(frame, plans)
+    return _projection(values, plans, year), windows
+
+
+@dataclass(frozen=True)
+class TypePlan:
+    """How one place's service type is projected: its window, growth ratios and their text."""
+
+    window: Window
+    ratios: dict[int, float]
+    basis: str
+
+
+def _in_coverage(history: pd.DataFrame, cover: pd.DataFrame) -> pd.DataFrame:
+    frame = history.merge(cover, on="place_code", how="inner")
+    frame = frame[(frame["month"] >= frame["first_month"])
+                  & (frame["month"] <= frame["last_month"])]
+    return frame.assign(
+        py=np.where(frame["month"].dt.month >= 4, frame["month"].dt.year,
+                    frame["month"].dt.year - 1),
+        cal_month=frame["month"].dt.month,
+    )
+
+
+def _type_plans(frame: pd.DataFrame, cover: pd.DataFrame, year: int,
+                settings: Mapping[tuple, DemandSetting],
+                population: pd.DataFrame | None) -> dict[tuple[str, str], TypePlan]:
+    spans = cover.set_index("place_code")
+    plans = {}
+    for (place, stype), rows in frame.groupby(["place_code", "service_type"]):
+        setting = setting_for(settings, place, stype)
+        window = choose_window(spans.loc[place, "first_month"], spans.loc[place, "last_month"],
+                               year, setting.window_years, place)
+        ratios, note = _ratios(setting, rows, window, year, population, place)
+        basis = f"mean of {window.label}; growth: {setting.label}" + (f" ({note})" if note else "")
+        plans[(place, stype)] = TypePlan(window, ratios, basis)
+    return plans
+
+
+def _ratios(setting: DemandSetting, rows: pd.DataFrame, window: Window, year: int,
+            population: pd.DataFrame | None, place: str) -> tuple[dict[int, float], str]:
+    """Each window year's growth ratio to ``year``, and a note on them."""
+    years = list(window.years)
+    method = setting.growth_method
+    if method == "flat":
+        return {y: flat_ratio(setting.growth_rate, year, y) for y in years}, ""
+    if method in ONS_BANDS:
+        if population is None:
+            population = pd.DataFrame(columns=["code", "year", "age_band", "population",
+                                               "measure"])
+        ratios = {y: population_ratio(population, place, ONS_BANDS[method], year, y)
+                  for y in years}
+        text = ", ".join(f"×{r:.3f} from {y}" for y, r in ratios.items())
+        return ratios, f"mid-year {year} ÷ mid-year of each window year: {text}"
+    inside = rows[rows["py"].isin(years)]
+    monthly = inside.groupby(["py", "month"])["referrals"].sum().groupby("py").mean()
+    return trend_ratios(list(monthly.index.astype(int)), list(monthly.to_numpy(float)), year)
+
+
+def _yearly_values(frame: pd.DataFrame, plans: dict[tuple[str, str], TypePlan]) -> pd.DataFrame:
+    """Each key's grown count per window year and calendar month, for the years in which its
+    place and service type has data that month (from either source, any service: a service's
+    extract carries both sources, so hospital referrals without community ones is a quiet
+    month, not a missing one); zero where only this service or source had none."""
+    in_window = np.array([py in plans[(p, t)].window.years for p, t, py in
+                          zip(frame["place_code"], frame["service_type"], frame["py"],
+                              strict=True)], dtype=bool)
+    # A boolean array, not a list: an empty list would select no columns at all.
+    frame = frame[in_window].copy()
     # Group on "" rather than a missing service id: pandas keys do not survive None.
-    in_window["service_id"] = in_window["service_id"].fillna("").astype(object)
-    in_window["weighted"] = in_window["referrals"] * (1 + growth) ** (year - in_window["py"])
-    sums = (
-        in_window.groupby([*KEY, "cal_month"], dropna=False)["weighted"]
-        .sum()
-        .rename("total")
-        .reset_index()
-    )
-    keys = in_window[KEY].drop_duplicates()
-    grid = keys.merge(
+    frame["service_id"] = frame["service_id"].fillna("").astype(object)
+    counts = frame.groupby([*KEY, "py", "cal_month"], as_index=False)["referrals"].sum()
+    present = counts[["place_code", "service_type", "py", "cal_month"]].drop_duplicates()
+    keys = counts[KEY].drop_duplicates()
+    grid = keys.merge(present, on=["place_code", "service_type"])
+    grid = grid.merge(counts, on=[*KEY, "py", "cal_month"], how="left")
+    grid["referrals"] = grid["referrals"].fillna(0.0)
+    ratio = [plans[(p, t)].ratios[py] for p, t, py in
+             zip(grid["place_code"], grid["service_type"], grid["py"], strict=True)]
+    return grid.assign(grown=grid["referrals"] * np.asarray(ratio, float))
+
+
+def _projection(values: pd.DataFrame, plans: dict[tuple[str, str], TypePlan],
+                year: int) -> pd.DataFrame:
+    months = planning_year_months(year)
+    stats = values.groupby([*KEY, "cal_month"], as_index=False)["grown"].agg(
+        demand="mean", sd="std", years_in_month="count")
+    grid = values[KEY].drop_duplicates().merge(
         pd.DataFrame({"cal_month": [m.month for m in months], "month": [m.key for m in months]}),
-        how="cross",
-    )
-    grid = grid.merge(sums, on=[*KEY, "cal_month"], how="left")
-    grid = grid.merge(years_per_month, on=["place_code", "cal_month"], how="left")
+        how="cross")
+    grid = grid.merge(stats, on=[*KEY, "cal_month"], how="left")
     grid["years_in_month"] = grid["years_in_month"].fillna(0).astype(int)
-    grid["demand"] = np.where(
-        grid["years_in_month"] > 0,
-        grid["total"].fillna(0) / grid["years_in_month"].clip(lower=1),
-        np.nan,
-    )
+    grid["demand_spread"] = prediction_spread(grid["sd"].to_numpy(float),
+                                              grid["years_in_month"].to_numpy(int))
+    pairs = list(zip(grid["place_code"], grid["service_type"], strict=True))
+    grid["data_window"] = [plans[k].window.label for k in pairs]
+    grid["demand_basis"] = [plans[k].basis for k in pairs]
     grid["service_id"] = grid["service_id"].replace("", None)
-    return grid[[*KEY, "month", "demand", "years_in_month"]], windows
+    return grid[[*KEY, "month", "demand", "years_in_month", "demand_spread", "data_window",
+                 "demand_basis"]]
 
 
 def _window_history(

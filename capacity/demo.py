@@ -24,6 +24,7 @@ import pandas as pd
 from capacity import config
 from capacity.periods import Month
 from capacity.reference import (
+    POPULATION_FILE,
     REFERENCE_FILES,
     SERVICE_FILES,
     SOURCES,
@@ -222,6 +223,7 @@ def load_demo(
 ) -> dict[str, int]:
     """Validate the reference and demo CSVs, generate referrals, and load all in one transaction."""
     tables = read_tables(store.read_csv, reference_dir, REFERENCE_FILES)
+    tables |= read_tables(store.read_csv, reference_dir, POPULATION_FILE)
     tables |= read_tables(store.read_csv, demo_dir, SERVICE_FILES)
     check_all(tables)
     levels = coerce(
@@ -241,7 +243,7 @@ def load_demo(
     referrals = synthetic_referrals(
         levels, trust_mix, pathways, config.DEMO_FIRST_DAY, config.DEMO_LAST_DAY, seed
     )
-    files = [reference_dir / f"{n}.csv" for n in REFERENCE_FILES]
+    files = [reference_dir / f"{n}.csv" for n in (*REFERENCE_FILES, *POPULATION_FILE)]
     files += [demo_dir / f"{n}.csv" for n in SERVICE_FILES]
     files += [demo_dir / n for n in ("referral_levels.csv", "trust_mix.csv",
                                      "trust_place_shares.csv")]

@@ -55,6 +55,8 @@ SEGMENT_COLUMNS: Mapping[str, str] = {
 DEMAND_COLUMNS: Mapping[str, str] = {
     "place_code": TEXT, "service_type": TEXT, "service_id": TEXT, "source": TEXT,
     "month": TEXT, "demand": NUMBER, "scenario_note": TEXT,
+    # the spread of next year's figure around the projection (capacity.interval); NaN for one year
+    "demand_spread": NUMBER,
 }
 
 _KIND_CHECKS = {

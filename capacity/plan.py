@@ -44,8 +44,12 @@ from capacity.demand import (
     covered_months,
     monthly_history,
     observed_hospital_share,
+    population_projection,
     project_demand,
+    stored_settings,
 )
+from capacity.demand_settings import DemandSetting
+from capacity.interval import INTERVAL_LEVEL, NO_INTERVAL, bounds
 from capacity.methods import METHOD_LABELS, following_demand
 from capacity.model import PlanInputs, PlanModel
 from capacity.observed import observed_flags, observed_for_plan
@@ -83,10 +87,11 @@ PLAN_COLUMNS = [
     "place_code", "place", "service_id", "service", "service_type", "service_type_name",
     "pathway", "setting", "source", "month", "days_in_month",
     "demand", "capacity", "gap", "utilisation", "spot_capacity",
+    "demand_low", "demand_high", "interval_level", "demand_years", "demand_spread",
     "method", "flags",
     *PARAMETER_COLUMNS,
     "hospital_share_basis", "place_share_basis",
-    "calculation", "param_ids", "source_note", "data_window", "scenario",
+    "calculation", "demand_note", "param_ids", "source_note", "data_window", "scenario",
 ]
 DEMAND_KEY = ["place_code", "service_type", "service_id", "source", "month"]
 ORDER = ["place", "sort_order", "service", "source_rank", "month"]
@@ -96,12 +101,15 @@ FLAG_INPUTS = ["unserved", "any_equal", "contract", "days_covered", "segments", 
 
 
 def load_plan_inputs(
-    store: Store, place_codes: list[str], year: int, *, window_years: int = 3,
-    growth: float = 0.0,
+    store: Store, place_codes: list[str], year: int, *, window_years: int | None = None,
+    growth: float | None = None,
 ) -> PlanInputs:
     """Read what the plan for ``place_codes`` (places, not systems) in ``year`` needs.
 
-    Raises PlanError for a year that ends before the first day of any data.
+    Demand follows the stored demand settings (window and growth per service
+    type); ``window_years`` or ``growth``, when given, replace them all with one
+    window and a flat rate. Raises PlanError for a year that ends before the
+    first day of any data.
     """
     _check_year_has_data(store, year)
     all_places = store.query("places")
@@ -114,7 +122,9 @@ def load_plan_inputs(
     codes = list(scope["place_code"])
     history = monthly_history(store, codes)
     cover = coverage(store, codes)
-    projection, windows = project_demand(history, cover, year, window_years, growth)
+    projection, windows = project_demand(
+        history, cover, year, settings=_demand_settings(store, window_years, growth),
+        population=population_projection(store, codes))
     parameters = store.query("parameters_for_places", places=codes)
     parameters["valid_from"] = pd.to_datetime(parameters["valid_from"])
     parameters["valid_to"] = pd.to_datetime(parameters["valid_to"])
@@ -132,6 +142,16 @@ def load_plan_inputs(
         covered_months=covered_months(cover, windows, year),
         observed=observed_for_plan(store, cover, year),
     )
+
+
+def _demand_settings(store: Store, window_years: int | None,
+                     growth: float | None) -> dict[tuple, DemandSetting]:
+    """The stored demand settings, or one setting for all when the caller names one."""
+    if window_years is not None or growth is not None:
+        setting = DemandSetting(3 if window_years is None else window_years, "flat",
+                                0.0 if growth is None else growth)
+        return {(None, None): setting}
+    return stored_settings(store)
 
 
 def _check_year_has_data(store: Store, year: int) -> None:
@@ -293,11 +313,20 @@ def _describe(rows: pd.DataFrame, inputs: PlanInputs) -> pd.DataFrame:
         sort_order=rows["service_type"].map(types["sort_order"]),
         source_rank=rows["source"].map({"hospital": 0, "community": 1}),
         place=rows["place_code"].map(places["name"]),
-        data_window=rows["place_code"].map(windows).astype(object).fillna("no referral data"),
+        data_window=_type_windows(rows, inputs.demand, windows),
         covered=[covered.get((p, m), 0) > 0 for p, m in
                  zip(rows["place_code"], rows["month"], strict=True)],
         group_id=rows.groupby(["service_id", "place_code", "source"], sort=False).ngroup(),
     )
+
+
+def _type_windows(rows: pd.DataFrame, demand: pd.DataFrame, windows: dict[str, str]) -> list:
+    """Each row's window of history: its service type's at the place, else the place's."""
+    by_type = {} if "data_window" not in demand else {
+        (p, t): w for p, t, w in zip(demand["place_code"], demand["service_type"],
+                                     demand["data_window"], strict=True) if isinstance(w, str)}
+    return [by_type.get((p, t), windows.get(p, "no referral data"))
+            for p, t in zip(rows["place_code"], rows["service_type"], strict=True)]
 
 
 def prepare(inputs: PlanInputs) -> PlanModel:
@@ -383,15 +412,19 @@ def _calculations(model: PlanModel, caseload_used: np.ndarray) -> list[str]:
     return [" + ".join(t for _, t in sorted(parts, key=lambda p: p[0])) for parts in texts]
 
 
-def _named_demand(model: PlanModel) -> tuple[np.ndarray, pd.DataFrame]:
-    """Demand naming a service here, summed into rows; and the rest, by service type."""
+def _named_demand(model: PlanModel,
+                  column: str = "demand") -> tuple[np.ndarray, pd.DataFrame]:
+    """Demand naming a service here, summed into rows; and the rest, by service type.
+
+    ``column`` may name another figure that adds up as demand does (its spread).
+    """
     n = len(model.rows)
     demand = model.demand
     rows = np.array([model.row_index.get((s, p, src, m), -1) if s is not None else -1
                      for s, p, src, m in zip(demand["service_id"], demand["place_code"],
                                              demand["source"], demand["month"], strict=True)],
                     dtype=int)
-    values = demand["demand"].to_numpy(float)
+    values = demand[column].to_numpy(float)
     named = rows >= 0
     total = np.bincount(rows[named], weights=np.nan_to_num(values[named]), minlength=n)
     has_value = np.bincount(rows[named], weights=(~np.isnan(values[named])).astype(float),
@@ -401,8 +434,8 @@ def _named_demand(model: PlanModel) -> tuple[np.ndarray, pd.DataFrame]:
     out = np.where(~seen & model.rows["covered"].to_numpy(bool), 0.0, out)
     rest = demand[~named]
     by_type = rest.groupby(["place_code", "service_type", "source", "month"], as_index=False,
-                           sort=False)["demand"].sum(min_count=1)
-    return out, by_type
+                           sort=False)[column].sum(min_count=1)
+    return out, by_type.rename(columns={column: "demand"})
 
 
 def _allocate(model: PlanModel, demand: np.ndarray, capacity: np.ndarray,
@@ -545,7 +578,11 @@ def compute(model: PlanModel) -> pd.DataFrame:
     capacity = _capacity_by_row(model, names)
     demand, by_type = _named_demand(model)
     demand, shared_notes, unserved = _allocate(model, demand, capacity["capacity"], by_type)
-    frame = rows.drop(columns=["dominant_seg"]).assign(
+    # The spread is shared out as demand is (spreads of parts add: see capacity.interval).
+    spread, spread_by_type = _named_demand(model, "demand_spread")
+    spread, _, unserved_spread = _allocate(model, spread, capacity["capacity"], spread_by_type)
+    unserved = unserved.assign(demand_spread=unserved_spread["demand"].to_numpy(float))
+    frame = rows.drop(columns=["dominant_seg"]).assign(demand_spread=spread,
         capacity=np.where(rows["days_covered"] > 0, capacity["capacity"], 0.0),
         spot_capacity=capacity["spot"], demand=demand, shared_note=shared_notes,
         calculation=_calculations(model, capacity["caseload_used"]),
@@ -578,7 +615,7 @@ def _unserved(unserved: pd.DataFrame, model: PlanModel, first_group: int) -> pd.
         sort_order=unserved["service_type"].map(types["sort_order"]),
         source_rank=unserved["source"].map({"hospital": 0, "community": 1}),
         place=unserved["place_code"].map(places["name"]),
-        data_window=unserved["place_code"].map(windows).fillna("no referral data"),
+        data_window=_type_windows(unserved, inputs.demand, windows),
         group_id=groups.to_numpy() + first_group,
     )
 
@@ -609,7 +646,39 @@ def _finish(frame: pd.DataFrame, model: PlanModel) -> pd.DataFrame:
     frame["gap"] = f.gap(capacity, demand)
     frame["utilisation"] = f.utilisation(demand, capacity)
     frame["scenario"] = model.scenario
-    return frame[PLAN_COLUMNS]
+    return _with_interval(_with_demand_basis(frame, model.demand))[PLAN_COLUMNS]
+
+
+def _with_demand_basis(frame: pd.DataFrame, demand: pd.DataFrame) -> pd.DataFrame:
+    """How many years each row's demand rests on, and a sentence on how it was projected."""
+    key = ["place_code", "service_type", "source", "month"]
+    years = demand.groupby(key)["years_in_month"].max() if len(demand) else pd.Series()
+    basis = {(p, t): b for p, t, b in zip(demand["place_code"], demand["service_type"],
+                                          demand["demand_basis"], strict=True)
+             if isinstance(b, str)} if "demand_basis" in demand else {}
+    n = np.array([years.get(k, 0) for k in zip(*(frame[c] for c in key), strict=True)])
+    n = np.nan_to_num(n.astype(float)).astype(int)
+    notes = []
+    for count, pair in zip(n, zip(frame["place_code"], frame["service_type"], strict=True),
+                           strict=True):
+        text = basis.get(pair, "")
+        rests = ("no history for this calendar month" if count == 0 else
+                 f"this month rests on {count} year{'s' if count != 1 else ''}")
+        spread = "" if count == 0 else f"; {NO_INTERVAL}" if count == 1 else \
+            f"; {INTERVAL_LEVEL:.0%} prediction interval from their spread"
+        notes.append("; ".join(t for t in (text, rests) if t) + spread)
+    return frame.assign(demand_years=n, demand_note=notes)
+
+
+def _with_interval(frame: pd.DataFrame) -> pd.DataFrame:
+    """The prediction interval of each row from its demand, spread and years."""
+    years = frame["demand_years"].to_numpy(int)
+    spread = frame["demand_spread"].to_numpy(float)
+    low, high = bounds(frame["demand"].to_numpy(float), spread, years)
+    has = (years >= 2) & ~np.isnan(spread)
+    return frame.assign(demand_low=np.where(has, low, np.nan),
+                        demand_high=np.where(has, high, np.nan),
+                        interval_level=np.where(has, INTERVAL_LEVEL, np.nan))
 
 
 def build_plan(inputs: PlanInputs, scenario: Scenario | None = None) -> pd.DataFrame:
@@ -641,9 +710,11 @@ def _roll_up_by(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     frame = frame.assign(service_id=frame["service_id"].fillna(""),
                          pathway=frame["pathway"].fillna(""))
     grouped = frame.groupby(key, sort=False, dropna=False)
-    sums = grouped[["demand", "capacity", "spot_capacity"]].sum(min_count=1)
+    sums = grouped[["demand", "capacity", "spot_capacity", "demand_spread"]].sum(min_count=1)
+    sums["demand_years"] = grouped["demand_years"].min()
     same = _same_or_none(grouped, [*PARAMETER_COLUMNS, "method", "hospital_share_basis",
-                                   "place_share_basis", "source_note", "calculation"])
+                                   "place_share_basis", "source_note", "calculation",
+                                   "demand_note"])
     codes = grouped.ngroup().to_numpy()
     text = pd.DataFrame({
         "flags": _union_by(codes, frame["flags"], "; "),
@@ -654,6 +725,9 @@ def _roll_up_by(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     out = pd.concat([sums, same, text], axis=1).reset_index()
     out["place_share"] = grouped["place_share"].sum(min_count=1).to_numpy()
     out["calculation"] = out["calculation"].fillna("sum over " + out["places"])
+    out["demand_note"] = out["demand_note"].fillna(
+        "sum over " + out["places"] + "; their spreads added (see the methodology)")
+    out = _with_interval(out)
     out["place_code"] = out["system"]
     out["place"] = out["system"].map(names)
     out["gap"] = f.gap(out["capacity"].to_numpy(float), out["demand"].to_numpy(float))
@@ -705,7 +779,8 @@ def with_systems(frame: pd.DataFrame, all_places: pd.DataFrame) -> pd.DataFrame:
 # -- convenience ----------------------------------------------------------------
 
 
-def plan_for(store: Store, place: str, year: int, *, window_years: int = 3, growth: float = 0.0,
+def plan_for(store: Store, place: str, year: int, *, window_years: int | None = None,
+             growth: float | None = None,
              scenario: Scenario | None = None) -> pd.DataFrame:
     """The plan frame for one place or system, named by code or name."""
     all_places = store.query("places")
@@ -720,7 +795,8 @@ def plan_for(store: Store, place: str, year: int, *, window_years: int = 3, grow
     return frame
 
 
-def plan_for_all(store: Store, year: int, *, window_years: int = 3, growth: float = 0.0,
+def plan_for_all(store: Store, year: int, *, window_years: int | None = None,
+                 growth: float | None = None,
                  scenario: Scenario | None = None) -> pd.DataFrame:
     """The plan frame for every place, followed by the rows of every system (summed)."""
     all_places = store.query("places")

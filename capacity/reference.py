@@ -381,6 +381,20 @@ def check_trust_shares(shares: pd.DataFrame, places: pd.DataFrame,
     _raise(what, problems)
 
 
+# ONS population by authority, year and age band (data/reference/population.csv; see its
+# README). Loaded with the demo, not by every test store: it has some 14,000 rows.
+POPULATION = [
+    Column("code"),
+    Column("name"),
+    Column("year", "int", minimum=1990, maximum=2100),
+    Column("age_band", choices=("all_ages", "18+", "65+", "85+")),
+    Column("population", "float", minimum=0),
+    Column("measure", choices=("estimate", "projection_2018based_principal")),
+    Column("source"),
+]
+POPULATION_FILE = {"population": POPULATION}
+
+
 REFERENCE_FILES = {
     "places": PLACES,
     "service_types": SERVICE_TYPES,

@@ -492,20 +492,36 @@ def _apply_demand(demand: pd.DataFrame, change: Change, places: set[str] | None,
     if change.lever == "demand_pct":
         values = demand["demand"].to_numpy(float).copy()
         values[mask] = f.scale_by_percentage(values[mask], change.value)
-        return demand.assign(demand=values, scenario_note=_note(demand, mask, text))
+        # Scaling demand scales its spread by the same factor.
+        spread = demand["demand_spread"].to_numpy(float).copy()
+        spread[mask] = f.scale_by_percentage(spread[mask], change.value)
+        return demand.assign(demand=values, demand_spread=spread,
+                             scenario_note=_note(demand, mask, text))
     target = change.to_service_type
     allowed = demand["source"].map(lambda s: bool(takes.loc[target, s])).to_numpy(bool)
     mask &= allowed
     values = demand["demand"].to_numpy(float).copy()
     moved = np.where(mask, values * change.value / 100, 0.0)
     values[mask] -= moved[mask]
-    moving = demand[mask].assign(demand=moved[mask])
+    # The moved part takes its share of the spread with it (spreads of parts add).
+    spread = demand["demand_spread"].to_numpy(float).copy()
+    moved_spread = np.where(mask, spread * change.value / 100, 0.0)
+    spread[mask] -= moved_spread[mask]
+    moving = demand[mask].assign(demand=moved[mask], demand_spread=moved_spread[mask])
     arrived = moving.groupby(["place_code", "source", "month"], as_index=False, sort=False)[
-        "demand"].sum(min_count=1)
+        ["demand", "demand_spread"]].sum(min_count=1)
     arrived = arrived.assign(service_type=target, service_id=None, years_in_month=np.nan,
                              scenario_note=f"scenario: {text}")
-    out = demand.assign(demand=values, scenario_note=_note(demand, mask, text))
+    for column in _missing_columns(arrived, demand):
+        arrived[column] = None
+    out = demand.assign(demand=values, demand_spread=spread,
+                        scenario_note=_note(demand, mask, text))
     return pd.concat([out, arrived[out.columns]], ignore_index=True)
+
+
+def _missing_columns(frame: pd.DataFrame, like: pd.DataFrame) -> list[str]:
+    """The columns of ``like`` that ``frame`` lacks (text columns such as the demand basis)."""
+    return [c for c in like.columns if c not in frame.columns]
 
 
 def _caseload_weights(segs: pd.DataFrame, mask: np.ndarray, links: pd.DataFrame,

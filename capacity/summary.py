@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from capacity import formulas as f
+from capacity.interval import bounds, chance_above
 from capacity.periods import month_label
 
 SOURCE_LABELS = {
@@ -87,6 +88,7 @@ def by_service_type(frame: pd.DataFrame, source: str = "both") -> pd.DataFrame:
         "flags",
         "calculation",
         "sort_order",
+        *BAND_COLUMNS,
     ]
     if rows.empty:
         return pd.DataFrame(columns=columns)
@@ -99,9 +101,30 @@ def by_service_type(frame: pd.DataFrame, source: str = "both") -> pd.DataFrame:
     out["utilisation"] = f.utilisation(
         out["demand"].to_numpy(float), out["capacity"].to_numpy(float)
     )
+    out = with_band(out, grouped)
     order = {t: i for i, t in enumerate(rows["service_type"].drop_duplicates())}
     out["sort_order"] = out["service_type"].map(order)
     return out.sort_values(["sort_order", "month"]).reset_index(drop=True)[columns]
+
+
+BAND_COLUMNS = ["demand_low", "demand_high", "demand_years", "chance_short"]
+
+
+def with_band(out: pd.DataFrame, grouped) -> pd.DataFrame:
+    """The 80% band around summed demand, and the chance demand exceeds capacity.
+
+    Spreads add and the fewest years count (see :mod:`capacity.interval`);
+    without the plan's spread columns (an old frame) there is no band.
+    """
+    if "demand_spread" not in grouped.obj:
+        return out.assign(demand_low=np.nan, demand_high=np.nan, demand_years=0,
+                          chance_short=np.nan)
+    spread = grouped["demand_spread"].sum(min_count=1).to_numpy(float)
+    years = grouped["demand_years"].min().fillna(0).to_numpy(int)
+    demand = out["demand"].to_numpy(float)
+    low, high = bounds(demand, spread, years)
+    chance = chance_above(demand, spread, years, out["capacity"].to_numpy(float))
+    return out.assign(demand_low=low, demand_high=high, demand_years=years, chance_short=chance)
 
 
 def gap_matrix(
@@ -213,13 +236,18 @@ class Shortfall:
     service_type_name: str
     month: str
     gap: float
+    chance: float = float("nan")
 
     @property
     def sentence(self) -> str:
-        """'Havering: reablement at home is 23 short in January'."""
+        """'Havering: reablement at home is 23 short in January (about a 70% chance of being
+        short)'; the chance is left out where there is no interval (one year of data)."""
         name = self.service_type_name[0].lower() + self.service_type_name[1:]
         month = pd.Timestamp(f"{self.month}-01").strftime("%B")
-        return f"{self.place}: {name} is {abs(self.gap):,.0f} short in {month}"
+        text = f"{self.place}: {name} is {abs(self.gap):,.0f} short in {month}"
+        if self.chance == self.chance:
+            text += f" (about a {self.chance:.0%} chance of being short)"
+        return text
 
 
 def worst_shortfall(
@@ -235,7 +263,9 @@ def worst_shortfall(
     if short.empty:
         return None
     worst = short.loc[short["gap"].idxmin()]
-    return Shortfall(place, worst["service_type_name"], worst["month"], float(worst["gap"]))
+    chance = float(worst["chance_short"]) if "chance_short" in worst else float("nan")
+    return Shortfall(place, worst["service_type_name"], worst["month"], float(worst["gap"]),
+                     chance)
 
 
 def headline(monthly: pd.DataFrame, place: str, from_month: str | None = None) -> str:

@@ -234,6 +234,10 @@ def spc_chart(key: SpcKey, service_type: str, title: str, first: int | None, unt
     """One service type's XmR chart with the page's baseline and rebase."""
     return quality.spc_chart(spc_history(key), service_type, title, first=first, until=until,
                              rebase=rebase)
+@st.cache_data(show_spinner=False, max_entries=32)
+def projection_back_test(key: DataKey, codes: tuple[str, ...], source: str):
+    """The last complete year projected from the years before it, against what happened."""
+    return quality.projection_back_test(key.path, codes, source)
 
 
 # -- flow ---------------------------------------------------------------------

@@ -11,7 +11,13 @@ from capacity.views import data
 from capacity.views.data import KINDS, ImportFileError, StoreError, csv_bytes
 from capacity.views.places import services_serving
 from pages import _state
-from pages._common import choice_param, current_view, services_table
+from pages._common import (
+    choice_param,
+    current_view,
+    places_table,
+    service_types_table,
+    services_table,
+)
 from pages._style import figure_column, months_as_labels, show_notices
 
 LABELS = {"referrals": "Referral records", "parameters": "Service parameters",
@@ -173,6 +179,45 @@ def parameters_section() -> None:
         st.rerun()
 
 
+def demand_settings_section() -> None:
+    """The demand window and growth per service type (and place): a small table a lead edits."""
+    places = places_table(view.data_key)
+    types = service_types_table(view.data_key)
+    rows = data.demand_settings(view.path)
+    methods = ", ".join(f"**{key}**: {label}" for key, label in data.GROWTH_METHODS.items())
+    st.caption(
+        "How demand is projected, per service type and, where it differs, per place: the "
+        "years of history to average (1–3) and the growth to the planning year. A blank place "
+        "or service type means every one; the most specific row wins; with no row, 3 years and "
+        f"no growth. Growth methods: {methods}. The growth rate (% a year) is for the flat "
+        "method only. Plans everywhere in the app use these; see the Methodology page."
+    )
+    edited = st.data_editor(
+        rows, num_rows="dynamic", hide_index=True, width="stretch", key="data_demand_editor",
+        column_config={
+            "place_code": st.column_config.SelectboxColumn(
+                "Place (blank: every place)",
+                options=list(places.loc[places["kind"] != "system", "place_code"])),
+            "service_type": st.column_config.SelectboxColumn(
+                "Service type (blank: every type)", options=list(types["service_type"])),
+            "window_years": st.column_config.SelectboxColumn(
+                "Years of history", options=[1, 2, 3], required=True, default=3),
+            "growth_method": st.column_config.SelectboxColumn(
+                "Growth method", options=list(data.GROWTH_METHODS), required=True,
+                default="flat"),
+            "growth_rate": st.column_config.NumberColumn("Growth (% a year, flat only)",
+                                                         format="%.1f%%"),
+        })
+    if st.button("Save demand settings", key="data_demand_save"):
+        try:
+            saved = data.save_demand_settings(view.path, edited)
+        except (data.SettingError, StoreError) as exc:
+            st.session_state["data_message"] = ("error", f"Not saved: {exc}")
+        else:
+            st.session_state["data_message"] = ("success", f"Saved {saved} demand setting(s).")
+        st.rerun()
+
+
 def shares_section() -> None:
     shares = data.trust_shares(view.path)
     edited = st.data_editor(shares, num_rows="dynamic", hide_index=True, width="stretch",
@@ -235,6 +280,9 @@ upload_section(st.session_state["data_kind"])
 st.subheader("Service parameters")
 st.caption(f"For the services of {view.place_name}.")
 parameters_section()
+
+st.subheader("Demand assumptions: window and growth")
+demand_settings_section()
 
 st.subheader("Trust-to-place shares")
 shares_section()

@@ -15,6 +15,7 @@ from pages._common import (
     choice_param,
     current_view,
     data_gaps,
+    projection_back_test,
     referral_history,
     service_types_table,
     spc_chart,
@@ -158,8 +159,8 @@ def show_gaps(gaps: pd.DataFrame, names: dict[str, str]) -> None:
         st.warning(
             f"No referral records and no published counts at all in {len(whole)} month(s) "
             f"between the first and last complete month ({listed}). The demand projection "
-            "counts such a month as zero referrals, so demand for that calendar month is "
-            "projected too low until its data are loaded.",
+            "leaves such a month out of that calendar month's mean (it is missing, not "
+            "zero), so that month rests on fewer years until its data are loaded.",
             icon="⚠️",
         )
         st.dataframe(whole[["place", "month", "referrals_a_month"]], hide_index=True,
@@ -169,7 +170,8 @@ def show_gaps(gaps: pd.DataFrame, names: dict[str, str]) -> None:
         st.info(
             f"{len(by_type)} month(s) with no referrals for one service type while the place "
             "had others. A small service can have a quiet month; one that usually has many "
-            "referrals more likely has data missing, which the projection counts as zero."
+            "referrals more likely has data missing. The projection leaves these months out "
+            "of that calendar month's mean for the service type (missing, not zero)."
         )
         st.dataframe(by_type[["place", "service_type", "month", "referrals_a_month"]],
                      hide_index=True, column_config=columns)
@@ -316,3 +318,40 @@ for param in spc_params:
     if param.key not in ("spc_first", "spc_until") or \
             st.session_state.get("spc_limits") == param.key.removeprefix("spc_"):
         _state.publish(param)
+
+
+def show_back_test() -> None:
+    """How well last year was predicted: the last complete year projected from before it."""
+    st.subheader("How well the projection did last year")
+    test = projection_back_test(view.data_key, codes, view.source)
+    types = service_types_table(view.data_key)
+    type_names = dict(zip(types["service_type"], types["name"], strict=True))
+    st.markdown(quality.back_test_reading(test, type_names))
+    if test.year is None or test.table.empty:
+        return
+    st.caption(
+        f"{SOURCE_LABELS[view.source]} referrals. Each service type's {test.year_label} "
+        "projected with today's demand settings from the years "
+        "before it, month by month, against what happened. Mean absolute percentage error "
+        "leaves out months with no referrals (counted in their own column); bias is projected "
+        "minus actual, a month on average (above zero: the projection ran high)."
+    )
+    st.dataframe(
+        quality.back_test_table(test, type_names),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "service_type": "Service type",
+            "months_compared": st.column_config.NumberColumn("Months compared", format="%d"),
+            "mape": st.column_config.NumberColumn("Mean abs. % error", format="%.0f%%"),
+            "bias": figure_column("Bias a month"),
+            "in_interval": "Inside the 80% interval",
+            "months_zero_actual": st.column_config.NumberColumn(
+                "Months with no referrals (left out of the % error)", format="%d"),
+            "projected": figure_column("Projected (year)", 0),
+            "actual": figure_column("Actual (year)", 0),
+        },
+    )
+
+
+show_back_test()

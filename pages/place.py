@@ -207,10 +207,13 @@ def month_table(service_type: str) -> None:
             "source",
             "month",
             "demand",
+            "demand_low",
+            "demand_high",
             "capacity",
             "gap",
             "utilisation",
             "calculation",
+            "demand_note",
             "flags",
         ]
     ]
@@ -223,12 +226,15 @@ def month_table(service_type: str) -> None:
             "source": "Source",
             "month": "Month",
             "demand": figure_column("Demand"),
+            "demand_low": figure_column("Demand, 80% low"),
+            "demand_high": figure_column("Demand, 80% high"),
             "capacity": figure_column("Capacity"),
             "gap": figure_column("Gap"),
             "utilisation": percent_column("Utilisation"),
             "calculation": st.column_config.TextColumn(
                 "How capacity was worked out", width="large"
             ),
+            "demand_note": st.column_config.TextColumn("How demand was projected", width="large"),
             "flags": "Flags",
         },
     )
@@ -240,7 +246,9 @@ def normal() -> None:
     st.markdown(
         f"**{sentence}.**  \n"
         "Demand and capacity are new people a month; the shaded area is the gap, "
-        f"vermillion where demand exceeds capacity. {SOURCE_LABELS[view.source]} "
+        "vermillion where demand exceeds capacity; the grey band around demand is its 80% "
+        "prediction interval from the year-to-year spread of each month (none where a month "
+        f"rests on one year of data). {SOURCE_LABELS[view.source]} "
         f"referrals; scenario: {view.scenario_label}."
     )
     observed_figures()

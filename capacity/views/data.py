@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from capacity import ingest
+from capacity.demand_settings import GROWTH_METHODS, SettingError, read_settings, settings_table
 from capacity.export import csv_bytes
 from capacity.ingest import KINDS, ImportFileError, Report, Staged, stage_file
 from capacity.reference import PARAMETERS
@@ -17,9 +18,10 @@ from capacity.store import StoreError
 from capacity.views._db import Database, reading, writing
 
 __all__ = [
-    "KINDS", "ImportFileError", "Report", "SitrepView", "Staged", "StoreError", "check_file",
-    "csv_bytes", "import_log", "load_file", "parameters_of", "sitrep_view", "stage_file",
-    "trust_shares", "undo_last_import",
+    "GROWTH_METHODS", "KINDS", "ImportFileError", "Report", "SettingError", "SitrepView", "Staged",
+    "StoreError", "check_file", "csv_bytes", "demand_settings", "import_log", "load_file",
+    "parameters_of", "save_demand_settings", "sitrep_view", "stage_file", "trust_shares",
+    "undo_last_import",
 ]
 
 
@@ -43,6 +45,39 @@ def parameters_of(db: Database, service_id: str) -> pd.DataFrame:
     rows["valid_from"] = pd.to_datetime(rows["valid_from"]).dt.date
     rows["valid_to"] = pd.to_datetime(rows["valid_to"]).dt.date
     return rows
+
+
+def demand_settings(db: Database) -> pd.DataFrame:
+    """The demand window and growth per place and service type, as the editor shows them
+    (growth rate as a percentage; blank place or type means every one)."""
+    with reading(db) as store:
+        rows = store.query("demand_settings")
+    return rows.assign(growth_rate=rows["growth_rate"].astype(float) * 100)
+
+
+def save_demand_settings(db: Database, edited: pd.DataFrame) -> int:
+    """Replace the demand settings with an editor's rows (growth rate as a percentage).
+
+    Every row is checked first (window 1–3, a known method, a rate above −100% and at most
+    +100% for the flat method only, known places and types, no key twice); a bad row raises
+    SettingError naming it and nothing is saved. Returns the number of rows saved.
+    """
+    rows = edited.dropna(how="all").copy()
+    rate = pd.to_numeric(rows["growth_rate"], errors="coerce") / 100
+    bad = rows["growth_rate"].notna() & rate.isna() & rows["growth_rate"].astype(str).ne("")
+    if bad.any():
+        raise SettingError(f"Demand setting row {int(bad.to_numpy().argmax()) + 1}: the growth "
+                           f"rate {rows['growth_rate'][bad].iloc[0]!r} is not a number")
+    rows["growth_rate"] = rate
+    with writing(db) as store:
+        places = store.query("places")
+        types = store.query("service_types")
+        settings = read_settings(rows, set(places.loc[places["kind"] != "system", "place_code"]),
+                                 set(types["service_type"]))
+        with store.transaction() as tx:
+            tx.execute("delete_demand_settings")
+            tx.insert_frame("demand_settings", settings_table(settings))
+    return len(settings)
 
 
 def trust_shares(db: Database) -> pd.DataFrame:

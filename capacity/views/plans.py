@@ -97,8 +97,8 @@ def gap_figure(monthly: pd.DataFrame, service_type: str, title: str, large: bool
     return gap_chart(monthly, title, large=large) if not monthly.empty else None
 
 
-def plan_for_command(store: Store, place: str, year: int, *, window_years: int, growth: float,
-                     scenario: Scenario | None) -> pd.DataFrame:
+def plan_for_command(store: Store, place: str, year: int, *, window_years: int | None,
+                     growth: float | None, scenario: Scenario | None) -> pd.DataFrame:
     """The plan of one place or system (by name or code) as ``plan`` prints it."""
     with applying(scenario, year):
         return plan_for(store, place, year, window_years=window_years, growth=growth,

@@ -9,7 +9,15 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from capacity import spc
-from capacity.demand import coverage, monthly_history, months_without_data
+from capacity.backtest import BackTest, back_test
+from capacity.backtest import reading as back_test_text
+from capacity.demand import (
+    coverage,
+    monthly_history,
+    months_without_data,
+    population_projection,
+    stored_settings,
+)
 from capacity.observed import compare_with_stated
 from capacity.spc_charts import icon_text, xmr_chart
 from capacity.summary import SOURCE_LABELS, filter_source
@@ -334,3 +342,35 @@ def spc_chart(history: SpcHistory, service_type: str, title: str, *,
 
 def _month(key: str) -> pd.Timestamp:
     return pd.Timestamp(key + "-01")
+def projection_back_test(db: Database, codes: tuple[str, ...], source: str) -> BackTest:
+    """The last complete year projected from the years before it, with the plan's demand
+    settings, against what happened (see :mod:`capacity.backtest`)."""
+    with reading(db) as store:
+        history = monthly_history(store, list(codes))
+        cover = coverage(store, list(codes))
+        settings = stored_settings(store)
+        population = population_projection(store, list(codes))
+    return back_test(history, cover, settings, population, source)
+
+
+def back_test_table(test: BackTest, names: dict[str, str]) -> pd.DataFrame:
+    """The back-test per service type as the page shows it: MAPE as a percentage, the bias,
+    and the months inside the 80% interval as 'n of m'."""
+    table = test.table
+    return pd.DataFrame({
+        "service_type": table["service_type"].map(names).fillna(table["service_type"]),
+        "months_compared": table["months_compared"],
+        "mape": table["mape"] * 100,
+        "bias": table["bias"],
+        "in_interval": [f"{a} of {b}" if b else "no interval (one year of data)"
+                        for a, b in zip(table["months_in_interval"],
+                                        table["months_with_interval"], strict=True)],
+        "months_zero_actual": table["months_zero_actual"],
+        "projected": table["projected"],
+        "actual": table["actual"],
+    })
+
+
+def back_test_reading(test: BackTest, names: dict[str, str]) -> str:
+    """A short reading of the back-test for a lead."""
+    return back_test_text(test, names)

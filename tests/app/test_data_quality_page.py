@@ -56,7 +56,7 @@ def test_a_month_missing_inside_a_places_history_is_warned_about(writable_db, mo
     remove_month(writable_db, HAVERING, date(2024, 8, 1))
     at = data_quality(writable_db, monkeypatch, place)
     warning = next(w.value for w in at.warning if WHOLE_PLACE in w.value)
-    assert "Havering: Aug 2024" in warning and "zero referrals" in warning
+    assert "Havering: Aug 2024" in warning and "missing, not zero" in warning
     assert "Barking" not in warning and "Redbridge" not in warning
     whole = next(t for t in tables_with(at, "month") if "service_type" not in t.columns)
     assert list(zip(whole["place"], whole["month"], strict=True)) == [("Havering", "Aug 2024")]
@@ -154,3 +154,12 @@ def test_a_month_with_no_referrals_is_left_out_and_said_so(app):
     months = trace(spc_figure(at), "Value")["x"]
     assert len(months) == 47 and not any(m.startswith("2022-10") for m in months)
     assert any("not counted as zero: Oct 2022" in c.value for c in at.caption)
+def test_the_back_test_shows_how_well_last_year_was_predicted(demo_db, monkeypatch):
+    # The demo's data run to March 2026: 2025-26 is the last complete year, projected from
+    # the three years before it.
+    at = data_quality(demo_db, monkeypatch, HAVERING)
+    assert "How well the projection did last year" in [h.value for h in at.subheader]
+    reading = " ".join(m.value for m in at.markdown)
+    assert "2025-26 was out by" in reading and "fell inside the 80% interval" in reading
+    table = tables_with(at, "in_interval")[0]
+    assert len(table) >= 4 and table["mape"].between(0, 100).all()

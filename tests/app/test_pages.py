@@ -222,3 +222,30 @@ def test_place_tables_show_months_and_sources_as_people_read_them(app):
     rehab = everything[everything["service"] == "BHR community rehabilitation beds"]
     assert set(rehab["source"]) == {"Hospital discharge", "Community"}
     assert set(assumptions["source"]) == {"Hospital discharge", "Community"}
+
+
+def test_place_charts_show_the_band_around_demand_and_the_headline_its_chance(app):
+    app.query_params.update({"place": "E09000016", "year": "2025"})
+    app.run()
+    app.switch_page(page_path("place")).run()
+    no_errors(app)
+    chart = figures(app)[0]
+    band = trace(chart, "80% prediction interval")
+    demand = trace(chart, "Demand")
+    top = next(t for t in chart["data"] if t.get("name") == "interval top")
+    # The band surrounds demand in every month (three years of demo history behind each).
+    for low, mid, high in zip(band["y"], demand["y"], top["y"], strict=True):
+        assert low <= mid <= high and high > low
+    headline = app.markdown[0].value
+    if " short in " in headline:
+        assert "chance of being short" in headline
+    table = next(d.value for d in app.dataframe if "demand_low" in d.value.columns)
+    assert (table["demand_low"] <= table["demand"]).all()
+    assert table["demand_note"].str.contains("80% prediction interval").all()
+
+
+def test_the_data_page_offers_the_demand_settings(app):
+    app.run()
+    app.switch_page(page_path("data")).run()
+    no_errors(app)
+    assert "Demand assumptions: window and growth" in [h.value for h in app.subheader]

@@ -135,12 +135,31 @@ def test_projection_averages_years_and_applies_growth_per_year_of_distance():
     assert one_year.set_index("month").loc["2025-04", "demand"] == pytest.approx(30)
 
 
-def test_a_month_with_no_referrals_in_covered_history_counts_as_zero():
-    months = full_years(2024, 2024, 4)
-    months["2024-08"] = 0
+def test_a_month_with_no_data_inside_the_history_is_missing_not_zero():
+    # Three years of 6 a month, but August 2023 has no referral at all: August's mean is over
+    # the two years that have it (6, not 4), and the projection says it rests on two years.
+    months = full_years(2022, 2024, 6)
+    del months["2023-08"]
     store = store_with(monthly_referrals("A", "reablement_home", "reab", "hospital", months))
-    projection, _ = project_demand(monthly_history(store, ["A"]), coverage(store, ["A"]), 2025, 1)
-    assert projection.set_index("month").loc["2025-08", "demand"] == 0
+    projection, _ = project_demand(monthly_history(store, ["A"]), coverage(store, ["A"]), 2025, 3)
+    by_month = projection.set_index("month")
+    assert by_month.loc["2025-08", "demand"] == 6
+    assert by_month.loc["2025-08", "years_in_month"] == 2
+    assert by_month.loc["2025-07", "years_in_month"] == 3
+
+
+def test_a_quiet_source_in_a_month_the_service_type_has_data_counts_as_zero():
+    # Hospital referrals every month; community ones only in 2024's August (3 of them). The
+    # other Augusts had hospital referrals, so their community count is a real zero: 3 / 3 = 1.
+    hospital = full_years(2022, 2024, 5)
+    store = store_with(
+        monthly_referrals("A", "reablement_home", "reab", "hospital", hospital),
+        monthly_referrals("A", "reablement_home", "reab", "community", {"2024-08": 3}),
+    )
+    projection, _ = project_demand(monthly_history(store, ["A"]), coverage(store, ["A"]), 2025, 3)
+    community = projection[projection["source"] == "community"].set_index("month")
+    assert community.loc["2025-08", "demand"] == 1
+    assert community.loc["2025-08", "years_in_month"] == 3
 
 
 def test_months_outside_coverage_have_no_demand_rather_than_zero():

@@ -347,8 +347,12 @@ def test_a_scenario_changes_the_figures_and_is_named_on_the_cover(demo_store, pl
     label = "Reablement at home (pathway 1)"
     surged = sections(book["Capacity & Demand"])["Demand – hospital discharge"]["rows"][label]
     before = sections(plain["Capacity & Demand"])["Demand – hospital discharge"]["rows"][label]
-    assert surged[:8] == before[:8]  # April to November unchanged
     truth = figures_by_type(frame, "demand", "hospital").loc["reablement_home"].to_numpy()
+    base = figures_by_type(baseline, "demand", "hospital").loc["reablement_home"].to_numpy()
+    # April to November unchanged; rounded together with the changed winter, each may land on
+    # the other side of its unrounded value, but never further than 1.
+    assert list(truth[:8]) == list(base[:8])
+    assert all(abs(a - b) < 1 for a, b in zip(surged[:8], truth[:8], strict=True))
     assert all(abs(a - b) < 1 for a, b in zip(surged[8:12], truth[8:12], strict=True))
     assert all(a > b for a, b in zip(surged[8:12], before[8:12], strict=True))
     cover = {row[0]: row[1] for row in book["Cover"].iter_rows(values_only=True) if row[0]}

@@ -99,3 +99,21 @@ FROM done d
 JOIN spread s USING (place_code, service_type)
 GROUP BY d.place_code, d.service_type, d.source, d.month
 ORDER BY d.place_code, d.service_type, d.source, d.month;
+
+-- name: demand_settings
+-- The demand window and growth set per place and service type (NULL: every one).
+SELECT place_code, service_type, window_years, growth_method, growth_rate
+FROM demand_settings
+ORDER BY place_code NULLS FIRST, service_type NULLS FIRST;
+
+-- name: delete_demand_settings
+DELETE FROM demand_settings;
+
+-- name: population_projection
+-- The ONS 2018-based projections of people aged 65+ and 85+ for some places.
+SELECT code, year, age_band, population, measure
+FROM population
+WHERE list_contains($places, code)
+  AND measure = 'projection_2018based_principal'
+  AND age_band IN ('65+', '85+')
+ORDER BY code, age_band, year;
