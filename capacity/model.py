@@ -100,6 +100,9 @@ class PlanInputs:
     observed_hospital_share: pd.DataFrame
     windows: dict[str, Window] = field(default_factory=dict)
     covered_months: dict[tuple[str, str], int] = field(default_factory=dict)
+    # referrals a month to each shared service from each place it serves, over the demand
+    # window (capacity.segments.USE_COLUMNS); empty when not looked up
+    service_use: pd.DataFrame | None = None
 
     def with_changes(self, **changes: object) -> PlanInputs:
         """A copy with some fields replaced (inputs are never changed in place)."""
