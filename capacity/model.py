@@ -104,6 +104,9 @@ class PlanInputs:
     covered_months: dict[tuple[str, str], int] = field(default_factory=dict)
     # what the records show per place and service (capacity.observed.observed_for_plan)
     observed: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # referrals a month to each shared service from each place it serves, over the demand
+    # window (capacity.segments.USE_COLUMNS); empty when not looked up
+    service_use: pd.DataFrame | None = None
 
     def with_changes(self, **changes: object) -> PlanInputs:
         """A copy with some fields replaced (inputs are never changed in place)."""

@@ -34,12 +34,15 @@ them into the frame.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
 from capacity import formulas as f
 from capacity.demand import (
     Window,
+    choose_window,
     coverage,
     covered_months,
     monthly_history,
@@ -48,7 +51,7 @@ from capacity.demand import (
     project_demand,
     stored_settings,
 )
-from capacity.demand_settings import DemandSetting
+from capacity.demand_settings import DemandSetting, setting_for
 from capacity.interval import INTERVAL_LEVEL, NO_INTERVAL, bounds
 from capacity.methods import METHOD_LABELS, following_demand
 from capacity.model import PlanInputs, PlanModel
@@ -56,6 +59,9 @@ from capacity.observed import observed_flags, observed_for_plan
 from capacity.periods import Month, planning_year_label, planning_year_months, planning_year_of
 from capacity.scenarios import Scenario, apply
 from capacity.segments import (
+    OWN_PARAMETERS,
+    SHARE_OF_USE,
+    USE_COLUMNS,
     PlanError,
     calculation,
     checked,
@@ -93,6 +99,9 @@ PLAN_COLUMNS = [
     "hospital_share_basis", "place_share_basis",
     "calculation", "demand_note", "param_ids", "source_note", "data_window", "scenario",
 ]
+# Parameters that are a place's part of a shared service (its share of the whole): a system
+# row adds them up over its places.
+PLACE_PARTS = ["caseload", "hours_per_month", "throughput"]
 DEMAND_KEY = ["place_code", "service_type", "service_id", "source", "month"]
 ORDER = ["place", "sort_order", "service", "source_rank", "month"]
 FLAG_INPUTS = ["unserved", "any_equal", "contract", "days_covered", "segments", "days_in_month",
@@ -122,25 +131,31 @@ def load_plan_inputs(
     codes = list(scope["place_code"])
     history = monthly_history(store, codes)
     cover = coverage(store, codes)
+    settings = _demand_settings(store, window_years, growth)
     projection, windows = project_demand(
-        history, cover, year, settings=_demand_settings(store, window_years, growth),
+        history, cover, year, settings=settings,
         population=population_projection(store, codes))
     parameters = store.query("parameters_for_places", places=codes)
     parameters["valid_from"] = pd.to_datetime(parameters["valid_from"])
     parameters["valid_to"] = pd.to_datetime(parameters["valid_to"])
+    service_places = store.query("service_places_for_places", places=codes)
+    services = store.query("services")
+    use = service_use(store, service_places, services, year, settings,
+                      known=(codes, history, cover))
     return PlanInputs(
         year=year,
         places=scope,
         all_places=all_places,
         service_types=store.query("service_types"),
-        services=store.query("services"),
-        service_places=store.query("service_places_for_places", places=codes),
+        services=services,
+        service_places=service_places,
         parameters=parameters,
         demand=projection,
         observed_hospital_share=observed_hospital_share(history, cover, windows),
         windows=windows,
         covered_months=covered_months(cover, windows, year),
         observed=observed_for_plan(store, cover, year),
+        service_use=use,
     )
 
 
@@ -152,6 +167,94 @@ def _demand_settings(store: Store, window_years: int | None,
                                 0.0 if growth is None else growth)
         return {(None, None): setting}
     return stored_settings(store)
+
+
+def service_use(
+    store: Store, service_places: pd.DataFrame, services: pd.DataFrame, year: int,
+    settings: Mapping[tuple, DemandSetting], *,
+    known: tuple[list[str], pd.DataFrame, pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """Referrals a month to each service that serves several places, from each of them.
+
+    Counted over each place's demand window for ``year`` (the planning years
+    the projection averages), within the months its data cover, so places
+    with windows of different lengths compare fairly. Referrals naming the
+    service are counted; where no place's referrals name it, those of its
+    service type that name no service. A place with no data in its window
+    has no row (its service then falls back to another basis). ``known`` is
+    (place codes, their history, their coverage) already read, to save
+    reading them again. Columns: :data:`capacity.segments.USE_COLUMNS`.
+    """
+    links = service_places[service_places.groupby("service_id")["place_code"]
+                           .transform("size").to_numpy() > 1]
+    if links.empty:
+        return pd.DataFrame(columns=USE_COLUMNS)
+    history, cover = _history_for(store, sorted(set(links["place_code"])), known)
+    counted = _months_counted(cover, year, settings)
+    if counted.empty:
+        return pd.DataFrame(columns=USE_COLUMNS)
+    in_window = history.merge(counted, on=["place_code", "month"])
+    months = counted.groupby("place_code")["month"].agg(["size", "min", "max"])
+    types = dict(zip(services["service_id"], services["service_type"], strict=True))
+    rows = []
+    for service_id, group in links.groupby("service_id", sort=False):
+        rows += _use_of(service_id, types.get(service_id), group["place_code"], in_window,
+                        months)
+    return pd.DataFrame(rows, columns=USE_COLUMNS)
+
+
+def _history_for(store: Store, codes: list[str],
+                 known: tuple[list[str], pd.DataFrame, pd.DataFrame] | None
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Referral history and coverage of ``codes``, reusing what was read already."""
+    have, history, cover = known if known is not None else ([], None, None)
+    extra = [c for c in codes if c not in set(have)]
+    parts = [] if history is None else [history[history["place_code"].isin(codes)]]
+    spans = [] if cover is None else [cover[cover["place_code"].isin(codes)]]
+    if extra:
+        parts.append(monthly_history(store, extra))
+        spans.append(coverage(store, extra))
+    return (pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0],
+            pd.concat(spans, ignore_index=True) if len(spans) > 1 else spans[0])
+
+
+def _months_counted(cover: pd.DataFrame, year: int,
+                    settings: Mapping[tuple, DemandSetting]) -> pd.DataFrame:
+    """Each place's months inside both its demand window and its data (place_code, month).
+
+    Every place's window comes from the same demand settings as its own plan
+    would use (its setting for all service types), so a place's share of a
+    pooled service is the same whichever of its places the plan is for.
+    """
+    rows = []
+    for span in cover.itertuples():
+        window_years = setting_for(settings, span.place_code, None).window_years
+        window = choose_window(span.first_month, span.last_month, year, window_years,
+                               span.place_code)
+        for py in window.years:
+            rows += [(span.place_code, pd.Timestamp(m.first_day)) for m in planning_year_months(py)
+                     if span.first_month <= pd.Timestamp(m.first_day) <= span.last_month]
+    return pd.DataFrame(rows, columns=["place_code", "month"])
+
+
+def _use_of(service_id: str, service_type: str | None, places: pd.Series,
+            in_window: pd.DataFrame, months: pd.DataFrame) -> list[tuple]:
+    """One service's rows of :func:`service_use`: its referrals a month from each place."""
+    places = [p for p in places if p in months.index]
+    named = in_window[in_window["service_id"] == service_id]
+    what = "referrals"
+    if named.empty:
+        named = in_window[in_window["service_id"].isna()
+                          & (in_window["service_type"] == service_type)]
+        what = "referrals of the service type,"
+    if not places or named.empty:
+        return []
+    totals = named.groupby("place_code")["referrals"].sum()
+    first = months.loc[places, "min"].min().strftime("%b %Y")
+    last = months.loc[places, "max"].max().strftime("%b %Y")
+    basis = f"{SHARE_OF_USE} ({what} {first} – {last})"
+    return [(service_id, p, float(totals.get(p, 0.0)) / months.loc[p, "size"], basis)
+            for p in places]
 
 
 def _check_year_has_data(store: Store, year: int) -> None:
@@ -335,7 +438,7 @@ def prepare(inputs: PlanInputs) -> PlanModel:
     services = inputs.services.set_index("service_id")
     types = inputs.service_types.set_index("service_type")
     links = resolve_place_shares(inputs.service_places, inputs.all_places, inputs.parameters,
-                                 list(inputs.places["place_code"]))
+                                 list(inputs.places["place_code"]), inputs.service_use)
     segs = parameter_segments(inputs.parameters, links, months)
     segs["service_type"] = segs["service_id"].map(services["service_type"])
     segs["setting"] = segs["service_type"].map(types["setting"])
@@ -356,7 +459,7 @@ def prepare(inputs: PlanInputs) -> PlanModel:
     demand = demand.assign(scenario_note="").reset_index(drop=True)
     served = list(inputs.service_places["place_code"].unique())
     shares = resolve_place_shares(inputs.service_places, inputs.all_places, inputs.parameters,
-                                  served)
+                                  served, inputs.service_use)
     return PlanModel(inputs, segs, demand, rows, index, candidates, shares)
 
 
@@ -398,7 +501,8 @@ def _calculations(model: PlanModel, caseload_used: np.ndarray) -> list[str]:
               "hours_per_month",
               "hours_factor", "hours_per_package_per_month", "mean_los_days", "throughput_unit",
               "throughput", "days_in_month", "periods", "target_occupancy", "contract_share",
-              "place_share", "hospital_share_used", "row_h", "row_c", "seg_start"]
+              "place_share", "place_share_basis", "hospital_share_used", "row_h", "row_c",
+              "seg_start"]
     for record in segs[needed].to_dict("records"):
         base = calculation(record)
         share = record["hospital_share_used"]
@@ -526,13 +630,15 @@ def _parameters(model: PlanModel, caseload_used: np.ndarray) -> pd.DataFrame:
     else:  # no parameter in force all year: there is no segment to take even a placeholder from
         picked = pd.DataFrame(np.nan, index=range(len(dominant)), columns=wanted, dtype=object)
         caseload = np.full(len(dominant), np.nan)
+    # The place's part of a shared service: its share of the caseload, hours and throughput.
+    share = model.rows["place_share"].to_numpy(float)
     hours = picked["hours_per_month"].astype(float) * picked["hours_factor"].astype(float)
     numbers = {
-        "caseload": caseload,
+        "caseload": caseload * share,
         "mean_los_days": picked["mean_los_days"],
-        "hours_per_month": hours,
+        "hours_per_month": hours.to_numpy(float) * share,
         "hours_per_package_per_month": picked["hours_per_package_per_month"],
-        "throughput": picked["throughput"],
+        "throughput": picked["throughput"].astype(float).to_numpy() * share,
         "target_occupancy": picked["target_occupancy"],
         "contract_share": picked["contract_share"],
         "hospital_share": picked["hospital_share_used"],
@@ -710,9 +816,11 @@ def _roll_up_by(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     frame = frame.assign(service_id=frame["service_id"].fillna(""),
                          pathway=frame["pathway"].fillna(""))
     grouped = frame.groupby(key, sort=False, dropna=False)
-    sums = grouped[["demand", "capacity", "spot_capacity", "demand_spread"]].sum(min_count=1)
+    sums = grouped[["demand", "capacity", "spot_capacity", "demand_spread", *PLACE_PARTS]].sum(
+        min_count=1)
     sums["demand_years"] = grouped["demand_years"].min()
-    same = _same_or_none(grouped, [*PARAMETER_COLUMNS, "method", "hospital_share_basis",
+    kept = [c for c in PARAMETER_COLUMNS if c not in (*PLACE_PARTS, "place_share")]
+    same = _same_or_none(grouped, [*kept, "method", "hospital_share_basis",
                                    "place_share_basis", "source_note", "calculation",
                                    "demand_note"])
     codes = grouped.ngroup().to_numpy()
@@ -723,7 +831,7 @@ def _roll_up_by(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
         "places": _union_by(codes, frame["place"], ", ", ordered=True),
     }, index=sums.index)
     out = pd.concat([sums, same, text], axis=1).reset_index()
-    out["place_share"] = grouped["place_share"].sum(min_count=1).to_numpy()
+    out["place_share"] = _rolled_share(frame, grouped)
     out["calculation"] = out["calculation"].fillna("sum over " + out["places"])
     out["demand_note"] = out["demand_note"].fillna(
         "sum over " + out["places"] + "; their spreads added (see the methodology)")
@@ -736,6 +844,22 @@ def _roll_up_by(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     out["service_id"] = out["service_id"].replace("", None)
     out["pathway"] = out["pathway"].replace("", None)
     return out[PLAN_COLUMNS]
+
+
+def _rolled_share(frame: pd.DataFrame, grouped) -> np.ndarray:
+    """A system row's share of the service: the share of the whole its places hold.
+
+    Places that split one pool add their shares (1 when the system holds every
+    place of the pool); places planned on their own parameters each hold all of
+    their own, so the system holds all of theirs (1). A mix of the two has no
+    single share (missing).
+    """
+    own = (frame["place_share_basis"] == OWN_PARAMETERS).groupby(
+        [frame[c] for c in grouped.keys], sort=False, dropna=False)
+    all_own = own.all().to_numpy(bool)
+    any_own = own.any().to_numpy(bool)
+    pooled = np.minimum(grouped["place_share"].sum(min_count=1).to_numpy(float), 1.0)
+    return np.where(all_own, 1.0, np.where(any_own, np.nan, pooled))
 
 
 def _same_or_none(grouped, columns: list[str]) -> pd.DataFrame:

@@ -27,57 +27,112 @@ class PlanError(ValueError):
     """The plan cannot be built from these inputs; the message says why and where."""
 
 
+# How a place's share of a service was found (the ``place_share_basis`` of each plan row).
+SINGLE_PLACE = "single place"
+OWN_PARAMETERS = "parameters stated for this place"
+STATED = "stated"
+POPULATION = "population aged 65+"
+SHARE_OF_USE = "share of use"
+USE_COLUMNS = ["service_id", "place_code", "referrals_a_month", "basis"]
+
+
 def resolve_place_shares(
     service_places: pd.DataFrame,
     all_places: pd.DataFrame,
     parameters: pd.DataFrame,
     place_codes: list[str],
+    use: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Each service–place link of ``place_codes`` with the share of the service's capacity it gets.
 
-    A share stated in service_places is used as is; a service serving one
-    place gets all of it; otherwise shares follow population aged 65+. Links
-    whose parameters are stated for that place get 1 (the figures are already
-    the place's own).
+    A service serving one place gets all of it. A link whose parameters are
+    stated for that place gets 1 (the figures are already the place's own).
+    The other places of a service share its service-wide figures (its pool),
+    in this order of preference:
+
+    1. shares stated in service_places, as stated;
+    2. each place's share of use: its referrals a month to the service over
+       the demand window ÷ all the pool's places' (``use``, columns
+       :data:`USE_COLUMNS`, from :func:`capacity.plan.service_use`; the
+       ``basis`` text names the referrals and months counted), where every
+       place of the pool has a row and they are not all zero;
+    3. population aged 65+.
+
+    Shares of a pool are within 0–1 and add up to 1 over its places.
     """
     frame = service_places.copy()
     if frame.empty:
         return frame.assign(place_share_basis=pd.Series(dtype=object))
-    population = frame["place_code"].map(
-        dict(zip(all_places["place_code"], all_places["population_65plus"], strict=True)))
-    by_service = frame.groupby("service_id", sort=False)
-    links = by_service["place_code"].transform("size")
-    all_stated = frame["place_share"].notna().groupby(frame["service_id"], sort=False).transform(
-        "all")
-    pops = population.astype(float)
-    total = pops.groupby(frame["service_id"], sort=False).transform("sum")
-    no_population = pops.isna().groupby(frame["service_id"], sort=False).transform("any")
-    shared = (links > 1) & ~all_stated
-    _refuse_unshareable(frame[shared & (no_population | (total <= 0))], population)
-    frame["place_share"] = np.where(links == 1, 1.0,
-                                    np.where(all_stated, frame["place_share"], pops / total))
-    frame["place_share_basis"] = np.where(
-        links == 1, "single place", np.where(all_stated, "stated", "population aged 65+"))
     frame = frame.sort_values("service_id", kind="stable").reset_index(drop=True)
     specific = parameters.dropna(subset=["place_code"])
-    own = set(zip(specific["service_id"], specific["place_code"], strict=True))
-    is_own = [(s, p) in own for s, p in zip(frame["service_id"], frame["place_code"], strict=True)]
-    frame.loc[is_own, "place_share"] = 1.0
-    frame.loc[is_own, "place_share_basis"] = "parameters stated for this place"
+    own_links = set(zip(specific["service_id"], specific["place_code"], strict=True))
+    own = np.array([(s, p) in own_links for s, p in
+                    zip(frame["service_id"], frame["place_code"], strict=True)], dtype=bool)
+    frame["place_share_basis"] = np.where(own, OWN_PARAMETERS, None)
+    frame["place_share"] = np.where(own, 1.0, frame["place_share"].astype(float))
+    pooled = frame[~own]
+    for service_id, pool in pooled.groupby("service_id", sort=False):
+        share, basis = _pool_shares(pool, all_places, use, len(frame[frame["service_id"]
+                                                                   == service_id]))
+        frame.loc[pool.index, "place_share"] = share
+        frame.loc[pool.index, "place_share_basis"] = basis
     return frame[frame["place_code"].isin(place_codes)].reset_index(drop=True)
 
 
+def _pool_shares(pool: pd.DataFrame, all_places: pd.DataFrame, use: pd.DataFrame | None,
+                 links: int) -> tuple[np.ndarray, object]:
+    """The shares of one service's pool (the places on its service-wide figures), and the basis."""
+    if len(pool) == 1:
+        return np.ones(1), SINGLE_PLACE if links == 1 else "only place on the service-wide figures"
+    stated = pool["place_share"].astype(float)
+    if stated.notna().all():
+        return stated.to_numpy(float), STATED
+    by_use, missing = _shares_of_use(pool, use)
+    if by_use is not None:
+        return by_use
+    population = pool["place_code"].map(
+        dict(zip(all_places["place_code"], all_places["population_65plus"], strict=True)))
+    pops = population.astype(float)
+    if pops.isna().any() or pops.sum() <= 0:
+        _refuse_unshareable(pool, population)
+    basis = POPULATION if use is None else f"{POPULATION} ({missing})"
+    return (pops / pops.sum()).to_numpy(float), basis
+
+
+def _shares_of_use(pool: pd.DataFrame, use: pd.DataFrame | None
+                   ) -> tuple[tuple[np.ndarray, object] | None, str]:
+    """Each place's share of the pool's referrals a month and the basis; or None and why not."""
+    why = "no referrals to it in the demand window"
+    if use is None or use.empty:
+        return None, why
+    mine = use[use["service_id"] == pool["service_id"].iloc[0]]
+    counts = pool["place_code"].map(dict(zip(mine["place_code"], mine["referrals_a_month"],
+                                             strict=True))).astype(float)
+    if counts.isna().any() and counts.notna().any():
+        absent = ", ".join(pool.loc[counts.isna(), "place_code"])
+        return None, f"no referral data from {absent} in the demand window"
+    if counts.isna().any() or not counts.sum() > 0:
+        return None, why
+    return ((counts / counts.sum()).to_numpy(float), mine["basis"].iloc[0]), ""
+
+
 def _refuse_unshareable(links: pd.DataFrame, population: pd.Series) -> None:
-    """Raise for the first service shared by population whose places have none to share by."""
-    if links.empty:
-        return
-    service = sorted(links["service_id"])[0]
-    mine = links[links["service_id"] == service]
-    missing = ", ".join(mine.loc[population[mine.index].isna(), "place_code"])
+    """Raise for a service shared by population whose places have none to share by."""
+    service = links["service_id"].iloc[0]
+    missing = ", ".join(links.loc[population.isna(), "place_code"])
     raise PlanError(
-        f"Service {service} serves several places with no stated shares, and "
+        f"Service {service} serves several places with no stated shares or referrals, and "
         f"{missing or 'its places'} has no population aged 65+ to share by"
     )
+
+
+def share_label(share: float, basis: object) -> str:
+    """A place share for the calculation text: '20.13% share of use', '44.3% population share'."""
+    text = str(basis or "")
+    kind = ("share of use" if text.startswith(SHARE_OF_USE) else
+            "population share" if text.startswith(POPULATION) else
+            "stated share" if text == STATED else "place share")
+    return f"{share * 100:.4g}% {kind}"
 
 
 def month_table(months: list[Month]) -> pd.DataFrame:
@@ -222,5 +277,5 @@ def calculation(row: dict) -> str:
         if value is not None and value == value and value != 1:
             text += f" × {number(value)} {label}"
     if row["place_share"] != 1:
-        text += f" × {row['place_share']:.4f} place share"
+        text += f" × {share_label(row['place_share'], row.get('place_share_basis'))}"
     return text

@@ -176,7 +176,9 @@ def assumptions_table() -> None:
             "caseload": figure_column(
                 "Caseload",
                 1,
-                "Beds, places or packages at once; for the hours method, hours ÷ hours per package",
+                "Beds, places or packages at once; for the hours method, hours ÷ hours per "
+                "package. For a service shared with other places, this place's part of it "
+                "(the whole × place share)",
             ),
             "mean_los_days": figure_column("Mean LoS (days)"),
             "hours_per_month": figure_column("Hours a month", 0),

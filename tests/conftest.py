@@ -128,16 +128,17 @@ def make_store(
     params: pd.DataFrame,
     refs: pd.DataFrame | None = None,
     counts: pd.DataFrame | None = None,
+    places: pd.DataFrame = PLACES,
 ) -> Store:
-    """An in-memory store with the real reference data, places A and B in system SYS, and
-    the given services, service–place links (service_id, place_code, share), parameters,
-    referrals and monthly counts."""
+    """An in-memory store with the real reference data, places A and B in system SYS (or the
+    given ``places``), and the given services, service–place links (service_id, place_code,
+    share), parameters, referrals and monthly counts."""
     store = Store.open(None)
     reference = read_tables(store.read_csv, config.REFERENCE_DIR, REFERENCE_FILES)
     with store.transaction() as tx:
         tx.insert_frame("service_types", reference["service_types"])
         tx.insert_frame("service_type_labels", reference["service_type_labels"])
-        tx.insert_frame("places", PLACES)
+        tx.insert_frame("places", places)
         tx.insert_frame(
             "services",
             pd.DataFrame(

@@ -410,8 +410,14 @@ def test_assumptions_show_the_winter_flex_beds_by_period(havering_book):
     found = table(havering_book["Assumptions"])
     beds = found[(found["Service"] == "BHR community rehabilitation beds")
                  & (found["Source"] == "hospital")]
-    by_caseload = dict(zip(beds["Caseload"], beds["Months"], strict=True))
-    assert by_caseload == {61: "Apr 2025; Nov 2025 – Mar 2026", 57: "May 2025 – Oct 2025"}
+    # Havering's share of use of the beds: 908 + 53 of the 2,206 referral records to them
+    # (424 + 20 from Barking & Dagenham, 766 + 35 from Redbridge), Apr 2022 to Mar 2025.
+    share = (908 + 53) / 2206
+    by_months = dict(zip(beds["Months"], beds["Caseload"], strict=True))
+    assert set(by_months) == {"Apr 2025; Nov 2025 – Mar 2026", "May 2025 – Oct 2025"}
+    assert by_months["Apr 2025; Nov 2025 – Mar 2026"] == pytest.approx(61 * share)
+    assert by_months["May 2025 – Oct 2025"] == pytest.approx(57 * share)
+    assert set(beds["Place share from"]) == {"share of use (referrals Apr 2022 – Mar 2025)"}
     assert set(beds["Method"]) == {"Caseload × days ÷ length of stay"}
     assert set(beds["Mean length of stay (days)"]) == {28}
 

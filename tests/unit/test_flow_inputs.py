@@ -57,10 +57,15 @@ def test_winter_flex_beds_open_on_their_date():
 
 
 def test_a_shared_service_gives_each_place_its_share_and_a_system_the_pool():
-    # A has 30,000 people aged 65+ and B 10,000: shares 0.75 and 0.25 of 20 beds.
-    store = beds_store([caseload(20)], links=(("beds", "A", None), ("beds", "B", None)))
-    assert flow_inputs_for(store, "A", "beds", 2025).caseload == pytest.approx(15)
-    assert flow_inputs_for(store, "B", "beds", 2025).caseload == pytest.approx(5)
+    # A refers 2 a month and B 6 over 2024-25, so by use A gets 0.25 of 20 beds and B 0.75
+    # (by population, 30,000 and 10,000 people aged 65+, it would be the other way round).
+    refs = pd.concat([monthly_referrals(place, "rehab_bed", "beds", "hospital",
+                                        full_years(2024, 2024, level))
+                      for place, level in (("A", 2), ("B", 6))])
+    store = make_store([BEDS], [("beds", "A", None), ("beds", "B", None)],
+                       parameters(caseload(20)), refs)
+    assert flow_inputs_for(store, "A", "beds", 2025).caseload == pytest.approx(5)
+    assert flow_inputs_for(store, "B", "beds", 2025).caseload == pytest.approx(15)
     assert flow_inputs_for(store, "SYS", "beds", 2025).caseload == pytest.approx(20)
 
 
@@ -124,7 +129,8 @@ def test_the_default_start_is_arrivals_times_stay_at_most_the_places(beds, expec
 def test_services_are_found_by_id_or_name_whatever_the_case(demo_store):
     by_name = flow_inputs_for(demo_store, "havering", "bhr DISCHARGE-to-assess nursing beds", 2025)
     assert by_name.service_id == "bhr_d2a_nursing"
-    assert by_name.caseload == pytest.approx(20 * 45900 / (18900 + 45900 + 38800))
+    # Havering's share of use: 278 of the 621 referral records to the beds, Apr 2022 – Mar 2025.
+    assert by_name.caseload == pytest.approx(20 * 278 / 621)
 
 
 def test_an_unknown_service_lists_the_places_services(demo_store):

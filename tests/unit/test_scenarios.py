@@ -283,11 +283,13 @@ def test_the_winter_flex_preset_adds_to_the_baselines_own_flex_and_says_so(demo_
     from capacity.plan import plan_for
 
     preset = load_presets()["preset:winter_flex_beds"]
-    base = plan_for(demo_store, "Havering", 2025)
-    flexed = plan_for(demo_store, "Havering", 2025, scenario=preset.for_year(2025))
+    # The description speaks of the whole service (BHR's beds), so read the system's rows.
+    base = plan_for(demo_store, "BHR", 2025)
+    flexed = plan_for(demo_store, "BHR", 2025, scenario=preset.for_year(2025))
 
     def beds(frame, month):
-        hit = frame[(frame["service_id"] == "bhr_rehab_beds") & (frame["month"] == month)]
+        hit = frame[(frame["service_id"] == "bhr_rehab_beds") & (frame["month"] == month)
+                    & (frame["source"] == "hospital")]
         return float(hit["caseload"].iloc[0])
 
     summer, winter = beds(base, "2025-10"), beds(base, "2025-11")
