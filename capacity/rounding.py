@@ -349,17 +349,29 @@ def _solve_sheets(values: np.ndarray, groups: list[list[int]], differences: Sequ
         low[index] = high[index] = whole
     problem = _Problem(matrix, exact, low, high, _priorities(blocks),
                        _move_costs(blocks, low == high))
+    first = _first_stage(base, differences, places, months)
     found = np.round(unknown_values)  # kept only where HiGHS finds nothing in time
     for unknowns in _independent_parts(matrix):
         figures = np.flatnonzero(np.asarray(abs(matrix[:, unknowns]).sum(axis=1)).ravel())
         part = problem.part(figures, unknowns)
-        solved = _strict(part, time_limit)
+        solved = _staged(part, first[unknowns], time_limit)
+        if solved is None:
+            solved = _strict(part, time_limit, closest=False)
         if solved is None:
             solved = _relaxed(part, time_limit)
         if solved is not None:
             found[unknowns] = solved
     shown = np.rint(matrix @ found).astype(np.int64)
     return _assemble(shown, problem, blocks)
+
+
+def _first_stage(base: list[int], differences: Sequence[Difference], places: int,
+                 months: int) -> np.ndarray:
+    """Per unknown, whether it is rounded in the first stage: rows that are not the ``plus``
+    of a difference (demand, on the capacity & demand sheet)."""
+    later = {d.plus for d in differences}
+    by_row = np.array([row not in later for row in base], dtype=bool)
+    return np.tile(np.repeat(by_row, months), places)
 
 
 def _independent_parts(matrix: sparse.csr_matrix) -> list[np.ndarray]:
@@ -374,16 +386,46 @@ def _independent_parts(matrix: sparse.csr_matrix) -> list[np.ndarray]:
     return [np.flatnonzero(labels == k) for k in range(count)]
 
 
-def _strict(problem: _Problem, time_limit: float) -> np.ndarray | None:
+def _strict(problem: _Problem, time_limit: float, *, closest: bool = True,
+            offset: np.ndarray | None = None) -> np.ndarray | None:
     """The closest rounding with every figure on its floor or ceiling, or None if there is none.
 
-    minimise  wᵀ A x  subject to  low ≤ A x ≤ high,  x integer.
+    minimise  wᵀ A x  subject to  low − offset ≤ A x ≤ high − offset,  x integer,
+
+    where ``offset`` is what unknowns fixed earlier add to each figure (none by default).
+    Without ``closest``, any rounding that meets the bounds (w = 0), which HiGHS finds fast.
     """
     matrix = problem.matrix
-    result = milp(matrix.T @ problem.distance_weights(), integrality=np.ones(matrix.shape[1]),
-                  constraints=LinearConstraint(matrix, problem.low, problem.high),
+    shift = np.zeros(matrix.shape[0]) if offset is None else offset
+    weights = problem.distance_weights() if closest else np.zeros(matrix.shape[0])
+    result = milp(matrix.T @ weights, integrality=np.ones(matrix.shape[1]),
+                  constraints=LinearConstraint(matrix, problem.low - shift, problem.high - shift),
                   options={"time_limit": time_limit, "mip_rel_gap": MIP_GAP})
     return None if result.x is None else np.rint(result.x)
+
+
+def _staged(problem: _Problem, first: np.ndarray, time_limit: float) -> np.ndarray | None:
+    """The closest rounding of the first-stage unknowns (demand) on the figures they make up
+    alone, then the closest rounding of the rest (capacity) with those held; None if the
+    second stage finds no rounding within bounds with the first stage's figures.
+    """
+    matrix = problem.matrix
+    touches_later = np.asarray(abs(matrix[:, ~first]).sum(axis=1)).ravel() > 0
+    found = np.zeros(matrix.shape[1])
+    if first.any():
+        alone = np.flatnonzero(~touches_later)
+        solved = _strict(problem.part(alone, np.flatnonzero(first)), time_limit)
+        if solved is None:
+            return None
+        found[first] = solved
+    if (~first).any():
+        rest = np.flatnonzero(touches_later)
+        offset = matrix[rest][:, first] @ found[first]
+        solved = _strict(problem.part(rest, np.flatnonzero(~first)), time_limit, offset=offset)
+        if solved is None:
+            return None
+        found[~first] = solved
+    return found
 
 
 def _relaxed(problem: _Problem, time_limit: float) -> np.ndarray | None:
