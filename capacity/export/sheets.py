@@ -201,7 +201,9 @@ def _cover(sheet, styles: dict, scope: Scope, info: ExportInfo, template: Templa
         ("Row labels", f"The {template.labels_year} wording of the BCF planning template rows"
                        + (f". {template.note}" if template.note else ".")),
         ("Capacity assumed equal to demand", _flagged_services(frame)),
-        ("Rounding", _ROUNDING_NOTE + (_TOTAL_NOTE if scope.total else "")),
+        ("Rounding", _ROUNDING_NOTE + (_TOTAL_NOTE if scope.total else "")
+         + (" Where no rounding could do all of this, the figures that moved further are "
+            "named below." if moved else "")),
         *([("Figures moved further", moved)] if moved else []),
     ]
     sheet.write_string(0, 0, f"Capacity and demand: {scope.name}, {year}", styles["title"])
