@@ -117,13 +117,13 @@ def _nearest(value: Fraction) -> int:
 #: floats (4.92 × 3 = 14.760000000000002) carry noise far below any real figure.
 WHOLE_TOLERANCE = 1e-9
 
-#: How long HiGHS may search, per independent part, for the closest rounding before the
-#: best one found is used (any rounding found meets every rule; only closeness is at stake).
+#: A guard only: how long HiGHS may search, per problem it is given. The stages finish far
+#: sooner (see the module docstring); were the guard reached, the best rounding found so far
+#: would be used, which meets every rule but could differ from one machine to another.
 TIME_LIMIT_SECONDS = 10.0
 
-#: Stop when the rounding found is provably within this share of the closest possible.
-#: Any rounding found meets every rule; proving the very closest one can take HiGHS
-#: many seconds on a ten-place system, for a difference of a figure or two in a third.
+#: Stop when the rounding found is provably within this share of the closest possible, a
+#: proof that does not depend on the clock, so the same figures round the same way.
 MIP_GAP = 1e-3
 
 
