@@ -5,12 +5,15 @@ one for their total):
 
 * **Cover** — the place(s), planning year, scenario and its changes, when it
   was made, the product version, the wording used for the rows, how the
-  figures were rounded, and what each sheet holds.
+  figures were rounded (and any figure that had to move more than one for
+  everything to add up), and what each sheet holds.
 * **Capacity & Demand** — laid out like the BCF planning template: demand,
   then capacity, for hospital discharge and for community, a row per service
   type (every row the template has for that source, in plan order, zero where
   the place has none), then the gap. Months April to March, then the year.
-  Whole numbers that add up across and down (see :mod:`capacity.export.tables`).
+  Whole numbers, each within one of its unrounded figure, that add up across and
+  down, the total's sheet being the sum of the places' (see
+  :mod:`capacity.export.tables`).
 * **Assumptions** — per place, service and source: method, caseload, length
   of stay, hours, throughput, shares, data window, source note and flags.
 * **Data** — the plan frame itself, unrounded, every column.
@@ -26,6 +29,7 @@ import math
 import numbers
 import re
 import zipfile
+from collections.abc import Sequence
 from datetime import datetime
 
 import pandas as pd
@@ -36,6 +40,7 @@ from capacity.export.scope import ExportInfo, Scope
 from capacity.export.tables import (
     ASSUMPTION_HEADERS,
     SOURCE_TITLES,
+    Moved,
     Section,
     Template,
     assumption_rows,
@@ -56,7 +61,8 @@ def workbook(frame: pd.DataFrame, scope: Scope, info: ExportInfo) -> bytes:
     """The BCF capacity & demand workbook (xlsx) for the scope's places, as bytes."""
     frame = frame[frame["place_code"].isin(scope.codes)]
     template = template_rows(info.service_types, info.labels, info.year)
-    tabs = capacity_demand_tabs(frame, scope, template, info.year)
+    rounded = capacity_demand_tabs(frame, scope, template, info.year)
+    tabs = rounded.tabs
     names = _tab_names(scope, [name for name, _ in tabs])
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
@@ -65,7 +71,8 @@ def workbook(frame: pd.DataFrame, scope: Scope, info: ExportInfo) -> bytes:
     book.set_properties({"title": f"Capacity and demand: {scope.name}, "
                                   f"{planning_year_label(info.year)}",
                          "author": f"ic-capacity {info.version}", "created": info.made_at})
-    _cover(book.add_worksheet("Cover"), styles, scope, info, template, names, frame)
+    _cover(book.add_worksheet("Cover"), styles, scope, info, template, names, frame,
+           _moved_note(rounded.moved, names))
     for name, (place, sections) in zip(names, tabs, strict=True):
         _capacity_demand_sheet(book.add_worksheet(name), styles, place, sections, info)
     _table_sheet(book.add_worksheet("Assumptions"), styles,
@@ -174,7 +181,7 @@ def _flagged_services(frame: pd.DataFrame) -> str:
 
 
 def _cover(sheet, styles: dict, scope: Scope, info: ExportInfo, template: Template,
-           tab_names: list[str], frame: pd.DataFrame) -> None:
+           tab_names: list[str], frame: pd.DataFrame, moved: str) -> None:
     year = planning_year_label(info.year)
     months = planning_year_months(info.year)
     type_names = dict(zip(info.service_types["service_type"], info.service_types["name"],
@@ -194,7 +201,10 @@ def _cover(sheet, styles: dict, scope: Scope, info: ExportInfo, template: Templa
         ("Row labels", f"The {template.labels_year} wording of the BCF planning template rows"
                        + (f". {template.note}" if template.note else ".")),
         ("Capacity assumed equal to demand", _flagged_services(frame)),
-        ("Rounding", _ROUNDING_NOTE + (_TOTAL_NOTE if scope.total else "")),
+        ("Rounding", _ROUNDING_NOTE + (_TOTAL_NOTE if scope.total else "")
+         + (" Where no rounding could do all of this, the figures that moved further are "
+            "named below." if moved else "")),
+        *([("Figures moved further", moved)] if moved else []),
     ]
     sheet.write_string(0, 0, f"Capacity and demand: {scope.name}, {year}", styles["title"])
     sheet.write_string(1, 0, "Intermediate care: monthly demand and capacity by service type, "
@@ -219,16 +229,28 @@ def _cover(sheet, styles: dict, scope: Scope, info: ExportInfo, template: Templa
 
 
 _ROUNDING_NOTE = (
-    "The Capacity & Demand figures are whole numbers, rounded so that every row adds up to its "
-    "year total and every month's service types add up to the month's total: each figure is "
-    "the whole number just below or just above the unrounded one, and the total of a section "
-    "is its unrounded total rounded to the nearest whole number. The gap is the rounded "
-    "capacity less the rounded demand. The Data sheet holds the unrounded figures."
+    "The Capacity & Demand figures are whole numbers: each is its unrounded figure rounded "
+    "down or up, never further, and that holds for every figure shown — each month, each "
+    "year total, each section's totals and each gap. Every row adds up to its year total, "
+    "every month's service types add up to the month's total, and each gap is the rounded "
+    "capacity less the rounded demand, so where capacity was assumed equal to demand the gap "
+    "is 0. The Data sheet holds the unrounded figures."
 )
 _TOTAL_NOTE = (
-    " The total sheet adds up the places' sheets, so it agrees with them exactly; it may differ "
-    "by a little from rounding the total's unrounded figures."
+    " The places' sheets and the total sheet are rounded together: the total sheet is the sum "
+    "of the places' sheets, figure by figure, and is within one of the total's unrounded "
+    "figures too."
 )
+
+
+def _moved_note(moved: Sequence[Moved], tab_names: list[str]) -> str:
+    """The cover's words for figures that moved more than one, or '' when none did."""
+    if not moved:
+        return ""
+    lines = [f"{tab_names[m.tab]}, {m.row}, {m.month}: {m.value:,.2f} shown as {m.shown:,} "
+             f"({m.distance:,.2f} away)" for m in moved]
+    return ("No rounding could keep every figure within one of its unrounded value while "
+            "everything adds up; these moved further: " + "; ".join(lines) + ".")
 
 
 def _when(moment: datetime) -> str:

@@ -1,11 +1,12 @@
 """The BCF capacity & demand tables: the template's rows and the rounded sections.
 
 The rows of the template come from the reference data for the planning year
-(:func:`template_rows`), so next year's wording is a data change. Demand and
-capacity are each rounded as a table whose rows, months and totals add up
-(:func:`capacity.rounding.round_table`); the gap is the rounded capacity less
-the rounded demand, so it adds up too. A system's total adds up its places'
-rounded sections. :func:`assumption_rows` is the parameters behind each row.
+(:func:`template_rows`), so next year's wording is a data change. The places'
+sheets and their total sheet are rounded together, in one integer programme
+(:func:`capacity.rounding.round_sheets`): each figure is its unrounded value
+rounded down or up, rows and sections add up, the total sheet is the sum of
+the places', and each gap is the rounded capacity less the rounded demand.
+:func:`assumption_rows` is the parameters behind each row.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from capacity.export.scope import ExportError, ExportInfo, Scope
 from capacity.periods import planning_year_label, planning_year_months
 from capacity.plan import METHOD_LABELS
-from capacity.rounding import round_table
+from capacity.rounding import Departure, Difference, Sheet, round_sheets
 from capacity.summary import assumptions
 
 SECTIONS = [
@@ -115,7 +117,7 @@ class Section:
     @property
     def title(self) -> str:
         """'Demand – hospital discharge'."""
-        return f"{MEASURE_TITLES[self.measure]} – {SOURCE_TITLES[self.source]}"
+        return _title(self.measure, self.source)
 
 
 def _month_matrix(frame: pd.DataFrame, service_types: list[str], measure: str,
@@ -138,13 +140,65 @@ def _check_rows_exist(frame: pd.DataFrame, template: Template) -> None:
                           "add them to the service type labels so no figures are left out.")
 
 
-def _rounded_section(frame: pd.DataFrame, rows: pd.DataFrame, measure: str, source: str,
-                     months: list[str]) -> Section:
-    types = list(rows["service_type"])
-    table = round_table(_month_matrix(frame[frame["source"] == source], types, measure, months),
-                        columns=len(months))
-    return _section(measure, source, rows, table.cells, table.row_totals, table.column_totals,
-                    table.grand_total)
+@dataclass(frozen=True)
+class _Layout:
+    """Where each section's rows sit in the array handed to :func:`round_sheets`.
+
+    Per source, in template order: its demand rows, its capacity rows, then its gap rows
+    (capacity less demand); ``rows[(measure, source)]`` lists the array rows of a section.
+    """
+
+    template: Template
+    rows: dict[tuple[str, str], list[int]]
+
+    @property
+    def size(self) -> int:
+        """How many rows a sheet has."""
+        return sum(len(r) for r in self.rows.values())
+
+    def sections(self) -> list[list[int]]:
+        """The row groups that have month totals, in the order of :data:`SECTIONS`."""
+        return [self.rows[key] for key in SECTIONS]
+
+    def differences(self) -> list[Difference]:
+        """Each gap row as its capacity row less its demand row."""
+        return [Difference(row=g, plus=c, minus=d)
+                for source in SOURCE_TITLES
+                for g, c, d in zip(self.rows[("gap", source)], self.rows[("capacity", source)],
+                                   self.rows[("demand", source)], strict=True)]
+
+    def where(self, row: int) -> tuple[tuple[str, str], int]:
+        """The section (measure, source) of an array row, and its position in the section."""
+        for key, rows in self.rows.items():
+            if row in rows:
+                return key, rows.index(row)
+        raise KeyError(row)
+
+
+def _layout(template: Template) -> _Layout:
+    rows: dict[tuple[str, str], list[int]] = {}
+    start = 0
+    for source in SOURCE_TITLES:
+        count = len(template.for_source(source))
+        for measure in ("demand", "capacity", "gap"):
+            rows[(measure, source)] = list(range(start, start + count))
+            start += count
+    return _Layout(template, rows)
+
+
+def _place_values(frame: pd.DataFrame, layout: _Layout, months: list[str]) -> np.ndarray:
+    """One place's unrounded figures, rows as in ``layout`` by months (zero where it has none)."""
+    values = np.zeros((layout.size, len(months)))
+    for source in SOURCE_TITLES:
+        types = list(layout.template.for_source(source)["service_type"])
+        rows = frame[frame["source"] == source]
+        demand = np.array(_month_matrix(rows, types, "demand", months)).reshape(-1, len(months))
+        capacity = np.array(_month_matrix(rows, types, "capacity", months)).reshape(
+            -1, len(months))
+        values[layout.rows[("demand", source)]] = demand
+        values[layout.rows[("capacity", source)]] = capacity
+        values[layout.rows[("gap", source)]] = capacity - demand
+    return values
 
 
 def _section(measure: str, source: str, rows: pd.DataFrame, cells, row_totals, column_totals,
@@ -158,66 +212,85 @@ def _section(measure: str, source: str, rows: pd.DataFrame, cells, row_totals, c
         column_totals=tuple(int(v) for v in column_totals), grand_total=int(grand_total))
 
 
-def _difference(capacity: Section, demand: Section) -> Section:
-    """The gap section: rounded capacity less rounded demand, cell by cell and in every total."""
-    def minus(a: tuple, b: tuple) -> tuple:
-        return tuple(x - y for x, y in zip(a, b, strict=True))
-
-    return Section(
-        measure="gap", source=capacity.source, service_types=capacity.service_types,
-        labels=capacity.labels, pathways=capacity.pathways,
-        cells=tuple(minus(c, d) for c, d in zip(capacity.cells, demand.cells, strict=True)),
-        row_totals=minus(capacity.row_totals, demand.row_totals),
-        column_totals=minus(capacity.column_totals, demand.column_totals),
-        grand_total=capacity.grand_total - demand.grand_total)
-
-
-def capacity_demand_sections(frame: pd.DataFrame, template: Template,
-                             year: int) -> list[Section]:
-    """The rounded sections of the capacity & demand tab for the places in ``frame``.
-
-    Demand and capacity are each rounded as a table (rows, months and totals
-    add up); the gap is worked out from those whole numbers.
-    """
-    _check_rows_exist(frame, template)
-    months = [m.key for m in planning_year_months(year)]
-    found: dict[tuple[str, str], Section] = {}
-    for measure, source in SECTIONS:
-        if measure == "gap":
-            found[(measure, source)] = _difference(found[("capacity", source)],
-                                                   found[("demand", source)])
-        else:
-            found[(measure, source)] = _rounded_section(
-                frame, template.for_source(source), measure, source, months)
-    return [found[key] for key in SECTIONS]
-
-
-def add_sections(parts: Sequence[Sequence[Section]]) -> list[Section]:
-    """Sections added up cell by cell (a system total from its places' rounded sheets)."""
-    def add(values: Sequence[tuple]) -> tuple:
-        return tuple(sum(column) for column in zip(*values, strict=True))
-
+def _sections_of(sheet: Sheet, layout: _Layout) -> list[Section]:
+    """A rounded sheet cut into the tab's sections, in the order of :data:`SECTIONS`."""
     out = []
-    for same in zip(*parts, strict=True):
-        first = same[0]
-        out.append(Section(
-            measure=first.measure, source=first.source, service_types=first.service_types,
-            labels=first.labels, pathways=first.pathways,
-            cells=tuple(add([s.cells[i] for s in same]) for i in range(len(first.cells))),
-            row_totals=add([s.row_totals for s in same]),
-            column_totals=add([s.column_totals for s in same]),
-            grand_total=sum(s.grand_total for s in same)))
+    for index, (measure, source) in enumerate(SECTIONS):
+        rows = layout.rows[(measure, source)]
+        out.append(_section(measure, source, layout.template.for_source(source),
+                            sheet.cells[rows], sheet.row_totals[rows],
+                            sheet.column_totals[index], sheet.grand_totals[index]))
     return out
 
 
+@dataclass(frozen=True)
+class Moved:
+    """A figure that had to move more than one from its unrounded value for everything to add
+    up: on which tab (index into the tabs), which row, which month ('Year' for the total)."""
+
+    tab: int
+    row: str
+    month: str
+    value: float
+    shown: int
+
+    @property
+    def distance(self) -> float:
+        """How far the figure shown is from its unrounded value."""
+        return abs(self.shown - self.value)
+
+
+@dataclass(frozen=True)
+class Tabs:
+    """The capacity & demand tabs, (name, sections) each: the total first (if any), then each
+    place; and every figure that had to move more than one (empty when none did)."""
+
+    tabs: list[tuple[str, list[Section]]]
+    moved: tuple[Moved, ...]
+
+
+def _moved(departure: Departure, tab: int, layout: _Layout, month_labels: list[str]) -> Moved:
+    month = "Year" if departure.month is None else month_labels[departure.month]
+    if departure.row is not None:
+        (measure, source), position = layout.where(departure.row)
+        rows = layout.template.for_source(source)
+        row = f"{_title(measure, source)}: {rows['label'].iloc[position]}"
+    else:
+        measure, source = SECTIONS[departure.section]
+        row = f"Total: {_title(measure, source).lower()}"
+    return Moved(tab, row, month, departure.value, departure.rounded)
+
+
+def _title(measure: str, source: str) -> str:
+    return f"{MEASURE_TITLES[measure]} – {SOURCE_TITLES[source]}"
+
+
 def capacity_demand_tabs(frame: pd.DataFrame, scope: Scope, template: Template,
-                         year: int) -> list[tuple[str, list[Section]]]:
-    """(name, sections) of each capacity & demand tab: the total first (if any), then each place."""
-    per_place = [(name, capacity_demand_sections(frame[frame["place_code"] == code], template,
-                                                 year)) for code, name in scope.places]
+                         year: int) -> Tabs:
+    """The capacity & demand tabs of the scope, rounded together (see :func:`round_sheets`).
+
+    Every place's sheet and the total's are rounded in one go, so that every figure is its
+    unrounded value rounded down or up, every row and section adds up, the total sheet is the
+    sum of the places' sheets, and each gap is the rounded capacity less the rounded demand
+    (0 where capacity was assumed equal to demand).
+    """
+    _check_rows_exist(frame, template)
+    periods = planning_year_months(year)
+    months = [m.key for m in periods]
+    layout = _layout(template)
+    values = np.stack([_place_values(frame[frame["place_code"] == code], layout, months)
+                       for code, _ in scope.places])
+    result = round_sheets(values, layout.sections(), layout.differences())
+    places = [(name, _sections_of(sheet, layout))
+              for (_, name), sheet in zip(scope.places, result.places, strict=True)]
+    labels = [m.label for m in periods]
     if not scope.total:
-        return per_place
-    return [(scope.total[1], add_sections([s for _, s in per_place])), *per_place]
+        # One place: its sheet and the total are the same figures; name each move once.
+        moved = [_moved(d, 0, layout, labels) for d in result.departures if d.place == 0]
+        return Tabs(places, tuple(moved))
+    moved = [_moved(d, 0 if d.place is None else d.place + 1, layout, labels)
+             for d in result.departures]
+    return Tabs([(scope.total[1], _sections_of(result.total, layout)), *places], tuple(moved))
 
 
 def sections_table(sections: Sequence[Section], year: int) -> pd.DataFrame:
@@ -239,7 +312,7 @@ def preview(frame: pd.DataFrame, scope: Scope, info: ExportInfo) -> pd.DataFrame
     """The first capacity & demand tab of the scope's workbook (the total, for several places)."""
     template = template_rows(info.service_types, info.labels, info.year)
     rows = frame[frame["place_code"].isin(scope.codes)]
-    tabs = capacity_demand_tabs(rows, scope, template, info.year)
+    tabs = capacity_demand_tabs(rows, scope, template, info.year).tabs
     return sections_table(tabs[0][1], info.year)
 
 
