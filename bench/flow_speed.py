@@ -39,9 +39,12 @@ from capacity.charts import (  # noqa: E402
     flow_wait_chart,
 )
 from capacity.demo import build_demo_database  # noqa: E402
-from capacity.flow import adjust, analytical, run, simulate, starting  # noqa: E402
-from capacity.flow_inputs import flow_inputs_for  # noqa: E402
-from capacity.flow_pathway import pathway_inputs_for  # noqa: E402
+from capacity.flow.from_plan import flow_inputs_for  # noqa: E402
+from capacity.flow.inputs import adjust, starting  # noqa: E402
+from capacity.flow.pathway import pathway_inputs_for  # noqa: E402
+from capacity.flow.results import run  # noqa: E402
+from capacity.flow.simulation import simulate  # noqa: E402
+from capacity.flow.steady_state import analytical  # noqa: E402
 from capacity.store import Store  # noqa: E402
 
 

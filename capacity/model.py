@@ -1,7 +1,7 @@
 """The plan model: the plan's inputs laid out for computing, with its columns declared.
 
 :func:`capacity.plan.prepare` builds a :class:`PlanModel` from the data; a
-scenario changes it (:func:`capacity.scenarios.apply` returns a new one);
+scenario changes it (:func:`capacity.scenarios.applying.apply` returns a new one);
 :func:`capacity.plan.compute` turns it into the plan frame. The flow inputs
 and the observed-against-stated checks read it too, through the named
 functions here rather than by column name, so the segments' layout lives in

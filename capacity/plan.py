@@ -28,7 +28,7 @@ on a "no commissioned service" row with no capacity.
 The work is split in three so that what-ifs answer at once: :func:`prepare`
 does everything that depends only on the data (which parameters are in force
 when, which rows exist) in a :class:`capacity.model.PlanModel`; a scenario then
-changes its figures (:func:`capacity.scenarios.apply`); :func:`compute` turns
+changes its figures (:func:`capacity.scenarios.applying.apply`); :func:`compute` turns
 them into the frame.
 """
 
@@ -49,7 +49,8 @@ from capacity.demand import (
 from capacity.methods import METHOD_LABELS, following_demand
 from capacity.model import PlanInputs, PlanModel
 from capacity.periods import Month, planning_year_label, planning_year_months, planning_year_of
-from capacity.scenarios import Scenario, apply
+from capacity.scenarios.applying import apply
+from capacity.scenarios.model import Scenario
 from capacity.segments import (
     PlanError,
     calculation,

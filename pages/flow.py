@@ -17,7 +17,7 @@ import streamlit as st
 
 from capacity import config
 from capacity.charts import flow_occupancy_chart, flow_queue_chart, flow_wait_chart
-from capacity.flow_report import (
+from capacity.flow.report import (
     cost_text,
     display_table,
     headline,

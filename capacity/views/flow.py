@@ -8,9 +8,8 @@ from datetime import date
 
 import pandas as pd
 
-from capacity.flow import FlowInputs, FlowResult, adjust, run, start_limit, starting
-from capacity.flow_costs import MAX_COST_PER_DAY, Costs, cost_of, costs_for, load_cost_table
-from capacity.flow_inputs import (
+from capacity.flow.costs import MAX_COST_PER_DAY, Costs, cost_of, costs_for, load_cost_table
+from capacity.flow.from_plan import (
     FlowError,
     FlowRecords,
     build,
@@ -21,7 +20,8 @@ from capacity.flow_inputs import (
     read_records,
     year_span,
 )
-from capacity.flow_pathway import (
+from capacity.flow.inputs import FlowInputs, adjust, start_limit, starting
+from capacity.flow.pathway import (
     ASSUMPTION,
     POOLED_PATHWAYS,
     build_pathway,
@@ -31,8 +31,10 @@ from capacity.flow_pathway import (
     pathway_of_key,
     pathway_pools,
 )
+from capacity.flow.results import FlowResult, run
 from capacity.plan import PlanModel, places_in
-from capacity.scenarios import Scenario, apply
+from capacity.scenarios.applying import apply
+from capacity.scenarios.model import Scenario
 from capacity.store import Store
 from capacity.views._db import Database, reading
 

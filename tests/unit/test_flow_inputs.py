@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capacity.flow_inputs import (
+from capacity.flow.from_plan import (
     FlowError,
     default_start_day,
     flow_inputs_for,
@@ -18,7 +18,7 @@ from capacity.flow_inputs import (
     year_span,
 )
 from capacity.plan import plan_for
-from capacity.scenarios import Change, Scenario
+from capacity.scenarios.model import Change, Scenario
 from tests.conftest import full_years, make_store, monthly_referrals, parameters
 
 BEDS = {"service_id": "beds", "name": "Step-down beds", "service_type": "rehab_bed"}

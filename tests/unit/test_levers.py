@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from capacity import levers
-from capacity.flow import adjust
-from capacity.flow_inputs import flow_inputs_for
+from capacity.flow.from_plan import flow_inputs_for
+from capacity.flow.inputs import adjust
 from capacity.formulas import scale_by_percentage
 from capacity.periods import planning_year_months
-from capacity.scenarios import Change, Scenario
+from capacity.scenarios.model import Change, Scenario
 from tests.conftest import full_years, make_store, monthly_referrals, parameters
 
 MONTHS = [m.key for m in planning_year_months(2025)]

@@ -7,7 +7,8 @@ import pytest
 
 from capacity.model import SEGMENT_COLUMNS, ModelError, PlanModel, check_columns, segments_at
 from capacity.plan import load_plan_inputs, prepare
-from capacity.scenarios import Change, Scenario, apply
+from capacity.scenarios.applying import apply
+from capacity.scenarios.model import Change, Scenario
 
 
 @pytest.fixture(scope="module")

@@ -33,8 +33,7 @@ from typing import NoReturn
 import numpy as np
 import pandas as pd
 
-from capacity.flow import DEFAULT_LOS_CV, FlowInputs, PoolMember, default_in_service
-from capacity.flow_inputs import (
+from capacity.flow.from_plan import (
     MIN_EPISODES,
     FlowError,
     FlowRecords,
@@ -43,9 +42,10 @@ from capacity.flow_inputs import (
     prepared_at,
     read_pool_records,
 )
+from capacity.flow.inputs import DEFAULT_LOS_CV, FlowInputs, PoolMember, default_in_service
 from capacity.model import PlanModel
 from capacity.plan import compute
-from capacity.scenarios import Scenario
+from capacity.scenarios.model import Scenario
 from capacity.store import Store
 
 # Only hospital-discharge pathways have a queue of people waiting to leave hospital; P0
@@ -78,7 +78,7 @@ def pathway_label(pathway: str, count: int) -> str:
 
 def pathway_pools(services: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Each hospital-discharge pathway (P1–P3) with at least one modelled service among
-    ``services`` (a :func:`capacity.flow_inputs.flow_services` table) → those services, in
+    ``services`` (a :func:`capacity.flow.from_plan.flow_services` table) → those services, in
     the table's order."""
     pools = {}
     for pathway in POOLED_PATHWAYS:
@@ -239,7 +239,7 @@ def build_pathway(model: PlanModel, frame: pd.DataFrame, place_codes: list[str],
                   label: str = "", place_code: str = "", weekday: bool = True,
                   default_cv: float = DEFAULT_LOS_CV) -> FlowInputs:
     """Flow inputs for ``pathway``'s pool over ``place_codes``: each of ``members`` (rows of
-    :func:`capacity.flow_inputs.flow_services`) built as one service, then :func:`pool`."""
+    :func:`capacity.flow.from_plan.flow_services`) built as one service, then :func:`pool`."""
     services = [build(model, frame, place_codes, row.service_id, records,
                       place_code=place_code, weekday=weekday, default_cv=default_cv)
                 for row in members.itertuples()]

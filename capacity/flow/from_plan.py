@@ -19,7 +19,7 @@ beds or stay:
   planning year, else on 1 April (:func:`default_start_day`); days before the
   start are not simulated. Unless given, the service starts as full as the
   start day's demand keeps it (arrivals a day × mean stay, at most its places
-  that day) with nobody waiting: :func:`capacity.flow.starting` works it out
+  that day) with nobody waiting: :func:`capacity.flow.inputs.starting` works it out
   after any what-if.
 """
 
@@ -31,7 +31,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from capacity.flow import FlowInputs, default_in_service
+from capacity.flow.inputs import FlowInputs, default_in_service
 from capacity.methods import modelled_methods, not_modelled_reason
 from capacity.model import (
     PlanModel,
@@ -43,7 +43,8 @@ from capacity.model import (
 )
 from capacity.periods import planning_year_months
 from capacity.plan import compute, load_plan_inputs, places_in, prepare, resolve_place
-from capacity.scenarios import Scenario, apply
+from capacity.scenarios.applying import apply
+from capacity.scenarios.model import Scenario
 from capacity.segments import PlanError, segment_capacity
 from capacity.store import Store
 
@@ -290,7 +291,7 @@ def build(model: PlanModel, frame: pd.DataFrame, place_codes: list[str], service
     computed from it (its demand is used). ``place_code`` names the place or
     system the inputs stand for. The inputs cover the whole year from 1 April,
     starting as full as April's demand keeps the service; apply any what-if,
-    then :func:`capacity.flow.starting` for another start day or starting numbers.
+    then :func:`capacity.flow.inputs.starting` for another start day or starting numbers.
     """
     inputs = model.inputs
     segs = segments_at(model, place_codes, service_id)
