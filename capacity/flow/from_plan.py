@@ -42,9 +42,6 @@ from capacity.model import (
     segments_by_method,
 )
 from capacity.periods import planning_year_months
-from capacity.plan import compute, load_plan_inputs, places_in, prepare, resolve_place
-from capacity.scenarios.applying import apply
-from capacity.scenarios.model import Scenario
 from capacity.segments import PlanError, segment_capacity
 from capacity.store import Store
 
@@ -329,26 +326,3 @@ def build(model: PlanModel, frame: pd.DataFrame, place_codes: list[str], service
                         "stay), at most the places on 1 April"},
         notes=tuple(n for n in notes if n))
     return year_inputs.with_changes(in_service_today=default_in_service(year_inputs))
-
-
-def prepared_at(store: Store, place: str, year: int, scenario: Scenario | None
-                ) -> tuple[pd.Series, list[str], PlanModel]:
-    """A place or system (code or name), its member places and their plan inputs for the
-    year with the scenario applied: what a flow run at that place starts from."""
-    all_places = store.query("places")
-    target = resolve_place(all_places, place)
-    codes = places_in(all_places, target["place_code"])
-    if not codes:
-        raise FlowError(f"{target['name']} has no member places")
-    return target, codes, apply(prepare(load_plan_inputs(store, codes, year)), scenario)
-
-
-def flow_inputs_for(store: Store, place: str, service: str, year: int,
-                    scenario: Scenario | None = None, *, weekday: bool = True) -> FlowInputs:
-    """Flow inputs for a service (id or name) at a place or system (code or name)."""
-    target, codes, model = prepared_at(store, place, year, scenario)
-    row = resolve_service(flow_services(model, codes), service, target["name"])
-    records = read_records(store, codes, row["service_id"], row["service_type"], year)
-    return build(model, compute(model), codes, row["service_id"], records,
-                 label=f"{row['service']} · {target['name']}",
-                 place_code=target["place_code"], weekday=weekday)

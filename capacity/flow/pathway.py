@@ -33,20 +33,9 @@ from typing import NoReturn
 import numpy as np
 import pandas as pd
 
-from capacity.flow.from_plan import (
-    MIN_EPISODES,
-    FlowError,
-    FlowRecords,
-    build,
-    flow_services,
-    prepared_at,
-    read_pool_records,
-)
+from capacity.flow.from_plan import MIN_EPISODES, FlowError, FlowRecords, build
 from capacity.flow.inputs import DEFAULT_LOS_CV, FlowInputs, PoolMember, default_in_service
 from capacity.model import PlanModel
-from capacity.plan import compute
-from capacity.scenarios.model import Scenario
-from capacity.store import Store
 
 # Only hospital-discharge pathways have a queue of people waiting to leave hospital; P0
 # services (home with little or no support) are planned by throughput, not places.
@@ -245,17 +234,3 @@ def build_pathway(model: PlanModel, frame: pd.DataFrame, place_codes: list[str],
                 for row in members.itertuples()]
     return pool(services, list(members["service"]), pathway, records, label=label,
                 place_code=place_code, default_cv=default_cv)
-
-
-def pathway_inputs_for(store: Store, place: str, pathway: str, year: int,
-                       scenario: Scenario | None = None, *, weekday: bool = True) -> FlowInputs:
-    """Flow inputs for a pathway's pool (e.g. 'P2') at a place or system (code or name)."""
-    target, codes, model = prepared_at(store, place, year, scenario)
-    services = flow_services(model, codes)
-    wanted = resolve_pathway(services, pathway, target["name"])
-    members = pathway_pools(services)[wanted]
-    records = read_pool_records(store, codes, list(members["service_id"]),
-                                list(members["service_type"]), year)
-    return build_pathway(model, compute(model), codes, wanted, members, records,
-                         label=f"{pathway_label(wanted, len(members))} · {target['name']}",
-                         place_code=target["place_code"], weekday=weekday)
