@@ -472,7 +472,14 @@ def _flags(rows: pd.DataFrame, windows: dict[str, Window]) -> list[str]:
 
 
 def _parameters(model: PlanModel, caseload_used: np.ndarray) -> pd.DataFrame:
-    """The parameter columns of each row, from its dominant segment (after any scenario)."""
+    """The parameter columns of each row, from its dominant segment (after any scenario).
+
+    This chooses which parameter set a month's row shows (every column from the one segment
+    covering most of the month, so the row's method, stay and caseload belong together); it
+    averages nothing. A group's length of stay, a weighted mean of its members' stays, is
+    :func:`capacity.model.group_length_of_stay`. The row's capacity is worked per segment
+    and summed, whatever this shows.
+    """
     segs = model.segments
     dominant = model.rows["dominant_seg"].to_numpy(int)
     has = dominant >= 0
@@ -656,7 +663,13 @@ def _roll_up_by(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
 
 
 def _same_or_none(grouped, columns: list[str]) -> pd.DataFrame:
-    """Per group, each column's value where every row has the same one, else missing."""
+    """Per group, each column's value where every row has the same one, else missing.
+
+    A display roll-up for a system's rows: a parameter (a stay among them) is shown only where
+    every place used the same one, since no single figure would be true of all of them. It is
+    not a group's length of stay (:func:`capacity.model.group_length_of_stay`), which the flow
+    model needs and the plan frame does not.
+    """
     first = grouped[columns].first()
     distinct = grouped[columns].nunique(dropna=False)
     return first.where(distinct == 1)

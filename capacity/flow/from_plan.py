@@ -35,6 +35,7 @@ from capacity.flow.inputs import FlowInputs, default_in_service
 from capacity.methods import modelled_methods, not_modelled_reason
 from capacity.model import (
     PlanModel,
+    group_length_of_stay,
     methods_by_service,
     places_in_force,
     segment_days,
@@ -192,21 +193,21 @@ def daily_places(segs: pd.DataFrame, names: dict[str, str], dates: np.ndarray,
     """Places in force and their mean stay each day, and the days with no caseload at all.
 
     Places = caseload in use (after any scenario) × place share × contract
-    share, summed over places; the stay is weighted by places. A day with no
-    caseload in force takes the nearest known stay.
+    share, summed over places; the stay is the segments' in force that day, weighted by
+    places (equally when none has places). A day with no caseload in force takes the
+    nearest known stay.
     """
     places = np.nan_to_num(places_in_force(segs, segment_capacity(segs, names)["caseload_used"]))
     starts, ends = segment_days(segs, dates[0])
-    los = segs["mean_los_days"].to_numpy(float)
     days = len(dates)
     caseload = _spread_to_days(starts, ends, places, days)
-    weight = _spread_to_days(starts, ends, np.maximum(places, 1e-9), days)
-    stay = _spread_to_days(starts, ends, los * np.maximum(places, 1e-9), days)
-    covered = weight > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean_los = np.where(covered, stay / np.where(covered, weight, 1), np.nan)
+    day = np.arange(days)
+    in_force = (day >= starts[:, None]) & (day < ends[:, None])  # segments × days
+    stays = np.where(in_force, segs["mean_los_days"].to_numpy(float)[:, None], np.nan)
+    mean_los = group_length_of_stay(stays, np.maximum(places, 0.0)[:, None],
+                                    weighting="places")
     mean_los = pd.Series(mean_los).ffill().bfill().to_numpy()
-    return np.maximum(caseload, 0.0), mean_los, int((~covered).sum())
+    return np.maximum(caseload, 0.0), mean_los, int((~in_force.any(axis=0)).sum())
 
 
 def monthly_demand(frame: pd.DataFrame, service_id: str, place_codes: list[str],
