@@ -24,8 +24,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from capacity import queueing  # noqa: E402
-from capacity.flow import FlowInputs, simulate  # noqa: E402
+from capacity.flow import queueing  # noqa: E402
+from capacity.flow.inputs import FlowInputs  # noqa: E402
+from capacity.flow.simulation import simulate  # noqa: E402
 
 # (places, offered load, mean stay in days, coefficient of variation of stay)
 CASES = [

@@ -39,10 +39,12 @@ from capacity.charts import (  # noqa: E402
     flow_wait_chart,
 )
 from capacity.demo import build_demo_database  # noqa: E402
-from capacity.flow import adjust, analytical, run, simulate, starting  # noqa: E402
-from capacity.flow_inputs import flow_inputs_for  # noqa: E402
-from capacity.flow_pathway import pathway_inputs_for  # noqa: E402
+from capacity.flow.inputs import adjust, starting  # noqa: E402
+from capacity.flow.results import run  # noqa: E402
+from capacity.flow.simulation import simulate  # noqa: E402
+from capacity.flow.steady_state import analytical  # noqa: E402
 from capacity.store import Store  # noqa: E402
+from capacity.views.flow import command_inputs  # noqa: E402
 
 
 def timings(action, repeats: int) -> list[float]:
@@ -90,7 +92,7 @@ def slider_moves(db: Path, moves: list[int]) -> list[float]:
 def pathway_runs(db: Path, reps: int, repeats: int) -> None:
     """Time whole runs of BHR's pathways pooled, and a what-if on pathway 2."""
     with Store.open(db, read_only=True) as store:
-        pools = {p: pathway_inputs_for(store, "BHR", p, 2025) for p in ("P1", "P2")}
+        pools = {p: command_inputs(store, "BHR", None, p, 2025, None) for p in ("P1", "P2")}
     for pathway, pooled in pools.items():
         run(pooled, replications=reps)  # warm up
         report(f"pathway {pathway} pooled ({len(pooled.members)} services, "
@@ -112,7 +114,7 @@ def main() -> None:
         db = Path(folder) / "demo.duckdb"
         build_demo_database(db)
         with Store.open(db, read_only=True) as store:
-            inputs = flow_inputs_for(store, "BHR", "bhr_d2a_nursing", 2025)
+            inputs = command_inputs(store, "BHR", "bhr_d2a_nursing", None, 2025, None)
         print(f"{inputs.label}, 2025-26: {inputs.days} days, {reps:,} replications, "
               f"{int(inputs.beds.max())} places, {inputs.mean_los_days[0]:g}-day stay")
         run(inputs, replications=reps)  # warm up

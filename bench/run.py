@@ -59,7 +59,8 @@ from capacity import __version__, ingest  # noqa: E402
 from capacity.demand import monthly_history  # noqa: E402
 from capacity.export import ExportInfo, export_bytes, scope_for  # noqa: E402
 from capacity.plan import compute, load_plan_inputs, plan_for, plan_for_all, prepare  # noqa: E402
-from capacity.scenarios import Change, Scenario, apply  # noqa: E402
+from capacity.scenarios.applying import apply  # noqa: E402
+from capacity.scenarios.model import Change, Scenario  # noqa: E402
 from capacity.store import Store  # noqa: E402
 
 RESULTS = HERE / "results"

@@ -3,7 +3,7 @@
     python3 bench/scenario_apply.py [--repeats N]
 
 Builds a demo database in a temporary folder, prepares the plan once (that
-step reads referrals), then times :func:`capacity.scenarios.apply` followed by
+step reads referrals), then times :func:`capacity.scenarios.applying.apply` followed by
 :func:`capacity.plan.compute` for one place, one system and every place, and
 prints the median of the repetitions.
 """
@@ -21,7 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from capacity.demo import build_demo_database  # noqa: E402
 from capacity.plan import compute, load_plan_inputs, prepare  # noqa: E402
-from capacity.scenarios import Change, Scenario, apply  # noqa: E402
+from capacity.scenarios.applying import apply  # noqa: E402
+from capacity.scenarios.model import Change, Scenario  # noqa: E402
 from capacity.store import Store  # noqa: E402
 
 WINTER = Scenario("Winter", (

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from capacity.flow_report import month_texts
+from capacity.flow.report import month_texts
 from capacity.periods import month_label
 
 NHS_BLUE = "#005EB8"

@@ -28,31 +28,31 @@ from typing import TextIO
 
 import pandas as pd
 
-from capacity import config, flow, flow_report, ingest, scenario_store
+from capacity import config, ingest, scenario_store
 from capacity.demand import check_growth
 from capacity.demo import build_demo_database, ensure_database
 from capacity.export import FORMATS, IMAGE_FORMATS, ExportError, csv_bytes, plan_csv, stop_renderer
-from capacity.flow import (
-    DEFAULT_REPLICATIONS,
-    DEFAULT_SEED,
-    DEFAULT_TARGET,
+from capacity.flow import report as flow_report
+from capacity.flow.costs import MAX_COST_PER_DAY, Costs, cost_of, costs_for
+from capacity.flow.from_plan import default_start_day, year_span
+from capacity.flow.inputs import (
     MAX_EXTRA_PLACES,
     MAX_REPLICATIONS,
+    adjust,
+    start_limit,
+    starting,
 )
-from capacity.flow_costs import MAX_COST_PER_DAY, Costs, cost_of, costs_for
-from capacity.flow_inputs import default_start_day, year_span
+from capacity.flow.results import run as run_flow
+from capacity.flow.simulation import DEFAULT_REPLICATIONS, DEFAULT_SEED
+from capacity.flow.steady_state import DEFAULT_TARGET
 from capacity.formulas import InvalidInput
 from capacity.ingest import IMPORT_KINDS, ImportFileError
+from capacity.model import BASELINE_LABEL, PlanModel
 from capacity.periods import month_label, parse_planning_year, planning_year_label, planning_year_of
 from capacity.plan import PlanError
-from capacity.scenarios import (
-    BASELINE_LABEL,
-    PRESET_PREFIX,
-    Scenario,
-    ScenarioError,
-    load_presets,
-    scenario_from_json,
-)
+from capacity.scenarios.model import PRESET_PREFIX, Scenario, ScenarioError
+from capacity.scenarios.parsing import scenario_from_json
+from capacity.scenarios.presets import load_presets
 from capacity.store import Store, StoreError
 from capacity.summary import SOURCE_LABELS
 from capacity.validation import ValidationError
@@ -300,11 +300,7 @@ def _places(store: Store, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _services(store: Store, args: argparse.Namespace, out: TextIO) -> int:
-    services = places.services(store)
-    if args.place:
-        all_places = store.query("places")
-        codes = places.members(all_places, places.resolve(all_places, args.place)["place_code"])
-        services = places.services_serving(services, codes)
+    services = places.services_at(store, args.place)
     print(
         services[["service_id", "name", "service_type", "contract", "place_codes"]].to_string(
             index=False
@@ -341,7 +337,7 @@ def _export(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     if fmt not in IMAGE_FORMATS and (args.service_type or args.source):
         raise CommandError("--service-type and --source choose a chart; they apply to .png "
                            "and .svg only. Nothing was written.")
-    all_places = store.query("places")
+    all_places = places.all_places(store)
     scope = exports.scope_for(all_places, [places.resolve(all_places, args.place)["place_code"]])
     scenario = scenario_store.resolve(store, args.scenario, args.year)
     info = exports.export_info(places.service_types(store), places.service_type_labels(store),
@@ -388,9 +384,10 @@ def _flow(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> i
     start = _start_day(args)
     scenario = scenario_store.resolve(store, args.scenario, args.year)
     settings = {"replications": args.replications, "seed": args.seed, "target": args.target}
+    prepared = plans.prepared_plan(store, args.year)
     with plans.applying(scenario, args.year):
-        inputs = _flow_inputs(store, args, scenario, start, args.extra_places)
-    result = flow.run(inputs, **settings)
+        inputs = _flow_inputs(store, prepared, args, scenario, start, args.extra_places)
+    result = run_flow(inputs, **settings)
     warning = flow_report.over_places_warning(inputs)
     if args.format == "csv":
         if warning:
@@ -409,8 +406,8 @@ def _flow(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> i
     base = None
     if scenario is not None or args.extra_places:
         # The same start day and typed starting numbers; a default start is the baseline's own.
-        base_inputs = _flow_inputs(store, args, None, start, 0.0)
-        base = cost_of(flow.run(base_inputs, **settings).year, costs, inputs.contract)
+        base_inputs = _flow_inputs(store, prepared, args, None, start, 0.0)
+        base = cost_of(run_flow(base_inputs, **settings).year, costs, inputs.contract)
     print(_flow_header(result, scenario, warning), file=out)
     print(flow_report.display_table(result.monthly).to_string(index=False), file=out)
     print("", file=out)
@@ -437,21 +434,21 @@ def _start_day(args: argparse.Namespace) -> date:
     return args.start
 
 
-def _flow_inputs(store: Store, args: argparse.Namespace, scenario: Scenario | None,
-                 start: date, extra_places: float):
+def _flow_inputs(store: Store, prepared: PlanModel, args: argparse.Namespace,
+                 scenario: Scenario | None, start: date, extra_places: float):
     """Flow inputs for the command's service (or pathway's pool) under a scenario, with a
     what-if of places added, from the start day with the starting numbers given (or the
     default ones)."""
     inputs = flow_view.command_inputs(store, args.place, args.service, args.pathway, args.year,
-                                      scenario, weekday=not args.even)
-    _check_start_flags(args, flow.start_limit(inputs.caseload))
+                                      scenario, weekday=not args.even, prepared=prepared)
+    _check_start_flags(args, start_limit(inputs.caseload))
     fewest = float(inputs.caseload.min())
     if extra_places < -fewest:
         raise CommandError(f"--extra-places {extra_places:g} would leave fewer than no "
                            f"places: {inputs.label} has {fewest:g} at its fewest")
-    inputs = flow.adjust(inputs, extra_places=extra_places)
-    return flow.starting(inputs, start=start, in_service=args.in_service,
-                         waiting=args.waiting or 0)
+    inputs = adjust(inputs, extra_places=extra_places)
+    return starting(inputs, start=start, in_service=args.in_service,
+                    waiting=args.waiting or 0)
 
 
 def _refuse(flag: str, value: object, rule: str) -> CommandError:

@@ -2,7 +2,7 @@
 
 A lever moves one figure of a segment (the scenario levers of
 :mod:`capacity.scenarios`) or one series of a service's days (the Flow page's
-what-if in :func:`capacity.flow.adjust`); both call :func:`move`, so "four
+what-if in :func:`capacity.flow.inputs.adjust`); both call :func:`move`, so "four
 more beds" or "stays 10% shorter" mean the same arithmetic wherever they are
 asked for. Demand levers are not here: they move demand rows, not capacity.
 """

@@ -1,7 +1,7 @@
 """The plan model: the plan's inputs laid out for computing, with its columns declared.
 
 :func:`capacity.plan.prepare` builds a :class:`PlanModel` from the data; a
-scenario changes it (:func:`capacity.scenarios.apply` returns a new one);
+scenario changes it (:func:`capacity.scenarios.applying.apply` returns a new one);
 :func:`capacity.plan.compute` turns it into the plan frame. The flow inputs
 and the observed-against-stated checks read it too, through the named
 functions here rather than by column name, so the segments' layout lives in
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,9 @@ from capacity.demand import Window
 from capacity.segments import PlanError
 
 BASELINE_LABEL = "Baseline"
+LosWeighting = Literal["places", "arrivals", "days"]
+"""What a group's length of stay is weighted by: its members' places in force, their arrivals
+(so arrivals × stay adds up to the members' occupancy), or the days each is in force."""
 
 # The kinds a column may hold: a number (integer or float), a whole number, text, or a day.
 NUMBER, INTEGER, TEXT, DAY = "number", "integer", "text", "day"
@@ -194,3 +198,37 @@ def places_in_force(segments: pd.DataFrame, caseload_used: np.ndarray) -> np.nda
     share = segments["place_share"].to_numpy(float) * segments["contract_share"].fillna(1.0) \
         .to_numpy(float)
     return np.asarray(caseload_used, float) * share
+
+
+def group_length_of_stay(stays, weights, *, weighting: LosWeighting,
+                         fallback=None) -> np.ndarray:
+    """A group's mean length of stay from its members' mean stays, weighted by ``weighting``.
+
+    Members run along the first axis of ``stays`` (the services of a pool, the segments of a
+    service, the days of a year); every other position is a group of its own (a day, say).
+    ``weights`` are the members' ``weighting`` (places, arrivals or days), the same shape.
+    The mean is Σ wᵢ × stayᵢ ÷ Σ wᵢ over the members whose stay is known; where those weights
+    total 0 the ``fallback`` weights are used, and where those do too, equal weights. A group
+    with no known stay has none (NaN).
+
+    Worked as the smallest stay plus the weighted mean of each stay's excess over it, so a
+    group of one member, or of members with the same stay, has exactly that stay.
+    """
+    if weighting not in get_args(LosWeighting):
+        raise ValueError(f"weighting must be one of {', '.join(get_args(LosWeighting))} "
+                         f"(got {weighting!r})")
+    stays = np.asarray(stays, dtype=float)
+    known = ~np.isnan(stays)
+    shares = known / np.maximum(known.sum(axis=0), 1)
+    for candidate in (fallback, weights):  # the first with a total above 0 wins
+        if candidate is None:
+            continue
+        weight = np.where(known, np.broadcast_to(np.asarray(candidate, dtype=float),
+                                                 stays.shape), 0.0)
+        total = weight.sum(axis=0)
+        positive = total > 0
+        shares = np.where(positive, weight / np.where(positive, total, 1), shares)
+    with np.errstate(invalid="ignore"):
+        least = np.min(np.where(known, stays, np.inf), axis=0)
+        excess = np.where(known, stays - least, 0.0)
+        return np.where(known.any(axis=0), least + (shares * excess).sum(axis=0), np.nan)

@@ -19,7 +19,7 @@ import pandas as pd
 from capacity import config
 from capacity import formulas as f
 from capacity.demand import coverage
-from capacity.model import PlanModel, places_in_force
+from capacity.model import PlanModel, group_length_of_stay, places_in_force
 from capacity.periods import Month, planning_year_months
 from capacity.segments import (
     parameter_segments,
@@ -125,21 +125,24 @@ def stated_measures(store: Store, place_codes: list[str], start: date, end: date
             ]
         )
     places = places_in_force(segs, segs["caseload_used"].to_numpy(float))
-    segs = segs.assign(
-        weighted_caseload=places * segs["seg_days"],
-        weighted_los=segs["mean_los_days"] * segs["seg_days"],
-        los_days=segs["seg_days"].where(segs["mean_los_days"].notna()),
-    )
+    segs = segs.assign(weighted_caseload=places * segs["seg_days"])
     total_days = (end - start).days
     grouped = segs.groupby(["place_code", "service_id"])
     out = pd.DataFrame(
         {
             "stated_caseload": grouped["weighted_caseload"].sum(min_count=1) / total_days,
-            "stated_los_days": grouped["weighted_los"].sum(min_count=1) / grouped["los_days"].sum(),
+            "stated_los_days": grouped[["mean_los_days", "seg_days"]].apply(_stated_los),
             "stated_capacity_per_month": grouped["capacity_seg"].sum(min_count=1) / len(months),
         }
     )
     return out.reset_index()
+
+
+def _stated_los(segs: pd.DataFrame) -> float:
+    """The stated stay of one place's service over the window: its segments' stays weighted by
+    the days each is in force (segments with no stay, a throughput say, left out)."""
+    return float(group_length_of_stay(segs["mean_los_days"].to_numpy(float),
+                                      segs["seg_days"].to_numpy(float), weighting="days"))
 
 
 def compare_with_stated(

@@ -28,7 +28,7 @@ on a "no commissioned service" row with no capacity.
 The work is split in three so that what-ifs answer at once: :func:`prepare`
 does everything that depends only on the data (which parameters are in force
 when, which rows exist) in a :class:`capacity.model.PlanModel`; a scenario then
-changes its figures (:func:`capacity.scenarios.apply`); :func:`compute` turns
+changes its figures (:func:`capacity.scenarios.applying.apply`); :func:`compute` turns
 them into the frame.
 """
 
@@ -57,7 +57,8 @@ from capacity.methods import METHOD_LABELS, following_demand
 from capacity.model import PlanInputs, PlanModel
 from capacity.observed import observed_flags, observed_for_plan
 from capacity.periods import Month, planning_year_label, planning_year_months, planning_year_of
-from capacity.scenarios import Scenario, apply
+from capacity.scenarios.applying import apply
+from capacity.scenarios.model import Scenario
 from capacity.segments import (
     OWN_PARAMETERS,
     SHARE_OF_USE,
@@ -617,7 +618,14 @@ def _with_observed(frame: pd.DataFrame, model: PlanModel) -> list[str]:
 
 
 def _parameters(model: PlanModel, caseload_used: np.ndarray) -> pd.DataFrame:
-    """The parameter columns of each row, from its dominant segment (after any scenario)."""
+    """The parameter columns of each row, from its dominant segment (after any scenario).
+
+    This chooses which parameter set a month's row shows (every column from the one segment
+    covering most of the month, so the row's method, stay and caseload belong together); it
+    averages nothing. A group's length of stay, a weighted mean of its members' stays, is
+    :func:`capacity.model.group_length_of_stay`. The row's capacity is worked per segment
+    and summed, whatever this shows.
+    """
     segs = model.segments
     dominant = model.rows["dominant_seg"].to_numpy(int)
     has = dominant >= 0
@@ -863,7 +871,13 @@ def _rolled_share(frame: pd.DataFrame, grouped) -> np.ndarray:
 
 
 def _same_or_none(grouped, columns: list[str]) -> pd.DataFrame:
-    """Per group, each column's value where every row has the same one, else missing."""
+    """Per group, each column's value where every row has the same one, else missing.
+
+    A display roll-up for a system's rows: a parameter (a stay among them) is shown only where
+    every place used the same one, since no single figure would be true of all of them. It is
+    not a group's length of stay (:func:`capacity.model.group_length_of_stay`), which the flow
+    model needs and the plan frame does not.
+    """
     first = grouped[columns].first()
     distinct = grouped[columns].nunique(dropna=False)
     return first.where(distinct == 1)

@@ -14,17 +14,10 @@ import pandas as pd
 
 from capacity.formulas import InvalidInput
 from capacity.plan import PlanError, compute, load_plan_inputs, prepare, resolve_place
-from capacity.scenarios import (
-    BASELINE,
-    PRESET_PREFIX,
-    Change,
-    Context,
-    Scenario,
-    ScenarioError,
-    apply,
-    load_presets,
-    problems,
-)
+from capacity.scenarios.applying import apply
+from capacity.scenarios.checks import Context, problems
+from capacity.scenarios.model import BASELINE, PRESET_PREFIX, Change, Scenario, ScenarioError
+from capacity.scenarios.presets import load_presets
 from capacity.store import Store
 
 
@@ -41,7 +34,7 @@ def _years(scenario: Scenario) -> list[int]:
 def check_for_store(store: Store, scenario: Scenario, *, replacing: str | None = None) -> None:
     """Raise ScenarioError listing every reason the scenario cannot be saved.
 
-    Beyond the rules of :func:`capacity.scenarios.problems`: the name must not
+    Beyond the rules of :func:`capacity.scenarios.checks.problems`: the name must not
     be taken by another scenario, and applying the scenario to the plans of
     the years it touches must leave every length of stay above zero and every
     caseload at or above zero.

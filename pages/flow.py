@@ -17,7 +17,7 @@ import streamlit as st
 
 from capacity import config
 from capacity.charts import flow_occupancy_chart, flow_queue_chart, flow_wait_chart
-from capacity.flow_report import (
+from capacity.flow.report import (
     cost_text,
     display_table,
     headline,
@@ -36,6 +36,7 @@ from capacity.views.flow import (
     cost_of,
     costs_for,
     default_start_day,
+    fewest_places,
     load_cost_table,
     pathway_key,
     pathway_label,
@@ -320,7 +321,7 @@ def explain(result) -> None:
 def what_if(service_id: str, base_inputs, defaults: Costs, start_key: str, place_cost_key: str,
             params: list[Param]) -> None:
     """The what-if controls and the answer: figures, charts, costs and where they come from."""
-    min_extra = -int(base_inputs.beds.min())
+    min_extra = -fewest_places(base_inputs)
     if st.session_state["flow_extra"] < min_extra:
         st.warning(f"{base_inputs.label} has {-min_extra} places at its fewest, so no more than "
                    f"that can be taken away; showing {min_extra}.")

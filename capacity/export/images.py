@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from capacity.charts import gap_chart
 from capacity.export.scope import ExportError
 from capacity.periods import planning_year_label
-from capacity.scenarios import Scenario
+from capacity.scenarios.model import Scenario
 from capacity.summary import SOURCE_LABELS, by_service_type
 
 IMAGE_FORMATS = ("png", "svg")

@@ -15,8 +15,9 @@ from datetime import datetime
 
 import pandas as pd
 
+from capacity.model import BASELINE_LABEL
 from capacity.plan import places_in
-from capacity.scenarios import BASELINE_LABEL, Scenario
+from capacity.scenarios.model import Scenario
 
 BASELINE_NAME = BASELINE_LABEL
 BASELINE_DESCRIPTION = "The plan as the data stand: no changes."

@@ -49,7 +49,7 @@ from capacity.export.tables import (
 )
 from capacity.periods import month_label, planning_year_label, planning_year_months
 from capacity.plan import PLAN_COLUMNS
-from capacity.scenarios import Change
+from capacity.scenarios.model import Change
 
 # Workbook layout: column widths in characters, row heights in points.
 LINE_POINTS = 13  # the height of one line of 10-point Arial

@@ -22,7 +22,7 @@ from capacity.export import (
     preview,
     scope_for,
 )
-from capacity.scenarios import Scenario
+from capacity.scenarios.model import Scenario
 
 __all__ = [
     "FORMATS", "IMAGE_FORMATS", "MIME_TYPES", "ExportError", "ExportInfo", "chart_service_types",

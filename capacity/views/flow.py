@@ -8,40 +8,42 @@ from datetime import date
 
 import pandas as pd
 
-from capacity.flow import FlowInputs, FlowResult, adjust, run, start_limit, starting
-from capacity.flow_costs import MAX_COST_PER_DAY, Costs, cost_of, costs_for, load_cost_table
-from capacity.flow_inputs import (
+from capacity.flow.costs import MAX_COST_PER_DAY, Costs, cost_of, costs_for, load_cost_table
+from capacity.flow.from_plan import (
     FlowError,
     FlowRecords,
     build,
     default_start_day,
-    flow_inputs_for,
     flow_services,
     read_pool_records,
     read_records,
+    resolve_service,
     year_span,
 )
-from capacity.flow_pathway import (
+from capacity.flow.inputs import FlowInputs, adjust, start_limit, starting
+from capacity.flow.pathway import (
     ASSUMPTION,
     POOLED_PATHWAYS,
     build_pathway,
-    pathway_inputs_for,
     pathway_key,
     pathway_label,
     pathway_of_key,
     pathway_pools,
+    resolve_pathway,
 )
-from capacity.plan import PlanModel, places_in
-from capacity.scenarios import Scenario, apply
-from capacity.store import Store
+from capacity.flow.results import FlowResult, run
+from capacity.plan import PlanModel, places_in, resolve_place
+from capacity.scenarios.applying import apply
+from capacity.scenarios.model import Scenario
 from capacity.views._db import Database, reading
+from capacity.views.plans import plan_everywhere, prepared_plan
 
 __all__ = [
     "ASSUMPTION", "MAX_COST_PER_DAY", "POOLED_PATHWAYS", "Costs", "FlowError", "FlowSettings",
-    "FlowTarget", "command_inputs", "cost_of", "costs_for", "default_start_day", "flow_inputs",
-    "flow_result", "flow_target", "load_cost_table", "pathway_key", "pathway_label",
-    "pathway_of_key", "pathway_pools", "records_for", "run_inputs", "service_table",
-    "start_limit", "winter_changes", "year_span",
+    "FlowTarget", "command_inputs", "cost_of", "costs_for", "default_start_day", "fewest_places",
+    "flow_inputs", "flow_result", "flow_target", "load_cost_table", "pathway_key",
+    "pathway_label", "pathway_of_key", "pathway_pools", "records_for", "run_inputs",
+    "service_table", "start_limit", "target_named", "winter_changes", "year_span",
 ]
 
 
@@ -98,17 +100,46 @@ def records_for(db: Database, target: FlowTarget, year: int) -> FlowRecords:
                             year)
 
 
+def target_named(prepared: PlanModel, place: str, service: str | None,
+                 pathway: str | None) -> FlowTarget:
+    """The target as a person names it: a place or system by code or name, and a service by id
+    or name or else a pathway ('P2', '2' or 'pathway:P2').
+
+    An unknown place raises PlanError; an unknown service or pathway, or one the flow model
+    cannot run there, FlowError listing what can be run there.
+    """
+    row = resolve_place(prepared.inputs.all_places, place)
+    code, name = row["place_code"], row["name"]
+    if not places_in(prepared.inputs.all_places, code):
+        raise FlowError(f"{name} has no member places")
+    services = service_table(prepared, code)
+    if pathway is not None:
+        return flow_target(prepared, code, pathway_key(resolve_pathway(services, pathway, name)))
+    return flow_target(prepared, code, resolve_service(services, str(service), name)["service_id"])
+
+
 def flow_inputs(prepared: PlanModel, plan: pd.DataFrame, scenario: Scenario | None,
-                target: FlowTarget, records: FlowRecords) -> FlowInputs:
-    """Flow inputs for a target under a scenario; ``plan`` is the plan frame under it."""
+                target: FlowTarget, records: FlowRecords, *, weekday: bool = True) -> FlowInputs:
+    """Flow inputs for a target under a scenario; ``plan`` is the plan frame under it.
+
+    ``prepared`` holds every place, so a service shared by several places has its places
+    split among all of them, whichever the target is. ``weekday`` False spreads each month's
+    arrivals evenly over its days.
+    """
     changed = apply(prepared, scenario)
     codes = list(target.codes)
     if target.pathway is not None:
         members = pathway_pools(service_table(prepared, target.place_code))[target.pathway]
         return build_pathway(changed, plan, codes, target.pathway, members, records,
-                             label=target.label, place_code=target.place_code)
+                             label=target.label, place_code=target.place_code, weekday=weekday)
     return build(changed, plan, codes, target.key, records, label=target.label,
-                 place_code=target.place_code)
+                 place_code=target.place_code, weekday=weekday)
+
+
+def fewest_places(inputs: FlowInputs) -> int:
+    """The whole places in force on the day with fewest: the most the Flow page's what-if
+    offers to take away."""
+    return int(inputs.beds.min())
 
 
 @dataclass(frozen=True)
@@ -161,10 +192,19 @@ def winter_changes(result: FlowResult, baseline: FlowResult) -> WinterChanges:
                          now.beds_max - before.beds_max)
 
 
-def command_inputs(store: Store, place: str, service: str | None, pathway: str | None,
-                   year: int, scenario: Scenario | None, *, weekday: bool) -> FlowInputs:
-    """Flow inputs for the command line: a service (id or name) or a pathway's pool at a place
-    or system named by code or name, prepared for that place's own members."""
-    if pathway is not None:
-        return pathway_inputs_for(store, place, pathway, year, scenario, weekday=weekday)
-    return flow_inputs_for(store, place, service, year, scenario, weekday=weekday)
+def command_inputs(db: Database, place: str, service: str | None, pathway: str | None,
+                   year: int, scenario: Scenario | None, *, weekday: bool = True,
+                   prepared: PlanModel | None = None) -> FlowInputs:
+    """Flow inputs for a service (id or name) or a pathway's pool at a place or system named by
+    code or name: the same inputs the Flow page builds (every place prepared, the plan
+    everywhere under the scenario), so the command line and the page never differ.
+
+    ``prepared`` is the year's plan for every place, if already made (a run and its baseline
+    share it). Raises ScenarioError when the scenario does not apply to this year's data.
+    """
+    if prepared is None:
+        prepared = prepared_plan(db, year)
+    target = target_named(prepared, place, service, pathway)
+    plan = plan_everywhere(prepared, scenario, year)
+    return flow_inputs(prepared, plan, scenario, target, records_for(db, target, year),
+                       weekday=weekday)

@@ -32,10 +32,16 @@ def versions(db: Database) -> tuple[str, str]:
         return store.versions()
 
 
+def all_places(db: Database) -> pd.DataFrame:
+    """Every place and system as stored (a system's population blank: see
+    :func:`places_with_populations`)."""
+    with reading(db) as store:
+        return store.query("places")
+
+
 def places_with_populations(db: Database) -> pd.DataFrame:
     """All places and systems, with each system's population as the sum of its places'."""
-    with reading(db) as store:
-        places = store.query("places")
+    places = all_places(db)
     members = places[places["kind"] != "system"].groupby("parent_system")["population_65plus"]
     totals = members.sum(min_count=1)
     is_system = places["kind"] == "system"
@@ -66,6 +72,16 @@ def services_serving(services: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
     wanted = set(codes)
     return services[services["place_codes"].map(
         lambda text: bool(set(str(text).split(",")) & wanted))]
+
+
+def services_at(db: Database, place: str | None = None) -> pd.DataFrame:
+    """Services with the places they serve; with ``place`` (a place or system by code or
+    name), only those serving it or one of its places."""
+    table = services(db)
+    if not place:
+        return table
+    places = all_places(db)
+    return services_serving(table, members(places, resolve(places, place)["place_code"]))
 
 
 def planning_years(db: Database, today: date) -> list[int]:

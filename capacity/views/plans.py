@@ -19,7 +19,9 @@ from capacity.plan import (
     prepare,
     with_systems,
 )
-from capacity.scenarios import BASELINE, Scenario, ScenarioError, apply, cannot_apply, sensitivity
+from capacity.scenarios.applying import apply
+from capacity.scenarios.model import BASELINE, Scenario, ScenarioError, cannot_apply
+from capacity.scenarios.sensitivity_analysis import sensitivity
 from capacity.store import Store
 from capacity.summary import by_service_type, monthly_totals
 from capacity.views._db import Database, reading

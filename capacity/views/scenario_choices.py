@@ -5,21 +5,19 @@ from __future__ import annotations
 import pandas as pd
 
 from capacity import scenario_store
-from capacity.scenarios import (
+from capacity.model import BASELINE_LABEL
+from capacity.scenarios.checks import Context, problems
+from capacity.scenarios.model import (
     BASELINE,
-    BASELINE_LABEL,
     DEMAND_LEVERS,
     LEVERS,
     PRESET_PREFIX,
     Change,
-    Context,
     Scenario,
     ScenarioError,
-    change_from_dict,
-    load_presets,
-    problems,
-    scenario_from_json,
 )
+from capacity.scenarios.parsing import change_from_dict, scenario_from_json
+from capacity.scenarios.presets import load_presets
 from capacity.views._db import Database, reading, writing
 
 __all__ = [

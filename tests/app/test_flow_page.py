@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from capacity import config
+from capacity.flow.queueing import servers_for_wait_probability
 from capacity.plan import plan_for
-from capacity.queueing import servers_for_wait_probability
 from capacity.store import Store
 from pages import page_path
 from tests.app.conftest import figures, no_errors, trace

@@ -227,7 +227,7 @@ def test_large_scenario_chart_puts_month_labels_on_two_lines():
 
 
 def test_tornado_chart_puts_the_largest_swing_at_the_top():
-    # As capacity.scenarios.sensitivity returns it: largest swing first.
+    # As capacity.scenarios.sensitivity_analysis.sensitivity returns it: largest swing first.
     table = pd.DataFrame(
         {
             "assumption": ["Length of stay", "Demand", "Caseload"],

@@ -12,18 +12,18 @@ import numpy as np
 import pytest
 from scipy.stats import poisson
 
-from capacity import queueing
-from capacity.flow import (
+from capacity.flow import queueing
+from capacity.flow.inputs import (
     FlowInputs,
     adjust,
-    analytical,
     over_places_at_start,
-    run,
-    simulate,
     start_limit,
     starting,
     whole_places,
 )
+from capacity.flow.results import run
+from capacity.flow.simulation import simulate
+from capacity.flow.steady_state import analytical
 from capacity.formulas import InvalidInput
 
 START = np.datetime64("2025-04-01")

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from capacity.charts import flow_occupancy_chart, flow_queue_chart, flow_wait_chart
-from capacity.flow import FlowInputs, run
+from capacity.flow.inputs import FlowInputs
+from capacity.flow.results import run
 
 START = np.datetime64("2025-04-01")
 

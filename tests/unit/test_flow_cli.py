@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from capacity import config
-from capacity.flow_report import DAY_COLUMNS, MONTH_COLUMNS
+from capacity.flow.report import DAY_COLUMNS, MONTH_COLUMNS
 from capacity.plan import plan_for
 from capacity.store import Store
 from tests.unit.test_cli import run

@@ -6,8 +6,7 @@ import dataclasses
 
 import pytest
 
-from capacity.flow import PeriodSummary
-from capacity.flow_costs import (
+from capacity.flow.costs import (
     HOSPITAL_ITEM,
     Costs,
     CostSummary,
@@ -15,6 +14,7 @@ from capacity.flow_costs import (
     default_costs,
     load_cost_table,
 )
+from capacity.flow.results import PeriodSummary
 from capacity.formulas import InvalidInput
 from capacity.validation import ValidationError
 

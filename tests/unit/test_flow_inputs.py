@@ -8,23 +8,28 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capacity.flow_inputs import (
+from capacity.flow.from_plan import (
     FlowError,
     default_start_day,
-    flow_inputs_for,
     spread_over_days,
     weekday_of,
     year_dates,
     year_span,
 )
 from capacity.plan import plan_for
-from capacity.scenarios import Change, Scenario
+from capacity.scenarios.model import Change, Scenario
+from capacity.views.flow import command_inputs
 from tests.conftest import full_years, make_store, monthly_referrals, parameters
 
 BEDS = {"service_id": "beds", "name": "Step-down beds", "service_type": "rehab_bed"}
 SPOT = {"service_id": "spot", "name": "Spot beds", "service_type": "reablement_bed",
         "contract": "spot"}
 SETTLE = {"service_id": "settle", "name": "Settle service", "service_type": "social_support"}
+
+
+def flow_inputs_for(store, place, service, year, scenario=None, *, weekday=True):
+    """A service's flow inputs by the route the command line and the Flow page share."""
+    return command_inputs(store, place, service, None, year, scenario, weekday=weekday)
 
 
 def beds_store(rows, links=(("beds", "A", None),), hospital=6):

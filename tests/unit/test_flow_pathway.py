@@ -6,21 +6,32 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capacity.flow import FlowInputs, PoolMember, run
-from capacity.flow_costs import costs_for, pooled_costs
-from capacity.flow_inputs import FlowError, flow_inputs_for, read_pool_records, year_dates
-from capacity.flow_pathway import (
+from capacity.flow.costs import costs_for, pooled_costs
+from capacity.flow.from_plan import FlowError, read_pool_records, year_dates
+from capacity.flow.inputs import FlowInputs, PoolMember
+from capacity.flow.pathway import (
     mixed_los_cv,
-    pathway_inputs_for,
     pathway_label,
     pathway_pools,
     pool,
 )
+from capacity.flow.results import run
+from capacity.views.flow import command_inputs
 from tests.conftest import full_years, make_store, monthly_referrals, parameters, referrals
 
 BEDS = {"service_id": "beds", "name": "Rehab beds", "service_type": "rehab_bed"}
 STEPS = {"service_id": "steps", "name": "Step-down beds", "service_type": "other_short_term_bedded"}
 HOME = {"service_id": "home", "name": "Reablement", "service_type": "reablement_home"}
+
+
+def flow_inputs_for(store, place, service, year, scenario=None, *, weekday=True):
+    """A service's flow inputs by the route the command line and the Flow page share."""
+    return command_inputs(store, place, service, None, year, scenario, weekday=weekday)
+
+
+def pathway_inputs_for(store, place, pathway, year, scenario=None, *, weekday=True):
+    """A pathway pool's flow inputs by the route the command line and the Flow page share."""
+    return command_inputs(store, place, None, pathway, year, scenario, weekday=weekday)
 
 
 def on(inputs, day: str) -> int:
@@ -129,7 +140,7 @@ def test_mixed_stays_of_one_length_keep_the_spread():
 
 
 def test_only_discharge_pathways_with_a_modelled_service_are_offered(demo_store):
-    from capacity.flow_inputs import flow_services
+    from capacity.flow.from_plan import flow_services
     from capacity.plan import load_plan_inputs, places_in, prepare
 
     codes = places_in(demo_store.query("places"), "BHR")

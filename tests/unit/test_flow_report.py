@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from capacity.flow import FlowInputs, run, starting
-from capacity.flow_costs import CostSummary
-from capacity.flow_report import (
+from capacity.flow.costs import CostSummary
+from capacity.flow.inputs import FlowInputs, starting
+from capacity.flow.report import (
     MONTH_COLUMNS,
     cost_text,
     csv_frame,
@@ -18,6 +18,7 @@ from capacity.flow_report import (
     places_text,
     start_text,
 )
+from capacity.flow.results import run
 
 START = np.datetime64("2025-04-01")
 

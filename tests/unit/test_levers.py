@@ -11,14 +11,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from capacity import levers
-from capacity.flow import adjust
-from capacity.flow_inputs import flow_inputs_for
+from capacity.flow.inputs import adjust
 from capacity.formulas import scale_by_percentage
 from capacity.periods import planning_year_months
-from capacity.scenarios import Change, Scenario
+from capacity.scenarios.model import Change, Scenario
+from capacity.views.flow import command_inputs
 from tests.conftest import full_years, make_store, monthly_referrals, parameters
 
 MONTHS = [m.key for m in planning_year_months(2025)]
+
+
+def flow_inputs_for(store, place, service, year, scenario=None, *, weekday=True):
+    """A service's flow inputs by the route the command line and the Flow page share."""
+    return command_inputs(store, place, service, None, year, scenario, weekday=weekday)
 
 
 @cache

@@ -10,8 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.stats import poisson
 
-from capacity.formulas import InvalidInput
-from capacity.queueing import (
+from capacity.flow.queueing import (
     erlang_b,
     erlang_c,
     mgc_mean_wait_days,
@@ -19,6 +18,7 @@ from capacity.queueing import (
     poisson_quantile,
     servers_for_wait_probability,
 )
+from capacity.formulas import InvalidInput
 
 
 def erlang_c_by_definition(c: int, a: float) -> float:

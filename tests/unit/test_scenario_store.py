@@ -10,7 +10,7 @@ import pytest
 from capacity import scenario_store
 from capacity.cli import main
 from capacity.plan import plan_for
-from capacity.scenarios import Change, Scenario, ScenarioError
+from capacity.scenarios.model import Change, Scenario, ScenarioError
 from capacity.store import Store
 
 WINTER = Scenario(

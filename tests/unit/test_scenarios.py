@@ -8,19 +8,13 @@ import pandas as pd
 import pytest
 
 from capacity.plan import compute, load_plan_inputs, prepare
-from capacity.scenarios import (
-    Change,
-    Context,
-    Scenario,
-    ScenarioError,
-    apply,
-    load_presets,
-    problems,
-    scenario_from_dict,
-    scenario_from_json,
-    sensitivity,
-    shortfall,
-)
+from capacity.scenarios.applying import apply
+from capacity.scenarios.checks import Context, problems
+from capacity.scenarios.model import Change, Scenario, ScenarioError
+from capacity.scenarios.parsing import scenario_from_dict, scenario_from_json
+from capacity.scenarios.presets import load_presets
+from capacity.scenarios.sensitivity_analysis import sensitivity
+from capacity.summary import shortfall
 from tests.conftest import full_years, make_store, monthly_referrals, parameters
 
 BEDS = {"service_id": "beds", "name": "Rehab beds", "service_type": "rehab_bed"}

@@ -184,7 +184,7 @@ def test_the_data_version_moves_with_the_data_and_the_scenarios_version_with_sce
     """The app re-reads referrals only when the data version moves, so a scenario save must
     leave it alone, and an import, an undo or a migration must move it."""
     from capacity import ingest, scenario_store
-    from capacity.scenarios import Change, Scenario
+    from capacity.scenarios.model import Change, Scenario
 
     def versions() -> tuple[str, str]:
         with Store.open(writable_db, read_only=True) as store:

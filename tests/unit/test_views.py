@@ -8,7 +8,7 @@ import pytest
 
 from capacity.cli import main
 from capacity.formulas import InvalidInput
-from capacity.scenarios import ScenarioError
+from capacity.scenarios.model import ScenarioError
 from capacity.views import flow, places, plans, quality
 from capacity.views import scenario_choices as choices
 

@@ -25,7 +25,8 @@ from pathlib import Path
 import pandas as pd
 
 from capacity import config
-from capacity.flow import FlowInputs, PeriodSummary, PoolMember
+from capacity.flow.inputs import FlowInputs, PoolMember
+from capacity.flow.results import PeriodSummary
 from capacity.formulas import InvalidInput, check_non_negative
 from capacity.validation import Column, Problem, ValidationError, coerce, row_number
 

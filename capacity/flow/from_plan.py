@@ -19,7 +19,7 @@ beds or stay:
   planning year, else on 1 April (:func:`default_start_day`); days before the
   start are not simulated. Unless given, the service starts as full as the
   start day's demand keeps it (arrivals a day × mean stay, at most its places
-  that day) with nobody waiting: :func:`capacity.flow.starting` works it out
+  that day) with nobody waiting: :func:`capacity.flow.inputs.starting` works it out
   after any what-if.
 """
 
@@ -31,10 +31,11 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from capacity.flow import FlowInputs, default_in_service
+from capacity.flow.inputs import FlowInputs, default_in_service
 from capacity.methods import modelled_methods, not_modelled_reason
 from capacity.model import (
     PlanModel,
+    group_length_of_stay,
     methods_by_service,
     places_in_force,
     segment_days,
@@ -42,8 +43,6 @@ from capacity.model import (
     segments_by_method,
 )
 from capacity.periods import planning_year_months
-from capacity.plan import compute, load_plan_inputs, places_in, prepare, resolve_place
-from capacity.scenarios import Scenario, apply
 from capacity.segments import PlanError, segment_capacity
 from capacity.store import Store
 
@@ -194,21 +193,21 @@ def daily_places(segs: pd.DataFrame, names: dict[str, str], dates: np.ndarray,
     """Places in force and their mean stay each day, and the days with no caseload at all.
 
     Places = caseload in use (after any scenario) × place share × contract
-    share, summed over places; the stay is weighted by places. A day with no
-    caseload in force takes the nearest known stay.
+    share, summed over places; the stay is the segments' in force that day, weighted by
+    places (equally when none has places). A day with no caseload in force takes the
+    nearest known stay.
     """
     places = np.nan_to_num(places_in_force(segs, segment_capacity(segs, names)["caseload_used"]))
     starts, ends = segment_days(segs, dates[0])
-    los = segs["mean_los_days"].to_numpy(float)
     days = len(dates)
     caseload = _spread_to_days(starts, ends, places, days)
-    weight = _spread_to_days(starts, ends, np.maximum(places, 1e-9), days)
-    stay = _spread_to_days(starts, ends, los * np.maximum(places, 1e-9), days)
-    covered = weight > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean_los = np.where(covered, stay / np.where(covered, weight, 1), np.nan)
+    day = np.arange(days)
+    in_force = (day >= starts[:, None]) & (day < ends[:, None])  # segments × days
+    stays = np.where(in_force, segs["mean_los_days"].to_numpy(float)[:, None], np.nan)
+    mean_los = group_length_of_stay(stays, np.maximum(places, 0.0)[:, None],
+                                    weighting="places")
     mean_los = pd.Series(mean_los).ffill().bfill().to_numpy()
-    return np.maximum(caseload, 0.0), mean_los, int((~covered).sum())
+    return np.maximum(caseload, 0.0), mean_los, int((~in_force.any(axis=0)).sum())
 
 
 def monthly_demand(frame: pd.DataFrame, service_id: str, place_codes: list[str],
@@ -290,7 +289,7 @@ def build(model: PlanModel, frame: pd.DataFrame, place_codes: list[str], service
     computed from it (its demand is used). ``place_code`` names the place or
     system the inputs stand for. The inputs cover the whole year from 1 April,
     starting as full as April's demand keeps the service; apply any what-if,
-    then :func:`capacity.flow.starting` for another start day or starting numbers.
+    then :func:`capacity.flow.inputs.starting` for another start day or starting numbers.
     """
     inputs = model.inputs
     segs = segments_at(model, place_codes, service_id)
@@ -328,26 +327,3 @@ def build(model: PlanModel, frame: pd.DataFrame, place_codes: list[str], service
                         "stay), at most the places on 1 April"},
         notes=tuple(n for n in notes if n))
     return year_inputs.with_changes(in_service_today=default_in_service(year_inputs))
-
-
-def prepared_at(store: Store, place: str, year: int, scenario: Scenario | None
-                ) -> tuple[pd.Series, list[str], PlanModel]:
-    """A place or system (code or name), its member places and their plan inputs for the
-    year with the scenario applied: what a flow run at that place starts from."""
-    all_places = store.query("places")
-    target = resolve_place(all_places, place)
-    codes = places_in(all_places, target["place_code"])
-    if not codes:
-        raise FlowError(f"{target['name']} has no member places")
-    return target, codes, apply(prepare(load_plan_inputs(store, codes, year)), scenario)
-
-
-def flow_inputs_for(store: Store, place: str, service: str, year: int,
-                    scenario: Scenario | None = None, *, weekday: bool = True) -> FlowInputs:
-    """Flow inputs for a service (id or name) at a place or system (code or name)."""
-    target, codes, model = prepared_at(store, place, year, scenario)
-    row = resolve_service(flow_services(model, codes), service, target["name"])
-    records = read_records(store, codes, row["service_id"], row["service_type"], year)
-    return build(model, compute(model), codes, row["service_id"], records,
-                 label=f"{row['service']} · {target['name']}",
-                 place_code=target["place_code"], weekday=weekday)

@@ -13,8 +13,9 @@ import math
 
 import pandas as pd
 
-from capacity.flow import FlowInputs, FlowResult, PeriodSummary, over_places_at_start
-from capacity.flow_costs import CostSummary
+from capacity.flow.costs import CostSummary
+from capacity.flow.inputs import FlowInputs, over_places_at_start
+from capacity.flow.results import FlowResult, PeriodSummary
 from capacity.formulas import days_in_month
 from capacity.periods import month_label
 

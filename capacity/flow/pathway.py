@@ -33,20 +33,9 @@ from typing import NoReturn
 import numpy as np
 import pandas as pd
 
-from capacity.flow import DEFAULT_LOS_CV, FlowInputs, PoolMember, default_in_service
-from capacity.flow_inputs import (
-    MIN_EPISODES,
-    FlowError,
-    FlowRecords,
-    build,
-    flow_services,
-    prepared_at,
-    read_pool_records,
-)
-from capacity.model import PlanModel
-from capacity.plan import compute
-from capacity.scenarios import Scenario
-from capacity.store import Store
+from capacity.flow.from_plan import MIN_EPISODES, FlowError, FlowRecords, build
+from capacity.flow.inputs import DEFAULT_LOS_CV, FlowInputs, PoolMember, default_in_service
+from capacity.model import PlanModel, group_length_of_stay
 
 # Only hospital-discharge pathways have a queue of people waiting to leave hospital; P0
 # services (home with little or no support) are planned by throughput, not places.
@@ -78,7 +67,7 @@ def pathway_label(pathway: str, count: int) -> str:
 
 def pathway_pools(services: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Each hospital-discharge pathway (P1–P3) with at least one modelled service among
-    ``services`` (a :func:`capacity.flow_inputs.flow_services` table) → those services, in
+    ``services`` (a :func:`capacity.flow.from_plan.flow_services` table) → those services, in
     the table's order."""
     pools = {}
     for pathway in POOLED_PATHWAYS:
@@ -135,21 +124,23 @@ def member_of(inputs: FlowInputs, name: str) -> PoolMember:
     """A service's weight in a pool: its place-days, arrivals and arrival-weighted mean stay
     over the inputs' days."""
     arrivals = inputs.monthly_mean_arrivals
-    los = np.asarray(inputs.mean_los_days, float)
-    share = _shares(arrivals[:, None], np.ones((len(los), 1)))[:, 0]
+    # The days are the members here: a year with no arrivals weighs each day alike.
+    stay = group_length_of_stay(inputs.mean_los_days, arrivals, weighting="arrivals")
     return PoolMember(
         service_id=inputs.service_id, name=name, service_type=inputs.service_type,
         contract=inputs.contract, place_days=float(np.sum(inputs.caseload)),
-        arrivals=float(arrivals.sum()), mean_los_days=float((share * los).sum()))
+        arrivals=float(arrivals.sum()), mean_los_days=float(stay))
 
 
 def mixed_los_cv(members: Sequence[PoolMember], cv: float) -> float:
     """The spread of stays of a pool whose services each have spread ``cv`` around their own
     mean stay, mixed by arrivals: CV² = Σ wᵢ (μᵢ/μ)² cv² + Σ wᵢ (μᵢ/μ − 1)², μ = Σ wᵢ μᵢ."""
-    weights = _shares(np.array([[m.arrivals] for m in members]),
-                      np.array([[m.place_days] for m in members]))[:, 0]
+    arrivals = np.array([m.arrivals for m in members])
+    place_days = np.array([m.place_days for m in members])
+    weights = _shares(arrivals[:, None], place_days[:, None])[:, 0]
     means = np.array([m.mean_los_days for m in members])
-    ratio = means / float((weights * means).sum())
+    mean = group_length_of_stay(means, arrivals, weighting="arrivals", fallback=place_days)
+    ratio = means / float(mean)
     return float(np.sqrt((weights * ratio**2).sum() * cv**2 + (weights * (ratio - 1) ** 2)
                          .sum()))
 
@@ -187,7 +178,6 @@ def pool(services: Sequence[FlowInputs], names: Sequence[str], pathway: str,
     stack = {name: np.stack([np.asarray(getattr(s, name), float) for s in services])
              for name in ("arrivals_per_day", "caseload", "mean_los_days")}
     mean_arrivals = np.stack([s.monthly_mean_arrivals for s in services])
-    daily = _shares(mean_arrivals, stack["caseload"])
     yearly = _shares(np.array([[m.arrivals] for m in members]),
                      np.array([[m.place_days] for m in members]))[:, 0]
     cv, cv_basis = _pool_spread(members, records, default_cv)
@@ -196,7 +186,9 @@ def pool(services: Sequence[FlowInputs], names: Sequence[str], pathway: str,
     pooled = services[0].with_changes(
         dates=dates, arrivals_per_day=stack["arrivals_per_day"].sum(axis=0),
         mean_arrivals_per_day=mean_arrivals.sum(axis=0), caseload=stack["caseload"].sum(axis=0),
-        mean_los_days=(daily * stack["mean_los_days"]).sum(axis=0), los_cv=cv,
+        mean_los_days=group_length_of_stay(stack["mean_los_days"], mean_arrivals,
+                                           weighting="arrivals",
+                                           fallback=stack["caseload"]), los_cv=cv,
         hospital_share=float((yearly * [s.hospital_share for s in services]).sum()),
         label=label or pathway_label(pathway, len(services)),
         place_code=place_code or services[0].place_code, service_id=pathway_key(pathway),
@@ -239,23 +231,9 @@ def build_pathway(model: PlanModel, frame: pd.DataFrame, place_codes: list[str],
                   label: str = "", place_code: str = "", weekday: bool = True,
                   default_cv: float = DEFAULT_LOS_CV) -> FlowInputs:
     """Flow inputs for ``pathway``'s pool over ``place_codes``: each of ``members`` (rows of
-    :func:`capacity.flow_inputs.flow_services`) built as one service, then :func:`pool`."""
+    :func:`capacity.flow.from_plan.flow_services`) built as one service, then :func:`pool`."""
     services = [build(model, frame, place_codes, row.service_id, records,
                       place_code=place_code, weekday=weekday, default_cv=default_cv)
                 for row in members.itertuples()]
     return pool(services, list(members["service"]), pathway, records, label=label,
                 place_code=place_code, default_cv=default_cv)
-
-
-def pathway_inputs_for(store: Store, place: str, pathway: str, year: int,
-                       scenario: Scenario | None = None, *, weekday: bool = True) -> FlowInputs:
-    """Flow inputs for a pathway's pool (e.g. 'P2') at a place or system (code or name)."""
-    target, codes, model = prepared_at(store, place, year, scenario)
-    services = flow_services(model, codes)
-    wanted = resolve_pathway(services, pathway, target["name"])
-    members = pathway_pools(services)[wanted]
-    records = read_pool_records(store, codes, list(members["service_id"]),
-                                list(members["service_type"]), year)
-    return build_pathway(model, compute(model), codes, wanted, members, records,
-                         label=f"{pathway_label(wanted, len(members))} · {target['name']}",
-                         place_code=target["place_code"], weekday=weekday)
