@@ -11,22 +11,23 @@ by side and flags where they differ by more than a tolerance.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
 from capacity import config
 from capacity import formulas as f
-from capacity.demand import coverage
+from capacity.demand import coverage, stored_settings
 from capacity.model import PlanModel, group_length_of_stay, places_in_force
-from capacity.periods import Month, planning_year_months
+from capacity.periods import Month, planning_year_months, planning_year_of
 from capacity.segments import (
     parameter_segments,
     resolve_place_shares,
     segment_capacity,
     with_capacity,
 )
+from capacity.shares import service_use
 from capacity.store import Store
 
 # The plan flags a stated length of stay or caseload that the records contradict by more than
@@ -106,12 +107,13 @@ def stated_measures(store: Store, place_codes: list[str], start: date, end: date
     params = store.query("parameters_for_places", places=list(place_codes))
     params["valid_from"] = pd.to_datetime(params["valid_from"])
     params["valid_to"] = pd.to_datetime(params["valid_to"])
-    links = resolve_place_shares(
-        store.query("service_places_for_places", places=list(place_codes)),
-        store.query("places"),
-        params,
-        list(place_codes),
-    )
+    service_places = store.query("service_places_for_places", places=list(place_codes))
+    # A pooled service is split as the plan splits it: by share of use over the demand window of
+    # the planning year that follows the observed months (population only where records can't say).
+    year = planning_year_of(end - timedelta(days=1)) + 1
+    use = service_use(store, service_places, services, year, stored_settings(store))
+    links = resolve_place_shares(service_places, store.query("places"), params,
+                                 list(place_codes), use)
     months = months_between(start, end)
     segs = with_capacity(parameter_segments(params, links, months), names)
     if segs.empty:

@@ -34,15 +34,12 @@ them into the frame.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 import pandas as pd
 
 from capacity import formulas as f
 from capacity.demand import (
     Window,
-    choose_window,
     coverage,
     covered_months,
     monthly_history,
@@ -51,7 +48,7 @@ from capacity.demand import (
     project_demand,
     stored_settings,
 )
-from capacity.demand_settings import DemandSetting, setting_for
+from capacity.demand_settings import DemandSetting
 from capacity.interval import INTERVAL_LEVEL, NO_INTERVAL, bounds
 from capacity.methods import METHOD_LABELS, following_demand
 from capacity.model import PlanInputs, PlanModel
@@ -61,8 +58,6 @@ from capacity.scenarios.applying import apply
 from capacity.scenarios.model import Scenario
 from capacity.segments import (
     OWN_PARAMETERS,
-    SHARE_OF_USE,
-    USE_COLUMNS,
     PlanError,
     calculation,
     checked,
@@ -70,6 +65,7 @@ from capacity.segments import (
     resolve_place_shares,
     segment_capacity,
 )
+from capacity.shares import service_use
 from capacity.store import Store
 
 __all__ = ["METHOD_LABELS", "PlanError", "PlanInputs", "PlanModel", "resolve_place_shares",
@@ -168,94 +164,6 @@ def _demand_settings(store: Store, window_years: int | None,
                                 0.0 if growth is None else growth)
         return {(None, None): setting}
     return stored_settings(store)
-
-
-def service_use(
-    store: Store, service_places: pd.DataFrame, services: pd.DataFrame, year: int,
-    settings: Mapping[tuple, DemandSetting], *,
-    known: tuple[list[str], pd.DataFrame, pd.DataFrame] | None = None,
-) -> pd.DataFrame:
-    """Referrals a month to each service that serves several places, from each of them.
-
-    Counted over each place's demand window for ``year`` (the planning years
-    the projection averages), within the months its data cover, so places
-    with windows of different lengths compare fairly. Referrals naming the
-    service are counted; where no place's referrals name it, those of its
-    service type that name no service. A place with no data in its window
-    has no row (its service then falls back to another basis). ``known`` is
-    (place codes, their history, their coverage) already read, to save
-    reading them again. Columns: :data:`capacity.segments.USE_COLUMNS`.
-    """
-    links = service_places[service_places.groupby("service_id")["place_code"]
-                           .transform("size").to_numpy() > 1]
-    if links.empty:
-        return pd.DataFrame(columns=USE_COLUMNS)
-    history, cover = _history_for(store, sorted(set(links["place_code"])), known)
-    counted = _months_counted(cover, year, settings)
-    if counted.empty:
-        return pd.DataFrame(columns=USE_COLUMNS)
-    in_window = history.merge(counted, on=["place_code", "month"])
-    months = counted.groupby("place_code")["month"].agg(["size", "min", "max"])
-    types = dict(zip(services["service_id"], services["service_type"], strict=True))
-    rows = []
-    for service_id, group in links.groupby("service_id", sort=False):
-        rows += _use_of(service_id, types.get(service_id), group["place_code"], in_window,
-                        months)
-    return pd.DataFrame(rows, columns=USE_COLUMNS)
-
-
-def _history_for(store: Store, codes: list[str],
-                 known: tuple[list[str], pd.DataFrame, pd.DataFrame] | None
-                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Referral history and coverage of ``codes``, reusing what was read already."""
-    have, history, cover = known if known is not None else ([], None, None)
-    extra = [c for c in codes if c not in set(have)]
-    parts = [] if history is None else [history[history["place_code"].isin(codes)]]
-    spans = [] if cover is None else [cover[cover["place_code"].isin(codes)]]
-    if extra:
-        parts.append(monthly_history(store, extra))
-        spans.append(coverage(store, extra))
-    return (pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0],
-            pd.concat(spans, ignore_index=True) if len(spans) > 1 else spans[0])
-
-
-def _months_counted(cover: pd.DataFrame, year: int,
-                    settings: Mapping[tuple, DemandSetting]) -> pd.DataFrame:
-    """Each place's months inside both its demand window and its data (place_code, month).
-
-    Every place's window comes from the same demand settings as its own plan
-    would use (its setting for all service types), so a place's share of a
-    pooled service is the same whichever of its places the plan is for.
-    """
-    rows = []
-    for span in cover.itertuples():
-        window_years = setting_for(settings, span.place_code, None).window_years
-        window = choose_window(span.first_month, span.last_month, year, window_years,
-                               span.place_code)
-        for py in window.years:
-            rows += [(span.place_code, pd.Timestamp(m.first_day)) for m in planning_year_months(py)
-                     if span.first_month <= pd.Timestamp(m.first_day) <= span.last_month]
-    return pd.DataFrame(rows, columns=["place_code", "month"])
-
-
-def _use_of(service_id: str, service_type: str | None, places: pd.Series,
-            in_window: pd.DataFrame, months: pd.DataFrame) -> list[tuple]:
-    """One service's rows of :func:`service_use`: its referrals a month from each place."""
-    places = [p for p in places if p in months.index]
-    named = in_window[in_window["service_id"] == service_id]
-    what = "referrals"
-    if named.empty:
-        named = in_window[in_window["service_id"].isna()
-                          & (in_window["service_type"] == service_type)]
-        what = "referrals of the service type,"
-    if not places or named.empty:
-        return []
-    totals = named.groupby("place_code")["referrals"].sum()
-    first = months.loc[places, "min"].min().strftime("%b %Y")
-    last = months.loc[places, "max"].max().strftime("%b %Y")
-    basis = f"{SHARE_OF_USE} ({what} {first} – {last})"
-    return [(service_id, p, float(totals.get(p, 0.0)) / months.loc[p, "size"], basis)
-            for p in places]
 
 
 def _check_year_has_data(store: Store, year: int) -> None:

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from capacity.observed import compare_with_stated
 from capacity.plan import build_plan, load_plan_inputs, plan_for, plan_for_all
 from capacity.scenarios import Change, Scenario
 from capacity.segments import USE_COLUMNS, resolve_place_shares
@@ -173,3 +174,12 @@ def test_barking_and_dagenham_rehab_beds_worked_from_the_pooled_totals(demo_stor
     assert pool_short <= short_now  # a real shortage of the pool still shows at B&D
     made_by_population = short_before - short_now
     assert made_by_population == {"2025-07", "2025-08", "2025-09", "2025-11", "2026-02"}
+
+
+def test_data_quality_states_a_pooled_service_split_as_the_plan_splits_it():
+    # The stated caseload set against what the records show is the place's share of use of the
+    # 60 beds (A 0.5 → 30 beds), not its population share (A 0.1 → 6 beds).
+    store = three_places()
+    table = compare_with_stated(store, ["A", "B", "C"]).set_index("place_code")
+    stated = table[table["service_id"] == "beds"]["stated_caseload"]
+    assert stated.to_dict() == pytest.approx({"A": 30, "B": 18, "C": 12})
