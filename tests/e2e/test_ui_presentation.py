@@ -55,9 +55,12 @@ def test_presentation_mode_keeps_the_page_it_is_on(browser, server, path):
         open_app(page, f"{path}?place=E09000016&year=2025&present=1")
         assert address(page).split("?")[0] == path
         assert "present=1" in address(page)
-        assert not page.locator('[data-testid="stSidebar"]').is_visible()
-        # With the sidebar hidden, each screen still offers the way out.
-        assert page.get_by_role("button", name="Exit presentation").count() == 1
+        page.locator('[data-testid="stSidebar"]').wait_for(state="hidden")
+        # With the sidebar hidden, each screen still offers the way out, once.
+        leave = page.get_by_role("button", name="Exit presentation")
+        leave.first.wait_for(state="visible")
+        settle(page)
+        assert leave.count() == 1
 
 
 def test_the_scenario_is_named_in_the_title_line(browser, server):
