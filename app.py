@@ -52,11 +52,6 @@ if st.session_state["scenario"] not in scenarios:  # deleted since it was chosen
     st.session_state["scenario"] = BASELINE
 
 kinds = dict(zip(places["place_code"], places["kind"], strict=True))
-if st.session_state["present"] and kinds.get(st.session_state["place"]) == "system":
-    members = places_in(places, st.session_state["place"])
-    if members:
-        st.session_state["place"] = members[0]
-
 names = place_names(places)
 ordered = systems_first(places)
 pages = {
@@ -70,6 +65,19 @@ root = st.Page(first.path, title=first.title, icon=first.icon, url_path="", defa
                visibility="hidden")
 navigation = st.navigation([root, *pages.values()], position="hidden")
 page_name = navigation.url_path or first.url_path
+
+# The Place page presents one place per screen: a system opens at its first place.
+if st.session_state["present"] and page_name == "place" \
+        and kinds.get(st.session_state["place"]) == "system":
+    members = places_in(places, st.session_state["place"])
+    if members:
+        st.session_state["place"] = members[0]
+
+
+def leave_presentation() -> None:
+    """Back to the normal view of the same page (the button's callback)."""
+    st.session_state["present"] = False
+
 
 with st.sidebar:
     links = st.container()
@@ -98,7 +106,8 @@ with st.sidebar:
     st.toggle(
         "Presentation mode",
         key="present",
-        help="Large type, one place per screen, for a projector.",
+        help="Large type and every chart of a screen in view, for a wall screen; the Place "
+        "page shows one place per screen, stepped with PageDown and PageUp.",
     )
 
 for param in params.values():
@@ -137,10 +146,11 @@ view = View(
 st.session_state["_view"] = view
 
 if view.present:
+    # Every page keeps its address in presentation mode; with the sidebar hidden, each
+    # offers the way out (the Place page beside its step buttons).
     st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
     if page_name != "place":
-        _state.carry_notices()
-        st.switch_page(pages["place"], query_params=_state.link_values("place"))
+        st.button("Exit presentation", key="present_exit_page", on_click=leave_presentation)
 
 _state.set_page(page_name)
 show_notices()

@@ -222,42 +222,97 @@ def _interval_traces(data: pd.DataFrame, x: list[str]) -> list[dict]:
     ]
 
 
-def gap_heatmap(matrix: pd.DataFrame, title: str, unit: str, *, large: bool = False) -> go.Figure:
-    """Places × months, coloured by gap: vermillion for shortfall, blue for surplus."""
+SHORT_SCALE = [[0.0, "#FFFFFF"], [1.0, SHORTFALL]]
+
+
+def gap_heatmap(matrix: pd.DataFrame, title: str, unit: str, *, large: bool = False,
+                short: bool = False, keys: list[str] | None = None,
+                height: int | None = None) -> go.Figure:
+    """Places × months, coloured by gap: vermillion for shortfall, blue for surplus.
+
+    ``short=True`` draws people short instead (values of zero or more, white to
+    vermillion). ``keys`` (one per row, such as place codes) adds a layer of
+    invisible square markers over the cells, carrying each row's key and month:
+    a heat map trace sends no click selections, markers do, so a click on a cell
+    can open that row. ``height`` overrides the height worked out from the rows.
+    """
     size = _sizes(large)
     z = matrix.to_numpy(float)
     finite = z[np.isfinite(z)]
     span = float(np.abs(finite).max()) if finite.size else 1.0
     span = span or 1.0
     text = [["" if not np.isfinite(v) else whole(v) for v in row] for row in z]
+    months = [month_label(m) for m in matrix.columns]
+    rows = list(matrix.index)
+    what = "Short" if short else "Net gap"
+    value = "%{z:,.0f} " + unit + " short" if short else "Gap %{z:+,.1f} " + unit
+    hover = "<b>%{y}</b><br>%{x}<br>" + value + "<extra></extra>"
     heat = {
         "type": "heatmap",
         "z": [[None if not np.isfinite(v) else v for v in row] for row in z],
-        "x": [month_label(m) for m in matrix.columns],
-        "y": list(matrix.index),
-        "colorscale": DIVERGING,
-        "zmid": 0,
-        "zmin": -span,
+        "x": months,
+        "y": rows,
+        "colorscale": SHORT_SCALE if short else DIVERGING,
+        "zmin": 0 if short else -span,
         "zmax": span,
         "text": text,
         "texttemplate": "%{text}",
         "textfont": {"size": size["font"] * 0.85},
-        "hovertemplate": "<b>%{y}</b><br>%{x}<br>Gap %{z:+,.1f} " + unit + "<extra></extra>",
-        "colorbar": {"title": {"text": "Gap"}, "tickformat": ",.0f"},
+        "hovertemplate": hover,
+        "colorbar": {"title": {"text": what}, "tickformat": ",.0f"},
         "xgap": 2,
         "ygap": 2,
     }
+    if not short:
+        heat["zmid"] = 0
+    data = [heat]
+    if keys is not None:
+        heat["hoverinfo"] = "skip"  # the markers carry the hover, so a click finds them
+        data.append(_cell_targets(matrix, months, rows, keys, text,
+                                  hover.replace("%{z", "%{customdata[2]")))
     layout = {
-        "title": {"text": title, "font": {"size": size["title"]}, "x": 0, "xanchor": "left"},
+        # The title sits at the top, above the two lines of month labels, not beside them.
+        "title": {"text": title, "font": {"size": size["title"]}, "x": 0, "xanchor": "left",
+                  "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 8}},
         "font": {"size": size["font"], "family": FONT},
         "separators": ".,",
-        "height": max(280, 60 + 38 * len(matrix.index)),
-        "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
+        "height": height or max(280, 90 + (52 if large else 38) * len(matrix.index)),
+        "margin": {"l": 10, "r": 10, "t": int(size["title"] * 1.6 + size["font"] * 3.4), "b": 10},
         "plot_bgcolor": "#FFFFFF",
         "yaxis": {"autorange": "reversed", "type": "category"},
-        "xaxis": {"type": "category", "side": "top"},
+        # Month and year on two lines, so twelve months fit without turning.
+        "xaxis": {"type": "category", "side": "top", "tickmode": "array", "tickvals": months,
+                  "ticktext": month_ticks(list(matrix.columns), True)},
+        "showlegend": False,
+        "hovermode": "closest",
+        "hoverdistance": -1,  # the nearest cell's centre, wherever in the cell the pointer is
     }
-    return go.Figure({"data": [heat], "layout": layout})
+    return go.Figure({"data": data, "layout": layout})
+
+
+def _cell_targets(matrix: pd.DataFrame, months: list[str], rows: list[str], keys: list[str],
+                  text: list[list[str]], hovertemplate: str) -> dict:
+    """Invisible markers at the centre of each cell that has a figure, for clicks and hover."""
+    xs, ys, data = [], [], []
+    for i, (row, key) in enumerate(zip(rows, keys, strict=True)):
+        for j, (month, label) in enumerate(zip(months, matrix.columns, strict=True)):
+            value = matrix.iat[i, j]
+            if np.isfinite(value):
+                xs.append(month)
+                ys.append(row)
+                data.append([key, label, float(value), text[i][j]])
+    return {
+        "type": "scatter",
+        "mode": "markers",
+        "x": xs,
+        "y": ys,
+        "customdata": data,
+        "marker": {"symbol": "square", "size": 30, "opacity": 0},
+        "selected": {"marker": {"opacity": 0}},
+        "unselected": {"marker": {"opacity": 0}},
+        "hovertemplate": hovertemplate,
+        "name": "cells",
+    }
 
 
 def capacity_rate_chart(table: pd.DataFrame, title: str) -> go.Figure:

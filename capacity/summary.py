@@ -155,6 +155,46 @@ def gap_matrix(
     return matrix.reindex(columns=sorted(matrix.columns))
 
 
+def shortfall_matrix(
+    frame: pd.DataFrame,
+    service_types: list[str] | None,
+    source: str,
+    population: dict[str, float] | None = None,
+) -> pd.DataFrame:
+    """Places × months of the people short: each service type's shortfall, added up.
+
+    A service type's month is short by demand − capacity where demand is the
+    larger (services and sources of the type taken together, as the Place
+    page's charts draw them); a type with spare capacity adds nothing, so one
+    type's surplus never hides another's shortfall. Zero where no type is
+    short, NaN where there are no figures. With ``population``, per 100,000
+    people aged 65+ (places without a population left out), as in
+    :func:`gap_matrix`.
+    """
+    rows = filter_source(frame, source)
+    if service_types:
+        rows = rows[rows["service_type"].isin(service_types)]
+    by_type = (
+        rows.groupby(["place_code", "place", "service_type", "month"], sort=False)[
+            ["demand", "capacity"]]
+        .sum(min_count=1)
+        .reset_index()
+    )
+    gap = f.gap(by_type["capacity"].to_numpy(float), by_type["demand"].to_numpy(float))
+    by_type["short"] = np.where(np.isfinite(gap), np.clip(-gap, 0.0, None), np.nan)
+    totals = (
+        by_type.groupby(["place_code", "place", "month"], sort=False)["short"]
+        .sum(min_count=1)
+        .reset_index()
+    )
+    if population is not None:
+        pops = totals["place_code"].map(population)
+        totals = totals[pops.notna() & (pops > 0)]
+        totals["short"] = totals["short"] / totals["place_code"].map(population) * 100_000
+    matrix = totals.pivot(index="place", columns="month", values="short")
+    return matrix.reindex(columns=sorted(matrix.columns))
+
+
 def largest_shortfalls(
     frame: pd.DataFrame, service_types: list[str] | None = None, source: str = "both"
 ) -> pd.DataFrame:

@@ -2,28 +2,132 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 import streamlit as st
 
 from capacity.periods import month_label
 from pages import _state, hand_over_to_app
 
+# Presentation mode is laid out for a 1920×1080 wall screen in a full-screen browser: the
+# charts of a screen share the height left under its heading, so none is below the fold.
+# Sizes are in rem of the presentation type (ROOT_PX), as the CSS below sets them.
+ROOT_PX = 21
+WALL_HEIGHT = 1080
+TOP_PAD_REM = 1.0
+GAP_REM = 1.0  # Streamlit's gap between the elements of a column
+HEADLINE_REM, HEADLINE_LINE = 2.1, 1.2
+SUBHEAD_REM, SUBHEAD_LINE = 1.2, 1.35
+BUTTON_ROW_REM = 2.6
+TITLE_ROW_REM = 3.6  # a page's st.title at presentation size, with its padding
+CONTROL_ROW_REM = 4.4  # a row of labelled widgets (label, box)
+CAPTION_ROW_REM = 1.4
+BOTTOM_SPARE_REM = 1.0
+MAX_CHART_HEIGHT = 640
+
 # Hides the sidebar and Streamlit's own chrome, and scales the type up for a
 # projector; the charts get their own large sizes from capacity.charts.
-PRESENTATION_CSS = """
+PRESENTATION_CSS = f"""
 <style>
-  html { font-size: 21px; }
+  html {{ font-size: {ROOT_PX}px; }}
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
   [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
-  [data-testid="stStatusWidget"], footer, #MainMenu { display: none !important; }
-  .block-container, [data-testid="stMainBlockContainer"] {
-    padding-top: 1.2rem !important; max-width: 100% !important;
-  }
-  .headline { font-size: 2.3rem; font-weight: 700; line-height: 1.2; color: #212B32; }
-  .headline .short { color: #B34A00; }
-  .subhead { font-size: 1.2rem; color: #425563; }
+  [data-testid="stStatusWidget"], footer, #MainMenu {{ display: none !important; }}
+  .block-container, [data-testid="stMainBlockContainer"] {{
+    padding-top: {TOP_PAD_REM}rem !important; padding-bottom: {TOP_PAD_REM}rem !important;
+    max-width: 100% !important;
+  }}
+  .headline {{ font-size: {HEADLINE_REM}rem; font-weight: 700; line-height: {HEADLINE_LINE};
+               color: #212B32; }}
+  .headline .short {{ color: #B34A00; }}
+  .subhead {{ font-size: {SUBHEAD_REM}rem; line-height: {SUBHEAD_LINE}; color: #425563; }}
+  .subhead .scenario {{ color: #003087; font-weight: 700; }}
+  /* The way out on pages without step buttons, kept in a corner out of the layout */
+  .st-key-present_exit_page {{ position: fixed; top: 0.6rem; right: 1.2rem; width: auto;
+                               z-index: 1000; }}
+  .chartkey {{ font-size: 1rem; color: #212B32; text-align: center; }}
 </style>
 """
+
+
+@dataclass(frozen=True)
+class Grid:
+    """How the charts of a presentation screen are laid out: columns, rows, each chart's height."""
+
+    columns: int
+    rows: int
+    chart_height: int
+
+
+def _rem(value: float) -> float:
+    return value * ROOT_PX
+
+
+def _share(room: float, rows: int) -> int:
+    """Each of ``rows`` rows' height in ``room`` pixels, less the gaps between them."""
+    return int(min(MAX_CHART_HEIGHT, (room - _rem(GAP_REM) * rows) // rows))
+
+
+def place_grid(charts: int, screen: int = WALL_HEIGHT) -> Grid:
+    """The Place presentation screen's grid for ``charts`` charts under its heading.
+
+    The heading is budgeted at two lines of headline and two of subhead (a long place
+    or scenario name wraps), and the step buttons. One chart spans the screen, two
+    or four share two columns, three or more than four share three.
+    """
+    columns = 1 if charts <= 1 else 2 if charts in (2, 4) else 3
+    rows = max(1, -(-charts // columns))
+    heading = (TOP_PAD_REM + 2 * HEADLINE_REM * HEADLINE_LINE + 2 * SUBHEAD_REM * SUBHEAD_LINE
+               + BUTTON_ROW_REM + 2 * GAP_REM + BOTTOM_SPARE_REM)
+    return Grid(columns, rows, _share(screen - _rem(heading), rows))
+
+
+def title_size(title: str, columns: int, largest: int = 24, screen_width: int = 1920) -> int:
+    """A chart title's type size that keeps ``title`` on one line in a column of the wall
+    (an average letter being about 0.55 of the type size wide), at most ``largest``."""
+    column = (screen_width - 2 * 5 * ROOT_PX - (columns - 1) * _rem(GAP_REM)) / columns
+    return max(14, min(largest, int(column / (0.55 * max(len(title), 1)))))
+
+
+def overview_height(rows: int, screen: int = WALL_HEIGHT) -> int:
+    """The Overview heat map's height on the wall: the room under the title, the controls
+    and the caption, but no taller than its ``rows`` rows need."""
+    heading = (TOP_PAD_REM + TITLE_ROW_REM + CONTROL_ROW_REM + CAPTION_ROW_REM
+               + 3 * GAP_REM + BOTTOM_SPARE_REM)
+    return min(_share(screen - _rem(heading), 1), 140 + 64 * rows)
+
+
+# A presentation clicker sends PageDown/PageUp (some send the arrow keys): pressing one
+# clicks the screen's next or previous button. Streamlit gives buttons no key bindings,
+# so this script listens on the page; keys typed into a box or a slider are left alone.
+STEP_KEYS_SCRIPT = """
+<script>
+(() => {
+  const doc = window.parent ? window.parent.document : document;
+  if (doc.presentationKeys) doc.removeEventListener("keydown", doc.presentationKeys);
+  doc.presentationKeys = (event) => {
+    const forward = ["PageDown", "ArrowRight"].includes(event.key);
+    const back = ["PageUp", "ArrowLeft"].includes(event.key);
+    const target = event.target;
+    const typing = target && (target.isContentEditable ||
+      ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName) ||
+      target.getAttribute("role") === "slider");
+    if ((!forward && !back) || typing || event.altKey || event.ctrlKey || event.metaKey) return;
+    const label = forward ? "Next place" : "Previous place";
+    const button = [...doc.querySelectorAll("button")].find(
+      (b) => b.innerText.includes(label) && !b.disabled);
+    if (button) { event.preventDefault(); button.click(); }
+  };
+  doc.addEventListener("keydown", doc.presentationKeys);
+})();
+</script>
+"""
+
+
+def step_keys() -> None:
+    """Let a clicker's PageDown/PageUp (or the arrow keys) press Next and Previous place."""
+    st.html(STEP_KEYS_SCRIPT, unsafe_allow_javascript=True)
 
 
 def show_notices() -> None:

@@ -3,10 +3,12 @@
 import streamlit as st
 
 from capacity.charts import gap_heatmap
-from capacity.summary import SOURCE_LABELS, gap_matrix, largest_shortfalls
+from capacity.summary import SOURCE_LABELS, gap_matrix, largest_shortfalls, shortfall_matrix
+from capacity.views.places import overview_rows
+from capacity.views.scenario_choices import BASELINE
 from pages import _state, page_path
 from pages._common import choice_param, current_view, list_param, service_types_table
-from pages._style import figure_column, months_as_labels, show_notices
+from pages._style import figure_column, months_as_labels, overview_height, show_notices
 
 view = current_view()
 plan = view.plan()
@@ -14,18 +16,18 @@ types = service_types_table(view.data_key)
 present_types = [t for t in types["service_type"] if t in set(plan["service_type"])]
 type_names = dict(zip(types["service_type"], types["name"], strict=True))
 measures = {"people": "People a month", "per100k": "Per 100,000 people aged 65+"}
+totals = {"short": "People short", "net": "Net gap"}
 type_param = list_param("service_type", "overview_types", {t: type_names[t] for t in present_types})
 measure_param = choice_param("measure", "overview_measure", measures, "people")
-for param in (type_param, measure_param):
+total_param = choice_param("total", "overview_total", totals, "short")
+own_params = (type_param, measure_param, total_param)
+for param in own_params:
     _state.bind(param)
 show_notices()
 
-st.title(f"Overview · {view.year_label}")
-st.caption(
-    f"Gap = capacity − demand, by month; a negative gap is a shortfall. "
-    f"{SOURCE_LABELS[view.source]} referrals."
-)
-left, right = st.columns([3, 2])
+scenario = f" · scenario: {view.scenario_label}" if view.scenario != BASELINE else ""
+st.title(f"Overview · {view.year_label}{scenario}")
+left, middle, right = st.columns([5, 3, 4])
 left.multiselect(
     "Service types",
     present_types,
@@ -33,47 +35,72 @@ left.multiselect(
     format_func=type_names.get,
     placeholder="All service types",
 )
+middle.segmented_control(
+    "Add up service types as",
+    list(totals),
+    key="overview_total",
+    format_func=totals.get,
+    required=True,
+    help="People short: each service type's shortfall added up, so spare capacity in one "
+    "type never hides a shortfall in another. Net gap: capacity − demand over the chosen "
+    "types, where one type's spare capacity offsets another's shortfall.",
+)
 right.segmented_control(
-    "Show the gap as",
+    "Show the figures as",
     list(measures),
     key="overview_measure",
     format_func=measures.get,
     required=True,
 )
-for param in (type_param, measure_param):
+for param in own_params:
     _state.publish(param)
 
 chosen = st.session_state["overview_types"] or None
 places = view.places
 population = dict(zip(places["place_code"], places["population_65plus"], strict=True))
 per_100k = st.session_state["overview_measure"] == "per100k"
-matrix = gap_matrix(plan, chosen, view.source, population if per_100k else None)
-names_in_order = [
-    *places.loc[places["kind"] != "system", "name"].sort_values(),
-    *places.loc[places["kind"] == "system", "name"].sort_values(),
-]
-matrix = matrix.reindex([n for n in names_in_order if n in matrix.index])
+short = st.session_state["overview_total"] == "short"
+matrix = (shortfall_matrix if short else gap_matrix)(
+    plan, chosen, view.source, population if per_100k else None)
+rows = overview_rows(places)
+rows = rows[rows["name"].isin(matrix.index)]
+matrix = matrix.reindex(rows["name"]).set_axis(list(rows["label"]), axis=0)
 what = "all service types" if not chosen else ", ".join(type_names[t] for t in chosen)
+several = chosen is None or len(chosen) > 1
+if short:
+    title = f"People short by month: {what}"
+elif several:
+    title = f"Net gap by month: {what} (spare capacity in one type offsets another's shortfall)"
+else:
+    title = f"Gap by month: {what}"
 unit = "per 100,000 aged 65+" if per_100k else "people"
+st.caption(
+    ("People short = demand above capacity, each service type on its own, added up; "
+     "blank where there are no figures. " if short else
+     "Gap = capacity − demand, by month; a negative gap is a shortfall. ")
+    + f"{SOURCE_LABELS[view.source]} referrals."
+)
 if matrix.empty:
     st.info("No services or demand for these service types.")
 else:
     selection = st.plotly_chart(
-        gap_heatmap(matrix, f"Gap by month: {what}", unit),
+        gap_heatmap(matrix, title, unit, short=short, keys=list(rows["place_code"]),
+                    large=view.present,
+                    height=overview_height(len(matrix.index)) if view.present else None),
         key="overview_heatmap",
         on_select="rerun",
         selection_mode="points",
-        config={"displaylogo": False},
+        config={"displayModeBar": False},  # its buttons would sit over the month labels
     )
     picked = selection.selection.points if selection and selection.selection else []
-    if picked:
-        code_of = dict(zip(places["name"], places["place_code"], strict=True))
-        place = code_of.get(picked[0].get("y"))
-        if place:
-            st.switch_page(
-                page_path("place"), query_params=_state.link_values("place", place=place)
-            )
-    st.caption("Click a row to open that place's charts. Systems are the sums of their places.")
+    place = next((p["customdata"][0] for p in picked if p.get("customdata")), None)
+    if place:
+        st.switch_page(page_path("place"), query_params=_state.link_values("place", place=place))
+    st.caption(
+        "Click a cell to open that place's charts. A system's row takes its places together, "
+        "service type by service type, as its Place page does; a system marked *only* holds "
+        "just that one place here, so its row repeats that place's."
+    )
 
 st.subheader("Go to a place")
 link_columns = st.columns(4)

@@ -10,12 +10,13 @@ import html
 import pandas as pd
 import streamlit as st
 
+from capacity.charts import DEMAND, NHS_BLUE, SHORTFALL
 from capacity.periods import planning_year_months
 from capacity.summary import SOURCE_LABELS, assumptions, headline
 from capacity.views.data import StoreError
 from capacity.views.observed_figures import PLAN_FLAG_DIFFERENCE, plan_with_observed
 from capacity.views.places import members as places_in
-from capacity.views.scenario_choices import ScenarioError
+from capacity.views.scenario_choices import BASELINE, ScenarioError
 from pages import _state
 from pages._common import (
     choice_param,
@@ -24,7 +25,15 @@ from pages._common import (
     observed_offers,
     service_types_table,
 )
-from pages._style import figure_column, months_as_labels, percent_column, show_notices
+from pages._style import (
+    figure_column,
+    months_as_labels,
+    percent_column,
+    place_grid,
+    show_notices,
+    step_keys,
+    title_size,
+)
 
 LAYOUTS = {"together": "Together", "apart": "Side by side"}
 
@@ -61,6 +70,16 @@ def leave_presentation() -> None:
     st.session_state["present"] = False
 
 
+# The presentation screen's one key to its charts' lines and markers.
+CHART_KEY = (
+    '<div class="chartkey">'
+    f'<span style="color:{DEMAND}">━●━</span> Demand &nbsp; '
+    f'<span style="color:{NHS_BLUE}">━●━</span> Capacity &nbsp; '
+    f'<span style="color:{SHORTFALL}">▼</span> Shortfall month &nbsp; '
+    "shaded: the gap</div>"
+)
+
+
 def presentation() -> None:
     places = view.places.set_index("place_code")
     parent = places.loc[view.place, "parent_system"]
@@ -72,13 +91,19 @@ def presentation() -> None:
         f" · {places.loc[parent, 'name']}, {position + 1} of {len(members)}" if in_system else ""
     )
     style = "short" if " short in " in sentence else ""
+    scenario = (
+        f' · <span class="scenario">Scenario: {html.escape(view.scenario_label)}</span>'
+        if view.scenario != BASELINE else ""
+    )
     st.markdown(
         f'<div class="headline"><span class="{style}">{html.escape(sentence)}</span></div>'
         f'<div class="subhead">{html.escape(view.place_name)} · {view.year_label}'
-        f"{html.escape(where)} · hospital discharge and community</div>",
+        f"{html.escape(where)} · hospital discharge and community{scenario}</div>",
         unsafe_allow_html=True,
     )
-    back, forward, _, leave = st.columns([1, 1, 4, 1])
+    step_keys()
+    back, forward, key, leave = st.columns([1, 1, 4, 1], vertical_alignment="center")
+    key.markdown(CHART_KEY, unsafe_allow_html=True)
     back.button(
         "◀ Previous place",
         key="present_previous",
@@ -99,13 +124,21 @@ def presentation() -> None:
     leave.button(
         "Exit presentation", key="present_exit", on_click=leave_presentation, width="stretch"
     )
-    columns = st.columns(2)
-    for index, service_type in enumerate(present_types):
-        figure = chart_for(service_type, "both", large=True)
-        if figure is not None:
-            columns[index % 2].plotly_chart(
-                figure, config={"displayModeBar": False}, key=f"present_chart_{service_type}"
-            )
+    figures = {t: chart_for(t, "both", large=True) for t in present_types}
+    figures = {t: figure for t, figure in figures.items() if figure is not None}
+    grid = place_grid(len(figures))
+    columns = st.columns(grid.columns)
+    for index, (service_type, figure) in enumerate(figures.items()):
+        # A copy from the cache, ours to size; one key above all the charts replaces their
+        # legends, which would crowd the month labels of a short chart.
+        figure.update_layout(height=grid.chart_height, showlegend=False)
+        if grid.columns > 2:  # a third of the wall: fewer month ticks, a smaller title
+            title = figure.layout.title.text or ""
+            figure.update_layout(title_font_size=title_size(title, grid.columns),
+                                 xaxis_nticks=6)
+        columns[index % grid.columns].plotly_chart(
+            figure, config={"displayModeBar": False}, key=f"present_chart_{service_type}"
+        )
 
 
 # -- planning with the observed figure ------------------------------------------

@@ -123,3 +123,26 @@ def systems_first(places: pd.DataFrame) -> list[str]:
     """Place codes with the systems first, as the pickers list them."""
     return [*places.loc[places["kind"] == "system", "place_code"],
             *places.loc[places["kind"] != "system", "place_code"]]
+
+
+def overview_rows(places: pd.DataFrame) -> pd.DataFrame:
+    """The Overview's rows in order, places by name then systems, each with its label.
+
+    Columns place_code, name, label and ``single``: the one member place's name
+    for a system that holds only one place here (its figures are that place's,
+    so its label says so rather than calling it a sum), else None. Other
+    systems are labelled as systems.
+    """
+    names_by_code = names(places)
+    rows = []
+    for kind_is_system in (False, True):
+        chosen = places[(places["kind"] == "system") == kind_is_system].sort_values("name")
+        for code, name in zip(chosen["place_code"], chosen["name"], strict=True):
+            single = None
+            label = name
+            if kind_is_system:
+                inside = places_in(places, code)
+                single = names_by_code[inside[0]] if len(inside) == 1 else None
+                label = f"{name} ({single} only)" if single else f"{name} (system)"
+            rows.append({"place_code": code, "name": name, "label": label, "single": single})
+    return pd.DataFrame(rows, columns=["place_code", "name", "label", "single"])

@@ -22,7 +22,9 @@ def test_a_new_user_lands_on_the_overview_heat_map(app):
     assert app.title[0].value.startswith("Overview")
     heat = figures(app)[0]["data"][0]
     assert heat["type"] == "heatmap"
-    assert "Havering" in heat["y"] and "Barking & Dagenham, Havering and Redbridge" in heat["y"]
+    assert "Havering" in heat["y"]
+    assert "Barking & Dagenham, Havering and Redbridge (system)" in heat["y"]
+    assert "Mid and South Essex (Thurrock only)" in heat["y"]  # its one place in the demo
     assert len(heat["x"]) == 12
     assert app.query_params["place"] == "BHR"
 
@@ -89,6 +91,8 @@ def test_presentation_mode_hides_the_sidebar_and_steps_through_a_system(app):
     app.query_params["present"] = "1"
     app.query_params["year"] = "2025"
     app.run()
+    assert app.title[0].value.startswith("Overview")  # presentation keeps the page it is on
+    app.switch_page(page_path("place")).run()
     no_errors(app)
     styles = " ".join(m.value for m in app.markdown)
     assert 'data-testid="stSidebar"' in styles and "display: none" in styles

@@ -201,7 +201,7 @@ def test_a_scenario_that_cannot_apply_is_said_once_in_presentation_mode(
     monkeypatch.setenv(config.DB_ENV, str(writable_db))
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params.update({"year": "2024", "scenario": "Fewer beds", "present": "1"})
-    at.run()  # opens the overview, which switches to the place screen
+    at.run()  # opens the overview, as large as presentation mode makes it
     no_errors(at)
     said = [w.value for w in at.warning if "cannot be applied" in w.value]
     assert len(said) == 1

@@ -111,6 +111,32 @@ def test_heatmap_holds_the_matrix_and_centres_on_zero():
     assert heat.text[1][0] == "0" and heat.text[1][1] == ""  # never "-0"; blank when missing
 
 
+def test_heatmap_of_people_short_runs_white_to_vermillion_from_zero():
+    matrix = pd.DataFrame([[0.0, 11.0]], index=["Havering"], columns=["2025-11", "2025-12"])
+    heat = gap_heatmap(matrix, "People short", "people", short=True).data[0]
+    assert heat.zmin == 0 and heat.zmax == 11
+    assert heat.colorscale[0][1].upper() == "#FFFFFF"
+    assert heat.colorbar.title.text == "Short"
+    assert "short" in heat.hovertemplate and "Gap" not in heat.hovertemplate
+
+
+def test_heatmap_cells_carry_their_row_key_for_a_click():
+    matrix = pd.DataFrame(
+        [[-10.4, 3.0], [-0.3, np.nan]],
+        index=["Havering", "Rutland"],
+        columns=["2025-11", "2025-12"],
+    )
+    fig = gap_heatmap(matrix, "Gap", "people", keys=["E09000016", "E06000017"])
+    heat, cells = fig.data
+    assert heat.hoverinfo == "skip" and cells.type == "scatter"
+    # One target per cell with a figure (Rutland's December has none).
+    assert list(cells.x) == ["Nov 2025", "Dec 2025", "Nov 2025"]
+    assert list(cells.y) == ["Havering", "Havering", "Rutland"]
+    assert [c[:2] for c in cells.customdata] == [
+        ["E09000016", "2025-11"], ["E09000016", "2025-12"], ["E06000017", "2025-11"]]
+    assert cells.marker.opacity == 0
+
+
 @pytest.mark.parametrize(
     ("value", "text"), [(-0.4, "0"), (0.4, "0"), (-12.6, "-13"), (1234.5, "1,235"), (-2.5, "-3")]
 )

@@ -17,6 +17,7 @@ from capacity.summary import (
     largest_shortfalls,
     scenario_effect,
     service_type_across_places,
+    shortfall_matrix,
 )
 
 MONTHS = ["2025-11", "2025-12", "2026-01"]
@@ -121,6 +122,31 @@ def test_gap_matrix_per_place_and_month(frame):
     per_100k = gap_matrix(frame, None, "hospital", {"HAV": 50_000, "RED": None})
     assert list(per_100k.index) == ["Havering"]  # no population, no rate
     assert per_100k.loc["Havering", "2026-01"] == pytest.approx((107 - 130 + 5) / 50_000 * 1e5)
+
+
+def test_people_short_adds_up_each_types_shortfall_without_netting(frame):
+    short = shortfall_matrix(frame, None, "both")
+    net = gap_matrix(frame, None, "both")
+    # Havering, Dec 2025: reablement (hospital + community) 120 + 6 = 126 against
+    # 110 + 5 = 115, 11 short; rehab beds 20 against 25, 5 spare. Netted, the month
+    # reads −6; the people short are 11.
+    assert net.loc["Havering", "2025-12"] == -6
+    assert short.loc["Havering", "2025-12"] == 11
+    # Nov 2025: reablement 105 against 115 and rehab 20 against 25: nobody short.
+    assert short.loc["Havering", "2025-11"] == 0
+    # Jan 2026: reablement 137 against 112, 25 short; Redbridge 55 against 40, 15 short.
+    assert short.loc["Havering", "2026-01"] == 25
+    assert short.loc["Redbridge", "2026-01"] == 15
+    # Hospital discharge only, Jan 2026: reablement 130 against 107, 23 short.
+    assert shortfall_matrix(frame, None, "hospital").loc["Havering", "2026-01"] == 23
+    # A chosen type alone: the rehab beds are never short.
+    assert list(shortfall_matrix(frame, ["rehab_bed"], "both").loc["Havering"]) == [0, 0, 0]
+
+
+def test_people_short_per_100k_and_no_rate_without_a_population(frame):
+    per_100k = shortfall_matrix(frame, None, "both", {"HAV": 50_000, "RED": None})
+    assert list(per_100k.index) == ["Havering"]
+    assert per_100k.loc["Havering", "2026-01"] == pytest.approx(25 / 50_000 * 100_000)
 
 
 def test_largest_shortfalls_worst_first_with_start_month(frame):

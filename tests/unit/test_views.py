@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from capacity.cli import main
@@ -102,3 +103,14 @@ def test_data_quality_summaries_add_up(demo_store):
     assert sum(share for _, _, share in shares) == pytest.approx(1.0)
     assert sum(v for _, v, _ in shares) == pytest.approx(history["referrals"].sum())
     assert set(quality.coverage_of(history)["place_code"]) <= set(codes)
+
+
+def test_the_overview_names_systems_and_says_when_one_holds_a_single_place(demo_store):
+    rows = places.overview_rows(demo_store.query("places")).set_index("place_code")
+    kinds = demo_store.query("places").set_index("place_code")["kind"]
+    # Places first, by name, then systems.
+    assert [kinds[c] for c in rows.index] == sorted(kinds[c] for c in rows.index)
+    assert rows.loc["E09000016", "label"] == "Havering"
+    assert rows.loc["BHR", "label"] == "Barking & Dagenham, Havering and Redbridge (system)"
+    assert rows.loc["MSE", "label"] == "Mid and South Essex (Thurrock only)"
+    assert rows.loc["MSE", "single"] == "Thurrock" and pd.isna(rows.loc["BHR", "single"])
