@@ -84,8 +84,10 @@ def check_columns(frame: pd.DataFrame, declared: Mapping[str, str], what: str) -
     if missing:
         raise ModelError(f"The plan's {what} lack the column(s) {', '.join(missing)}")
     if len(frame):
-        wrong = [f"{c} ({frame[c].dtype}, not {kind})" for c, kind in declared.items()
-                 if not _KIND_CHECKS[kind](frame[c].dtype)]
+        # One look at the dtypes, not a column Series each: models are copied on every what-if.
+        dtypes = frame.dtypes
+        wrong = [f"{c} ({dtypes[c]}, not {kind})" for c, kind in declared.items()
+                 if not _KIND_CHECKS[kind](dtypes[c])]
         if wrong:
             raise ModelError(f"The plan's {what} hold the wrong kind in {', '.join(wrong)}")
     return frame
