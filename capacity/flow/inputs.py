@@ -11,6 +11,7 @@ the service and waiting then.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -114,7 +115,7 @@ class FlowInputs:
             return np.asarray(self.arrivals_per_day, dtype=float)
         return np.asarray(self.mean_arrivals_per_day, dtype=float)
 
-    def with_changes(self, **changes: object) -> FlowInputs:
+    def with_changes(self, **changes: Any) -> FlowInputs:
         """A copy with some fields replaced (inputs are never changed in place)."""
         return replace(self, **changes)
 
