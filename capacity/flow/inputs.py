@@ -235,7 +235,7 @@ def starting(inputs: FlowInputs, *, start=None, in_service: int | None = None,
             day = np.datetime64(start, "D")
         except ValueError:
             day = None
-        hits = np.flatnonzero(dates == day) if day is not None else []
+        hits: np.ndarray | list[int] = np.flatnonzero(dates == day) if day is not None else []
         if not len(hits):
             raise InvalidInput("start", str(start), f"a day from {day_text(dates[0])} to "
                                f"{day_text(dates[-1])}")
