@@ -54,9 +54,10 @@ def last_complete_year(cover: pd.DataFrame) -> int | None:
         last = row.last_month.year - 1 - (row.last_month.month < 3)
         first = row.first_month.year + (row.first_month.month > 4)
         years.append(last if last >= first else None)
-    if not years or any(y is None for y in years):
+    complete = [y for y in years if y is not None]
+    if not years or len(complete) < len(years):
         return None
-    return min(years)
+    return min(complete)
 
 
 def back_test(history: pd.DataFrame, cover: pd.DataFrame,

@@ -548,6 +548,8 @@ def _scenario_show(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     if args.name.startswith(PRESET_PREFIX):
         scenario = scenario_store.resolve(store, args.name, parse_planning_year(
             str(current_planning_year())))
+        # resolve gives None only for the baseline; a preset key is found or refused
+        assert scenario is not None, f"{args.name!r} resolved to no scenario"
     else:
         scenario = scenario_store.load(store, args.name, args.version)
     print(f"{scenario.name}" + (f" (version {scenario.version}, saved {scenario.saved_at})"

@@ -66,12 +66,15 @@ class DemandSetting:
         return GROWTH_METHODS[self.growth_method]
 
 
-def check_growth(growth: float) -> float:
-    """Growth per year must be a number above −100% and at most +100%."""
-    if not (isinstance(growth, int | float) and not isinstance(growth, bool)
+def check_growth(growth: object) -> float:
+    """Growth per year must be a number above −100% and at most +100%.
+
+    Takes any value, as typed or read from a file, and refuses what is not such a number.
+    """
+    if (isinstance(growth, int | float) and not isinstance(growth, bool)
             and np.isfinite(growth) and -1 < growth <= 1):
-        raise SettingError(f"growth must be a yearly rate above -1 and at most 1 (got {growth!r})")
-    return float(growth)
+        return float(growth)
+    raise SettingError(f"growth must be a yearly rate above -1 and at most 1 (got {growth!r})")
 
 
 def check_setting(window_years: object, growth_method: object, growth_rate: object) -> None:

@@ -40,7 +40,7 @@ def move(lever: str, value: float | np.ndarray, current: np.ndarray,
     if lever in _ADDS:
         return current + np.where(mask, value, 0.0)
     if lever in _RAISES:
-        return np.where(mask, f.scale_by_percentage(current, value), current)
+        return np.where(mask, f.scale_by_percentage(current, np.asarray(value, float)), current)
     if lever == "absence_pct":
         return np.where(mask, f.scale_by_percentage(current, -np.asarray(value, float)), current)
     if lever == "target_occupancy":

@@ -76,16 +76,16 @@ def _stated_caseload(col: Columns) -> np.ndarray:
 
 
 def _caseload_from_hours(col: Columns) -> np.ndarray:
-    return f.caseload_from_hours(col("hours_per_month") * col("hours_factor"),
-                                 col("hours_per_package_per_month"))
+    return np.asarray(f.caseload_from_hours(col("hours_per_month") * col("hours_factor"),
+                                            col("hours_per_package_per_month")))
 
 
 def _by_caseload(col: Columns, caseload: np.ndarray) -> np.ndarray:
-    return f.capacity_from_caseload(caseload, col("seg_days"), col("mean_los_days"))
+    return np.asarray(f.capacity_from_caseload(caseload, col("seg_days"), col("mean_los_days")))
 
 
 def _by_throughput(col: Columns, _caseload: np.ndarray) -> np.ndarray:
-    return f.capacity_from_throughput_periods(col("throughput"), col("periods"))
+    return np.asarray(f.capacity_from_throughput_periods(col("throughput"), col("periods")))
 
 
 def _caseload_text(row: dict, scaled: str, added: str) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -114,7 +114,7 @@ class PlanInputs:
     # window (capacity.segments.USE_COLUMNS); empty when not looked up
     service_use: pd.DataFrame | None = None
 
-    def with_changes(self, **changes: object) -> PlanInputs:
+    def with_changes(self, **changes: Any) -> PlanInputs:
         """A copy with some fields replaced (inputs are never changed in place)."""
         return replace(self, **changes)
 
@@ -144,7 +144,7 @@ class PlanModel:
         check_columns(self.segments, SEGMENT_COLUMNS, "segments")
         check_columns(self.demand, DEMAND_COLUMNS, "demand")
 
-    def with_changes(self, **changes: object) -> PlanModel:
+    def with_changes(self, **changes: Any) -> PlanModel:
         """A copy with some fields replaced (checked again)."""
         return replace(self, **changes)
 

@@ -203,7 +203,7 @@ def _flags(row: dict, tolerance: float) -> str:
         ratio = row.get(column)
         if few and column != "capacity_ratio":
             continue  # a mean of so few stays says too little either way
-        if pd.notna(ratio) and abs(ratio - 1) > tolerance:
+        if ratio is not None and pd.notna(ratio) and abs(ratio - 1) > tolerance:
             direction = "above" if ratio > 1 else "below"
             flags.append(f"{observed} is {abs(ratio - 1):.0%} {direction} {stated}")
     if not row.get("completed") and pd.notna(row.get("arrivals")):
@@ -211,14 +211,14 @@ def _flags(row: dict, tolerance: float) -> str:
     return "; ".join(flags)
 
 
-def _too_few(completed: object) -> bool:
+def _too_few(completed: float | None) -> bool:
     """True for some completed episodes, but fewer than the plan needs to compare."""
-    return pd.notna(completed) and 0 < completed < MIN_COMPLETED_EPISODES
+    return completed is not None and pd.notna(completed) and 0 < completed < MIN_COMPLETED_EPISODES
 
 
 def implied_occupancy(arrivals_per_day: float, mean_los_days: float) -> float:
     """Little's law for one service (re-exported for pages): arrivals per day × LoS."""
-    return f.implied_occupancy(arrivals_per_day, mean_los_days)
+    return float(f.implied_occupancy(arrivals_per_day, mean_los_days))  # one number in, one out
 
 
 # -- the plan's flags ------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypedDict
 
 import pandas as pd
 
@@ -23,7 +24,16 @@ from capacity.validation import Column, Problem, ValidationError, coerce, row_nu
 SOURCES = ("hospital", "community")
 PATHWAYS = ("P0", "P1", "P2", "P3")
 METHODS = METHOD_KEYS
-SHARE = {"minimum": 0.0, "maximum": 1.0}
+
+
+class _Bounds(TypedDict):
+    """The bounds of a numeric :class:`Column`, kept together to be unpacked into it."""
+
+    minimum: float
+    maximum: float
+
+
+SHARE: _Bounds = {"minimum": 0.0, "maximum": 1.0}
 
 # Upper bounds far above any one place's service, so that a typing slip (an extra
 # few zeros, 1e12) is refused at the door instead of stalling the flow model or

@@ -522,7 +522,7 @@ def _assemble(shown: np.ndarray, problem: _Problem, blocks: list[_Block]) -> Rou
         pieces[(block.place, block.kind)] = shown[span].reshape(block.shape)
         outside = (shown[span] < problem.low[span]) | (shown[span] > problem.high[span])
         for offset in np.flatnonzero(outside):
-            departures.append(_departure(block, offset, problem.exact[start + offset],
+            departures.append(_departure(block, int(offset), problem.exact[start + offset],
                                          shown[start + offset]))
         start += size
     kinds = ("cell", "row total", "column total", "grand total")

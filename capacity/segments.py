@@ -68,7 +68,8 @@ def resolve_place_shares(
     own_links = set(zip(specific["service_id"], specific["place_code"], strict=True))
     own = np.array([(s, p) in own_links for s, p in
                     zip(frame["service_id"], frame["place_code"], strict=True)], dtype=bool)
-    frame["place_share_basis"] = np.where(own, OWN_PARAMETERS, None)
+    # numpy's stubs refuse None as an array, though numpy takes it (an object array)
+    frame["place_share_basis"] = np.where(own, OWN_PARAMETERS, None)  # type: ignore[call-overload]
     frame["place_share"] = np.where(own, 1.0, frame["place_share"].astype(float))
     pooled = frame[~own]
     for service_id, pool in pooled.groupby("service_id", sort=False):

@@ -148,7 +148,8 @@ def _parse(rows: list[tuple], name: str) -> Table4:
         if columns is None:
             org = text[-1]
             kind = "england" if org.upper().startswith("ENGLAND") else "region"
-            identity = ("ENGLAND" if kind == "england" else org, org, None)
+            identity: tuple[str, str, str | None] = ("ENGLAND" if kind == "england" else org,
+                                                     org, None)
         else:
             code_col = next(i for t, i in columns.items() if "Code" in t)
             name_col = next(i for t, i in columns.items() if "Name" in t)

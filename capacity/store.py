@@ -171,6 +171,13 @@ def _statements(sql: str) -> list[str]:
     return [part.strip() for part in parts if part.strip()]
 
 
+def _one_value(cursor: duckdb.DuckDBPyConnection) -> Any:
+    """The single value of a query that always returns one row (a count or an aggregate)."""
+    row = cursor.fetchone()
+    assert row is not None, "an aggregate query returned no row"
+    return row[0]
+
+
 def _sql(name: str) -> str:
     try:
         return named_queries()[name]
@@ -228,12 +235,12 @@ class Store:
     def schema_version(self) -> int:
         """The highest migration applied to this database (0 for an empty file)."""
         cur = self._con.cursor()
-        exists = cur.execute(
+        exists = _one_value(cur.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
-        ).fetchone()[0]
+        ))
         if not exists:
             return 0
-        return cur.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+        return _one_value(cur.execute("SELECT coalesce(max(version), 0) FROM schema_migrations"))
 
     def migrate(self) -> list[int]:
         """Apply every migration newer than the database, each in its own transaction."""

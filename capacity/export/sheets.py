@@ -29,8 +29,9 @@ import math
 import numbers
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from decimal import Decimal
 
 import pandas as pd
 import xlsxwriter
@@ -374,7 +375,7 @@ def _fit_row(sheet, row: int, lines: int) -> None:
 
 
 def _table_sheet(sheet, styles: dict, table: pd.DataFrame, *, freeze_columns: int,
-                 widths: dict[str, float], wrap: bool) -> None:
+                 widths: Mapping[str, float], wrap: bool) -> None:
     """A plain table: a header row, then one row per record; text stays text.
 
     With ``wrap``, long text wraps within its column and rows are made tall
@@ -410,7 +411,9 @@ def _write_value(sheet, row: int, column: int, value, number_style, text_style) 
     """A number as a number (blank if missing or not finite); anything else as text."""
     if value is None or value == "" or (not isinstance(value, str) and pd.isna(value)):
         return
-    if isinstance(value, numbers.Number) and not isinstance(value, bool):
+    # real numbers of any kind (Python, numpy, Decimal from a DECIMAL column); complex never
+    # occurs in a plan and has no one figure to write
+    if isinstance(value, numbers.Real | Decimal) and not isinstance(value, bool):
         if math.isfinite(float(value)):
             sheet.write_number(row, column, float(value), number_style)
     else:

@@ -256,6 +256,8 @@ def _moved(departure: Departure, tab: int, layout: _Layout, month_labels: list[s
         rows = layout.template.for_source(source)
         row = f"{_title(measure, source)}: {rows['label'].iloc[position]}"
     else:
+        # a figure off a row is a column or grand total, and every one of those has a section
+        assert departure.section is not None, f"a {departure.kind} without a section"
         measure, source = SECTIONS[departure.section]
         row = f"Total: {_title(measure, source).lower()}"
     return Moved(tab, row, month, departure.value, departure.rounded)

@@ -273,7 +273,7 @@ def _weekday_weights(records: FlowRecords | None, use: bool) -> tuple[np.ndarray
     if not use:
         return None, "spread evenly over the days of each month"
     counts = np.asarray(records.weekday_referrals if records else np.zeros(7), float)
-    if counts.sum() < MIN_REFERRALS:
+    if records is None or counts.sum() < MIN_REFERRALS:  # no records: no referrals counted
         return None, (f"spread evenly over the days of each month (fewer than {MIN_REFERRALS} "
                       "referrals to find a weekday pattern)")
     return counts / counts.mean(), (f"spread over the days of each month by the weekday pattern "

@@ -11,6 +11,7 @@ the service and waiting then.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -114,7 +115,7 @@ class FlowInputs:
             return np.asarray(self.arrivals_per_day, dtype=float)
         return np.asarray(self.mean_arrivals_per_day, dtype=float)
 
-    def with_changes(self, **changes: object) -> FlowInputs:
+    def with_changes(self, **changes: Any) -> FlowInputs:
         """A copy with some fields replaced (inputs are never changed in place)."""
         return replace(self, **changes)
 
@@ -234,7 +235,7 @@ def starting(inputs: FlowInputs, *, start=None, in_service: int | None = None,
             day = np.datetime64(start, "D")
         except ValueError:
             day = None
-        hits = np.flatnonzero(dates == day) if day is not None else []
+        hits: np.ndarray | list[int] = np.flatnonzero(dates == day) if day is not None else []
         if not len(hits):
             raise InvalidInput("start", str(start), f"a day from {day_text(dates[0])} to "
                                f"{day_text(dates[-1])}")

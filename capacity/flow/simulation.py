@@ -18,6 +18,7 @@ longer (for a stay that does not change over time). Reproducible from ``seed``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -164,8 +165,18 @@ class _Queue:
         return cls(arrival_row.reshape(reps, width), stays, rounding)
 
 
+class _History(NamedTuple):
+    """What the day loop records, in the order :func:`_account` takes it after the arrivals."""
+
+    occupancy: np.ndarray
+    waiting: np.ndarray
+    admissions: np.ndarray
+    waits: np.ndarray
+    unfinished: np.ndarray
+
+
 def _run_days(inputs: FlowInputs, arrivals: np.ndarray, beds: np.ndarray, los: np.ndarray,
-              queue_order: _Queue, departures: np.ndarray) -> tuple[np.ndarray, ...]:
+              queue_order: _Queue, departures: np.ndarray) -> _History:
     """The day loop: discharge, arrive, admit first come first served; returns the history.
 
     Each admitted person's wait (admission day − arrival day) is added to the
@@ -217,8 +228,8 @@ def _run_days(inputs: FlowInputs, arrivals: np.ndarray, beds: np.ndarray, los: n
             break
     unfinished = _count_unfinished_waits(waits, arrival_row, following, queue, used, reps,
                                          days)
-    return (occupancy[:used], waiting[:used], admissions[:used], waits.reshape(days + 1, reps),
-            unfinished)
+    return _History(occupancy[:used], waiting[:used], admissions[:used],
+                    waits.reshape(days + 1, reps), unfinished)
 
 
 def _count_unfinished_waits(waits: np.ndarray, arrival_row: np.ndarray, following: np.ndarray,

@@ -22,12 +22,13 @@ discharge workbooks have their own reader in :mod:`capacity.sitrep`.
 from capacity.ingest.checks import Report, check
 from capacity.ingest.files import ImportFileError, Staged, stage_file
 from capacity.ingest.kinds import IMPORT_KINDS, KINDS
-from capacity.ingest.loading import import_log, load, undo_last
+from capacity.ingest.loading import LoadResult, import_log, load, undo_last
 
 __all__ = [
     "IMPORT_KINDS",
     "KINDS",
     "ImportFileError",
+    "LoadResult",
     "Report",
     "Staged",
     "check",

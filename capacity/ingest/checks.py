@@ -151,8 +151,9 @@ def _rows(session: _Session, staged: Staged) -> tuple[pd.DataFrame, list[int], l
 
 
 def _reject_column(error_type: str, column: str | None) -> str:
-    whole = error_type in ("MISSING COLUMNS", "TOO MANY COLUMNS") or not column
-    return "(whole line)" if whole else column
+    if not column or error_type in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
+        return "(whole line)"
+    return column
 
 
 def _reject_reason(error_type: str) -> str:

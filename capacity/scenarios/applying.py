@@ -150,8 +150,10 @@ def apply(model: PlanModel, scenario: Scenario | None) -> PlanModel:
     A new model is returned; the given one is left as it was.
     """
     if scenario is None or not scenario.changes:
-        named = scenario is not None and scenario.name.lower() != BASELINE
-        return model.with_changes(scenario=scenario.name if named else BASELINE_LABEL)
+        label = BASELINE_LABEL
+        if scenario is not None and scenario.name.lower() != BASELINE:
+            label = scenario.name
+        return model.with_changes(scenario=label)
     inputs = model.inputs
     type_names = dict(zip(inputs.service_types["service_type"], inputs.service_types["name"],
                           strict=True))

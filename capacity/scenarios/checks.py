@@ -106,6 +106,9 @@ def _shift_problems(change: Change, where: str, service_types: pd.DataFrame) -> 
     (urgent community response takes no hospital discharges), so such a
     change is refused rather than saved to change nothing.
     """
+    target = change.to_service_type
+    # called only once the change is otherwise sound, so the target is named
+    assert target, "a pathway shift is checked for a target before its sources"
     types = service_types.set_index("service_type")
     asked = {change.source} if change.source else set(SOURCES)
     leaving = asked & set().union(*(_takes(types, t) for t in change.service_types))
@@ -114,10 +117,10 @@ def _shift_problems(change: Change, where: str, service_types: pd.DataFrame) -> 
         verb = "takes" if len(change.service_types) == 1 else "take"
         return [f"{where}: {names} {verb} no {_or(asked)} referrals, so there is no demand "
                 "to move"]
-    refused = leaving - _takes(types, change.to_service_type)
+    refused = leaving - _takes(types, target)
     if not refused:
         return []
-    text = (f"{where}: {types.loc[change.to_service_type, 'name']} takes no {_or(refused)} "
+    text = (f"{where}: {types.loc[target, 'name']} takes no {_or(refused)} "
             f"referrals, so no {_or(refused)} demand can move to it")
     if leaving - refused:
         text += f"; to move {_or(leaving - refused)} referrals only, choose them as the source"

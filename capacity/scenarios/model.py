@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 from datetime import date
+from typing import Any
 
 from capacity.periods import planning_year_label, planning_year_of
 
@@ -61,7 +62,9 @@ class Change:
         if self.lever == "demand_pct":
             return f"demand {v:+g}%"
         if self.lever == "pathway_shift_pct":
-            target = names.get(self.to_service_type, self.to_service_type)
+            target = self.to_service_type
+            if target is not None:  # a change not yet checked may have no target
+                target = names.get(target, target)
             return f"{v:g}% of demand moved to {target}"
         if self.lever == "caseload_pct":
             return f"caseload {v:+g}%"
@@ -103,7 +106,7 @@ class Scenario:
         """What identifies this scenario and its version (for caches and URLs)."""
         return f"{self.name}@{self.version}" if self.version else self.name
 
-    def with_changes(self, **changes: object) -> Scenario:
+    def with_changes(self, **changes: Any) -> Scenario:
         """A copy with some fields replaced."""
         return replace(self, **changes)
 
