@@ -14,6 +14,7 @@ Each figure is written out as one specification and validated once by
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -53,7 +54,7 @@ def _sizes(large: bool) -> dict[str, float]:
 
 def _layout(title: str, large: bool, y_title: str, **extra) -> dict:
     size = _sizes(large)
-    layout = {
+    layout: dict[str, Any] = {
         "title": {"text": title, "font": {"size": size["title"]}, "x": 0, "xanchor": "left"},
         "font": {"size": size["font"], "family": FONT},
         "separators": ".,",
