@@ -25,6 +25,7 @@ import re
 import pytest
 
 from capacity.plan import plan_for
+from capacity.summary import Shortfall
 from capacity.views.plans import monthly_by_type, place_headline
 
 HAVERING = "E09000016"
@@ -41,7 +42,7 @@ def sentence(frame, source: str, types: list[str], from_month: str | None = None
                           from_month, names)
 
 
-CHANCE = r" \(about a \d+% chance of being short\)$"
+CHANCE = r" \(about an? \d+% chance of being short\)$"
 
 
 @pytest.mark.parametrize(("source", "expected"), [
@@ -85,3 +86,13 @@ def test_two_types_without_a_shortfall_are_both_named(havering):
     assert sentence(havering, "community", ["rehab_bed", "social_support"], "2026-03") == (
         "Havering: no shortfall expected in the months ahead for rehabilitation in a bedded "
         "setting or social support (incl. voluntary sector)")
+
+
+@pytest.mark.parametrize(("chance", "words"), [
+    (0.82, "an 82%"), (0.80, "an 80%"), (0.08, "an 8%"), (0.11, "an 11%"), (0.18, "an 18%"),
+    (0.70, "a 70%"), (0.98, "a 98%"), (1.0, "a 100%"), (0.01, "a 1%"),
+])
+def test_the_chance_takes_the_article_it_is_spoken_with(chance, words):
+    worst = Shortfall("Havering", "Reablement at home", "2026-02", -35.0, chance)
+    assert worst.sentence == ("Havering: reablement at home is 35 short in February "
+                              f"(about {words} chance of being short)")
