@@ -50,7 +50,7 @@ from capacity.ingest import IMPORT_KINDS, ImportFileError
 from capacity.model import BASELINE_LABEL, PlanModel
 from capacity.periods import month_label, parse_planning_year, planning_year_label, planning_year_of
 from capacity.plan import PlanError
-from capacity.scenarios.model import PRESET_PREFIX, Scenario, ScenarioError
+from capacity.scenarios.model import PRESET_PREFIX, Names, Scenario, ScenarioError
 from capacity.scenarios.parsing import scenario_from_json
 from capacity.scenarios.presets import load_presets
 from capacity.store import Store, StoreError
@@ -558,14 +558,10 @@ def _scenario_show(store: Store, args: argparse.Namespace, out: TextIO) -> int:
         print(scenario.description, file=out)
     if scenario.author:
         print(f"Author: {scenario.author}", file=out)
+    names = Names.of(store.query("places"), store.query("service_types"),
+                     store.query("services"))
     for index, change in enumerate(scenario.changes, start=1):
-        scope = ", ".join(filter(None, [
-            "places " + "/".join(change.places) if change.places else "",
-            "types " + "/".join(change.service_types) if change.service_types else "",
-            "services " + "/".join(change.services) if change.services else "",
-            f"{change.source} only" if change.source else ""])) or "everywhere"
-        print(f"  {index}. {change.describe()} from {change.first_month} to "
-              f"{change.last_month} ({scope})", file=out)
+        print(f"  {index}. {change.describe(names)}", file=out)
     if scenario.version:
         versions = scenario_store.history(store, scenario.name)
         print(f"Versions: {', '.join(str(v) for v in versions['version'])}", file=out)

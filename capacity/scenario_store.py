@@ -16,7 +16,14 @@ from capacity.formulas import InvalidInput
 from capacity.plan import PlanError, compute, load_plan_inputs, prepare, resolve_place
 from capacity.scenarios.applying import apply
 from capacity.scenarios.checks import Context, problems
-from capacity.scenarios.model import BASELINE, PRESET_PREFIX, Change, Scenario, ScenarioError
+from capacity.scenarios.model import (
+    BASELINE,
+    NAMED_SERVICE_LEVERS,
+    PRESET_PREFIX,
+    Change,
+    Scenario,
+    ScenarioError,
+)
 from capacity.scenarios.presets import load_presets
 from capacity.store import Store
 
@@ -118,10 +125,15 @@ def _row_to_change(row: dict) -> Change:
     def split(text: str | None) -> tuple[str, ...]:
         return tuple(t for t in (text or "").split(",") if t)
 
+    services = split(row["services"])
+    # No services stored on a lever that must name them means all: since the rule, only a
+    # change that said so is saved; before it, empty meant all, and such a change reads the
+    # same as it did ("at every service") rather than becoming unreadable.
     return Change(lever=row["lever"], value=float(row["value"]), first_month=row["first_month"],
                   last_month=row["last_month"], places=split(row["places"]),
-                  service_types=split(row["service_types"]), services=split(row["services"]),
-                  to_service_type=row["to_service_type"] or None, source=row["source"] or None)
+                  service_types=split(row["service_types"]), services=services,
+                  to_service_type=row["to_service_type"] or None, source=row["source"] or None,
+                  all_services=not services and row["lever"] in NAMED_SERVICE_LEVERS)
 
 
 def _header(store: Store, name: str) -> pd.Series:

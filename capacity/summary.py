@@ -286,7 +286,11 @@ class Shortfall:
         month = pd.Timestamp(f"{self.month}-01").strftime("%B")
         text = f"{self.place}: {name} is {abs(self.gap):,.0f} short in {month}"
         if self.chance == self.chance:
-            text += f" (about a {self.chance:.0%} chance of being short)"
+            percent = f"{self.chance:.0%}"
+            # "an 82%", "an 8%", "an 11%": the article follows the number as it is spoken.
+            article = "an" if percent[:-1] in ("8", "11", "18") or (
+                len(percent) == 3 and percent[0] == "8") else "a"
+            text += f" (about {article} {percent} chance of being short)"
         return text
 
 

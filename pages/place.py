@@ -16,6 +16,7 @@ from capacity.summary import SOURCE_LABELS, assumptions, headline
 from capacity.views.data import StoreError
 from capacity.views.observed_figures import PLAN_FLAG_DIFFERENCE, plan_with_observed
 from capacity.views.places import members as places_in
+from capacity.views.plans import place_headline
 from capacity.views.scenario_choices import BASELINE, ScenarioError
 from pages import _state
 from pages._common import (
@@ -277,7 +278,10 @@ def month_table(service_type: str) -> None:
 
 def normal() -> None:
     st.title(f"{view.place_name} · {view.year_label}")
-    sentence = headline(view.monthly("both"), view.place_name, coming_month(view.year))
+    # Of the rows the charts below draw: the chosen types (all when none) and the source.
+    sentence = place_headline(view.monthly(view.source), view.place_name,
+                              st.session_state["place_types"], coming_month(view.year),
+                              type_names)
     st.markdown(
         f"**{sentence}.**  \n"
         "Demand and capacity are new people a month; the shaded area is the gap, "

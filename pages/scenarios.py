@@ -19,6 +19,7 @@ from capacity.views.scenario_choices import (
     BASELINE,
     DEMAND_LEVERS,
     LEVERS,
+    NAMED_SERVICE_LEVERS,
     Change,
     Scenario,
     ScenarioError,
@@ -43,13 +44,15 @@ type_names = dict(zip(types["service_type"], types["name"], strict=True))
 services = services_table(view.data_key)
 service_names = dict(zip(services["service_id"], services["name"], strict=True))
 place_names = dict(zip(view.places["place_code"], view.places["name"], strict=True))
+names = choosing.change_names(view.places, types, services)
 choices = scenario_choices(view.scenarios_key)
 months = [m.key for m in planning_year_months(view.year)]
 months += [m.key for m in planning_year_months(view.year + 1)][:3]
 codes = tuple(view.members)
 
 for key, default in (("sb_changes", []), ("sb_name", ""), ("sb_description", ""),
-                     ("sb_author", ""), ("sb_editing", None), ("sb_message", None)):
+                     ("sb_author", ""), ("sb_editing", None), ("sb_message", None),
+                     ("sb_all", False)):
     st.session_state.setdefault(key, default)
 
 
@@ -86,16 +89,24 @@ def start_from() -> None:
         load_into_builder(key, editing=False)
 
 
-def add_change() -> None:
+def builder_change() -> Change:
+    """The change the builder's widgets describe, as they stand."""
     lever = st.session_state["sb_lever"]
-    change = Change(
+    chosen = tuple(st.session_state["sb_services"])
+    return Change(
         lever=lever, value=float(st.session_state["sb_value"]),
         first_month=st.session_state["sb_from"], last_month=st.session_state["sb_to"],
         places=tuple(st.session_state["sb_places"]),
         service_types=tuple(st.session_state["sb_types"]),
-        services=tuple(st.session_state["sb_services"]),
+        services=chosen,
         to_service_type=st.session_state["sb_to_type"] if lever == "pathway_shift_pct" else None,
-        source=(st.session_state["sb_source"] or None) if lever in DEMAND_LEVERS else None)
+        source=(st.session_state["sb_source"] or None) if lever in DEMAND_LEVERS else None,
+        all_services=(lever in NAMED_SERVICE_LEVERS and not chosen
+                      and bool(st.session_state["sb_all"])))
+
+
+def add_change() -> None:
+    change = builder_change()
     found = builder_problems(change, view.places, types, services)
     if found:
         st.session_state["sb_message"] = ("error", found)
@@ -103,6 +114,12 @@ def add_change() -> None:
     st.session_state["sb_changes"] = [*st.session_state["sb_changes"],
                                       Scenario("x", (change,)).to_dict()["changes"][0]]
     st.session_state["sb_message"] = None
+    st.session_state["sb_all"] = False
+
+
+def untick_all_services() -> None:
+    """Another lever or scope is another question: "Apply to all" is asked afresh."""
+    st.session_state["sb_all"] = False
 
 
 def remove_change(index: int) -> None:
@@ -174,10 +191,11 @@ name_col.text_input("Name", key="sb_name", max_chars=100)
 author_col.text_input("Author", key="sb_author", max_chars=100)
 st.text_area("Description", key="sb_description", height=68)
 
-with st.form("sb_add", clear_on_submit=False, border=True):
+with st.container(border=True):
     st.markdown("**Add a change**")
     a, b, c, d = st.columns([3, 1, 1, 1])
-    a.selectbox("Lever", list(LEVERS), key="sb_lever", format_func=LEVERS.get)
+    a.selectbox("Lever", list(LEVERS), key="sb_lever", format_func=LEVERS.get,
+                on_change=untick_all_services)
     b.number_input("Value", key="sb_value", value=10.0, step=1.0,
                    help="Percent for % levers, beds for caseload ±, days for length of stay "
                         "± days, a share (0–1) for target occupancy.")
@@ -186,33 +204,47 @@ with st.form("sb_add", clear_on_submit=False, border=True):
     d.selectbox("To", months, key="sb_to", index=11, format_func=month_label)
     e, g, h = st.columns(3)
     e.multiselect("Places (all if empty)", list(place_names), key="sb_places",
-                  format_func=place_names.get, default=[view.place])
+                  format_func=place_names.get, default=[view.place],
+                  on_change=untick_all_services)
     g.multiselect("Service types (all if empty; for a shift, the types demand leaves)",
-                  list(type_names), key="sb_types", format_func=type_names.get)
+                  list(type_names), key="sb_types", format_func=type_names.get,
+                  on_change=untick_all_services)
     h.multiselect("Services (all if empty)", list(service_names), key="sb_services",
-                  format_func=service_names.get)
+                  format_func=service_names.get, on_change=untick_all_services,
+                  help="A change in beds, places or hours names its services, or says that "
+                       "it applies to all of them with the box that appears below.")
     i, j = st.columns(2)
     i.selectbox("Referrals (demand levers only)", ["", "hospital", "community"], key="sb_source",
                 format_func=lambda s: {"": "Both", "hospital": "Hospital discharge",
                                        "community": "Community"}[s])
     j.selectbox("Move demand to (pathway shift only)", list(type_names), key="sb_to_type",
                 format_func=type_names.get)
-    st.form_submit_button("Add change", on_click=add_change, type="primary")
+    # A change in beds, places or hours with no service chosen would land on every service
+    # it covers: it is added only once the box naming them all is ticked.
+    everything = choosing.all_services(prepared_plan(view.data_key, view.year, ()),
+                                       builder_change(), names)
+    waiting = False
+    if everything is not None and not everything.services:
+        st.warning(f"No service {everything.where} is planned by caseload or hours, so this "
+                   "change would move nothing. Choose other places, service types or services.")
+        waiting = True
+    elif everything is not None:
+        st.checkbox(everything.label, key="sb_all")
+        waiting = not st.session_state["sb_all"]
+        if waiting:
+            st.caption("A change in beds, places or hours adds them at every service it "
+                       "covers: choose its services above, or tick the box to apply it to "
+                       "all of them.")
+    st.button("Add change", key="sb_add", on_click=add_change, type="primary",
+              disabled=waiting)
 
 changes = st.session_state["sb_changes"]
 if not changes:
     st.caption("No changes yet: the scenario is the baseline.")
 for index, data in enumerate(changes):
     change = change_from_dict(data)
-    scope = "; ".join(filter(None, [
-        ", ".join(place_names.get(p, p) for p in change.places),
-        ", ".join(type_names.get(t, t) for t in change.service_types),
-        ", ".join(service_names.get(s, s) for s in change.services),
-        f"{change.source} referrals" if change.source else ""])) or "everywhere"
     row, button = st.columns([6, 1])
-    row.markdown(f"{index + 1}. **{change.describe(type_names)}**, "
-                 f"{month_label(change.first_month)} to {month_label(change.last_month)} — "
-                 f"{scope}")
+    row.markdown(f"{index + 1}\\. **{change.describe(names)}**")
     button.button("Remove", key=f"sb_remove_{index}", on_click=remove_change, args=(index,))
 
 scenario = builder_scenario()
@@ -303,8 +335,7 @@ else:
         number = st.selectbox("Show version", list(history["version"]), key="sb_version")
         old = choosing.saved_version(view.path, chosen, int(number))
         for i, change in enumerate(old.changes, start=1):
-            st.markdown(f"{i}. {change.describe(type_names)}, {month_label(change.first_month)} "
-                        f"to {month_label(change.last_month)}")
+            st.markdown(f"{i}\\. {change.describe(names)}")
 
 st.subheader("Compare scenarios")
 others = [k for k in choices if k != BASELINE]

@@ -40,7 +40,6 @@ from capacity.export.naming import file_name
 from capacity.export.scope import ExportInfo, Scope
 from capacity.export.tables import (
     ASSUMPTION_HEADERS,
-    SOURCE_TITLES,
     Moved,
     Section,
     Template,
@@ -48,9 +47,9 @@ from capacity.export.tables import (
     capacity_demand_tabs,
     template_rows,
 )
-from capacity.periods import month_label, planning_year_label, planning_year_months
+from capacity.periods import planning_year_label, planning_year_months
 from capacity.plan import PLAN_COLUMNS
-from capacity.scenarios.model import Change
+from capacity.scenarios.model import Change, Names
 
 # Workbook layout: column widths in characters, row heights in points.
 LINE_POINTS = 13  # the height of one line of 10-point Arial
@@ -159,17 +158,19 @@ def _print_setup(sheet, repeat_row: int | None = None) -> None:
         sheet.repeat_rows(repeat_row)
 
 
-def _change_line(change: Change, type_names: dict[str, str]) -> str:
-    """'demand +10% from Dec 2025 to Mar 2026 (places BHR)'."""
-    scope = ", ".join(filter(None, [
-        "places " + ", ".join(change.places) if change.places else "",
-        "service types " + ", ".join(type_names.get(t, t) for t in change.service_types)
-        if change.service_types else "",
-        "services " + ", ".join(change.services) if change.services else "",
-        f"{SOURCE_TITLES.get(change.source, change.source)} only" if change.source else "",
-    ])) or "everywhere"
-    return (f"{change.describe(type_names)} from {month_label(change.first_month)} to "
-            f"{month_label(change.last_month)} ({scope})")
+def _change_line(change: Change, names: Names) -> str:
+    """'4 more beds at BHR rehabilitation beds in Havering, Nov 2025–Mar 2026'."""
+    return change.describe(names)
+
+
+def _names(frame: pd.DataFrame, info: ExportInfo, scope: Scope) -> Names:
+    """The names a scenario's changes read with: the places, types and services exported."""
+    places = pd.DataFrame([*zip(frame["place_code"], frame["place"], strict=True),
+                           *scope.places], columns=["place_code", "name"]).drop_duplicates(
+                               "place_code")
+    services = frame[["service_id", "service", "service_type"]].dropna(
+        subset=["service_id"]).drop_duplicates("service_id").rename(columns={"service": "name"})
+    return Names.of(places, info.service_types, services)
 
 
 def _flagged_services(frame: pd.DataFrame) -> str:
@@ -185,10 +186,8 @@ def _cover(sheet, styles: dict, scope: Scope, info: ExportInfo, template: Templa
            tab_names: list[str], frame: pd.DataFrame, moved: str) -> None:
     year = planning_year_label(info.year)
     months = planning_year_months(info.year)
-    type_names = dict(zip(info.service_types["service_type"], info.service_types["name"],
-                          strict=True))
-    changes = [_change_line(c, type_names) for c in (info.scenario.changes if info.scenario
-                                                      else ())]
+    names = _names(frame, info, scope)
+    changes = [_change_line(c, names) for c in (info.scenario.changes if info.scenario else ())]
     places = "; ".join(f"{name} ({code})" for code, name in scope.places)
     facts = [
         ("Place" if len(scope.places) == 1 else "Places", places),

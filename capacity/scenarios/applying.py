@@ -27,6 +27,8 @@ changed by capacity levers: it follows demand.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -34,7 +36,7 @@ from capacity import formulas as f
 from capacity.levers import MOVES, move
 from capacity.methods import moved_by
 from capacity.model import BASELINE_LABEL, PlanModel
-from capacity.scenarios.model import BASELINE, DEMAND_LEVERS, ORDER, Change, Scenario
+from capacity.scenarios.model import BASELINE, DEMAND_LEVERS, ORDER, Change, Names, Scenario
 
 
 def _members(codes: tuple[str, ...], all_places: pd.DataFrame) -> set[str] | None:
@@ -72,11 +74,11 @@ def _note(frame: pd.DataFrame, mask: np.ndarray, text: str) -> pd.Series:
 
 
 def _apply_demand(demand: pd.DataFrame, change: Change, places: set[str] | None,
-                  type_names: dict[str, str], takes: pd.DataFrame) -> pd.DataFrame:
+                  names: Names, takes: pd.DataFrame) -> pd.DataFrame:
     mask = _scope(demand, change, places)
     if not mask.any():
         return demand
-    text = change.describe(type_names)
+    text = change.describe(names)
     if change.lever == "demand_pct":
         values = demand["demand"].to_numpy(float).copy()
         values[mask] = f.scale_by_percentage(values[mask], change.value)
@@ -125,18 +127,29 @@ def _caseload_weights(segs: pd.DataFrame, mask: np.ndarray, links: pd.DataFrame,
 
 
 def _apply_capacity(segs: pd.DataFrame, change: Change, places: set[str] | None,
-                    links: pd.DataFrame) -> pd.DataFrame:
+                    links: pd.DataFrame, names: Names) -> pd.DataFrame:
     # Each capacity method declares the levers that move it; capacity that follows demand has none.
     mask = _scope(segs, change, places) & segs["method"].isin(moved_by(change.lever)).to_numpy()
     if not mask.any():
         return segs
-    out = segs.assign(scenario_note=_note(segs, mask, change.describe()))
+    out = segs.assign(scenario_note=_note(segs, mask, change.describe(names)))
     value: float | np.ndarray = change.value
     if change.lever == "caseload_delta":
         value = change.value * _caseload_weights(out, mask, links, places)
     column = MOVES[change.lever]
     out[column] = move(change.lever, value, out[column].to_numpy(float), mask)
     return out
+
+
+def services_in_scope(model: PlanModel, change: Change) -> list[str]:
+    """The services (ids, first seen first) a capacity change would move were it to name none:
+    those of its places and service types whose capacity method the lever moves, in any
+    month of the model's year. What "apply to all services" stands for, listed."""
+    unnamed = replace(change, services=(), first_month="0000-01", last_month="9999-12")
+    places = _members(change.places, model.inputs.all_places)
+    segs = model.segments
+    mask = _scope(segs, unnamed, places) & segs["method"].isin(moved_by(change.lever)).to_numpy()
+    return list(dict.fromkeys(segs.loc[mask, "service_id"]))
 
 
 def ordered(changes: tuple[Change, ...]) -> list[Change]:
@@ -155,8 +168,7 @@ def apply(model: PlanModel, scenario: Scenario | None) -> PlanModel:
             label = scenario.name
         return model.with_changes(scenario=label)
     inputs = model.inputs
-    type_names = dict(zip(inputs.service_types["service_type"], inputs.service_types["name"],
-                          strict=True))
+    names = Names.of(inputs.all_places, inputs.service_types, inputs.services)
     takes = inputs.service_types.set_index("service_type")
     links = model.shares
     demand = model.demand
@@ -166,7 +178,7 @@ def apply(model: PlanModel, scenario: Scenario | None) -> PlanModel:
     for change in ordered(scenario.changes):
         places = _members(change.places, inputs.all_places)
         if change.lever in DEMAND_LEVERS:
-            demand = _apply_demand(demand, change, places, type_names, takes)
+            demand = _apply_demand(demand, change, places, names, takes)
         else:
-            segs = _apply_capacity(segs, change, places, links)
+            segs = _apply_capacity(segs, change, places, links, names)
     return model.with_changes(segments=segs, demand=demand, scenario=scenario.name)

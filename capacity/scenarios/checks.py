@@ -13,6 +13,7 @@ from capacity.scenarios.model import (
     BASELINE,
     DEMAND_LEVERS,
     LEVERS,
+    NAMED_SERVICE_LEVERS,
     PRESET_PREFIX,
     SOURCES,
     Change,
@@ -79,6 +80,7 @@ def _change_problems(change: Change, where: str, context: Context | None) -> lis
         problems.append(f"{where}: source must be hospital or community (got {change.source!r})")
     if change.source is not None and change.lever not in DEMAND_LEVERS:
         problems.append(f"{where}: a source can only narrow a demand change")
+    problems += _service_scope_problems(change, where)
     if change.lever == "pathway_shift_pct":
         if not change.service_types:
             problems.append(f"{where}: name the service type(s) demand moves from")
@@ -93,6 +95,20 @@ def _change_problems(change: Change, where: str, context: Context | None) -> lis
         if change.lever == "pathway_shift_pct" and not problems:
             problems += _shift_problems(change, where, context.service_types)
     return problems
+
+
+def _service_scope_problems(change: Change, where: str) -> list[str]:
+    """A change in beds, places or hours that names no services and does not say it applies
+    to all of them: left as it is, it would land on every service in its scope unnoticed."""
+    if change.lever not in NAMED_SERVICE_LEVERS:
+        return []
+    if change.services and change.all_services:
+        return [f"{where}: name the services or apply it to all services, not both"]
+    if not change.services and not change.all_services:
+        return [f"{where}: a change in {LEVERS[change.lever].lower()} must name the services it "
+                "changes, or say that it applies to every service in its places and service "
+                'types (in the app, tick "Apply to all"; in a file, "all_services": true)']
+    return []
 
 
 def _takes(types: pd.DataFrame, service_type: str) -> set[str]:

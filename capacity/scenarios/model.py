@@ -3,17 +3,24 @@
 A :class:`Scenario` holds :class:`Change` s. Each change moves one lever by a
 value, for a range of months ('YYYY-MM' to 'YYYY-MM', inclusive), and for the
 places (systems stand for their places), service types, services and —
-for demand — sources it names; an empty scope means all. The levers and the
+for demand — sources it names; an empty scope means all. A change that adds or
+takes away beds, places or hours (:data:`NAMED_SERVICE_LEVERS`) is the
+exception: "+4 beds" at every service of a place is four beds at each, so it
+must name its services or say so with ``all_services``
+(:mod:`capacity.scenarios.checks` refuses it otherwise). The levers and the
 order in which they combine are described in :mod:`capacity.scenarios.applying`.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from capacity.periods import planning_year_label, planning_year_of
+import pandas as pd
+
+from capacity.periods import month_label, planning_year_label, planning_year_of
 
 LEVERS = {
     "demand_pct": "Demand (%)",
@@ -28,6 +35,12 @@ LEVERS = {
 }
 ORDER = list(LEVERS)
 DEMAND_LEVERS = ("demand_pct", "pathway_shift_pct")
+# The levers that add or take away commissioned capacity (beds, places, packages, hours) at
+# each service in scope. Left unscoped, "+4 beds" lands on every such service of a place, so
+# a change on one of these names its services or says it applies to all of them. Staff
+# absence, length of stay and target occupancy are conditions or practice that a lead may
+# mean for every service, and stay "all when empty".
+NAMED_SERVICE_LEVERS = ("caseload_pct", "caseload_delta", "hours_pct")
 SOURCES = ("hospital", "community")
 PRESET_PREFIX = "preset:"
 BASELINE = "baseline"  # the key (sidebar, address, CLI); BASELINE_LABEL is what people read
@@ -42,8 +55,74 @@ class ScenarioError(ValueError):
 
 
 @dataclass(frozen=True)
+class Names:
+    """What a change's codes read as: places, service types and services by name, and the
+    setting ('bedded' or 'home') of each service type, so beds are called beds."""
+
+    places: Mapping[str, str] = field(default_factory=dict)
+    types: Mapping[str, str] = field(default_factory=dict)
+    services: Mapping[str, str] = field(default_factory=dict)
+    settings: Mapping[str, str] = field(default_factory=dict)
+    service_types: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, places: pd.DataFrame | None = None, service_types: pd.DataFrame | None = None,
+           services: pd.DataFrame | None = None) -> Names:
+        """Names from the store's places, service types and services tables (any may be None)."""
+        def pairs(frame: pd.DataFrame | None, key: str, value: str) -> dict[str, str]:
+            if frame is None or frame.empty or value not in frame:
+                return {}
+            return dict(zip(frame[key], frame[value], strict=True))
+
+        return cls(pairs(places, "place_code", "name"),
+                   pairs(service_types, "service_type", "name"),
+                   pairs(services, "service_id", "name"),
+                   pairs(service_types, "service_type", "setting"),
+                   pairs(services, "service_id", "service_type"))
+
+    def type_name(self, code: str) -> str:
+        """'reablement at home': a service type's name as it reads inside a sentence."""
+        name = self.types.get(code, code)
+        return name[:1].lower() + name[1:]
+
+    def unit(self, change: Change) -> tuple[str, str]:
+        """('bed', 'beds') when every service in the change's scope is bedded, ('place',
+        'places') when every one is at home, ('bed or place', 'beds or places') otherwise."""
+        types = {self.service_types.get(s) for s in change.services} if change.services \
+            else set(change.service_types)
+        settings = {self.settings.get(t) for t in types if t is not None} if types else {None}
+        if settings == {"bedded"}:
+            return "bed", "beds"
+        if settings == {"home"}:
+            return "place", "places"
+        return "bed or place", "beds or places"
+
+
+def and_list(items: Sequence[str], word: str = "and") -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    items = list(items)
+    return items[0] if len(items) < 2 else f"{', '.join(items[:-1])} {word} {items[-1]}"
+
+
+def month_span(first: str, last: str) -> str:
+    """'Dec 2026' for one month, 'Nov 2026–Mar 2027' for a range ('YYYY-MM' each)."""
+    if first == last:
+        return month_label(first)
+    return f"{month_label(first)}–{month_label(last)}"
+
+
+def _number(value: float) -> str:
+    return f"{abs(value):,.10g}"
+
+
+@dataclass(frozen=True)
 class Change:
-    """One lever moved by ``value`` for a scope and a range of months."""
+    """One lever moved by ``value`` for a scope and a range of months.
+
+    ``all_services`` says in so many words that a change on a lever of
+    :data:`NAMED_SERVICE_LEVERS` with no services named applies to every
+    service in its scope; without it such a change is refused.
+    """
 
     lever: str
     value: float
@@ -54,31 +133,59 @@ class Change:
     services: tuple[str, ...] = ()
     to_service_type: str | None = None
     source: str | None = None
+    all_services: bool = False
 
-    def describe(self, type_names: dict[str, str] | None = None) -> str:
-        """A short phrase such as 'demand +10%' or 'caseload +4'."""
-        names = type_names or {}
-        v = self.value
-        if self.lever == "demand_pct":
-            return f"demand {v:+g}%"
-        if self.lever == "pathway_shift_pct":
-            target = self.to_service_type
-            if target is not None:  # a change not yet checked may have no target
-                target = names.get(target, target)
-            return f"{v:g}% of demand moved to {target}"
-        if self.lever == "caseload_pct":
-            return f"caseload {v:+g}%"
-        if self.lever == "caseload_delta":
-            return f"caseload {v:+g}"
-        if self.lever == "hours_pct":
-            return f"hours {v:+g}%"
-        if self.lever == "absence_pct":
-            return f"staff absence {v:g}%"
-        if self.lever == "los_days":
-            return f"length of stay {v:+g} days"
-        if self.lever == "los_pct":
-            return f"length of stay {v:+g}%"
-        return f"target occupancy {v:g}"
+    def describe(self, names: Names | None = None) -> str:
+        """The change in words: '4 more beds at BHR discharge-to-assess nursing beds in
+        Havering, Nov 2026–Mar 2027'. Codes stand in for names ``names`` lacks."""
+        names = names or Names()
+        return f"{self._what(names)}{self._scope(names)}, " \
+               f"{month_span(self.first_month, self.last_month)}"
+
+    def _what(self, names: Names) -> str:
+        v, lever = self.value, self.lever
+        if lever == "pathway_shift_pct":
+            moved_from = and_list([names.type_name(t) for t in self.service_types])
+            target = names.type_name(self.to_service_type or "")
+            return f"{_number(v)}% of demand moved from {moved_from} to {target}"
+        if lever == "absence_pct":
+            return f"{_number(v)}% of care hours lost to staff absence"
+        if lever == "target_occupancy":
+            return f"target occupancy of {v * 100:,.10g}%"
+        one, many = names.unit(self)
+        unchanged = {"demand_pct": "demand", "caseload_pct": many, "caseload_delta": many,
+                     "hours_pct": "commissioned hours", "los_days": "length of stay",
+                     "los_pct": "length of stay"}
+        if v == 0:
+            return f"{unchanged.get(lever, lever)} unchanged"
+        if lever == "demand_pct":
+            return f"{_number(v)}% {'more' if v > 0 else 'less'} demand"
+        if lever in ("los_days", "los_pct"):
+            unit = "%" if lever == "los_pct" else (" day" if abs(v) == 1 else " days")
+            return f"stays {_number(v)}{unit} {'longer' if v > 0 else 'shorter'}"
+        more = "more" if v > 0 else "fewer"
+        if lever == "caseload_delta":
+            return f"{_number(v)} {more} {one if abs(v) == 1 else many}"
+        return f"{_number(v)}% {more} {many if lever == 'caseload_pct' else 'commissioned hours'}"
+
+    def _scope(self, names: Names) -> str:
+        parts = []
+        if self.services:
+            parts.append(" at " + and_list([names.services.get(s, s) for s in self.services]))
+        elif self.service_types and self.lever != "pathway_shift_pct":
+            every = " at every service" if self.all_services else ""
+            parts.append(f"{every} for " + and_list([names.type_name(t)
+                                                      for t in self.service_types]))
+        elif self.all_services:
+            parts.append(" at every service")
+        if self.places:
+            parts.append(" in " + and_list([names.places.get(p, p) for p in self.places]))
+        elif not self.services:
+            parts.append(" in every place")
+        if self.source:
+            label = {"hospital": "hospital discharge"}.get(self.source, self.source)
+            parts.append(f" ({label} referrals)")
+        return "".join(parts)
 
     def months(self) -> tuple[str, str]:
         """The first and last month, 'YYYY-MM'."""

@@ -34,6 +34,9 @@ def change_from_dict(data: dict, where: str = "change") -> Change:
         value = float(data["value"])
     except (TypeError, ValueError):
         raise ScenarioError([f"{where}: value must be a number"]) from None
+    all_services = data.get("all_services", False)
+    if not isinstance(all_services, bool):
+        raise ScenarioError([f"{where}: all_services must be true or false"])
     return Change(
         lever=str(data["lever"]), value=value,
         first_month=str(data["first_month"]), last_month=str(data["last_month"]),
@@ -42,6 +45,7 @@ def change_from_dict(data: dict, where: str = "change") -> Change:
         services=text_list(data.get("services"), "services", where),
         to_service_type=data.get("to_service_type") or None,
         source=data.get("source") or None,
+        all_services=all_services,
     )
 
 

@@ -42,7 +42,8 @@ class Preset:
                 lever=row["lever"], value=float(row["value"]), first_month=first,
                 last_month=last, service_types=text_list(row.get("service_types"), "", ""),
                 to_service_type=row.get("to_service_type") or None,
-                source=row.get("source") or None) for first, last in ranges]
+                source=row.get("source") or None,
+                all_services=row.get("all_services") == "yes") for first, last in ranges]
         return Scenario(f"{self.name} (preset)", tuple(changes), self.description, "preset")
 
 
@@ -55,6 +56,11 @@ def _months_for_year(from_month: int, to_month: int, year: int) -> tuple[str, st
 def load_presets(path: Path = PRESETS_FILE) -> dict[str, Preset]:
     """The presets of the reference data, by key ('preset:<id>')."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if "all_services" in frame:
+        odd = sorted(set(frame["all_services"]) - {"", "yes"})
+        if odd:
+            raise ValueError(f"{path.name}: all_services must be 'yes' or blank (got "
+                             f"{', '.join(map(repr, odd))})")
     presets = {}
     for preset_id, rows in frame.groupby("preset_id", sort=False):
         first = rows.iloc[0]

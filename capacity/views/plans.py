@@ -3,7 +3,7 @@ the plan everywhere with systems rolled up, and the Scenarios page's comparisons
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 import pandas as pd
@@ -23,7 +23,7 @@ from capacity.scenarios.applying import apply
 from capacity.scenarios.model import BASELINE, Scenario, ScenarioError, cannot_apply
 from capacity.scenarios.sensitivity_analysis import sensitivity
 from capacity.store import Store
-from capacity.summary import by_service_type, monthly_totals
+from capacity.summary import by_service_type, monthly_totals, worst_shortfall
 from capacity.views._db import Database, reading
 
 
@@ -91,6 +91,32 @@ def rows_of(frame: pd.DataFrame, code: str) -> pd.DataFrame:
 def monthly_by_type(frame: pd.DataFrame, place: str, source: str) -> pd.DataFrame:
     """A place's demand, capacity and gap by service type and month, for one source."""
     return by_service_type(rows_of(frame, place), source)
+
+
+def place_headline(monthly: pd.DataFrame, place: str, service_types: Sequence[str] = (),
+                   from_month: str | None = None,
+                   type_names: Mapping[str, str] | None = None) -> str:
+    """The sentence over a place's charts: their worst month of shortfall, and its chance.
+
+    ``monthly`` is the place's figures by service type for the source the charts
+    show (:func:`monthly_by_type`); ``service_types`` are those the charts show
+    (every one when empty), so the sentence never speaks of a type that is not
+    drawn. Where those types are never short it says so, naming them (by
+    ``type_names``, or as ``monthly`` names them).
+    """
+    shown = monthly[monthly["service_type"].isin(service_types)] if service_types else monthly
+    worst = worst_shortfall(shown, place, from_month)
+    if worst is not None:
+        return worst.sentence
+    text = f"{place}: no shortfall expected in the months ahead"
+    if not service_types:
+        return text
+    names = {**dict(zip(monthly["service_type"], monthly["service_type_name"], strict=True)),
+             **(type_names or {})}
+    chosen = [names.get(t, t) for t in service_types]
+    chosen = [n[0].lower() + n[1:] for n in chosen]
+    listed = chosen[0] if len(chosen) == 1 else f"{', '.join(chosen[:-1])} or {chosen[-1]}"
+    return f"{text} for {listed}"
 
 
 def gap_figure(monthly: pd.DataFrame, service_type: str, title: str, large: bool):

@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from capacity import scenario_store
-from capacity.model import BASELINE_LABEL
+from capacity.model import BASELINE_LABEL, PlanModel
+from capacity.scenarios.applying import services_in_scope
 from capacity.scenarios.checks import Context, problems
 from capacity.scenarios.model import (
     BASELINE,
     DEMAND_LEVERS,
     LEVERS,
+    NAMED_SERVICE_LEVERS,
     PRESET_PREFIX,
     Change,
+    Names,
     Scenario,
     ScenarioError,
+    and_list,
 )
 from capacity.scenarios.parsing import change_from_dict, scenario_from_json
 from capacity.scenarios.presets import load_presets
 from capacity.views._db import Database, reading, writing
 
 __all__ = [
-    "BASELINE", "BASELINE_LABEL", "DEMAND_LEVERS", "LEVERS", "PRESET_PREFIX", "Change",
-    "Scenario", "ScenarioError", "builder_problems", "change_from_dict", "delete_scenario",
+    "BASELINE", "BASELINE_LABEL", "DEMAND_LEVERS", "LEVERS", "NAMED_SERVICE_LEVERS",
+    "PRESET_PREFIX", "AllServices", "Change", "Names", "Scenario", "ScenarioError",
+    "all_services", "builder_problems", "change_names", "change_from_dict", "delete_scenario",
     "duplicate_scenario", "load_presets", "resolve_scenario", "save_scenario", "saved_scenarios",
     "saved_version", "scenario_choices", "scenario_for", "scenario_from_json",
     "scenario_history", "scenario_version_of",
@@ -62,6 +69,41 @@ def builder_problems(change: Change, places: pd.DataFrame, types: pd.DataFrame,
                      services: pd.DataFrame) -> list[str]:
     """What is wrong with one change the builder is about to add (empty when nothing)."""
     return problems(Scenario("check", (change,)), Context(places, types, services))
+
+
+def change_names(places: pd.DataFrame, types: pd.DataFrame, services: pd.DataFrame) -> Names:
+    """What the builder's changes read with: places, service types and services by name."""
+    return Names.of(places, types, services)
+
+
+@dataclass(frozen=True)
+class AllServices:
+    """What "apply to all services" stands for: the services a change naming none lands on."""
+
+    services: tuple[str, ...]
+    where: str
+
+    @property
+    def label(self) -> str:
+        """'Apply to all 3 services at Havering: BHR community rehabilitation beds, …'."""
+        listed = ", ".join(self.services)
+        if len(self.services) == 1:
+            return f"Apply to the one service {self.where}: {listed}"
+        return f"Apply to all {len(self.services)} services {self.where}: {listed}"
+
+
+def all_services(prepared: PlanModel, change: Change, names: Names) -> AllServices | None:
+    """For a change in beds, places or hours that names no services, the services it would
+    land on, by name, with where they are; None when it names services or needs not."""
+    if change.lever not in NAMED_SERVICE_LEVERS or change.services:
+        return None
+    found = services_in_scope(prepared, change)
+    where = ("at " + and_list([names.places.get(p, p) for p in change.places])
+             if change.places else "in every place")
+    if change.service_types:
+        where += " for " + and_list([names.type_name(t) for t in change.service_types],
+                                    "or")
+    return AllServices(tuple(names.services.get(s, s) for s in found), where)
 
 
 def saved_scenarios(db: Database) -> pd.DataFrame:

@@ -28,7 +28,7 @@ def add(app, lever, value, first, last, check=True, **scope):
         widget = app.multiselect(key=f"sb_{key}")
         for value_ in values:
             widget.select(value_)
-    app.button(key="FormSubmitter:sb_add-Add change").click().run()
+    app.button(key="sb_add").click().run()
     if check:
         no_errors(app)
 

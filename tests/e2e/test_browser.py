@@ -112,7 +112,7 @@ def test_build_and_apply_a_scenario(page):
     choose(page, "Lever", "Demand (%)", sidebar=False)
     page.get_by_role("button", name="Add change").click()
     settle(page)
-    assert page.get_by_text("demand +10%").count() >= 1
+    assert page.get_by_text("10% more demand in").count() >= 1
     page.get_by_role("button", name="Save scenario").click()
     settle(page)
     page.get_by_text("Saved 'Browser winter' as version 1").wait_for()

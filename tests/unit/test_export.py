@@ -501,7 +501,7 @@ def test_a_scenario_changes_the_figures_and_is_named_on_the_cover(demo_store, pl
     cover = {row[0]: row[1] for row in book["Cover"].iter_rows(values_only=True) if row[0]}
     assert cover["Scenario"] == scenario.name
     assert cover["Scenario description"] == scenario.description
-    assert "demand +10% from Dec 2025 to Mar 2026" in cover["Scenario changes"]
+    assert "10% more demand in every place, Dec 2025–Mar 2026" in cover["Scenario changes"]
 
 
 # -- the workbook: cover, assumptions, data ---------------------------------------------

@@ -136,10 +136,14 @@ def test_cli_save_list_show_plan_delete(writable_db, tmp_path):
     code, out, _ = run("scenario", "list", "--db", db)
     assert code == 0 and "Winter BHR" in out and "preset:winter_surge" in out
     code, out, _ = run("scenario", "show", "Winter BHR", "--version", "1", "--db", db)
-    assert "demand +10% from 2025-12 to 2026-03" in out and "Versions: 2, 1" in out
+    # BHR is the system of Barking & Dagenham, Havering and Redbridge, and is called so.
+    assert ("1. 10% more demand in Barking & Dagenham, Havering and Redbridge, "
+            "Dec 2025–Mar 2026") in out and "Versions: 2, 1" in out
+    assert "2. 4 more beds at BHR community rehabilitation beds, Nov 2025–Mar 2026" in out
     code, out, _ = run("plan", "--place", "BHR", "--year", "2025", "--format", "csv",
                        "--scenario", "Winter BHR", "--db", db)
-    assert code == 0 and "scenario: caseload +4" in out and ",Winter BHR\n" in out
+    assert code == 0 and ",Winter BHR\n" in out
+    assert "scenario: 4 more beds at BHR community rehabilitation beds, Nov 2025–Mar 2026" in out
     code, _, err = run("plan", "--place", "BHR", "--year", "2025", "--scenario", "Nope",
                        "--db", db)
     assert code == 1 and "no scenario called 'Nope'" in err

@@ -89,7 +89,10 @@ def test_four_extra_beds_from_november_on_a_28_day_stay(prepared):
     assert added == pytest.approx(4 * 30 / 28)  # 4.29
     assert value(frame, "beds", "2025-10") == value(base, "beds", "2025-10")
     november = frame[(frame["service_id"] == "beds") & (frame["month"] == "2025-11")]
-    assert november["flags"].str.contains("scenario: caseload +4", regex=False).all()
+    # Rehab beds are a bedded service type, so the note speaks of beds, and names it.
+    assert november["flags"].str.contains(
+        "scenario: 4 more beds at Rehab beds in Place A and Place B, Nov 2025–Mar 2026",
+        regex=False).all()
 
 
 def test_extra_beds_for_one_place_of_a_shared_service_go_to_that_place(prepared):
