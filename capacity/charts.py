@@ -14,6 +14,7 @@ Each figure is written out as one specification and validated once by
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -45,6 +46,19 @@ def month_ticks(months: list[str], large: bool) -> list[str]:
     return [label.replace(" ", "<br>") for label in labels] if large else labels
 
 
+def title_lines(title: str, large: bool = False) -> str:
+    """A long chart title on several lines, since Plotly cuts a title wider than its chart.
+
+    Lines hold at most 48 characters (36 on a projector), which fit a chart half
+    the width of a laptop screen; each line but the last ends in a space, so the
+    title reads the same with its line breaks taken out.
+    """
+    limit = 36 if large else 48
+    if len(title) <= limit or "<br>" in title:
+        return title
+    return " <br>".join(textwrap.wrap(title, limit, break_long_words=False))
+
+
 def _sizes(large: bool) -> dict[str, float]:
     if large:
         return {"font": 22, "title": 30, "line": 5, "marker": 20, "height": 470, "flag": 20}
@@ -54,12 +68,17 @@ def _sizes(large: bool) -> dict[str, float]:
 def _layout(title: str, large: bool, y_title: str, **extra) -> dict:
     size = _sizes(large)
     layout = {
-        "title": {"text": title, "font": {"size": size["title"]}, "x": 0, "xanchor": "left"},
+        # The title at the top of the figure and the legend just above the plot: Plotly makes
+        # room for both, so neither lands on the other, on the tick labels or on an axis title.
+        "title": {"text": title_lines(title, large), "font": {"size": size["title"]}, "x": 0,
+                  "xanchor": "left", "yref": "container", "y": 1, "yanchor": "top",
+                  "pad": {"t": 10}, "automargin": True},
         "font": {"size": size["font"], "family": FONT},
         "separators": ".,",
         "height": size["height"],
-        "margin": {"l": 10, "r": 10, "t": 80 if large else 60, "b": 10},
-        "legend": {"orientation": "h", "y": -0.18, "x": 0},
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1, "yanchor": "bottom",
+                   "yref": "paper"},
         "hovermode": "x",
         "plot_bgcolor": "#FFFFFF",
         "paper_bgcolor": "#FFFFFF",
@@ -224,7 +243,11 @@ def gap_heatmap(matrix: pd.DataFrame, title: str, unit: str, *, large: bool = Fa
         "ygap": 2,
     }
     layout = {
-        "title": {"text": title, "font": {"size": size["title"]}, "x": 0, "xanchor": "left"},
+        # The title at the top of the figure and the legend just above the plot: Plotly makes
+        # room for both, so neither lands on the other, on the tick labels or on an axis title.
+        "title": {"text": title_lines(title, large), "font": {"size": size["title"]}, "x": 0,
+                  "xanchor": "left", "yref": "container", "y": 1, "yanchor": "top",
+                  "pad": {"t": 10}, "automargin": True},
         "font": {"size": size["font"], "family": FONT},
         "separators": ".,",
         "height": max(280, 60 + 38 * len(matrix.index)),
@@ -273,15 +296,17 @@ def volumes_chart(history: pd.DataFrame, title: str) -> go.Figure:
         traces.append(
             {
                 "type": "scatter",
-                "x": [month_label(m) for m in ordered["month"]],
+                "x": [f"{m}-01" for m in ordered["month"]],
                 "y": ordered["referrals"].tolist(),
                 "mode": "lines",
                 "name": name,
                 "line": {"color": OKABE_ITO[i % len(OKABE_ITO)], "width": 2},
-                "hovertemplate": "%{x}: %{y:,.0f} referrals<extra>" + name + "</extra>",
+                "hovertemplate": "%{x|%b %Y}: %{y:,.0f} referrals<extra>" + name + "</extra>",
             }
         )
-    layout = _layout(title, False, "Referrals a month", hovermode="closest", height=400)
+    # A date axis rather than one category a month: Plotly then labels as many months as fit.
+    layout = _layout(title, False, "Referrals a month", hovermode="closest", height=420,
+                     xaxis={"type": "date", "tickformat": "%b %Y", "showgrid": False})
     return go.Figure({"data": traces, "layout": layout})
 
 

@@ -10,6 +10,7 @@ import html
 import pandas as pd
 import streamlit as st
 
+from capacity.display import figure, method_label
 from capacity.periods import planning_year_months
 from capacity.summary import SOURCE_LABELS, assumptions, headline
 from capacity.views.data import StoreError
@@ -157,34 +158,44 @@ def observed_figures() -> None:
             )
 
 
+def stated(label: str, help: str | None = None):
+    """A stated figure, already written as typed ('61', '41.7', blank when not stated)."""
+    return st.column_config.TextColumn(label, help=help, alignment="right")
+
+
 def assumptions_table() -> None:
     table = assumptions(frame, view.source)
+    figures = {"caseload": 1, "mean_los_days": 1, "hours_per_month": 0,
+               "hours_per_package_per_month": 1, "throughput": 2, "target_occupancy": 2,
+               "contract_share": 2}
     table = table.assign(
         source=table["source"].map(SOURCE_LABELS),
+        method=table["method"].map(method_label),
         hospital_share=table["hospital_share"].astype(float) * 100,
         place_share=table["place_share"].astype(float) * 100,
+        **{c: table[c].map(lambda v, d=d: figure(v, d)) for c, d in figures.items()},
     )
     st.dataframe(
         table,
         hide_index=True,
         width="stretch",
+        placeholder="",
         column_config={
             "service": "Service",
             "source": "Source",
             "months": "Months",
-            "method": "Method",
-            "caseload": figure_column(
+            "method": "How capacity is worked out",
+            "caseload": stated(
                 "Caseload",
-                1,
                 "Beds, places or packages at once; for the hours method, hours ÷ hours per package",
             ),
-            "mean_los_days": figure_column("Mean LoS (days)"),
-            "hours_per_month": figure_column("Hours a month", 0),
-            "hours_per_package_per_month": figure_column("Hours per package a month"),
-            "throughput": figure_column("Throughput", 2),
+            "mean_los_days": stated("Mean LoS (days)"),
+            "hours_per_month": stated("Hours a month"),
+            "hours_per_package_per_month": stated("Hours per package a month"),
+            "throughput": stated("Throughput"),
             "throughput_unit": "per",
-            "target_occupancy": figure_column("Target occupancy", 2),
-            "contract_share": figure_column("Contract share", 2),
+            "target_occupancy": stated("Target occupancy"),
+            "contract_share": stated("Contract share"),
             "place_share": percent_column("Place share"),
             "place_share_basis": "Place share from",
             "hospital_share": percent_column("Hospital share"),
@@ -218,6 +229,7 @@ def month_table(service_type: str) -> None:
         shown,
         hide_index=True,
         width="stretch",
+        placeholder="",
         column_config={
             "service": "Service",
             "source": "Source",

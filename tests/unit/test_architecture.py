@@ -57,6 +57,7 @@ PRESENTATION = {
     "capacity.config": None,  # settings: the database path, today, upload limits, content files
     "capacity.periods": None,  # month and planning-year labels and month lists
     "capacity.summary": None,  # reshapes a plan frame already built into display tables
+    "capacity.display": None,  # column labels, value labels and rounding for the screen
     "capacity.flow_report": None,  # words and tables of a flow result already run
     "capacity.formulas": {"InvalidInput"},  # the error class a page reports
     "capacity.plan": {"PlanError"},  # the error class a page reports
