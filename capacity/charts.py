@@ -46,16 +46,33 @@ def month_ticks(months: list[str], large: bool) -> list[str]:
     return [label.replace(" ", "<br>") for label in labels] if large else labels
 
 
+def month_axis(months: list[str], x: list[str]) -> dict:
+    """A month axis whose labels fit a narrow chart: each month's name, with the year under the
+    first month and under January ('Apr<br>2025', 'May', …, 'Jan<br>2026'), so twelve labels
+    sit side by side in half a laptop screen without running into one another."""
+    text = []
+    for index, key in enumerate(months):
+        name = month_label(key)
+        text.append(name.replace(" ", "<br>") if index == 0 or key.endswith("-01")
+                    else name.split(" ")[0])
+    return {"tickmode": "array", "tickvals": x, "ticktext": text, "tickangle": 0}
+
+
 def title_lines(title: str, large: bool = False) -> str:
     """A long chart title on several lines, since Plotly cuts a title wider than its chart.
 
-    Lines hold at most 48 characters (36 on a projector), which fit a chart half
-    the width of a laptop screen; each line but the last ends in a space, so the
-    title reads the same with its line breaks taken out.
+    A title of the form 'what — whose' breaks at the dash when each part then
+    fits in 56 characters (40 on a projector); any other breaks between words
+    at that width, so it fits a chart half the width of a laptop screen. Each
+    line but the last ends in a space, so the title reads the same with its
+    line breaks taken out.
     """
-    limit = 36 if large else 48
+    limit = 40 if large else 56
     if len(title) <= limit or "<br>" in title:
         return title
+    parts = title.split(" — ")
+    if len(parts) > 1 and all(len(part) <= limit - 2 for part in parts):
+        return " <br>— ".join(parts)
     return " <br>".join(textwrap.wrap(title, limit, break_long_words=False))
 
 
@@ -194,7 +211,8 @@ def gap_chart(monthly: pd.DataFrame, title: str, *, large: bool = False) -> go.F
             "hoverinfo": "skip",
         },
     ]
-    layout = _layout(title, large, "People a month")
+    layout = _layout(title, large, "People a month",
+                     xaxis=month_axis(list(data["month"]), x))
     note = _flag_note(data["flags"])
     if note:
         layout["annotations"] = [
@@ -368,7 +386,9 @@ def scenario_chart(lines: dict[str, pd.DataFrame], title: str, *, large: bool = 
             "line": {"color": DEMAND if index == 0 else OKABE_ITO[(index - 1) % len(OKABE_ITO)],
                      "width": size["line"], "dash": "dot" if index == 0 else "solid"},
             "hovertemplate": "%{x}: gap %{y:+,.1f}<extra>" + label + "</extra>"})
+    months = sorted({m for monthly in lines.values() for m in monthly["month"]})
     layout = _layout(title, large, "Gap (capacity − demand)", hovermode="x unified",
+                     xaxis=month_axis(months, month_ticks(months, large)),
                      yaxis={"rangemode": "normal", "zeroline": True, "zerolinewidth": 2,
                             "zerolinecolor": SHORTFALL})
     return go.Figure({"data": traces, "layout": layout})
@@ -416,7 +436,10 @@ def _band_traces(x: list[str], low: np.ndarray, high: np.ndarray, fill: str,
 
 def _day_layout(title: str, large: bool, y_title: str) -> dict:
     return _layout(title, large, y_title, hovermode="x unified",
-                   xaxis={"type": "date", "tickformat": "%b %Y", "showgrid": False})
+                   # One tick a month, at its first day: Plotly's own choice can label
+                   # a short run's fortnights, which repeats each month's name.
+                   xaxis={"type": "date", "tickformat": "%b<br>%Y", "dtick": "M1",
+                          "ticklabelmode": "instant", "showgrid": False})
 
 
 def flow_occupancy_chart(daily: pd.DataFrame, title: str, *, target: float = 0.05,
