@@ -177,9 +177,7 @@ def parameters_section() -> None:
     # Labels on screen, columns underneath: the editor hands back the store's column names,
     # so a save writes each figure to its own column.
     settings = dict(labels) | {
-        "service_id": st.column_config.SelectboxColumn(
-            labels["service_id"], options=[service], format_func=names.get, disabled=True,
-            default=service),
+
         "place_code": st.column_config.SelectboxColumn(
             labels["place_code"], options=list(view.places["place_code"]),
             format_func=place_names.get),
@@ -187,9 +185,11 @@ def parameters_section() -> None:
             labels["method"], options=list(METHOD_KEYS), format_func=method_label,
             required=True),
     }
+    # The service is the one chosen above (saving sets it on every row), so it is not a column.
     edited = st.data_editor(rows.reset_index(drop=True), num_rows="dynamic", hide_index=True,
                             key=f"data_param_editor_{service}", width="stretch",
-                            column_config=settings, placeholder="")
+                            column_config=settings, placeholder="",
+                            column_order=[c for c in rows.columns if c != "service_id"])
     st.caption("Saving checks every row as an import does, replaces this service's parameters "
                "and keeps the earlier ones, so Undo puts them back.")
     if st.button("Save parameters", key="data_param_save"):
