@@ -58,22 +58,22 @@ def month_axis(months: list[str], x: list[str]) -> dict:
     return {"tickmode": "array", "tickvals": x, "ticktext": text, "tickangle": 0}
 
 
-def title_lines(title: str, large: bool = False) -> str:
-    """A long chart title on several lines, since Plotly cuts a title wider than its chart.
+def title_lines(title: str, large: bool = False) -> list[str]:
+    """A chart title as the lines it is drawn on, since Plotly cuts a title wider than its chart.
 
     A title of the form 'what — whose' breaks at the dash when each part then
     fits in 56 characters (40 on a projector); any other breaks between words
-    at that width, so it fits a chart half the width of a laptop screen. Each
-    line but the last ends in a space, so the title reads the same with its
-    line breaks taken out.
+    at that width, so it fits a chart half the width of a laptop screen. The
+    first line is drawn as the title and the others as its subtitle (see
+    :func:`_layout`), which Plotly makes room for.
     """
     limit = 40 if large else 56
     if len(title) <= limit or "<br>" in title:
-        return title
+        return [title]
     parts = title.split(" — ")
     if len(parts) > 1 and all(len(part) <= limit - 2 for part in parts):
-        return " <br>— ".join(parts)
-    return " <br>".join(textwrap.wrap(title, limit, break_long_words=False))
+        return [parts[0], *(f"— {part}" for part in parts[1:])]
+    return textwrap.wrap(title, limit, break_long_words=False)
 
 
 def _sizes(large: bool) -> dict[str, float]:
@@ -82,14 +82,25 @@ def _sizes(large: bool) -> dict[str, float]:
     return {"font": 13, "title": 17, "line": 2.5, "marker": 11, "height": 360, "flag": 12}
 
 
+def _title(title: str, large: bool) -> dict:
+    """The title at the top of the figure, its lines after the first as a subtitle: Plotly
+    makes room for a subtitle, but draws a title of several lines above the figure's top."""
+    size = _sizes(large)
+    first, *rest = title_lines(title, large)
+    spec = {"text": first, "font": {"size": size["title"]}, "x": 0, "xanchor": "left",
+            "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 10},
+            "automargin": True}
+    if rest:
+        spec["subtitle"] = {"text": " <br>".join(rest), "font": {"size": size["font"]}}
+    return spec
+
+
 def _layout(title: str, large: bool, y_title: str, **extra) -> dict:
     size = _sizes(large)
     layout = {
         # The title at the top of the figure and the legend just above the plot: Plotly makes
         # room for both, so neither lands on the other, on the tick labels or on an axis title.
-        "title": {"text": title_lines(title, large), "font": {"size": size["title"]}, "x": 0,
-                  "xanchor": "left", "yref": "container", "y": 1, "yanchor": "top",
-                  "pad": {"t": 10}, "automargin": True},
+        "title": _title(title, large),
         "font": {"size": size["font"], "family": FONT},
         "separators": ".,",
         "height": size["height"],
@@ -263,9 +274,7 @@ def gap_heatmap(matrix: pd.DataFrame, title: str, unit: str, *, large: bool = Fa
     layout = {
         # The title at the top of the figure and the legend just above the plot: Plotly makes
         # room for both, so neither lands on the other, on the tick labels or on an axis title.
-        "title": {"text": title_lines(title, large), "font": {"size": size["title"]}, "x": 0,
-                  "xanchor": "left", "yref": "container", "y": 1, "yanchor": "top",
-                  "pad": {"t": 10}, "automargin": True},
+        "title": _title(title, large),
         "font": {"size": size["font"], "family": FONT},
         "separators": ".,",
         "height": max(280, 60 + 38 * len(matrix.index)),

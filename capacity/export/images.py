@@ -48,7 +48,10 @@ def name_scenario(figure: go.Figure, scenario: Scenario | None) -> go.Figure:
     characters). The baseline gets none.
     """
     if scenario is not None:
-        figure.update_layout(title_subtitle_text=f"Scenario: {scenario.name}")
+        # After any lines of a long title, which the chart already draws as its subtitle.
+        before = figure.layout.title.subtitle.text
+        named = f"Scenario: {scenario.name}"
+        figure.update_layout(title_subtitle_text=f"{before} <br>{named}" if before else named)
     return figure
 
 

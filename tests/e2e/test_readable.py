@@ -68,7 +68,7 @@ CHART_BOXES = """() => [...document.querySelectorAll('.js-plotly-plot')].map(plo
   const all = s => [...plot.querySelectorAll(s)].filter(e => e.textContent.trim())
                                                   .map(box);
   return {chart: box(plot.querySelector('.main-svg')),
-          title: all('.g-gtitle text'), legend: all('.legend .legendtext'),
+          title: all('.g-gtitle text, .gtitle-subtitle'), legend: all('.legend .legendtext'),
           legendBox: [...plot.querySelectorAll('.legend')].map(box),
           xticks: all('.xtick text'), yticks: all('.ytick text'),
           xtitle: all('.g-xtitle text'), ytitle: all('.g-ytitle text')};
@@ -145,11 +145,14 @@ def collisions(chart: dict) -> list[str]:
                 if overlaps(a, b)
             ]
     edge = chart["chart"]
-    for name in ("x ticks", "y ticks", "x title", "title"):
+    for name in ("x ticks", "y ticks", "x title", "y title", "title"):
         found += [
             f"{name} {a['text'][:40]!r} cut by the chart's edge"
             for a in groups[name]
-            if a["left"] < edge["left"] - 1 or a["right"] > edge["right"] + 1
+            if a["left"] < edge["left"] - 1
+            or a["right"] > edge["right"] + 1
+            or a["top"] < edge["top"] - 1
+            or a["bottom"] > edge["bottom"] + 1
         ]
     found += [
         f"legend entry {a['text']!r} cut by the chart's edge"
