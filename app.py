@@ -65,6 +65,7 @@ root = st.Page(first.path, title=first.title, icon=first.icon, url_path="", defa
                visibility="hidden")
 navigation = st.navigation([root, *pages.values()], position="hidden")
 page_name = navigation.url_path or first.url_path
+SIDEBAR_NAME_FITS = 24  # characters of a place's name the sidebar's box shows uncut
 
 # The Place page presents one place per screen: a system opens at its first place.
 if st.session_state["present"] and page_name == "place" \
@@ -88,6 +89,10 @@ with st.sidebar:
         key="place",
         format_func=lambda c: f"{names[c]} (system)" if kinds[c] == "system" else names[c],
     )
+    chosen = st.session_state["place"]
+    if len(names[chosen]) + (9 if kinds[chosen] == "system" else 0) > SIDEBAR_NAME_FITS:
+        # The box cuts a long name (a system's, often); say it in full beneath.
+        st.caption(names[chosen])
     st.selectbox(
         "Planning year",
         years,

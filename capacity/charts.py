@@ -14,6 +14,7 @@ Each figure is written out as one specification and validated once by
 from __future__ import annotations
 
 import math
+import textwrap
 from typing import Any
 
 import numpy as np
@@ -46,21 +47,67 @@ def month_ticks(months: list[str], large: bool) -> list[str]:
     return [label.replace(" ", "<br>") for label in labels] if large else labels
 
 
+def month_axis(months: list[str], x: list[str]) -> dict:
+    """A month axis whose labels fit a narrow chart: each month's name, with the year under the
+    first month and under January ('Apr<br>2025', 'May', …, 'Jan<br>2026'), so twelve labels
+    sit side by side in half a laptop screen without running into one another."""
+    text = []
+    for index, key in enumerate(months):
+        name = month_label(key)
+        text.append(name.replace(" ", "<br>") if index == 0 or key.endswith("-01")
+                    else name.split(" ")[0])
+    return {"tickmode": "array", "tickvals": x, "ticktext": text, "tickangle": 0}
+
+
+def title_lines(title: str, large: bool = False) -> list[str]:
+    """A chart title as the lines it is drawn on, since Plotly cuts a title wider than its chart.
+
+    A title of the form 'what — whose' breaks at the dash when each part then
+    fits in 56 characters (40 on a projector); any other breaks between words
+    at that width, so it fits a chart half the width of a laptop screen. The
+    first line is drawn as the title and the others as its subtitle (see
+    :func:`_layout`), which Plotly makes room for.
+    """
+    limit = 40 if large else 56
+    if len(title) <= limit or "<br>" in title:
+        return [title]
+    parts = title.split(" — ")
+    if len(parts) > 1 and all(len(part) <= limit - 2 for part in parts):
+        return [parts[0], *(f"— {part}" for part in parts[1:])]
+    return textwrap.wrap(title, limit, break_long_words=False)
+
+
 def _sizes(large: bool) -> dict[str, float]:
     if large:
         return {"font": 22, "title": 30, "line": 5, "marker": 20, "height": 470, "flag": 20}
     return {"font": 13, "title": 17, "line": 2.5, "marker": 11, "height": 360, "flag": 12}
 
 
+def _title(title: str, large: bool) -> dict:
+    """The title at the top of the figure, its lines after the first as a subtitle: Plotly
+    makes room for a subtitle, but draws a title of several lines above the figure's top."""
+    size = _sizes(large)
+    first, *rest = title_lines(title, large)
+    spec = {"text": first, "font": {"size": size["title"]}, "x": 0, "xanchor": "left",
+            "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 10},
+            "automargin": True}
+    if rest:
+        spec["subtitle"] = {"text": " <br>".join(rest), "font": {"size": size["font"]}}
+    return spec
+
+
 def _layout(title: str, large: bool, y_title: str, **extra) -> dict:
     size = _sizes(large)
     layout: dict[str, Any] = {
-        "title": {"text": title, "font": {"size": size["title"]}, "x": 0, "xanchor": "left"},
+        # The title at the top of the figure and the legend just above the plot: Plotly makes
+        # room for both, so neither lands on the other, on the tick labels or on an axis title.
+        "title": _title(title, large),
         "font": {"size": size["font"], "family": FONT},
         "separators": ".,",
         "height": size["height"],
-        "margin": {"l": 10, "r": 10, "t": 80 if large else 60, "b": 10},
-        "legend": {"orientation": "h", "y": -0.18, "x": 0},
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1, "yanchor": "bottom",
+                   "yref": "paper"},
         "hovermode": "x",
         "plot_bgcolor": "#FFFFFF",
         "paper_bgcolor": "#FFFFFF",
@@ -177,7 +224,8 @@ def gap_chart(monthly: pd.DataFrame, title: str, *, large: bool = False) -> go.F
         },
     ]
     traces += _interval_traces(data, x)
-    layout = _layout(title, large, "People a month")
+    layout = _layout(title, large, "People a month",
+                     xaxis=month_axis(list(data["month"]), x))
     note = _flag_note(data["flags"])
     if note:
         layout["annotations"] = [
@@ -272,9 +320,9 @@ def gap_heatmap(matrix: pd.DataFrame, title: str, unit: str, *, large: bool = Fa
         data.append(_cell_targets(matrix, months, rows, keys, text,
                                   hover.replace("%{z", "%{customdata[2]")))
     layout = {
-        # The title sits at the top, above the two lines of month labels, not beside them.
-        "title": {"text": title, "font": {"size": size["title"]}, "x": 0, "xanchor": "left",
-                  "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 8}},
+        # The title at the top of the figure and the legend just above the plot: Plotly makes
+        # room for both, so neither lands on the other, on the tick labels or on an axis title.
+        "title": _title(title, large),
         "font": {"size": size["font"], "family": FONT},
         "separators": ".,",
         "height": height or max(280, 90 + (52 if large else 38) * len(matrix.index)),
@@ -353,15 +401,17 @@ def volumes_chart(history: pd.DataFrame, title: str) -> go.Figure:
         traces.append(
             {
                 "type": "scatter",
-                "x": [month_label(m) for m in ordered["month"]],
+                "x": [f"{m}-01" for m in ordered["month"]],
                 "y": ordered["referrals"].tolist(),
                 "mode": "lines",
                 "name": name,
                 "line": {"color": OKABE_ITO[i % len(OKABE_ITO)], "width": 2},
-                "hovertemplate": "%{x}: %{y:,.0f} referrals<extra>" + name + "</extra>",
+                "hovertemplate": "%{x|%b %Y}: %{y:,.0f} referrals<extra>" + name + "</extra>",
             }
         )
-    layout = _layout(title, False, "Referrals a month", hovermode="closest", height=400)
+    # A date axis rather than one category a month: Plotly then labels as many months as fit.
+    layout = _layout(title, False, "Referrals a month", hovermode="closest", height=420,
+                     xaxis={"type": "date", "tickformat": "%b %Y", "showgrid": False})
     return go.Figure({"data": traces, "layout": layout})
 
 
@@ -423,7 +473,9 @@ def scenario_chart(lines: dict[str, pd.DataFrame], title: str, *, large: bool = 
             "line": {"color": DEMAND if index == 0 else OKABE_ITO[(index - 1) % len(OKABE_ITO)],
                      "width": size["line"], "dash": "dot" if index == 0 else "solid"},
             "hovertemplate": "%{x}: gap %{y:+,.1f}<extra>" + label + "</extra>"})
+    months = sorted({m for monthly in lines.values() for m in monthly["month"]})
     layout = _layout(title, large, "Gap (capacity − demand)", hovermode="x unified",
+                     xaxis=month_axis(months, month_ticks(months, large)),
                      yaxis={"rangemode": "normal", "zeroline": True, "zerolinewidth": 2,
                             "zerolinecolor": SHORTFALL})
     return go.Figure({"data": traces, "layout": layout})
@@ -471,7 +523,10 @@ def _band_traces(x: list[str], low: np.ndarray, high: np.ndarray, fill: str,
 
 def _day_layout(title: str, large: bool, y_title: str) -> dict:
     return _layout(title, large, y_title, hovermode="x unified",
-                   xaxis={"type": "date", "tickformat": "%b %Y", "showgrid": False})
+                   # One tick a month, at its first day: Plotly's own choice can label
+                   # a short run's fortnights, which repeats each month's name.
+                   xaxis={"type": "date", "tickformat": "%b<br>%Y", "dtick": "M1",
+                          "ticklabelmode": "instant", "showgrid": False})
 
 
 def flow_occupancy_chart(daily: pd.DataFrame, title: str, *, target: float = 0.05,

@@ -7,6 +7,14 @@ import pandas as pd
 import streamlit as st
 
 from capacity import config
+from capacity.display import (
+    METHOD_KEYS,
+    column_labels,
+    import_kind,
+    method_label,
+    named,
+    plural,
+)
 from capacity.views import data
 from capacity.views.data import KINDS, ImportFileError, StoreError, csv_bytes
 from capacity.views.places import services_serving
@@ -30,6 +38,7 @@ _state.bind(kind_param)
 show_notices()
 st.session_state.setdefault("data_upload_round", 0)
 st.session_state.setdefault("data_message", None)
+place_names = dict(zip(view.places["place_code"], view.places["name"], strict=True))
 workdir = Path(st.session_state.setdefault("data_workdir", tempfile.mkdtemp(prefix="imports-")))
 
 
@@ -39,8 +48,11 @@ def column_help(kind: str) -> str:
                 "is read: discharges by intended destination for England, regions, ICBs and "
                 "trusts. A month loaded again replaces the earlier figures for that month.")
     spec = KINDS[kind]
-    text = (f"Required columns: **{', '.join(spec.required)}**. Optional: "
-            f"{', '.join(spec.optional)}. Column names may differ in case and spacing. Dates as "
+    # The headers a file must have, as code: they are the file's words, not the page's.
+    required = ", ".join(f"`{c}`" for c in spec.required)
+    optional = ", ".join(f"`{c}`" for c in spec.optional)
+    text = (f"Required columns: {required}. Optional: {optional}. Column names may differ in "
+            "case and spacing. Dates as "
             "2025-04-01 or 01/04/2025; UTF-8 or Windows-1252 text, or the first sheet of an "
             ".xlsx workbook.")
     extra = {
@@ -167,10 +179,23 @@ def parameters_section() -> None:
     service = st.selectbox("Service", list(ours["service_id"]), format_func=names.get,
                            key="data_param_service")
     rows = data.parameters_of(view.path, service)
+    labels = column_labels(rows.columns)
+    # Labels on screen, columns underneath: the editor hands back the store's column names,
+    # so a save writes each figure to its own column.
+    settings = dict(labels) | {
+
+        "place_code": st.column_config.SelectboxColumn(
+            labels["place_code"], options=list(view.places["place_code"]),
+            format_func=place_names.get),
+        "method": st.column_config.SelectboxColumn(
+            labels["method"], options=list(METHOD_KEYS), format_func=method_label,
+            required=True),
+    }
+    # The service is the one chosen above (saving sets it on every row), so it is not a column.
     edited = st.data_editor(rows.reset_index(drop=True), num_rows="dynamic", hide_index=True,
                             key=f"data_param_editor_{service}", width="stretch",
-                            column_config={"service_id": st.column_config.TextColumn(
-                                disabled=True, default=service)})
+                            column_config=settings, placeholder="",
+                            column_order=[c for c in rows.columns if c != "service_id"])
     st.caption("Saving checks every row as an import does, replaces this service's parameters "
                "and keeps the earlier ones, so Undo puts them back.")
     if st.button("Save parameters", key="data_param_save"):
@@ -220,11 +245,17 @@ def demand_settings_section() -> None:
 
 def shares_section() -> None:
     shares = data.trust_shares(view.path)
+    labels = column_labels(shares.columns)
     edited = st.data_editor(shares, num_rows="dynamic", hide_index=True, width="stretch",
-                            key="data_shares_editor", column_config={
-                                "share": st.column_config.NumberColumn(min_value=0.0,
-                                                                       max_value=1.0,
-                                                                       step=0.01)})
+                            key="data_shares_editor", placeholder="", column_config={
+                                **labels,
+                                "place_code": st.column_config.SelectboxColumn(
+                                    labels["place_code"],
+                                    options=list(view.places["place_code"]),
+                                    format_func=place_names.get),
+                                "share": st.column_config.NumberColumn(
+                                    labels["share"], min_value=0.0, max_value=1.0,
+                                    step=0.01)})
     if st.button("Save shares", key="data_shares_save"):
         save_edits(edited, "shares", "trust shares edited in the app.csv", whole_table=True)
         st.rerun()
@@ -236,26 +267,36 @@ def sitrep_section() -> None:
         st.caption("No SitRep workbooks loaded yet.")
         return
     months, compared, breaks = sitrep.months, sitrep.compared, sitrep.breaks
-    st.caption(f"{len(months)} months loaded, {months['month'].min():%b %Y} to "
-               f"{months['month'].max():%b %Y}. Each trust's discharges count towards a place "
-               "by its share; flags mark months where SitRep and local records differ by more "
-               "than 25%.")
-    shown = months_as_labels(compared, "month")
-    st.dataframe(shown[["place_code", "service_type", "month", "sitrep", "records",
-                        "difference", "flag"]], hide_index=True, width="stretch",
-                 column_config={"sitrep": figure_column("From SitRep"),
-                                "records": figure_column("Local records", 0),
+    first, last = months["month"].min(), months["month"].max()
+    span = f"{first:%b %Y}" if first == last else f"{first:%b %Y} to {last:%b %Y}"
+    st.caption(f"{plural(len(months), 'month')} loaded, {span}. Each trust's discharges count "
+               "towards a place by its share; flags mark months where SitRep and local records "
+               "differ by more than 25%.")
+    types = service_types_table(view.data_key)
+    shown = months_as_labels(compared, "month").assign(
+        place_code=named(compared["place_code"], place_names),
+        service_type=named(compared["service_type"],
+                           dict(zip(types["service_type"], types["name"], strict=True))))
+    columns = ["place_code", "service_type", "month", "sitrep", "records", "difference", "flag"]
+    labels = column_labels(columns)
+    st.dataframe(shown[columns], hide_index=True, width="stretch", placeholder="",
+                 column_config={**labels, "sitrep": figure_column(labels["sitrep"]),
+                                "records": figure_column(labels["records"], 0),
                                 "difference": st.column_config.NumberColumn(
-                                    "Difference", format="%+.0f%%"), "flag": "Flag"})
+                                    labels["difference"], format="%+.0f%%")})
     if not breaks.empty:
         with st.expander(f"{len(breaks)} likely reporting breaks (a trust's count ten times "
                          "the month before, or a tenth of it)"):
-            st.dataframe(breaks, hide_index=True, width="stretch")
+            shown = breaks.assign(month=pd.to_datetime(breaks["month"]).dt.strftime("%b %Y"))
+            st.dataframe(shown, hide_index=True, width="stretch", placeholder="",
+                         column_config=column_labels(shown.columns))
 
 
 def log_section() -> None:
-    log = data.import_log(view.path)
-    st.dataframe(log.drop(columns=["checksum"]), hide_index=True, width="stretch")
+    log = data.import_log(view.path).drop(columns=["checksum"])
+    log = log.assign(kind=log["kind"].map(import_kind))
+    st.dataframe(log, hide_index=True, width="stretch", placeholder="",
+                 column_config=column_labels(log.columns))
     sure = st.checkbox("I want to undo the last import", key="data_undo_sure")
     if st.button("Undo the last import", disabled=not sure, key="data_undo"):
         try:

@@ -207,7 +207,9 @@ else:
         source=no_demand["source"].map(SOURCE_LABELS)
     )
     st.warning(f"{len(missing)} service-months of {view.year_label} have no demand history:")
-    st.dataframe(missing[["place", "service", "source", "month"]], hide_index=True)
+    st.dataframe(missing[["place", "service", "source", "month"]], hide_index=True,
+                 column_config={"place": "Place", "service": "Service", "source": "Source",
+                                "month": "Month"})
 
 st.subheader("Services missing parameters")
 no_params = quality.months_missing_parameters(frame)
@@ -218,7 +220,9 @@ else:
         "These services have months with no caseload, hours or throughput recorded, "
         "so their capacity counts as zero:"
     )
-    st.dataframe(no_params, hide_index=True)
+    st.dataframe(no_params.assign(source=no_params["source"].map(SOURCE_LABELS)),
+                 hide_index=True, column_config={"place": "Place", "service": "Service",
+                                                 "source": "Source", "month": "Months"})
 
 st.subheader("Referral volumes by month")
 if history.empty:
@@ -229,7 +233,7 @@ else:
         volumes_chart(types, "Referrals a month (records and published counts)"),
         config={"displaylogo": False},
     )
-    table = quality.volumes_table(types)
+    table = quality.volumes_table(types).rename_axis("Month")
     st.dataframe(
         table, width="stretch", column_config={c: figure_column(c, 0) for c in table.columns}
     )

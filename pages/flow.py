@@ -17,6 +17,7 @@ import streamlit as st
 
 from capacity import config
 from capacity.charts import flow_occupancy_chart, flow_queue_chart, flow_wait_chart
+from capacity.display import average_people
 from capacity.flow.report import (
     cost_text,
     display_table,
@@ -186,10 +187,27 @@ def not_modelled_note() -> str:
                                               for r in others.itertuples()) + "."
 
 
+def extra_from_slider() -> None:
+    st.session_state["flow_extra_box"] = st.session_state["flow_extra"]
+
+
+def extra_from_box() -> None:
+    st.session_state["flow_extra"] = st.session_state["flow_extra_box"]
+
+
 def controls() -> None:
-    extra, los, target, first, last = st.columns([3, 3, 3, 2, 2])
+    # 81 steps on a slider leave a few pixels each, so a number box beside it takes an exact
+    # figure; each keeps the other in step.
+    st.session_state["flow_extra_box"] = st.session_state["flow_extra"]
+    extra, box, los, target, first, last = st.columns([4, 1.4, 3, 3, 2, 2],
+                                                     vertical_alignment="bottom")
     extra.slider("Places added (+) or taken away (−)", *EXTRA_RANGE, key="flow_extra",
-                 help="Beds, places or packages, in the months chosen on the right.")
+                 on_change=extra_from_slider,
+                 help="Beds, places or packages, in the months chosen on the right. Type an "
+                      "exact number in the box beside the slider.")
+    box.number_input("Places added (+) or taken away (−), exactly", *EXTRA_RANGE, step=1,
+                     key="flow_extra_box", on_change=extra_from_box,
+                     label_visibility="collapsed")
     los.slider("Length of stay change (%)", -50, 50, step=5, key="flow_los",
                help="In the months chosen on the right.")
     target.slider("Target: chance of waiting under (%)", 1, 20, key="flow_target")
@@ -237,7 +255,7 @@ def metrics(result, baseline, comparing: bool) -> None:
     def delta(difference: float, text: str):
         return text.format(difference) if comparing else None
 
-    columns[0].metric("Waiting on a winter day", f"{winter.waiting_mean:,.1f}",
+    columns[0].metric("Waiting on a winter day", average_people(winter.waiting_mean),
                       delta=delta(change.waiting_mean, "{:+,.1f}"),
                       delta_color="inverse",
                       help="Expected number waiting on an average day, November to March.")
@@ -265,10 +283,16 @@ def metrics(result, baseline, comparing: bool) -> None:
 def costs_section(result, baseline, costs: Costs, comparing: bool) -> None:
     st.subheader("Cost")
     contract = result.inputs.contract
-    for period, base in ((result.winter, baseline.winter), (result.year, baseline.year)):
+    periods = [(result.winter, baseline.winter), (result.year, baseline.year)]
+    # A run that starts in winter has nothing left of the year but winter: one line, not two.
+    same = all(cost_of(w, costs, contract) == cost_of(y, costs, contract)
+               for w, y in ((result.winter, result.year), (baseline.winter, baseline.year)))
+    for period, base in periods[:1] if same else periods:
         now = cost_of(period, costs, contract)
         before = cost_of(base, costs, contract)
         label = period.label[0].upper() + period.label[1:]
+        if same:
+            label += f", which is {result.year.label.split(', from')[0]} too"
         st.markdown("- " + cost_text(label, now, now.minus(before) if comparing else None))
     basis = "every commissioned place is paid for, full or empty" if contract != "spot" else \
         "only the place-days used are paid for (spot purchase)"

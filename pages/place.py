@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from capacity.charts import DEMAND, NHS_BLUE, SHORTFALL
+from capacity.display import figure, method_label
 from capacity.periods import planning_year_months
 from capacity.summary import SOURCE_LABELS, assumptions, headline
 from capacity.views.data import StoreError
@@ -126,19 +127,19 @@ def presentation() -> None:
         "Exit presentation", key="present_exit", on_click=leave_presentation, width="stretch"
     )
     figures = {t: chart_for(t, "both", large=True) for t in present_types}
-    figures = {t: figure for t, figure in figures.items() if figure is not None}
+    figures = {t: chart for t, chart in figures.items() if chart is not None}
     grid = place_grid(len(figures))
     columns = st.columns(grid.columns)
-    for index, (service_type, figure) in enumerate(figures.items()):
+    for index, (service_type, chart) in enumerate(figures.items()):
         # A copy from the cache, ours to size; one key above all the charts replaces their
         # legends, which would crowd the month labels of a short chart.
-        figure.update_layout(height=grid.chart_height, showlegend=False)
+        chart.update_layout(height=grid.chart_height, showlegend=False)
         if grid.columns > 2:  # a third of the wall: fewer month ticks, a smaller title
-            title = figure.layout.title.text or ""
-            figure.update_layout(title_font_size=title_size(title, grid.columns),
+            title = chart.layout.title.text or ""
+            chart.update_layout(title_font_size=title_size(title, grid.columns),
                                  xaxis_nticks=6)
         columns[index % grid.columns].plotly_chart(
-            figure, config={"displayModeBar": False}, key=f"present_chart_{service_type}"
+            chart, config={"displayModeBar": False}, key=f"present_chart_{service_type}"
         )
 
 
@@ -191,36 +192,46 @@ def observed_figures() -> None:
             )
 
 
+def stated(label: str, help: str | None = None):
+    """A stated figure, already written as typed ('61', '41.7', blank when not stated)."""
+    return st.column_config.TextColumn(label, help=help, alignment="right")
+
+
 def assumptions_table() -> None:
     table = assumptions(frame, view.source)
+    figures = {"caseload": 1, "mean_los_days": 1, "hours_per_month": 0,
+               "hours_per_package_per_month": 1, "throughput": 2, "target_occupancy": 2,
+               "contract_share": 2}
     table = table.assign(
         source=table["source"].map(SOURCE_LABELS),
+        method=table["method"].map(method_label),
         hospital_share=table["hospital_share"].astype(float) * 100,
         place_share=table["place_share"].astype(float) * 100,
+        **{c: table[c].map(lambda v, d=d: figure(v, d)) for c, d in figures.items()},
     )
     st.dataframe(
         table,
         hide_index=True,
         width="stretch",
+        placeholder="",
         column_config={
             "service": "Service",
             "source": "Source",
             "months": "Months",
-            "method": "Method",
-            "caseload": figure_column(
+            "method": "How capacity is worked out",
+            "caseload": stated(
                 "Caseload",
-                1,
                 "Beds, places or packages at once; for the hours method, hours ÷ hours per "
                 "package. For a service shared with other places, this place's part of it "
                 "(the whole × place share)",
             ),
-            "mean_los_days": figure_column("Mean LoS (days)"),
-            "hours_per_month": figure_column("Hours a month", 0),
-            "hours_per_package_per_month": figure_column("Hours per package a month"),
-            "throughput": figure_column("Throughput", 2),
+            "mean_los_days": stated("Mean LoS (days)"),
+            "hours_per_month": stated("Hours a month"),
+            "hours_per_package_per_month": stated("Hours per package a month"),
+            "throughput": stated("Throughput"),
             "throughput_unit": "per",
-            "target_occupancy": figure_column("Target occupancy", 2),
-            "contract_share": figure_column("Contract share", 2),
+            "target_occupancy": stated("Target occupancy"),
+            "contract_share": stated("Contract share"),
             "place_share": percent_column("Place share"),
             "place_share_basis": "Place share from",
             "hospital_share": percent_column("Hospital share"),
@@ -257,6 +268,7 @@ def month_table(service_type: str) -> None:
         shown,
         hide_index=True,
         width="stretch",
+        placeholder="",
         column_config={
             "service": "Service",
             "source": "Source",

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from capacity.charts import scenario_chart, tornado_chart
+from capacity.display import people, rounded, rounded_value
 from capacity.formulas import InvalidInput
 from capacity.periods import month_label, planning_year_months
 from capacity.summary import (
@@ -258,9 +259,11 @@ except (InvalidInput, ScenarioError) as exc:
 effect = scenario_effect(baseline, changed, view.source)
 before, after, change_in_shortfall = plans.shortfall_totals(effect)
 m1, m2, m3 = st.columns(3)
-m1.metric("Shortfall over the year, baseline", f"{before:,.0f}")
-m2.metric("With the scenario", f"{after:,.0f}",
-          delta=f"{change_in_shortfall:+,.0f}" if scenario.changes else None, delta_color="inverse")
+m1.metric("Shortfall over the year, baseline", people(before))
+m2.metric("With the scenario", people(after),
+          # A number, so Streamlit reads its sign for the arrow; whole people, never -0.
+          delta=int(rounded_value(change_in_shortfall)) if scenario.changes else None,
+          delta_color="inverse")
 flipped = flips(baseline, changed, view.source)
 m3.metric("Service-months that flip", len(flipped),
           help="A service at a place, for one source, in one month, that moves between surplus "
@@ -270,24 +273,29 @@ lines = {"Baseline": effect.rename(columns={"gap_baseline": "gap"}),
          scenario.name: effect.rename(columns={"gap_scenario": "gap"})}
 st.plotly_chart(scenario_chart(lines, "Gap by month: baseline and scenario"),
                 config={"displaylogo": False}, key="sb_effect_chart")
-shown = effect.assign(month=effect["month"].map(month_label))
+# People are whole on screen (unrounded in the chart's hover and in exports).
+figures = ["demand_baseline", "capacity_baseline", "gap_baseline", "demand_scenario",
+           "capacity_scenario", "gap_scenario"]
+shown = rounded(effect, dict.fromkeys(figures, 0)).assign(month=effect["month"].map(month_label))
 st.dataframe(shown[["month", "demand_baseline", "capacity_baseline", "gap_baseline",
                     "demand_scenario", "capacity_scenario", "gap_scenario", "into_shortfall",
                     "out_of_shortfall"]],
              hide_index=True, width="stretch", column_config={
-                 "month": "Month", "demand_baseline": figure_column("Demand"),
-                 "capacity_baseline": figure_column("Capacity"),
-                 "gap_baseline": figure_column("Gap"),
-                 "demand_scenario": figure_column("Demand (scenario)"),
-                 "capacity_scenario": figure_column("Capacity (scenario)"),
-                 "gap_scenario": figure_column("Gap (scenario)"),
+                 "month": "Month", "demand_baseline": figure_column("Demand", 0),
+                 "capacity_baseline": figure_column("Capacity", 0),
+                 "gap_baseline": figure_column("Gap", 0),
+                 "demand_scenario": figure_column("Demand (scenario)", 0),
+                 "capacity_scenario": figure_column("Capacity (scenario)", 0),
+                 "gap_scenario": figure_column("Gap (scenario)", 0),
                  "into_shortfall": st.column_config.NumberColumn(
                      "Services into shortfall", format="%d"),
                  "out_of_shortfall": st.column_config.NumberColumn(
                      "Services out of shortfall", format="%d")})
 if len(codes) > 1:
     st.markdown("**Each place**")
-    st.dataframe(shortfall_by_place(baseline, changed, view.source), hide_index=True,
+    by_place = shortfall_by_place(baseline, changed, view.source)
+    st.dataframe(rounded(by_place, dict.fromkeys(["baseline", "scenario", "change"], 0)),
+                 hide_index=True,
                  column_config={"place": "Place",
                                 "baseline": figure_column("Shortfall, baseline", 0),
                                 "scenario": figure_column("Shortfall, scenario", 0),
@@ -296,17 +304,18 @@ if len(codes) > 1:
 if scenario.changes:
     st.markdown("**Services that flip between surplus and shortfall**")
     if flipped.empty:
-        st.caption("None: every service stays in surplus or in shortfall month by month.")
+        st.caption("No service flips: each stays in surplus or in shortfall month by month.")
     else:
-        st.dataframe(flipped.assign(month=flipped["month"].map(month_label),
-                                    source=flipped["source"].map(SOURCE_LABELS)),
+        whole = rounded(flipped, {"gap_baseline": 0, "gap_scenario": 0})
+        st.dataframe(whole.assign(month=flipped["month"].map(month_label),
+                                  source=flipped["source"].map(SOURCE_LABELS)),
                      hide_index=True, width="stretch",
                      column_order=["month", "place", "service", "source", "gap_baseline",
                                    "gap_scenario", "flip"],
                      column_config={"month": "Month", "place": "Place", "service": "Service",
                                     "source": "Referrals",
-                                    "gap_baseline": figure_column("Gap, baseline"),
-                                    "gap_scenario": figure_column("Gap, scenario"),
+                                    "gap_baseline": figure_column("Gap, baseline", 0),
+                                    "gap_scenario": figure_column("Gap, scenario", 0),
                                     "flip": "Flips"})
 
 label = f"Save as a new version of {st.session_state['sb_editing']!r}" \
@@ -317,7 +326,7 @@ st.button(label, on_click=save_builder, type="primary", key="sb_save",
 st.subheader("Saved scenarios")
 saved = {k: v for k, v in choices.items() if k != BASELINE and not k.startswith("preset:")}
 if not saved:
-    st.caption("None saved yet.")
+    st.caption("No scenarios saved yet.")
 else:
     st.selectbox("Scenario", list(saved), key="sb_selected", format_func=saved.get)
     chosen = st.session_state["sb_selected"]

@@ -51,10 +51,13 @@ st.plotly_chart(
     config={"displaylogo": False},
 )
 shown = table.assign(utilisation=table["utilisation"] * 100)
+# The flags say which figures are assumed (Thurrock's top rank is assumed capacity), so they
+# come next to the place, never off the right-hand edge.
 st.dataframe(
     shown[
         [
             "place",
+            "flags",
             "demand",
             "capacity",
             "gap",
@@ -62,20 +65,21 @@ st.dataframe(
             "population_65plus",
             "capacity_per_100k",
             "months_short",
-            "flags",
         ]
     ],
     hide_index=True,
     width="stretch",
+    placeholder="",
     column_config={
-        "place": "Place",
-        "demand": figure_column("Demand (year)", 0),
-        "capacity": figure_column("Capacity (year)", 0),
-        "gap": figure_column("Gap (year)", 0),
-        "utilisation": percent_column("Utilisation"),
-        "population_65plus": figure_column("Population 65+", 0),
-        "capacity_per_100k": figure_column("Capacity per 100,000 aged 65+", 0),
+        "place": st.column_config.TextColumn("Place", width="medium"),
+        "flags": st.column_config.TextColumn("Flags", width="medium"),
+        "demand": figure_column("Demand", 0, "New people in the planning year"),
+        "capacity": figure_column("Capacity", 0, "New people the services can take in the year"),
+        "gap": figure_column("Gap", 0, "Capacity − demand over the year"),
+        "utilisation": percent_column("Use", "Demand as a share of capacity"),
+        "population_65plus": figure_column("Aged 65+", 0, "People aged 65 and over"),
+        "capacity_per_100k": figure_column("Per 100k 65+", 0,
+                                           "Capacity per 100,000 people aged 65+"),
         "months_short": st.column_config.NumberColumn("Months short", format="%d"),
-        "flags": "Flags",
     },
 )

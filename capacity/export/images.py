@@ -48,8 +48,10 @@ def name_scenario(figure: go.Figure, scenario: Scenario | None) -> go.Figure:
     characters). The baseline gets none.
     """
     if scenario is not None:
-        figure.update_layout(title_subtitle_text=f"Scenario: {scenario.name}",
-                             margin={"t": 95})
+        # After any lines of a long title, which the chart already draws as its subtitle.
+        before = figure.layout.title.subtitle.text
+        named = f"Scenario: {scenario.name}"
+        figure.update_layout(title_subtitle_text=f"{before} <br>{named}" if before else named)
     return figure
 
 
@@ -62,8 +64,12 @@ def gap_figure(frame: pd.DataFrame, service_type: str, source: str, title: str) 
         raise ExportError(f"No {SOURCE_LABELS[source].lower()} figures for service type "
                           f"{service_type!r} here (service types with figures: {known}).")
     figure = gap_chart(monthly, title)
-    # A little room at the edges, which a page does not need but a slide does.
-    figure.update_layout(margin={"l": 40, "r": 30, "t": 70, "b": 30}, title_x=0.015)
+    # A little room at the edges, which a page does not need but a slide does. The margins
+    # are the least room: the axes and the title still widen them to fit their labels, and
+    # the axis title stands clear of the tick numbers whatever their width.
+    figure.update_layout(margin={"l": 40, "r": 30, "t": 30, "b": 30}, title_x=0.015,
+                         yaxis_automargin=True, yaxis_title_standoff=14,
+                         xaxis_automargin=True)
     return figure
 
 

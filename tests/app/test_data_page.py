@@ -97,7 +97,7 @@ def test_saving_edited_parameters_goes_through_the_import_checks(app, monkeypatc
     assert any("Saved: Loaded" in s.value and "service parameters" in s.value
                for s in app.success)
     log = app.dataframe[-1].value
-    assert log.iloc[0]["kind"] == "parameters"
+    assert log.iloc[0]["kind"] == "Service parameters"  # the import log names kinds in words
     assert log.iloc[0]["file_name"].endswith("edited in the app.csv")
     app.switch_page(page_path("place")).run()
     assert reads == [2025]  # the plans are built again from the saved parameters

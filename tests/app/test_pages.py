@@ -145,7 +145,7 @@ def test_methodology_page_shows_the_shared_markdown(app):
     app.run()
     app.switch_page(page_path("methodology")).run()
     text = " ".join(m.value for m in app.markdown)
-    assert "capacity = caseload × days_in_month ÷ mean_los_days" in text
+    assert "capacity = caseload × days in the month ÷ mean length of stay (days)" in text
 
 
 def follow(app, path: str, query_string: str) -> None:

@@ -179,8 +179,15 @@ def test_flips_are_counted_per_service_and_listed(app):
     assert len(listed) > 0
     assert metric(app, "Service-months that flip").value == str(len(listed))
     for row in listed.itertuples():
-        assert (row.gap_baseline < 0) != (row.gap_scenario < 0)
-        assert row.flip == ("into shortfall" if row.gap_scenario < 0 else "out of shortfall")
+        # Gaps are shown in whole people, so one under half a person shows as 0.
+        assert row.gap_baseline == round(row.gap_baseline) and row.gap_scenario == round(
+            row.gap_scenario)
+        if row.flip == "into shortfall":
+            assert row.gap_scenario <= 0 <= row.gap_baseline
+        else:
+            assert row.flip == "out of shortfall"
+            assert row.gap_baseline <= 0 <= row.gap_scenario
+        assert row.gap_baseline != row.gap_scenario or row.gap_baseline == 0
     assert effect["into_shortfall"].sum() + effect["out_of_shortfall"].sum() == len(listed)
 
 

@@ -58,6 +58,7 @@ PRESENTATION = {
     "capacity.periods": None,  # month and planning-year labels and month lists
     "capacity.summary": None,  # reshapes a plan frame already built into display tables
     "capacity.flow.report": None,  # words and tables of a flow result already run
+    "capacity.display": None,  # column labels, value labels and rounding for the screen
     "capacity.formulas": {"InvalidInput"},  # the error class a page reports
     "capacity.plan": {"PlanError"},  # the error class a page reports
 }
