@@ -47,8 +47,10 @@ params = global_params(places, years, scenarios)
 for param in params.values():
     _state.bind(param, sidebar=True)
 if st.session_state["scenario"] not in scenarios:  # deleted since it was chosen
-    _state.add_notice(f"The scenario {st.session_state['scenario']!r} is no longer saved (it was "
-                      "deleted or renamed); showing the baseline.")
+    _state.add_notice(
+        f"The scenario {st.session_state['scenario']!r} is no longer saved (it was "
+        "deleted or renamed); showing the baseline."
+    )
     st.session_state["scenario"] = BASELINE
 
 kinds = dict(zip(places["place_code"], places["kind"], strict=True))
@@ -61,15 +63,19 @@ pages = {
 # Streamlit serves its default page only at "/", never at the page's own address, so
 # the first page is registered twice: under its own address, and hidden as the default.
 first = PAGES[0]
-root = st.Page(first.path, title=first.title, icon=first.icon, url_path="", default=True,
-               visibility="hidden")
+root = st.Page(
+    first.path, title=first.title, icon=first.icon, url_path="", default=True, visibility="hidden"
+)
 navigation = st.navigation([root, *pages.values()], position="hidden")
 page_name = navigation.url_path or first.url_path
 SIDEBAR_NAME_FITS = 24  # characters of a place's name the sidebar's box shows uncut
 
 # The Place page presents one place per screen: a system opens at its first place.
-if st.session_state["present"] and page_name == "place" \
-        and kinds.get(st.session_state["place"]) == "system":
+if (
+    st.session_state["present"]
+    and page_name == "place"
+    and kinds.get(st.session_state["place"]) == "system"
+):
     members = places_in(places, st.session_state["place"])
     if members:
         st.session_state["place"] = members[0]
@@ -129,11 +135,20 @@ with links:
 # A saved scenario can stop applying when the data change after it was saved (fewer
 # beds imported, say): every page then shows the baseline and says why.
 scenario = st.session_state["scenario"]
-problem = scenario_problem(PlanKey(path, version, st.session_state["year"], scenario,
-                                   scenario_version_of(scenario, scenarios_version)))
+problem = scenario_problem(
+    PlanKey(
+        path,
+        version,
+        st.session_state["year"],
+        scenario,
+        scenario_version_of(scenario, scenarios_version),
+    )
+)
 if problem:
-    _state.add_notice(f"{problem}. The pages show the baseline "
-                      "instead; change the scenario on the Scenarios page.")
+    _state.add_notice(
+        f"{problem}. The pages show the baseline "
+        "instead; change the scenario on the Scenarios page."
+    )
     scenario = BASELINE
 
 view = View(

@@ -47,13 +47,32 @@ SERVICE_MIX = {
     "p3_short_term_care_home": ("system", "caseload", 42, 0.05, 1.0),
 }
 WINTER_FLEX = {"rehab_bed": 0.15, "p3_short_term_care_home": 0.10}
-PATHWAYS = {"social_support": "P0", "reablement_home": "P1", "rehab_home": "P1",
-            "short_term_domcare": "P1", "reablement_bed": "P2", "rehab_bed": "P2",
-            "other_short_term_bedded": "P2", "p3_short_term_care_home": "P3"}
+PATHWAYS = {
+    "social_support": "P0",
+    "reablement_home": "P1",
+    "rehab_home": "P1",
+    "short_term_domcare": "P1",
+    "reablement_bed": "P2",
+    "rehab_bed": "P2",
+    "other_short_term_bedded": "P2",
+    "p3_short_term_care_home": "P3",
+}
 PARAMETER_COLUMNS = [
-    "service_id", "place_code", "method", "caseload", "mean_los_days", "hours_per_month",
-    "hours_per_package_per_month", "throughput", "throughput_unit", "hospital_share",
-    "contract_share", "target_occupancy", "spot_ceiling_per_month", "valid_from", "valid_to",
+    "service_id",
+    "place_code",
+    "method",
+    "caseload",
+    "mean_los_days",
+    "hours_per_month",
+    "hours_per_package_per_month",
+    "throughput",
+    "throughput_unit",
+    "hospital_share",
+    "contract_share",
+    "target_occupancy",
+    "spot_ceiling_per_month",
+    "valid_from",
+    "valid_to",
     "source_note",
 ]
 HOURS_PER_PACKAGE = 40.0
@@ -76,17 +95,31 @@ class Dataset:
 def _places(rng: np.random.Generator) -> pd.DataFrame:
     sizes = np.full(SYSTEMS, PLACES // SYSTEMS)
     sizes[rng.choice(SYSTEMS, PLACES - sizes.sum(), replace=False)] += 1
-    systems = [{"place_code": f"E99S{s + 1:05d}", "name": f"System {s + 1:02d}",
-                "kind": "system", "parent_system": None, "population_65plus": None,
-                "source_note": NOTE} for s in range(SYSTEMS)]
+    systems = [
+        {
+            "place_code": f"E99S{s + 1:05d}",
+            "name": f"System {s + 1:02d}",
+            "kind": "system",
+            "parent_system": None,
+            "population_65plus": None,
+            "source_note": NOTE,
+        }
+        for s in range(SYSTEMS)
+    ]
     places, number = [], 0
     for system, size in enumerate(sizes):
         for _ in range(size):
             number += 1
-            places.append({"place_code": f"E99{number:06d}", "name": f"Place {number:03d}",
-                           "kind": "hwb", "parent_system": systems[system]["place_code"],
-                           "population_65plus": int(rng.integers(20_000, 160_000)),
-                           "source_note": NOTE})
+            places.append(
+                {
+                    "place_code": f"E99{number:06d}",
+                    "name": f"Place {number:03d}",
+                    "kind": "hwb",
+                    "parent_system": systems[system]["place_code"],
+                    "population_65plus": int(rng.integers(20_000, 160_000)),
+                    "source_note": NOTE,
+                }
+            )
     return pd.DataFrame(systems + places)
 
 
@@ -97,18 +130,36 @@ def _services(places: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         owners = hwbs if level == "place" else places[places["kind"] == "system"]
         for owner in owners.itertuples():
             service_id = f"{owner.place_code}_{service_type}"
-            services.append({"service_id": service_id, "name": f"{owner.name} {service_type}",
-                             "provider": "Synthetic provider", "service_type": service_type,
-                             "contract": "block", "source_note": NOTE})
-            members = [owner.place_code] if level == "place" else list(
-                hwbs.loc[hwbs["parent_system"] == owner.place_code, "place_code"])
-            links += [{"service_id": service_id, "place_code": code, "place_share": None,
-                       "source_note": NOTE} for code in members]
+            services.append(
+                {
+                    "service_id": service_id,
+                    "name": f"{owner.name} {service_type}",
+                    "provider": "Synthetic provider",
+                    "service_type": service_type,
+                    "contract": "block",
+                    "source_note": NOTE,
+                }
+            )
+            members = (
+                [owner.place_code]
+                if level == "place"
+                else list(hwbs.loc[hwbs["parent_system"] == owner.place_code, "place_code"])
+            )
+            links += [
+                {
+                    "service_id": service_id,
+                    "place_code": code,
+                    "place_share": None,
+                    "source_note": NOTE,
+                }
+                for code in members
+            ]
     return pd.DataFrame(services), pd.DataFrame(links)
 
 
-def _cells(places: pd.DataFrame, links: pd.DataFrame, services: pd.DataFrame,
-           rows: int) -> pd.DataFrame:
+def _cells(
+    places: pd.DataFrame, links: pd.DataFrame, services: pd.DataFrame, rows: int
+) -> pd.DataFrame:
     """Expected referrals per place, service, source and month, scaled to ``rows`` in all."""
     hwbs = places[places["kind"] == "hwb"].set_index("place_code")
     kinds = services.set_index("service_id")["service_type"]
@@ -119,10 +170,12 @@ def _cells(places: pd.DataFrame, links: pd.DataFrame, services: pd.DataFrame,
         weight = hwbs.loc[link.place_code, "population_65plus"] * share
         for source, part in (("hospital", hospital), ("community", 1 - hospital)):
             if part > 0:
-                base.append((link.place_code, service_type, link.service_id, source,
-                             weight * part, los))
-    frame = pd.DataFrame(base, columns=["place_code", "service_type", "service_id", "source",
-                                        "weight", "los"])
+                base.append(
+                    (link.place_code, service_type, link.service_id, source, weight * part, los)
+                )
+    frame = pd.DataFrame(
+        base, columns=["place_code", "service_type", "service_id", "source", "weight", "los"]
+    )
     months = pd.date_range(FIRST_MONTH, periods=MONTHS, freq="MS")
     season = 1 + 0.12 * np.cos(2 * np.pi * (months.month - 1) / 12)
     growth = 1.03 ** (np.arange(MONTHS) / 12)
@@ -137,13 +190,16 @@ def _cells(places: pd.DataFrame, links: pd.DataFrame, services: pd.DataFrame,
     cells["month"] = np.tile(months, len(frame))
     cells["days"] = cells["month"].dt.days_in_month
     cells["count"] = counts.ravel()
-    cells["pathway"] = [PATHWAYS.get(t) if s == "hospital" else None
-                        for t, s in zip(cells["service_type"], cells["source"], strict=True)]
+    cells["pathway"] = [
+        PATHWAYS.get(t) if s == "hospital" else None
+        for t, s in zip(cells["service_type"], cells["source"], strict=True)
+    ]
     return cells
 
 
-def _parameters(services: pd.DataFrame, cells: pd.DataFrame,
-                rng: np.random.Generator) -> pd.DataFrame:
+def _parameters(
+    services: pd.DataFrame, cells: pd.DataFrame, rng: np.random.Generator
+) -> pd.DataFrame:
     """Parameters sized near each service's mean demand, some above it and some below."""
     monthly = cells.groupby("service_id")["count"].sum() / MONTHS
     rows = []
@@ -151,18 +207,31 @@ def _parameters(services: pd.DataFrame, cells: pd.DataFrame,
         _, method, los, _, hospital = SERVICE_MIX[service.service_type]
         demand = float(monthly.get(service.service_id, 0.0))
         level = demand * float(rng.uniform(0.8, 1.2))
-        common = {"service_id": service.service_id, "method": method, "source_note": NOTE,
-                  "hospital_share": hospital if hospital in (0.0, 1.0) else None}
+        common = {
+            "service_id": service.service_id,
+            "method": method,
+            "source_note": NOTE,
+            "hospital_share": hospital if hospital in (0.0, 1.0) else None,
+        }
         if method == "throughput":
-            rows.append(common | {"throughput": round(level, 1), "throughput_unit": "month",
-                                  "valid_from": "2022-04-01"})
+            rows.append(
+                common
+                | {
+                    "throughput": round(level, 1),
+                    "throughput_unit": "month",
+                    "valid_from": "2022-04-01",
+                }
+            )
         elif method == "hours":
             hours = round(level * los / 30.4 * HOURS_PER_PACKAGE)
             common |= {"mean_los_days": los, "hours_per_package_per_month": HOURS_PER_PACKAGE}
-            rows.append(common | {"hours_per_month": hours, "valid_from": "2022-04-01",
-                                  "valid_to": "2024-09-30"})
-            rows.append(common | {"hours_per_month": round(hours * 1.1),
-                                  "valid_from": "2024-10-01"})
+            rows.append(
+                common
+                | {"hours_per_month": hours, "valid_from": "2022-04-01", "valid_to": "2024-09-30"}
+            )
+            rows.append(
+                common | {"hours_per_month": round(hours * 1.1), "valid_from": "2024-10-01"}
+            )
         else:
             rows += _caseload_rows(common, service.service_type, level, los)
     return pd.DataFrame(rows, columns=PARAMETER_COLUMNS)
@@ -179,10 +248,14 @@ def _caseload_rows(common: dict, service_type: str, level: float, los: float) ->
     winter = caseload + max(1.0, round(caseload * flex))
     rows = []
     for year in range(2022, 2026):
-        rows.append(common | {"caseload": caseload, "valid_from": f"{year}-04-01",
-                              "valid_to": f"{year}-10-31"})
-        rows.append(common | {"caseload": winter, "valid_from": f"{year}-11-01",
-                              "valid_to": f"{year + 1}-03-31"})
+        rows.append(
+            common
+            | {"caseload": caseload, "valid_from": f"{year}-04-01", "valid_to": f"{year}-10-31"}
+        )
+        rows.append(
+            common
+            | {"caseload": winter, "valid_from": f"{year}-11-01", "valid_to": f"{year + 1}-03-31"}
+        )
     rows.append(common | {"caseload": caseload, "valid_from": "2026-04-01"})
     return rows
 
@@ -193,19 +266,23 @@ def _write_referrals(cells: pd.DataFrame, path: Path, rng: np.random.Generator) 
     cell = np.repeat(np.arange(len(cells), dtype=np.int32), count)
     days = cells["days"].to_numpy()[cell]
     los = cells["los"].to_numpy()[cell]
-    draws = pd.DataFrame({
-        "cell": cell,
-        "day": np.floor(rng.random(len(cell)) * days).astype(np.int16),
-        "wait": rng.integers(0, 3, len(cell), dtype=np.int16),
-        "stay": np.maximum(1, np.rint(rng.gamma(3.0, los / 3.0))).astype(np.int32),
-    })
-    cell_table = cells[["place_code", "service_type", "service_id", "source", "pathway",
-                        "month"]].assign(cell=np.arange(len(cells), dtype=np.int32))
+    draws = pd.DataFrame(
+        {
+            "cell": cell,
+            "day": np.floor(rng.random(len(cell)) * days).astype(np.int16),
+            "wait": rng.integers(0, 3, len(cell), dtype=np.int16),
+            "stay": np.maximum(1, np.rint(rng.gamma(3.0, los / 3.0))).astype(np.int32),
+        }
+    )
+    cell_table = cells[
+        ["place_code", "service_type", "service_id", "source", "pathway", "month"]
+    ].assign(cell=np.arange(len(cells), dtype=np.int32))
     con = duckdb.connect()
     try:
         con.register("draws", draws)
         con.register("cells", cell_table)
-        con.sql("""
+        con.sql(
+            """
             WITH r AS (
                 SELECT row_number() OVER () AS n, c.place_code, c.service_type,
                        c.service_id, c.source, c.pathway,
@@ -223,7 +300,9 @@ def _write_referrals(cells: pd.DataFrame, path: Path, rng: np.random.Generator) 
                         ELSE strftime(end_date, '%Y-%m-%d') END AS end_date,
                    '' AS referring_trust
             FROM r ORDER BY n
-        """, params={"cutoff": EXTRACT_DAY.date()}).write_csv(str(path), header=True)
+        """,
+            params={"cutoff": EXTRACT_DAY.date()},
+        ).write_csv(str(path), header=True)
     finally:
         con.close()
     return len(cell)
@@ -251,9 +330,16 @@ def generate(folder: Path, *, rows: int = 10_000_000, seed: int = 20251) -> Data
         (demo / f"{name}.csv").write_text(header + "\n", "utf-8")
     extract = folder / "referrals.csv"
     written = _write_referrals(cells, extract, rng)
-    return Dataset(reference, demo, extract, places=int((places["kind"] == "hwb").sum()),
-                   systems=SYSTEMS, services=len(services), parameter_rows=len(parameters),
-                   referrals=written)
+    return Dataset(
+        reference,
+        demo,
+        extract,
+        places=int((places["kind"] == "hwb").sum()),
+        systems=SYSTEMS,
+        services=len(services),
+        parameter_rows=len(parameters),
+        referrals=written,
+    )
 
 
 def build_base(dataset: Dataset, path: Path) -> None:

@@ -43,8 +43,14 @@ def main() -> None:
         with Store.open(db, read_only=True) as store:
             frame = plan_for_all(store, 2025)
             places = store.query("places")
-            info = ExportInfo(2025, None, datetime.now(), __version__,
-                              store.query("service_types"), store.query("service_type_labels"))
+            info = ExportInfo(
+                2025,
+                None,
+                datetime.now(),
+                __version__,
+                store.query("service_types"),
+                store.query("service_type_labels"),
+            )
     havering, bhr = scope_for(places, ["E09000016"]), scope_for(places, ["BHR"])
     first = timed_ms(lambda: export_bytes("png", frame, havering, info))
     print(f"first chart image (starts the browser): {first:,.0f} ms")
@@ -57,10 +63,14 @@ def main() -> None:
         "SVG chart": ("svg", havering),
     }
     for label, (fmt, scope) in cases.items():
-        times = [timed_ms(lambda f=fmt, s=scope: export_bytes(f, frame, s, info))
-                 for _ in range(args.repeats)]
-        print(f"{label:<52} median {statistics.median(times):7,.0f} ms "
-              f"({min(times):,.0f}–{max(times):,.0f}, {args.repeats} runs)")
+        times = [
+            timed_ms(lambda f=fmt, s=scope: export_bytes(f, frame, s, info))
+            for _ in range(args.repeats)
+        ]
+        print(
+            f"{label:<52} median {statistics.median(times):7,.0f} ms "
+            f"({min(times):,.0f}–{max(times):,.0f}, {args.repeats} runs)"
+        )
     stop_renderer()
 
 

@@ -26,10 +26,12 @@ from browser import CHROMIUM, CHROMIUM_ARGS, IDLE, serve_app  # noqa: E402
 from capacity.demo import build_demo_database  # noqa: E402
 
 # The occupancy chart's "Places in force" line as Plotly has drawn it (its encoded data).
-DRAWN_PLACES = ("() => { const g = document.querySelector('.js-plotly-plot');"
-                " if (!g || !g.data) return null;"
-                " const t = g.data.find(t => t.name === 'Places in force');"
-                " return t ? JSON.stringify(t.y) : null; }")
+DRAWN_PLACES = (
+    "() => { const g = document.querySelector('.js-plotly-plot');"
+    " if (!g || !g.data) return null;"
+    " const t = g.data.find(t => t.name === 'Places in force');"
+    " return t ? JSON.stringify(t.y) : null; }"
+)
 REDRAWN = "([before]) => { const now = (" + DRAWN_PLACES + ")(); return now && now !== before; }"
 
 
@@ -66,9 +68,11 @@ def main() -> None:
         build_demo_database(db)
         with serve_app(db) as (url, _pid):
             times = slider_moves(url, args.moves)
-    print(f"Flow page, slider moved (key press to new figure, headless Chromium): median "
-          f"{statistics.median(times):.0f} ms, range {min(times):.0f}–{max(times):.0f} ms "
-          f"over {len(times)} moves")
+    print(
+        f"Flow page, slider moved (key press to new figure, headless Chromium): median "
+        f"{statistics.median(times):.0f} ms, range {min(times):.0f}–{max(times):.0f} ms "
+        f"over {len(times)} moves"
+    )
 
 
 if __name__ == "__main__":

@@ -57,8 +57,10 @@ def timings(action, repeats: int) -> list[float]:
 
 
 def report(what: str, times: list[float]) -> None:
-    print(f"{what}: median {statistics.median(times):.0f} ms "
-          f"(range {min(times):.0f}–{max(times):.0f} ms over {len(times)} runs)")
+    print(
+        f"{what}: median {statistics.median(times):.0f} ms "
+        f"(range {min(times):.0f}–{max(times):.0f} ms over {len(times)} runs)"
+    )
 
 
 def what_if(inputs, extra: int, replications: int) -> None:
@@ -95,12 +97,16 @@ def pathway_runs(db: Path, reps: int, repeats: int) -> None:
         pools = {p: command_inputs(store, "BHR", None, p, 2025, None) for p in ("P1", "P2")}
     for pathway, pooled in pools.items():
         run(pooled, replications=reps)  # warm up
-        report(f"pathway {pathway} pooled ({len(pooled.members)} services, "
-               f"{int(pooled.beds.max())} places), whole run",
-               timings(lambda p=pooled: run(p, replications=reps), repeats))
+        report(
+            f"pathway {pathway} pooled ({len(pooled.members)} services, "
+            f"{int(pooled.beds.max())} places), whole run",
+            timings(lambda p=pooled: run(p, replications=reps), repeats),
+        )
     extras = iter(range(1, 10_000))
-    report("pathway P2 what-if: places added, whole run and three figures",
-           timings(lambda: what_if(pools["P2"], next(extras) % 21, reps), repeats))
+    report(
+        "pathway P2 what-if: places added, whole run and three figures",
+        timings(lambda: what_if(pools["P2"], next(extras) % 21, reps), repeats),
+    )
 
 
 def main() -> None:
@@ -115,23 +121,33 @@ def main() -> None:
         build_demo_database(db)
         with Store.open(db, read_only=True) as store:
             inputs = command_inputs(store, "BHR", "bhr_d2a_nursing", None, 2025, None)
-        print(f"{inputs.label}, 2025-26: {inputs.days} days, {reps:,} replications, "
-              f"{int(inputs.beds.max())} places, {inputs.mean_los_days[0]:g}-day stay")
+        print(
+            f"{inputs.label}, 2025-26: {inputs.days} days, {reps:,} replications, "
+            f"{int(inputs.beds.max())} places, {inputs.mean_los_days[0]:g}-day stay"
+        )
         run(inputs, replications=reps)  # warm up
         report("simulation", timings(lambda: simulate(inputs, reps), args.repeats))
         report("steady-state formulas", timings(lambda: analytical(inputs), args.repeats))
-        report("whole run (simulation, formulas, frames, headlines)",
-               timings(lambda: run(inputs, replications=reps), args.repeats))
+        report(
+            "whole run (simulation, formulas, frames, headlines)",
+            timings(lambda: run(inputs, replications=reps), args.repeats),
+        )
         later = starting(inputs, start="2025-11-24", in_service=20, waiting=15)
-        report("whole run from 24 November, 15 waiting",
-               timings(lambda: run(later, replications=reps), args.repeats))
+        report(
+            "whole run from 24 November, 15 waiting",
+            timings(lambda: run(later, replications=reps), args.repeats),
+        )
         extras = iter(range(1, 10_000))
-        report("what-if: places added, whole run and three figures",
-               timings(lambda: what_if(inputs, next(extras) % 21, reps), args.repeats))
+        report(
+            "what-if: places added, whole run and three figures",
+            timings(lambda: what_if(inputs, next(extras) % 21, reps), args.repeats),
+        )
         pathway_runs(db, reps, args.repeats)
         if not args.no_app:
-            report("Flow page rerun after the extra-places slider moves (AppTest, server side)",
-                   slider_moves(db, list(range(1, 21))))
+            report(
+                "Flow page rerun after the extra-places slider moves (AppTest, server side)",
+                slider_moves(db, list(range(1, 21))),
+            )
 
 
 if __name__ == "__main__":

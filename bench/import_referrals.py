@@ -70,13 +70,17 @@ def main() -> None:
         db = work / "bench.duckdb"
         build_demo_database(db)
         start = time.perf_counter()
-        staged = timed("screen (encoding, line lengths, header)",
-                       lambda: ingest.stage_file(extract, "referrals", workdir=work))
+        staged = timed(
+            "screen (encoding, line lengths, header)",
+            lambda: ingest.stage_file(extract, "referrals", workdir=work),
+        )
         with Store.open(db) as store:
             report = timed("check every row", lambda: ingest.check(store, staged))
             print(f"  {report.rows_read:,} read, {report.rows_rejected:,} refused")
-            result = timed("load the good rows (checks again, one transaction)",
-                           lambda: ingest.load(store, staged, accept_partial=True))
+            result = timed(
+                "load the good rows (checks again, one transaction)",
+                lambda: ingest.load(store, staged, accept_partial=True),
+            )
             print(f"  {result.rows_loaded:,} loaded")
         print(f"total, screen + check + load: {time.perf_counter() - start:.1f} s")
         shutil.rmtree(work, ignore_errors=True)

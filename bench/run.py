@@ -67,10 +67,13 @@ RESULTS = HERE / "results"
 BENCHMARK_PAGE = HERE.parent / "docs" / "benchmark.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 YEAR = england.PLAN_YEAR
-FIRST_CHART = ("() => [...document.querySelectorAll('.js-plotly-plot')]"
-               ".some(p => p.data && p.data.length)")
-CHART_DATA = ("() => { const p = document.querySelector('.js-plotly-plot');"
-              " return p && p.data ? JSON.stringify(p.data.map(t => t.y)) : null; }")
+FIRST_CHART = (
+    "() => [...document.querySelectorAll('.js-plotly-plot')].some(p => p.data && p.data.length)"
+)
+CHART_DATA = (
+    "() => { const p = document.querySelector('.js-plotly-plot');"
+    " return p && p.data ? JSON.stringify(p.data.map(t => t.y)) : null; }"
+)
 REDRAWN = "([before]) => { const now = (" + CHART_DATA + ")(); return now && now !== before; }"
 
 
@@ -134,91 +137,126 @@ def bench_import(data: england.Dataset, base: Path, work: Path, reps: int) -> tu
 
 def bench_pandas_import(row: Row, data: england.Dataset, tables: pb.Tables, reps: int) -> None:
     """The pandas import, ``reps`` times (it is the slowest step of the run)."""
+
     def once() -> None:
         good, refused = pb.check_referrals(data.referrals_csv, tables, pd.Timestamp.now())
         if len(good) != data.referrals or refused:
             raise SystemExit(f"pandas import kept {len(good):,} rows, refused {refused:,}")
 
     row.pandas_seconds = repeat(once, reps)
-    row.note = (f"pandas ({reps} run{'s' if reps > 1 else ''}): read_csv and the same checks; "
-                "good rows kept in memory, not stored")
+    row.note = (
+        f"pandas ({reps} run{'s' if reps > 1 else ''}): read_csv and the same checks; "
+        "good rows kept in memory, not stored"
+    )
 
 
 def read_tables(store: Store, codes: list[str]) -> pb.Tables:
     parameters = store.query("parameters_for_places", places=codes)
     parameters["valid_from"] = pd.to_datetime(parameters["valid_from"])
     parameters["valid_to"] = pd.to_datetime(parameters["valid_to"])
-    return pb.Tables(places=store.query("places"), service_types=store.query("service_types"),
-                     services=store.query("services"),
-                     service_places=store.query("service_places_for_places", places=codes),
-                     parameters=parameters)
+    return pb.Tables(
+        places=store.query("places"),
+        service_types=store.query("service_types"),
+        services=store.query("services"),
+        service_places=store.query("service_places_for_places", places=codes),
+        parameters=parameters,
+    )
 
 
 def read_referrals(path: Path) -> pd.DataFrame:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return con.sql("SELECT place_code, service_type, service_id, source, referral_date "
-                       "FROM referrals").df()
+        return con.sql(
+            "SELECT place_code, service_type, service_id, source, referral_date FROM referrals"
+        ).df()
     finally:
         con.close()
 
 
-def bench_queries(store: Store, referrals: pd.DataFrame, tables: pb.Tables, codes: list[str],
-                  one: str, reps: int) -> list[Row]:
+def bench_queries(
+    store: Store, referrals: pd.DataFrame, tables: pb.Tables, codes: list[str], one: str, reps: int
+) -> list[Row]:
     rows = []
     ours, theirs = monthly_history(store, codes), pb.monthly_history(referrals, codes)
     if len(ours) != len(theirs) or ours["referrals"].sum() != theirs["referrals"].sum():
         raise SystemExit("the pandas monthly aggregation differs from DuckDB's")
-    rows.append(Row("monthly aggregation of every referral",
-                    repeat(lambda: monthly_history(store, codes), reps),
-                    repeat(lambda: pb.monthly_history(referrals, codes), reps),
-                    note=f"{len(ours):,} place × service × source × month rows"))
+    rows.append(
+        Row(
+            "monthly aggregation of every referral",
+            repeat(lambda: monthly_history(store, codes), reps),
+            repeat(lambda: pb.monthly_history(referrals, codes), reps),
+            note=f"{len(ours):,} place × service × source × month rows",
+        )
+    )
     if not pb.same_plan(plan_for(store, one, YEAR), pb.plan(referrals, tables, [one], YEAR)):
         raise SystemExit("the pandas plan for one place differs from the product's")
-    rows.append(Row("plan frame, one place",
-                    repeat(lambda: plan_for(store, one, YEAR), reps),
-                    repeat(lambda: pb.plan(referrals, tables, [one], YEAR), reps),
-                    note="reads and projects its referrals, then the same build_plan"))
+    rows.append(
+        Row(
+            "plan frame, one place",
+            repeat(lambda: plan_for(store, one, YEAR), reps),
+            repeat(lambda: pb.plan(referrals, tables, [one], YEAR), reps),
+            note="reads and projects its referrals, then the same build_plan",
+        )
+    )
     everywhere = plan_for_all(store, YEAR)
     if not pb.same_plan(everywhere, pb.plan(referrals, tables, codes, YEAR, systems=True)):
         raise SystemExit("the pandas plan for every place differs from the product's")
-    rows.append(Row(f"plan frame, all {len(codes)} places and their systems",
-                    repeat(lambda: plan_for_all(store, YEAR), reps),
-                    repeat(lambda: pb.plan(referrals, tables, codes, YEAR, systems=True), reps),
-                    note=f"{len(everywhere):,} rows"))
+    rows.append(
+        Row(
+            f"plan frame, all {len(codes)} places and their systems",
+            repeat(lambda: plan_for_all(store, YEAR), reps),
+            repeat(lambda: pb.plan(referrals, tables, codes, YEAR, systems=True), reps),
+            note=f"{len(everywhere):,} rows",
+        )
+    )
     return rows
 
 
 def winter(store: Store, codes: list[str]) -> Scenario:
     services = store.query("services")
     beds = tuple(services.loc[services["service_type"] == "rehab_bed", "service_id"][:10])
-    return Scenario("Winter", (
-        Change("demand_pct", 10, f"{YEAR}-12", f"{YEAR + 1}-03"),
-        Change("caseload_delta", 4, f"{YEAR}-11", f"{YEAR + 1}-03", services=beds),
-        Change("absence_pct", 15, f"{YEAR + 1}-01", f"{YEAR + 1}-01"),
-    ))
+    return Scenario(
+        "Winter",
+        (
+            Change("demand_pct", 10, f"{YEAR}-12", f"{YEAR + 1}-03"),
+            Change("caseload_delta", 4, f"{YEAR}-11", f"{YEAR + 1}-03", services=beds),
+            Change("absence_pct", 15, f"{YEAR + 1}-01", f"{YEAR + 1}-01"),
+        ),
+    )
 
 
 def bench_scenario(store: Store, codes: list[str], reps: int) -> Row:
     prepared = prepare(load_plan_inputs(store, codes, YEAR))
     scenario = winter(store, codes)
-    return Row(f"apply a winter scenario, all {len(codes)} places",
-               repeat(lambda: compute(apply(prepared, scenario)), reps),
-               note="three levers on the prepared plan; no store reads")
+    return Row(
+        f"apply a winter scenario, all {len(codes)} places",
+        repeat(lambda: compute(apply(prepared, scenario)), reps),
+        note="three levers on the prepared plan; no store reads",
+    )
 
 
 def bench_exports(store: Store, codes: list[str], one: str, reps: int) -> list[Row]:
     places = store.query("places")
     frame = plan_for_all(store, YEAR)
-    info = ExportInfo(YEAR, None, datetime.now(), __version__, store.query("service_types"),
-                      store.query("service_type_labels"))
+    info = ExportInfo(
+        YEAR,
+        None,
+        datetime.now(),
+        __version__,
+        store.query("service_types"),
+        store.query("service_type_labels"),
+    )
     single, every = scope_for(places, [one]), scope_for(places, codes)
     return [
-        Row("BCF workbook, one place", repeat(
-            lambda: export_bytes("xlsx", frame, single, info), reps)),
-        Row(f"BCF workbooks, all {len(codes)} places (zip)", repeat(
-            lambda: export_bytes("zip", frame, every, info), reps),
-            note="one workbook per place"),
+        Row(
+            "BCF workbook, one place",
+            repeat(lambda: export_bytes("xlsx", frame, single, info), reps),
+        ),
+        Row(
+            f"BCF workbooks, all {len(codes)} places (zip)",
+            repeat(lambda: export_bytes("zip", frame, every, info), reps),
+            note="one workbook per place",
+        ),
     ]
 
 
@@ -226,7 +264,7 @@ def bench_browser(database: Path, places: pd.DataFrame, changes: int) -> list[Ro
     from playwright.sync_api import sync_playwright
 
     hwbs = places[places["kind"] != "system"].sort_values("name")
-    first, *others = list(hwbs.itertuples())[:changes + 1]
+    first, *others = list(hwbs.itertuples())[: changes + 1]
     with serve_app(database) as (url, pid), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
@@ -239,8 +277,11 @@ def bench_browser(database: Path, places: pd.DataFrame, changes: int) -> list[Ro
         times = []
         for place in others:
             before = page.evaluate(CHART_DATA)
-            box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(
-                has_text="Place or system").first
+            box = (
+                page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]')
+                .filter(has_text="Place or system")
+                .first
+            )
             box.click()
             page.keyboard.type(place.name)
             start = time.perf_counter()
@@ -253,12 +294,22 @@ def bench_browser(database: Path, places: pd.DataFrame, changes: int) -> list[Ro
         memory = resident_mb(pid)
         browser.close()
     return [
-        Row("browser: open a place's page, nothing cached", [cold],
-            note="reads every place's plan for the year into the cache; once per run"),
-        Row("browser: change the place, to its charts redrawn", times,
-            note=f"{len(times)} changes, each to a place not shown before"),
-        Row("server memory after the session", [memory], unit="MB",
-            note="resident, the app's process and its children"),
+        Row(
+            "browser: open a place's page, nothing cached",
+            [cold],
+            note="reads every place's plan for the year into the cache; once per run",
+        ),
+        Row(
+            "browser: change the place, to its charts redrawn",
+            times,
+            note=f"{len(times)} changes, each to a place not shown before",
+        ),
+        Row(
+            "server memory after the session",
+            [memory],
+            unit="MB",
+            note="resident, the app's process and its children",
+        ),
     ]
 
 
@@ -266,16 +317,29 @@ def bench_browser(database: Path, places: pd.DataFrame, changes: int) -> list[Ro
 
 
 def machine() -> dict:
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    memory_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text()
-                     .splitlines() if line.startswith("MemTotal"))
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
     return {
-        "cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(memory_kb / 2**20, 1),
-        "system": platform.platform(), "python": platform.python_version(),
-        "duckdb": version("duckdb"), "pandas": version("pandas"),
-        "streamlit": version("streamlit"), "load_average": os.getloadavg(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory_kb / 2**20, 1),
+        "system": platform.platform(),
+        "python": platform.python_version(),
+        "duckdb": version("duckdb"),
+        "pandas": version("pandas"),
+        "streamlit": version("streamlit"),
+        "load_average": os.getloadavg(),
     }
 
 
@@ -301,11 +365,14 @@ def table(rows: list[Row], info: dict) -> str:
         "|---|---:|---:|---:|---:|---|",
     ]
     for row in rows:
-        theirs = (figure(statistics.median(row.pandas_seconds), row.unit)
-                  if row.pandas_seconds else "—")
+        theirs = (
+            figure(statistics.median(row.pandas_seconds), row.unit) if row.pandas_seconds else "—"
+        )
         ratio = f"{row.ratio:.1f}×" if row.ratio is not None else "—"
-        lines.append(f"| {row.step} | {figure(row.median, row.unit)} | {theirs} | {ratio} | "
-                     f"{len(row.seconds)} | {row.note} |")
+        lines.append(
+            f"| {row.step} | {figure(row.median, row.unit)} | {theirs} | {ratio} | "
+            f"{len(row.seconds)} | {row.note} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -321,17 +388,29 @@ def update_docs(text: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=10_000_000,
-                        help="referral records to generate and import (default 10,000,000)")
+    parser.add_argument(
+        "--rows",
+        type=int,
+        default=10_000_000,
+        help="referral records to generate and import (default 10,000,000)",
+    )
     parser.add_argument("--reps", type=int, default=3, help="repetitions of each step")
-    parser.add_argument("--pandas-import-reps", type=int, default=1,
-                        help="runs of the pandas import, the slowest step (default 1)")
+    parser.add_argument(
+        "--pandas-import-reps",
+        type=int,
+        default=1,
+        help="runs of the pandas import, the slowest step (default 1)",
+    )
     parser.add_argument("--changes", type=int, default=8, help="place changes in the browser")
     parser.add_argument("--no-browser", action="store_true", help="skip the browser steps")
-    parser.add_argument("--update-docs", "--update-readme", dest="update_docs",
-                        action="store_true",
-                        help="put the table in docs/benchmark.md between its bench markers "
-                             "(--update-readme is the old name)")
+    parser.add_argument(
+        "--update-docs",
+        "--update-readme",
+        dest="update_docs",
+        action="store_true",
+        help="put the table in docs/benchmark.md between its bench markers "
+        "(--update-readme is the old name)",
+    )
     args = parser.parse_args()
     load_at_start = os.getloadavg()
     started = time.perf_counter()
@@ -365,17 +444,24 @@ def main() -> None:
             rows += bench_browser(database, places, args.changes)
     info = {
         "when": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
-        "machine": machine(), "load_at_start": load_at_start, "load_at_end": os.getloadavg(),
-        "reps": args.reps, "data": asdict(data) | {"referrals_csv": None, "reference_dir": None,
-                                                     "demo_dir": None},
+        "machine": machine(),
+        "load_at_start": load_at_start,
+        "load_at_end": os.getloadavg(),
+        "reps": args.reps,
+        "data": asdict(data) | {"referrals_csv": None, "reference_dir": None, "demo_dir": None},
         "total_seconds": time.perf_counter() - started,
     }
     text = table(rows, info)
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    (RESULTS / f"{stamp}.json").write_text(json.dumps(
-        info | {"rows": [asdict(r) | {"median": r.median, "ratio": r.ratio} for r in rows]},
-        indent=2, default=str), "utf-8")
+    (RESULTS / f"{stamp}.json").write_text(
+        json.dumps(
+            info | {"rows": [asdict(r) | {"median": r.median, "ratio": r.ratio} for r in rows]},
+            indent=2,
+            default=str,
+        ),
+        "utf-8",
+    )
     (RESULTS / "latest.md").write_text(text, "utf-8")
     if args.update_docs:
         update_docs(text)

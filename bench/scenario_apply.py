@@ -25,11 +25,14 @@ from capacity.scenarios.applying import apply  # noqa: E402
 from capacity.scenarios.model import Change, Scenario  # noqa: E402
 from capacity.store import Store  # noqa: E402
 
-WINTER = Scenario("Winter", (
-    Change("demand_pct", 10, "2025-12", "2026-03"),
-    Change("caseload_delta", 4, "2025-11", "2026-03", services=("bhr_rehab_beds",)),
-    Change("absence_pct", 15, "2026-01", "2026-01"),
-))
+WINTER = Scenario(
+    "Winter",
+    (
+        Change("demand_pct", 10, "2025-12", "2026-03"),
+        Change("caseload_delta", 4, "2025-11", "2026-03", services=("bhr_rehab_beds",)),
+        Change("absence_pct", 15, "2026-01", "2026-01"),
+    ),
+)
 
 
 def median_ms(action, repeats: int) -> tuple[float, float, float]:
@@ -51,16 +54,21 @@ def main() -> None:
         with Store.open(db, read_only=True) as store:
             places = store.query("places")
             everywhere = list(places.loc[places["kind"] != "system", "place_code"])
-            scopes = {"one place (Havering)": ["E09000016"],
-                      "one system (BHR, 3 places)": ["E09000002", "E09000016", "E09000026"],
-                      f"every place ({len(everywhere)})": everywhere}
+            scopes = {
+                "one place (Havering)": ["E09000016"],
+                "one system (BHR, 3 places)": ["E09000002", "E09000016", "E09000026"],
+                f"every place ({len(everywhere)})": everywhere,
+            }
             for label, codes in scopes.items():
                 prepared = prepare(load_plan_inputs(store, codes, 2025))
                 compute(apply(prepared, WINTER))
-                med, low, high = median_ms(lambda p=prepared: compute(apply(p, WINTER)),
-                                           args.repeats)
-                print(f"apply scenario + rebuild plan, {label}: median {med:.1f} ms "
-                      f"(range {low:.1f}–{high:.1f}) over {args.repeats} runs")
+                med, low, high = median_ms(
+                    lambda p=prepared: compute(apply(p, WINTER)), args.repeats
+                )
+                print(
+                    f"apply scenario + rebuild plan, {label}: median {med:.1f} ms "
+                    f"(range {low:.1f}–{high:.1f}) over {args.repeats} runs"
+                )
 
 
 if __name__ == "__main__":

@@ -28,8 +28,17 @@ from capacity.demand_settings import DemandSetting
 from capacity.interval import bounds
 from capacity.periods import planning_year_label, planning_year_months
 
-TABLE_COLUMNS = ["service_type", "months_compared", "months_zero_actual", "mape", "bias",
-                 "months_in_interval", "months_with_interval", "projected", "actual"]
+TABLE_COLUMNS = [
+    "service_type",
+    "months_compared",
+    "months_zero_actual",
+    "mape",
+    "bias",
+    "months_in_interval",
+    "months_with_interval",
+    "projected",
+    "actual",
+]
 MONTH_COLUMNS = ["service_type", "month", "projected", "low", "high", "actual", "inside"]
 
 
@@ -60,12 +69,15 @@ def last_complete_year(cover: pd.DataFrame) -> int | None:
     return min(complete)
 
 
-def back_test(history: pd.DataFrame, cover: pd.DataFrame,
-              settings: Mapping[tuple, DemandSetting] | None = None,
-              population: pd.DataFrame | None = None, source: str = "both") -> BackTest:
+def back_test(
+    history: pd.DataFrame,
+    cover: pd.DataFrame,
+    settings: Mapping[tuple, DemandSetting] | None = None,
+    population: pd.DataFrame | None = None,
+    source: str = "both",
+) -> BackTest:
     """Project the last complete year from the years before it and compare (see module)."""
-    empty = BackTest(None, pd.DataFrame(columns=TABLE_COLUMNS),
-                     pd.DataFrame(columns=MONTH_COLUMNS))
+    empty = BackTest(None, pd.DataFrame(columns=TABLE_COLUMNS), pd.DataFrame(columns=MONTH_COLUMNS))
     year = last_complete_year(cover)
     if year is None:
         return empty
@@ -75,8 +87,9 @@ def back_test(history: pd.DataFrame, cover: pd.DataFrame,
     if before_cover.empty:
         return empty
     before = history[history["month"] < start]
-    projection, _ = project_demand(before, before_cover, year, settings=settings,
-                                   population=population)
+    projection, _ = project_demand(
+        before, before_cover, year, settings=settings, population=population
+    )
     if source != "both":
         projection = projection[projection["source"] == source]
     months = _compare(projection, _actual(history, year, source))
@@ -99,17 +112,21 @@ def _actual(history: pd.DataFrame, year: int, source: str) -> pd.DataFrame:
 
 def _compare(projection: pd.DataFrame, actual: pd.DataFrame) -> pd.DataFrame:
     grouped = projection.groupby(["service_type", "month"])
-    projected = grouped.agg(projected=("demand", lambda d: d.sum(min_count=1)),
-                            spread=("demand_spread", lambda d: d.sum(min_count=1)),
-                            years=("years_in_month", "min")).reset_index()
+    projected = grouped.agg(
+        projected=("demand", lambda d: d.sum(min_count=1)),
+        spread=("demand_spread", lambda d: d.sum(min_count=1)),
+        years=("years_in_month", "min"),
+    ).reset_index()
     months = projected.merge(actual, on=["service_type", "month"], how="inner")
     months = months[months["projected"].notna()]
-    low, high = bounds(months["projected"].to_numpy(float), months["spread"].to_numpy(float),
-                       months["years"].to_numpy(int))
+    low, high = bounds(
+        months["projected"].to_numpy(float),
+        months["spread"].to_numpy(float),
+        months["years"].to_numpy(int),
+    )
     actual_values = months["actual"].to_numpy(float)
     inside = np.where(np.isnan(low), np.nan, (low <= actual_values) & (actual_values <= high))
-    return months.assign(low=low, high=high, inside=inside)[MONTH_COLUMNS] \
-        .reset_index(drop=True)
+    return months.assign(low=low, high=high, inside=inside)[MONTH_COLUMNS].reset_index(drop=True)
 
 
 def _summarise(months: pd.DataFrame) -> pd.DataFrame:
@@ -120,15 +137,19 @@ def _summarise(months: pd.DataFrame) -> pd.DataFrame:
         some = actual > 0
         with np.errstate(divide="ignore", invalid="ignore"):
             ape = np.abs(projected[some] - actual[some]) / actual[some]
-        rows.append({
-            "service_type": stype, "months_compared": len(group),
-            "months_zero_actual": int((~some).sum()),
-            "mape": float(ape.mean()) if some.any() else np.nan,
-            "bias": float((projected - actual).mean()),
-            "months_in_interval": int(np.nansum(group["inside"].to_numpy(float))),
-            "months_with_interval": int(group["inside"].notna().sum()),
-            "projected": float(projected.sum()), "actual": float(actual.sum()),
-        })
+        rows.append(
+            {
+                "service_type": stype,
+                "months_compared": len(group),
+                "months_zero_actual": int((~some).sum()),
+                "mape": float(ape.mean()) if some.any() else np.nan,
+                "bias": float((projected - actual).mean()),
+                "months_in_interval": int(np.nansum(group["inside"].to_numpy(float))),
+                "months_with_interval": int(group["inside"].notna().sum()),
+                "projected": float(projected.sum()),
+                "actual": float(actual.sum()),
+            }
+        )
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
 
 
@@ -136,18 +157,23 @@ def reading(test: BackTest, names: Mapping[str, str]) -> str:
     """A short reading of the back-test for a lead (names: service type → its name)."""
     table = test.table.dropna(subset=["mape"])
     if test.year is None or table.empty:
-        return ("No back-test: it needs a complete planning year of data and history "
-                "before it.")
+        return "No back-test: it needs a complete planning year of data and history before it."
     best = table.loc[table["mape"].idxmin()]
     worst = table.loc[table["mape"].idxmax()]
     inside = int(test.table["months_in_interval"].sum())
     within = int(test.table["months_with_interval"].sum())
     share = f"{inside} of {within} months ({inside / within:.0%})" if within else "no months"
+
     def name(row: pd.Series) -> str:
         return names.get(row["service_type"], row["service_type"])
 
-    spread = (f"between {best['mape']:.0%} ({name(best)}) and {worst['mape']:.0%} "
-              f"({name(worst)})" if len(table) > 1 else f"{best['mape']:.0%} ({name(best)})")
-    return (f"Projected from the years before it, {planning_year_label(test.year)} was out by "
-            f"{spread} a month on average. {share} fell inside the 80% interval; about 80% "
-            "should, so many fewer means the band is too narrow to lean on.")
+    spread = (
+        f"between {best['mape']:.0%} ({name(best)}) and {worst['mape']:.0%} ({name(worst)})"
+        if len(table) > 1
+        else f"{best['mape']:.0%} ({name(best)})"
+    )
+    return (
+        f"Projected from the years before it, {planning_year_label(test.year)} was out by "
+        f"{spread} a month on average. {share} fell inside the 80% interval; about 80% "
+        "should, so many fewer means the band is too narrow to lean on."
+    )

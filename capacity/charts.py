@@ -54,8 +54,9 @@ def month_axis(months: list[str], x: list[str]) -> dict:
     text = []
     for index, key in enumerate(months):
         name = month_label(key)
-        text.append(name.replace(" ", "<br>") if index == 0 or key.endswith("-01")
-                    else name.split(" ")[0])
+        text.append(
+            name.replace(" ", "<br>") if index == 0 or key.endswith("-01") else name.split(" ")[0]
+        )
     return {"tickmode": "array", "tickvals": x, "ticktext": text, "tickangle": 0}
 
 
@@ -88,9 +89,17 @@ def _title(title: str, large: bool) -> dict:
     makes room for a subtitle, but draws a title of several lines above the figure's top."""
     size = _sizes(large)
     first, *rest = title_lines(title, large)
-    spec = {"text": first, "font": {"size": size["title"]}, "x": 0, "xanchor": "left",
-            "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 10},
-            "automargin": True}
+    spec = {
+        "text": first,
+        "font": {"size": size["title"]},
+        "x": 0,
+        "xanchor": "left",
+        "yref": "container",
+        "y": 1,
+        "yanchor": "top",
+        "pad": {"t": 10},
+        "automargin": True,
+    }
     if rest:
         spec["subtitle"] = {"text": " <br>".join(rest), "font": {"size": size["font"]}}
     return spec
@@ -106,8 +115,14 @@ def _layout(title: str, large: bool, y_title: str, **extra) -> dict:
         "separators": ".,",
         "height": size["height"],
         "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
-        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1, "yanchor": "bottom",
-                   "yref": "paper"},
+        "legend": {
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "y": 1,
+            "yanchor": "bottom",
+            "yref": "paper",
+        },
         "hovermode": "x",
         "plot_bgcolor": "#FFFFFF",
         "paper_bgcolor": "#FFFFFF",
@@ -224,8 +239,7 @@ def gap_chart(monthly: pd.DataFrame, title: str, *, large: bool = False) -> go.F
         },
     ]
     traces += _interval_traces(data, x)
-    layout = _layout(title, large, "People a month",
-                     xaxis=month_axis(list(data["month"]), x))
+    layout = _layout(title, large, "People a month", xaxis=month_axis(list(data["month"]), x))
     note = _flag_note(data["flags"])
     if note:
         layout["annotations"] = [
@@ -258,25 +272,50 @@ def _interval_traces(data: pd.DataFrame, x: list[str]) -> list[dict]:
         return []
     high = data["demand_high"].to_numpy(float)
     low = data["demand_low"].to_numpy(float)
-    hover = ["" if h != h else f"{BAND_LABEL}: {lo:,.1f} to {h:,.1f}"
-             for lo, h in zip(low, high, strict=True)]
+    hover = [
+        "" if h != h else f"{BAND_LABEL}: {lo:,.1f} to {h:,.1f}"
+        for lo, h in zip(low, high, strict=True)
+    ]
     clean = [None if v != v else float(v) for v in high]
     return [
-        {"type": "scatter", "x": x, "y": clean, "mode": "lines", "line": {"width": 0},
-         "hoverinfo": "skip", "showlegend": False, "name": "interval top"},
-        {"type": "scatter", "x": x, "y": [None if v != v else float(v) for v in low],
-         "mode": "lines", "line": {"width": 0, "color": DEMAND}, "fill": "tonexty",
-         "fillcolor": INTERVAL_FILL, "name": BAND_LABEL, "text": hover,
-         "hovertemplate": "%{text}<extra></extra>"},
+        {
+            "type": "scatter",
+            "x": x,
+            "y": clean,
+            "mode": "lines",
+            "line": {"width": 0},
+            "hoverinfo": "skip",
+            "showlegend": False,
+            "name": "interval top",
+        },
+        {
+            "type": "scatter",
+            "x": x,
+            "y": [None if v != v else float(v) for v in low],
+            "mode": "lines",
+            "line": {"width": 0, "color": DEMAND},
+            "fill": "tonexty",
+            "fillcolor": INTERVAL_FILL,
+            "name": BAND_LABEL,
+            "text": hover,
+            "hovertemplate": "%{text}<extra></extra>",
+        },
     ]
 
 
 SHORT_SCALE = [[0.0, "#FFFFFF"], [1.0, SHORTFALL]]
 
 
-def gap_heatmap(matrix: pd.DataFrame, title: str, unit: str, *, large: bool = False,
-                short: bool = False, keys: list[str] | None = None,
-                height: int | None = None) -> go.Figure:
+def gap_heatmap(
+    matrix: pd.DataFrame,
+    title: str,
+    unit: str,
+    *,
+    large: bool = False,
+    short: bool = False,
+    keys: list[str] | None = None,
+    height: int | None = None,
+) -> go.Figure:
     """Places × months, coloured by gap: vermillion for shortfall, blue for surplus.
 
     ``short=True`` draws people short instead (values of zero or more, white to
@@ -317,8 +356,9 @@ def gap_heatmap(matrix: pd.DataFrame, title: str, unit: str, *, large: bool = Fa
     data = [heat]
     if keys is not None:
         heat["hoverinfo"] = "skip"  # the markers carry the hover, so a click finds them
-        data.append(_cell_targets(matrix, months, rows, keys, text,
-                                  hover.replace("%{z", "%{customdata[2]")))
+        data.append(
+            _cell_targets(matrix, months, rows, keys, text, hover.replace("%{z", "%{customdata[2]"))
+        )
     layout = {
         # The title at the top of the figure and the legend just above the plot: Plotly makes
         # room for both, so neither lands on the other, on the tick labels or on an axis title.
@@ -330,8 +370,13 @@ def gap_heatmap(matrix: pd.DataFrame, title: str, unit: str, *, large: bool = Fa
         "plot_bgcolor": "#FFFFFF",
         "yaxis": {"autorange": "reversed", "type": "category"},
         # Month and year on two lines, so twelve months fit without turning.
-        "xaxis": {"type": "category", "side": "top", "tickmode": "array", "tickvals": months,
-                  "ticktext": month_ticks(list(matrix.columns), True)},
+        "xaxis": {
+            "type": "category",
+            "side": "top",
+            "tickmode": "array",
+            "tickvals": months,
+            "ticktext": month_ticks(list(matrix.columns), True),
+        },
         "showlegend": False,
         "hovermode": "closest",
         "hoverdistance": -1,  # the nearest cell's centre, wherever in the cell the pointer is
@@ -339,8 +384,14 @@ def gap_heatmap(matrix: pd.DataFrame, title: str, unit: str, *, large: bool = Fa
     return go.Figure({"data": data, "layout": layout})
 
 
-def _cell_targets(matrix: pd.DataFrame, months: list[str], rows: list[str], keys: list[str],
-                  text: list[list[str]], hovertemplate: str) -> dict:
+def _cell_targets(
+    matrix: pd.DataFrame,
+    months: list[str],
+    rows: list[str],
+    keys: list[str],
+    text: list[list[str]],
+    hovertemplate: str,
+) -> dict:
     """Invisible markers at the centre of each cell that has a figure, for clicks and hover."""
     xs, ys, data = [], [], []
     for i, (row, key) in enumerate(zip(rows, keys, strict=True)):
@@ -410,8 +461,14 @@ def volumes_chart(history: pd.DataFrame, title: str) -> go.Figure:
             }
         )
     # A date axis rather than one category a month: Plotly then labels as many months as fit.
-    layout = _layout(title, False, "Referrals a month", hovermode="closest", height=420,
-                     xaxis={"type": "date", "tickformat": "%b %Y", "showgrid": False})
+    layout = _layout(
+        title,
+        False,
+        "Referrals a month",
+        hovermode="closest",
+        height=420,
+        xaxis={"type": "date", "tickformat": "%b %Y", "showgrid": False},
+    )
     return go.Figure({"data": traces, "layout": layout})
 
 
@@ -460,24 +517,41 @@ def stated_vs_observed_chart(table: pd.DataFrame, title: str) -> go.Figure:
     return go.Figure({"data": traces, "layout": layout})
 
 
-def scenario_chart(lines: dict[str, pd.DataFrame], title: str, *, large: bool = False
-                   ) -> go.Figure:
+def scenario_chart(lines: dict[str, pd.DataFrame], title: str, *, large: bool = False) -> go.Figure:
     """The monthly gap under several scenarios (the first drawn as the baseline)."""
     size = _sizes(large)
     traces = []
     for index, (label, monthly) in enumerate(lines.items()):
         data = monthly.sort_values("month")
-        traces.append({
-            "type": "scatter", "x": month_ticks(list(data["month"]), large),
-            "y": data["gap"].tolist(), "mode": "lines+markers", "name": label,
-            "line": {"color": DEMAND if index == 0 else OKABE_ITO[(index - 1) % len(OKABE_ITO)],
-                     "width": size["line"], "dash": "dot" if index == 0 else "solid"},
-            "hovertemplate": "%{x}: gap %{y:+,.1f}<extra>" + label + "</extra>"})
+        traces.append(
+            {
+                "type": "scatter",
+                "x": month_ticks(list(data["month"]), large),
+                "y": data["gap"].tolist(),
+                "mode": "lines+markers",
+                "name": label,
+                "line": {
+                    "color": DEMAND if index == 0 else OKABE_ITO[(index - 1) % len(OKABE_ITO)],
+                    "width": size["line"],
+                    "dash": "dot" if index == 0 else "solid",
+                },
+                "hovertemplate": "%{x}: gap %{y:+,.1f}<extra>" + label + "</extra>",
+            }
+        )
     months = sorted({m for monthly in lines.values() for m in monthly["month"]})
-    layout = _layout(title, large, "Gap (capacity − demand)", hovermode="x unified",
-                     xaxis=month_axis(months, month_ticks(months, large)),
-                     yaxis={"rangemode": "normal", "zeroline": True, "zerolinewidth": 2,
-                            "zerolinecolor": SHORTFALL})
+    layout = _layout(
+        title,
+        large,
+        "Gap (capacity − demand)",
+        hovermode="x unified",
+        xaxis=month_axis(months, month_ticks(months, large)),
+        yaxis={
+            "rangemode": "normal",
+            "zeroline": True,
+            "zerolinewidth": 2,
+            "zerolinecolor": SHORTFALL,
+        },
+    )
     return go.Figure({"data": traces, "layout": layout})
 
 
@@ -486,19 +560,41 @@ def tornado_chart(table: pd.DataFrame, title: str, step: float = 10) -> go.Figur
     data = table.iloc[::-1]
     labels = list(data["assumption"])
     traces = [
-        {"type": "bar", "orientation": "h", "y": labels, "x": data["change_lower"].tolist(),
-         "name": f"Assumption −{step:g}%", "marker": {"color": OKABE_ITO[0]},
-         "hovertemplate": "%{y} −" + f"{step:g}" + "%: shortfall %{x:+,.1f}<extra></extra>"},
-        {"type": "bar", "orientation": "h", "y": labels, "x": data["change_higher"].tolist(),
-         "name": f"Assumption +{step:g}%", "marker": {"color": OKABE_ITO[1]},
-         "hovertemplate": "%{y} +" + f"{step:g}" + "%: shortfall %{x:+,.1f}<extra></extra>"},
+        {
+            "type": "bar",
+            "orientation": "h",
+            "y": labels,
+            "x": data["change_lower"].tolist(),
+            "name": f"Assumption −{step:g}%",
+            "marker": {"color": OKABE_ITO[0]},
+            "hovertemplate": "%{y} −" + f"{step:g}" + "%: shortfall %{x:+,.1f}<extra></extra>",
+        },
+        {
+            "type": "bar",
+            "orientation": "h",
+            "y": labels,
+            "x": data["change_higher"].tolist(),
+            "name": f"Assumption +{step:g}%",
+            "marker": {"color": OKABE_ITO[1]},
+            "hovertemplate": "%{y} +" + f"{step:g}" + "%: shortfall %{x:+,.1f}<extra></extra>",
+        },
     ]
-    layout = _layout(title, False, "", barmode="overlay", hovermode="closest",
-                     height=max(260, 90 + 48 * len(data)),
-                     xaxis={"type": "linear", "title": {"text": "Change in winter shortfall "
-                                                                "(people, November to March)"},
-                            "tickformat": "+,.0f", "zeroline": True, "zerolinewidth": 2},
-                     yaxis={"type": "category", "title": {"text": ""}, "rangemode": "normal"})
+    layout = _layout(
+        title,
+        False,
+        "",
+        barmode="overlay",
+        hovermode="closest",
+        height=max(260, 90 + 48 * len(data)),
+        xaxis={
+            "type": "linear",
+            "title": {"text": "Change in winter shortfall (people, November to March)"},
+            "tickformat": "+,.0f",
+            "zeroline": True,
+            "zerolinewidth": 2,
+        },
+        yaxis={"type": "category", "title": {"text": ""}, "rangemode": "normal"},
+    )
     return go.Figure({"data": traces, "layout": layout})
 
 
@@ -512,74 +608,137 @@ def _day_labels(daily: pd.DataFrame) -> list[str]:
     return pd.to_datetime(daily["date"]).dt.strftime("%Y-%m-%d").tolist()
 
 
-def _band_traces(x: list[str], low: np.ndarray, high: np.ndarray, fill: str,
-                 name: str) -> list[dict]:
+def _band_traces(
+    x: list[str], low: np.ndarray, high: np.ndarray, fill: str, name: str
+) -> list[dict]:
     """An invisible lower edge and an upper edge filled down to it: a 5th–95th band."""
-    edge = {"type": "scatter", "x": x, "mode": "lines", "line": {"width": 0},
-            "hoverinfo": "skip"}
-    return [edge | {"y": low, "showlegend": False, "name": f"{name} (5th percentile)"},
-            edge | {"y": high, "fill": "tonexty", "fillcolor": fill, "name": name}]
+    edge = {"type": "scatter", "x": x, "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip"}
+    return [
+        edge | {"y": low, "showlegend": False, "name": f"{name} (5th percentile)"},
+        edge | {"y": high, "fill": "tonexty", "fillcolor": fill, "name": name},
+    ]
 
 
 def _day_layout(title: str, large: bool, y_title: str) -> dict:
-    return _layout(title, large, y_title, hovermode="x unified",
-                   # One tick a month, at its first day: Plotly's own choice can label
-                   # a short run's fortnights, which repeats each month's name.
-                   xaxis={"type": "date", "tickformat": "%b<br>%Y", "dtick": "M1",
-                          "ticklabelmode": "instant", "showgrid": False})
+    return _layout(
+        title,
+        large,
+        y_title,
+        hovermode="x unified",
+        # One tick a month, at its first day: Plotly's own choice can label
+        # a short run's fortnights, which repeats each month's name.
+        xaxis={
+            "type": "date",
+            "tickformat": "%b<br>%Y",
+            "dtick": "M1",
+            "ticklabelmode": "instant",
+            "showgrid": False,
+        },
+    )
 
 
-def flow_occupancy_chart(daily: pd.DataFrame, title: str, *, target: float = 0.05,
-                         large: bool = False) -> go.Figure:
+def flow_occupancy_chart(
+    daily: pd.DataFrame, title: str, *, target: float = 0.05, large: bool = False
+) -> go.Figure:
     """Expected occupancy by day with its 5th–95th band, the places in force, the places
     needed to keep the chance of waiting under ``target`` (Erlang C), and the occupancy
     that 95% of days would stay under with no limit (Poisson)."""
     size = _sizes(large)
     x = _day_labels(daily)
-    traces = _band_traces(x, daily["occupancy_p05"].to_numpy(float),
-                          daily["occupancy_p95"].to_numpy(float), BAND_FILL,
-                          "Occupancy, 5th–95th percentile")
+    traces = _band_traces(
+        x,
+        daily["occupancy_p05"].to_numpy(float),
+        daily["occupancy_p95"].to_numpy(float),
+        BAND_FILL,
+        "Occupancy, 5th–95th percentile",
+    )
     traces += [
-        {"type": "scatter", "x": x, "y": daily["occupancy_mean"].to_numpy(float),
-         "mode": "lines", "name": "Expected occupancy",
-         "line": {"color": NHS_BLUE, "width": size["line"]},
-         "hovertemplate": "Expected occupancy %{y:,.1f}<extra></extra>"},
-        {"type": "scatter", "x": x, "y": daily["beds"].to_numpy(float), "mode": "lines",
-         "name": "Places in force", "line": {"color": DEMAND, "width": size["line"],
-                                             "shape": "hv"},
-         "hovertemplate": "Places %{y:,.0f}<extra></extra>"},
-        {"type": "scatter", "x": x, "y": daily["beds_needed"].to_numpy(float), "mode": "lines",
-         "name": f"Places needed for under {target:.0%} waiting (steady state)",
-         "line": {"color": SHORTFALL, "width": size["line"] * 0.8, "dash": "dash",
-                  "shape": "hv"},
-         "hovertemplate": "Needed %{y:,.0f}<extra></extra>"},
-        {"type": "scatter", "x": x, "y": daily["unrestricted_p95"].to_numpy(float),
-         "mode": "lines", "name": "Needed for 95% of days with no limit",
-         "line": {"color": OKABE_ITO[2], "width": size["line"] * 0.8, "dash": "dot",
-                  "shape": "hv"},
-         "hovertemplate": "With no limit, 95% of days at or under %{y:,.0f}<extra></extra>"},
+        {
+            "type": "scatter",
+            "x": x,
+            "y": daily["occupancy_mean"].to_numpy(float),
+            "mode": "lines",
+            "name": "Expected occupancy",
+            "line": {"color": NHS_BLUE, "width": size["line"]},
+            "hovertemplate": "Expected occupancy %{y:,.1f}<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "x": x,
+            "y": daily["beds"].to_numpy(float),
+            "mode": "lines",
+            "name": "Places in force",
+            "line": {"color": DEMAND, "width": size["line"], "shape": "hv"},
+            "hovertemplate": "Places %{y:,.0f}<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "x": x,
+            "y": daily["beds_needed"].to_numpy(float),
+            "mode": "lines",
+            "name": f"Places needed for under {target:.0%} waiting (steady state)",
+            "line": {
+                "color": SHORTFALL,
+                "width": size["line"] * 0.8,
+                "dash": "dash",
+                "shape": "hv",
+            },
+            "hovertemplate": "Needed %{y:,.0f}<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "x": x,
+            "y": daily["unrestricted_p95"].to_numpy(float),
+            "mode": "lines",
+            "name": "Needed for 95% of days with no limit",
+            "line": {
+                "color": OKABE_ITO[2],
+                "width": size["line"] * 0.8,
+                "dash": "dot",
+                "shape": "hv",
+            },
+            "hovertemplate": "With no limit, 95% of days at or under %{y:,.0f}<extra></extra>",
+        },
     ]
-    return go.Figure({"data": traces, "layout": _day_layout(title, large, "People in the "
-                                                                         "service")})
+    return go.Figure({"data": traces, "layout": _day_layout(title, large, "People in the service")})
 
 
-def flow_queue_chart(daily: pd.DataFrame, title: str, *, baseline: pd.DataFrame | None = None,
-                     large: bool = False) -> go.Figure:
+def flow_queue_chart(
+    daily: pd.DataFrame, title: str, *, baseline: pd.DataFrame | None = None, large: bool = False
+) -> go.Figure:
     """Expected number waiting by day with its 5th–95th band (and the baseline's, dotted)."""
     size = _sizes(large)
     x = _day_labels(daily)
-    traces = _band_traces(x, daily["waiting_p05"].to_numpy(float),
-                          daily["waiting_p95"].to_numpy(float), WAIT_FILL,
-                          "Waiting, 5th–95th percentile")
-    traces.append({"type": "scatter", "x": x, "y": daily["waiting_mean"].to_numpy(float),
-                   "mode": "lines", "name": "Expected number waiting",
-                   "line": {"color": SHORTFALL, "width": size["line"]},
-                   "hovertemplate": "Waiting %{y:,.1f}<extra></extra>"})
+    traces = _band_traces(
+        x,
+        daily["waiting_p05"].to_numpy(float),
+        daily["waiting_p95"].to_numpy(float),
+        WAIT_FILL,
+        "Waiting, 5th–95th percentile",
+    )
+    traces.append(
+        {
+            "type": "scatter",
+            "x": x,
+            "y": daily["waiting_mean"].to_numpy(float),
+            "mode": "lines",
+            "name": "Expected number waiting",
+            "line": {"color": SHORTFALL, "width": size["line"]},
+            "hovertemplate": "Waiting %{y:,.1f}<extra></extra>",
+        }
+    )
     if baseline is not None:
-        traces.append({"type": "scatter", "x": x, "y": baseline["waiting_mean"].to_numpy(float),
-                       "mode": "lines", "name": "Baseline, expected waiting",
-                       "line": {"color": DEMAND, "width": size["line"] * 0.7, "dash": "dot"},
-                       "hovertemplate": "Baseline %{y:,.1f}<extra></extra>"})
+        traces.append(
+            {
+                "type": "scatter",
+                "x": x,
+                "y": baseline["waiting_mean"].to_numpy(float),
+                "mode": "lines",
+                "name": "Baseline, expected waiting",
+                "line": {"color": DEMAND, "width": size["line"] * 0.7, "dash": "dot"},
+                "hovertemplate": "Baseline %{y:,.1f}<extra></extra>",
+            }
+        )
     return go.Figure({"data": traces, "layout": _day_layout(title, large, "People waiting")})
 
 
@@ -592,24 +751,56 @@ def flow_wait_chart(monthly: pd.DataFrame, title: str, *, large: bool = False) -
     x = [label.replace(" ", "<br>") for label in labels] if large else labels
     mean = monthly["wait_days_mean"].to_numpy(float)
     traces = [
-        {"type": "bar", "x": x, "y": mean, "name": "Mean wait (days)",
-         "marker": {"color": SHORTFALL, "opacity": 0.75},
-         "error_y": {"type": "data", "symmetric": False,
-                     "array": monthly["wait_days_p95"].to_numpy(float) - mean,
-                     "arrayminus": mean - monthly["wait_days_p05"].to_numpy(float),
-                     "color": DEMAND, "thickness": 1.5},
-         "hovertemplate": "%{x}: mean wait %{y:,.1f} days<extra></extra>"},
-        {"type": "scatter", "x": x, "y": monthly["p_wait"].to_numpy(float), "yaxis": "y2",
-         "mode": "lines+markers", "name": "Share who wait (simulated)",
-         "line": {"color": NHS_BLUE, "width": size["line"]},
-         "hovertemplate": "%{x}: %{y:.0%} wait (simulated)<extra></extra>"},
-        {"type": "scatter", "x": x, "y": monthly["p_wait_erlang_c"].to_numpy(float),
-         "yaxis": "y2", "mode": "markers", "name": "Share who wait (Erlang C, steady state)",
-         "marker": {"color": NHS_BLUE, "symbol": "diamond-open", "size": size["marker"]},
-         "hovertemplate": "%{x}: %{y:.0%} wait (Erlang C)<extra></extra>"},
+        {
+            "type": "bar",
+            "x": x,
+            "y": mean,
+            "name": "Mean wait (days)",
+            "marker": {"color": SHORTFALL, "opacity": 0.75},
+            "error_y": {
+                "type": "data",
+                "symmetric": False,
+                "array": monthly["wait_days_p95"].to_numpy(float) - mean,
+                "arrayminus": mean - monthly["wait_days_p05"].to_numpy(float),
+                "color": DEMAND,
+                "thickness": 1.5,
+            },
+            "hovertemplate": "%{x}: mean wait %{y:,.1f} days<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "x": x,
+            "y": monthly["p_wait"].to_numpy(float),
+            "yaxis": "y2",
+            "mode": "lines+markers",
+            "name": "Share who wait (simulated)",
+            "line": {"color": NHS_BLUE, "width": size["line"]},
+            "hovertemplate": "%{x}: %{y:.0%} wait (simulated)<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "x": x,
+            "y": monthly["p_wait_erlang_c"].to_numpy(float),
+            "yaxis": "y2",
+            "mode": "markers",
+            "name": "Share who wait (Erlang C, steady state)",
+            "marker": {"color": NHS_BLUE, "symbol": "diamond-open", "size": size["marker"]},
+            "hovertemplate": "%{x}: %{y:.0%} wait (Erlang C)<extra></extra>",
+        },
     ]
-    layout = _layout(title, large, "Mean wait of arrivals (days)", hovermode="x unified",
-                     yaxis2={"overlaying": "y", "side": "right", "range": [0, 1.05],
-                             "dtick": 0.2, "tickformat": ".0%", "showgrid": False,
-                             "title": {"text": "Arrivals who wait"}})
+    layout = _layout(
+        title,
+        large,
+        "Mean wait of arrivals (days)",
+        hovermode="x unified",
+        yaxis2={
+            "overlaying": "y",
+            "side": "right",
+            "range": [0, 1.05],
+            "dtick": 0.2,
+            "tickformat": ".0%",
+            "showgrid": False,
+            "title": {"text": "Arrivals who wait"},
+        },
+    )
     return go.Figure({"data": traces, "layout": layout})

@@ -83,7 +83,8 @@ def _day(text: str) -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a date: use the form YYYY-MM-DD, such as 2026-11-24") from None
+            f"{text!r} is not a date: use the form YYYY-MM-DD, such as 2026-11-24"
+        ) from None
 
 
 def _window(text: str) -> int:
@@ -134,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="N",
         help="years of history to average (1-3); with --growth, replaces the demand settings "
-             "saved in the store for every service type (default: those settings)",
+        "saved in the store for every service type (default: those settings)",
     )
     plan.add_argument(
         "--growth",
@@ -142,10 +143,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="RATE",
         help="flat yearly demand growth, e.g. 0.03 or 3%%; replaces the saved demand settings "
-             "(default: those settings)",
+        "(default: those settings)",
     )
-    plan.add_argument("--scenario", metavar="NAME",
-                      help="a saved scenario, or preset:<id> (default: the baseline)")
+    plan.add_argument(
+        "--scenario",
+        metavar="NAME",
+        help="a saved scenario, or preset:<id> (default: the baseline)",
+    )
     _add_export(commands, common)
     _flow_parser(commands, common)
     scenario = commands.add_parser("scenario", parents=[common], help="saved scenarios")
@@ -156,83 +160,163 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--version", type=int, help="an earlier version")
     save = actions.add_parser("save", parents=[common], help="save a scenario from a JSON file")
     save.add_argument("file", type=Path)
-    save.add_argument("--update", action="store_true",
-                      help="save a new version of the scenario with this name")
+    save.add_argument(
+        "--update", action="store_true", help="save a new version of the scenario with this name"
+    )
     delete = actions.add_parser("delete", parents=[common], help="stop offering a scenario")
     delete.add_argument("name")
     imports = commands.add_parser(
-        "import", parents=[common], help="load a file: referrals, parameters, counts, shares "
-        "or a discharge SitRep workbook")
+        "import",
+        parents=[common],
+        help="load a file: referrals, parameters, counts, shares or a discharge SitRep workbook",
+    )
     imports.add_argument("kind", choices=IMPORT_KINDS)
     imports.add_argument("file", type=Path)
-    imports.add_argument("--accept-partial", action="store_true",
-                         help="load the good rows even when some are refused")
-    imports.add_argument("--check", action="store_true",
-                         help="only check the file and print the report; load nothing")
+    imports.add_argument(
+        "--accept-partial",
+        action="store_true",
+        help="load the good rows even when some are refused",
+    )
+    imports.add_argument(
+        "--check",
+        action="store_true",
+        help="only check the file and print the report; load nothing",
+    )
     commands.add_parser("import-log", parents=[common], help="every import, newest first")
-    commands.add_parser("undo-import", parents=[common],
-                        help="take the last import back out")
+    commands.add_parser("undo-import", parents=[common], help="take the last import back out")
     return parser
 
 
 def _add_export(commands, common: argparse.ArgumentParser) -> None:
     export = commands.add_parser(
-        "export", parents=[common],
+        "export",
+        parents=[common],
         help="write the BCF capacity & demand workbook, the plan as CSV, or a gap chart",
         description="The output file's extension picks what is written: "
-        + "; ".join(f".{fmt} {what}" for fmt, what in FORMATS.items()) + ".")
-    export.add_argument("--place", required=True, metavar="NAME_OR_CODE",
-                        help="a place, or a system (a sheet per place and one for the total)")
-    export.add_argument("--year", required=True, type=_year, metavar="YYYY",
-                        help="planning year: 2025 means April 2025 to March 2026")
-    export.add_argument("--scenario", metavar="NAME",
-                        help="a saved scenario, or preset:<id> (default: the baseline)")
-    export.add_argument("--out", required=True, type=Path, metavar="FILE",
-                        help="where to write: FILE.xlsx, .csv, .png, .svg or .zip")
-    export.add_argument("--service-type", metavar="CODE",
-                        help="charts only: the service type to draw (default: the first one, "
-                             "in plan order, with figures for the place)")
-    export.add_argument("--source", choices=list(SOURCE_LABELS),
-                        help="charts only: hospital discharge, community, or both (default)")
+        + "; ".join(f".{fmt} {what}" for fmt, what in FORMATS.items())
+        + ".",
+    )
+    export.add_argument(
+        "--place",
+        required=True,
+        metavar="NAME_OR_CODE",
+        help="a place, or a system (a sheet per place and one for the total)",
+    )
+    export.add_argument(
+        "--year",
+        required=True,
+        type=_year,
+        metavar="YYYY",
+        help="planning year: 2025 means April 2025 to March 2026",
+    )
+    export.add_argument(
+        "--scenario",
+        metavar="NAME",
+        help="a saved scenario, or preset:<id> (default: the baseline)",
+    )
+    export.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help="where to write: FILE.xlsx, .csv, .png, .svg or .zip",
+    )
+    export.add_argument(
+        "--service-type",
+        metavar="CODE",
+        help="charts only: the service type to draw (default: the first one, "
+        "in plan order, with figures for the place)",
+    )
+    export.add_argument(
+        "--source",
+        choices=list(SOURCE_LABELS),
+        help="charts only: hospital discharge, community, or both (default)",
+    )
 
 
 def _flow_parser(commands, common: argparse.ArgumentParser) -> None:
     flow = commands.add_parser(
-        "flow", parents=[common],
+        "flow",
+        parents=[common],
         help="occupancy, queue, waits and places needed for one service, or a discharge "
-             "pathway's services pooled, over a year")
+        "pathway's services pooled, over a year",
+    )
     flow.add_argument("--place", required=True, metavar="NAME_OR_CODE")
     which = flow.add_mutually_exclusive_group(required=True)
     which.add_argument("--service", metavar="ID_OR_NAME", help="one service")
-    which.add_argument("--pathway", metavar="P1|P2|P3",
-                       help="every modelled service of this discharge pathway at the place, "
-                            "pooled as one (one queue for all their places)")
-    flow.add_argument("--year", required=True, type=_year, metavar="YYYY",
-                      help="planning year: 2025 means April 2025 to March 2026")
-    flow.add_argument("--scenario", metavar="NAME",
-                      help="a saved scenario, or preset:<id> (default: the baseline)")
+    which.add_argument(
+        "--pathway",
+        metavar="P1|P2|P3",
+        help="every modelled service of this discharge pathway at the place, "
+        "pooled as one (one queue for all their places)",
+    )
+    flow.add_argument(
+        "--year",
+        required=True,
+        type=_year,
+        metavar="YYYY",
+        help="planning year: 2025 means April 2025 to March 2026",
+    )
+    flow.add_argument(
+        "--scenario",
+        metavar="NAME",
+        help="a saved scenario, or preset:<id> (default: the baseline)",
+    )
     flow.add_argument("--format", choices=("csv", "table"), default="table")
-    flow.add_argument("--daily", action="store_true",
-                      help="with --format csv, one row per day instead of per month")
+    flow.add_argument(
+        "--daily",
+        action="store_true",
+        help="with --format csv, one row per day instead of per month",
+    )
     flow.add_argument("--replications", type=int, default=DEFAULT_REPLICATIONS, metavar="N")
     flow.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    flow.add_argument("--target", type=float, default=DEFAULT_TARGET, metavar="P",
-                      help="chance of waiting to keep under, 0-1 (default 0.05)")
-    flow.add_argument("--extra-places", type=float, default=0.0, metavar="N",
-                      help="places added (or removed, if negative) all year")
-    flow.add_argument("--start", type=_day, metavar="YYYY-MM-DD",
-                      help="the day the run starts, in the planning year (default: today if "
-                           "it is in the year, else 1 April)")
-    flow.add_argument("--in-service", type=int, metavar="N",
-                      help="people in the service on the start day (default: see the README)")
-    flow.add_argument("--waiting", type=int, metavar="N", help="people waiting on the start "
-                      "day (default 0)")
-    flow.add_argument("--bed-cost", type=float, metavar="GBP",
-                      help="cost of a delayed hospital bed a day (default: the reference data)")
-    flow.add_argument("--place-cost", type=float, metavar="GBP",
-                      help="cost of one community place a day (default: the reference data)")
-    flow.add_argument("--even", action="store_true",
-                      help="spread arrivals evenly over each month (no weekday pattern)")
+    flow.add_argument(
+        "--target",
+        type=float,
+        default=DEFAULT_TARGET,
+        metavar="P",
+        help="chance of waiting to keep under, 0-1 (default 0.05)",
+    )
+    flow.add_argument(
+        "--extra-places",
+        type=float,
+        default=0.0,
+        metavar="N",
+        help="places added (or removed, if negative) all year",
+    )
+    flow.add_argument(
+        "--start",
+        type=_day,
+        metavar="YYYY-MM-DD",
+        help="the day the run starts, in the planning year (default: today if "
+        "it is in the year, else 1 April)",
+    )
+    flow.add_argument(
+        "--in-service",
+        type=int,
+        metavar="N",
+        help="people in the service on the start day (default: see the README)",
+    )
+    flow.add_argument(
+        "--waiting", type=int, metavar="N", help="people waiting on the start day (default 0)"
+    )
+    flow.add_argument(
+        "--bed-cost",
+        type=float,
+        metavar="GBP",
+        help="cost of a delayed hospital bed a day (default: the reference data)",
+    )
+    flow.add_argument(
+        "--place-cost",
+        type=float,
+        metavar="GBP",
+        help="cost of one community place a day (default: the reference data)",
+    )
+    flow.add_argument(
+        "--even",
+        action="store_true",
+        help="spread arrivals evenly over each month (no weekday pattern)",
+    )
 
 
 def main(
@@ -250,8 +334,9 @@ def main(
             return _init(path, args.force, out)
         if ensure_database(path):
             print(f"Built the demo database at {path} (first use).", file=err)
-        writes = (args.command == "scenario" and args.action in ("save", "delete")) or \
-            args.command in ("import", "undo-import")
+        writes = (
+            args.command == "scenario" and args.action in ("save", "delete")
+        ) or args.command in ("import", "undo-import")
         with Store.open(path, read_only=not writes) as store:
             if args.command == "scenario":
                 return SCENARIO_ACTIONS[args.action](store, args, out)
@@ -266,8 +351,7 @@ def main(
     except ImportFileError as exc:
         print(f"error: nothing loaded: {exc}", file=err)
         return 1
-    except (CommandError, StoreError, PlanError, InvalidInput, ValidationError,
-            ExportError) as exc:
+    except (CommandError, StoreError, PlanError, InvalidInput, ValidationError, ExportError) as exc:
         print(f"error: {exc}", file=err)
         return 1
     except BrokenPipeError:
@@ -312,8 +396,14 @@ def _services(store: Store, args: argparse.Namespace, out: TextIO) -> int:
 
 def _plan(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     scenario = scenario_store.resolve(store, args.scenario, args.year)
-    frame = plans.plan_for_command(store, args.place, args.year, window_years=args.window_years,
-                                   growth=args.growth, scenario=scenario)
+    frame = plans.plan_for_command(
+        store,
+        args.place,
+        args.year,
+        window_years=args.window_years,
+        growth=args.growth,
+        scenario=scenario,
+    )
     if args.format == "csv":
         out.write(plan_csv(frame).decode("utf-8"))
     else:
@@ -327,7 +417,8 @@ def export_format(path: Path) -> str:
     if fmt not in FORMATS:
         raise CommandError(
             f"Cannot tell what to write from the file name {str(path)!r}: end it in "
-            + ", ".join(f".{f}" for f in FORMATS) + ". Nothing was written."
+            + ", ".join(f".{f}" for f in FORMATS)
+            + ". Nothing was written."
         )
     return fmt
 
@@ -335,23 +426,34 @@ def export_format(path: Path) -> str:
 def _export(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     fmt = export_format(args.out)
     if fmt not in IMAGE_FORMATS and (args.service_type or args.source):
-        raise CommandError("--service-type and --source choose a chart; they apply to .png "
-                           "and .svg only. Nothing was written.")
+        raise CommandError(
+            "--service-type and --source choose a chart; they apply to .png "
+            "and .svg only. Nothing was written."
+        )
     all_places = places.all_places(store)
     scope = exports.scope_for(all_places, [places.resolve(all_places, args.place)["place_code"]])
     scenario = scenario_store.resolve(store, args.scenario, args.year)
-    info = exports.export_info(places.service_types(store), places.service_type_labels(store),
-                               args.year, scenario, datetime.now().astimezone())
+    info = exports.export_info(
+        places.service_types(store),
+        places.service_type_labels(store),
+        args.year,
+        scenario,
+        datetime.now().astimezone(),
+    )
     frame = plans.plan_of_places(store, scope.codes, args.year, scenario)
     try:
-        data = exports.export_bytes(fmt, frame, scope, info, service_type=args.service_type,
-                            source=args.source or "both")
+        data = exports.export_bytes(
+            fmt, frame, scope, info, service_type=args.service_type, source=args.source or "both"
+        )
     finally:
         if fmt in IMAGE_FORMATS:
             stop_renderer()
     write_atomically(args.out, data)
-    print(f"Wrote {args.out} ({FORMATS[fmt]}, {len(data):,} bytes): {scope.name}, "
-          f"{planning_year_label(args.year)}, scenario {info.scenario_name}.", file=out)
+    print(
+        f"Wrote {args.out} ({FORMATS[fmt]}, {len(data):,} bytes): {scope.name}, "
+        f"{planning_year_label(args.year)}, scenario {info.scenario_name}.",
+        file=out,
+    )
     return 0
 
 
@@ -394,15 +496,19 @@ def _flow(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> i
             print(f"warning: {warning}", file=err)
         ids = {"place_code": inputs.place_code, "service_id": inputs.service_id}
         if inputs.pathway:
-            ids = {"place_code": inputs.place_code, "pathway": inputs.pathway,
-                   "service_ids": ";".join(m.service_id for m in inputs.members)}
+            ids = {
+                "place_code": inputs.place_code,
+                "pathway": inputs.pathway,
+                "service_ids": ";".join(m.service_id for m in inputs.members),
+            }
         ids["scenario"] = scenario.name if scenario else BASELINE_LABEL
-        out.write(csv_bytes(flow_report.csv_frame(result, daily=args.daily, **ids))
-                  .decode("utf-8"))
+        out.write(csv_bytes(flow_report.csv_frame(result, daily=args.daily, **ids)).decode("utf-8"))
         return 0
     defaults = costs_for(inputs)
-    costs = Costs(args.bed_cost if args.bed_cost is not None else defaults.hospital_bed_per_day,
-                  args.place_cost if args.place_cost is not None else defaults.place_per_day)
+    costs = Costs(
+        args.bed_cost if args.bed_cost is not None else defaults.hospital_bed_per_day,
+        args.place_cost if args.place_cost is not None else defaults.place_per_day,
+    )
     base = None
     if scenario is not None or args.extra_places:
         # The same start day and typed starting numbers; a default start is the baseline's own.
@@ -414,10 +520,16 @@ def _flow(store: Store, args: argparse.Namespace, out: TextIO, err: TextIO) -> i
     print(flow_report.headline(result), file=out)
     print(flow_report.start_text(result), file=out)
     year_cost = cost_of(result.year, costs, inputs.contract)
-    print(flow_report.cost_text(f"Costs over {result.year.label} (£{costs.place_per_day:,.2f} "
-                                f"a place-day, £{costs.hospital_bed_per_day:,.2f} a delayed "
-                                f"bed-day)", year_cost, year_cost.minus(base) if base else None),
-          file=out)
+    print(
+        flow_report.cost_text(
+            f"Costs over {result.year.label} (£{costs.place_per_day:,.2f} "
+            f"a place-day, £{costs.hospital_bed_per_day:,.2f} a delayed "
+            f"bed-day)",
+            year_cost,
+            year_cost.minus(base) if base else None,
+        ),
+        file=out,
+    )
     return 0
 
 
@@ -428,27 +540,45 @@ def _start_day(args: argparse.Namespace) -> date:
         return default_start_day(args.year, config.today())
     first, last = year_span(args.year)
     if not first <= args.start <= last:
-        raise _refuse("--start", args.start.isoformat(),
-                      f"a day of the planning year {planning_year_label(args.year)}, from "
-                      f"{first.isoformat()} to {last.isoformat()}")
+        raise _refuse(
+            "--start",
+            args.start.isoformat(),
+            f"a day of the planning year {planning_year_label(args.year)}, from "
+            f"{first.isoformat()} to {last.isoformat()}",
+        )
     return args.start
 
 
-def _flow_inputs(store: Store, prepared: PlanModel, args: argparse.Namespace,
-                 scenario: Scenario | None, start: date, extra_places: float):
+def _flow_inputs(
+    store: Store,
+    prepared: PlanModel,
+    args: argparse.Namespace,
+    scenario: Scenario | None,
+    start: date,
+    extra_places: float,
+):
     """Flow inputs for the command's service (or pathway's pool) under a scenario, with a
     what-if of places added, from the start day with the starting numbers given (or the
     default ones)."""
-    inputs = flow_view.command_inputs(store, args.place, args.service, args.pathway, args.year,
-                                      scenario, weekday=not args.even, prepared=prepared)
+    inputs = flow_view.command_inputs(
+        store,
+        args.place,
+        args.service,
+        args.pathway,
+        args.year,
+        scenario,
+        weekday=not args.even,
+        prepared=prepared,
+    )
     _check_start_flags(args, start_limit(inputs.caseload))
     fewest = float(inputs.caseload.min())
     if extra_places < -fewest:
-        raise CommandError(f"--extra-places {extra_places:g} would leave fewer than no "
-                           f"places: {inputs.label} has {fewest:g} at its fewest")
+        raise CommandError(
+            f"--extra-places {extra_places:g} would leave fewer than no "
+            f"places: {inputs.label} has {fewest:g} at its fewest"
+        )
     inputs = adjust(inputs, extra_places=extra_places)
-    return starting(inputs, start=start, in_service=args.in_service,
-                    waiting=args.waiting or 0)
+    return starting(inputs, start=start, in_service=args.in_service, waiting=args.waiting or 0)
 
 
 def _refuse(flag: str, value: object, rule: str) -> CommandError:
@@ -458,15 +588,19 @@ def _refuse(flag: str, value: object, rule: str) -> CommandError:
 def _check_flow_flags(args: argparse.Namespace) -> None:
     """Refuse, naming the flag, a flow setting that is not finite or out of range."""
     if not 1 <= args.replications <= MAX_REPLICATIONS:
-        raise _refuse("--replications", args.replications,
-                      f"a whole number from 1 to {MAX_REPLICATIONS:,}")
+        raise _refuse(
+            "--replications", args.replications, f"a whole number from 1 to {MAX_REPLICATIONS:,}"
+        )
     if args.seed < 0:
         raise _refuse("--seed", args.seed, "a whole number of 0 or more")
     if not 0 < args.target < 1:  # NaN too
         raise _refuse("--target", args.target, "a probability above 0 and below 1, such as 0.05")
     if not (math.isfinite(args.extra_places) and abs(args.extra_places) <= MAX_EXTRA_PLACES):
-        raise _refuse("--extra-places", args.extra_places,
-                      f"a number from −{MAX_EXTRA_PLACES:,} to {MAX_EXTRA_PLACES:,}")
+        raise _refuse(
+            "--extra-places",
+            args.extra_places,
+            f"a number from −{MAX_EXTRA_PLACES:,} to {MAX_EXTRA_PLACES:,}",
+        )
     for flag, value in (("--bed-cost", args.bed_cost), ("--place-cost", args.place_cost)):
         if value is not None and not 0 <= value <= MAX_COST_PER_DAY:
             raise _refuse(flag, value, f"an amount from £0 to £{MAX_COST_PER_DAY:,.0f} a day")
@@ -536,8 +670,12 @@ def _scenario_list(store: Store, args: argparse.Namespace, out: TextIO) -> int:
         print("No saved scenarios yet.", file=out)
     else:
         shown = saved.assign(updated_at=saved["updated_at"].dt.strftime("%Y-%m-%d %H:%M"))
-        print(shown[["name", "version", "changes", "author", "updated_at", "description"]]
-              .to_string(index=False), file=out)
+        print(
+            shown[["name", "version", "changes", "author", "updated_at", "description"]].to_string(
+                index=False
+            ),
+            file=out,
+        )
     print("\nPresets (use as preset:<id>):", file=out)
     for preset in load_presets().values():
         print(f"  {preset.key:<28} {preset.name}: {preset.description}", file=out)
@@ -546,20 +684,23 @@ def _scenario_list(store: Store, args: argparse.Namespace, out: TextIO) -> int:
 
 def _scenario_show(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     if args.name.startswith(PRESET_PREFIX):
-        scenario = scenario_store.resolve(store, args.name, parse_planning_year(
-            str(current_planning_year())))
+        scenario = scenario_store.resolve(
+            store, args.name, parse_planning_year(str(current_planning_year()))
+        )
         # resolve gives None only for the baseline; a preset key is found or refused
         assert scenario is not None, f"{args.name!r} resolved to no scenario"
     else:
         scenario = scenario_store.load(store, args.name, args.version)
-    print(f"{scenario.name}" + (f" (version {scenario.version}, saved {scenario.saved_at})"
-                                if scenario.version else ""), file=out)
+    print(
+        f"{scenario.name}"
+        + (f" (version {scenario.version}, saved {scenario.saved_at})" if scenario.version else ""),
+        file=out,
+    )
     if scenario.description:
         print(scenario.description, file=out)
     if scenario.author:
         print(f"Author: {scenario.author}", file=out)
-    names = Names.of(store.query("places"), store.query("service_types"),
-                     store.query("services"))
+    names = Names.of(store.query("places"), store.query("service_types"), store.query("services"))
     for index, change in enumerate(scenario.changes, start=1):
         print(f"  {index}. {change.describe(names)}", file=out)
     if scenario.version:
@@ -617,10 +758,26 @@ def _import(store: Store, args: argparse.Namespace, out: TextIO) -> int:
 
 def _import_log(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     log = ingest.import_log(store)
-    shown = log.assign(loaded_at=log["loaded_at"].dt.strftime("%Y-%m-%d %H:%M"),
-                       undone_at=log["undone_at"].dt.strftime("%Y-%m-%d %H:%M").fillna(""))
-    print(shown[["import_id", "kind", "file_name", "rows_read", "rows_loaded", "rows_rejected",
-                 "loaded_by", "loaded_at", "undone_at"]].to_string(index=False), file=out)
+    shown = log.assign(
+        loaded_at=log["loaded_at"].dt.strftime("%Y-%m-%d %H:%M"),
+        undone_at=log["undone_at"].dt.strftime("%Y-%m-%d %H:%M").fillna(""),
+    )
+    print(
+        shown[
+            [
+                "import_id",
+                "kind",
+                "file_name",
+                "rows_read",
+                "rows_loaded",
+                "rows_rejected",
+                "loaded_by",
+                "loaded_at",
+                "undone_at",
+            ]
+        ].to_string(index=False),
+        file=out,
+    )
     return 0
 
 
@@ -629,8 +786,18 @@ def _undo_import(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-COMMANDS = {"places": _places, "services": _services, "plan": _plan,
-            "export": _export, "import": _import, "import-log": _import_log,
-            "undo-import": _undo_import}
-SCENARIO_ACTIONS = {"list": _scenario_list, "show": _scenario_show, "save": _scenario_save,
-                    "delete": _scenario_delete}
+COMMANDS = {
+    "places": _places,
+    "services": _services,
+    "plan": _plan,
+    "export": _export,
+    "import": _import,
+    "import-log": _import_log,
+    "undo-import": _undo_import,
+}
+SCENARIO_ACTIONS = {
+    "list": _scenario_list,
+    "show": _scenario_show,
+    "save": _scenario_save,
+    "delete": _scenario_delete,
+}

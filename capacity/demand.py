@@ -155,8 +155,10 @@ def _missing_within(history: pd.DataFrame, spans: pd.DataFrame, keys: list[str])
         have = by_key.get(key, pd.Series(dtype=float))
         have = have[have.index.isin(wanted)]
         mean = float(have.mean()) if len(have) else 0.0
-        rows += [dict(zip(keys, key, strict=True)) | {"month": month, "referrals_a_month": mean}
-                 for month in wanted.difference(have.index)]
+        rows += [
+            dict(zip(keys, key, strict=True)) | {"month": month, "referrals_a_month": mean}
+            for month in wanted.difference(have.index)
+        ]
     return pd.DataFrame(rows, columns=[*keys, "month", "referrals_a_month"])
 
 
@@ -226,9 +228,13 @@ def project_demand(
     if settings is None:
         settings = {(None, None): DemandSetting(window_years, "flat", check_growth(growth))}
     windows = {
-        row.place_code: choose_window(row.first_month, row.last_month, year,
-                                      setting_for(settings, row.place_code, None).window_years,
-                                      row.place_code)
+        row.place_code: choose_window(
+            row.first_month,
+            row.last_month,
+            year,
+            setting_for(settings, row.place_code, None).window_years,
+            row.place_code,
+        )
         for row in cover.itertuples()
     }
     frame = _in_coverage(history, cover)
@@ -248,32 +254,49 @@ class TypePlan:
 
 def _in_coverage(history: pd.DataFrame, cover: pd.DataFrame) -> pd.DataFrame:
     frame = history.merge(cover, on="place_code", how="inner")
-    frame = frame[(frame["month"] >= frame["first_month"])
-                  & (frame["month"] <= frame["last_month"])]
+    frame = frame[
+        (frame["month"] >= frame["first_month"]) & (frame["month"] <= frame["last_month"])
+    ]
     return frame.assign(
-        py=np.where(frame["month"].dt.month >= 4, frame["month"].dt.year,
-                    frame["month"].dt.year - 1),
+        py=np.where(
+            frame["month"].dt.month >= 4, frame["month"].dt.year, frame["month"].dt.year - 1
+        ),
         cal_month=frame["month"].dt.month,
     )
 
 
-def _type_plans(frame: pd.DataFrame, cover: pd.DataFrame, year: int,
-                settings: Mapping[tuple, DemandSetting],
-                population: pd.DataFrame | None) -> dict[tuple[str, str], TypePlan]:
+def _type_plans(
+    frame: pd.DataFrame,
+    cover: pd.DataFrame,
+    year: int,
+    settings: Mapping[tuple, DemandSetting],
+    population: pd.DataFrame | None,
+) -> dict[tuple[str, str], TypePlan]:
     spans = cover.set_index("place_code")
     plans = {}
     for (place, stype), rows in frame.groupby(["place_code", "service_type"]):
         setting = setting_for(settings, place, stype)
-        window = choose_window(spans.loc[place, "first_month"], spans.loc[place, "last_month"],
-                               year, setting.window_years, place)
+        window = choose_window(
+            spans.loc[place, "first_month"],
+            spans.loc[place, "last_month"],
+            year,
+            setting.window_years,
+            place,
+        )
         ratios, note = _ratios(setting, rows, window, year, population, place)
         basis = f"mean of {window.label}; growth: {setting.label}" + (f" ({note})" if note else "")
         plans[(place, stype)] = TypePlan(window, ratios, basis)
     return plans
 
 
-def _ratios(setting: DemandSetting, rows: pd.DataFrame, window: Window, year: int,
-            population: pd.DataFrame | None, place: str) -> tuple[dict[int, float], str]:
+def _ratios(
+    setting: DemandSetting,
+    rows: pd.DataFrame,
+    window: Window,
+    year: int,
+    population: pd.DataFrame | None,
+    place: str,
+) -> tuple[dict[int, float], str]:
     """Each window year's growth ratio to ``year``, and a note on them."""
     years = list(window.years)
     method = setting.growth_method
@@ -281,10 +304,8 @@ def _ratios(setting: DemandSetting, rows: pd.DataFrame, window: Window, year: in
         return {y: flat_ratio(setting.growth_rate, year, y) for y in years}, ""
     if method in ONS_BANDS:
         if population is None:
-            population = pd.DataFrame(columns=["code", "year", "age_band", "population",
-                                               "measure"])
-        ratios = {y: population_ratio(population, place, ONS_BANDS[method], year, y)
-                  for y in years}
+            population = pd.DataFrame(columns=["code", "year", "age_band", "population", "measure"])
+        ratios = {y: population_ratio(population, place, ONS_BANDS[method], year, y) for y in years}
         text = ", ".join(f"×{r:.3f} from {y}" for y, r in ratios.items())
         return ratios, f"mid-year {year} ÷ mid-year of each window year: {text}"
     inside = rows[rows["py"].isin(years)]
@@ -297,9 +318,15 @@ def _yearly_values(frame: pd.DataFrame, plans: dict[tuple[str, str], TypePlan]) 
     place and service type has data that month (from either source, any service: a service's
     extract carries both sources, so hospital referrals without community ones is a quiet
     month, not a missing one); zero where only this service or source had none."""
-    in_window = np.array([py in plans[(p, t)].window.years for p, t, py in
-                          zip(frame["place_code"], frame["service_type"], frame["py"],
-                              strict=True)], dtype=bool)
+    in_window = np.array(
+        [
+            py in plans[(p, t)].window.years
+            for p, t, py in zip(
+                frame["place_code"], frame["service_type"], frame["py"], strict=True
+            )
+        ],
+        dtype=bool,
+    )
     # A boolean array, not a list: an empty list would select no columns at all.
     frame = frame[in_window].copy()
     # Group on "" rather than a missing service id: pandas keys do not survive None.
@@ -310,29 +337,42 @@ def _yearly_values(frame: pd.DataFrame, plans: dict[tuple[str, str], TypePlan]) 
     grid = keys.merge(present, on=["place_code", "service_type"])
     grid = grid.merge(counts, on=[*KEY, "py", "cal_month"], how="left")
     grid["referrals"] = grid["referrals"].fillna(0.0)
-    ratio = [plans[(p, t)].ratios[py] for p, t, py in
-             zip(grid["place_code"], grid["service_type"], grid["py"], strict=True)]
+    ratio = [
+        plans[(p, t)].ratios[py]
+        for p, t, py in zip(grid["place_code"], grid["service_type"], grid["py"], strict=True)
+    ]
     return grid.assign(grown=grid["referrals"] * np.asarray(ratio, float))
 
 
-def _projection(values: pd.DataFrame, plans: dict[tuple[str, str], TypePlan],
-                year: int) -> pd.DataFrame:
+def _projection(
+    values: pd.DataFrame, plans: dict[tuple[str, str], TypePlan], year: int
+) -> pd.DataFrame:
     months = planning_year_months(year)
     stats = values.groupby([*KEY, "cal_month"], as_index=False)["grown"].agg(
-        demand="mean", sd="std", years_in_month="count")
-    grid = values[KEY].drop_duplicates().merge(
-        pd.DataFrame({"cal_month": [m.month for m in months], "month": [m.key for m in months]}),
-        how="cross")
+        demand="mean", sd="std", years_in_month="count"
+    )
+    grid = (
+        values[KEY]
+        .drop_duplicates()
+        .merge(
+            pd.DataFrame(
+                {"cal_month": [m.month for m in months], "month": [m.key for m in months]}
+            ),
+            how="cross",
+        )
+    )
     grid = grid.merge(stats, on=[*KEY, "cal_month"], how="left")
     grid["years_in_month"] = grid["years_in_month"].fillna(0).astype(int)
-    grid["demand_spread"] = prediction_spread(grid["sd"].to_numpy(float),
-                                              grid["years_in_month"].to_numpy(int))
+    grid["demand_spread"] = prediction_spread(
+        grid["sd"].to_numpy(float), grid["years_in_month"].to_numpy(int)
+    )
     pairs = list(zip(grid["place_code"], grid["service_type"], strict=True))
     grid["data_window"] = [plans[k].window.label for k in pairs]
     grid["demand_basis"] = [plans[k].basis for k in pairs]
     grid["service_id"] = grid["service_id"].replace("", None)
-    return grid[[*KEY, "month", "demand", "years_in_month", "demand_spread", "data_window",
-                 "demand_basis"]]
+    return grid[
+        [*KEY, "month", "demand", "years_in_month", "demand_spread", "data_window", "demand_basis"]
+    ]
 
 
 def _window_history(
@@ -373,8 +413,9 @@ def _covered_years(cover: pd.DataFrame, windows: dict[str, Window]) -> pd.DataFr
     return pd.DataFrame(rows, columns=["place_code", "cal_month", "years_in_month"])
 
 
-def covered_months(cover: pd.DataFrame, windows: dict[str, Window],
-                   year: int) -> dict[tuple[str, str], int]:
+def covered_months(
+    cover: pd.DataFrame, windows: dict[str, Window], year: int
+) -> dict[tuple[str, str], int]:
     """For each place and month of planning year ``year``: how many window years cover it.
 
     Zero means no history stands behind that month, so its demand is unknown
@@ -382,8 +423,11 @@ def covered_months(cover: pd.DataFrame, windows: dict[str, Window],
     """
     per_calendar = _covered_years(cover, windows)
     lookup = {(r.place_code, r.cal_month): r.years_in_month for r in per_calendar.itertuples()}
-    return {(place, m.key): lookup.get((place, m.month), 0)
-            for place in windows for m in planning_year_months(year)}
+    return {
+        (place, m.key): lookup.get((place, m.month), 0)
+        for place in windows
+        for m in planning_year_months(year)
+    }
 
 
 def observed_hospital_share(

@@ -71,8 +71,12 @@ def check_growth(growth: object) -> float:
 
     Takes any value, as typed or read from a file, and refuses what is not such a number.
     """
-    if (isinstance(growth, int | float) and not isinstance(growth, bool)
-            and np.isfinite(growth) and -1 < growth <= 1):
+    if (
+        isinstance(growth, int | float)
+        and not isinstance(growth, bool)
+        and np.isfinite(growth)
+        and -1 < growth <= 1
+    ):
         return float(growth)
     raise SettingError(f"growth must be a yearly rate above -1 and at most 1 (got {growth!r})")
 
@@ -81,11 +85,13 @@ def check_setting(window_years: object, growth_method: object, growth_rate: obje
     """Refuse a window outside 1–3, a method not in the list, a bad rate, or a rate on a
     method that takes none."""
     if isinstance(window_years, bool) or window_years not in WINDOW_YEARS_ALLOWED:
-        raise SettingError(f"window_years must be one of {WINDOW_YEARS_ALLOWED} "
-                           f"(got {window_years!r})")
+        raise SettingError(
+            f"window_years must be one of {WINDOW_YEARS_ALLOWED} (got {window_years!r})"
+        )
     if growth_method not in GROWTH_METHODS:
-        raise SettingError(f"growth_method must be one of {', '.join(GROWTH_METHODS)} "
-                           f"(got {growth_method!r})")
+        raise SettingError(
+            f"growth_method must be one of {', '.join(GROWTH_METHODS)} (got {growth_method!r})"
+        )
     check_growth(growth_rate)
     if growth_method != "flat" and growth_rate:
         raise SettingError(f"a growth rate applies only to the flat method, not {growth_method}")
@@ -95,8 +101,9 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value == ""
 
 
-def read_settings(frame: pd.DataFrame, places: set[str] | None = None,
-                  service_types: set[str] | None = None) -> dict[tuple, DemandSetting]:
+def read_settings(
+    frame: pd.DataFrame, places: set[str] | None = None, service_types: set[str] | None = None
+) -> dict[tuple, DemandSetting]:
     """Settings from a table (columns :data:`SETTING_COLUMNS`), each row checked.
 
     Keys are (place_code or None, service_type or None). Raises SettingError
@@ -109,8 +116,7 @@ def read_settings(frame: pd.DataFrame, places: set[str] | None = None,
         rate = 0.0 if _blank(row.get("growth_rate")) else row["growth_rate"]
         window = row.get("window_years")
         try:
-            if not _blank(window) and not isinstance(window, bool) \
-                    and float(window).is_integer():
+            if not _blank(window) and not isinstance(window, bool) and float(window).is_integer():
                 window = int(window)
             setting = DemandSetting(window, row.get("growth_method"), rate)
         except (SettingError, TypeError, ValueError) as exc:
@@ -120,14 +126,17 @@ def read_settings(frame: pd.DataFrame, places: set[str] | None = None,
         if service_types is not None and stype is not None and stype not in service_types:
             raise SettingError(f"Demand setting row {number}: unknown service type {stype!r}")
         if (place, stype) in out:
-            raise SettingError(f"Demand setting row {number}: a second setting for "
-                               f"{place or 'every place'} and {stype or 'every service type'}")
+            raise SettingError(
+                f"Demand setting row {number}: a second setting for "
+                f"{place or 'every place'} and {stype or 'every service type'}"
+            )
         out[(place, stype)] = setting
     return out
 
 
-def setting_for(settings: Mapping[tuple, DemandSetting], place: str | None,
-                service_type: str | None) -> DemandSetting:
+def setting_for(
+    settings: Mapping[tuple, DemandSetting], place: str | None, service_type: str | None
+) -> DemandSetting:
     """The most specific setting for a place and service type (the default if none)."""
     for key in ((place, service_type), (None, service_type), (place, None), (None, None)):
         if key in settings:
@@ -140,21 +149,27 @@ def flat_ratio(rate: float, year: int, from_year: int) -> float:
     return (1 + rate) ** (year - from_year)
 
 
-def population_ratio(population: pd.DataFrame, area: str, band: str, year: int,
-                     from_year: int) -> float:
+def population_ratio(
+    population: pd.DataFrame, area: str, band: str, year: int, from_year: int
+) -> float:
     """P(year) ÷ P(from_year) from the 2018-based principal projection of ``band`` at ``area``.
 
     ``population`` has columns code, year, age_band, population, measure.
     Raises SettingError when either year is missing for the area.
     """
-    rows = population[(population["code"] == area) & (population["age_band"] == band)
-                      & (population["measure"] == PROJECTION_MEASURE)]
+    rows = population[
+        (population["code"] == area)
+        & (population["age_band"] == band)
+        & (population["measure"] == PROJECTION_MEASURE)
+    ]
     by_year = dict(zip(rows["year"].astype(int), rows["population"].astype(float), strict=True))
     missing = [y for y in (year, from_year) if y not in by_year]
     if missing:
-        raise SettingError(f"No ONS 2018-based projection of people aged {band} for {area} in "
-                           f"{', '.join(map(str, missing))}: choose another growth method or "
-                           "load data/reference/population.csv")
+        raise SettingError(
+            f"No ONS 2018-based projection of people aged {band} for {area} in "
+            f"{', '.join(map(str, missing))}: choose another growth method or "
+            "load data/reference/population.csv"
+        )
     return by_year[year] / by_year[from_year]
 
 
@@ -164,8 +179,9 @@ def fitted_line(years: list[int], values: list[float]) -> tuple[float, float]:
     return float(intercept), float(slope)
 
 
-def trend_ratios(years: list[int], values: list[float],
-                 target: int) -> tuple[dict[int, float], str]:
+def trend_ratios(
+    years: list[int], values: list[float], target: int
+) -> tuple[dict[int, float], str]:
     """line(target) ÷ line(y) for each window year, and a note; no growth when it cannot fit.
 
     ``values`` are each year's mean monthly referrals. With fewer than
@@ -173,24 +189,40 @@ def trend_ratios(years: list[int], values: list[float],
     and the note says why.
     """
     if len(years) < TREND_MIN_YEARS:
-        return ({y: 1.0 for y in years},
-                f"fitted trend needs {TREND_MIN_YEARS} years of history, has {len(years)}: "
-                "no growth applied")
+        return (
+            {y: 1.0 for y in years},
+            f"fitted trend needs {TREND_MIN_YEARS} years of history, has {len(years)}: "
+            "no growth applied",
+        )
     intercept, slope = fitted_line(years, values)
     ends = [intercept + slope * y for y in (*years, target)]
     if min(ends) <= 0:
         return {y: 1.0 for y in years}, "fitted trend falls to zero: no growth applied"
     at_target = intercept + slope * target
-    return ({y: at_target / (intercept + slope * y) for y in years},
-            f"fitted trend {slope:+.2f} referrals a month per year")
+    return (
+        {y: at_target / (intercept + slope * y) for y in years},
+        f"fitted trend {slope:+.2f} referrals a month per year",
+    )
 
 
 def settings_table(settings: Mapping[tuple, DemandSetting]) -> pd.DataFrame:
     """Settings as rows to store (columns :data:`SETTING_COLUMNS`; None for "every")."""
-    rows = [{"place_code": place, "service_type": stype, "window_years": s.window_years,
-             "growth_method": s.growth_method,
-             "growth_rate": s.growth_rate if s.growth_method == "flat" else None}
-            for (place, stype), s in settings.items()]
+    rows = [
+        {
+            "place_code": place,
+            "service_type": stype,
+            "window_years": s.window_years,
+            "growth_method": s.growth_method,
+            "growth_rate": s.growth_rate if s.growth_method == "flat" else None,
+        }
+        for (place, stype), s in settings.items()
+    ]
     frame = pd.DataFrame(rows, columns=SETTING_COLUMNS)
-    return frame.astype({"place_code": object, "service_type": object,
-                         "growth_method": object, "growth_rate": float})
+    return frame.astype(
+        {
+            "place_code": object,
+            "service_type": object,
+            "growth_method": object,
+            "growth_rate": float,
+        }
+    )

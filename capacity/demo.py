@@ -54,8 +54,17 @@ TRUST_MIX = [
     Column("source_note"),
 ]
 WEEKEND_WEIGHT = {"hospital": 0.4, "community": 0.7}
-REFERRAL_COLUMNS = ["place_code", "service_type", "service_id", "source", "pathway",
-                    "referral_date", "referring_trust", "start_date", "end_date"]
+REFERRAL_COLUMNS = [
+    "place_code",
+    "service_type",
+    "service_id",
+    "source",
+    "pathway",
+    "referral_date",
+    "referring_trust",
+    "start_date",
+    "end_date",
+]
 
 
 def monthly_profile(month: int, winter_peak: float) -> float:
@@ -231,8 +240,11 @@ def load_demo(
     )
     check_levels(levels, tables, "demo/referral_levels.csv")
     trust_mix = coerce(store.read_csv(demo_dir / "trust_mix.csv"), TRUST_MIX, "demo/trust_mix.csv")
-    shares = coerce(store.read_csv(demo_dir / "trust_place_shares.csv"), TRUST_SHARES,
-                    "demo/trust_place_shares.csv")
+    shares = coerce(
+        store.read_csv(demo_dir / "trust_place_shares.csv"),
+        TRUST_SHARES,
+        "demo/trust_place_shares.csv",
+    )
     check_trust_shares(shares, tables["places"], "demo/trust_place_shares.csv")
     tables["trust_place_shares"] = shares
     pathways = dict(
@@ -245,8 +257,9 @@ def load_demo(
     )
     files = [reference_dir / f"{n}.csv" for n in (*REFERENCE_FILES, *POPULATION_FILE)]
     files += [demo_dir / f"{n}.csv" for n in SERVICE_FILES]
-    files += [demo_dir / n for n in ("referral_levels.csv", "trust_mix.csv",
-                                     "trust_place_shares.csv")]
+    files += [
+        demo_dir / n for n in ("referral_levels.csv", "trust_mix.csv", "trust_place_shares.csv")
+    ]
     with store.transaction() as tx:
         for name, frame in tables.items():
             tx.insert_frame(name, frame)

@@ -180,9 +180,7 @@ def throughput_periods(unit: str, start: date, end_exclusive: date) -> float:
     return float(working_days_between(start, end_exclusive))
 
 
-def capacity_from_throughput(
-    amount: Num, unit: str, year: int, month: int
-) -> float | np.ndarray:
+def capacity_from_throughput(amount: Num, unit: str, year: int, month: int) -> float | np.ndarray:
     """New people in a month from a stated throughput.
 
     ``amount`` is what the service says it can take per ``unit``: ``month``

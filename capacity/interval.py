@@ -47,16 +47,18 @@ def t_multiplier(years: np.ndarray, level: float = INTERVAL_LEVEL) -> np.ndarray
     return stats.t.ppf((1 + level) / 2, df)
 
 
-def bounds(mean: np.ndarray, spread: np.ndarray, years: np.ndarray,
-           level: float = INTERVAL_LEVEL) -> tuple[np.ndarray, np.ndarray]:
+def bounds(
+    mean: np.ndarray, spread: np.ndarray, years: np.ndarray, level: float = INTERVAL_LEVEL
+) -> tuple[np.ndarray, np.ndarray]:
     """The prediction interval (low clipped at 0, high); NaN where there is no interval."""
     half = t_multiplier(years, level) * np.asarray(spread, float)
     mean = np.asarray(mean, float)
     return np.maximum(mean - half, 0.0), mean + half
 
 
-def chance_above(mean: np.ndarray, spread: np.ndarray, years: np.ndarray,
-                 threshold: np.ndarray) -> np.ndarray:
+def chance_above(
+    mean: np.ndarray, spread: np.ndarray, years: np.ndarray, threshold: np.ndarray
+) -> np.ndarray:
     """The chance that next year's demand exceeds ``threshold`` (capacity), under the t model.
 
     With no spread at all (every year the same) the answer is 1 or 0; with

@@ -27,8 +27,9 @@ _ADDS = ("caseload_delta", "los_days")
 _RAISES = ("caseload_pct", "hours_pct", "los_pct")
 
 
-def move(lever: str, value: float | np.ndarray, current: np.ndarray,
-         mask: np.ndarray) -> np.ndarray:
+def move(
+    lever: str, value: float | np.ndarray, current: np.ndarray, mask: np.ndarray
+) -> np.ndarray:
     """``current`` with ``lever`` moved by ``value`` where ``mask`` is true (a new array).
 
     Percentages multiply (:func:`capacity.formulas.scale_by_percentage`; staff

@@ -25,8 +25,9 @@ from capacity import formulas as f
 # A segment's columns as float arrays, for the rows a method covers.
 Columns = Callable[[str], np.ndarray]
 
-CASELOAD_LEVERS = frozenset({"caseload_pct", "caseload_delta", "los_days", "los_pct",
-                             "target_occupancy"})
+CASELOAD_LEVERS = frozenset(
+    {"caseload_pct", "caseload_delta", "los_days", "los_pct", "target_occupancy"}
+)
 HOURS_LEVERS = frozenset({"hours_pct", "absence_pct"})
 
 
@@ -76,8 +77,11 @@ def _stated_caseload(col: Columns) -> np.ndarray:
 
 
 def _caseload_from_hours(col: Columns) -> np.ndarray:
-    return np.asarray(f.caseload_from_hours(col("hours_per_month") * col("hours_factor"),
-                                            col("hours_per_package_per_month")))
+    return np.asarray(
+        f.caseload_from_hours(
+            col("hours_per_month") * col("hours_factor"), col("hours_per_package_per_month")
+        )
+    )
 
 
 def _by_caseload(col: Columns, caseload: np.ndarray) -> np.ndarray:
@@ -96,8 +100,10 @@ def _caseload_text(row: dict, scaled: str, added: str) -> str:
 
 def _hours_text(row: dict, scaled: str, added: str) -> str:
     hours = number(row["hours_per_month"] * row.get("hours_factor", 1.0))
-    return (f"({hours} h ÷ {number(row['hours_per_package_per_month'])} h per package"
-            f"{scaled}{added}) × {row['seg_days']} days ÷ {number(row['mean_los_days'])}")
+    return (
+        f"({hours} h ÷ {number(row['hours_per_package_per_month'])} h per package"
+        f"{scaled}{added}) × {row['seg_days']} days ÷ {number(row['mean_los_days'])}"
+    )
 
 
 def _throughput_text(row: dict, _scaled: str, _added: str) -> str:
@@ -107,37 +113,65 @@ def _throughput_text(row: dict, _scaled: str, _added: str) -> str:
         return f"{amount} a month" + ("" if whole else f" × {days}/{row['days_in_month']} days")
     if unit == "week":
         return f"{amount} a week × {days} days ÷ 7"
-    return (f"{amount} a weekday × {number(row['periods'])} working days "
-            "(Monday to Friday less England's bank holidays)")
+    return (
+        f"{amount} a weekday × {number(row['periods'])} working days "
+        "(Monday to Friday less England's bank holidays)"
+    )
 
 
 def _equal_text(_row: dict, _scaled: str, _added: str) -> str:
     return "equal to demand"
 
 
-METHODS: Mapping[str, CapacityMethod] = {m.key: m for m in (
-    CapacityMethod(
-        "caseload", "Caseload × days ÷ length of stay", ("caseload", "mean_los_days"),
-        _stated_caseload, _by_caseload, _caseload_text, CASELOAD_LEVERS),
-    CapacityMethod(
-        "hours", "Hours ÷ hours per package, then caseload × days ÷ length of stay",
-        ("hours_per_month", "hours_per_package_per_month", "mean_los_days"),
-        _caseload_from_hours, _by_caseload, _hours_text, CASELOAD_LEVERS | HOURS_LEVERS),
-    CapacityMethod(
-        "throughput", "Stated throughput", ("throughput", "throughput_unit"),
-        None, _by_throughput, _throughput_text,
-        flow_reason="planned by a stated throughput, with no caseload"),
-    CapacityMethod(
-        "equal_to_demand", "Capacity assumed equal to demand", (), None, None, _equal_text,
-        flow_reason="capacity assumed equal to demand (no caseload or length of stay)"),
-)}
+METHODS: Mapping[str, CapacityMethod] = {
+    m.key: m
+    for m in (
+        CapacityMethod(
+            "caseload",
+            "Caseload × days ÷ length of stay",
+            ("caseload", "mean_los_days"),
+            _stated_caseload,
+            _by_caseload,
+            _caseload_text,
+            CASELOAD_LEVERS,
+        ),
+        CapacityMethod(
+            "hours",
+            "Hours ÷ hours per package, then caseload × days ÷ length of stay",
+            ("hours_per_month", "hours_per_package_per_month", "mean_los_days"),
+            _caseload_from_hours,
+            _by_caseload,
+            _hours_text,
+            CASELOAD_LEVERS | HOURS_LEVERS,
+        ),
+        CapacityMethod(
+            "throughput",
+            "Stated throughput",
+            ("throughput", "throughput_unit"),
+            None,
+            _by_throughput,
+            _throughput_text,
+            flow_reason="planned by a stated throughput, with no caseload",
+        ),
+        CapacityMethod(
+            "equal_to_demand",
+            "Capacity assumed equal to demand",
+            (),
+            None,
+            None,
+            _equal_text,
+            flow_reason="capacity assumed equal to demand (no caseload or length of stay)",
+        ),
+    )
+}
 
 METHOD_KEYS: tuple[str, ...] = tuple(METHODS)
 METHOD_LABELS: dict[str, str] = {k: m.label for k, m in METHODS.items()}
 METHOD_NEEDS: dict[str, tuple[str, ...]] = {k: m.needs for k, m in METHODS.items()}
 # Every field some method needs: a method that follows demand must leave them all blank.
-CAPACITY_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(
-    field for m in METHODS.values() for field in m.needs))
+CAPACITY_FIELDS: tuple[str, ...] = tuple(
+    dict.fromkeys(field for m in METHODS.values() for field in m.needs)
+)
 
 
 def method(key: str) -> CapacityMethod:
@@ -145,8 +179,7 @@ def method(key: str) -> CapacityMethod:
     try:
         return METHODS[key]
     except KeyError:
-        raise KeyError(f"unknown capacity method {key!r} (one of {', '.join(METHODS)})") \
-            from None
+        raise KeyError(f"unknown capacity method {key!r} (one of {', '.join(METHODS)})") from None
 
 
 def modelled_methods() -> tuple[str, ...]:

@@ -34,31 +34,58 @@ NUMBER, INTEGER, TEXT, DAY = "number", "integer", "text", "day"
 
 SEGMENT_COLUMNS: Mapping[str, str] = {
     # which service, place and parameter row the segment is
-    "service_id": TEXT, "place_code": TEXT, "param_id": INTEGER,
-    "service_type": TEXT, "setting": TEXT,
-    "place_share": NUMBER, "place_share_basis": TEXT,
+    "service_id": TEXT,
+    "place_code": TEXT,
+    "param_id": INTEGER,
+    "service_type": TEXT,
+    "setting": TEXT,
+    "place_share": NUMBER,
+    "place_share_basis": TEXT,
     # the parameters in force (see capacity.methods for which a method uses)
-    "method": TEXT, "caseload": NUMBER, "mean_los_days": NUMBER,
-    "hours_per_month": NUMBER, "hours_per_package_per_month": NUMBER,
-    "throughput": NUMBER, "throughput_unit": TEXT,
-    "hospital_share": NUMBER, "contract_share": NUMBER, "target_occupancy": NUMBER,
-    "spot_ceiling_per_month": NUMBER, "source_note": TEXT,
-    "valid_from": DAY, "valid_to": DAY,
+    "method": TEXT,
+    "caseload": NUMBER,
+    "mean_los_days": NUMBER,
+    "hours_per_month": NUMBER,
+    "hours_per_package_per_month": NUMBER,
+    "throughput": NUMBER,
+    "throughput_unit": TEXT,
+    "hospital_share": NUMBER,
+    "contract_share": NUMBER,
+    "target_occupancy": NUMBER,
+    "spot_ceiling_per_month": NUMBER,
+    "source_note": TEXT,
+    "valid_from": DAY,
+    "valid_to": DAY,
     # the part of the month it covers
-    "month": TEXT, "month_start": DAY, "month_end": DAY, "days_in_month": INTEGER,
-    "seg_start": DAY, "seg_end": DAY, "seg_days": INTEGER, "periods": NUMBER,
+    "month": TEXT,
+    "month_start": DAY,
+    "month_end": DAY,
+    "days_in_month": INTEGER,
+    "seg_start": DAY,
+    "seg_end": DAY,
+    "seg_days": INTEGER,
+    "periods": NUMBER,
     # the hospital share in use and where it came from
-    "hospital_share_used": NUMBER, "hospital_share_basis": TEXT,
+    "hospital_share_used": NUMBER,
+    "hospital_share_basis": TEXT,
     # what a scenario changes (1, 0, 1 and "" in the baseline)
-    "caseload_factor": NUMBER, "caseload_extra": NUMBER, "hours_factor": NUMBER,
+    "caseload_factor": NUMBER,
+    "caseload_extra": NUMBER,
+    "hours_factor": NUMBER,
     "scenario_note": TEXT,
     # the plan rows (hospital and community) the segment adds to; −1 for none
-    "row_h": INTEGER, "row_c": INTEGER,
+    "row_h": INTEGER,
+    "row_c": INTEGER,
 }
 
 DEMAND_COLUMNS: Mapping[str, str] = {
-    "place_code": TEXT, "service_type": TEXT, "service_id": TEXT, "source": TEXT,
-    "month": TEXT, "demand": NUMBER, "scenario_note": TEXT,
+    "place_code": TEXT,
+    "service_type": TEXT,
+    "service_id": TEXT,
+    "source": TEXT,
+    "month": TEXT,
+    "demand": NUMBER,
+    "scenario_note": TEXT,
     # the spread of next year's figure around the projection (capacity.interval); NaN for one year
     "demand_spread": NUMBER,
 }
@@ -86,8 +113,11 @@ def check_columns(frame: pd.DataFrame, declared: Mapping[str, str], what: str) -
     if len(frame):
         # One look at the dtypes, not a column Series each: models are copied on every what-if.
         dtypes = frame.dtypes
-        wrong = [f"{c} ({dtypes[c]}, not {kind})" for c, kind in declared.items()
-                 if not _KIND_CHECKS[kind](dtypes[c])]
+        wrong = [
+            f"{c} ({dtypes[c]}, not {kind})"
+            for c, kind in declared.items()
+            if not _KIND_CHECKS[kind](dtypes[c])
+        ]
         if wrong:
             raise ModelError(f"The plan's {what} hold the wrong kind in {', '.join(wrong)}")
     return frame
@@ -162,8 +192,9 @@ class PlanModel:
 # -- named reads of the segments ------------------------------------------------------
 
 
-def segments_at(model: PlanModel, place_codes: list[str],
-                service_id: str | None = None) -> pd.DataFrame:
+def segments_at(
+    model: PlanModel, place_codes: list[str], service_id: str | None = None
+) -> pd.DataFrame:
     """The segments at ``place_codes`` (of one service if given), in the model's order."""
     segs = model.segments
     mask = segs["place_code"].isin(place_codes)
@@ -197,13 +228,13 @@ def places_in_force(segments: pd.DataFrame, caseload_used: np.ndarray) -> np.nda
     throughput, say) has NaN places. Target occupancy is not applied: places
     are what exists, not what is planned full.
     """
-    share = segments["place_share"].to_numpy(float) * segments["contract_share"].fillna(1.0) \
-        .to_numpy(float)
+    share = segments["place_share"].to_numpy(float) * segments["contract_share"].fillna(
+        1.0
+    ).to_numpy(float)
     return np.asarray(caseload_used, float) * share
 
 
-def group_length_of_stay(stays, weights, *, weighting: LosWeighting,
-                         fallback=None) -> np.ndarray:
+def group_length_of_stay(stays, weights, *, weighting: LosWeighting, fallback=None) -> np.ndarray:
     """A group's mean length of stay from its members' mean stays, weighted by ``weighting``.
 
     Members run along the first axis of ``stays`` (the services of a pool, the segments of a
@@ -217,16 +248,18 @@ def group_length_of_stay(stays, weights, *, weighting: LosWeighting,
     group of one member, or of members with the same stay, has exactly that stay.
     """
     if weighting not in get_args(LosWeighting):
-        raise ValueError(f"weighting must be one of {', '.join(get_args(LosWeighting))} "
-                         f"(got {weighting!r})")
+        raise ValueError(
+            f"weighting must be one of {', '.join(get_args(LosWeighting))} (got {weighting!r})"
+        )
     stays = np.asarray(stays, dtype=float)
     known = ~np.isnan(stays)
     shares = known / np.maximum(known.sum(axis=0), 1)
     for candidate in (fallback, weights):  # the first with a total above 0 wins
         if candidate is None:
             continue
-        weight = np.where(known, np.broadcast_to(np.asarray(candidate, dtype=float),
-                                                 stays.shape), 0.0)
+        weight = np.where(
+            known, np.broadcast_to(np.asarray(candidate, dtype=float), stays.shape), 0.0
+        )
         total = weight.sum(axis=0)
         positive = total > 0
         shares = np.where(positive, weight / np.where(positive, total, 1), shares)

@@ -43,8 +43,16 @@ PLAN_WINDOW_MONTHS = 12
 FLAG_OBSERVED_LOS = "observed length of stay"
 FLAG_OBSERVED_OCCUPANCY = "observed occupancy"
 TOO_FEW_EPISODES = "too few episodes to compare"
-OBSERVED_COLUMNS = ["place_code", "service_id", "window_start", "window_end", "arrivals",
-                    "completed", "observed_los_days", "observed_occupancy"]
+OBSERVED_COLUMNS = [
+    "place_code",
+    "service_id",
+    "window_start",
+    "window_end",
+    "arrivals",
+    "completed",
+    "observed_los_days",
+    "observed_occupancy",
+]
 STATED_COLUMNS = ["place_code", "service_id", "month", "stated_los_days", "stated_places"]
 
 MEASURE_COLUMNS = [
@@ -112,8 +120,9 @@ def stated_measures(store: Store, place_codes: list[str], start: date, end: date
     # the planning year that follows the observed months (population only where records can't say).
     year = planning_year_of(end - timedelta(days=1)) + 1
     use = service_use(store, service_places, services, year, stored_settings(store))
-    links = resolve_place_shares(service_places, store.query("places"), params,
-                                 list(place_codes), use)
+    links = resolve_place_shares(
+        service_places, store.query("places"), params, list(place_codes), use
+    )
     months = months_between(start, end)
     segs = with_capacity(parameter_segments(params, links, months), names)
     if segs.empty:
@@ -143,8 +152,13 @@ def stated_measures(store: Store, place_codes: list[str], start: date, end: date
 def _stated_los(segs: pd.DataFrame) -> float:
     """The stated stay of one place's service over the window: its segments' stays weighted by
     the days each is in force (segments with no stay, a throughput say, left out)."""
-    return float(group_length_of_stay(segs["mean_los_days"].to_numpy(float),
-                                      segs["seg_days"].to_numpy(float), weighting="days"))
+    return float(
+        group_length_of_stay(
+            segs["mean_los_days"].to_numpy(float),
+            segs["seg_days"].to_numpy(float),
+            weighting="days",
+        )
+    )
 
 
 def compare_with_stated(
@@ -197,8 +211,10 @@ def _flags(row: dict, tolerance: float) -> str:
     )
     few = _too_few(row.get("completed"))
     if few:
-        flags.append(f"{TOO_FEW_EPISODES} ({int(row['completed'])} completed; the plan needs "
-                     f"{MIN_COMPLETED_EPISODES})")
+        flags.append(
+            f"{TOO_FEW_EPISODES} ({int(row['completed'])} completed; the plan needs "
+            f"{MIN_COMPLETED_EPISODES})"
+        )
     for column, observed, stated in checks:
         ratio = row.get(column)
         if few and column != "capacity_ratio":
@@ -249,8 +265,12 @@ def observed_for_plan(store: Store, cover: pd.DataFrame, year: int) -> pd.DataFr
     if not windows:
         return pd.DataFrame(columns=OBSERVED_COLUMNS)
     codes = list(windows)
-    frame = store.query("observed_episodes_by_window", places=codes,
-                        starts=[windows[c][0] for c in codes], ends=[windows[c][1] for c in codes])
+    frame = store.query(
+        "observed_episodes_by_window",
+        places=codes,
+        starts=[windows[c][0] for c in codes],
+        ends=[windows[c][1] for c in codes],
+    )
     return frame[OBSERVED_COLUMNS]
 
 
@@ -270,21 +290,34 @@ def stated_by_month(model: PlanModel) -> pd.DataFrame:
     days = segs["seg_days"].to_numpy(float)
     los = segs["mean_los_days"].to_numpy(float)
     places = places_in_force(segs, used)
-    parts = pd.DataFrame({
-        "place_code": segs["place_code"].to_numpy(), "service_id": segs["service_id"].to_numpy(),
-        "month": segs["month"].to_numpy(),
-        "los_days": los * days, "los_weight": np.where(np.isnan(los), np.nan, days),
-        "place_days": places * days, "place_weight": np.where(np.isnan(places), np.nan, days),
-    })
+    parts = pd.DataFrame(
+        {
+            "place_code": segs["place_code"].to_numpy(),
+            "service_id": segs["service_id"].to_numpy(),
+            "month": segs["month"].to_numpy(),
+            "los_days": los * days,
+            "los_weight": np.where(np.isnan(los), np.nan, days),
+            "place_days": places * days,
+            "place_weight": np.where(np.isnan(places), np.nan, days),
+        }
+    )
     sums = parts.groupby(["place_code", "service_id", "month"], sort=False).sum(min_count=1)
-    out = pd.DataFrame({"stated_los_days": sums["los_days"] / sums["los_weight"],
-                        "stated_places": sums["place_days"] / sums["place_weight"]})
+    out = pd.DataFrame(
+        {
+            "stated_los_days": sums["los_days"] / sums["los_weight"],
+            "stated_places": sums["place_days"] / sums["place_weight"],
+        }
+    )
     return out.reset_index()[STATED_COLUMNS]
 
 
-def compare_months(stated: pd.DataFrame, observed: pd.DataFrame, *,
-                   limit: float = PLAN_FLAG_DIFFERENCE,
-                   minimum: int = MIN_COMPLETED_EPISODES) -> pd.DataFrame:
+def compare_months(
+    stated: pd.DataFrame,
+    observed: pd.DataFrame,
+    *,
+    limit: float = PLAN_FLAG_DIFFERENCE,
+    minimum: int = MIN_COMPLETED_EPISODES,
+) -> pd.DataFrame:
     """Stated figures by month beside the observed ones of their place and service.
 
     ``los_flagged`` and ``occupancy_flagged`` are true where the observed
@@ -301,8 +334,9 @@ def compare_months(stated: pd.DataFrame, observed: pd.DataFrame, *,
     either = (both["los_flagged"] | both["occupancy_flagged"]).to_numpy(bool)
     both["flag"] = ""
     if either.any():  # word only the few rows flagged: the plan is recomputed per what-if
-        both.loc[either, "flag"] = [_plan_flag(row, limit)
-                                    for row in both[either].to_dict("records")]
+        both.loc[either, "flag"] = [
+            _plan_flag(row, limit) for row in both[either].to_dict("records")
+        ]
     return both
 
 
@@ -313,11 +347,14 @@ def observed_flags(model: PlanModel, keys: pd.DataFrame) -> list[str]:
     if observed.empty or keys.empty:
         return [""] * len(keys)
     names = model.inputs.all_places.set_index("place_code")["name"]
-    found = compare_months(stated_by_month(model), observed.assign(
-        place=observed["place_code"].map(names).fillna(observed["place_code"])))
+    found = compare_months(
+        stated_by_month(model),
+        observed.assign(place=observed["place_code"].map(names).fillna(observed["place_code"])),
+    )
     found = found.loc[found["flag"] != "", ["place_code", "service_id", "month", "flag"]]
     looked_up = keys[["place_code", "service_id", "month"]].merge(
-        found, on=["place_code", "service_id", "month"], how="left")
+        found, on=["place_code", "service_id", "month"], how="left"
+    )
     return looked_up["flag"].fillna("").tolist()
 
 
@@ -329,19 +366,24 @@ def window_label(start: date, end: date) -> str:
 
 def _plan_flag(row: dict, limit: float) -> str:
     """The words of one month's flags: the figures, the difference, the window, the episodes."""
-    window = window_label(pd.Timestamp(row["window_start"]).date(),
-                          pd.Timestamp(row["window_end"]).date())
+    window = window_label(
+        pd.Timestamp(row["window_start"]).date(), pd.Timestamp(row["window_end"]).date()
+    )
     place = row.get("place") or row["place_code"]
     behind = f"{place}, {window}, {int(row['completed'])} completed episodes"
     words = []
     if row["los_flagged"]:
-        words.append(f"{FLAG_OBSERVED_LOS} {figure_text(row['observed_los_days'])} days against "
-                     f"{figure_text(row['stated_los_days'])} stated "
-                     f"({_difference(row['los_ratio'], limit)}, {behind})")
+        words.append(
+            f"{FLAG_OBSERVED_LOS} {figure_text(row['observed_los_days'])} days against "
+            f"{figure_text(row['stated_los_days'])} stated "
+            f"({_difference(row['los_ratio'], limit)}, {behind})"
+        )
     if row["occupancy_flagged"]:
-        words.append(f"{FLAG_OBSERVED_OCCUPANCY} {figure_text(row['observed_occupancy'])} at once "
-                     f"against a stated caseload of {figure_text(row['stated_places'])} "
-                     f"({_difference(row['occupancy_ratio'], limit)}, {behind})")
+        words.append(
+            f"{FLAG_OBSERVED_OCCUPANCY} {figure_text(row['observed_occupancy'])} at once "
+            f"against a stated caseload of {figure_text(row['stated_places'])} "
+            f"({_difference(row['occupancy_ratio'], limit)}, {behind})"
+        )
     return "; ".join(words)
 
 

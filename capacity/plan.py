@@ -68,8 +68,14 @@ from capacity.segments import (
 from capacity.shares import service_use
 from capacity.store import Store
 
-__all__ = ["METHOD_LABELS", "PlanError", "PlanInputs", "PlanModel", "resolve_place_shares",
-           "parameter_segments"]
+__all__ = [
+    "METHOD_LABELS",
+    "PlanError",
+    "PlanInputs",
+    "PlanModel",
+    "resolve_place_shares",
+    "parameter_segments",
+]
 
 SOURCES = ("hospital", "community")
 NO_SERVICE = "(no commissioned service)"
@@ -87,27 +93,68 @@ PARAMETER_COLUMNS = [
     "hospital_share",
 ]
 PLAN_COLUMNS = [
-    "place_code", "place", "service_id", "service", "service_type", "service_type_name",
-    "pathway", "setting", "source", "month", "days_in_month",
-    "demand", "capacity", "gap", "utilisation", "spot_capacity",
-    "demand_low", "demand_high", "interval_level", "demand_years", "demand_spread",
-    "method", "flags",
+    "place_code",
+    "place",
+    "service_id",
+    "service",
+    "service_type",
+    "service_type_name",
+    "pathway",
+    "setting",
+    "source",
+    "month",
+    "days_in_month",
+    "demand",
+    "capacity",
+    "gap",
+    "utilisation",
+    "spot_capacity",
+    "demand_low",
+    "demand_high",
+    "interval_level",
+    "demand_years",
+    "demand_spread",
+    "method",
+    "flags",
     *PARAMETER_COLUMNS,
-    "hospital_share_basis", "place_share_basis",
-    "calculation", "demand_note", "param_ids", "source_note", "data_window", "scenario",
+    "hospital_share_basis",
+    "place_share_basis",
+    "calculation",
+    "demand_note",
+    "param_ids",
+    "source_note",
+    "data_window",
+    "scenario",
 ]
 # Parameters that are a place's part of a shared service (its share of the whole): a system
 # row adds them up over its places.
 PLACE_PARTS = ["caseload", "hours_per_month", "throughput"]
 DEMAND_KEY = ["place_code", "service_type", "service_id", "source", "month"]
 ORDER = ["place", "sort_order", "service", "source_rank", "month"]
-FLAG_INPUTS = ["unserved", "any_equal", "contract", "days_covered", "segments", "days_in_month",
-               "changes", "capacity", "demand", "source", "shared_note", "hospital_share_basis",
-               "place_code", "scenario_note"]
+FLAG_INPUTS = [
+    "unserved",
+    "any_equal",
+    "contract",
+    "days_covered",
+    "segments",
+    "days_in_month",
+    "changes",
+    "capacity",
+    "demand",
+    "source",
+    "shared_note",
+    "hospital_share_basis",
+    "place_code",
+    "scenario_note",
+]
 
 
 def load_plan_inputs(
-    store: Store, place_codes: list[str], year: int, *, window_years: int | None = None,
+    store: Store,
+    place_codes: list[str],
+    year: int,
+    *,
+    window_years: int | None = None,
     growth: float | None = None,
 ) -> PlanInputs:
     """Read what the plan for ``place_codes`` (places, not systems) in ``year`` needs.
@@ -130,15 +177,16 @@ def load_plan_inputs(
     cover = coverage(store, codes)
     settings = _demand_settings(store, window_years, growth)
     projection, windows = project_demand(
-        history, cover, year, settings=settings,
-        population=population_projection(store, codes))
+        history, cover, year, settings=settings, population=population_projection(store, codes)
+    )
     parameters = store.query("parameters_for_places", places=codes)
     parameters["valid_from"] = pd.to_datetime(parameters["valid_from"])
     parameters["valid_to"] = pd.to_datetime(parameters["valid_to"])
     service_places = store.query("service_places_for_places", places=codes)
     services = store.query("services")
-    use = service_use(store, service_places, services, year, settings,
-                      known=(codes, history, cover))
+    use = service_use(
+        store, service_places, services, year, settings, known=(codes, history, cover)
+    )
     return PlanInputs(
         year=year,
         places=scope,
@@ -156,12 +204,14 @@ def load_plan_inputs(
     )
 
 
-def _demand_settings(store: Store, window_years: int | None,
-                     growth: float | None) -> dict[tuple, DemandSetting]:
+def _demand_settings(
+    store: Store, window_years: int | None, growth: float | None
+) -> dict[tuple, DemandSetting]:
     """The stored demand settings, or one setting for all when the caller names one."""
     if window_years is not None or growth is not None:
-        setting = DemandSetting(3 if window_years is None else window_years, "flat",
-                                0.0 if growth is None else growth)
+        setting = DemandSetting(
+            3 if window_years is None else window_years, "flat", 0.0 if growth is None else growth
+        )
         return {(None, None): setting}
     return stored_settings(store)
 
@@ -177,7 +227,8 @@ def _check_year_has_data(store: Store, year: int) -> None:
         raise PlanError(
             f"There is nothing to plan for {planning_year_label(year)}: the data (service "
             f"parameters, referrals and counts) start on {first_day:%-d %B %Y}, so the years "
-            f"that have data are from {planning_year_label(first_year)} on.")
+            f"that have data are from {planning_year_label(first_year)} on."
+        )
 
 
 # -- places and systems -------------------------------------------------------
@@ -216,10 +267,16 @@ def _hospital_shares(segs: pd.DataFrame, inputs: PlanInputs) -> pd.DataFrame:
     """The hospital share each segment uses, and where it came from."""
     types = inputs.service_types.set_index("service_type")
     observed = inputs.observed_hospital_share.set_index(["place_code", "service_type"])[
-        "observed_hospital_share"].to_dict()
-    seen = pd.Series([observed.get((p, t), np.nan) for p, t in
-                      zip(segs["place_code"], segs["service_type"], strict=True)],
-                     index=segs.index, dtype=float)
+        "observed_hospital_share"
+    ].to_dict()
+    seen = pd.Series(
+        [
+            observed.get((p, t), np.nan)
+            for p, t in zip(segs["place_code"], segs["service_type"], strict=True)
+        ],
+        index=segs.index,
+        dtype=float,
+    )
     takes_hospital = segs["service_type"].map(types["hospital"]).astype(bool)
     takes_community = segs["service_type"].map(types["community"]).astype(bool)
     stated = segs["hospital_share"]
@@ -238,22 +295,30 @@ def _grid(links: pd.DataFrame, months: list[Month], inputs: PlanInputs) -> pd.Da
     services = inputs.services.set_index("service_id")
     types = inputs.service_types.set_index("service_type")
     base = links[["service_id", "place_code", "place_share", "place_share_basis"]].assign(
-        service_type=lambda d: d["service_id"].map(services["service_type"]))
+        service_type=lambda d: d["service_id"].map(services["service_type"])
+    )
     parts = []
     for source in SOURCES:
         takes = base["service_type"].map(types[source]).astype(bool)
         parts.append(base[takes.to_numpy()].assign(source=source))
     grid = pd.concat(parts, ignore_index=True)
-    month_frame = pd.DataFrame({"month": [m.key for m in months],
-                                "days_in_month": [m.days for m in months]})
+    month_frame = pd.DataFrame(
+        {"month": [m.key for m in months], "days_in_month": [m.days for m in months]}
+    )
     return grid.merge(month_frame, how="cross").reset_index(drop=True)
 
 
 def _segment_rows(segs: pd.DataFrame, index: dict[tuple, int]) -> tuple[np.ndarray, np.ndarray]:
     def lookup(source: str) -> np.ndarray:
-        return np.array([index.get((s, p, source, m), -1) for s, p, m in
-                         zip(segs["service_id"], segs["place_code"], segs["month"], strict=True)],
-                        dtype=int)
+        return np.array(
+            [
+                index.get((s, p, source, m), -1)
+                for s, p, m in zip(
+                    segs["service_id"], segs["place_code"], segs["month"], strict=True
+                )
+            ],
+            dtype=int,
+        )
 
     return lookup("hospital"), lookup("community")
 
@@ -266,10 +331,12 @@ def _row_statics(rows: pd.DataFrame, segs: pd.DataFrame) -> pd.DataFrame:
     """
     n = len(rows)
     seg_index = np.arange(len(segs))
-    pairs = pd.DataFrame({
-        "row": np.concatenate([segs["row_h"].to_numpy(int), segs["row_c"].to_numpy(int)]),
-        "seg": np.concatenate([seg_index, seg_index]),
-    })
+    pairs = pd.DataFrame(
+        {
+            "row": np.concatenate([segs["row_h"].to_numpy(int), segs["row_c"].to_numpy(int)]),
+            "seg": np.concatenate([seg_index, seg_index]),
+        }
+    )
     pairs = pairs[pairs["row"] >= 0]
     pairs = pairs.assign(
         days=segs["seg_days"].to_numpy(int)[pairs["seg"]],
@@ -292,10 +359,17 @@ def _row_statics(rows: pd.DataFrame, segs: pd.DataFrame) -> pd.DataFrame:
     ids = _join_per_row(n, by_id["row"].to_numpy(), by_id["param_id"].astype(str).to_numpy(), ",")
     later = pairs.sort_values(["row", "start"])
     later = later[later.duplicated("row")]  # every start but the first of its row
-    changes = _join_per_row(n, later["row"].to_numpy(),
-                            later["start"].dt.strftime("%-d %b").to_numpy(), ", ")
-    return rows.assign(dominant_seg=dominant, days_covered=days, segments=count,
-                       any_equal=any_equal, param_ids=ids, changes=changes)
+    changes = _join_per_row(
+        n, later["row"].to_numpy(), later["start"].dt.strftime("%-d %b").to_numpy(), ", "
+    )
+    return rows.assign(
+        dominant_seg=dominant,
+        days_covered=days,
+        segments=count,
+        any_equal=any_equal,
+        param_ids=ids,
+        changes=changes,
+    )
 
 
 def _join_per_row(n: int, rows: np.ndarray, texts: np.ndarray, sep: str) -> np.ndarray:
@@ -319,26 +393,39 @@ def _describe(rows: pd.DataFrame, inputs: PlanInputs) -> pd.DataFrame:
         service=rows["service_id"].map(services["name"]).fillna(NO_SERVICE),
         contract=rows["service_id"].map(services["contract"]),
         service_type_name=rows["service_type"].map(types["name"]),
-        pathway=np.where(rows["source"] == "hospital", rows["service_type"].map(types["pathway"]),
-                         None),
+        pathway=np.where(
+            rows["source"] == "hospital", rows["service_type"].map(types["pathway"]), None
+        ),
         setting=rows["service_type"].map(types["setting"]),
         sort_order=rows["service_type"].map(types["sort_order"]),
         source_rank=rows["source"].map({"hospital": 0, "community": 1}),
         place=rows["place_code"].map(places["name"]),
         data_window=_type_windows(rows, inputs.demand, windows),
-        covered=[covered.get((p, m), 0) > 0 for p, m in
-                 zip(rows["place_code"], rows["month"], strict=True)],
+        covered=[
+            covered.get((p, m), 0) > 0
+            for p, m in zip(rows["place_code"], rows["month"], strict=True)
+        ],
         group_id=rows.groupby(["service_id", "place_code", "source"], sort=False).ngroup(),
     )
 
 
 def _type_windows(rows: pd.DataFrame, demand: pd.DataFrame, windows: dict[str, str]) -> list:
     """Each row's window of history: its service type's at the place, else the place's."""
-    by_type = {} if "data_window" not in demand else {
-        (p, t): w for p, t, w in zip(demand["place_code"], demand["service_type"],
-                                     demand["data_window"], strict=True) if isinstance(w, str)}
-    return [by_type.get((p, t), windows.get(p, "no referral data"))
-            for p, t in zip(rows["place_code"], rows["service_type"], strict=True)]
+    by_type = (
+        {}
+        if "data_window" not in demand
+        else {
+            (p, t): w
+            for p, t, w in zip(
+                demand["place_code"], demand["service_type"], demand["data_window"], strict=True
+            )
+            if isinstance(w, str)
+        }
+    )
+    return [
+        by_type.get((p, t), windows.get(p, "no referral data"))
+        for p, t in zip(rows["place_code"], rows["service_type"], strict=True)
+    ]
 
 
 def prepare(inputs: PlanInputs) -> PlanModel:
@@ -346,29 +433,39 @@ def prepare(inputs: PlanInputs) -> PlanModel:
     months = planning_year_months(inputs.year)
     services = inputs.services.set_index("service_id")
     types = inputs.service_types.set_index("service_type")
-    links = resolve_place_shares(inputs.service_places, inputs.all_places, inputs.parameters,
-                                 list(inputs.places["place_code"]), inputs.service_use)
+    links = resolve_place_shares(
+        inputs.service_places,
+        inputs.all_places,
+        inputs.parameters,
+        list(inputs.places["place_code"]),
+        inputs.service_use,
+    )
     segs = parameter_segments(inputs.parameters, links, months)
     segs["service_type"] = segs["service_id"].map(services["service_type"])
     segs["setting"] = segs["service_type"].map(types["setting"])
     segs = _hospital_shares(segs, inputs)
-    segs = segs.assign(caseload_factor=1.0, caseload_extra=0.0, hours_factor=1.0,
-                       scenario_note="")
+    segs = segs.assign(caseload_factor=1.0, caseload_extra=0.0, hours_factor=1.0, scenario_note="")
     rows = _grid(links, months, inputs)
     rows = _describe(rows, inputs).sort_values(ORDER).reset_index(drop=True)
-    index = {key: i for i, key in enumerate(zip(rows["service_id"], rows["place_code"],
-                                                 rows["source"], rows["month"], strict=True))}
+    index = {
+        key: i
+        for i, key in enumerate(
+            zip(rows["service_id"], rows["place_code"], rows["source"], rows["month"], strict=True)
+        )
+    }
     segs["row_h"], segs["row_c"] = _segment_rows(segs, index)
     rows = _row_statics(rows, segs)
     candidates: dict[tuple, list[int]] = {}
-    for i, key in enumerate(zip(rows["place_code"], rows["service_type"], rows["source"],
-                                rows["month"], strict=True)):
+    for i, key in enumerate(
+        zip(rows["place_code"], rows["service_type"], rows["source"], rows["month"], strict=True)
+    ):
         candidates.setdefault(key, []).append(i)
     demand = inputs.demand[inputs.demand["place_code"].isin(inputs.places["place_code"])]
     demand = demand.assign(scenario_note="").reset_index(drop=True)
     served = list(inputs.service_places["place_code"].unique())
-    shares = resolve_place_shares(inputs.service_places, inputs.all_places, inputs.parameters,
-                                  served, inputs.service_use)
+    shares = resolve_place_shares(
+        inputs.service_places, inputs.all_places, inputs.parameters, served, inputs.service_use
+    )
     return PlanModel(inputs, segs, demand, rows, index, candidates, shares)
 
 
@@ -399,68 +496,107 @@ def _capacity_by_row(model: PlanModel, names: dict[str, str]) -> dict[str, np.nd
         spot_total, counted = _sum_to_rows(n, rows_of, result["spot"] * part)
         spot += spot_total
         spot_count += counted
-    return {"capacity": capacity, "spot": np.where(spot_count > 0, spot, np.nan),
-            "caseload_used": result["caseload_used"]}
+    return {
+        "capacity": capacity,
+        "spot": np.where(spot_count > 0, spot, np.nan),
+        "caseload_used": result["caseload_used"],
+    }
 
 
 def _calculations(model: PlanModel, caseload_used: np.ndarray) -> list[str]:
     segs = model.segments
     texts: list[list[tuple]] = [[] for _ in range(len(model.rows))]
-    needed = ["method", "seg_days", "caseload", "caseload_factor", "caseload_extra",
-              "hours_per_month",
-              "hours_factor", "hours_per_package_per_month", "mean_los_days", "throughput_unit",
-              "throughput", "days_in_month", "periods", "target_occupancy", "contract_share",
-              "place_share", "place_share_basis", "hospital_share_used", "row_h", "row_c",
-              "seg_start"]
+    needed = [
+        "method",
+        "seg_days",
+        "caseload",
+        "caseload_factor",
+        "caseload_extra",
+        "hours_per_month",
+        "hours_factor",
+        "hours_per_package_per_month",
+        "mean_los_days",
+        "throughput_unit",
+        "throughput",
+        "days_in_month",
+        "periods",
+        "target_occupancy",
+        "contract_share",
+        "place_share",
+        "place_share_basis",
+        "hospital_share_used",
+        "row_h",
+        "row_c",
+        "seg_start",
+    ]
     for record in segs[needed].to_dict("records"):
         base = calculation(record)
         share = record["hospital_share_used"]
-        for row, part, label in ((record["row_h"], share, "hospital share"),
-                                 (record["row_c"], 1 - share, "community share")):
+        for row, part, label in (
+            (record["row_h"], share, "hospital share"),
+            (record["row_c"], 1 - share, "community share"),
+        ):
             if row < 0:
                 continue
-            text = base if part == 1 or base == "equal to demand" else \
-                f"{base} × {part:.4g} {label}"
+            text = (
+                base if part == 1 or base == "equal to demand" else f"{base} × {part:.4g} {label}"
+            )
             texts[row].append((record["seg_start"], text))
     return [" + ".join(t for _, t in sorted(parts, key=lambda p: p[0])) for parts in texts]
 
 
-def _named_demand(model: PlanModel,
-                  column: str = "demand") -> tuple[np.ndarray, pd.DataFrame]:
+def _named_demand(model: PlanModel, column: str = "demand") -> tuple[np.ndarray, pd.DataFrame]:
     """Demand naming a service here, summed into rows; and the rest, by service type.
 
     ``column`` may name another figure that adds up as demand does (its spread).
     """
     n = len(model.rows)
     demand = model.demand
-    rows = np.array([model.row_index.get((s, p, src, m), -1) if s is not None else -1
-                     for s, p, src, m in zip(demand["service_id"], demand["place_code"],
-                                             demand["source"], demand["month"], strict=True)],
-                    dtype=int)
+    rows = np.array(
+        [
+            model.row_index.get((s, p, src, m), -1) if s is not None else -1
+            for s, p, src, m in zip(
+                demand["service_id"],
+                demand["place_code"],
+                demand["source"],
+                demand["month"],
+                strict=True,
+            )
+        ],
+        dtype=int,
+    )
     values = demand[column].to_numpy(float)
     named = rows >= 0
     total = np.bincount(rows[named], weights=np.nan_to_num(values[named]), minlength=n)
-    has_value = np.bincount(rows[named], weights=(~np.isnan(values[named])).astype(float),
-                            minlength=n) > 0
+    has_value = (
+        np.bincount(rows[named], weights=(~np.isnan(values[named])).astype(float), minlength=n) > 0
+    )
     seen = np.bincount(rows[named], minlength=n) > 0
     out = np.where(has_value, total, np.where(seen, np.nan, np.nan))
     out = np.where(~seen & model.rows["covered"].to_numpy(bool), 0.0, out)
     rest = demand[~named]
-    by_type = rest.groupby(["place_code", "service_type", "source", "month"], as_index=False,
-                           sort=False)[column].sum(min_count=1)
+    by_type = rest.groupby(
+        ["place_code", "service_type", "source", "month"], as_index=False, sort=False
+    )[column].sum(min_count=1)
     return out, by_type.rename(columns={column: "demand"})
 
 
-def _allocate(model: PlanModel, demand: np.ndarray, capacity: np.ndarray,
-              by_type: pd.DataFrame) -> tuple[np.ndarray, list[str], pd.DataFrame]:
+def _allocate(
+    model: PlanModel, demand: np.ndarray, capacity: np.ndarray, by_type: pd.DataFrame
+) -> tuple[np.ndarray, list[str], pd.DataFrame]:
     """Share type-level demand among candidate rows; return what no service here takes."""
     rows = model.rows
     notes = [""] * len(rows)
     demand = demand.copy()
     equal = rows["any_equal"].to_numpy(bool)
     orphans = []
-    keys = zip(by_type["place_code"], by_type["service_type"], by_type["source"],
-               by_type["month"], strict=True)
+    keys = zip(
+        by_type["place_code"],
+        by_type["service_type"],
+        by_type["source"],
+        by_type["month"],
+        strict=True,
+    )
     for key, amount in zip(keys, by_type["demand"], strict=True):
         targets = model.candidates.get(key)
         if not targets:
@@ -468,8 +604,9 @@ def _allocate(model: PlanModel, demand: np.ndarray, capacity: np.ndarray,
             continue
         weights = capacity[targets]
         by_capacity = not equal[targets].any() and (weights > 0).all()
-        weights = weights / weights.sum() if by_capacity else np.full(len(targets),
-                                                                      1 / len(targets))
+        weights = (
+            weights / weights.sum() if by_capacity else np.full(len(targets), 1 / len(targets))
+        )
         services = rows["service_id"].to_numpy()[targets]
         count = len(set(services))
         for target, weight in zip(targets, weights, strict=True):
@@ -477,10 +614,12 @@ def _allocate(model: PlanModel, demand: np.ndarray, capacity: np.ndarray,
             share = amount * weight if amount == amount else np.nan
             demand[target] = share if np.isnan(current) else current + np.nan_to_num(share)
             if count > 1:
-                notes[target] = (f"demand for the service type shared across {count} services "
-                                 + ("by capacity" if by_capacity else "equally"))
-    unserved = pd.DataFrame(orphans, columns=["place_code", "service_type", "source", "month",
-                                              "demand"])
+                notes[target] = f"demand for the service type shared across {count} services " + (
+                    "by capacity" if by_capacity else "equally"
+                )
+    unserved = pd.DataFrame(
+        orphans, columns=["place_code", "service_type", "source", "month", "demand"]
+    )
     return demand, notes, unserved
 
 
@@ -510,8 +649,9 @@ def _flags(rows: pd.DataFrame, windows: dict[str, Window]) -> list[str]:
             flags.append("hospital share not known: capacity split evenly")
         window = windows.get(row.place_code)
         if window is not None and window.short:
-            flags.append(f"demand window shorter than asked: {len(window.years)} of "
-                         f"{window.requested} years")
+            flags.append(
+                f"demand window shorter than asked: {len(window.years)} of {window.requested} years"
+            )
         if row.scenario_note:
             flags.append(row.scenario_note)
         out.append("; ".join(flags))
@@ -521,8 +661,10 @@ def _flags(rows: pd.DataFrame, windows: dict[str, Window]) -> list[str]:
 def _with_observed(frame: pd.DataFrame, model: PlanModel) -> list[str]:
     """The rows' flags and any stated LoS or caseload the records contradict (observed.py)."""
     extra = observed_flags(model, frame)
-    return [f"{flags}; {more}" if flags and more else flags or more
-            for flags, more in zip(frame["flags"], extra, strict=True)]
+    return [
+        f"{flags}; {more}" if flags and more else flags or more
+        for flags, more in zip(frame["flags"], extra, strict=True)
+    ]
 
 
 def _parameters(model: PlanModel, caseload_used: np.ndarray) -> pd.DataFrame:
@@ -537,9 +679,20 @@ def _parameters(model: PlanModel, caseload_used: np.ndarray) -> pd.DataFrame:
     segs = model.segments
     dominant = model.rows["dominant_seg"].to_numpy(int)
     has = dominant >= 0
-    wanted = ["method", "mean_los_days", "hours_per_month", "hours_factor",
-              "hours_per_package_per_month", "throughput", "throughput_unit", "target_occupancy",
-              "contract_share", "hospital_share_used", "hospital_share_basis", "source_note"]
+    wanted = [
+        "method",
+        "mean_los_days",
+        "hours_per_month",
+        "hours_factor",
+        "hours_per_package_per_month",
+        "throughput",
+        "throughput_unit",
+        "target_occupancy",
+        "contract_share",
+        "hospital_share_used",
+        "hospital_share_basis",
+        "source_note",
+    ]
     if len(segs):
         picked = segs[wanted].iloc[np.where(has, dominant, 0)].reset_index(drop=True)
         caseload = caseload_used[np.where(has, dominant, 0)]
@@ -559,11 +712,15 @@ def _parameters(model: PlanModel, caseload_used: np.ndarray) -> pd.DataFrame:
         "contract_share": picked["contract_share"],
         "hospital_share": picked["hospital_share_used"],
     }
-    texts = {column: picked[column] for column in
-             ("method", "throughput_unit", "hospital_share_basis", "source_note")}
+    texts = {
+        column: picked[column]
+        for column in ("method", "throughput_unit", "hospital_share_basis", "source_note")
+    }
     if has.all():
-        return pd.DataFrame({k: np.asarray(v, float) for k, v in numbers.items()}
-                            | {k: v.to_numpy() for k, v in texts.items()})
+        return pd.DataFrame(
+            {k: np.asarray(v, float) for k, v in numbers.items()}
+            | {k: v.to_numpy() for k, v in texts.items()}
+        )
     out = {k: np.where(has, np.asarray(v, float), np.nan) for k, v in numbers.items()}
     out |= {k: v.astype(object).where(has, None).to_numpy() for k, v in texts.items()}
     return pd.DataFrame(out)
@@ -572,20 +729,28 @@ def _parameters(model: PlanModel, caseload_used: np.ndarray) -> pd.DataFrame:
 def _scenario_notes(model: PlanModel) -> list[str]:
     notes: list[list[str]] = [[] for _ in range(len(model.rows))]
     segs = model.segments
-    for note, row_h, row_c in zip(segs["scenario_note"], segs["row_h"], segs["row_c"],
-                                  strict=True):
+    for note, row_h, row_c in zip(segs["scenario_note"], segs["row_h"], segs["row_c"], strict=True):
         if note:
             for row in (row_h, row_c):
                 if row >= 0 and note not in notes[row]:
                     notes[row].append(note)
     demand = model.demand
-    for note, s, p, t, src, m in zip(demand["scenario_note"], demand["service_id"],
-                                     demand["place_code"], demand["service_type"],
-                                     demand["source"], demand["month"], strict=True):
+    for note, s, p, t, src, m in zip(
+        demand["scenario_note"],
+        demand["service_id"],
+        demand["place_code"],
+        demand["service_type"],
+        demand["source"],
+        demand["month"],
+        strict=True,
+    ):
         if not note:
             continue
-        targets = [model.row_index[(s, p, src, m)]] if (s, p, src, m) in model.row_index \
+        targets = (
+            [model.row_index[(s, p, src, m)]]
+            if (s, p, src, m) in model.row_index
             else model.candidates.get((p, t, src, m), [])
+        )
         for row in targets:
             if note not in notes[row]:
                 notes[row].append(note)
@@ -604,11 +769,16 @@ def compute(model: PlanModel) -> pd.DataFrame:
     spread, spread_by_type = _named_demand(model, "demand_spread")
     spread, _, unserved_spread = _allocate(model, spread, capacity["capacity"], spread_by_type)
     unserved = unserved.assign(demand_spread=unserved_spread["demand"].to_numpy(float))
-    frame = rows.drop(columns=["dominant_seg"]).assign(demand_spread=spread,
+    frame = rows.drop(columns=["dominant_seg"]).assign(
+        demand_spread=spread,
         capacity=np.where(rows["days_covered"] > 0, capacity["capacity"], 0.0),
-        spot_capacity=capacity["spot"], demand=demand, shared_note=shared_notes,
+        spot_capacity=capacity["spot"],
+        demand=demand,
+        shared_note=shared_notes,
         calculation=_calculations(model, capacity["caseload_used"]),
-        scenario_note=_scenario_notes(model), unserved=False)
+        scenario_note=_scenario_notes(model),
+        unserved=False,
+    )
     frame = pd.concat([frame, _parameters(model, capacity["caseload_used"])], axis=1)
     first_group = int(rows["group_id"].max()) + 1 if len(rows) else 0
     frame = pd.concat([frame, _unserved(unserved, model, first_group)], ignore_index=True)
@@ -625,14 +795,29 @@ def _unserved(unserved: pd.DataFrame, model: PlanModel, first_group: int) -> pd.
     windows = {p: w.label for p, w in inputs.windows.items()}
     groups = unserved.groupby(["place_code", "service_type", "source"], sort=False).ngroup()
     return unserved.assign(
-        service_id=None, service=NO_SERVICE, contract=None, capacity=0.0, spot_capacity=np.nan,
-        method=None, days_covered=0, segments=0, any_equal=False, shared_note="", unserved=True,
-        changes="", param_ids="", calculation="", scenario_note="", place_share=np.nan,
-        place_share_basis=None, hospital_share_basis=None,
+        service_id=None,
+        service=NO_SERVICE,
+        contract=None,
+        capacity=0.0,
+        spot_capacity=np.nan,
+        method=None,
+        days_covered=0,
+        segments=0,
+        any_equal=False,
+        shared_note="",
+        unserved=True,
+        changes="",
+        param_ids="",
+        calculation="",
+        scenario_note="",
+        place_share=np.nan,
+        place_share_basis=None,
+        hospital_share_basis=None,
         days_in_month=[f.days_in_month(int(m[:4]), int(m[5:])) for m in unserved["month"]],
         service_type_name=unserved["service_type"].map(types["name"]),
-        pathway=np.where(unserved["source"] == "hospital",
-                         unserved["service_type"].map(types["pathway"]), None),
+        pathway=np.where(
+            unserved["source"] == "hospital", unserved["service_type"].map(types["pathway"]), None
+        ),
         setting=unserved["service_type"].map(types["setting"]),
         sort_order=unserved["service_type"].map(types["sort_order"]),
         source_rank=unserved["source"].map({"hospital": 0, "community": 1}),
@@ -644,11 +829,13 @@ def _unserved(unserved: pd.DataFrame, model: PlanModel, first_group: int) -> pd.
 
 def _keep(frame: pd.DataFrame) -> pd.DataFrame:
     """Drop sources with no capacity and no demand in any month of the year."""
-    activity = (np.nan_to_num(frame["capacity"].to_numpy(float)) > 0) | \
-        (np.nan_to_num(frame["demand"].to_numpy(float)) > 0)
+    activity = (np.nan_to_num(frame["capacity"].to_numpy(float)) > 0) | (
+        np.nan_to_num(frame["demand"].to_numpy(float)) > 0
+    )
     groups = frame["group_id"].to_numpy(int)
-    active = np.bincount(groups, weights=activity.astype(float),
-                         minlength=int(groups.max()) + 1) > 0
+    active = (
+        np.bincount(groups, weights=activity.astype(float), minlength=int(groups.max()) + 1) > 0
+    )
     return frame[active[groups]]
 
 
@@ -675,19 +862,36 @@ def _with_demand_basis(frame: pd.DataFrame, demand: pd.DataFrame) -> pd.DataFram
     """How many years each row's demand rests on, and a sentence on how it was projected."""
     key = ["place_code", "service_type", "source", "month"]
     years = demand.groupby(key)["years_in_month"].max() if len(demand) else pd.Series()
-    basis = {(p, t): b for p, t, b in zip(demand["place_code"], demand["service_type"],
-                                          demand["demand_basis"], strict=True)
-             if isinstance(b, str)} if "demand_basis" in demand else {}
+    basis = (
+        {
+            (p, t): b
+            for p, t, b in zip(
+                demand["place_code"], demand["service_type"], demand["demand_basis"], strict=True
+            )
+            if isinstance(b, str)
+        }
+        if "demand_basis" in demand
+        else {}
+    )
     n = np.array([years.get(k, 0) for k in zip(*(frame[c] for c in key), strict=True)])
     n = np.nan_to_num(n.astype(float)).astype(int)
     notes = []
-    for count, pair in zip(n, zip(frame["place_code"], frame["service_type"], strict=True),
-                           strict=True):
+    for count, pair in zip(
+        n, zip(frame["place_code"], frame["service_type"], strict=True), strict=True
+    ):
         text = basis.get(pair, "")
-        rests = ("no history for this calendar month" if count == 0 else
-                 f"this month rests on {count} year{'s' if count != 1 else ''}")
-        spread = "" if count == 0 else f"; {NO_INTERVAL}" if count == 1 else \
-            f"; {INTERVAL_LEVEL:.0%} prediction interval from their spread"
+        rests = (
+            "no history for this calendar month"
+            if count == 0
+            else f"this month rests on {count} year{'s' if count != 1 else ''}"
+        )
+        spread = (
+            ""
+            if count == 0
+            else f"; {NO_INTERVAL}"
+            if count == 1
+            else f"; {INTERVAL_LEVEL:.0%} prediction interval from their spread"
+        )
         notes.append("; ".join(t for t in (text, rests) if t) + spread)
     return frame.assign(demand_years=n, demand_note=notes)
 
@@ -698,9 +902,11 @@ def _with_interval(frame: pd.DataFrame) -> pd.DataFrame:
     spread = frame["demand_spread"].to_numpy(float)
     low, high = bounds(frame["demand"].to_numpy(float), spread, years)
     has = (years >= 2) & ~np.isnan(spread)
-    return frame.assign(demand_low=np.where(has, low, np.nan),
-                        demand_high=np.where(has, high, np.nan),
-                        interval_level=np.where(has, INTERVAL_LEVEL, np.nan))
+    return frame.assign(
+        demand_low=np.where(has, low, np.nan),
+        demand_high=np.where(has, high, np.nan),
+        interval_level=np.where(has, INTERVAL_LEVEL, np.nan),
+    )
 
 
 def build_plan(inputs: PlanInputs, scenario: Scenario | None = None) -> pd.DataFrame:
@@ -727,36 +933,63 @@ def roll_up(frame: pd.DataFrame, code: str, name: str) -> pd.DataFrame:
 
 def _roll_up_by(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     """Sum the rows of each value of the ``system`` column into that system's rows."""
-    key = ["system", "service_id", "service", "service_type", "service_type_name", "pathway",
-           "setting", "source", "month", "days_in_month", "scenario"]
-    frame = frame.assign(service_id=frame["service_id"].fillna(""),
-                         pathway=frame["pathway"].fillna(""))
+    key = [
+        "system",
+        "service_id",
+        "service",
+        "service_type",
+        "service_type_name",
+        "pathway",
+        "setting",
+        "source",
+        "month",
+        "days_in_month",
+        "scenario",
+    ]
+    frame = frame.assign(
+        service_id=frame["service_id"].fillna(""), pathway=frame["pathway"].fillna("")
+    )
     grouped = frame.groupby(key, sort=False, dropna=False)
     sums = grouped[["demand", "capacity", "spot_capacity", "demand_spread", *PLACE_PARTS]].sum(
-        min_count=1)
+        min_count=1
+    )
     sums["demand_years"] = grouped["demand_years"].min()
     kept = [c for c in PARAMETER_COLUMNS if c not in (*PLACE_PARTS, "place_share")]
-    same = _same_or_none(grouped, [*kept, "method", "hospital_share_basis",
-                                   "place_share_basis", "source_note", "calculation",
-                                   "demand_note"])
+    same = _same_or_none(
+        grouped,
+        [
+            *kept,
+            "method",
+            "hospital_share_basis",
+            "place_share_basis",
+            "source_note",
+            "calculation",
+            "demand_note",
+        ],
+    )
     codes = grouped.ngroup().to_numpy()
-    text = pd.DataFrame({
-        "flags": _union_by(codes, frame["flags"], "; "),
-        "param_ids": _union_by(codes, frame["param_ids"], ",", numeric=True),
-        "data_window": _union_by(codes, frame["data_window"], "; "),
-        "places": _union_by(codes, frame["place"], ", ", ordered=True),
-    }, index=sums.index)
+    text = pd.DataFrame(
+        {
+            "flags": _union_by(codes, frame["flags"], "; "),
+            "param_ids": _union_by(codes, frame["param_ids"], ",", numeric=True),
+            "data_window": _union_by(codes, frame["data_window"], "; "),
+            "places": _union_by(codes, frame["place"], ", ", ordered=True),
+        },
+        index=sums.index,
+    )
     out = pd.concat([sums, same, text], axis=1).reset_index()
     out["place_share"] = _rolled_share(frame, grouped)
     out["calculation"] = out["calculation"].fillna("sum over " + out["places"])
     out["demand_note"] = out["demand_note"].fillna(
-        "sum over " + out["places"] + "; their spreads added (see the methodology)")
+        "sum over " + out["places"] + "; their spreads added (see the methodology)"
+    )
     out = _with_interval(out)
     out["place_code"] = out["system"]
     out["place"] = out["system"].map(names)
     out["gap"] = f.gap(out["capacity"].to_numpy(float), out["demand"].to_numpy(float))
-    out["utilisation"] = f.utilisation(out["demand"].to_numpy(float),
-                                       out["capacity"].to_numpy(float))
+    out["utilisation"] = f.utilisation(
+        out["demand"].to_numpy(float), out["capacity"].to_numpy(float)
+    )
     out["service_id"] = out["service_id"].replace("", None)
     out["pathway"] = out["pathway"].replace("", None)
     return out[PLAN_COLUMNS]
@@ -771,7 +1004,8 @@ def _rolled_share(frame: pd.DataFrame, grouped) -> np.ndarray:
     single share (missing).
     """
     own = (frame["place_share_basis"] == OWN_PARAMETERS).groupby(
-        [frame[c] for c in grouped.keys], sort=False, dropna=False)
+        [frame[c] for c in grouped.keys], sort=False, dropna=False
+    )
     all_own = own.all().to_numpy(bool)
     any_own = own.any().to_numpy(bool)
     pooled = np.minimum(grouped["place_share"].sum(min_count=1).to_numpy(float), 1.0)
@@ -791,8 +1025,9 @@ def _same_or_none(grouped, columns: list[str]) -> pd.DataFrame:
     return first.where(distinct == 1)
 
 
-def _union_by(codes: np.ndarray, values: pd.Series, sep: str, *, numeric: bool = False,
-              ordered: bool = False) -> list[str]:
+def _union_by(
+    codes: np.ndarray, values: pd.Series, sep: str, *, numeric: bool = False, ordered: bool = False
+) -> list[str]:
     """Per group code, the distinct parts of ``values`` (split on ``sep``) joined again."""
     parts: list[list[str]] = [[] for _ in range(int(codes.max()) + 1 if len(codes) else 0)]
     for code, text in zip(codes, values, strict=True):
@@ -810,8 +1045,7 @@ def _union_by(codes: np.ndarray, values: pd.Series, sep: str, *, numeric: bool =
 def with_systems(frame: pd.DataFrame, all_places: pd.DataFrame) -> pd.DataFrame:
     """``frame`` followed by each system's rolled-up rows (for systems whose places it holds)."""
     systems = all_places[all_places["kind"] == "system"]
-    parent = all_places.loc[all_places["kind"] != "system"].set_index("place_code")[
-        "parent_system"]
+    parent = all_places.loc[all_places["kind"] != "system"].set_index("place_code")["parent_system"]
     members = frame.assign(system=frame["place_code"].map(parent))
     members = members[members["system"].isin(systems["place_code"])]
     if members.empty:
@@ -825,9 +1059,15 @@ def with_systems(frame: pd.DataFrame, all_places: pd.DataFrame) -> pd.DataFrame:
 # -- convenience ----------------------------------------------------------------
 
 
-def plan_for(store: Store, place: str, year: int, *, window_years: int | None = None,
-             growth: float | None = None,
-             scenario: Scenario | None = None) -> pd.DataFrame:
+def plan_for(
+    store: Store,
+    place: str,
+    year: int,
+    *,
+    window_years: int | None = None,
+    growth: float | None = None,
+    scenario: Scenario | None = None,
+) -> pd.DataFrame:
     """The plan frame for one place or system, named by code or name."""
     all_places = store.query("places")
     target = resolve_place(all_places, place)
@@ -841,9 +1081,14 @@ def plan_for(store: Store, place: str, year: int, *, window_years: int | None = 
     return frame
 
 
-def plan_for_all(store: Store, year: int, *, window_years: int | None = None,
-                 growth: float | None = None,
-                 scenario: Scenario | None = None) -> pd.DataFrame:
+def plan_for_all(
+    store: Store,
+    year: int,
+    *,
+    window_years: int | None = None,
+    growth: float | None = None,
+    scenario: Scenario | None = None,
+) -> pd.DataFrame:
     """The plan frame for every place, followed by the rows of every system (summed)."""
     all_places = store.query("places")
     codes = list(all_places.loc[all_places["kind"] != "system", "place_code"])

@@ -88,18 +88,24 @@ PARAMETERS = [
     Column("place_code", required=False),
     Column("method", choices=METHODS),
     Column("caseload", "float", required=False, minimum=0, maximum=MAX_CASELOAD),
-    Column("mean_los_days", "float", required=False, minimum=MIN_LOS_DAYS,
-           maximum=MAX_LOS_DAYS),
+    Column("mean_los_days", "float", required=False, minimum=MIN_LOS_DAYS, maximum=MAX_LOS_DAYS),
     Column("hours_per_month", "float", required=False, minimum=0, maximum=MAX_HOURS_PER_MONTH),
-    Column("hours_per_package_per_month", "float", required=False, minimum=0, above=True,
-           maximum=HOURS_IN_A_MONTH),
+    Column(
+        "hours_per_package_per_month",
+        "float",
+        required=False,
+        minimum=0,
+        above=True,
+        maximum=HOURS_IN_A_MONTH,
+    ),
     Column("throughput", "float", required=False, minimum=0, maximum=MAX_PEOPLE_PER_MONTH),
     Column("throughput_unit", required=False, choices=THROUGHPUT_UNITS),
     Column("hospital_share", "float", required=False, **SHARE),
     Column("contract_share", "float", required=False, **SHARE),
     Column("target_occupancy", "float", required=False, minimum=0, maximum=1, above=True),
-    Column("spot_ceiling_per_month", "float", required=False, minimum=0,
-           maximum=MAX_PEOPLE_PER_MONTH),
+    Column(
+        "spot_ceiling_per_month", "float", required=False, minimum=0, maximum=MAX_PEOPLE_PER_MONTH
+    ),
     Column("valid_from", "date"),
     Column("valid_to", "date", required=False),
     Column("source_note"),
@@ -370,24 +376,38 @@ TRUST_SHARES = [
 ]
 
 
-def check_trust_shares(shares: pd.DataFrame, places: pd.DataFrame,
-                       what: str = "trust_place_shares") -> None:
+def check_trust_shares(
+    shares: pd.DataFrame, places: pd.DataFrame, what: str = "trust_place_shares"
+) -> None:
     """Each row names an NHS trust code and a known place; a trust's shares add up to at most 1."""
     known = set(places.loc[places["kind"] != "system", "place_code"])
 
     def check(row: dict) -> list[tuple[str, str, str]]:
         if not re.fullmatch(r"[A-Z0-9]{3,5}", str(row["trust_code"])):
-            return [("trust_code", row["trust_code"],
-                     "is not an NHS organisation code (3 to 5 capital letters or digits)")]
+            return [
+                (
+                    "trust_code",
+                    row["trust_code"],
+                    "is not an NHS organisation code (3 to 5 capital letters or digits)",
+                )
+            ]
         if row["place_code"] not in known:
             return [("place_code", row["place_code"], "is not a known place")]
         return []
 
     problems = _problems(shares, what, check) + _unique(shares, ["trust_code", "place_code"], what)
     totals = shares.groupby("trust_code")["share"].transform("sum")
-    problems += [Problem(row_number(i), "share", f"{totals.iat[i]:g}",
-                         f"the shares of {shares['trust_code'].iat[i]} add up to more than 1", what)
-                 for i in range(len(shares)) if totals.iat[i] > 1 + 1e-9]
+    problems += [
+        Problem(
+            row_number(i),
+            "share",
+            f"{totals.iat[i]:g}",
+            f"the shares of {shares['trust_code'].iat[i]} add up to more than 1",
+            what,
+        )
+        for i in range(len(shares))
+        if totals.iat[i] > 1 + 1e-9
+    ]
     _raise(what, problems)
 
 

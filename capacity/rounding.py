@@ -110,7 +110,6 @@ def _nearest(value: Fraction) -> int:
     return whole if value >= 0 else -whole
 
 
-
 # -- sheets rounded together ------------------------------------------------------
 
 #: Values this close to a whole number are taken as that whole number: sums of
@@ -132,18 +131,25 @@ MIP_GAP = 1e-3
 #: a good rounding; on these problems its own first roundings are already within a hair of
 #: the closest, and those sub-problems took seconds where the whole solve otherwise takes
 #: a tenth of one (measured on ten places: 4.3 s against 0.26 s, the same rounding).
-HIGHS_OPTIONS = {"mip_heuristic_run_rens": False, "mip_heuristic_run_rins": False,
-                 "mip_heuristic_run_root_reduced_cost": False}
+HIGHS_OPTIONS = {
+    "mip_heuristic_run_rens": False,
+    "mip_heuristic_run_rins": False,
+    "mip_heuristic_run_root_reduced_cost": False,
+}
 
 
 def _milp(cost: np.ndarray, time_limit: float, **problem):
     """SciPy's ``milp`` with this module's options; SciPy's warning that it passes
     :data:`HIGHS_OPTIONS` on to HiGHS as they are is expected, so not shown."""
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Unrecognized options detected",
-                                category=RuntimeWarning)
-        return milp(cost, options={"time_limit": time_limit, "mip_rel_gap": MIP_GAP,
-                                   **HIGHS_OPTIONS}, **problem)
+        warnings.filterwarnings(
+            "ignore", message="Unrecognized options detected", category=RuntimeWarning
+        )
+        return milp(
+            cost,
+            options={"time_limit": time_limit, "mip_rel_gap": MIP_GAP, **HIGHS_OPTIONS},
+            **problem,
+        )
 
 
 @dataclass(frozen=True)
@@ -212,9 +218,13 @@ class _Block:
     shape: tuple[int, ...]
 
 
-def round_sheets(values: np.ndarray, sections: Sequence[Sequence[int]] | None = None,
-                 differences: Sequence[Difference] = (), *,
-                 time_limit: float = TIME_LIMIT_SECONDS) -> RoundedSheets:
+def round_sheets(
+    values: np.ndarray,
+    sections: Sequence[Sequence[int]] | None = None,
+    differences: Sequence[Difference] = (),
+    *,
+    time_limit: float = TIME_LIMIT_SECONDS,
+) -> RoundedSheets:
     """Round place sheets and their total sheet together (see the module docstring).
 
     ``values[place, row, month]`` are the unrounded figures; ``sections`` are
@@ -230,8 +240,9 @@ def round_sheets(values: np.ndarray, sections: Sequence[Sequence[int]] | None = 
     return _solve_sheets(array, groups, differences, time_limit)
 
 
-def _checked(values: np.ndarray, sections: Sequence[Sequence[int]],
-             differences: Sequence[Difference]) -> np.ndarray:
+def _checked(
+    values: np.ndarray, sections: Sequence[Sequence[int]], differences: Sequence[Difference]
+) -> np.ndarray:
     array = np.asarray(values, dtype=float)
     if array.ndim != 3:
         raise ValueError("values must be indexed (place, row, month)")
@@ -266,8 +277,9 @@ def _row_map(rows: int, differences: Sequence[Difference]) -> tuple[np.ndarray, 
     return weights, base
 
 
-def _figures(weights: np.ndarray, groups: list[list[int]], places: int, months: int
-             ) -> tuple[sparse.csr_matrix, list[_Block]]:
+def _figures(
+    weights: np.ndarray, groups: list[list[int]], places: int, months: int
+) -> tuple[sparse.csr_matrix, list[_Block]]:
     """Every figure on every sheet as a row of coefficients on the unknowns.
 
     The unknowns are ordered (place, base row, month). A place's figures pick
@@ -280,13 +292,17 @@ def _figures(weights: np.ndarray, groups: list[list[int]], places: int, months: 
         membership[s, group] = 1
     by_section = membership @ weights
     each_month, whole_year = sparse.identity(months), sparse.csr_matrix(np.ones((1, months)))
-    parts = [("cell", weights, each_month, (rows, months)),
-             ("row total", weights, whole_year, (rows,)),
-             ("column total", by_section, each_month, (len(groups), months)),
-             ("grand total", by_section, whole_year, (len(groups),))]
+    parts = [
+        ("cell", weights, each_month, (rows, months)),
+        ("row total", weights, whole_year, (rows,)),
+        ("column total", by_section, each_month, (len(groups), months)),
+        ("grand total", by_section, whole_year, (len(groups),)),
+    ]
     matrices, blocks = [], []
-    for place, over_places in ((True, sparse.identity(places)),
-                               (False, sparse.csr_matrix(np.ones((1, places))))):
+    for place, over_places in (
+        (True, sparse.identity(places)),
+        (False, sparse.csr_matrix(np.ones((1, places)))),
+    ):
         for kind, row_part, month_part, shape in parts:
             matrix = sparse.kron(over_places, sparse.kron(sparse.csr_matrix(row_part), month_part))
             matrices.append(matrix)
@@ -341,14 +357,26 @@ class _Problem:
 
     def part(self, figures: np.ndarray, unknowns: np.ndarray) -> _Problem:
         """The same problem restricted to some figures and the unknowns they add up."""
-        return _Problem(self.matrix[figures][:, unknowns], self.exact[figures], self.low[figures],
-                        self.high[figures], self.priority[figures], self.move_cost[figures])
+        return _Problem(
+            self.matrix[figures][:, unknowns],
+            self.exact[figures],
+            self.low[figures],
+            self.high[figures],
+            self.priority[figures],
+            self.move_cost[figures],
+        )
 
     def weighing(self, which: np.ndarray) -> _Problem:
         """The same problem with only the figures picked by ``which`` counting towards the
         distance from the truth."""
-        return _Problem(self.matrix, self.exact, self.low, self.high,
-                        np.where(which, self.priority, 0.0), self.move_cost)
+        return _Problem(
+            self.matrix,
+            self.exact,
+            self.low,
+            self.high,
+            np.where(which, self.priority, 0.0),
+            self.move_cost,
+        )
 
     def distance_weights(self) -> np.ndarray:
         """Per figure, what one unit above its floor adds to its distance from the value
@@ -368,8 +396,12 @@ def _bounds(exact: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return low, high
 
 
-def _solve_sheets(values: np.ndarray, groups: list[list[int]], differences: Sequence[Difference],
-                  time_limit: float) -> RoundedSheets:
+def _solve_sheets(
+    values: np.ndarray,
+    groups: list[list[int]],
+    differences: Sequence[Difference],
+    time_limit: float,
+) -> RoundedSheets:
     """Build every figure as a sum of the unknowns; round each independent part.
 
     One sheet is rounded all at once, to the closest rounding there is (a small problem).
@@ -383,8 +415,9 @@ def _solve_sheets(values: np.ndarray, groups: list[list[int]], differences: Sequ
     unknown_values = values[:, base, :].reshape(-1)
     exact = matrix @ unknown_values
     low, high = _bounds(exact)
-    problem = _Problem(matrix, exact, low, high, _priorities(blocks),
-                       _move_costs(blocks, low == high))
+    problem = _Problem(
+        matrix, exact, low, high, _priorities(blocks), _move_costs(blocks, low == high)
+    )
     first = _first_stage(base, differences, places, months)
     found = np.round(unknown_values)  # kept only where HiGHS finds nothing in time
     for figures, unknowns in _independent_parts(matrix):
@@ -403,8 +436,9 @@ def _solve_sheets(values: np.ndarray, groups: list[list[int]], differences: Sequ
     return _assemble(shown, problem, blocks)
 
 
-def _first_stage(base: list[int], differences: Sequence[Difference], places: int,
-                 months: int) -> np.ndarray:
+def _first_stage(
+    base: list[int], differences: Sequence[Difference], places: int, months: int
+) -> np.ndarray:
     """Per unknown, whether it is rounded in the first stage: rows that are not the ``plus``
     of a difference (demand, on the capacity & demand sheet)."""
     later = {d.plus for d in differences}
@@ -423,16 +457,21 @@ def _independent_parts(matrix: sparse.csr_matrix) -> list[tuple[np.ndarray, np.n
     """
     figures, unknowns = matrix.shape
     links = matrix.tocoo()
-    graph = sparse.coo_matrix((np.ones(links.nnz), (links.row + unknowns, links.col)),
-                              shape=(figures + unknowns, figures + unknowns))
+    graph = sparse.coo_matrix(
+        (np.ones(links.nnz), (links.row + unknowns, links.col)),
+        shape=(figures + unknowns, figures + unknowns),
+    )
     _, labels = connected_components(graph, directed=False)
     by_unknown, by_figure = labels[:unknowns], labels[unknowns:]
-    return [(np.flatnonzero(by_figure == k), np.flatnonzero(by_unknown == k))
-            for k in dict.fromkeys(by_unknown.tolist())]
+    return [
+        (np.flatnonzero(by_figure == k), np.flatnonzero(by_unknown == k))
+        for k in dict.fromkeys(by_unknown.tolist())
+    ]
 
 
-def _strict(problem: _Problem, time_limit: float, *, closest: bool = True,
-            offset: np.ndarray | None = None) -> np.ndarray | None:
+def _strict(
+    problem: _Problem, time_limit: float, *, closest: bool = True, offset: np.ndarray | None = None
+) -> np.ndarray | None:
     """The closest rounding with every figure on its floor or ceiling, or None if there is none.
 
     minimise  wᵀ A x  subject to  low − offset ≤ A x ≤ high − offset,  x integer,
@@ -443,9 +482,12 @@ def _strict(problem: _Problem, time_limit: float, *, closest: bool = True,
     matrix = problem.matrix
     shift = np.zeros(matrix.shape[0]) if offset is None else offset
     weights = problem.distance_weights() if closest else np.zeros(matrix.shape[0])
-    result = _milp(matrix.T @ weights, time_limit, integrality=np.ones(matrix.shape[1]),
-                   constraints=LinearConstraint(matrix, problem.low - shift,
-                                                problem.high - shift))
+    result = _milp(
+        matrix.T @ weights,
+        time_limit,
+        integrality=np.ones(matrix.shape[1]),
+        constraints=LinearConstraint(matrix, problem.low - shift, problem.high - shift),
+    )
     return None if result.x is None else np.rint(result.x)
 
 
@@ -498,16 +540,21 @@ def _relaxed(problem: _Problem, time_limit: float) -> np.ndarray | None:
     cost = np.concatenate([matrix.T @ problem.distance_weights(), penalty, penalty])
     eye = sparse.identity(figures, format="csr")
     empty = sparse.csr_matrix((figures, figures))
-    rows = sparse.vstack([sparse.hstack([matrix, -eye, empty]),
-                          sparse.hstack([matrix, empty, eye])], format="csr")
+    rows = sparse.vstack(
+        [sparse.hstack([matrix, -eye, empty]), sparse.hstack([matrix, empty, eye])], format="csr"
+    )
     infinite = np.full(figures, np.inf)
-    constraints = LinearConstraint(rows, np.concatenate([-infinite, problem.low]),
-                                   np.concatenate([problem.high, infinite]))
+    constraints = LinearConstraint(
+        rows, np.concatenate([-infinite, problem.low]), np.concatenate([problem.high, infinite])
+    )
     integrality = np.concatenate([np.ones(unknowns), np.zeros(2 * figures)])
-    bounds = Bounds(np.concatenate([np.full(unknowns, -np.inf), np.zeros(2 * figures)]),
-                    np.full(unknowns + 2 * figures, np.inf))
-    result = _milp(cost, time_limit, integrality=integrality, constraints=constraints,
-                   bounds=bounds)
+    bounds = Bounds(
+        np.concatenate([np.full(unknowns, -np.inf), np.zeros(2 * figures)]),
+        np.full(unknowns + 2 * figures, np.inf),
+    )
+    result = _milp(
+        cost, time_limit, integrality=integrality, constraints=constraints, bounds=bounds
+    )
     return None if result.x is None else np.rint(result.x[:unknowns])
 
 
@@ -522,13 +569,15 @@ def _assemble(shown: np.ndarray, problem: _Problem, blocks: list[_Block]) -> Rou
         pieces[(block.place, block.kind)] = shown[span].reshape(block.shape)
         outside = (shown[span] < problem.low[span]) | (shown[span] > problem.high[span])
         for offset in np.flatnonzero(outside):
-            departures.append(_departure(block, int(offset), problem.exact[start + offset],
-                                         shown[start + offset]))
+            departures.append(
+                _departure(block, int(offset), problem.exact[start + offset], shown[start + offset])
+            )
         start += size
     kinds = ("cell", "row total", "column total", "grand total")
     place_parts = [pieces[(True, kind)] for kind in kinds]
-    sheets = tuple(Sheet(*(part[p] for part in place_parts))
-                   for p in range(place_parts[0].shape[0]))
+    sheets = tuple(
+        Sheet(*(part[p] for part in place_parts)) for p in range(place_parts[0].shape[0])
+    )
     total = Sheet(*(pieces[(False, kind)] for kind in kinds))
     return RoundedSheets(sheets, total, tuple(departures))
 
@@ -539,6 +588,12 @@ def _departure(block: _Block, offset: int, value: float, rounded: int) -> Depart
     first = where[0] if where else None
     month = where[1] if len(where) > 1 else None
     by_row = block.kind in ("cell", "row total")
-    return Departure(place=place, kind=block.kind, row=first if by_row else None,
-                     section=None if by_row else first, month=month,
-                     value=float(value), rounded=int(rounded))
+    return Departure(
+        place=place,
+        kind=block.kind,
+        row=first if by_row else None,
+        section=None if by_row else first,
+        month=month,
+        value=float(value),
+        rounded=int(rounded),
+    )

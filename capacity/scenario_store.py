@@ -48,8 +48,9 @@ def check_for_store(store: Store, scenario: Scenario, *, replacing: str | None =
     """
     found = problems(scenario, context(store))
     existing = store.query("scenario_by_name", name=scenario.name.strip())
-    taken = not existing.empty and (replacing is None or
-                                    existing.iloc[0]["name"].lower() != replacing.lower())
+    taken = not existing.empty and (
+        replacing is None or existing.iloc[0]["name"].lower() != replacing.lower()
+    )
     if taken:
         found.append(f"a scenario called {existing.iloc[0]['name']!r} already exists")
     if not found:
@@ -72,24 +73,38 @@ def _applied_problems(store: Store, scenario: Scenario) -> list[str]:
 
 def _with_place_codes(scenario: Scenario, places: pd.DataFrame) -> Scenario:
     """The scenario with places named as the command line takes them (code or name) as codes."""
+
     def code(text: str) -> str:
         try:
             return str(resolve_place(places, text)["place_code"])
         except PlanError:
             return text  # left for the checks to report as unknown
 
-    return scenario.with_changes(changes=tuple(
-        replace(c, places=tuple(code(p) for p in c.places)) for c in scenario.changes))
+    return scenario.with_changes(
+        changes=tuple(replace(c, places=tuple(code(p) for p in c.places)) for c in scenario.changes)
+    )
 
 
 def _change_rows(scenario_id: int, version: int, changes: tuple[Change, ...]) -> pd.DataFrame:
-    return pd.DataFrame([{
-        "scenario_id": scenario_id, "version": version, "position": position,
-        "lever": c.lever, "value": c.value, "first_month": c.first_month,
-        "last_month": c.last_month, "places": ",".join(c.places),
-        "service_types": ",".join(c.service_types), "services": ",".join(c.services),
-        "to_service_type": c.to_service_type, "source": c.source,
-    } for position, c in enumerate(changes, start=1)])
+    return pd.DataFrame(
+        [
+            {
+                "scenario_id": scenario_id,
+                "version": version,
+                "position": position,
+                "lever": c.lever,
+                "value": c.value,
+                "first_month": c.first_month,
+                "last_month": c.last_month,
+                "places": ",".join(c.places),
+                "service_types": ",".join(c.service_types),
+                "services": ",".join(c.services),
+                "to_service_type": c.to_service_type,
+                "source": c.source,
+            }
+            for position, c in enumerate(changes, start=1)
+        ]
+    )
 
 
 def save(store: Store, scenario: Scenario, *, replacing: str | None = None) -> Scenario:
@@ -98,25 +113,39 @@ def save(store: Store, scenario: Scenario, *, replacing: str | None = None) -> S
     Everything is checked first and written in one transaction; on any
     problem nothing is saved. Returns the scenario with its version.
     """
-    scenario = _with_place_codes(scenario.with_changes(name=scenario.name.strip()),
-                                 store.query("places"))
+    scenario = _with_place_codes(
+        scenario.with_changes(name=scenario.name.strip()), store.query("places")
+    )
     check_for_store(store, scenario, replacing=replacing)
     with store.transaction() as tx:
         if replacing is None:
-            scenario_id = tx.execute("scenario_insert", name=scenario.name,
-                                     description=scenario.description,
-                                     author=scenario.author)[0][0]
+            scenario_id = tx.execute(
+                "scenario_insert",
+                name=scenario.name,
+                description=scenario.description,
+                author=scenario.author,
+            )[0][0]
             version = 1
         else:
             current = tx.query("scenario_by_name", name=replacing)
             if current.empty:
                 raise ScenarioError([f"there is no scenario called {replacing!r}"])
             scenario_id = int(current.iloc[0]["scenario_id"])
-            version = tx.execute("scenario_update", scenario_id=scenario_id,
-                                 name=scenario.name, description=scenario.description,
-                                 author=scenario.author)[0][0]
-        tx.execute("scenario_version_insert", scenario_id=scenario_id, version=version,
-                   name=scenario.name, description=scenario.description, author=scenario.author)
+            version = tx.execute(
+                "scenario_update",
+                scenario_id=scenario_id,
+                name=scenario.name,
+                description=scenario.description,
+                author=scenario.author,
+            )[0][0]
+        tx.execute(
+            "scenario_version_insert",
+            scenario_id=scenario_id,
+            version=version,
+            name=scenario.name,
+            description=scenario.description,
+            author=scenario.author,
+        )
         tx.insert_frame("scenario_changes", _change_rows(scenario_id, version, scenario.changes))
     return load(store, scenario.name)
 
@@ -129,11 +158,18 @@ def _row_to_change(row: dict) -> Change:
     # No services stored on a lever that must name them means all: since the rule, only a
     # change that said so is saved; before it, empty meant all, and such a change reads the
     # same as it did ("at every service") rather than becoming unreadable.
-    return Change(lever=row["lever"], value=float(row["value"]), first_month=row["first_month"],
-                  last_month=row["last_month"], places=split(row["places"]),
-                  service_types=split(row["service_types"]), services=services,
-                  to_service_type=row["to_service_type"] or None, source=row["source"] or None,
-                  all_services=not services and row["lever"] in NAMED_SERVICE_LEVERS)
+    return Change(
+        lever=row["lever"],
+        value=float(row["value"]),
+        first_month=row["first_month"],
+        last_month=row["last_month"],
+        places=split(row["places"]),
+        service_types=split(row["service_types"]),
+        services=services,
+        to_service_type=row["to_service_type"] or None,
+        source=row["source"] or None,
+        all_services=not services and row["lever"] in NAMED_SERVICE_LEVERS,
+    )
 
 
 def _header(store: Store, name: str) -> pd.Series:
@@ -152,14 +188,22 @@ def load(store: Store, name: str, version: int | None = None) -> Scenario:
     version = latest if version is None else int(version)  # 0 is a version asked for, not none
     stored = store.query("scenario_version", scenario_id=scenario_id, version=version)
     if stored.empty:
-        raise ScenarioError([f"{header['name']!r} has no version {version} (its versions are "
-                             f"1 to {latest})"])
+        raise ScenarioError(
+            [f"{header['name']!r} has no version {version} (its versions are 1 to {latest})"]
+        )
     meta = stored.iloc[0]
     rows = store.query("scenario_changes", scenario_id=scenario_id, version=version)
-    changes = tuple(_row_to_change(r) for r in rows.astype(object).where(rows.notna(), None)
-                    .to_dict("records"))
-    return Scenario(name=meta["name"], changes=changes, description=meta["description"],
-                    author=meta["author"], version=version, saved_at=str(meta["saved_at"]))
+    changes = tuple(
+        _row_to_change(r) for r in rows.astype(object).where(rows.notna(), None).to_dict("records")
+    )
+    return Scenario(
+        name=meta["name"],
+        changes=changes,
+        description=meta["description"],
+        author=meta["author"],
+        version=version,
+        saved_at=str(meta["saved_at"]),
+    )
 
 
 def list_saved(store: Store) -> pd.DataFrame:
@@ -192,7 +236,11 @@ def resolve(store: Store, key: str | None, year: int) -> Scenario | None:
     if key.startswith(PRESET_PREFIX):
         presets = load_presets()
         if key not in presets:
-            raise ScenarioError([f"there is no preset called {key[len(PRESET_PREFIX):]!r} "
-                                 f"(presets: {', '.join(p.preset_id for p in presets.values())})"])
+            raise ScenarioError(
+                [
+                    f"there is no preset called {key[len(PRESET_PREFIX) :]!r} "
+                    f"(presets: {', '.join(p.preset_id for p in presets.values())})"
+                ]
+            )
         return presets[key].for_year(year)
     return load(store, key)

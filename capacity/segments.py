@@ -66,22 +66,29 @@ def resolve_place_shares(
     frame = frame.sort_values("service_id", kind="stable").reset_index(drop=True)
     specific = parameters.dropna(subset=["place_code"])
     own_links = set(zip(specific["service_id"], specific["place_code"], strict=True))
-    own = np.array([(s, p) in own_links for s, p in
-                    zip(frame["service_id"], frame["place_code"], strict=True)], dtype=bool)
+    own = np.array(
+        [
+            (s, p) in own_links
+            for s, p in zip(frame["service_id"], frame["place_code"], strict=True)
+        ],
+        dtype=bool,
+    )
     # numpy's stubs refuse None as an array, though numpy takes it (an object array)
     frame["place_share_basis"] = np.where(own, OWN_PARAMETERS, None)  # type: ignore[call-overload]
     frame["place_share"] = np.where(own, 1.0, frame["place_share"].astype(float))
     pooled = frame[~own]
     for service_id, pool in pooled.groupby("service_id", sort=False):
-        share, basis = _pool_shares(pool, all_places, use, len(frame[frame["service_id"]
-                                                                   == service_id]))
+        share, basis = _pool_shares(
+            pool, all_places, use, len(frame[frame["service_id"] == service_id])
+        )
         frame.loc[pool.index, "place_share"] = share
         frame.loc[pool.index, "place_share_basis"] = basis
     return frame[frame["place_code"].isin(place_codes)].reset_index(drop=True)
 
 
-def _pool_shares(pool: pd.DataFrame, all_places: pd.DataFrame, use: pd.DataFrame | None,
-                 links: int) -> tuple[np.ndarray, object]:
+def _pool_shares(
+    pool: pd.DataFrame, all_places: pd.DataFrame, use: pd.DataFrame | None, links: int
+) -> tuple[np.ndarray, object]:
     """The shares of one service's pool (the places on its service-wide figures), and the basis."""
     if len(pool) == 1:
         return np.ones(1), SINGLE_PLACE if links == 1 else "only place on the service-wide figures"
@@ -92,7 +99,8 @@ def _pool_shares(pool: pd.DataFrame, all_places: pd.DataFrame, use: pd.DataFrame
     if by_use is not None:
         return by_use
     population = pool["place_code"].map(
-        dict(zip(all_places["place_code"], all_places["population_65plus"], strict=True)))
+        dict(zip(all_places["place_code"], all_places["population_65plus"], strict=True))
+    )
     pops = population.astype(float)
     if pops.isna().any() or pops.sum() <= 0:
         _refuse_unshareable(pool, population)
@@ -100,15 +108,19 @@ def _pool_shares(pool: pd.DataFrame, all_places: pd.DataFrame, use: pd.DataFrame
     return (pops / pops.sum()).to_numpy(float), basis
 
 
-def _shares_of_use(pool: pd.DataFrame, use: pd.DataFrame | None
-                   ) -> tuple[tuple[np.ndarray, object] | None, str]:
+def _shares_of_use(
+    pool: pd.DataFrame, use: pd.DataFrame | None
+) -> tuple[tuple[np.ndarray, object] | None, str]:
     """Each place's share of the pool's referrals a month and the basis; or None and why not."""
     why = "no referrals to it in the demand window"
     if use is None or use.empty:
         return None, why
     mine = use[use["service_id"] == pool["service_id"].iloc[0]]
-    counts = pool["place_code"].map(dict(zip(mine["place_code"], mine["referrals_a_month"],
-                                             strict=True))).astype(float)
+    counts = (
+        pool["place_code"]
+        .map(dict(zip(mine["place_code"], mine["referrals_a_month"], strict=True)))
+        .astype(float)
+    )
     if counts.isna().any() and counts.notna().any():
         absent = ", ".join(pool.loc[counts.isna(), "place_code"])
         return None, f"no referral data from {absent} in the demand window"
@@ -130,20 +142,28 @@ def _refuse_unshareable(links: pd.DataFrame, population: pd.Series) -> None:
 def share_label(share: float, basis: object) -> str:
     """A place share for the calculation text: '20.13% share of use', '44.3% population share'."""
     text = str(basis or "")
-    kind = ("share of use" if text.startswith(SHARE_OF_USE) else
-            "population share" if text.startswith(POPULATION) else
-            "stated share" if text == STATED else "place share")
+    kind = (
+        "share of use"
+        if text.startswith(SHARE_OF_USE)
+        else "population share"
+        if text.startswith(POPULATION)
+        else "stated share"
+        if text == STATED
+        else "place share"
+    )
     return f"{share * 100:.4g}% {kind}"
 
 
 def month_table(months: list[Month]) -> pd.DataFrame:
     """The months as rows: key, first day, first day of the next month, days."""
-    return pd.DataFrame({
-        "month": [m.key for m in months],
-        "month_start": pd.to_datetime([m.first_day for m in months]),
-        "month_end": pd.to_datetime([m.end_exclusive for m in months]),
-        "days_in_month": [m.days for m in months],
-    })
+    return pd.DataFrame(
+        {
+            "month": [m.key for m in months],
+            "month_start": pd.to_datetime([m.first_day for m in months]),
+            "month_end": pd.to_datetime([m.end_exclusive for m in months]),
+            "days_in_month": [m.days for m in months],
+        }
+    )
 
 
 def parameter_segments(
@@ -159,8 +179,12 @@ def parameter_segments(
     general = parameters[parameters["place_code"].isna()].drop(columns="place_code")
     own = pairs.merge(specific, on=["service_id", "place_code"])
     has_own = set(zip(own["service_id"], own["place_code"], strict=True))
-    rest = pairs[[(s, p) not in has_own for s, p in
-                  zip(pairs["service_id"], pairs["place_code"], strict=True)]]
+    rest = pairs[
+        [
+            (s, p) not in has_own
+            for s, p in zip(pairs["service_id"], pairs["place_code"], strict=True)
+        ]
+    ]
     applicable = pd.concat([own, rest.merge(general, on="service_id")], ignore_index=True)
     segs = applicable.merge(month_table(months), how="cross")
     valid_end = segs["valid_to"].fillna(_FAR_FUTURE) + pd.Timedelta(days=1)
@@ -170,8 +194,9 @@ def parameter_segments(
     segs["seg_days"] = (segs["seg_end"] - segs["seg_start"]).dt.days.astype(int)
     segs["periods"] = [
         f.throughput_periods(unit, start.date(), end.date()) if method == "throughput" else np.nan
-        for method, unit, start, end in zip(segs["method"], segs["throughput_unit"],
-                                            segs["seg_start"], segs["seg_end"], strict=True)
+        for method, unit, start, end in zip(
+            segs["method"], segs["throughput_unit"], segs["seg_start"], segs["seg_end"], strict=True
+        )
     ]
     return segs
 
@@ -189,22 +214,32 @@ def checked(call, service_ids, names: dict[str, str]):
 
 def _masked(formula, segs: pd.DataFrame, mask: np.ndarray, names: dict[str, str], *columns):
     """Apply ``formula`` to the masked rows' columns (arrays), naming the service on error."""
-    arrays = [c[mask] if isinstance(c, np.ndarray) else segs[c].to_numpy(float)[mask]
-              for c in columns]
+    arrays = [
+        c[mask] if isinstance(c, np.ndarray) else segs[c].to_numpy(float)[mask] for c in columns
+    ]
     return checked(lambda: formula(*arrays), segs["service_id"].to_numpy()[mask], names)
 
 
-def _column_reader(segs: pd.DataFrame, mask: np.ndarray,
-                   own: dict[str, np.ndarray]) -> Callable[[str], np.ndarray]:
+def _column_reader(
+    segs: pd.DataFrame, mask: np.ndarray, own: dict[str, np.ndarray]
+) -> Callable[[str], np.ndarray]:
     """A method's view of the masked segments: a column by name, as floats."""
+
     def column(name: str) -> np.ndarray:
         values = own[name] if name in own else segs[name].to_numpy(float)
         return values[mask]
+
     return column
 
 
-def _by_method(segs: pd.DataFrame, names: dict[str, str], target: np.ndarray, part: str,
-               own: dict[str, np.ndarray], method: np.ndarray) -> None:
+def _by_method(
+    segs: pd.DataFrame,
+    names: dict[str, str],
+    target: np.ndarray,
+    part: str,
+    own: dict[str, np.ndarray],
+    method: np.ndarray,
+) -> None:
     """Fill ``target`` with each method's ``part`` (caseload or capacity), where it has one."""
     for key, declared in METHODS.items():
         formula = getattr(declared, part)
@@ -214,8 +249,9 @@ def _by_method(segs: pd.DataFrame, names: dict[str, str], target: np.ndarray, pa
         arguments = [_column_reader(segs, mask, own)]
         if part == "capacity":
             arguments.append(own["caseload_used"][mask])
-        target[mask] = checked(partial(formula, *arguments), segs["service_id"].to_numpy()[mask],
-                               names)
+        target[mask] = checked(
+            partial(formula, *arguments), segs["service_id"].to_numpy()[mask], names
+        )
 
 
 def segment_capacity(segs: pd.DataFrame, names: dict[str, str]) -> dict[str, np.ndarray]:
@@ -228,38 +264,53 @@ def segment_capacity(segs: pd.DataFrame, names: dict[str, str]) -> dict[str, np.
     """
     method = segs["method"].to_numpy()
     n = len(segs)
-    own = {column: segs[column].to_numpy(float) if column in segs else np.full(n, default)
-           for column, default in (("caseload_extra", 0.0), ("hours_factor", 1.0),
-                                   ("caseload_factor", 1.0))}
+    own = {
+        column: segs[column].to_numpy(float) if column in segs else np.full(n, default)
+        for column, default in (
+            ("caseload_extra", 0.0),
+            ("hours_factor", 1.0),
+            ("caseload_factor", 1.0),
+        )
+    }
     caseload = segs["caseload"].to_numpy(float).copy()
     _by_method(segs, names, caseload, "caseload", own, method)
-    caseload = caseload * own["caseload_factor"] + np.where(np.isnan(caseload), 0.0,
-                                                            own["caseload_extra"])
+    caseload = caseload * own["caseload_factor"] + np.where(
+        np.isnan(caseload), 0.0, own["caseload_extra"]
+    )
     own["caseload_used"] = caseload
     base = np.full(n, np.nan)
     _by_method(segs, names, base, "capacity", own, method)
     occupancy = segs["target_occupancy"].to_numpy(float)
     has_occupancy = ~np.isnan(occupancy) & ~np.isnan(base)
     if has_occupancy.any():
-        base[has_occupancy] = _masked(f.apply_target_occupancy, segs, has_occupancy, names,
-                                      base, occupancy)
+        base[has_occupancy] = _masked(
+            f.apply_target_occupancy, segs, has_occupancy, names, base, occupancy
+        )
     every = np.ones(n, dtype=bool)
     contract = segs["contract_share"].fillna(1.0).to_numpy(float)
-    shared = _masked(lambda b, c: f.share_of(b, c, "contract_share"), segs, every, names,
-                     base, contract)
-    shared = _masked(lambda b, p: f.share_of(b, p, "place_share"), segs, every, names,
-                     shared, "place_share")
+    shared = _masked(
+        lambda b, c: f.share_of(b, c, "contract_share"), segs, every, names, base, contract
+    )
+    shared = _masked(
+        lambda b, p: f.share_of(b, p, "place_share"), segs, every, names, shared, "place_share"
+    )
     fraction = segs["seg_days"].to_numpy(float) / segs["days_in_month"].to_numpy(float)
-    spot = segs["spot_ceiling_per_month"].to_numpy(float) * fraction * \
-        segs["place_share"].to_numpy(float)
+    spot = (
+        segs["spot_ceiling_per_month"].to_numpy(float)
+        * fraction
+        * segs["place_share"].to_numpy(float)
+    )
     return {"caseload_used": caseload, "capacity": np.asarray(shared, float), "spot": spot}
 
 
 def with_capacity(segs: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     """``segs`` with the columns caseload_used, capacity_seg and spot_seg added."""
     result = segment_capacity(segs, names)
-    return segs.assign(caseload_used=result["caseload_used"], capacity_seg=result["capacity"],
-                       spot_seg=result["spot"])
+    return segs.assign(
+        caseload_used=result["caseload_used"],
+        capacity_seg=result["capacity"],
+        spot_seg=result["spot"],
+    )
 
 
 def calculation(row: dict) -> str:
@@ -272,8 +323,10 @@ def calculation(row: dict) -> str:
     text = declared.calculation(row, scaled, added)
     if declared.follows_demand:
         return text
-    for column, label in (("target_occupancy", "target occupancy"),
-                          ("contract_share", "contract share")):
+    for column, label in (
+        ("target_occupancy", "target occupancy"),
+        ("contract_share", "contract share"),
+    ):
         value = row[column]
         if value is not None and value == value and value != 1:
             text += f" × {number(value)} {label}"

@@ -21,8 +21,12 @@ from capacity.store import Store
 
 
 def service_use(
-    store: Store, service_places: pd.DataFrame, services: pd.DataFrame, year: int,
-    settings: Mapping[tuple, DemandSetting], *,
+    store: Store,
+    service_places: pd.DataFrame,
+    services: pd.DataFrame,
+    year: int,
+    settings: Mapping[tuple, DemandSetting],
+    *,
     known: tuple[list[str], pd.DataFrame, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Referrals a month to each service that serves several places, from each of them.
@@ -36,8 +40,9 @@ def service_use(
     (place codes, their history, their coverage) already read, to save
     reading them again. Columns: :data:`capacity.segments.USE_COLUMNS`.
     """
-    links = service_places[service_places.groupby("service_id")["place_code"]
-                           .transform("size").to_numpy() > 1]
+    links = service_places[
+        service_places.groupby("service_id")["place_code"].transform("size").to_numpy() > 1
+    ]
     if links.empty:
         return pd.DataFrame(columns=USE_COLUMNS)
     history, cover = _history_for(store, sorted(set(links["place_code"])), known)
@@ -49,14 +54,13 @@ def service_use(
     types = dict(zip(services["service_id"], services["service_type"], strict=True))
     rows = []
     for service_id, group in links.groupby("service_id", sort=False):
-        rows += _use_of(service_id, types.get(service_id), group["place_code"], in_window,
-                        months)
+        rows += _use_of(service_id, types.get(service_id), group["place_code"], in_window, months)
     return pd.DataFrame(rows, columns=USE_COLUMNS)
 
 
-def _history_for(store: Store, codes: list[str],
-                 known: tuple[list[str], pd.DataFrame, pd.DataFrame] | None
-                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _history_for(
+    store: Store, codes: list[str], known: tuple[list[str], pd.DataFrame, pd.DataFrame] | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Referral history and coverage of ``codes``, reusing what was read already."""
     have, history, cover = known if known is not None else ([], None, None)
     extra = [c for c in codes if c not in set(have)]
@@ -65,12 +69,15 @@ def _history_for(store: Store, codes: list[str],
     if extra:
         parts.append(monthly_history(store, extra))
         spans.append(coverage(store, extra))
-    return (pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0],
-            pd.concat(spans, ignore_index=True) if len(spans) > 1 else spans[0])
+    return (
+        pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0],
+        pd.concat(spans, ignore_index=True) if len(spans) > 1 else spans[0],
+    )
 
 
-def _months_counted(cover: pd.DataFrame, year: int,
-                    settings: Mapping[tuple, DemandSetting]) -> pd.DataFrame:
+def _months_counted(
+    cover: pd.DataFrame, year: int, settings: Mapping[tuple, DemandSetting]
+) -> pd.DataFrame:
     """Each place's months inside both its demand window and its data (place_code, month).
 
     Every place's window comes from the same demand settings as its own plan
@@ -80,23 +87,33 @@ def _months_counted(cover: pd.DataFrame, year: int,
     rows = []
     for span in cover.itertuples():
         window_years = setting_for(settings, span.place_code, None).window_years
-        window = choose_window(span.first_month, span.last_month, year, window_years,
-                               span.place_code)
+        window = choose_window(
+            span.first_month, span.last_month, year, window_years, span.place_code
+        )
         for py in window.years:
-            rows += [(span.place_code, pd.Timestamp(m.first_day)) for m in planning_year_months(py)
-                     if span.first_month <= pd.Timestamp(m.first_day) <= span.last_month]
+            rows += [
+                (span.place_code, pd.Timestamp(m.first_day))
+                for m in planning_year_months(py)
+                if span.first_month <= pd.Timestamp(m.first_day) <= span.last_month
+            ]
     return pd.DataFrame(rows, columns=["place_code", "month"])
 
 
-def _use_of(service_id: str, service_type: str | None, places: pd.Series,
-            in_window: pd.DataFrame, months: pd.DataFrame) -> list[tuple]:
+def _use_of(
+    service_id: str,
+    service_type: str | None,
+    places: pd.Series,
+    in_window: pd.DataFrame,
+    months: pd.DataFrame,
+) -> list[tuple]:
     """One service's rows of :func:`service_use`: its referrals a month from each place."""
     places = [p for p in places if p in months.index]
     named = in_window[in_window["service_id"] == service_id]
     what = "referrals"
     if named.empty:
-        named = in_window[in_window["service_id"].isna()
-                          & (in_window["service_type"] == service_type)]
+        named = in_window[
+            in_window["service_id"].isna() & (in_window["service_type"] == service_type)
+        ]
         what = "referrals of the service type,"
     if not places or named.empty:
         return []
@@ -104,5 +121,6 @@ def _use_of(service_id: str, service_type: str | None, places: pd.Series,
     first = months.loc[places, "min"].min().strftime("%b %Y")
     last = months.loc[places, "max"].max().strftime("%b %Y")
     basis = f"{SHARE_OF_USE} ({what} {first} – {last})"
-    return [(service_id, p, float(totals.get(p, 0.0)) / months.loc[p, "size"], basis)
-            for p in places]
+    return [
+        (service_id, p, float(totals.get(p, 0.0)) / months.loc[p, "size"], basis) for p in places
+    ]

@@ -32,9 +32,26 @@ from capacity.xlsx import DAMAGED, open_workbook
 
 DESTINATIONS_FILE = config.REFERENCE_DIR / "sitrep_destinations.csv"
 _TITLE = re.compile(r"^\s*([A-Z][a-z]+)\s+(\d{4})\s+-\s+Total number of patients discharged")
-_MONTHS = {name: number for number, name in enumerate(
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-     "October", "November", "December"], start=1)}
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ],
+        start=1,
+    )
+}
 SHEET = "table 4"
 # Far above any trust's monthly discharges to one destination; a larger figure is a slip.
 MAX_COUNT = 1_000_000
@@ -79,14 +96,19 @@ def _month_from(rows: list[tuple], file_name: str) -> date:
     found = re.search(r"(\d{4})-(\d{2})", file_name)
     if found:
         return date(int(found.group(1)), int(found.group(2)), 1)
-    raise SitrepError("Table 4 has no title naming its month (\"<Month> <Year> - Total number "
-                      "of patients discharged\")")
+    raise SitrepError(
+        'Table 4 has no title naming its month ("<Month> <Year> - Total number '
+        'of patients discharged")'
+    )
 
 
 def _header(rows: list[tuple]) -> tuple[int, dict[int, str]]:
     for index, row in enumerate(rows[:30]):
-        columns = {i: " ".join(str(c).split()) for i, c in enumerate(row)
-                   if isinstance(c, str) and re.match(r"^P\d", c.strip())}
+        columns = {
+            i: " ".join(str(c).split())
+            for i, c in enumerate(row)
+            if isinstance(c, str) and re.match(r"^P\d", c.strip())
+        }
         if len(columns) >= 3:
             return index, columns
     raise SitrepError("Table 4 has no row of destination headings (P0 …, P1 …)")
@@ -119,13 +141,18 @@ def read_table4(path: Path, file_name: str | None = None) -> Table4:
     try:
         with open_workbook(path) as book:
             sheets = {s.strip().lower(): s for s in book.sheetnames}
-            rows = ([tuple(r) for r in book[sheets[SHEET]].iter_rows(values_only=True)]
-                    if SHEET in sheets else None)
+            rows = (
+                [tuple(r) for r in book[sheets[SHEET]].iter_rows(values_only=True)]
+                if SHEET in sheets
+                else None
+            )
     except DAMAGED as exc:
         raise SitrepError(f"{name} is not a readable Excel workbook ({exc}).") from None
     if rows is None:
-        raise SitrepError(f"{name} has no sheet called Table 4 (sheets: "
-                          f"{', '.join(book.sheetnames)}). Is it a discharge SitRep?")
+        raise SitrepError(
+            f"{name} has no sheet called Table 4 (sheets: "
+            f"{', '.join(book.sheetnames)}). Is it a discharge SitRep?"
+        )
     return _parse(rows, name)
 
 
@@ -148,8 +175,11 @@ def _parse(rows: list[tuple], name: str) -> Table4:
         if columns is None:
             org = text[-1]
             kind = "england" if org.upper().startswith("ENGLAND") else "region"
-            identity: tuple[str, str, str | None] = ("ENGLAND" if kind == "england" else org,
-                                                     org, None)
+            identity: tuple[str, str, str | None] = (
+                "ENGLAND" if kind == "england" else org,
+                org,
+                None,
+            )
         else:
             code_col = next(i for t, i in columns.items() if "Code" in t)
             name_col = next(i for t, i in columns.items() if "Name" in t)
@@ -157,17 +187,38 @@ def _parse(rows: list[tuple], name: str) -> Table4:
             if not str(row[code_col] or "").strip():
                 continue  # a note under the block (a source, a footnote), not an organisation
             kind = level
-            identity = (str(row[code_col]).strip(), str(row[name_col]).strip(),
-                        str(row[region_col]).strip() if region_col is not None else None)
+            identity = (
+                str(row[code_col]).strip(),
+                str(row[name_col]).strip(),
+                str(row[region_col]).strip() if region_col is not None else None,
+            )
         for col, destination in destinations.items():
             value, ok = _value(row[col])
             if not ok:
                 unreadable.append((index + 1, destination, row[col]))
-            records.append({"level": kind, "org_code": identity[0], "org_name": identity[1],
-                            "region": identity[2], "destination": destination,
-                            "discharges": value, "sheet_row": index + 1})
-    frame = pd.DataFrame(records, columns=["level", "org_code", "org_name", "region",
-                                           "destination", "discharges", "sheet_row"])
+            records.append(
+                {
+                    "level": kind,
+                    "org_code": identity[0],
+                    "org_name": identity[1],
+                    "region": identity[2],
+                    "destination": destination,
+                    "discharges": value,
+                    "sheet_row": index + 1,
+                }
+            )
+    frame = pd.DataFrame(
+        records,
+        columns=[
+            "level",
+            "org_code",
+            "org_name",
+            "region",
+            "destination",
+            "discharges",
+            "sheet_row",
+        ],
+    )
     if frame.empty or not (frame["level"] == "trust").any():
         raise SitrepError(f"{name}: Table 4 has no trust rows")
     frame.insert(0, "month", pd.Timestamp(month))
@@ -193,13 +244,17 @@ def place_demand(store: Store, place_codes: list[str]) -> pd.DataFrame:
     return frame
 
 
-def compare_with_records(store: Store, place_codes: list[str],
-                         margin: float = DISAGREE_MARGIN) -> pd.DataFrame:
+def compare_with_records(
+    store: Store, place_codes: list[str], margin: float = DISAGREE_MARGIN
+) -> pd.DataFrame:
     """SitRep-based and record-based hospital-discharge demand side by side, with flags."""
     sitrep = place_demand(store, place_codes)
     history = monthly_history(store, place_codes)
-    records = history[history["source"] == "hospital"].groupby(
-        ["place_code", "service_type", "month"], as_index=False)["referrals"].sum()
+    records = (
+        history[history["source"] == "hospital"]
+        .groupby(["place_code", "service_type", "month"], as_index=False)["referrals"]
+        .sum()
+    )
     both = sitrep.merge(records, on=["place_code", "service_type", "month"], how="left")
     both = both.rename(columns={"referrals": "records", "discharges": "sitrep"})
     # A month the place's records cover but with no referral of this type had none.
@@ -209,9 +264,12 @@ def compare_with_records(store: Store, place_codes: list[str],
     covered = (both["month"] >= first) & (both["month"] <= last)
     both["records"] = both["records"].where(both["records"].notna() | ~covered, 0.0)
     both["difference"] = (both["sitrep"] - both["records"]) / both["records"].where(
-        both["records"] > 0)
-    both["flag"] = [_disagreement(s, r, d, margin) for s, r, d in
-                    zip(both["sitrep"], both["records"], both["difference"], strict=True)]
+        both["records"] > 0
+    )
+    both["flag"] = [
+        _disagreement(s, r, d, margin)
+        for s, r, d in zip(both["sitrep"], both["records"], both["difference"], strict=True)
+    ]
     return both.sort_values(["place_code", "service_type", "month"]).reset_index(drop=True)
 
 

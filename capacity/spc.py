@@ -124,8 +124,10 @@ def _mark_long_runs(flags: np.ndarray, length: int) -> np.ndarray:
 
 def shift_points(values: np.ndarray, mean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(high, low): points in a run of 7 or more strictly above / below the mean."""
-    return (_mark_long_runs(values > mean, SHIFT_POINTS),
-            _mark_long_runs(values < mean, SHIFT_POINTS))
+    return (
+        _mark_long_runs(values > mean, SHIFT_POINTS),
+        _mark_long_runs(values < mean, SHIFT_POINTS),
+    )
 
 
 def trend_points(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -136,7 +138,7 @@ def trend_points(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for flags, out in ((steps > 0, rising), (steps < 0, falling)):
         for start, stop in _runs(flags):
             if stop - start >= TREND_POINTS - 1:
-                out[start:stop + 1] = True
+                out[start : stop + 1] = True
     return rising, falling
 
 
@@ -144,9 +146,9 @@ def two_of_three_points(beyond: np.ndarray) -> np.ndarray:
     """Points beyond two sigma (``beyond``, one side) with another such among 3 in a row."""
     marked = np.zeros(len(beyond), dtype=bool)
     for i in range(len(beyond) - 2):
-        window = beyond[i:i + 3]
+        window = beyond[i : i + 3]
         if window.sum() >= 2:
-            marked[i:i + 3] |= window
+            marked[i : i + 3] |= window
     return marked
 
 
@@ -189,20 +191,33 @@ def _segment_frame(values: np.ndarray, size: int) -> dict[str, np.ndarray]:
     mean = np.full(n, centre)
     two = (upper - centre) * 2 / 3
     columns = {
-        "mean": mean, "lower": np.full(n, lower), "upper": np.full(n, upper),
-        "lower_two_sigma": np.full(n, centre - two), "upper_two_sigma": np.full(n, centre + two),
+        "mean": mean,
+        "lower": np.full(n, lower),
+        "upper": np.full(n, upper),
+        "lower_two_sigma": np.full(n, centre - two),
+        "upper_two_sigma": np.full(n, centre + two),
     }
     high_shift, low_shift = shift_points(values, mean)
     rising, falling = trend_points(values)
     high_two = two_of_three_points(values > centre + two)
     low_two = two_of_three_points(values < centre - two)
     columns.update(
-        outside=(values > upper) | (values < lower), shift=high_shift | low_shift,
-        trend=rising | falling, two_of_three=high_two | low_two,
+        outside=(values > upper) | (values < lower),
+        shift=high_shift | low_shift,
+        trend=rising | falling,
+        two_of_three=high_two | low_two,
     )
     # The side each rule points to; a rising trend is 'high' even below the mean.
-    votes = ((values > upper).astype(int) - (values < lower) + high_shift - low_shift
-             + rising - falling + high_two - low_two)
+    votes = (
+        (values > upper).astype(int)
+        - (values < lower)
+        + high_shift
+        - low_shift
+        + rising
+        - falling
+        + high_two
+        - low_two
+    )
     position = np.sign(values - centre)
     columns["_vote"] = np.where(votes != 0, np.sign(votes), position)
     return columns
@@ -235,11 +250,15 @@ def xmr(
     for number, (start, stop) in enumerate(zip(starts, stops, strict=True)):
         size = _baseline_size(clean.index, start, stop, baseline)
         if size < MIN_BASELINE:
-            raise ValueError(f"segment {number + 1} has {size} baseline point(s); "
-                             f"limits need at least {MIN_BASELINE}")
+            raise ValueError(
+                f"segment {number + 1} has {size} baseline point(s); "
+                f"limits need at least {MIN_BASELINE}"
+            )
         if size < ADVISED_BASELINE:
-            notes.append(f"Segment {number + 1}: limits rest on {size} points; Making Data Count "
-                         f"advises at least {ADVISED_BASELINE}, so treat them as provisional.")
+            notes.append(
+                f"Segment {number + 1}: limits rest on {size} points; Making Data Count "
+                f"advises at least {ADVISED_BASELINE}, so treat them as provisional."
+            )
         values = clean.to_numpy()[start:stop]
         columns = _segment_frame(values, size)
         columns["value"] = values
@@ -251,14 +270,33 @@ def xmr(
     frame["special"] = frame[list(RULES)].any(axis=1)
     vote = frame.pop("_vote").to_numpy()
     frame["side"] = np.where(frame["special"], np.where(vote > 0, "high", "low"), "")
-    frame["variation"] = _classify(frame["side"].to_numpy(), frame["special"].to_numpy(),
-                                   improvement)
-    order = ["value", "segment", "baseline", "moving_range", "mean", "lower", "upper",
-             "lower_two_sigma", "upper_two_sigma", *RULES, "special", "side", "variation"]
+    frame["variation"] = _classify(
+        frame["side"].to_numpy(), frame["special"].to_numpy(), improvement
+    )
+    order = [
+        "value",
+        "segment",
+        "baseline",
+        "moving_range",
+        "mean",
+        "lower",
+        "upper",
+        "lower_two_sigma",
+        "upper_two_sigma",
+        *RULES,
+        "special",
+        "side",
+        "variation",
+    ]
     frame = frame[order]
-    return XmR(frame=frame, improvement=improvement, target=target,
-               variation_icon=variation_icon(frame),
-               assurance_icon=assurance_icon(frame, improvement, target), notes=tuple(notes))
+    return XmR(
+        frame=frame,
+        improvement=improvement,
+        target=target,
+        variation_icon=variation_icon(frame),
+        assurance_icon=assurance_icon(frame, improvement, target),
+        notes=tuple(notes),
+    )
 
 
 def variation_icon(frame: pd.DataFrame) -> str:

@@ -55,8 +55,10 @@ def _stepped(frame: pd.DataFrame, column: str) -> tuple[list, list]:
 
 def _reasons(frame: pd.DataFrame) -> list[str]:
     """The rules each point breaks, in words, for the hover text."""
-    return ["; ".join(name for rule, name in RULE_NAMES.items() if row[rule]) or "common cause"
-            for _, row in frame.iterrows()]
+    return [
+        "; ".join(name for rule, name in RULE_NAMES.items() if row[rule]) or "common cause"
+        for _, row in frame.iterrows()
+    ]
 
 
 def _point_traces(frame: pd.DataFrame, unit: str) -> list[dict]:
@@ -68,25 +70,41 @@ def _point_traces(frame: pd.DataFrame, unit: str) -> list[dict]:
         if part.empty:
             continue
         special = kind != spc.COMMON
-        symbols = ["triangle-up" if side == "high" else "triangle-down" if side == "low"
-                   else "circle" for side in part["side"]]
-        traces.append({
-            "type": "scatter", "mode": "markers", "name": NAMES[kind],
-            "x": _x(part.index), "y": part["value"].tolist(),
-            "text": reasons[part.index].tolist(),
-            "marker": {"color": COLOURS[kind], "size": 11 if special else 7, "symbol": symbols,
-                       "line": {"width": 1, "color": "#FFFFFF"}},
-            "hovertemplate": "%{x|%b %Y}: %{y:,.1f} " + unit + "<br>%{text}<extra></extra>",
-        })
+        symbols = [
+            "triangle-up" if side == "high" else "triangle-down" if side == "low" else "circle"
+            for side in part["side"]
+        ]
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": NAMES[kind],
+                "x": _x(part.index),
+                "y": part["value"].tolist(),
+                "text": reasons[part.index].tolist(),
+                "marker": {
+                    "color": COLOURS[kind],
+                    "size": 11 if special else 7,
+                    "symbol": symbols,
+                    "line": {"width": 1, "color": "#FFFFFF"},
+                },
+                "hovertemplate": "%{x|%b %Y}: %{y:,.1f} " + unit + "<br>%{text}<extra></extra>",
+            }
+        )
     return traces
 
 
 def _line(frame: pd.DataFrame, column: str, name: str, dash: str) -> dict:
     xs, ys = _stepped(frame, column)
-    return {"type": "scatter", "mode": "lines", "name": name, "x": xs, "y": ys,
-            "line": {"color": "#212B32" if dash == "solid" else LINE, "width": 1.5,
-                     "dash": dash},
-            "hovertemplate": name + " %{y:,.1f}<extra></extra>"}
+    return {
+        "type": "scatter",
+        "mode": "lines",
+        "name": name,
+        "x": xs,
+        "y": ys,
+        "line": {"color": "#212B32" if dash == "solid" else LINE, "width": 1.5, "dash": dash},
+        "hovertemplate": name + " %{y:,.1f}<extra></extra>",
+    }
 
 
 def icon_text(chart: spc.XmR) -> str:
@@ -100,19 +118,36 @@ def xmr_chart(chart: spc.XmR, title: str, *, unit: str = "") -> go.Figure:
     ``unit`` names what is counted in the hover text (e.g. 'referrals' or 'days').
     """
     frame = chart.frame
-    traces = [{"type": "scatter", "mode": "lines", "name": "Value", "showlegend": False,
-               "x": _x(frame.index), "y": frame["value"].tolist(),
-               "line": {"color": LINE, "width": 1.5}, "hoverinfo": "skip"}]
+    traces = [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": "Value",
+            "showlegend": False,
+            "x": _x(frame.index),
+            "y": frame["value"].tolist(),
+            "line": {"color": LINE, "width": 1.5},
+            "hoverinfo": "skip",
+        }
+    ]
     traces += _point_traces(frame, unit)
-    traces += [_line(frame, "mean", "Mean", "solid"),
-               _line(frame, "upper", "Upper process limit", "dash"),
-               _line(frame, "lower", "Lower process limit", "dash")]
+    traces += [
+        _line(frame, "mean", "Mean", "solid"),
+        _line(frame, "upper", "Upper process limit", "dash"),
+        _line(frame, "lower", "Lower process limit", "dash"),
+    ]
     if chart.target is not None:
-        traces.append({"type": "scatter", "mode": "lines", "name": "Target",
-                       "x": [_x(frame.index)[0], _x(frame.index)[-1]],
-                       "y": [chart.target, chart.target],
-                       "line": {"color": "#D5281B", "width": 1.5, "dash": "dot"},
-                       "hovertemplate": "Target %{y:,.1f}<extra></extra>"})
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": "Target",
+                "x": [_x(frame.index)[0], _x(frame.index)[-1]],
+                "y": [chart.target, chart.target],
+                "line": {"color": "#D5281B", "width": 1.5, "dash": "dot"},
+                "hovertemplate": "Target %{y:,.1f}<extra></extra>",
+            }
+        )
     layout = {
         "title": {"text": f"{title}<br><sup>{icon_text(chart)}</sup>", "x": 0, "xanchor": "left"},
         "font": {"family": FONT, "size": 13},

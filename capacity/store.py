@@ -82,13 +82,15 @@ def read_queries(directory: Path) -> dict[str, str]:
     for path in paths:
         parts = _QUERY_HEADER.split(path.read_text("utf-8"))
         # parts = [preamble, name1, body1, name2, body2, ...]
-        if any(line.strip() and not line.lstrip().startswith("--")
-               for line in parts[0].splitlines()):
+        if any(
+            line.strip() and not line.lstrip().startswith("--") for line in parts[0].splitlines()
+        ):
             raise StoreError(f"{path.name} has SQL before its first '-- name:' line")
         for name, body in zip(parts[1::2], parts[2::2], strict=True):
             if name in found:
-                raise StoreError(f"The query {name} is named twice: in {where[name]} and "
-                                 f"{path.name}")
+                raise StoreError(
+                    f"The query {name} is named twice: in {where[name]} and {path.name}"
+                )
             found[name], where[name] = body.strip(), path.name
     return found
 
@@ -235,9 +237,11 @@ class Store:
     def schema_version(self) -> int:
         """The highest migration applied to this database (0 for an empty file)."""
         cur = self._con.cursor()
-        exists = _one_value(cur.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
-        ))
+        exists = _one_value(
+            cur.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+            )
+        )
         if not exists:
             return 0
         return _one_value(cur.execute("SELECT coalesce(max(version), 0) FROM schema_migrations"))
@@ -337,8 +341,10 @@ class Store:
         scenario saved or deleted. Caches of what is read from the data can
         be keyed on the first, so saving a scenario does not read them again.
         """
-        data, scenarios = ("|".join(str(v) for v in self.query(name).iloc[0])
-                           for name in ("data_version", "scenarios_version"))
+        data, scenarios = (
+            "|".join(str(v) for v in self.query(name).iloc[0])
+            for name in ("data_version", "scenarios_version")
+        )
         return data, scenarios
 
     def table_counts(self) -> dict[str, int]:

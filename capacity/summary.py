@@ -117,8 +117,9 @@ def with_band(out: pd.DataFrame, grouped) -> pd.DataFrame:
     without the plan's spread columns (an old frame) there is no band.
     """
     if "demand_spread" not in grouped.obj:
-        return out.assign(demand_low=np.nan, demand_high=np.nan, demand_years=0,
-                          chance_short=np.nan)
+        return out.assign(
+            demand_low=np.nan, demand_high=np.nan, demand_years=0, chance_short=np.nan
+        )
     spread = grouped["demand_spread"].sum(min_count=1).to_numpy(float)
     years = grouped["demand_years"].min().fillna(0).to_numpy(int)
     demand = out["demand"].to_numpy(float)
@@ -176,7 +177,8 @@ def shortfall_matrix(
         rows = rows[rows["service_type"].isin(service_types)]
     by_type = (
         rows.groupby(["place_code", "place", "service_type", "month"], sort=False)[
-            ["demand", "capacity"]]
+            ["demand", "capacity"]
+        ]
         .sum(min_count=1)
         .reset_index()
     )
@@ -288,8 +290,11 @@ class Shortfall:
         if self.chance == self.chance:
             percent = f"{self.chance:.0%}"
             # "an 82%", "an 8%", "an 11%": the article follows the number as it is spoken.
-            article = "an" if percent[:-1] in ("8", "11", "18") or (
-                len(percent) == 3 and percent[0] == "8") else "a"
+            article = (
+                "an"
+                if percent[:-1] in ("8", "11", "18") or (len(percent) == 3 and percent[0] == "8")
+                else "a"
+            )
             text += f" (about {article} {percent} chance of being short)"
         return text
 
@@ -308,8 +313,7 @@ def worst_shortfall(
         return None
     worst = short.loc[short["gap"].idxmin()]
     chance = float(worst["chance_short"]) if "chance_short" in worst else float("nan")
-    return Shortfall(place, worst["service_type_name"], worst["month"], float(worst["gap"]),
-                     chance)
+    return Shortfall(place, worst["service_type_name"], worst["month"], float(worst["gap"]), chance)
 
 
 def headline(monthly: pd.DataFrame, place: str, from_month: str | None = None) -> str:
@@ -393,8 +397,9 @@ def shortfall(frame: pd.DataFrame, months: tuple[str, ...] | None = None) -> flo
     return float(np.nansum(np.where(gap < 0, -gap, 0.0)))
 
 
-def monthly_totals(frame: pd.DataFrame, source: str = "both",
-                   service_types: list[str] | None = None) -> pd.DataFrame:
+def monthly_totals(
+    frame: pd.DataFrame, source: str = "both", service_types: list[str] | None = None
+) -> pd.DataFrame:
     """Demand, capacity, gap and shortfall by month, summed over services (and places)."""
     rows = filter_source(frame, source)
     if service_types:
@@ -406,13 +411,24 @@ def monthly_totals(frame: pd.DataFrame, source: str = "both",
     return out.reset_index()
 
 
-FLIP_KEY = ["place_code", "place", "service", "service_type", "service_type_name", "source",
-            "month"]
+FLIP_KEY = [
+    "place_code",
+    "place",
+    "service",
+    "service_type",
+    "service_type_name",
+    "source",
+    "month",
+]
 FLIP_COLUMNS = [*FLIP_KEY, "gap_baseline", "gap_scenario", "flip"]
 
 
-def flips(baseline: pd.DataFrame, scenario: pd.DataFrame, source: str = "both",
-          service_types: list[str] | None = None) -> pd.DataFrame:
+def flips(
+    baseline: pd.DataFrame,
+    scenario: pd.DataFrame,
+    source: str = "both",
+    service_types: list[str] | None = None,
+) -> pd.DataFrame:
     """The service-months that move between surplus and shortfall under a scenario.
 
     Each row of the plan (a service at a place, for one source, in one month)
@@ -422,27 +438,38 @@ def flips(baseline: pd.DataFrame, scenario: pd.DataFrame, source: str = "both",
     as neither short nor in surplus in the other. ``flip`` is 'into shortfall'
     or 'out of shortfall'.
     """
+
     def gaps(frame: pd.DataFrame) -> pd.Series:
         rows = filter_source(frame, source)
         if service_types:
             rows = rows[rows["service_type"].isin(service_types)]
-        rows = rows.assign(short=rows["capacity"] < rows["demand"],
-                           gap=rows["capacity"] - rows["demand"])
+        rows = rows.assign(
+            short=rows["capacity"] < rows["demand"], gap=rows["capacity"] - rows["demand"]
+        )
         return rows.set_index(FLIP_KEY)[["short", "gap"]]
 
-    table = gaps(baseline).add_suffix("_baseline").join(
-        gaps(scenario).add_suffix("_scenario"), how="outer")
+    table = (
+        gaps(baseline)
+        .add_suffix("_baseline")
+        .join(gaps(scenario).add_suffix("_scenario"), how="outer")
+    )
     was_short = table["short_baseline"].fillna(False).astype(bool)
     now_short = table["short_scenario"].fillna(False).astype(bool)
-    table["flip"] = np.select([~was_short & now_short, was_short & ~now_short],
-                              ["into shortfall", "out of shortfall"], "")
+    table["flip"] = np.select(
+        [~was_short & now_short, was_short & ~now_short], ["into shortfall", "out of shortfall"], ""
+    )
     table = table[table["flip"] != ""].reset_index()
-    return table.sort_values(["month", "place", "service", "source"])[FLIP_COLUMNS] \
-        .reset_index(drop=True)
+    return table.sort_values(["month", "place", "service", "source"])[FLIP_COLUMNS].reset_index(
+        drop=True
+    )
 
 
-def scenario_effect(baseline: pd.DataFrame, scenario: pd.DataFrame, source: str = "both",
-                    service_types: list[str] | None = None) -> pd.DataFrame:
+def scenario_effect(
+    baseline: pd.DataFrame,
+    scenario: pd.DataFrame,
+    source: str = "both",
+    service_types: list[str] | None = None,
+) -> pd.DataFrame:
     """Baseline and scenario side by side per month, with how many service-months flip.
 
     ``shortfall`` counts, for each month, the people short summed over every
@@ -462,8 +489,12 @@ def scenario_effect(baseline: pd.DataFrame, scenario: pd.DataFrame, source: str 
     return table.reset_index()
 
 
-def shortfall_by_place(baseline: pd.DataFrame, scenario: pd.DataFrame, source: str = "both",
-                       service_types: list[str] | None = None) -> pd.DataFrame:
+def shortfall_by_place(
+    baseline: pd.DataFrame,
+    scenario: pd.DataFrame,
+    source: str = "both",
+    service_types: list[str] | None = None,
+) -> pd.DataFrame:
     """Each place's yearly shortfall under the baseline and the scenario."""
     rows = []
     for place, group in filter_source(baseline, source).groupby("place", sort=True):
@@ -473,6 +504,7 @@ def shortfall_by_place(baseline: pd.DataFrame, scenario: pd.DataFrame, source: s
             group = group[group["service_type"].isin(service_types)]
             other = other[other["service_type"].isin(service_types)]
         before, after = shortfall(group), shortfall(other)
-        rows.append({"place": place, "baseline": before, "scenario": after,
-                     "change": after - before})
+        rows.append(
+            {"place": place, "baseline": before, "scenario": after, "change": after - before}
+        )
     return pd.DataFrame(rows, columns=["place", "baseline", "scenario", "change"])

@@ -156,8 +156,11 @@ def prepared_plan(key: DataKey, year: int, codes: tuple[str, ...]):
 @st.cache_data(show_spinner="Building the plan…", max_entries=16)
 def plan_everywhere(key: PlanKey) -> pd.DataFrame:
     """The plan frame for every place and system; ScenarioError when the scenario can't apply."""
-    return plans.plan_everywhere(prepared_plan(key.data, key.year, ()),
-                                 scenario_for(key.scenarios, key.scenario, key.year), key.year)
+    return plans.plan_everywhere(
+        prepared_plan(key.data, key.year, ()),
+        scenario_for(key.scenarios, key.scenario, key.year),
+        key.year,
+    )
 
 
 @st.cache_data(show_spinner="Building the plan…", max_entries=32)
@@ -178,8 +181,7 @@ def monthly_by_type(key: PlanKey, place: str, source: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def gap_figure(key: PlanKey, place: str, source: str, service_type: str, title: str,
-               large: bool):
+def gap_figure(key: PlanKey, place: str, source: str, service_type: str, title: str, large: bool):
     """The gap chart of one service type at a place (None when it has no rows)."""
     return plans.gap_figure(monthly_by_type(key, place, source), service_type, title, large)
 
@@ -187,8 +189,9 @@ def gap_figure(key: PlanKey, place: str, source: str, service_type: str, title: 
 @st.cache_data(show_spinner=False, max_entries=64)
 def observed_offers(key: PlanKey, codes: tuple[str, ...]) -> tuple:
     """Scenarios planning with the observed figure, for services flagged at places ``codes``."""
-    return observed_figures.observed_offers(prepared_plan(key.data, key.year, ()),
-                                            plan_everywhere(key), codes)
+    return observed_figures.observed_offers(
+        prepared_plan(key.data, key.year, ()), plan_everywhere(key), codes
+    )
 
 
 # -- data quality -------------------------------------------------------------
@@ -229,11 +232,20 @@ def spc_history(key: SpcKey) -> quality.SpcHistory:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def spc_chart(key: SpcKey, service_type: str, title: str, first: int | None, until: str | None,
-              rebase: str | None) -> quality.SpcChart:
+def spc_chart(
+    key: SpcKey,
+    service_type: str,
+    title: str,
+    first: int | None,
+    until: str | None,
+    rebase: str | None,
+) -> quality.SpcChart:
     """One service type's XmR chart with the page's baseline and rebase."""
-    return quality.spc_chart(spc_history(key), service_type, title, first=first, until=until,
-                             rebase=rebase)
+    return quality.spc_chart(
+        spc_history(key), service_type, title, first=first, until=until, rebase=rebase
+    )
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def projection_back_test(key: DataKey, codes: tuple[str, ...], source: str):
     """The last complete year projected from the years before it, against what happened."""
@@ -269,10 +281,13 @@ def flow_records(key: DataKey, target: flow.FlowTarget, year: int):
 @st.cache_data(show_spinner="Setting up the flow model…", max_entries=32)
 def flow_inputs(key: PlanKey, place: str, service_id: str):
     """Flow inputs for one service, or a pathway's pool, at a place under the key's scenario."""
-    return flow.flow_inputs(prepared_plan(key.data, key.year, ()), plan_everywhere(key),
-                            scenario_for(key.scenarios, key.scenario, key.year),
-                            target := flow_target(key.data, key.year, place, service_id),
-                            flow_records(key.data, target, key.year))
+    return flow.flow_inputs(
+        prepared_plan(key.data, key.year, ()),
+        plan_everywhere(key),
+        scenario_for(key.scenarios, key.scenario, key.year),
+        target := flow_target(key.data, key.year, place, service_id),
+        flow_records(key.data, target, key.year),
+    )
 
 
 def flow_run_inputs(key: PlanKey, place: str, service_id: str, settings: FlowSettings):
@@ -377,8 +392,10 @@ def _year_parser(years: list[int]):
         except ValueError:
             raise ValueError("not a year") from None
         if year not in years:
-            raise ValueError(f"only {planning_year_label(years[0])} to "
-                             f"{planning_year_label(years[-1])} are offered")
+            raise ValueError(
+                f"only {planning_year_label(years[0])} to "
+                f"{planning_year_label(years[-1])} are offered"
+            )
         return year
 
     return parse
@@ -393,25 +410,54 @@ def _flag(text: str) -> bool:
     raise ValueError("use 1 or 0")
 
 
-def global_params(places: pd.DataFrame, years: list[int],
-                  scenarios: dict[str, str]) -> dict[str, Param]:
+def global_params(
+    places: pd.DataFrame, years: list[int], scenarios: dict[str, str]
+) -> dict[str, Param]:
     """The URL parameters the sidebar owns."""
     names = dict(zip(places["place_code"], places["name"], strict=True))
     this_year = planning_year_of(date.today())
     default_year = this_year if this_year in years else years[-1]
     return {
-        "place": Param("place", "place", _choice(names, "place code"), lambda v: v,
-                       default_place(places), describe=lambda v: names.get(v, v)),
-        "year": Param("year", "year", _year_parser(years), lambda v: str(v), default_year,
-                      describe=planning_year_label),
-        "scenario": Param("scenario", "scenario", _choice(scenarios, "scenario"),
-                          lambda v: None if v == choices.BASELINE else v, choices.BASELINE,
-                          describe=lambda v: scenarios.get(v, v)),
-        "source": Param("source", "source", _choice(SOURCE_LABELS, "source"),
-                        lambda v: None if v == "both" else v, "both",
-                        describe=lambda v: SOURCE_LABELS[v].lower()),
-        "present": Param("present", "present", _flag, lambda v: "1" if v else None, False,
-                         describe=lambda v: "presentation mode" if v else "the normal view"),
+        "place": Param(
+            "place",
+            "place",
+            _choice(names, "place code"),
+            lambda v: v,
+            default_place(places),
+            describe=lambda v: names.get(v, v),
+        ),
+        "year": Param(
+            "year",
+            "year",
+            _year_parser(years),
+            lambda v: str(v),
+            default_year,
+            describe=planning_year_label,
+        ),
+        "scenario": Param(
+            "scenario",
+            "scenario",
+            _choice(scenarios, "scenario"),
+            lambda v: None if v == choices.BASELINE else v,
+            choices.BASELINE,
+            describe=lambda v: scenarios.get(v, v),
+        ),
+        "source": Param(
+            "source",
+            "source",
+            _choice(SOURCE_LABELS, "source"),
+            lambda v: None if v == "both" else v,
+            "both",
+            describe=lambda v: SOURCE_LABELS[v].lower(),
+        ),
+        "present": Param(
+            "present",
+            "present",
+            _flag,
+            lambda v: "1" if v else None,
+            False,
+            describe=lambda v: "presentation mode" if v else "the normal view",
+        ),
     }
 
 
@@ -425,15 +471,26 @@ def list_param(name: str, key: str, options: dict[str, str]) -> Param:
             raise ValueError("unknown " + ", ".join(unknown))
         return codes
 
-    return Param(name, key, parse, lambda v: ",".join(v) if v else None, [],
-                 describe=lambda v: ", ".join(options[c] for c in v) if v else "all")
+    return Param(
+        name,
+        key,
+        parse,
+        lambda v: ",".join(v) if v else None,
+        [],
+        describe=lambda v: ", ".join(options[c] for c in v) if v else "all",
+    )
 
 
 def choice_param(name: str, key: str, options: dict[str, str], default: str) -> Param:
     """A URL parameter holding one of some known codes."""
-    return Param(name, key, _choice(options, name.replace("_", " ")),
-                 lambda v: None if v == default else v, default,
-                 describe=lambda v: options.get(v, v))
+    return Param(
+        name,
+        key,
+        _choice(options, name.replace("_", " ")),
+        lambda v: None if v == default else v,
+        default,
+        describe=lambda v: options.get(v, v),
+    )
 
 
 def current_view() -> View:

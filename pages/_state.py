@@ -140,4 +140,5 @@ def end_run() -> None:
     st.session_state[_LAST] = values
     shared = st.session_state.get(_SIDEBAR, set())
     st.session_state.setdefault(_BY_PAGE, {})[st.session_state.get(_PAGE)] = {
-        name: text for name, text in values.items() if name not in shared}
+        name: text for name, text in values.items() if name not in shared
+    }

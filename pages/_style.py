@@ -78,8 +78,14 @@ def place_grid(charts: int, screen: int = WALL_HEIGHT) -> Grid:
     """
     columns = 1 if charts <= 1 else 2 if charts in (2, 4) else 3
     rows = max(1, -(-charts // columns))
-    heading = (TOP_PAD_REM + 2 * HEADLINE_REM * HEADLINE_LINE + 2 * SUBHEAD_REM * SUBHEAD_LINE
-               + BUTTON_ROW_REM + 2 * GAP_REM + BOTTOM_SPARE_REM)
+    heading = (
+        TOP_PAD_REM
+        + 2 * HEADLINE_REM * HEADLINE_LINE
+        + 2 * SUBHEAD_REM * SUBHEAD_LINE
+        + BUTTON_ROW_REM
+        + 2 * GAP_REM
+        + BOTTOM_SPARE_REM
+    )
     return Grid(columns, rows, _share(screen - _rem(heading), rows))
 
 
@@ -93,8 +99,14 @@ def title_size(title: str, columns: int, largest: int = 24, screen_width: int = 
 def overview_height(rows: int, screen: int = WALL_HEIGHT) -> int:
     """The Overview heat map's height on the wall: the room under the title, the controls
     and the caption, but no taller than its ``rows`` rows need."""
-    heading = (TOP_PAD_REM + TITLE_ROW_REM + CONTROL_ROW_REM + CAPTION_ROW_REM
-               + 3 * GAP_REM + BOTTOM_SPARE_REM)
+    heading = (
+        TOP_PAD_REM
+        + TITLE_ROW_REM
+        + CONTROL_ROW_REM
+        + CAPTION_ROW_REM
+        + 3 * GAP_REM
+        + BOTTOM_SPARE_REM
+    )
     return min(_share(screen - _rem(heading), 1), 140 + 64 * rows)
 
 

@@ -28,9 +28,13 @@ from pages._common import (
 )
 from pages._style import figure_column, months_as_labels, show_notices
 
-LABELS = {"referrals": "Referral records", "parameters": "Service parameters",
-          "counts": "Monthly demand counts", "shares": "Trust-to-place shares",
-          "sitrep": "NHS England discharge SitRep (Table 4)"}
+LABELS = {
+    "referrals": "Referral records",
+    "parameters": "Service parameters",
+    "counts": "Monthly demand counts",
+    "shares": "Trust-to-place shares",
+    "sitrep": "NHS England discharge SitRep (Table 4)",
+}
 
 view = current_view()
 kind_param = choice_param("kind", "data_kind", LABELS, "referrals")
@@ -44,26 +48,30 @@ workdir = Path(st.session_state.setdefault("data_workdir", tempfile.mkdtemp(pref
 
 def column_help(kind: str) -> str:
     if kind == "sitrep":
-        return ("The monthly Acute Daily Discharge SitRep workbook as published (.xlsx). Table 4 "
-                "is read: discharges by intended destination for England, regions, ICBs and "
-                "trusts. A month loaded again replaces the earlier figures for that month.")
+        return (
+            "The monthly Acute Daily Discharge SitRep workbook as published (.xlsx). Table 4 "
+            "is read: discharges by intended destination for England, regions, ICBs and "
+            "trusts. A month loaded again replaces the earlier figures for that month."
+        )
     spec = KINDS[kind]
     # The headers a file must have, as code: they are the file's words, not the page's.
     required = ", ".join(f"`{c}`" for c in spec.required)
     optional = ", ".join(f"`{c}`" for c in spec.optional)
-    text = (f"Required columns: {required}. Optional: {optional}. Column names may differ in "
-            "case and spacing. Dates as "
-            "2025-04-01 or 01/04/2025; UTF-8 or Windows-1252 text, or the first sheet of an "
-            ".xlsx workbook.")
+    text = (
+        f"Required columns: {required}. Optional: {optional}. Column names may differ in "
+        "case and spacing. Dates as "
+        "2025-04-01 or 01/04/2025; UTF-8 or Windows-1252 text, or the first sheet of an "
+        ".xlsx workbook."
+    )
     extra = {
         "referrals": " A referral already stored (by id) is skipped, never duplicated.",
         "parameters": " The file replaces every parameter row of the services it names (the "
-                      "earlier rows are kept for undo); if any row of a service is refused, "
-                      "none of that service's rows load.",
+        "earlier rows are kept for undo); if any row of a service is refused, "
+        "none of that service's rows load.",
         "counts": " A count replaces any stored count for the same place, service type, "
-                  "service, source and month. The same file cannot be loaded twice.",
+        "service, source and month. The same file cannot be loaded twice.",
         "shares": " Each row: the share of a trust's discharges who live in a place. A trust's "
-                  "shares replace its earlier ones and add up to at most 1.",
+        "shares replace its earlier ones and add up to at most 1.",
     }
     return text + extra[kind]
 
@@ -83,16 +91,29 @@ def show_report(report: data.Report) -> None:
     if report.loaded_before:
         st.warning(f"This file was loaded before ({report.loaded_before}).")
     if report.problems_total:
-        st.warning(f"{report.problems_total:,} problem(s) in {report.rows_rejected:,} row(s). "
-                   "Each is listed with its row number as a spreadsheet shows it (the header "
-                   "is row 1).")
-        st.dataframe(report.problems, hide_index=True, width="stretch",
-                     column_config={"row": st.column_config.NumberColumn("Row", format="%d"),
-                                    "column": "Column", "value": "Value", "reason": "Reason"})
-        st.download_button("Download the problems (CSV)",
-                           csv_bytes(report.problems),
-                           file_name=f"problems-{report.file_name}.csv", mime="text/csv",
-                           key="data_problems_download")
+        st.warning(
+            f"{report.problems_total:,} problem(s) in {report.rows_rejected:,} row(s). "
+            "Each is listed with its row number as a spreadsheet shows it (the header "
+            "is row 1)."
+        )
+        st.dataframe(
+            report.problems,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "row": st.column_config.NumberColumn("Row", format="%d"),
+                "column": "Column",
+                "value": "Value",
+                "reason": "Reason",
+            },
+        )
+        st.download_button(
+            "Download the problems (CSV)",
+            csv_bytes(report.problems),
+            file_name=f"problems-{report.file_name}.csv",
+            mime="text/csv",
+            key="data_problems_download",
+        )
     with st.expander("First rows of the file"):
         st.dataframe(report.preview, hide_index=True, width="stretch")
 
@@ -100,8 +121,12 @@ def show_report(report: data.Report) -> None:
 def run_load(staged: data.Staged, accept_partial: bool) -> None:
     bar = st.progress(0.0, text="Loading…")
     try:
-        result = data.load_file(view.path, staged, accept_partial=accept_partial,
-                                progress=lambda f, text: bar.progress(f, text=text))
+        result = data.load_file(
+            view.path,
+            staged,
+            accept_partial=accept_partial,
+            progress=lambda f, text: bar.progress(f, text=text),
+        )
     except (ImportFileError, StoreError) as exc:
         st.session_state["data_message"] = ("error", f"Nothing loaded: {exc}")
     else:
@@ -115,18 +140,25 @@ def run_load(staged: data.Staged, accept_partial: bool) -> None:
 def upload_section(kind: str) -> None:
     st.markdown(column_help(kind))
     types = ["xlsx"] if kind == "sitrep" else ["csv", "xlsx", "txt"]
-    upload = st.file_uploader(f"{LABELS[kind]} file", type=types,
-                              key=f"data_upload_{kind}_{st.session_state['data_upload_round']}",
-                              help=f"Up to {config.MAX_UPLOAD_MB} MB here; larger files load "
-                                   "with the command line.")
+    upload = st.file_uploader(
+        f"{LABELS[kind]} file",
+        type=types,
+        key=f"data_upload_{kind}_{st.session_state['data_upload_round']}",
+        help=f"Up to {config.MAX_UPLOAD_MB} MB here; larger files load with the command line.",
+    )
     if upload is None:
         return
     path = workdir / f"upload-{upload.file_id}"
     if not path.exists():
         path.write_bytes(upload.getvalue())
     try:
-        staged = data.stage_file(path, kind, workdir=workdir, file_name=upload.name,
-                                   max_bytes=config.MAX_UPLOAD_MB * 1_000_000)
+        staged = data.stage_file(
+            path,
+            kind,
+            workdir=workdir,
+            file_name=upload.name,
+            max_bytes=config.MAX_UPLOAD_MB * 1_000_000,
+        )
         report = data.check_file(view.path, staged)
     except ImportFileError as exc:
         st.warning(f"Nothing can be loaded from {upload.name}: {exc}")
@@ -135,12 +167,17 @@ def upload_section(kind: str) -> None:
     if report.rows_read == 0:
         st.info(f"{upload.name} has a header but no rows of data: nothing to load.")
     elif report.rows_new == 0 and report.already_loaded:
-        st.info(f"All {report.already_loaded:,} good row(s) of {upload.name} are already in the "
-                "store: nothing to load.")
+        st.info(
+            f"All {report.already_loaded:,} good row(s) of {upload.name} are already in the "
+            "store: nothing to load."
+        )
     elif report.rows_rejected:
         left, right = st.columns(2)
-        if left.button(f"Load the {report.rows_new:,} good rows", key="data_load_partial",
-                       disabled=report.rows_new == 0):
+        if left.button(
+            f"Load the {report.rows_new:,} good rows",
+            key="data_load_partial",
+            disabled=report.rows_new == 0,
+        ):
             run_load(staged, accept_partial=True)
         if right.button("Load nothing", key="data_load_nothing"):
             reset_upload()
@@ -152,8 +189,9 @@ def upload_section(kind: str) -> None:
 
 def save_edits(frame: pd.DataFrame, kind: str, name: str, whole_table: bool = False) -> None:
     try:
-        staged = data.stage_file(data.write_edits(frame, workdir, name), kind,
-                                 workdir=workdir, file_name=name)
+        staged = data.stage_file(
+            data.write_edits(frame, workdir, name), kind, workdir=workdir, file_name=name
+        )
         result = data.load_file(view.path, staged, whole_table=whole_table)
     except (ImportFileError, StoreError) as exc:
         st.session_state["data_message"] = ("error", f"Not saved: {exc}")
@@ -161,12 +199,15 @@ def save_edits(frame: pd.DataFrame, kind: str, name: str, whole_table: bool = Fa
     if result.up_to_date:
         st.session_state["data_message"] = ("info", "Nothing to save: no change.")
     elif result.import_id is None:
-        problems = "; ".join(f"row {r.row - 1}, {r.column}: {r.reason}"
-                             for r in result.report.problems.itertuples())
+        problems = "; ".join(
+            f"row {r.row - 1}, {r.column}: {r.reason}" for r in result.report.problems.itertuples()
+        )
         st.session_state["data_message"] = ("error", f"Not saved: {problems or result.message}")
     else:
-        st.session_state["data_message"] = ("success", f"Saved: {result.message} Undo it below "
-                                                       "if it was a mistake.")
+        st.session_state["data_message"] = (
+            "success",
+            f"Saved: {result.message} Undo it below if it was a mistake.",
+        )
 
 
 def parameters_section() -> None:
@@ -176,31 +217,44 @@ def parameters_section() -> None:
     if ours.empty:
         st.caption("No services serve this place.")
         return
-    service = st.selectbox("Service", list(ours["service_id"]), format_func=names.get,
-                           key="data_param_service")
+    service = st.selectbox(
+        "Service", list(ours["service_id"]), format_func=names.get, key="data_param_service"
+    )
     rows = data.parameters_of(view.path, service)
     labels = column_labels(rows.columns)
     # Labels on screen, columns underneath: the editor hands back the store's column names,
     # so a save writes each figure to its own column.
     settings = dict(labels) | {
-
         "place_code": st.column_config.SelectboxColumn(
-            labels["place_code"], options=list(view.places["place_code"]),
-            format_func=place_names.get),
+            labels["place_code"],
+            options=list(view.places["place_code"]),
+            format_func=place_names.get,
+        ),
         "method": st.column_config.SelectboxColumn(
-            labels["method"], options=list(METHOD_KEYS), format_func=method_label,
-            required=True),
+            labels["method"], options=list(METHOD_KEYS), format_func=method_label, required=True
+        ),
     }
     # The service is the one chosen above (saving sets it on every row), so it is not a column.
-    edited = st.data_editor(rows.reset_index(drop=True), num_rows="dynamic", hide_index=True,
-                            key=f"data_param_editor_{service}", width="stretch",
-                            column_config=settings, placeholder="",
-                            column_order=[c for c in rows.columns if c != "service_id"])
-    st.caption("Saving checks every row as an import does, replaces this service's parameters "
-               "and keeps the earlier ones, so Undo puts them back.")
+    edited = st.data_editor(
+        rows.reset_index(drop=True),
+        num_rows="dynamic",
+        hide_index=True,
+        key=f"data_param_editor_{service}",
+        width="stretch",
+        column_config=settings,
+        placeholder="",
+        column_order=[c for c in rows.columns if c != "service_id"],
+    )
+    st.caption(
+        "Saving checks every row as an import does, replaces this service's parameters "
+        "and keeps the earlier ones, so Undo puts them back."
+    )
     if st.button("Save parameters", key="data_param_save"):
-        save_edits(edited.assign(service_id=service), "parameters",
-                   f"parameters of {service} edited in the app.csv")
+        save_edits(
+            edited.assign(service_id=service),
+            "parameters",
+            f"parameters of {service} edited in the app.csv",
+        )
         st.rerun()
 
 
@@ -218,21 +272,30 @@ def demand_settings_section() -> None:
         "method only. Plans everywhere in the app use these; see the Methodology page."
     )
     edited = st.data_editor(
-        rows, num_rows="dynamic", hide_index=True, width="stretch", key="data_demand_editor",
+        rows,
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
+        key="data_demand_editor",
         column_config={
             "place_code": st.column_config.SelectboxColumn(
                 "Place (blank: every place)",
-                options=list(places.loc[places["kind"] != "system", "place_code"])),
+                options=list(places.loc[places["kind"] != "system", "place_code"]),
+            ),
             "service_type": st.column_config.SelectboxColumn(
-                "Service type (blank: every type)", options=list(types["service_type"])),
+                "Service type (blank: every type)", options=list(types["service_type"])
+            ),
             "window_years": st.column_config.SelectboxColumn(
-                "Years of history", options=[1, 2, 3], required=True, default=3),
+                "Years of history", options=[1, 2, 3], required=True, default=3
+            ),
             "growth_method": st.column_config.SelectboxColumn(
-                "Growth method", options=list(data.GROWTH_METHODS), required=True,
-                default="flat"),
-            "growth_rate": st.column_config.NumberColumn("Growth (% a year, flat only)",
-                                                         format="%.1f%%"),
-        })
+                "Growth method", options=list(data.GROWTH_METHODS), required=True, default="flat"
+            ),
+            "growth_rate": st.column_config.NumberColumn(
+                "Growth (% a year, flat only)", format="%.1f%%"
+            ),
+        },
+    )
     if st.button("Save demand settings", key="data_demand_save"):
         try:
             saved = data.save_demand_settings(view.path, edited)
@@ -246,16 +309,25 @@ def demand_settings_section() -> None:
 def shares_section() -> None:
     shares = data.trust_shares(view.path)
     labels = column_labels(shares.columns)
-    edited = st.data_editor(shares, num_rows="dynamic", hide_index=True, width="stretch",
-                            key="data_shares_editor", placeholder="", column_config={
-                                **labels,
-                                "place_code": st.column_config.SelectboxColumn(
-                                    labels["place_code"],
-                                    options=list(view.places["place_code"]),
-                                    format_func=place_names.get),
-                                "share": st.column_config.NumberColumn(
-                                    labels["share"], min_value=0.0, max_value=1.0,
-                                    step=0.01)})
+    edited = st.data_editor(
+        shares,
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
+        key="data_shares_editor",
+        placeholder="",
+        column_config={
+            **labels,
+            "place_code": st.column_config.SelectboxColumn(
+                labels["place_code"],
+                options=list(view.places["place_code"]),
+                format_func=place_names.get,
+            ),
+            "share": st.column_config.NumberColumn(
+                labels["share"], min_value=0.0, max_value=1.0, step=0.01
+            ),
+        },
+    )
     if st.button("Save shares", key="data_shares_save"):
         save_edits(edited, "shares", "trust shares edited in the app.csv", whole_table=True)
         st.rerun()
@@ -269,34 +341,57 @@ def sitrep_section() -> None:
     months, compared, breaks = sitrep.months, sitrep.compared, sitrep.breaks
     first, last = months["month"].min(), months["month"].max()
     span = f"{first:%b %Y}" if first == last else f"{first:%b %Y} to {last:%b %Y}"
-    st.caption(f"{plural(len(months), 'month')} loaded, {span}. Each trust's discharges count "
-               "towards a place by its share; flags mark months where SitRep and local records "
-               "differ by more than 25%.")
+    st.caption(
+        f"{plural(len(months), 'month')} loaded, {span}. Each trust's discharges count "
+        "towards a place by its share; flags mark months where SitRep and local records "
+        "differ by more than 25%."
+    )
     types = service_types_table(view.data_key)
     shown = months_as_labels(compared, "month").assign(
         place_code=named(compared["place_code"], place_names),
-        service_type=named(compared["service_type"],
-                           dict(zip(types["service_type"], types["name"], strict=True))))
+        service_type=named(
+            compared["service_type"], dict(zip(types["service_type"], types["name"], strict=True))
+        ),
+    )
     columns = ["place_code", "service_type", "month", "sitrep", "records", "difference", "flag"]
     labels = column_labels(columns)
-    st.dataframe(shown[columns], hide_index=True, width="stretch", placeholder="",
-                 column_config={**labels, "sitrep": figure_column(labels["sitrep"]),
-                                "records": figure_column(labels["records"], 0),
-                                "difference": st.column_config.NumberColumn(
-                                    labels["difference"], format="%+.0f%%")})
+    st.dataframe(
+        shown[columns],
+        hide_index=True,
+        width="stretch",
+        placeholder="",
+        column_config={
+            **labels,
+            "sitrep": figure_column(labels["sitrep"]),
+            "records": figure_column(labels["records"], 0),
+            "difference": st.column_config.NumberColumn(labels["difference"], format="%+.0f%%"),
+        },
+    )
     if not breaks.empty:
-        with st.expander(f"{len(breaks)} likely reporting breaks (a trust's count ten times "
-                         "the month before, or a tenth of it)"):
+        with st.expander(
+            f"{len(breaks)} likely reporting breaks (a trust's count ten times "
+            "the month before, or a tenth of it)"
+        ):
             shown = breaks.assign(month=pd.to_datetime(breaks["month"]).dt.strftime("%b %Y"))
-            st.dataframe(shown, hide_index=True, width="stretch", placeholder="",
-                         column_config=column_labels(shown.columns))
+            st.dataframe(
+                shown,
+                hide_index=True,
+                width="stretch",
+                placeholder="",
+                column_config=column_labels(shown.columns),
+            )
 
 
 def log_section() -> None:
     log = data.import_log(view.path).drop(columns=["checksum"])
     log = log.assign(kind=log["kind"].map(import_kind))
-    st.dataframe(log, hide_index=True, width="stretch", placeholder="",
-                 column_config=column_labels(log.columns))
+    st.dataframe(
+        log,
+        hide_index=True,
+        width="stretch",
+        placeholder="",
+        column_config=column_labels(log.columns),
+    )
     sure = st.checkbox("I want to undo the last import", key="data_undo_sure")
     if st.button("Undo the last import", disabled=not sure, key="data_undo"):
         try:
@@ -313,8 +408,9 @@ if message:
     st.session_state["data_message"] = None
 
 st.subheader("Load a file")
-st.segmented_control("Kind of file", list(LABELS), key="data_kind", format_func=LABELS.get,
-                     required=True)
+st.segmented_control(
+    "Kind of file", list(LABELS), key="data_kind", format_func=LABELS.get, required=True
+)
 _state.publish(kind_param)
 upload_section(st.session_state["data_kind"])
 

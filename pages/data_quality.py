@@ -45,40 +45,58 @@ spc = spc_history(spc_key)
 spc_types = quality.spc_types(spc, list(type_table["service_type"]))
 spc_params = [measure_param]
 if spc_types:
-    type_param = choice_param("spc_type", "spc_type",
-                              {t: all_type_names.get(t, t) for t in spc_types}, spc_types[0])
+    type_param = choice_param(
+        "spc_type", "spc_type", {t: all_type_names.get(t, t) for t in spc_types}, spc_types[0]
+    )
     _state.bind(type_param)
     if st.session_state["spc_type"] not in spc_types:  # kept from another place or measure
         st.session_state["spc_type"] = spc_types[0]
     spc_choices = quality.spc_choices(quality.series_of(spc, st.session_state["spc_type"]))
     limit_params = {
-        "first": Param("spc_first", "spc_first",
-                       lambda text: quality.check_first(text, spc_choices),
-                       lambda v: None if v == spc_choices.default_first else str(v),
-                       spc_choices.default_first),
-        "until": Param("spc_until", "spc_until",
-                       lambda text: quality.check_month(text, spc_choices.months[1:],
-                                                        "fix limits up to"),
-                       lambda v: None if v == spc_choices.default_until else v,
-                       spc_choices.default_until, describe=quality.month_name),
+        "first": Param(
+            "spc_first",
+            "spc_first",
+            lambda text: quality.check_first(text, spc_choices),
+            lambda v: None if v == spc_choices.default_first else str(v),
+            spc_choices.default_first,
+        ),
+        "until": Param(
+            "spc_until",
+            "spc_until",
+            lambda text: quality.check_month(text, spc_choices.months[1:], "fix limits up to"),
+            lambda v: None if v == spc_choices.default_until else v,
+            spc_choices.default_until,
+            describe=quality.month_name,
+        ),
     }
-    rebase_param = Param("spc_rebase", "spc_rebase",
-                         lambda text: quality.check_month(text, spc_choices.rebase_months,
-                                                          "be rebased at"),
-                         lambda v: v or None, NO_REBASE,
-                         describe=lambda v: quality.month_name(v) if v else "no rebase")
-    spc_params += [type_param, choice_param("spc_limits", "spc_limits", LIMITS, "all"),
-                   *limit_params.values(), rebase_param]
+    rebase_param = Param(
+        "spc_rebase",
+        "spc_rebase",
+        lambda text: quality.check_month(text, spc_choices.rebase_months, "be rebased at"),
+        lambda v: v or None,
+        NO_REBASE,
+        describe=lambda v: quality.month_name(v) if v else "no rebase",
+    )
+    spc_params += [
+        type_param,
+        choice_param("spc_limits", "spc_limits", LIMITS, "all"),
+        *limit_params.values(),
+        rebase_param,
+    ]
     for param in spc_params[2:]:
         _state.bind(param)
     # Values kept from another service type may not fit this one's months.
-    kept = {"spc_first": st.session_state["spc_first"] <= spc_choices.first_most,
-            "spc_until": st.session_state["spc_until"] in spc_choices.months[1:],
-            "spc_rebase": st.session_state["spc_rebase"] in [NO_REBASE, *spc_choices.rebase_months]}
+    kept = {
+        "spc_first": st.session_state["spc_first"] <= spc_choices.first_most,
+        "spc_until": st.session_state["spc_until"] in spc_choices.months[1:],
+        "spc_rebase": st.session_state["spc_rebase"] in [NO_REBASE, *spc_choices.rebase_months],
+    }
     for param in [*limit_params.values(), rebase_param]:
         if not kept[param.key]:
-            _state.add_notice(f"The SPC chart's {param.name.removeprefix('spc_')} setting does "
-                              f"not fit this series; showing {param.describe(param.default)}.")
+            _state.add_notice(
+                f"The SPC chart's {param.name.removeprefix('spc_')} setting does "
+                f"not fit this series; showing {param.describe(param.default)}."
+            )
             st.session_state[param.key] = param.default
 
 show_notices()
@@ -134,6 +152,7 @@ else:
         },
     )
 
+
 def show_gaps(gaps: pd.DataFrame, names: dict[str, str]) -> None:
     """Months inside the data's span with no data: whole places first, then service types."""
     types = service_types_table(view.data_key)
@@ -163,8 +182,9 @@ def show_gaps(gaps: pd.DataFrame, names: dict[str, str]) -> None:
             "zero), so that month rests on fewer years until its data are loaded.",
             icon="⚠️",
         )
-        st.dataframe(whole[["place", "month", "referrals_a_month"]], hide_index=True,
-                     column_config=columns)
+        st.dataframe(
+            whole[["place", "month", "referrals_a_month"]], hide_index=True, column_config=columns
+        )
     by_type = shown[gaps["service_type"].notna()]
     if not by_type.empty:
         st.info(
@@ -173,8 +193,11 @@ def show_gaps(gaps: pd.DataFrame, names: dict[str, str]) -> None:
             "referrals more likely has data missing. The projection leaves these months out "
             "of that calendar month's mean for the service type (missing, not zero)."
         )
-        st.dataframe(by_type[["place", "service_type", "month", "referrals_a_month"]],
-                     hide_index=True, column_config=columns)
+        st.dataframe(
+            by_type[["place", "service_type", "month", "referrals_a_month"]],
+            hide_index=True,
+            column_config=columns,
+        )
 
 
 st.subheader("Months with no data")
@@ -207,9 +230,16 @@ else:
         source=no_demand["source"].map(SOURCE_LABELS)
     )
     st.warning(f"{len(missing)} service-months of {view.year_label} have no demand history:")
-    st.dataframe(missing[["place", "service", "source", "month"]], hide_index=True,
-                 column_config={"place": "Place", "service": "Service", "source": "Source",
-                                "month": "Month"})
+    st.dataframe(
+        missing[["place", "service", "source", "month"]],
+        hide_index=True,
+        column_config={
+            "place": "Place",
+            "service": "Service",
+            "source": "Source",
+            "month": "Month",
+        },
+    )
 
 st.subheader("Services missing parameters")
 no_params = quality.months_missing_parameters(frame)
@@ -220,9 +250,16 @@ else:
         "These services have months with no caseload, hours or throughput recorded, "
         "so their capacity counts as zero:"
     )
-    st.dataframe(no_params.assign(source=no_params["source"].map(SOURCE_LABELS)),
-                 hide_index=True, column_config={"place": "Place", "service": "Service",
-                                                 "source": "Source", "month": "Months"})
+    st.dataframe(
+        no_params.assign(source=no_params["source"].map(SOURCE_LABELS)),
+        hide_index=True,
+        column_config={
+            "place": "Place",
+            "service": "Service",
+            "source": "Source",
+            "month": "Months",
+        },
+    )
 
 st.subheader("Referral volumes by month")
 if history.empty:
@@ -239,78 +276,126 @@ else:
     )
     shares = quality.source_shares(history)
     if shares:
-        st.caption(" · ".join(f"{label}: {v:,.0f} referrals ({share:.0%})"
-                              for label, v, share in shares))
+        st.caption(
+            " · ".join(f"{label}: {v:,.0f} referrals ({share:.0%})" for label, v, share in shares)
+        )
 
 
 # -- SPC ------------------------------------------------------------------------
 
 BADGE_COLOURS = {
-    "common": "gray", "improvement": "blue", "concern": "orange", "neither": "violet",
-    "passes": "blue", "fails": "orange", "hit_and_miss": "gray",
+    "common": "gray",
+    "improvement": "blue",
+    "concern": "orange",
+    "neither": "violet",
+    "passes": "blue",
+    "fails": "orange",
+    "hit_and_miss": "gray",
 }
 BADGE_ICONS = {  # a special cause points the way it leans
-    "high": "⬆️", "low": "⬇️", "common": "〰️",
-    "passes": "✅", "fails": "❌", "hit_and_miss": "🔀",
+    "high": "⬆️",
+    "low": "⬇️",
+    "common": "〰️",
+    "passes": "✅",
+    "fails": "❌",
+    "hit_and_miss": "🔀",
 }
 
 
 def spc_controls() -> None:
     """The measure, the service type, the baseline and the rebase."""
     left, right = st.columns(2)
-    left.radio("Measure", list(quality.SPC_MEASURES), key="spc_measure",
-               format_func=quality.SPC_MEASURES.get, horizontal=True)
+    left.radio(
+        "Measure",
+        list(quality.SPC_MEASURES),
+        key="spc_measure",
+        format_func=quality.SPC_MEASURES.get,
+        horizontal=True,
+    )
     if not spc_types:
         return
-    right.selectbox("Service type", spc_types, key="spc_type",
-                    format_func=lambda t: all_type_names.get(t, t))
+    right.selectbox(
+        "Service type", spc_types, key="spc_type", format_func=lambda t: all_type_names.get(t, t)
+    )
     mode, first, until, rebase = st.columns([1.4, 1, 1, 1])
-    mode.radio("Process limits from", list(LIMITS), key="spc_limits", format_func=LIMITS.get,
-               help="Fix the limits on a baseline to see whether later months moved away "
-                    "from it.")
-    first.number_input("First months", min_value=2, max_value=spc_choices.first_most, step=1,
-                       key="spc_first", disabled=st.session_state["spc_limits"] != "first")
-    until.selectbox("Up to and including", spc_choices.months[1:], key="spc_until",
-                    format_func=quality.month_name,
-                    disabled=st.session_state["spc_limits"] != "until")
-    rebase.selectbox("Recalculate limits from", [NO_REBASE, *spc_choices.rebase_months],
-                     key="spc_rebase",
-                     format_func=lambda m: quality.month_name(m) if m else "No rebase",
-                     help="Rebase where the service changed: the months from then get their "
-                          "own mean and limits.")
+    mode.radio(
+        "Process limits from",
+        list(LIMITS),
+        key="spc_limits",
+        format_func=LIMITS.get,
+        help="Fix the limits on a baseline to see whether later months moved away from it.",
+    )
+    first.number_input(
+        "First months",
+        min_value=2,
+        max_value=spc_choices.first_most,
+        step=1,
+        key="spc_first",
+        disabled=st.session_state["spc_limits"] != "first",
+    )
+    until.selectbox(
+        "Up to and including",
+        spc_choices.months[1:],
+        key="spc_until",
+        format_func=quality.month_name,
+        disabled=st.session_state["spc_limits"] != "until",
+    )
+    rebase.selectbox(
+        "Recalculate limits from",
+        [NO_REBASE, *spc_choices.rebase_months],
+        key="spc_rebase",
+        format_func=lambda m: quality.month_name(m) if m else "No rebase",
+        help="Rebase where the service changed: the months from then get their "
+        "own mean and limits.",
+    )
 
 
 def spc_section() -> None:
     """The XmR chart of the chosen measure and service type, with its badges and notes."""
     measure = st.session_state["spc_measure"]
     if not spc_types:
-        st.info(f"No service type at {view.place_name} has enough months of "
-                f"{quality.SPC_MEASURES[measure].lower()} for a chart.")
+        st.info(
+            f"No service type at {view.place_name} has enough months of "
+            f"{quality.SPC_MEASURES[measure].lower()} for a chart."
+        )
         return
     service_type = st.session_state["spc_type"]
     mode = st.session_state["spc_limits"]
     title = f"{quality.SPC_MEASURES[measure]} · {all_type_names.get(service_type, service_type)}"
     try:
-        chart = spc_chart(spc_key, service_type, title,
-                          st.session_state["spc_first"] if mode == "first" else None,
-                          st.session_state["spc_until"] if mode == "until" else None,
-                          st.session_state["spc_rebase"] or None)
+        chart = spc_chart(
+            spc_key,
+            service_type,
+            title,
+            st.session_state["spc_first"] if mode == "first" else None,
+            st.session_state["spc_until"] if mode == "until" else None,
+            st.session_state["spc_rebase"] or None,
+        )
     except ValueError as exc:
         st.warning(f"These limits cannot be drawn ({exc}); showing limits from all months.")
         chart = spc_chart(spc_key, service_type, title, None, None, None)
     st.plotly_chart(chart.figure, config={"displaylogo": False})
     # Badges side by side, each in words with an icon, so colour is never the only cue.
-    st.markdown("&ensp;".join(
-        f":{BADGE_COLOURS[kind]}-badge[{BADGE_ICONS[side or kind]} {words}]"
-        for words, kind, side in chart.badges))
+    st.markdown(
+        "&ensp;".join(
+            f":{BADGE_COLOURS[kind]}-badge[{BADGE_ICONS[side or kind]} {words}]"
+            for words, kind, side in chart.badges
+        )
+    )
     for note in chart.result.notes:
         st.caption(note)
     if chart.target_note:
         st.caption(f"No assurance icon: {chart.target_note}.")
-    missing = (f" {len(chart.missing_months)} month(s) with no data are left out, not counted "
-               f"as zero: {', '.join(chart.missing_months)}." if chart.missing_months else "")
-    st.caption(f"{SOURCE_LABELS[view.source]}: {chart.points} months, {chart.first_month} to "
-               f"{chart.last_month}. {spc.basis}{missing}")
+    missing = (
+        f" {len(chart.missing_months)} month(s) with no data are left out, not counted "
+        f"as zero: {', '.join(chart.missing_months)}."
+        if chart.missing_months
+        else ""
+    )
+    st.caption(
+        f"{SOURCE_LABELS[view.source]}: {chart.points} months, {chart.first_month} to "
+        f"{chart.last_month}. {spc.basis}{missing}"
+    )
 
 
 st.subheader("SPC: history")
@@ -319,8 +404,9 @@ spc_section()
 with st.expander("How to read an SPC chart"):
     st.markdown((config.CONTENT_DIR / "spc.md").read_text("utf-8"))
 for param in spc_params:
-    if param.key not in ("spc_first", "spc_until") or \
-            st.session_state.get("spc_limits") == param.key.removeprefix("spc_"):
+    if param.key not in ("spc_first", "spc_until") or st.session_state.get(
+        "spc_limits"
+    ) == param.key.removeprefix("spc_"):
         _state.publish(param)
 
 
@@ -351,7 +437,8 @@ def show_back_test() -> None:
             "bias": figure_column("Bias a month"),
             "in_interval": "Inside the 80% interval",
             "months_zero_actual": st.column_config.NumberColumn(
-                "Months with no referrals (left out of the % error)", format="%d"),
+                "Months with no referrals (left out of the % error)", format="%d"
+            ),
             "projected": figure_column("Projected (year)", 0),
             "actual": figure_column("Actual (year)", 0),
         },

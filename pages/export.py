@@ -52,37 +52,56 @@ if st.session_state.get("_export_sidebar_place") != view.place:
 st.session_state.setdefault("export_format", "xlsx")
 
 st.title(f"Export · {view.year_label}")
-st.caption(f"Scenario: {view.scenario_label}. Change the planning year and the scenario in the "
-           "sidebar; the export shows what the other pages show.")
+st.caption(
+    f"Scenario: {view.scenario_label}. Change the planning year and the scenario in the "
+    "sidebar; the export shows what the other pages show."
+)
 st.multiselect(
     "Places, or a system",
     options,
     key="export_places",
     format_func=lambda c: f"{names[c]} (system)" if kinds[c] == "system" else names[c],
     help="A system gives a sheet per place and one for the system's total. Several places "
-         "give a sheet each and one for their total.",
+    "give a sheet each and one for their total.",
 )
-st.radio("What to export", list(FORMATS), key="export_format",
-         format_func=lambda f: f"{FORMATS[f][0].upper()}{FORMATS[f][1:]} (.{f})")
+st.radio(
+    "What to export",
+    list(FORMATS),
+    key="export_format",
+    format_func=lambda f: f"{FORMATS[f][0].upper()}{FORMATS[f][1:]} (.{f})",
+)
 
 
 def export_info() -> ExportInfo:
-    return make_export_info(types, service_type_labels_table(view.data_key), view.year,
-                            scenario_for(view.plan_key.scenarios, view.scenario, view.year),
-                            datetime.now().astimezone())
+    return make_export_info(
+        types,
+        service_type_labels_table(view.data_key),
+        view.year,
+        scenario_for(view.plan_key.scenarios, view.scenario, view.year),
+        datetime.now().astimezone(),
+    )
 
 
 def offer(data: bytes, name: str, fmt: str) -> None:
-    st.download_button(f"Download {name}", data, file_name=name, mime=MIME_TYPES[fmt],
-                       type="primary", key="export_download", on_click="ignore")
+    st.download_button(
+        f"Download {name}",
+        data,
+        file_name=name,
+        mime=MIME_TYPES[fmt],
+        type="primary",
+        key="export_download",
+        on_click="ignore",
+    )
     st.caption(f"{len(data) / 1024:,.0f} KB.")
 
 
 def workbook_preview(frame, scope, info) -> None:
     st.subheader("What the capacity & demand tab will show")
     table = preview(frame, scope, info)
-    st.caption(f"{scope.name}: whole numbers that add up across and down. The workbook also "
-               "holds a cover, the assumptions behind every row and the unrounded figures.")
+    st.caption(
+        f"{scope.name}: whole numbers that add up across and down. The workbook also "
+        "holds a cover, the assumptions behind every row and the unrounded figures."
+    )
     st.dataframe(table, hide_index=True, width="stretch")
 
 
@@ -112,16 +131,17 @@ def page() -> None:
         st.info(f"{scope.name} has no figures to chart.")
         return
     with st.spinner("Making the file…"):
-        data = export_bytes(fmt, frame, scope, info, service_type=service_type,
-                            source=view.source)
+        data = export_bytes(fmt, frame, scope, info, service_type=service_type, source=view.source)
     offer(data, file_name(scope, view.year, fmt, service_type), fmt)
     if fmt in ("xlsx", "zip"):
         workbook_preview(frame, scope, info)
     elif fmt in IMAGE_FORMATS:
         title = chart_title(scope.name, type_names[service_type], view.source, view.year)
-        st.plotly_chart(name_scenario(gap_figure(rows, service_type, view.source, title),
-                                      info.scenario),
-                        config={"displaylogo": False}, key="export_chart")
+        st.plotly_chart(
+            name_scenario(gap_figure(rows, service_type, view.source, title), info.scenario),
+            config={"displaylogo": False},
+            key="export_chart",
+        )
     else:
         st.caption(f"{len(rows):,} rows: one per place, service, source and month, unrounded.")
 

@@ -109,8 +109,9 @@ def day_of_year(text: str) -> date:
     except ValueError:
         raise ValueError("not a date (use the form 2026-11-24)") from None
     if not first_day <= day <= last_day:
-        raise ValueError(f"not a day of {view.year_label}, {first_day:%-d %b %Y} to "
-                         f"{last_day:%-d %b %Y}")
+        raise ValueError(
+            f"not a day of {view.year_label}, {first_day:%-d %b %Y} to {last_day:%-d %b %Y}"
+        )
     return day
 
 
@@ -143,17 +144,27 @@ def service_param(ids: dict[str, str]) -> Param:
         if text in ids:
             return text
         if text in reasons:
-            raise ValueError(f"{names[text]} cannot be modelled: it is {reasons[text]}, and "
-                             "the flow model needs a caseload and a length of stay")
+            raise ValueError(
+                f"{names[text]} cannot be modelled: it is {reasons[text]}, and "
+                "the flow model needs a caseload and a length of stay"
+            )
         if pathway_of_key(text) in POOLED_PATHWAYS:
-            raise ValueError(f"no {pathway_of_key(text)} service at {view.place_name} has a "
-                             "caseload and a length of stay")
+            raise ValueError(
+                f"no {pathway_of_key(text)} service at {view.place_name} has a "
+                "caseload and a length of stay"
+            )
         if pathway_of_key(text) is not None:
             raise ValueError("only the hospital-discharge pathways P1, P2 and P3 can be pooled")
         raise ValueError(f"not a service at {view.place_name}")
 
-    return Param("service", "flow_service", parse, lambda v: None if v == first else v, first,
-                 describe=lambda v: ids.get(v, v))
+    return Param(
+        "service",
+        "flow_service",
+        parse,
+        lambda v: None if v == first else v,
+        first,
+        describe=lambda v: ids.get(v, v),
+    )
 
 
 def keep_service_here(ids: dict[str, str]) -> str:
@@ -183,8 +194,11 @@ def not_modelled_note() -> str:
     others = services[~services["modelled"]]
     if others.empty:
         return ""
-    return "Not modelled here: " + "; ".join(f"{r.service} ({r.reason})"
-                                              for r in others.itertuples()) + "."
+    return (
+        "Not modelled here: "
+        + "; ".join(f"{r.service} ({r.reason})" for r in others.itertuples())
+        + "."
+    )
 
 
 def extra_from_slider() -> None:
@@ -199,53 +213,101 @@ def controls() -> None:
     # 81 steps on a slider leave a few pixels each, so a number box beside it takes an exact
     # figure; each keeps the other in step.
     st.session_state["flow_extra_box"] = st.session_state["flow_extra"]
-    extra, box, los, target, first, last = st.columns([4, 1.4, 3, 3, 2, 2],
-                                                     vertical_alignment="bottom")
-    extra.slider("Places added (+) or taken away (−)", *EXTRA_RANGE, key="flow_extra",
-                 on_change=extra_from_slider,
-                 help="Beds, places or packages, in the months chosen on the right. Type an "
-                      "exact number in the box beside the slider.")
-    box.number_input("Places added (+) or taken away (−), exactly", *EXTRA_RANGE, step=1,
-                     key="flow_extra_box", on_change=extra_from_box,
-                     label_visibility="collapsed")
-    los.slider("Length of stay change (%)", -50, 50, step=5, key="flow_los",
-               help="In the months chosen on the right.")
+    extra, box, los, target, first, last = st.columns(
+        [4, 1.4, 3, 3, 2, 2], vertical_alignment="bottom"
+    )
+    extra.slider(
+        "Places added (+) or taken away (−)",
+        *EXTRA_RANGE,
+        key="flow_extra",
+        on_change=extra_from_slider,
+        help="Beds, places or packages, in the months chosen on the right. Type an "
+        "exact number in the box beside the slider.",
+    )
+    box.number_input(
+        "Places added (+) or taken away (−), exactly",
+        *EXTRA_RANGE,
+        step=1,
+        key="flow_extra_box",
+        on_change=extra_from_box,
+        label_visibility="collapsed",
+    )
+    los.slider(
+        "Length of stay change (%)",
+        -50,
+        50,
+        step=5,
+        key="flow_los",
+        help="In the months chosen on the right.",
+    )
     target.slider("Target: chance of waiting under (%)", 1, 20, key="flow_target")
     first.selectbox("Changes from", months, key="flow_from", format_func=month_label)
     last.selectbox("to", months, key="flow_to", format_func=month_label)
 
 
-def starting_and_costs(cost_notes: Costs, start_key: str, place_cost_key: str,
-                       limit: int, default_in_service: int | None) -> None:
+def starting_and_costs(
+    cost_notes: Costs,
+    start_key: str,
+    place_cost_key: str,
+    limit: int,
+    default_in_service: int | None,
+) -> None:
     start = st.session_state["flow_start"]
     # A fixed label: an expander whose label changes closes as the start day is picked.
     with st.expander("Starting conditions and costs"):
         when, a, b, c, d = st.columns(5)
-        when.date_input("Start on", min_value=first_day, max_value=last_day, key="flow_start",
-                        format="DD/MM/YYYY",
-                        help="Days before it are not simulated. Default: today if it falls in "
-                             f"{view.year_label}, else 1 April.")
-        a.number_input(f"In the service on {start:%-d %b}", min_value=0, max_value=limit,
-                       step=1, key=start_key,
-                       placeholder="default" if default_in_service is None else
-                       f"{default_in_service:,} (default)",
-                       help="Leave empty for the default: as full as the start day's demand "
-                            "keeps it (arrivals a day × mean stay), at most the places in "
-                            "force that day after the what-if. More than the places: they "
-                            "stay until their stays end and nobody new starts until "
-                            f"occupancy is below the places. At most {limit:,}.")
-        b.number_input(f"Waiting on {start:%-d %b}", min_value=0, max_value=limit, step=1,
-                       key="flow_waiting",
-                       help="People already waiting for the service (delayed in hospital, "
-                            f"for a bed). Default 0, at most {limit:,}.")
-        c.number_input("Delayed hospital bed, £ a day", min_value=0.0,
-                       max_value=MAX_COST_PER_DAY, step=5.0, key="flow_bed_cost",
-                       help=cost_notes.hospital_note)
-        d.number_input("One place in this service, £ a day", min_value=0.0,
-                       max_value=MAX_COST_PER_DAY, step=1.0, key=place_cost_key,
-                       help=cost_notes.place_note)
-        st.caption(f"Hospital bed: {cost_notes.hospital_note}  \n"
-                   f"Community place: {cost_notes.place_note}")
+        when.date_input(
+            "Start on",
+            min_value=first_day,
+            max_value=last_day,
+            key="flow_start",
+            format="DD/MM/YYYY",
+            help="Days before it are not simulated. Default: today if it falls in "
+            f"{view.year_label}, else 1 April.",
+        )
+        a.number_input(
+            f"In the service on {start:%-d %b}",
+            min_value=0,
+            max_value=limit,
+            step=1,
+            key=start_key,
+            placeholder="default"
+            if default_in_service is None
+            else f"{default_in_service:,} (default)",
+            help="Leave empty for the default: as full as the start day's demand "
+            "keeps it (arrivals a day × mean stay), at most the places in "
+            "force that day after the what-if. More than the places: they "
+            "stay until their stays end and nobody new starts until "
+            f"occupancy is below the places. At most {limit:,}.",
+        )
+        b.number_input(
+            f"Waiting on {start:%-d %b}",
+            min_value=0,
+            max_value=limit,
+            step=1,
+            key="flow_waiting",
+            help="People already waiting for the service (delayed in hospital, "
+            f"for a bed). Default 0, at most {limit:,}.",
+        )
+        c.number_input(
+            "Delayed hospital bed, £ a day",
+            min_value=0.0,
+            max_value=MAX_COST_PER_DAY,
+            step=5.0,
+            key="flow_bed_cost",
+            help=cost_notes.hospital_note,
+        )
+        d.number_input(
+            "One place in this service, £ a day",
+            min_value=0.0,
+            max_value=MAX_COST_PER_DAY,
+            step=1.0,
+            key=place_cost_key,
+            help=cost_notes.place_note,
+        )
+        st.caption(
+            f"Hospital bed: {cost_notes.hospital_note}  \nCommunity place: {cost_notes.place_note}"
+        )
 
 
 def metrics(result, baseline, comparing: bool) -> None:
@@ -255,29 +317,44 @@ def metrics(result, baseline, comparing: bool) -> None:
     def delta(difference: float, text: str):
         return text.format(difference) if comparing else None
 
-    columns[0].metric("Waiting on a winter day", average_people(winter.waiting_mean),
-                      delta=delta(change.waiting_mean, "{:+,.1f}"),
-                      delta_color="inverse",
-                      help="Expected number waiting on an average day, November to March.")
+    columns[0].metric(
+        "Waiting on a winter day",
+        average_people(winter.waiting_mean),
+        delta=delta(change.waiting_mean, "{:+,.1f}"),
+        delta_color="inverse",
+        help="Expected number waiting on an average day, November to March.",
+    )
     cut_off = winter.waits_cut_off
-    columns[1].metric("Mean wait of a winter arrival",
-                      f"{'over ' if cut_off else ''}{number(winter.wait_days_mean)} days",
-                      delta=delta(change.wait_days_mean, "{:+,.1f} days"),
-                      delta_color="inverse",
-                      help=f"Some winter arrivals are still waiting when the run stops, "
-                           f"{result.runout_days} days after the year ends; their waits are "
-                           "counted only to then, so the true mean wait is longer."
-                      if cut_off else None)
-    columns[2].metric("Winter arrivals who wait", f"{number(winter.p_wait * 100, 0)}%",
-                      delta=delta(change.p_wait_points, "{:+,.0f} points"),
-                      delta_color="inverse")
+    columns[1].metric(
+        "Mean wait of a winter arrival",
+        f"{'over ' if cut_off else ''}{number(winter.wait_days_mean)} days",
+        delta=delta(change.wait_days_mean, "{:+,.1f} days"),
+        delta_color="inverse",
+        help=f"Some winter arrivals are still waiting when the run stops, "
+        f"{result.runout_days} days after the year ends; their waits are "
+        "counted only to then, so the true mean wait is longer."
+        if cut_off
+        else None,
+    )
+    columns[2].metric(
+        "Winter arrivals who wait",
+        f"{number(winter.p_wait * 100, 0)}%",
+        delta=delta(change.p_wait_points, "{:+,.0f} points"),
+        delta_color="inverse",
+    )
     more = change.beds_max
-    columns[3].metric("Places planned in winter", places_text(winter),
-                      delta=f"{more:+,} on the baseline" if more else None, delta_color="off")
-    columns[4].metric(f"Places needed, {result.target:.0%} target",
-                      f"{winter.beds_needed:,}",
-                      help="The fewest places that keep the Erlang C chance of waiting under "
-                           "the target in the busiest winter month (steady state).")
+    columns[3].metric(
+        "Places planned in winter",
+        places_text(winter),
+        delta=f"{more:+,} on the baseline" if more else None,
+        delta_color="off",
+    )
+    columns[4].metric(
+        f"Places needed, {result.target:.0%} target",
+        f"{winter.beds_needed:,}",
+        help="The fewest places that keep the Erlang C chance of waiting under "
+        "the target in the busiest winter month (steady state).",
+    )
 
 
 def costs_section(result, baseline, costs: Costs, comparing: bool) -> None:
@@ -285,8 +362,10 @@ def costs_section(result, baseline, costs: Costs, comparing: bool) -> None:
     contract = result.inputs.contract
     periods = [(result.winter, baseline.winter), (result.year, baseline.year)]
     # A run that starts in winter has nothing left of the year but winter: one line, not two.
-    same = all(cost_of(w, costs, contract) == cost_of(y, costs, contract)
-               for w, y in ((result.winter, result.year), (baseline.winter, baseline.year)))
+    same = all(
+        cost_of(w, costs, contract) == cost_of(y, costs, contract)
+        for w, y in ((result.winter, result.year), (baseline.winter, baseline.year))
+    )
     for period, base in periods[:1] if same else periods:
         now = cost_of(period, costs, contract)
         before = cost_of(base, costs, contract)
@@ -294,23 +373,37 @@ def costs_section(result, baseline, costs: Costs, comparing: bool) -> None:
         if same:
             label += f", which is {result.year.label.split(', from')[0]} too"
         st.markdown("- " + cost_text(label, now, now.minus(before) if comparing else None))
-    basis = "every commissioned place is paid for, full or empty" if contract != "spot" else \
-        "only the place-days used are paid for (spot purchase)"
-    st.caption(f"Places at £{costs.place_per_day:,.2f} a day ({basis}); hospital bed-days of "
-               f"delay (people waiting × the share of arrivals from hospital, "
-               f"{result.inputs.hospital_share:.0%}) at £{costs.hospital_bed_per_day:,.2f}.")
+    basis = (
+        "every commissioned place is paid for, full or empty"
+        if contract != "spot"
+        else "only the place-days used are paid for (spot purchase)"
+    )
+    st.caption(
+        f"Places at £{costs.place_per_day:,.2f} a day ({basis}); hospital bed-days of "
+        f"delay (people waiting × the share of arrivals from hospital, "
+        f"{result.inputs.hospital_share:.0%}) at £{costs.hospital_bed_per_day:,.2f}."
+    )
 
 
 def charts(result, baseline, comparing: bool) -> None:
     name = result.inputs.label
-    st.plotly_chart(flow_occupancy_chart(result.daily, f"Occupancy by day — {name}",
-                                         target=result.target),
-                    config={"displaylogo": False}, key="flow_occupancy_chart")
-    st.plotly_chart(flow_queue_chart(result.daily, "People waiting by day",
-                                     baseline=baseline.daily if comparing else None),
-                    config={"displaylogo": False}, key="flow_queue_chart")
-    st.plotly_chart(flow_wait_chart(result.monthly, "Waits by month"),
-                    config={"displaylogo": False}, key="flow_wait_chart")
+    st.plotly_chart(
+        flow_occupancy_chart(result.daily, f"Occupancy by day — {name}", target=result.target),
+        config={"displaylogo": False},
+        key="flow_occupancy_chart",
+    )
+    st.plotly_chart(
+        flow_queue_chart(
+            result.daily, "People waiting by day", baseline=baseline.daily if comparing else None
+        ),
+        config={"displaylogo": False},
+        key="flow_queue_chart",
+    )
+    st.plotly_chart(
+        flow_wait_chart(result.monthly, "Waits by month"),
+        config={"displaylogo": False},
+        key="flow_wait_chart",
+    )
 
 
 def pool_note(inputs) -> str:
@@ -318,8 +411,10 @@ def pool_note(inputs) -> str:
     if not inputs.members:
         return ""
     names = ", ".join(m.name for m in inputs.members)
-    return (f"Pooled: {names}. One queue for all their places: {ASSUMPTION}. Places added "
-            "or taken away apply to the pool.")
+    return (
+        f"Pooled: {names}. One queue for all their places: {ASSUMPTION}. Places added "
+        "or taken away apply to the pool."
+    )
 
 
 def explain(result) -> None:
@@ -328,27 +423,36 @@ def explain(result) -> None:
         st.dataframe(display_table(result.monthly), hide_index=True, width="stretch")
     with st.expander("Where the figures come from"):
         pool = [f"**Pool**: {inputs.basis['pool']}."] if inputs.members else []
-        lines = [*pool, f"**Arrivals**: {inputs.basis.get('arrivals', '')}.",
-                 f"**Places**: {inputs.basis.get('places', '')}.",
-                 f"**Stay**: {inputs.basis.get('los', '')}; spread: "
-                 f"{inputs.basis.get('los_cv', '')}.",
-                 f"**Start**: {start_text(result)} In the service: "
-                 f"{inputs.basis.get('start', '')}.",
-                 *[f"**Note**: {note}." for note in inputs.notes],
-                 f"**Method**: {result.replications:,} simulated runs (seed {result.seed}); "
-                 "bands are the 5th to 95th percentiles across them. Erlang C and the places "
-                 "needed are steady-state formulas for each month on its own. See the "
-                 "Methodology page, section Flow."]
+        lines = [
+            *pool,
+            f"**Arrivals**: {inputs.basis.get('arrivals', '')}.",
+            f"**Places**: {inputs.basis.get('places', '')}.",
+            f"**Stay**: {inputs.basis.get('los', '')}; spread: {inputs.basis.get('los_cv', '')}.",
+            f"**Start**: {start_text(result)} In the service: {inputs.basis.get('start', '')}.",
+            *[f"**Note**: {note}." for note in inputs.notes],
+            f"**Method**: {result.replications:,} simulated runs (seed {result.seed}); "
+            "bands are the 5th to 95th percentiles across them. Erlang C and the places "
+            "needed are steady-state formulas for each month on its own. See the "
+            "Methodology page, section Flow.",
+        ]
         st.markdown("\n\n".join(lines))
 
 
-def what_if(service_id: str, base_inputs, defaults: Costs, start_key: str, place_cost_key: str,
-            params: list[Param]) -> None:
+def what_if(
+    service_id: str,
+    base_inputs,
+    defaults: Costs,
+    start_key: str,
+    place_cost_key: str,
+    params: list[Param],
+) -> None:
     """The what-if controls and the answer: figures, charts, costs and where they come from."""
     min_extra = -fewest_places(base_inputs)
     if st.session_state["flow_extra"] < min_extra:
-        st.warning(f"{base_inputs.label} has {-min_extra} places at its fewest, so no more than "
-                   f"that can be taken away; showing {min_extra}.")
+        st.warning(
+            f"{base_inputs.label} has {-min_extra} places at its fewest, so no more than "
+            f"that can be taken away; showing {min_extra}."
+        )
         st.session_state["flow_extra"] = min_extra  # so the slider and the link show it too
     controls()
     first, last = sorted((st.session_state["flow_from"], st.session_state["flow_to"]))
@@ -357,20 +461,28 @@ def what_if(service_id: str, base_inputs, defaults: Costs, start_key: str, place
         extra_places=st.session_state["flow_extra"],
         first_month=None if first == months[0] else first,
         last_month=None if last == months[-1] else last,
-        los_pct=st.session_state["flow_los"], target=st.session_state["flow_target"] / 100,
-        in_service=st.session_state[start_key], waiting=st.session_state["flow_waiting"],
-        start=None if start == first_day else start)
-    plain = FlowSettings(target=settings.target, in_service=settings.in_service,
-                         waiting=settings.waiting, start=settings.start)
+        los_pct=st.session_state["flow_los"],
+        target=st.session_state["flow_target"] / 100,
+        in_service=st.session_state[start_key],
+        waiting=st.session_state["flow_waiting"],
+        start=None if start == first_day else start,
+    )
+    plain = FlowSettings(
+        target=settings.target,
+        in_service=settings.in_service,
+        waiting=settings.waiting,
+        start=settings.start,
+    )
     try:
         # The default in the service follows the places the what-if leaves on the start day.
         default_in_service = flow_run_inputs(
-            view.plan_key, view.place, service_id,
-            replace(settings, in_service=None)).in_service_today
+            view.plan_key, view.place, service_id, replace(settings, in_service=None)
+        ).in_service_today
     except (InvalidInput, PlanError):
         default_in_service = None  # the run below says why
-    starting_and_costs(defaults, start_key, place_cost_key, start_limit(base_inputs.caseload),
-                       default_in_service)
+    starting_and_costs(
+        defaults, start_key, place_cost_key, start_limit(base_inputs.caseload), default_in_service
+    )
     try:
         result = flow_result(view.plan_key, view.place, service_id, settings)
         baseline = flow_result(view.baseline_key, view.place, service_id, plain)
@@ -384,9 +496,11 @@ def what_if(service_id: str, base_inputs, defaults: Costs, start_key: str, place
             st.warning(warning, icon="⚠️")
         st.markdown(f"**{headline(result)}**")
         if comparing:
-            st.caption("Changes are shown against the baseline (no scenario, no what-if) from "
-                       "the same start day with the same starting numbers (left at the "
-                       "default, the number in the service is each run's own default).")
+            st.caption(
+                "Changes are shown against the baseline (no scenario, no what-if) from "
+                "the same start day with the same starting numbers (left at the "
+                "default, the number in the service is each run's own default)."
+            )
         metrics(result, baseline, comparing)
         charts(result, baseline, comparing)
         costs_section(result, baseline, costs, comparing)
@@ -400,8 +514,10 @@ def what_if(service_id: str, base_inputs, defaults: Costs, start_key: str, place
 st.title(f"Flow · {view.place_name} · {view.year_label}")
 if modelled.empty:
     show_notices()
-    st.info(f"No service at {view.place_name} has a caseload and a length of stay to model. "
-            + not_modelled_note())
+    st.info(
+        f"No service at {view.place_name} has a caseload and a length of stay to model. "
+        + not_modelled_note()
+    )
 else:
     ids = choices()
     moved = keep_service_here(ids)
@@ -415,8 +531,11 @@ else:
     context = f"{view.place}_{service_id}_{view.year}_{view.scenario}"
     start_key = f"flow_in_service_{context}"
     # A pool's default place cost depends on its services' places here, so it has its own box.
-    place_cost_key = f"flow_place_cost_{view.place}_{service_id}" if base_inputs.members \
+    place_cost_key = (
+        f"flow_place_cost_{view.place}_{service_id}"
+        if base_inputs.members
         else f"flow_place_cost_{base_inputs.service_type}"
+    )
     limit = start_limit(base_inputs.caseload)
     if st.session_state.get("flow_waiting", 0) > limit:  # kept from a larger service
         st.session_state["flow_waiting"] = limit
@@ -427,15 +546,22 @@ else:
         number_param("to", "flow_to", month_of_year, months[-1]),
         number_param("los", "flow_los", whole_number(-50, 50), 0),
         number_param("target", "flow_target", whole_number(1, 20), 5),
-        Param("start", "flow_start", day_of_year,
-              lambda v: None if v == default_start else v.isoformat(), default_start,
-              describe=lambda v: f"{v:%-d %b %Y}"),
+        Param(
+            "start",
+            "flow_start",
+            day_of_year,
+            lambda v: None if v == default_start else v.isoformat(),
+            default_start,
+            describe=lambda v: f"{v:%-d %b %Y}",
+        ),
         number_param("in_service", start_key, whole_number(0, limit), None),
         number_param("waiting", "flow_waiting", whole_number(0, limit), 0),
-        number_param("bed_cost", "flow_bed_cost", money, defaults.hospital_bed_per_day,
-                     lambda v: f"{v:g}"),
-        number_param("place_cost", place_cost_key, money, defaults.place_per_day,
-                     lambda v: f"{v:g}"),
+        number_param(
+            "bed_cost", "flow_bed_cost", money, defaults.hospital_bed_per_day, lambda v: f"{v:g}"
+        ),
+        number_param(
+            "place_cost", place_cost_key, money, defaults.place_per_day, lambda v: f"{v:g}"
+        ),
     ]
     for param in params[1:]:
         _state.bind(param)
@@ -443,14 +569,23 @@ else:
     if moved:
         st.info(moved)
     start = st.session_state["flow_start"]
-    span = view.year_label if start == first_day else \
-        f"{view.year_label} from {start:%-d %b %Y} (days before it are not simulated)"
-    st.caption(f"Queues, waits and the places needed, day by day over {span}, "
-               f"for {view.place_name}; scenario: {view.scenario_label}. "
-               + not_modelled_note())
-    st.selectbox("Service", list(ids), key="flow_service", format_func=ids.get,
-                 help="After the services, each discharge pathway with a modelled service "
-                      "here: all of them pooled as one, one queue for all their places.")
+    span = (
+        view.year_label
+        if start == first_day
+        else f"{view.year_label} from {start:%-d %b %Y} (days before it are not simulated)"
+    )
+    st.caption(
+        f"Queues, waits and the places needed, day by day over {span}, "
+        f"for {view.place_name}; scenario: {view.scenario_label}. " + not_modelled_note()
+    )
+    st.selectbox(
+        "Service",
+        list(ids),
+        key="flow_service",
+        format_func=ids.get,
+        help="After the services, each discharge pathway with a modelled service "
+        "here: all of them pooled as one, one queue for all their places.",
+    )
     if base_inputs.members:
         st.caption(pool_note(base_inputs))
     what_if(service_id, base_inputs, defaults, start_key, place_cost_key, params)

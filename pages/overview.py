@@ -61,7 +61,8 @@ population = dict(zip(places["place_code"], places["population_65plus"], strict=
 per_100k = st.session_state["overview_measure"] == "per100k"
 short = st.session_state["overview_total"] == "short"
 matrix = (shortfall_matrix if short else gap_matrix)(
-    plan, chosen, view.source, population if per_100k else None)
+    plan, chosen, view.source, population if per_100k else None
+)
 rows = overview_rows(places)
 rows = rows[rows["name"].isin(matrix.index)]
 matrix = matrix.reindex(rows["name"]).set_axis(list(rows["label"]), axis=0)
@@ -75,18 +76,27 @@ else:
     title = f"Gap by month: {what}"
 unit = "per 100,000 aged 65+" if per_100k else "people"
 st.caption(
-    ("People short = demand above capacity, each service type on its own, added up; "
-     "blank where there are no figures. " if short else
-     "Gap = capacity − demand, by month; a negative gap is a shortfall. ")
+    (
+        "People short = demand above capacity, each service type on its own, added up; "
+        "blank where there are no figures. "
+        if short
+        else "Gap = capacity − demand, by month; a negative gap is a shortfall. "
+    )
     + f"{SOURCE_LABELS[view.source]} referrals."
 )
 if matrix.empty:
     st.info("No services or demand for these service types.")
 else:
     selection = st.plotly_chart(
-        gap_heatmap(matrix, title, unit, short=short, keys=list(rows["place_code"]),
-                    large=view.present,
-                    height=overview_height(len(matrix.index)) if view.present else None),
+        gap_heatmap(
+            matrix,
+            title,
+            unit,
+            short=short,
+            keys=list(rows["place_code"]),
+            large=view.present,
+            height=overview_height(len(matrix.index)) if view.present else None,
+        ),
         key="overview_heatmap",
         on_select="rerun",
         selection_mode="points",

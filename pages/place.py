@@ -95,7 +95,8 @@ def presentation() -> None:
     style = "short" if " short in " in sentence else ""
     scenario = (
         f' · <span class="scenario">Scenario: {html.escape(view.scenario_label)}</span>'
-        if view.scenario != BASELINE else ""
+        if view.scenario != BASELINE
+        else ""
     )
     st.markdown(
         f'<div class="headline"><span class="{style}">{html.escape(sentence)}</span></div>'
@@ -136,8 +137,7 @@ def presentation() -> None:
         chart.update_layout(height=grid.chart_height, showlegend=False)
         if grid.columns > 2:  # a third of the wall: fewer month ticks, a smaller title
             title = chart.layout.title.text or ""
-            chart.update_layout(title_font_size=title_size(title, grid.columns),
-                                 xaxis_nticks=6)
+            chart.update_layout(title_font_size=title_size(title, grid.columns), xaxis_nticks=6)
         columns[index % grid.columns].plotly_chart(
             chart, config={"displayModeBar": False}, key=f"present_chart_{service_type}"
         )
@@ -155,11 +155,15 @@ def plan_with_observed_figure(offer) -> None:
     except (ScenarioError, StoreError) as exc:
         found = exc.problems if isinstance(exc, ScenarioError) else [str(exc)]
         st.session_state[OBSERVED_NOTICE] = (
-            "error", f"{offer.name!r} was not saved: {'; '.join(found)}")
+            "error",
+            f"{offer.name!r} was not saved: {'; '.join(found)}",
+        )
         return
     st.session_state["scenario"] = saved.name
     st.session_state[OBSERVED_NOTICE] = (
-        "success", f"{notice} It is now the scenario in the sidebar, so every page shows it.")
+        "success",
+        f"{notice} It is now the scenario in the sidebar, so every page shows it.",
+    )
 
 
 def observed_figures() -> None:
@@ -199,9 +203,15 @@ def stated(label: str, help: str | None = None):
 
 def assumptions_table() -> None:
     table = assumptions(frame, view.source)
-    figures = {"caseload": 1, "mean_los_days": 1, "hours_per_month": 0,
-               "hours_per_package_per_month": 1, "throughput": 2, "target_occupancy": 2,
-               "contract_share": 2}
+    figures = {
+        "caseload": 1,
+        "mean_los_days": 1,
+        "hours_per_month": 0,
+        "hours_per_package_per_month": 1,
+        "throughput": 2,
+        "target_occupancy": 2,
+        "contract_share": 2,
+    }
     table = table.assign(
         source=table["source"].map(SOURCE_LABELS),
         method=table["method"].map(method_label),
@@ -291,9 +301,13 @@ def month_table(service_type: str) -> None:
 def normal() -> None:
     st.title(f"{view.place_name} · {view.year_label}")
     # Of the rows the charts below draw: the chosen types (all when none) and the source.
-    sentence = place_headline(view.monthly(view.source), view.place_name,
-                              st.session_state["place_types"], coming_month(view.year),
-                              type_names)
+    sentence = place_headline(
+        view.monthly(view.source),
+        view.place_name,
+        st.session_state["place_types"],
+        coming_month(view.year),
+        type_names,
+    )
     st.markdown(
         f"**{sentence}.**  \n"
         "Demand and capacity are new people a month; the shaded area is the gap, "

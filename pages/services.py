@@ -78,8 +78,9 @@ st.dataframe(
         "gap": figure_column("Gap", 0, "Capacity − demand over the year"),
         "utilisation": percent_column("Use", "Demand as a share of capacity"),
         "population_65plus": figure_column("Aged 65+", 0, "People aged 65 and over"),
-        "capacity_per_100k": figure_column("Per 100k 65+", 0,
-                                           "Capacity per 100,000 people aged 65+"),
+        "capacity_per_100k": figure_column(
+            "Per 100k 65+", 0, "Capacity per 100,000 people aged 65+"
+        ),
         "months_short": st.column_config.NumberColumn("Months short", format="%d"),
     },
 )

@@ -15,7 +15,8 @@ def defused(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.select_dtypes(include=["object", "string"]).columns:
         out[column] = out[column].map(
-            lambda v: "'" + v if isinstance(v, str) and looks_like_formula(v) else v)
+            lambda v: "'" + v if isinstance(v, str) and looks_like_formula(v) else v
+        )
     return out
 
 

@@ -35,8 +35,15 @@ MIME_TYPES = {
 }
 
 
-def export_bytes(fmt: str, frame: pd.DataFrame, scope: Scope, info: ExportInfo, *,
-                 service_type: str | None = None, source: str = "both") -> bytes:
+def export_bytes(
+    fmt: str,
+    frame: pd.DataFrame,
+    scope: Scope,
+    info: ExportInfo,
+    *,
+    service_type: str | None = None,
+    source: str = "both",
+) -> bytes:
     """Any export as bytes, by format: xlsx, csv, png, svg or zip.
 
     ``frame`` holds the plan rows of the scope's places (other rows are
@@ -55,7 +62,6 @@ def export_bytes(fmt: str, frame: pd.DataFrame, scope: Scope, info: ExportInfo, 
     chosen = service_type or next(iter(chart_service_types(rows, info.service_types)), None)
     if chosen is None:
         raise ExportError(f"{scope.name} has no figures to chart.")
-    names = dict(zip(info.service_types["service_type"], info.service_types["name"],
-                     strict=True))
+    names = dict(zip(info.service_types["service_type"], info.service_types["name"], strict=True))
     title = chart_title(scope.name, names.get(chosen, chosen), source, info.year)
     return chart_image(name_scenario(gap_figure(rows, chosen, source, title), info.scenario), fmt)

@@ -61,23 +61,35 @@ def gap_figure(frame: pd.DataFrame, service_type: str, source: str, title: str) 
     monthly = monthly[monthly["service_type"] == service_type]
     if monthly.empty:
         known = ", ".join(sorted(set(frame["service_type"]))) or "none"
-        raise ExportError(f"No {SOURCE_LABELS[source].lower()} figures for service type "
-                          f"{service_type!r} here (service types with figures: {known}).")
+        raise ExportError(
+            f"No {SOURCE_LABELS[source].lower()} figures for service type "
+            f"{service_type!r} here (service types with figures: {known})."
+        )
     figure = gap_chart(monthly, title)
     # A little room at the edges, which a page does not need but a slide does. The margins
     # are the least room: the axes and the title still widen them to fit their labels, and
     # the axis title stands clear of the tick numbers whatever their width.
-    figure.update_layout(margin={"l": 40, "r": 30, "t": 30, "b": 30}, title_x=0.015,
-                         yaxis_automargin=True, yaxis_title_standoff=14,
-                         xaxis_automargin=True)
+    figure.update_layout(
+        margin={"l": 40, "r": 30, "t": 30, "b": 30},
+        title_x=0.015,
+        yaxis_automargin=True,
+        yaxis_title_standoff=14,
+        xaxis_automargin=True,
+    )
     return figure
 
 
 _RENDER_LOCK = threading.Lock()
 
 
-def chart_images(figures: Sequence[go.Figure], fmt: str, *, width: int = IMAGE_WIDTH,
-                 height: int = IMAGE_HEIGHT, scale: float = PNG_SCALE) -> list[bytes]:
+def chart_images(
+    figures: Sequence[go.Figure],
+    fmt: str,
+    *,
+    width: int = IMAGE_WIDTH,
+    height: int = IMAGE_HEIGHT,
+    scale: float = PNG_SCALE,
+) -> list[bytes]:
     """Draw figures as PNG or SVG with kaleido.
 
     Kaleido's browser starts with the first image a process draws (about two
@@ -88,15 +100,20 @@ def chart_images(figures: Sequence[go.Figure], fmt: str, *, width: int = IMAGE_W
     """
     if fmt not in IMAGE_FORMATS:
         raise ExportError(f"Chart images are {' or '.join(IMAGE_FORMATS)}, not {fmt!r}.")
-    opts = {"format": fmt, "width": width, "height": height,
-            "scale": scale if fmt == "png" else 1}
+    opts = {"format": fmt, "width": width, "height": height, "scale": scale if fmt == "png" else 1}
     with _RENDER_LOCK:
         _start_renderer()
         return [_render(figure, opts) for figure in figures]
 
 
-def chart_image(figure: go.Figure, fmt: str, *, width: int = IMAGE_WIDTH,
-                height: int = IMAGE_HEIGHT, scale: float = PNG_SCALE) -> bytes:
+def chart_image(
+    figure: go.Figure,
+    fmt: str,
+    *,
+    width: int = IMAGE_WIDTH,
+    height: int = IMAGE_HEIGHT,
+    scale: float = PNG_SCALE,
+) -> bytes:
     """One figure as PNG or SVG bytes (see :func:`chart_images`)."""
     return chart_images([figure], fmt, width=width, height=height, scale=scale)[0]
 
@@ -108,8 +125,10 @@ def _start_renderer() -> None:
 
     path = Chromium.find_browser(skip_local=False)
     if not path or not Path(path).is_file():
-        raise ExportError("Chart images need the Chromium browser, which was not found. "
-                          "On Debian: apt-get install -y chromium")
+        raise ExportError(
+            "Chart images need the Chromium browser, which was not found. "
+            "On Debian: apt-get install -y chromium"
+        )
     # MathJax comes from the web by default; the charts have no formulas, so leave it out.
     kaleido.start_sync_server(mathjax=False, silence_warnings=True)
 
@@ -162,7 +181,9 @@ def _render(figure: go.Figure, opts: dict) -> bytes:
     if "error" in result:
         raise ExportError(f"The chart image could not be drawn: {result['error']}")
     if "image" not in result:
-        raise ExportError(f"The chart image was not drawn within {RENDER_TIMEOUT_SECONDS} s; "
-                          "is Chromium working? (try: chromium --headless --version)")
+        raise ExportError(
+            f"The chart image was not drawn within {RENDER_TIMEOUT_SECONDS} s; "
+            "is Chromium working? (try: chromium --headless --version)"
+        )
     image = result["image"]
     return image if isinstance(image, bytes) else str(image).encode("utf-8")

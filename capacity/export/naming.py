@@ -18,6 +18,9 @@ def slug(text: str) -> str:
 def file_name(scope: Scope, year: int, fmt: str, service_type: str | None = None) -> str:
     """A file name that says what is inside: 'havering-2025-26-capacity-demand.xlsx'."""
     name = scope.total[0] if scope.total and scope.total[0] else scope.name
-    what = f"gap-{slug(service_type)}" if fmt in IMAGE_FORMATS and service_type else \
-        ("plan" if fmt == "csv" else "capacity-demand")
+    what = (
+        f"gap-{slug(service_type)}"
+        if fmt in IMAGE_FORMATS and service_type
+        else ("plan" if fmt == "csv" else "capacity-demand")
+    )
     return f"{slug(name)}-{planning_year_label(year)}-{what}.{fmt}"

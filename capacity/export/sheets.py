@@ -65,21 +65,51 @@ def workbook(frame: pd.DataFrame, scope: Scope, info: ExportInfo) -> bytes:
     tabs = rounded.tabs
     names = _tab_names(scope, [name for name, _ in tabs])
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                        "strings_to_urls": False, "strings_to_numbers": False})
+    book = xlsxwriter.Workbook(
+        buffer,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
     styles = _styles(book)
-    book.set_properties({"title": f"Capacity and demand: {scope.name}, "
-                                  f"{planning_year_label(info.year)}",
-                         "author": f"ic-capacity {info.version}", "created": info.made_at})
-    _cover(book.add_worksheet("Cover"), styles, scope, info, template, names, frame,
-           _moved_note(rounded.moved, names))
+    book.set_properties(
+        {
+            "title": f"Capacity and demand: {scope.name}, {planning_year_label(info.year)}",
+            "author": f"ic-capacity {info.version}",
+            "created": info.made_at,
+        }
+    )
+    _cover(
+        book.add_worksheet("Cover"),
+        styles,
+        scope,
+        info,
+        template,
+        names,
+        frame,
+        _moved_note(rounded.moved, names),
+    )
     for name, (place, sections) in zip(names, tabs, strict=True):
         _capacity_demand_sheet(book.add_worksheet(name), styles, place, sections, info)
-    _table_sheet(book.add_worksheet("Assumptions"), styles,
-                 assumption_rows(frame, template).rename(columns=ASSUMPTION_HEADERS),
-                 freeze_columns=3, widths=ASSUMPTION_WIDTHS, wrap=True)
-    _table_sheet(book.add_worksheet("Data"), styles, frame[PLAN_COLUMNS], freeze_columns=2,
-                 widths=DATA_WIDTHS, wrap=False)
+    _table_sheet(
+        book.add_worksheet("Assumptions"),
+        styles,
+        assumption_rows(frame, template).rename(columns=ASSUMPTION_HEADERS),
+        freeze_columns=3,
+        widths=ASSUMPTION_WIDTHS,
+        wrap=True,
+    )
+    _table_sheet(
+        book.add_worksheet("Data"),
+        styles,
+        frame[PLAN_COLUMNS],
+        freeze_columns=2,
+        widths=DATA_WIDTHS,
+        wrap=False,
+    )
     book.close()
     return buffer.getvalue()
 
@@ -142,8 +172,9 @@ def _styles(book) -> dict:
         "share": style(num_format="0.00"),
         "percent": style(num_format="0.0%"),
         "integer": style(num_format="0"),
-        "shortfall": book.add_format({"bg_color": "#FBD9C6", "font_color": "#8A3B00",
-                                      "bold": True}),
+        "shortfall": book.add_format(
+            {"bg_color": "#FBD9C6", "font_color": "#8A3B00", "bold": True}
+        ),
     }
 
 
@@ -165,25 +196,43 @@ def _change_line(change: Change, names: Names) -> str:
 
 def _names(frame: pd.DataFrame, info: ExportInfo, scope: Scope) -> Names:
     """The names a scenario's changes read with: the places, types and services exported."""
-    places = pd.DataFrame([*zip(frame["place_code"], frame["place"], strict=True),
-                           *scope.places], columns=["place_code", "name"]).drop_duplicates(
-                               "place_code")
-    services = frame[["service_id", "service", "service_type"]].dropna(
-        subset=["service_id"]).drop_duplicates("service_id").rename(columns={"service": "name"})
+    places = pd.DataFrame(
+        [*zip(frame["place_code"], frame["place"], strict=True), *scope.places],
+        columns=["place_code", "name"],
+    ).drop_duplicates("place_code")
+    services = (
+        frame[["service_id", "service", "service_type"]]
+        .dropna(subset=["service_id"])
+        .drop_duplicates("service_id")
+        .rename(columns={"service": "name"})
+    )
     return Names.of(places, info.service_types, services)
 
 
 def _flagged_services(frame: pd.DataFrame) -> str:
     """The services whose capacity was assumed equal to demand (their gap means unknown)."""
     flagged = frame[frame["method"] == "equal_to_demand"]
-    names = list(dict.fromkeys(f"{p}: {s} ({src})" for p, s, src in
-                               zip(flagged["place"], flagged["service"], flagged["source"],
-                                   strict=True)))
+    names = list(
+        dict.fromkeys(
+            f"{p}: {s} ({src})"
+            for p, s, src in zip(
+                flagged["place"], flagged["service"], flagged["source"], strict=True
+            )
+        )
+    )
     return "; ".join(names) if names else "none"
 
 
-def _cover(sheet, styles: dict, scope: Scope, info: ExportInfo, template: Template,
-           tab_names: list[str], frame: pd.DataFrame, moved: str) -> None:
+def _cover(
+    sheet,
+    styles: dict,
+    scope: Scope,
+    info: ExportInfo,
+    template: Template,
+    tab_names: list[str],
+    frame: pd.DataFrame,
+    moved: str,
+) -> None:
     year = planning_year_label(info.year)
     months = planning_year_months(info.year)
     names = _names(frame, info, scope)
@@ -198,17 +247,33 @@ def _cover(sheet, styles: dict, scope: Scope, info: ExportInfo, template: Templa
         ("Scenario changes", "\n".join(changes) if changes else "none"),
         ("Made", _when(info.made_at)),
         ("Product version", f"ic-capacity {info.version}"),
-        ("Row labels", f"The {template.labels_year} wording of the BCF planning template rows"
-                       + (f". {template.note}" if template.note else ".")),
+        (
+            "Row labels",
+            f"The {template.labels_year} wording of the BCF planning template rows"
+            + (f". {template.note}" if template.note else "."),
+        ),
         ("Capacity assumed equal to demand", _flagged_services(frame)),
-        ("Rounding", _ROUNDING_NOTE + (_TOTAL_NOTE if scope.total else "")
-         + (" Where no rounding could do all of this, the figures that moved further are "
-            "named below." if moved else "")),
+        (
+            "Rounding",
+            _ROUNDING_NOTE
+            + (_TOTAL_NOTE if scope.total else "")
+            + (
+                " Where no rounding could do all of this, the figures that moved further are "
+                "named below."
+                if moved
+                else ""
+            ),
+        ),
         *([("Figures moved further", moved)] if moved else []),
     ]
     sheet.write_string(0, 0, f"Capacity and demand: {scope.name}, {year}", styles["title"])
-    sheet.write_string(1, 0, "Intermediate care: monthly demand and capacity by service type, "
-                             "for the Better Care Fund plan", styles["subtitle"])
+    sheet.write_string(
+        1,
+        0,
+        "Intermediate care: monthly demand and capacity by service type, "
+        "for the Better Care Fund plan",
+        styles["subtitle"],
+    )
     row = 3
     for label, value in facts:
         sheet.write_string(row, 0, label, styles["label"])
@@ -247,10 +312,15 @@ def _moved_note(moved: Sequence[Moved], tab_names: list[str]) -> str:
     """The cover's words for figures that moved more than one, or '' when none did."""
     if not moved:
         return ""
-    lines = [f"{tab_names[m.tab]}, {m.row}, {m.month}: {m.value:,.2f} shown as {m.shown:,} "
-             f"({m.distance:,.2f} away)" for m in moved]
-    return ("No rounding could keep every figure within one of its unrounded value while "
-            "everything adds up; these moved further: " + "; ".join(lines) + ".")
+    lines = [
+        f"{tab_names[m.tab]}, {m.row}, {m.month}: {m.value:,.2f} shown as {m.shown:,} "
+        f"({m.distance:,.2f} away)"
+        for m in moved
+    ]
+    return (
+        "No rounding could keep every figure within one of its unrounded value while "
+        "everything adds up; these moved further: " + "; ".join(lines) + "."
+    )
 
 
 def _when(moment: datetime) -> str:
@@ -260,47 +330,70 @@ def _when(moment: datetime) -> str:
 
 def _sheet_guide(scope: Scope, tab_names: list[str]) -> list[tuple[str, str]]:
     guide = [("Cover", "This page: what the workbook covers and how it was made.")]
-    layout = ("laid out like the BCF planning template: demand, capacity and the gap (capacity "
-              "− demand), for hospital discharge and for community, a row per service type, "
-              "months April to March and the year's total; whole numbers; shortfalls shaded.")
+    layout = (
+        "laid out like the BCF planning template: demand, capacity and the gap (capacity "
+        "− demand), for hospital discharge and for community, a row per service type, "
+        "months April to March and the year's total; whole numbers; shortfalls shaded."
+    )
     if scope.total:
         guide.append((tab_names[0], f"Total of the places below, {layout}"))
-        guide += [(tab, f"{name}, {layout}") for tab, (_, name) in
-                  zip(tab_names[1:], scope.places, strict=True)]
+        guide += [
+            (tab, f"{name}, {layout}")
+            for tab, (_, name) in zip(tab_names[1:], scope.places, strict=True)
+        ]
     else:
         guide.append((tab_names[0], f"{scope.name}, {layout}"))
     guide += [
-        ("Assumptions", "For each place, service and source: the method, caseload, length of "
-                        "stay, hours, throughput, shares, the demand data window, where each "
-                        "figure came from, and flags such as 'capacity assumed equal to "
-                        "demand'. A service whose figures change in the year has a row per "
-                        "period."),
-        ("Data", "The plan itself, unrounded: one row per place, service, source and month, "
-                 "with every figure and parameter used and how capacity was worked out."),
+        (
+            "Assumptions",
+            "For each place, service and source: the method, caseload, length of "
+            "stay, hours, throughput, shares, the demand data window, where each "
+            "figure came from, and flags such as 'capacity assumed equal to "
+            "demand'. A service whose figures change in the year has a row per "
+            "period.",
+        ),
+        (
+            "Data",
+            "The plan itself, unrounded: one row per place, service, source and month, "
+            "with every figure and parameter used and how capacity was worked out.",
+        ),
     ]
     return guide
 
 
-def _capacity_demand_sheet(sheet, styles: dict, place: str, sections: list[Section],
-                           info: ExportInfo) -> None:
+def _capacity_demand_sheet(
+    sheet, styles: dict, place: str, sections: list[Section], info: ExportInfo
+) -> None:
     months = planning_year_months(info.year)
-    sheet.write_string(0, 0, f"Capacity and demand: {place}, {planning_year_label(info.year)}",
-                       styles["title"])
-    sheet.write_string(1, 0, f"Scenario: {info.scenario_name}. New people a month, whole "
-                             "numbers that add up (see Cover).", styles["subtitle"])
+    sheet.write_string(
+        0, 0, f"Capacity and demand: {place}, {planning_year_label(info.year)}", styles["title"]
+    )
+    sheet.write_string(
+        1,
+        0,
+        f"Scenario: {info.scenario_name}. New people a month, whole "
+        "numbers that add up (see Cover).",
+        styles["subtitle"],
+    )
     header = 3
     headings = ["Service type", "Pathway", *(m.label for m in months), "Total"]
     for column, text in enumerate(headings):
-        sheet.write_string(header, column, text,
-                           styles["header"] if column < 2 else styles["header_number"])
+        sheet.write_string(
+            header, column, text, styles["header"] if column < 2 else styles["header_number"]
+        )
     row = header + 1
     last = len(headings) - 1
     for section in sections:
         first = row
         row = _write_section(sheet, styles, section, row, last)
         if section.measure == "gap":
-            sheet.conditional_format(first + 1, 2, row - 1, last, {
-                "type": "cell", "criteria": "<", "value": 0, "format": styles["shortfall"]})
+            sheet.conditional_format(
+                first + 1,
+                2,
+                row - 1,
+                last,
+                {"type": "cell", "criteria": "<", "value": 0, "format": styles["shortfall"]},
+            )
         row += 1
     sheet.set_column(0, 0, LABEL_WIDTH)
     sheet.set_column(1, 1, 9)
@@ -317,8 +410,9 @@ def _write_section(sheet, styles: dict, section: Section, row: int, last: int) -
     for column in range(1, last + 1):
         sheet.write_blank(row, column, None, styles["section"])
     row += 1
-    for label, pathway, cells, total in zip(section.labels, section.pathways, section.cells,
-                                            section.row_totals, strict=True):
+    for label, pathway, cells, total in zip(
+        section.labels, section.pathways, section.cells, section.row_totals, strict=True
+    ):
         sheet.write_string(row, 0, label, styles["text"])
         _fit_row(sheet, row, _lines(label, LABEL_WIDTH))
         if pathway:
@@ -347,14 +441,35 @@ _NUMBER_STYLES = {
     "Place share": "share",
     "Hospital share": "share",
 }
-ASSUMPTION_WIDTHS = {"Place": 16, "Service": 28, "Service type": 30, "Source": 10, "Months": 20,
-                     "Method": 26, "Throughput per": 10, "Place share from": 18,
-                     "Hospital share from": 18, "Demand data window": 18, "Source note": 50,
-                     "Flags": 32}
-DATA_WIDTHS = {"place": 18, "service_id": 20, "service": 34, "service_type": 22,
-               "service_type_name": 30, "method": 16, "flags": 40, "hospital_share_basis": 22,
-               "place_share_basis": 22, "calculation": 40, "source_note": 40, "data_window": 28,
-               "scenario": 16}
+ASSUMPTION_WIDTHS = {
+    "Place": 16,
+    "Service": 28,
+    "Service type": 30,
+    "Source": 10,
+    "Months": 20,
+    "Method": 26,
+    "Throughput per": 10,
+    "Place share from": 18,
+    "Hospital share from": 18,
+    "Demand data window": 18,
+    "Source note": 50,
+    "Flags": 32,
+}
+DATA_WIDTHS = {
+    "place": 18,
+    "service_id": 20,
+    "service": 34,
+    "service_type": 22,
+    "service_type_name": 30,
+    "method": 16,
+    "flags": 40,
+    "hospital_share_basis": 22,
+    "place_share_basis": 22,
+    "calculation": 40,
+    "source_note": 40,
+    "data_window": 28,
+    "scenario": 16,
+}
 
 
 def _lines(text: str, width: float) -> int:
@@ -373,8 +488,15 @@ def _fit_row(sheet, row: int, lines: int) -> None:
         sheet.set_row(row, LINE_POINTS * lines + 3)
 
 
-def _table_sheet(sheet, styles: dict, table: pd.DataFrame, *, freeze_columns: int,
-                 widths: Mapping[str, float], wrap: bool) -> None:
+def _table_sheet(
+    sheet,
+    styles: dict,
+    table: pd.DataFrame,
+    *,
+    freeze_columns: int,
+    widths: Mapping[str, float],
+    wrap: bool,
+) -> None:
     """A plain table: a header row, then one row per record; text stays text.
 
     With ``wrap``, long text wraps within its column and rows are made tall
@@ -393,13 +515,26 @@ def _table_sheet(sheet, styles: dict, table: pd.DataFrame, *, freeze_columns: in
             _write_value(sheet, row, column, value, style, text_style)
     if wrap:
         for row, record in enumerate(table.itertuples(index=False), start=1):
-            _fit_row(sheet, row, max(_lines(v, width_of[n]) for n, v in zip(columns, record,
-                                                                             strict=True)
-                                     if isinstance(v, str)) if columns else 1)
+            _fit_row(
+                sheet,
+                row,
+                max(
+                    _lines(v, width_of[n])
+                    for n, v in zip(columns, record, strict=True)
+                    if isinstance(v, str)
+                )
+                if columns
+                else 1,
+            )
     if "gap" in columns and len(table):
         gap = columns.index("gap")
-        sheet.conditional_format(1, gap, len(table), gap, {
-            "type": "cell", "criteria": "<", "value": 0, "format": styles["shortfall"]})
+        sheet.conditional_format(
+            1,
+            gap,
+            len(table),
+            gap,
+            {"type": "cell", "criteria": "<", "value": 0, "format": styles["shortfall"]},
+        )
     sheet.freeze_panes(1, freeze_columns)
     if columns:
         sheet.autofilter(0, 0, max(len(table), 1), len(columns) - 1)

@@ -72,8 +72,10 @@ def labels_year_for(labels: pd.DataFrame, year: int) -> tuple[str, str]:
         return wanted, ""
     earlier = [label for label in known if _year_start(label) < year]
     chosen = earlier[-1] if earlier else known[0]
-    return chosen, (f"The reference data have no row labels for {wanted} yet, so this "
-                    f"workbook uses the {chosen} wording.")
+    return chosen, (
+        f"The reference data have no row labels for {wanted} yet, so this "
+        f"workbook uses the {chosen} wording."
+    )
 
 
 def template_rows(service_types: pd.DataFrame, labels: pd.DataFrame, year: int) -> Template:
@@ -83,12 +85,15 @@ def template_rows(service_types: pd.DataFrame, labels: pd.DataFrame, year: int) 
     types = service_types.set_index("service_type")
     unknown = sorted(set(chosen["service_type"]) - set(types.index))
     if unknown:
-        raise ExportError(f"The {labels_year} labels name unknown service types: "
-                          + ", ".join(unknown))
+        raise ExportError(
+            f"The {labels_year} labels name unknown service types: " + ", ".join(unknown)
+        )
     rows = chosen.assign(
         sort_order=chosen["service_type"].map(types["sort_order"]),
-        pathway=[types.loc[t, "pathway"] if s == "hospital" else None
-                 for t, s in zip(chosen["service_type"], chosen["source"], strict=True)],
+        pathway=[
+            types.loc[t, "pathway"] if s == "hospital" else None
+            for t, s in zip(chosen["service_type"], chosen["source"], strict=True)
+        ],
         source_rank=chosen["source"].map({"hospital": 0, "community": 1}),
     ).sort_values(["source_rank", "sort_order"])
     rows = rows[["service_type", "source", "label", "pathway", "sort_order"]]
@@ -120,8 +125,9 @@ class Section:
         return _title(self.measure, self.source)
 
 
-def _month_matrix(frame: pd.DataFrame, service_types: list[str], measure: str,
-                  months: list[str]) -> list[list[float]]:
+def _month_matrix(
+    frame: pd.DataFrame, service_types: list[str], measure: str, months: list[str]
+) -> list[list[float]]:
     """Service types × months of one measure, summed over services; missing is zero."""
     summed = frame.groupby(["service_type", "month"])[measure].sum(min_count=1)
     table = summed.unstack("month") if len(summed) else pd.DataFrame()
@@ -136,8 +142,10 @@ def _check_rows_exist(frame: pd.DataFrame, template: Template) -> None:
     missing = sorted(used - have)
     if missing:
         listed = ", ".join(f"{t} ({s})" for t, s in missing)
-        raise ExportError(f"The {template.labels_year} labels have no row for {listed}; "
-                          "add them to the service type labels so no figures are left out.")
+        raise ExportError(
+            f"The {template.labels_year} labels have no row for {listed}; "
+            "add them to the service type labels so no figures are left out."
+        )
 
 
 @dataclass(frozen=True)
@@ -162,10 +170,16 @@ class _Layout:
 
     def differences(self) -> list[Difference]:
         """Each gap row as its capacity row less its demand row."""
-        return [Difference(row=g, plus=c, minus=d)
-                for source in SOURCE_TITLES
-                for g, c, d in zip(self.rows[("gap", source)], self.rows[("capacity", source)],
-                                   self.rows[("demand", source)], strict=True)]
+        return [
+            Difference(row=g, plus=c, minus=d)
+            for source in SOURCE_TITLES
+            for g, c, d in zip(
+                self.rows[("gap", source)],
+                self.rows[("capacity", source)],
+                self.rows[("demand", source)],
+                strict=True,
+            )
+        ]
 
     def where(self, row: int) -> tuple[tuple[str, str], int]:
         """The section (measure, source) of an array row, and its position in the section."""
@@ -193,23 +207,33 @@ def _place_values(frame: pd.DataFrame, layout: _Layout, months: list[str]) -> np
         types = list(layout.template.for_source(source)["service_type"])
         rows = frame[frame["source"] == source]
         demand = np.array(_month_matrix(rows, types, "demand", months)).reshape(-1, len(months))
-        capacity = np.array(_month_matrix(rows, types, "capacity", months)).reshape(
-            -1, len(months))
+        capacity = np.array(_month_matrix(rows, types, "capacity", months)).reshape(-1, len(months))
         values[layout.rows[("demand", source)]] = demand
         values[layout.rows[("capacity", source)]] = capacity
         values[layout.rows[("gap", source)]] = capacity - demand
     return values
 
 
-def _section(measure: str, source: str, rows: pd.DataFrame, cells, row_totals, column_totals,
-             grand_total: int) -> Section:
+def _section(
+    measure: str,
+    source: str,
+    rows: pd.DataFrame,
+    cells,
+    row_totals,
+    column_totals,
+    grand_total: int,
+) -> Section:
     return Section(
-        measure=measure, source=source, service_types=tuple(rows["service_type"]),
+        measure=measure,
+        source=source,
+        service_types=tuple(rows["service_type"]),
         labels=tuple(rows["label"]),
         pathways=tuple(p if isinstance(p, str) else None for p in rows["pathway"]),
         cells=tuple(tuple(int(v) for v in row) for row in cells),
         row_totals=tuple(int(v) for v in row_totals),
-        column_totals=tuple(int(v) for v in column_totals), grand_total=int(grand_total))
+        column_totals=tuple(int(v) for v in column_totals),
+        grand_total=int(grand_total),
+    )
 
 
 def _sections_of(sheet: Sheet, layout: _Layout) -> list[Section]:
@@ -217,9 +241,17 @@ def _sections_of(sheet: Sheet, layout: _Layout) -> list[Section]:
     out = []
     for index, (measure, source) in enumerate(SECTIONS):
         rows = layout.rows[(measure, source)]
-        out.append(_section(measure, source, layout.template.for_source(source),
-                            sheet.cells[rows], sheet.row_totals[rows],
-                            sheet.column_totals[index], sheet.grand_totals[index]))
+        out.append(
+            _section(
+                measure,
+                source,
+                layout.template.for_source(source),
+                sheet.cells[rows],
+                sheet.row_totals[rows],
+                sheet.column_totals[index],
+                sheet.grand_totals[index],
+            )
+        )
     return out
 
 
@@ -267,8 +299,7 @@ def _title(measure: str, source: str) -> str:
     return f"{MEASURE_TITLES[measure]} – {SOURCE_TITLES[source]}"
 
 
-def capacity_demand_tabs(frame: pd.DataFrame, scope: Scope, template: Template,
-                         year: int) -> Tabs:
+def capacity_demand_tabs(frame: pd.DataFrame, scope: Scope, template: Template, year: int) -> Tabs:
     """The capacity & demand tabs of the scope, rounded together (see :func:`round_sheets`).
 
     Every place's sheet and the total's are rounded in one go, so that every figure is its
@@ -280,18 +311,25 @@ def capacity_demand_tabs(frame: pd.DataFrame, scope: Scope, template: Template,
     periods = planning_year_months(year)
     months = [m.key for m in periods]
     layout = _layout(template)
-    values = np.stack([_place_values(frame[frame["place_code"] == code], layout, months)
-                       for code, _ in scope.places])
+    values = np.stack(
+        [
+            _place_values(frame[frame["place_code"] == code], layout, months)
+            for code, _ in scope.places
+        ]
+    )
     result = round_sheets(values, layout.sections(), layout.differences())
-    places = [(name, _sections_of(sheet, layout))
-              for (_, name), sheet in zip(scope.places, result.places, strict=True)]
+    places = [
+        (name, _sections_of(sheet, layout))
+        for (_, name), sheet in zip(scope.places, result.places, strict=True)
+    ]
     labels = [m.label for m in periods]
     if not scope.total:
         # One place: its sheet and the total are the same figures; name each move once.
         moved = [_moved(d, 0, layout, labels) for d in result.departures if d.place == 0]
         return Tabs(places, tuple(moved))
-    moved = [_moved(d, 0 if d.place is None else d.place + 1, layout, labels)
-             for d in result.departures]
+    moved = [
+        _moved(d, 0 if d.place is None else d.place + 1, layout, labels) for d in result.departures
+    ]
     return Tabs([(scope.total[1], _sections_of(result.total, layout)), *places], tuple(moved))
 
 
@@ -303,8 +341,9 @@ def sections_table(sections: Sequence[Section], year: int) -> pd.DataFrame:
     months = [m.label for m in planning_year_months(year)]
     rows = []
     for section in sections:
-        for label, pathway, cells, total in zip(section.labels, section.pathways, section.cells,
-                                                section.row_totals, strict=True):
+        for label, pathway, cells, total in zip(
+            section.labels, section.pathways, section.cells, section.row_totals, strict=True
+        ):
             rows.append([section.title, label, pathway or "", *cells, total])
         rows.append([section.title, "Total", "", *section.column_totals, section.grand_total])
     return pd.DataFrame(rows, columns=["Section", "Service type", "Pathway", *months, "Total"])
@@ -351,13 +390,20 @@ def assumption_rows(frame: pd.DataFrame, template: Template) -> pd.DataFrame:
     """
     if frame.empty:
         return pd.DataFrame(columns=list(ASSUMPTION_HEADERS))
-    labels = {(t, s): label for t, s, label in
-              zip(template.rows["service_type"], template.rows["source"],
-                  template.rows["label"], strict=True)}
+    labels = {
+        (t, s): label
+        for t, s, label in zip(
+            template.rows["service_type"],
+            template.rows["source"],
+            template.rows["label"],
+            strict=True,
+        )
+    }
     windows = dict(zip(frame["place"], frame["data_window"], strict=True))
     out = assumptions(frame, by=("place", "service_type", "service", "source"))
-    out["service_type"] = [labels.get((t, s), t) for t, s in
-                           zip(out["service_type"], out["source"], strict=True)]
+    out["service_type"] = [
+        labels.get((t, s), t) for t, s in zip(out["service_type"], out["source"], strict=True)
+    ]
     out["data_window"] = out["place"].map(windows)
     out["method"] = out["method"].map(lambda m: METHOD_LABELS.get(m, m))
     return out[list(ASSUMPTION_HEADERS)]

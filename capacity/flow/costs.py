@@ -82,10 +82,12 @@ class CostSummary:
 
     def minus(self, other: CostSummary) -> CostSummary:
         """This period's figures less another's (a what-if against the baseline)."""
-        return CostSummary(self.place_days - other.place_days,
-                           self.hospital_delay_bed_days - other.hospital_delay_bed_days,
-                           self.place_cost - other.place_cost,
-                           self.delay_cost - other.delay_cost)
+        return CostSummary(
+            self.place_days - other.place_days,
+            self.hospital_delay_bed_days - other.hospital_delay_bed_days,
+            self.place_cost - other.place_cost,
+            self.delay_cost - other.delay_cost,
+        )
 
 
 def load_cost_table(path: Path = COSTS_FILE) -> pd.DataFrame:
@@ -93,19 +95,31 @@ def load_cost_table(path: Path = COSTS_FILE) -> pd.DataFrame:
     what = path.name
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     table = coerce(raw, COLUMNS, what)
-    known = {HOSPITAL_ITEM, *pd.read_csv(config.REFERENCE_DIR / "service_types.csv")[
-        "service_type"]}
+    known = {
+        HOSPITAL_ITEM,
+        *pd.read_csv(config.REFERENCE_DIR / "service_types.csv")["service_type"],
+    }
     problems = []
     for index, row in enumerate(table.to_dict("records")):
         if row["item"] not in known:
-            problems.append(Problem(row_number(index), "item", row["item"],
-                                    "is not a service type or delayed_hospital_bed", what))
+            problems.append(
+                Problem(
+                    row_number(index),
+                    "item",
+                    row["item"],
+                    "is not a service type or delayed_hospital_bed",
+                    what,
+                )
+            )
         if pd.notna(row["amount"]) and row["per"] is None:
-            problems.append(Problem(row_number(index), "per", "", "is required with an amount",
-                                    what))
+            problems.append(
+                Problem(row_number(index), "per", "", "is required with an amount", what)
+            )
     duplicated = table["item"].duplicated()
-    problems += [Problem(row_number(i), "item", table.loc[i, "item"], "appears twice", what)
-                 for i in duplicated[duplicated].index]
+    problems += [
+        Problem(row_number(i), "item", table.loc[i, "item"], "appears twice", what)
+        for i in duplicated[duplicated].index
+    ]
     if HOSPITAL_ITEM not in set(table["item"]):
         problems.append(Problem(1, "item", HOSPITAL_ITEM, "is missing", what))
     if problems:
@@ -119,8 +133,9 @@ def default_costs(service_type: str, table: pd.DataFrame | None = None) -> Costs
     table = load_cost_table() if table is None else table
     hospital = table.loc[HOSPITAL_ITEM]
     place = table.loc[service_type] if service_type in table.index else None
-    place_cost = 0.0 if place is None or pd.isna(place["cost_per_day"]) else \
-        float(place["cost_per_day"])
+    place_cost = (
+        0.0 if place is None or pd.isna(place["cost_per_day"]) else float(place["cost_per_day"])
+    )
     note = "no default cost for this service type" if place is None else place["source_note"]
     return Costs(float(hospital["cost_per_day"]), place_cost, hospital["source_note"], note)
 
@@ -136,11 +151,15 @@ def pooled_costs(members: tuple[PoolMember, ...], table: pd.DataFrame | None = N
     # x ÷ x is exactly 1, so a pool of one service costs exactly what the service does.
     shares = [w / total for w in weights] if total > 0 else [1 / len(members)] * len(members)
     place = sum(share * c.place_per_day for share, c in zip(shares, each, strict=True))
-    parts = "; ".join(f"{m.name} £{c.place_per_day:,.2f} × {m.place_days:,.0f} place-days"
-                      for m, c in zip(members, each, strict=True))
-    note = (f"the place-weighted mean of the pooled services' defaults ({parts}). "
-            + " ".join(dict.fromkeys(f"{m.service_type}: {c.place_note}"
-                                     for m, c in zip(members, each, strict=True))))
+    parts = "; ".join(
+        f"{m.name} £{c.place_per_day:,.2f} × {m.place_days:,.0f} place-days"
+        for m, c in zip(members, each, strict=True)
+    )
+    note = f"the place-weighted mean of the pooled services' defaults ({parts}). " + " ".join(
+        dict.fromkeys(
+            f"{m.service_type}: {c.place_note}" for m, c in zip(members, each, strict=True)
+        )
+    )
     return Costs(each[0].hospital_bed_per_day, place, each[0].hospital_note, note)
 
 
@@ -156,6 +175,8 @@ def cost_of(period: PeriodSummary, costs: Costs, contract: str = "block") -> Cos
     """Place and delay costs over a period of a flow run (block: places paid for; spot: used)."""
     place_days = period.occupied_place_days if contract == "spot" else period.place_days
     return CostSummary(
-        place_days=place_days, hospital_delay_bed_days=period.hospital_delay_bed_days,
+        place_days=place_days,
+        hospital_delay_bed_days=period.hospital_delay_bed_days,
         place_cost=place_days * costs.place_per_day,
-        delay_cost=period.hospital_delay_bed_days * costs.hospital_bed_per_day)
+        delay_cost=period.hospital_delay_bed_days * costs.hospital_bed_per_day,
+    )

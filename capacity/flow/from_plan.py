@@ -74,14 +74,20 @@ def history_window(year: int) -> tuple[str, str, str]:
     return f"{first}-04-01", f"{year}-04-01", label
 
 
-def read_records(store: Store, place_codes: list[str], service_id: str, service_type: str,
-                 year: int) -> FlowRecords:
+def read_records(
+    store: Store, place_codes: list[str], service_id: str, service_type: str, year: int
+) -> FlowRecords:
     """The weekday pattern of referrals and the spread of completed stays, from the records."""
     return read_pool_records(store, place_codes, [service_id], [service_type], year)
 
 
-def read_pool_records(store: Store, place_codes: list[str], service_ids: list[str],
-                      service_types: list[str], year: int) -> FlowRecords:
+def read_pool_records(
+    store: Store,
+    place_codes: list[str],
+    service_ids: list[str],
+    service_types: list[str],
+    year: int,
+) -> FlowRecords:
     """:func:`read_records` for several services at once (a pathway's pool).
 
     One query over all of them, so a record that names only its service type
@@ -90,19 +96,28 @@ def read_pool_records(store: Store, place_codes: list[str], service_ids: list[st
     between the services' stays).
     """
     start, end, label = history_window(year)
-    where = {"places": list(place_codes), "service_ids": list(service_ids),
-             "service_types": sorted(set(service_types)), "start": start, "end": end}
+    where = {
+        "places": list(place_codes),
+        "service_ids": list(service_ids),
+        "service_types": sorted(set(service_types)),
+        "start": start,
+        "end": end,
+    }
     weekdays = store.query("flow_weekday_referrals", **where)
     counts = np.zeros(7)
     counts[weekdays["weekday"].to_numpy(int) - 1] = weekdays["referrals"].to_numpy(float)
     spread = store.query("flow_stay_spread", **where).iloc[0]
     return FlowRecords(
-        weekday_referrals=tuple(counts), completed=int(spread["completed"]),
-        mean_los_days=float(spread["mean_los_days"]) if pd.notna(spread["mean_los_days"])
+        weekday_referrals=tuple(counts),
+        completed=int(spread["completed"]),
+        mean_los_days=float(spread["mean_los_days"])
+        if pd.notna(spread["mean_los_days"])
         else float("nan"),
-        sd_los_days=float(spread["sd_los_days"]) if pd.notna(spread["sd_los_days"])
+        sd_los_days=float(spread["sd_los_days"])
+        if pd.notna(spread["sd_los_days"])
         else float("nan"),
-        window=label)
+        window=label,
+    )
 
 
 # -- which services ---------------------------------------------------------------
@@ -125,18 +140,36 @@ def flow_services(model: PlanModel, place_codes: list[str]) -> pd.DataFrame:
     for service_id, used in methods.items():
         modelled = bool(used & set(MODELLED_METHODS))
         other = sorted(used - set(MODELLED_METHODS))
-        rows.append({
-            "service_id": service_id, "service": services.loc[service_id, "name"],
-            "service_type": services.loc[service_id, "service_type"],
-            "pathway": _text(pathways.get(services.loc[service_id, "service_type"])),
-            "contract": services.loc[service_id, "contract"], "modelled": modelled,
-            "reason": "" if modelled else not_modelled_reason(other[0]),
-            "sort_order": order.get(services.loc[service_id, "service_type"], 999),
-        })
-    frame = pd.DataFrame(rows, columns=["service_id", "service", "service_type", "pathway",
-                                        "contract", "modelled", "reason", "sort_order"])
-    return frame.sort_values(["sort_order", "service"]).drop(columns="sort_order") \
+        rows.append(
+            {
+                "service_id": service_id,
+                "service": services.loc[service_id, "name"],
+                "service_type": services.loc[service_id, "service_type"],
+                "pathway": _text(pathways.get(services.loc[service_id, "service_type"])),
+                "contract": services.loc[service_id, "contract"],
+                "modelled": modelled,
+                "reason": "" if modelled else not_modelled_reason(other[0]),
+                "sort_order": order.get(services.loc[service_id, "service_type"], 999),
+            }
+        )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "service_id",
+            "service",
+            "service_type",
+            "pathway",
+            "contract",
+            "modelled",
+            "reason",
+            "sort_order",
+        ],
+    )
+    return (
+        frame.sort_values(["sort_order", "service"])
+        .drop(columns="sort_order")
         .reset_index(drop=True)
+    )
 
 
 def _text(value: object) -> str:
@@ -151,13 +184,14 @@ def resolve_service(services: pd.DataFrame, text: str, place: str) -> pd.Series:
     """
     wanted = " ".join(str(text).lower().split())
     for column in ("service_id", "service"):
-        hit = services[services[column].map(lambda v: " ".join(str(v).lower().split()))
-                       == wanted]
+        hit = services[services[column].map(lambda v: " ".join(str(v).lower().split())) == wanted]
         if len(hit) == 1:
             row = hit.iloc[0]
             if not row["modelled"]:
-                raise FlowError(f"{row['service']} is {row['reason']}; the flow model needs a "
-                                f"caseload and a length of stay. {_listing(services, place)}")
+                raise FlowError(
+                    f"{row['service']} is {row['reason']}; the flow model needs a "
+                    f"caseload and a length of stay. {_listing(services, place)}"
+                )
             return row
     raise FlowError(f"Unknown service {text!r} at {place}. {_listing(services, place)}")
 
@@ -165,8 +199,10 @@ def resolve_service(services: pd.DataFrame, text: str, place: str) -> pd.Series:
 def _listing(services: pd.DataFrame, place: str) -> str:
     if services.empty:
         return f"{place} has no services."
-    lines = [f"{r.service} ({r.service_id})" + ("" if r.modelled else f" — not modelled: "
-                                                f"{r.reason}") for r in services.itertuples()]
+    lines = [
+        f"{r.service} ({r.service_id})" + ("" if r.modelled else f" — not modelled: {r.reason}")
+        for r in services.itertuples()
+    ]
     return f"Services at {place}: " + "; ".join(lines)
 
 
@@ -179,8 +215,9 @@ def year_dates(year: int) -> np.ndarray:
     return np.arange(np.datetime64(months[0].first_day), np.datetime64(months[-1].end_exclusive))
 
 
-def _spread_to_days(starts: np.ndarray, ends: np.ndarray, values: np.ndarray,
-                    days: int) -> np.ndarray:
+def _spread_to_days(
+    starts: np.ndarray, ends: np.ndarray, values: np.ndarray, days: int
+) -> np.ndarray:
     """Sum ``values`` over the days [start, end) of each segment (indices into the year)."""
     change = np.zeros(days + 1)
     np.add.at(change, np.clip(starts, 0, days), values)
@@ -188,8 +225,11 @@ def _spread_to_days(starts: np.ndarray, ends: np.ndarray, values: np.ndarray,
     return np.cumsum(change)[:days]
 
 
-def daily_places(segs: pd.DataFrame, names: dict[str, str], dates: np.ndarray,
-                 ) -> tuple[np.ndarray, np.ndarray, int]:
+def daily_places(
+    segs: pd.DataFrame,
+    names: dict[str, str],
+    dates: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, int]:
     """Places in force and their mean stay each day, and the days with no caseload at all.
 
     Places = caseload in use (after any scenario) × place share × contract
@@ -204,14 +244,14 @@ def daily_places(segs: pd.DataFrame, names: dict[str, str], dates: np.ndarray,
     day = np.arange(days)
     in_force = (day >= starts[:, None]) & (day < ends[:, None])  # segments × days
     stays = np.where(in_force, segs["mean_los_days"].to_numpy(float)[:, None], np.nan)
-    mean_los = group_length_of_stay(stays, np.maximum(places, 0.0)[:, None],
-                                    weighting="places")
+    mean_los = group_length_of_stay(stays, np.maximum(places, 0.0)[:, None], weighting="places")
     mean_los = pd.Series(mean_los).ffill().bfill().to_numpy()
     return np.maximum(caseload, 0.0), mean_los, int((~in_force.any(axis=0)).sum())
 
 
-def monthly_demand(frame: pd.DataFrame, service_id: str, place_codes: list[str],
-                   months: list[str]) -> tuple[np.ndarray, float, int]:
+def monthly_demand(
+    frame: pd.DataFrame, service_id: str, place_codes: list[str], months: list[str]
+) -> tuple[np.ndarray, float, int]:
     """The service's demand each month (both sources), its hospital share, and months missing."""
     rows = frame[(frame["service_id"] == service_id) & frame["place_code"].isin(place_codes)]
     by_month = rows.groupby("month")["demand"].sum(min_count=1).reindex(months)
@@ -226,8 +266,9 @@ def weekday_of(dates: np.ndarray) -> np.ndarray:
     return (np.asarray(dates, "datetime64[D]").astype(np.int64) + 3) % 7
 
 
-def spread_over_days(demand: np.ndarray, dates: np.ndarray,
-                     weekday_weights: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def spread_over_days(
+    demand: np.ndarray, dates: np.ndarray, weekday_weights: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
     """Arrivals each day from monthly demand: by weekday weights if given, else evenly.
 
     Returns (arrivals each day, the month's mean each day). Each month's days
@@ -242,8 +283,9 @@ def spread_over_days(demand: np.ndarray, dates: np.ndarray,
     weight = np.asarray(weekday_weights, float)[weekday_of(dates)]
     totals = np.repeat(np.add.reduceat(weight, starts), lengths)
     with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(totals > 0, weight / np.where(totals > 0, totals, 1), 1 / np.repeat(
-            lengths, lengths))
+        share = np.where(
+            totals > 0, weight / np.where(totals > 0, totals, 1), 1 / np.repeat(lengths, lengths)
+        )
     return np.repeat(demand, lengths) * share, mean
 
 
@@ -263,10 +305,14 @@ def default_start_day(year: int, today: date) -> date:
 def _los_spread(records: FlowRecords | None, default_cv: float) -> tuple[float, str]:
     if records is not None and records.completed >= MIN_EPISODES and records.mean_los_days > 0:
         cv = records.sd_los_days / records.mean_los_days
-        return float(cv), (f"coefficient of variation {cv:.2f} from {records.completed:,} "
-                           f"completed episodes, {records.window}")
-    return default_cv, (f"assumed {default_cv:g} (exponential stays, as the Erlang formulas "
-                        f"assume): fewer than {MIN_EPISODES} completed episodes in the records")
+        return float(cv), (
+            f"coefficient of variation {cv:.2f} from {records.completed:,} "
+            f"completed episodes, {records.window}"
+        )
+    return default_cv, (
+        f"assumed {default_cv:g} (exponential stays, as the Erlang formulas "
+        f"assume): fewer than {MIN_EPISODES} completed episodes in the records"
+    )
 
 
 def _weekday_weights(records: FlowRecords | None, use: bool) -> tuple[np.ndarray | None, str]:
@@ -274,15 +320,28 @@ def _weekday_weights(records: FlowRecords | None, use: bool) -> tuple[np.ndarray
         return None, "spread evenly over the days of each month"
     counts = np.asarray(records.weekday_referrals if records else np.zeros(7), float)
     if records is None or counts.sum() < MIN_REFERRALS:  # no records: no referrals counted
-        return None, (f"spread evenly over the days of each month (fewer than {MIN_REFERRALS} "
-                      "referrals to find a weekday pattern)")
-    return counts / counts.mean(), (f"spread over the days of each month by the weekday pattern "
-                                    f"of {int(counts.sum()):,} referrals, {records.window}")
+        return None, (
+            f"spread evenly over the days of each month (fewer than {MIN_REFERRALS} "
+            "referrals to find a weekday pattern)"
+        )
+    return counts / counts.mean(), (
+        f"spread over the days of each month by the weekday pattern "
+        f"of {int(counts.sum()):,} referrals, {records.window}"
+    )
 
 
-def build(model: PlanModel, frame: pd.DataFrame, place_codes: list[str], service_id: str,
-          records: FlowRecords | None = None, *, label: str = "", place_code: str = "",
-          weekday: bool = True, default_cv: float = 1.0) -> FlowInputs:
+def build(
+    model: PlanModel,
+    frame: pd.DataFrame,
+    place_codes: list[str],
+    service_id: str,
+    records: FlowRecords | None = None,
+    *,
+    label: str = "",
+    place_code: str = "",
+    weekday: bool = True,
+    default_cv: float = 1.0,
+) -> FlowInputs:
     """Flow inputs for one service over ``place_codes`` (one place, or a system's places).
 
     ``model`` has any scenario applied and ``frame`` is the plan frame
@@ -306,24 +365,38 @@ def build(model: PlanModel, frame: pd.DataFrame, place_codes: list[str], service
     weights, arrivals_basis = _weekday_weights(records, weekday)
     arrivals, mean_arrivals = spread_over_days(demand, dates, weights)
     cv, cv_basis = _los_spread(records, default_cv)
-    notes = [f"no caseload in force on {uncovered} days" if uncovered else "",
-             f"no demand figure for {missing} months: taken as no arrivals" if missing else "",
-             "target occupancy is not applied: in the flow model occupancy is an outcome"
-             if modelled["target_occupancy"].notna().any() else ""]
+    notes = [
+        f"no caseload in force on {uncovered} days" if uncovered else "",
+        f"no demand figure for {missing} months: taken as no arrivals" if missing else "",
+        "target occupancy is not applied: in the flow model occupancy is an outcome"
+        if modelled["target_occupancy"].notna().any()
+        else "",
+    ]
     services = inputs.services.set_index("service_id")
     year_inputs = FlowInputs(
-        dates=dates, arrivals_per_day=arrivals, mean_arrivals_per_day=mean_arrivals,
-        caseload=caseload, mean_los_days=los, los_cv=cv, waiting_today=0,
-        hospital_share=hospital_share, label=label or names.get(service_id, service_id),
-        place_code=place_code or ",".join(place_codes), service_id=service_id,
+        dates=dates,
+        arrivals_per_day=arrivals,
+        mean_arrivals_per_day=mean_arrivals,
+        caseload=caseload,
+        mean_los_days=los,
+        los_cv=cv,
+        waiting_today=0,
+        hospital_share=hospital_share,
+        label=label or names.get(service_id, service_id),
+        place_code=place_code or ",".join(place_codes),
+        service_id=service_id,
         service_type=str(services.loc[service_id, "service_type"]),
-        contract=str(services.loc[service_id, "contract"]), year=inputs.year,
-        basis={"arrivals": f"the plan's monthly demand ({model.scenario}), {arrivals_basis}",
-               "places": "caseload in force each day × place share × contract share, from the "
-                         "plan's parameters; rounded to whole places",
-               "los": "mean length of stay in force each day, from the plan's parameters",
-               "los_cv": cv_basis,
-               "start": "assumed as full as April's demand keeps it (arrivals a day × mean "
-                        "stay), at most the places on 1 April"},
-        notes=tuple(n for n in notes if n))
+        contract=str(services.loc[service_id, "contract"]),
+        year=inputs.year,
+        basis={
+            "arrivals": f"the plan's monthly demand ({model.scenario}), {arrivals_basis}",
+            "places": "caseload in force each day × place share × contract share, from the "
+            "plan's parameters; rounded to whole places",
+            "los": "mean length of stay in force each day, from the plan's parameters",
+            "los_cv": cv_basis,
+            "start": "assumed as full as April's demand keeps it (arrivals a day × mean "
+            "stay), at most the places on 1 April",
+        },
+        notes=tuple(n for n in notes if n),
+    )
     return year_inputs.with_changes(in_service_today=default_in_service(year_inputs))

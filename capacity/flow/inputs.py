@@ -135,8 +135,7 @@ def start_limit(caseload) -> int:
 
 def _whole_count(field_name: str, value: int, limit: int, low: int = 0) -> int:
     rule = f"a whole number from {low:,} to {limit:,}"
-    if not isinstance(value, int | np.integer) and not (
-            np.isfinite(value) and int(value) == value):
+    if not isinstance(value, int | np.integer) and not (np.isfinite(value) and int(value) == value):
         raise InvalidInput(field_name, value, rule)
     if not low <= value <= limit:
         raise InvalidInput(field_name, value, rule)
@@ -150,24 +149,28 @@ def check(inputs: FlowInputs) -> FlowInputs:
         raise InvalidInput("dates", days, "at least one day")
     for name in ("arrivals_per_day", "caseload", "mean_los_days"):
         if np.shape(getattr(inputs, name)) != (days,):
-            raise InvalidInput(name, np.shape(getattr(inputs, name)), f"one value for each of "
-                               f"the {days} days")
+            raise InvalidInput(
+                name, np.shape(getattr(inputs, name)), f"one value for each of the {days} days"
+            )
     check_non_negative("arrivals_per_day", inputs.arrivals_per_day)
     check_non_negative("caseload", inputs.caseload)
     check_positive("mean_los_days", inputs.mean_los_days)
     check_non_negative("mean_arrivals_per_day", inputs.monthly_mean_arrivals)
     check_non_negative("los_cv", inputs.los_cv)
     _at_most_size("caseload", inputs.caseload, "places")
-    _at_most_size("offered_load",
-                  np.asarray(inputs.arrivals_per_day) * np.asarray(inputs.mean_los_days),
-                  "people in the service at once (arrivals a day × mean stay)")
+    _at_most_size(
+        "offered_load",
+        np.asarray(inputs.arrivals_per_day) * np.asarray(inputs.mean_los_days),
+        "people in the service at once (arrivals a day × mean stay)",
+    )
     limit = start_limit(inputs.caseload)
     _whole_count("in_service_today", inputs.in_service_today, limit)
     _whole_count("waiting_today", inputs.waiting_today, limit)
     check_share("hospital_share", inputs.hospital_share)
     if inputs.los_distribution not in LOS_DISTRIBUTIONS:
-        raise InvalidInput("los_distribution", inputs.los_distribution,
-                           "one of " + ", ".join(LOS_DISTRIBUTIONS))
+        raise InvalidInput(
+            "los_distribution", inputs.los_distribution, "one of " + ", ".join(LOS_DISTRIBUTIONS)
+        )
     return inputs
 
 
@@ -218,8 +221,9 @@ def day_text(day: np.datetime64) -> str:
     return pd.Timestamp(day).strftime("%-d %b %Y")
 
 
-def starting(inputs: FlowInputs, *, start=None, in_service: int | None = None,
-             waiting: int = 0) -> FlowInputs:
+def starting(
+    inputs: FlowInputs, *, start=None, in_service: int | None = None, waiting: int = 0
+) -> FlowInputs:
     """The run from ``start`` with its starting conditions: days before it are not simulated.
 
     ``start`` is a day among the inputs' dates (a date, 'YYYY-MM-DD' or
@@ -237,30 +241,42 @@ def starting(inputs: FlowInputs, *, start=None, in_service: int | None = None,
             day = None
         hits: np.ndarray | list[int] = np.flatnonzero(dates == day) if day is not None else []
         if not len(hits):
-            raise InvalidInput("start", str(start), f"a day from {day_text(dates[0])} to "
-                               f"{day_text(dates[-1])}")
+            raise InvalidInput(
+                "start", str(start), f"a day from {day_text(dates[0])} to {day_text(dates[-1])}"
+            )
         first = int(hits[0])
 
     def cut(values):
         return None if values is None else np.asarray(values)[first:]
 
     later = inputs.with_changes(
-        dates=dates[first:], arrivals_per_day=cut(inputs.arrivals_per_day),
-        caseload=cut(inputs.caseload), mean_los_days=cut(inputs.mean_los_days),
-        mean_arrivals_per_day=cut(inputs.mean_arrivals_per_day))
+        dates=dates[first:],
+        arrivals_per_day=cut(inputs.arrivals_per_day),
+        caseload=cut(inputs.caseload),
+        mean_los_days=cut(inputs.mean_los_days),
+        mean_arrivals_per_day=cut(inputs.mean_arrivals_per_day),
+    )
     basis = dict(inputs.basis)
     if in_service is None:
         in_service = default_in_service(later)
-        basis["start"] = ("assumed as full as the start day's demand keeps it (arrivals a "
-                          "day × mean stay), at most the places in force that day after any "
-                          "what-if")
+        basis["start"] = (
+            "assumed as full as the start day's demand keeps it (arrivals a "
+            "day × mean stay), at most the places in force that day after any "
+            "what-if"
+        )
     else:
         basis["start"] = "as given"
     return later.with_changes(in_service_today=in_service, waiting_today=waiting, basis=basis)
 
 
-def adjust(inputs: FlowInputs, *, extra_places: float = 0.0, los_pct: float = 0.0,
-           first_month: str | None = None, last_month: str | None = None) -> FlowInputs:
+def adjust(
+    inputs: FlowInputs,
+    *,
+    extra_places: float = 0.0,
+    los_pct: float = 0.0,
+    first_month: str | None = None,
+    last_month: str | None = None,
+) -> FlowInputs:
     """What-if: places added (or removed) and the stay changed by a percentage, for some months.
 
     These are the scenario levers ``caseload_delta`` and ``los_pct`` applied to
@@ -274,8 +290,11 @@ def adjust(inputs: FlowInputs, *, extra_places: float = 0.0, los_pct: float = 0.
     InvalidInput naming the field.
     """
     if not (np.isfinite(extra_places) and abs(extra_places) <= MAX_EXTRA_PLACES):
-        raise InvalidInput("extra_places", extra_places,
-                           f"a number from −{MAX_EXTRA_PLACES:,} to {MAX_EXTRA_PLACES:,}")
+        raise InvalidInput(
+            "extra_places",
+            extra_places,
+            f"a number from −{MAX_EXTRA_PLACES:,} to {MAX_EXTRA_PLACES:,}",
+        )
     if not np.isfinite(los_pct):
         raise InvalidInput("los_pct", los_pct, "a finite number")
     months = inputs.months

@@ -41,9 +41,11 @@ from capacity.model import PlanModel, group_length_of_stay
 # services (home with little or no support) are planned by throughput, not places.
 POOLED_PATHWAYS = ("P1", "P2", "P3")
 KEY_PREFIX = "pathway:"
-ASSUMPTION = ("a person takes the first free place of any service on the pathway (one queue, "
-              "first come first served), so the pooled queue is a best case against the "
-              "services' separate queues")
+ASSUMPTION = (
+    "a person takes the first free place of any service on the pathway (one queue, "
+    "first come first served), so the pooled queue is a best case against the "
+    "services' separate queues"
+)
 
 
 def pathway_key(pathway: str) -> str:
@@ -54,7 +56,7 @@ def pathway_key(pathway: str) -> str:
 def pathway_of_key(key: str) -> str | None:
     """The pathway a pool id names ('pathway:P2' → 'P2'); None for anything else."""
     if isinstance(key, str) and key.startswith(KEY_PREFIX):
-        return key[len(KEY_PREFIX):]
+        return key[len(KEY_PREFIX) :]
     return None
 
 
@@ -127,9 +129,14 @@ def member_of(inputs: FlowInputs, name: str) -> PoolMember:
     # The days are the members here: a year with no arrivals weighs each day alike.
     stay = group_length_of_stay(inputs.mean_los_days, arrivals, weighting="arrivals")
     return PoolMember(
-        service_id=inputs.service_id, name=name, service_type=inputs.service_type,
-        contract=inputs.contract, place_days=float(np.sum(inputs.caseload)),
-        arrivals=float(arrivals.sum()), mean_los_days=float(stay))
+        service_id=inputs.service_id,
+        name=name,
+        service_type=inputs.service_type,
+        contract=inputs.contract,
+        place_days=float(np.sum(inputs.caseload)),
+        arrivals=float(arrivals.sum()),
+        mean_los_days=float(stay),
+    )
 
 
 def mixed_los_cv(members: Sequence[PoolMember], cv: float) -> float:
@@ -141,26 +148,37 @@ def mixed_los_cv(members: Sequence[PoolMember], cv: float) -> float:
     means = np.array([m.mean_los_days for m in members])
     mean = group_length_of_stay(means, arrivals, weighting="arrivals", fallback=place_days)
     ratio = means / float(mean)
-    return float(np.sqrt((weights * ratio**2).sum() * cv**2 + (weights * (ratio - 1) ** 2)
-                         .sum()))
+    return float(np.sqrt((weights * ratio**2).sum() * cv**2 + (weights * (ratio - 1) ** 2).sum()))
 
 
-def _pool_spread(members: Sequence[PoolMember], records: FlowRecords | None,
-                 default_cv: float) -> tuple[float, str]:
+def _pool_spread(
+    members: Sequence[PoolMember], records: FlowRecords | None, default_cv: float
+) -> tuple[float, str]:
     if records is not None and records.completed >= MIN_EPISODES and records.mean_los_days > 0:
         cv = records.sd_los_days / records.mean_los_days
-        return float(cv), (f"coefficient of variation {cv:.2f} from {records.completed:,} "
-                           f"completed episodes of the pooled services, {records.window}")
+        return float(cv), (
+            f"coefficient of variation {cv:.2f} from {records.completed:,} "
+            f"completed episodes of the pooled services, {records.window}"
+        )
     cv = mixed_los_cv(members, default_cv)
-    return cv, (f"coefficient of variation {cv:.2f}: each service's stays assumed to spread "
-                f"with coefficient {default_cv:g} around its own mean, mixed by arrivals "
-                f"(fewer than {MIN_EPISODES} completed episodes of the pooled services in the "
-                "records)")
+    return cv, (
+        f"coefficient of variation {cv:.2f}: each service's stays assumed to spread "
+        f"with coefficient {default_cv:g} around its own mean, mixed by arrivals "
+        f"(fewer than {MIN_EPISODES} completed episodes of the pooled services in the "
+        "records)"
+    )
 
 
-def pool(services: Sequence[FlowInputs], names: Sequence[str], pathway: str,
-         records: FlowRecords | None = None, *, label: str = "", place_code: str = "",
-         default_cv: float = DEFAULT_LOS_CV) -> FlowInputs:
+def pool(
+    services: Sequence[FlowInputs],
+    names: Sequence[str],
+    pathway: str,
+    records: FlowRecords | None = None,
+    *,
+    label: str = "",
+    place_code: str = "",
+    default_cv: float = DEFAULT_LOS_CV,
+) -> FlowInputs:
     """One service's flow inputs from several over the same days, pooled as one queue.
 
     ``services`` are each service's inputs (built with the pooled ``records``,
@@ -175,65 +193,105 @@ def pool(services: Sequence[FlowInputs], names: Sequence[str], pathway: str,
     if any(not np.array_equal(np.asarray(s.dates, "datetime64[D]"), dates) for s in services):
         raise FlowError("the services to pool do not cover the same days")
     members = tuple(member_of(s, n) for s, n in zip(services, names, strict=True))
-    stack = {name: np.stack([np.asarray(getattr(s, name), float) for s in services])
-             for name in ("arrivals_per_day", "caseload", "mean_los_days")}
+    stack = {
+        name: np.stack([np.asarray(getattr(s, name), float) for s in services])
+        for name in ("arrivals_per_day", "caseload", "mean_los_days")
+    }
     mean_arrivals = np.stack([s.monthly_mean_arrivals for s in services])
-    yearly = _shares(np.array([[m.arrivals] for m in members]),
-                     np.array([[m.place_days] for m in members]))[:, 0]
+    yearly = _shares(
+        np.array([[m.arrivals] for m in members]), np.array([[m.place_days] for m in members])
+    )[:, 0]
     cv, cv_basis = _pool_spread(members, records, default_cv)
     contracts = sorted({s.contract for s in services})
     mixed = len(contracts) > 1
     pooled = services[0].with_changes(
-        dates=dates, arrivals_per_day=stack["arrivals_per_day"].sum(axis=0),
-        mean_arrivals_per_day=mean_arrivals.sum(axis=0), caseload=stack["caseload"].sum(axis=0),
-        mean_los_days=group_length_of_stay(stack["mean_los_days"], mean_arrivals,
-                                           weighting="arrivals",
-                                           fallback=stack["caseload"]), los_cv=cv,
+        dates=dates,
+        arrivals_per_day=stack["arrivals_per_day"].sum(axis=0),
+        mean_arrivals_per_day=mean_arrivals.sum(axis=0),
+        caseload=stack["caseload"].sum(axis=0),
+        mean_los_days=group_length_of_stay(
+            stack["mean_los_days"], mean_arrivals, weighting="arrivals", fallback=stack["caseload"]
+        ),
+        los_cv=cv,
         hospital_share=float((yearly * [s.hospital_share for s in services]).sum()),
         label=label or pathway_label(pathway, len(services)),
-        place_code=place_code or services[0].place_code, service_id=pathway_key(pathway),
-        service_type=services[0].service_type if len({s.service_type for s in services}) == 1
-        else "", contract="block" if mixed else contracts[0],
-        pathway=pathway, members=members,
+        place_code=place_code or services[0].place_code,
+        service_id=pathway_key(pathway),
+        service_type=services[0].service_type
+        if len({s.service_type for s in services}) == 1
+        else "",
+        contract="block" if mixed else contracts[0],
+        pathway=pathway,
+        members=members,
         basis=_pool_basis(services[0].basis, members, pathway, cv_basis),
-        notes=_pool_notes(services, names, mixed))
+        notes=_pool_notes(services, names, mixed),
+    )
     return pooled.with_changes(in_service_today=default_in_service(pooled))
 
 
-def _pool_basis(first: dict[str, str], members: Sequence[PoolMember], pathway: str,
-                cv_basis: str) -> dict[str, str]:
+def _pool_basis(
+    first: dict[str, str], members: Sequence[PoolMember], pathway: str, cv_basis: str
+) -> dict[str, str]:
     names = ", ".join(m.name for m in members)
     return first | {
         "pool": f"{pathway}: {names}; {ASSUMPTION}",
         "arrivals": f"the sum of the pooled services' demand: {first.get('arrivals', '')}",
         "places": "the sum of the pooled services' places in force each day (each "
-                  "effective-dated: caseload × place share × contract share, from the plan's "
-                  "parameters); rounded to whole places",
+        "effective-dated: caseload × place share × contract share, from the plan's "
+        "parameters); rounded to whole places",
         "los": "the arrival-weighted mean of the pooled services' mean stays in force each day "
-               "(Σ arrivals × stay ÷ Σ arrivals, so the pool's arrivals × stay is the "
-               "services' sum; the place-weighted mean on a day with no arrivals)",
+        "(Σ arrivals × stay ÷ Σ arrivals, so the pool's arrivals × stay is the "
+        "services' sum; the place-weighted mean on a day with no arrivals)",
         "los_cv": cv_basis,
     }
 
 
-def _pool_notes(services: Sequence[FlowInputs], names: Sequence[str],
-                mixed_contracts: bool) -> tuple[str, ...]:
-    notes = [f"{name}: {note}" for s, name in zip(services, names, strict=True)
-             for note in s.notes]
+def _pool_notes(
+    services: Sequence[FlowInputs], names: Sequence[str], mixed_contracts: bool
+) -> tuple[str, ...]:
+    notes = [f"{name}: {note}" for s, name in zip(services, names, strict=True) for note in s.notes]
     if mixed_contracts:
-        notes.append("the pool mixes block and spot contracts: its places are costed as block "
-                     "(every place paid for, full or empty)")
+        notes.append(
+            "the pool mixes block and spot contracts: its places are costed as block "
+            "(every place paid for, full or empty)"
+        )
     return tuple(notes)
 
 
-def build_pathway(model: PlanModel, frame: pd.DataFrame, place_codes: list[str],
-                  pathway: str, members: pd.DataFrame, records: FlowRecords | None = None, *,
-                  label: str = "", place_code: str = "", weekday: bool = True,
-                  default_cv: float = DEFAULT_LOS_CV) -> FlowInputs:
+def build_pathway(
+    model: PlanModel,
+    frame: pd.DataFrame,
+    place_codes: list[str],
+    pathway: str,
+    members: pd.DataFrame,
+    records: FlowRecords | None = None,
+    *,
+    label: str = "",
+    place_code: str = "",
+    weekday: bool = True,
+    default_cv: float = DEFAULT_LOS_CV,
+) -> FlowInputs:
     """Flow inputs for ``pathway``'s pool over ``place_codes``: each of ``members`` (rows of
     :func:`capacity.flow.from_plan.flow_services`) built as one service, then :func:`pool`."""
-    services = [build(model, frame, place_codes, row.service_id, records,
-                      place_code=place_code, weekday=weekday, default_cv=default_cv)
-                for row in members.itertuples()]
-    return pool(services, list(members["service"]), pathway, records, label=label,
-                place_code=place_code, default_cv=default_cv)
+    services = [
+        build(
+            model,
+            frame,
+            place_codes,
+            row.service_id,
+            records,
+            place_code=place_code,
+            weekday=weekday,
+            default_cv=default_cv,
+        )
+        for row in members.itertuples()
+    ]
+    return pool(
+        services,
+        list(members["service"]),
+        pathway,
+        records,
+        label=label,
+        place_code=place_code,
+        default_cv=default_cv,
+    )

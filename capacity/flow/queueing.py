@@ -49,8 +49,11 @@ def _non_negative(field: str, value) -> np.ndarray:
     ``field``."""
     values = _finite(field, check_non_negative(field, value))
     if (values > MAX_SIZE).any():
-        raise InvalidInput(field, float(values.max()), f"at most {MAX_SIZE:,} (the formulas "
-                           "step through every place one by one)")
+        raise InvalidInput(
+            field,
+            float(values.max()),
+            f"at most {MAX_SIZE:,} (the formulas step through every place one by one)",
+        )
     return values
 
 

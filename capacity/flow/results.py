@@ -96,8 +96,9 @@ class FlowResult:
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1),
-                        np.nan)
+        return np.where(
+            denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan
+        )
 
 
 def _band(values: np.ndarray, axis: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -115,23 +116,25 @@ def daily_frame(inputs: FlowInputs, sim: Simulation, steady: pd.DataFrame) -> pd
     """One row per day: expected occupancy and queue with bands, waits, and the steady state."""
     occupancy_low, occupancy_high = _band(sim.occupancy)
     waiting_low, waiting_high = _band(sim.waiting)
-    frame = pd.DataFrame({
-        "date": np.asarray(inputs.dates, dtype="datetime64[D]"),
-        "month": inputs.months,
-        "arrivals_expected": np.asarray(inputs.arrivals_per_day, float),
-        "caseload": np.asarray(inputs.caseload, float),
-        "beds": inputs.beds,
-        "mean_los_days": np.asarray(inputs.mean_los_days, float),
-        "occupancy_mean": sim.occupancy.mean(axis=1),
-        "occupancy_p05": occupancy_low,
-        "occupancy_p95": occupancy_high,
-        "waiting_mean": sim.waiting.mean(axis=1),
-        "waiting_p05": waiting_low,
-        "waiting_p95": waiting_high,
-        "wait_days_mean": _ratio(sim.wait_days.sum(axis=1), sim.arrivals.sum(axis=1)),
-        "still_waiting_at_end": sim.arrivals_unfinished.mean(axis=1),
-        "p_wait": _ratio(sim.waited.sum(axis=1), sim.arrivals.sum(axis=1)),
-    })
+    frame = pd.DataFrame(
+        {
+            "date": np.asarray(inputs.dates, dtype="datetime64[D]"),
+            "month": inputs.months,
+            "arrivals_expected": np.asarray(inputs.arrivals_per_day, float),
+            "caseload": np.asarray(inputs.caseload, float),
+            "beds": inputs.beds,
+            "mean_los_days": np.asarray(inputs.mean_los_days, float),
+            "occupancy_mean": sim.occupancy.mean(axis=1),
+            "occupancy_p05": occupancy_low,
+            "occupancy_p95": occupancy_high,
+            "waiting_mean": sim.waiting.mean(axis=1),
+            "waiting_p05": waiting_low,
+            "waiting_p95": waiting_high,
+            "wait_days_mean": _ratio(sim.wait_days.sum(axis=1), sim.arrivals.sum(axis=1)),
+            "still_waiting_at_end": sim.arrivals_unfinished.mean(axis=1),
+            "p_wait": _ratio(sim.waited.sum(axis=1), sim.arrivals.sum(axis=1)),
+        }
+    )
     return pd.concat([frame, steady], axis=1)
 
 
@@ -152,24 +155,30 @@ def monthly_frame(inputs: FlowInputs, sim: Simulation, daily: pd.DataFrame) -> p
     per_rep_wait = _ratio(waits, arrivals)
     first_days = np.asarray(inputs.dates, dtype="datetime64[D]")[starts].astype(str)
     columns = {
-        "month": months[starts], "first_day": first_days, "days": days,
+        "month": months[starts],
+        "first_day": first_days,
+        "days": days,
         "arrivals": _month_sums(np.asarray(inputs.arrivals_per_day, float), starts),
         "beds_min": np.minimum.reduceat(inputs.beds, starts),
         "beds_max": np.maximum.reduceat(inputs.beds, starts),
         "beds_mean": _month_sums(inputs.beds.astype(float), starts) / days,
         "mean_los_days": _month_sums(np.asarray(inputs.mean_los_days, float), starts) / days,
     }
-    for name, values in (("occupancy", occupancy), ("waiting", waiting / days[:, None]),
-                         ("delay_bed_days", waiting)):
+    for name, values in (
+        ("occupancy", occupancy),
+        ("waiting", waiting / days[:, None]),
+        ("delay_bed_days", waiting),
+    ):
         low, high = _band(values.astype(float))
-        columns |= {f"{name}_mean": values.mean(axis=1), f"{name}_p05": low,
-                    f"{name}_p95": high}
+        columns |= {f"{name}_mean": values.mean(axis=1), f"{name}_p05": low, f"{name}_p95": high}
     low, high = _band(per_rep_wait)
-    columns |= {"wait_days_mean": _ratio(waits.sum(axis=1), arrivals.sum(axis=1)),
-                "wait_days_p05": low, "wait_days_p95": high,
-                "still_waiting_at_end": _month_sums(sim.arrivals_unfinished, starts)
-                .mean(axis=1),
-                "p_wait": _ratio(waited.sum(axis=1), arrivals.sum(axis=1))}
+    columns |= {
+        "wait_days_mean": _ratio(waits.sum(axis=1), arrivals.sum(axis=1)),
+        "wait_days_p05": low,
+        "wait_days_p95": high,
+        "still_waiting_at_end": _month_sums(sim.arrivals_unfinished, starts).mean(axis=1),
+        "p_wait": _ratio(waited.sum(axis=1), arrivals.sum(axis=1)),
+    }
     columns["hospital_delay_bed_days"] = columns["delay_bed_days_mean"] * inputs.hospital_share
     steady = daily.groupby("month", sort=False)
     columns |= {
@@ -183,8 +192,9 @@ def monthly_frame(inputs: FlowInputs, sim: Simulation, daily: pd.DataFrame) -> p
     return pd.DataFrame(columns)
 
 
-def summarise(inputs: FlowInputs, sim: Simulation, daily: pd.DataFrame, mask: np.ndarray,
-              label: str) -> PeriodSummary:
+def summarise(
+    inputs: FlowInputs, sim: Simulation, daily: pd.DataFrame, mask: np.ndarray, label: str
+) -> PeriodSummary:
     """Headline figures over the days in ``mask`` (waits are those of arrivals on those days)."""
     if not mask.any():
         mask = np.ones(inputs.days, dtype=bool)
@@ -196,16 +206,22 @@ def summarise(inputs: FlowInputs, sim: Simulation, daily: pd.DataFrame, mask: np
     delay_low, delay_high = _band(waiting[None, :])
     rows = daily[mask]
     return PeriodSummary(
-        label=label, days=days, arrivals=float(rows["arrivals_expected"].sum()),
-        beds_min=int(rows["beds"].min()), beds_max=int(rows["beds"].max()),
+        label=label,
+        days=days,
+        arrivals=float(rows["arrivals_expected"].sum()),
+        beds_min=int(rows["beds"].min()),
+        beds_max=int(rows["beds"].max()),
         occupancy_mean=float(rows["occupancy_mean"].mean()),
-        waiting_mean=float(waiting.mean() / days), waiting_p05=float(delay_low[0] / days),
+        waiting_mean=float(waiting.mean() / days),
+        waiting_p05=float(delay_low[0] / days),
         waiting_p95=float(delay_high[0] / days),
         wait_days_mean=float(_ratio(sim.wait_days[mask].sum(), arrivals.sum())),
-        wait_days_p05=float(wait_low[0]), wait_days_p95=float(wait_high[0]),
+        wait_days_p05=float(wait_low[0]),
+        wait_days_p95=float(wait_high[0]),
         p_wait=float(_ratio(sim.waited[mask].sum(), arrivals.sum())),
         p_wait_erlang_c=float(rows["p_wait_erlang_c"].mean()),
-        delay_bed_days=float(waiting.mean()), delay_bed_days_p05=float(delay_low[0]),
+        delay_bed_days=float(waiting.mean()),
+        delay_bed_days_p05=float(delay_low[0]),
         delay_bed_days_p95=float(delay_high[0]),
         hospital_delay_bed_days=float(waiting.mean() * inputs.hospital_share),
         beds_needed=int(rows["beds_needed"].max()),
@@ -238,23 +254,33 @@ def period_labels(inputs: FlowInputs) -> tuple[str, str]:
     return winter, year
 
 
-def run(inputs: FlowInputs, *, replications: int = DEFAULT_REPLICATIONS,
-        seed: int | None = DEFAULT_SEED, target: float = DEFAULT_TARGET,
-        runout_days: int = RUNOUT_DAYS) -> FlowResult:
+def run(
+    inputs: FlowInputs,
+    *,
+    replications: int = DEFAULT_REPLICATIONS,
+    seed: int | None = DEFAULT_SEED,
+    target: float = DEFAULT_TARGET,
+    runout_days: int = RUNOUT_DAYS,
+) -> FlowResult:
     """Simulate and solve one flow: day and month frames, winter and year headlines."""
     check_settings(replications, target)
     sim = simulate(inputs, replications, seed, runout_days)
     daily = daily_frame(inputs, sim, analytical(inputs, target))
     monthly = monthly_frame(inputs, sim, daily)
     # A run in which some of the first day's queue was never admitted has no day it cleared.
-    cleared = np.where(sim.first_queue_unfinished > 0, np.inf,
-                       sim.first_queue_admitted.astype(float))
+    cleared = np.where(
+        sim.first_queue_unfinished > 0, np.inf, sim.first_queue_admitted.astype(float)
+    )
     winter_label, year_label = period_labels(inputs)
     return FlowResult(
-        inputs=inputs, daily=daily, monthly=monthly,
+        inputs=inputs,
+        daily=daily,
+        monthly=monthly,
         winter=summarise(inputs, sim, daily, winter_mask(inputs), winter_label),
         year=summarise(inputs, sim, daily, np.ones(inputs.days, dtype=bool), year_label),
-        target=target, replications=int(replications), seed=seed,
+        target=target,
+        replications=int(replications),
+        seed=seed,
         first_queue_admitted_p50=float(np.percentile(cleared, 50, method="inverted_cdf")),
         first_queue_admitted_p95=float(np.percentile(cleared, 95, method="inverted_cdf")),
         still_waiting_mean=float(sim.still_waiting.mean()),

@@ -66,8 +66,9 @@ class Simulation:
         return self.unfinished[0]
 
 
-def _standard_stays(rng: np.random.Generator, shape: tuple[int, ...], cv: float,
-                    distribution: str) -> np.ndarray:
+def _standard_stays(
+    rng: np.random.Generator, shape: tuple[int, ...], cv: float, distribution: str
+) -> np.ndarray:
     """Stays with mean 1 and the given coefficient of variation (× the mean LoS gives days)."""
     if cv == 0:
         return np.ones(shape)
@@ -78,8 +79,9 @@ def _standard_stays(rng: np.random.Generator, shape: tuple[int, ...], cv: float,
     return rng.lognormal(-sigma2 / 2, np.sqrt(sigma2), size=shape)
 
 
-def _remaining_days(rng: np.random.Generator, shape: tuple[int, ...], mean_los: float,
-                    cv: float, distribution: str) -> np.ndarray:
+def _remaining_days(
+    rng: np.random.Generator, shape: tuple[int, ...], mean_los: float, cv: float, distribution: str
+) -> np.ndarray:
     """Whole days left for people already in the service: a uniform share of a length-biased stay.
 
     Someone found in the service has, on average, a longer stay than an
@@ -102,8 +104,12 @@ def _extend(values: np.ndarray, extra: int) -> np.ndarray:
     return np.concatenate([values, np.repeat(values[-1:], extra)])
 
 
-def simulate(inputs: FlowInputs, replications: int = DEFAULT_REPLICATIONS,
-             seed: int | None = DEFAULT_SEED, runout_days: int = RUNOUT_DAYS) -> Simulation:
+def simulate(
+    inputs: FlowInputs,
+    replications: int = DEFAULT_REPLICATIONS,
+    seed: int | None = DEFAULT_SEED,
+    runout_days: int = RUNOUT_DAYS,
+) -> Simulation:
     """Run the day-by-day model for ``replications`` at once (see the module notes).
 
     After the last day, the places and stay of that day carry on for up to
@@ -126,8 +132,7 @@ def simulate(inputs: FlowInputs, replications: int = DEFAULT_REPLICATIONS,
         left = _remaining_days(rng, (reps, inputs.in_service_today), los[0], cv, dist)
         np.add.at(departures, (np.minimum(left, horizon), np.arange(reps)[:, None]), 1)
     queue = _Queue.draw(rng, inputs.waiting_today, arrivals, cv, dist)
-    history = _run_days(inputs, arrivals, _extend(inputs.beds, runout_days), los, queue,
-                        departures)
+    history = _run_days(inputs, arrivals, _extend(inputs.beds, runout_days), los, queue, departures)
     return _account(inputs, arrivals, *history, seed=seed, runout_days=int(runout_days))
 
 
@@ -146,8 +151,14 @@ class _Queue:
     rounding: np.ndarray
 
     @classmethod
-    def draw(cls, rng: np.random.Generator, waiting_today: int, arrivals: np.ndarray,
-             cv: float, distribution: str) -> _Queue:
+    def draw(
+        cls,
+        rng: np.random.Generator,
+        waiting_today: int,
+        arrivals: np.ndarray,
+        cv: float,
+        distribution: str,
+    ) -> _Queue:
         """The queue order for a starting queue and days × replications of arrivals, with
         each person's stay drawn once."""
         days, reps = arrivals.shape
@@ -175,8 +186,14 @@ class _History(NamedTuple):
     unfinished: np.ndarray
 
 
-def _run_days(inputs: FlowInputs, arrivals: np.ndarray, beds: np.ndarray, los: np.ndarray,
-              queue_order: _Queue, departures: np.ndarray) -> _History:
+def _run_days(
+    inputs: FlowInputs,
+    arrivals: np.ndarray,
+    beds: np.ndarray,
+    los: np.ndarray,
+    queue_order: _Queue,
+    departures: np.ndarray,
+) -> _History:
     """The day loop: discharge, arrive, admit first come first served; returns the history.
 
     Each admitted person's wait (admission day − arrival day) is added to the
@@ -195,8 +212,7 @@ def _run_days(inputs: FlowInputs, arrivals: np.ndarray, beds: np.ndarray, los: n
     queue = np.full(reps, inputs.waiting_today, dtype=np.int64)
     following = columns * width  # each replication's next person in the queue
     waits = np.zeros((days + 1) * reps, dtype=np.int64)
-    occupancy, waiting, admissions = (np.zeros((horizon, reps), dtype=np.int32)
-                                      for _ in range(3))
+    occupancy, waiting, admissions = (np.zeros((horizon, reps), dtype=np.int32) for _ in range(3))
     used = horizon
     for day in range(horizon):
         occupied -= departures[day]
@@ -226,14 +242,25 @@ def _run_days(inputs: FlowInputs, arrivals: np.ndarray, beds: np.ndarray, los: n
         if day >= days - 1 and not queue.any():
             used = day + 1
             break
-    unfinished = _count_unfinished_waits(waits, arrival_row, following, queue, used, reps,
-                                         days)
-    return _History(occupancy[:used], waiting[:used], admissions[:used],
-                    waits.reshape(days + 1, reps), unfinished)
+    unfinished = _count_unfinished_waits(waits, arrival_row, following, queue, used, reps, days)
+    return _History(
+        occupancy[:used],
+        waiting[:used],
+        admissions[:used],
+        waits.reshape(days + 1, reps),
+        unfinished,
+    )
 
 
-def _count_unfinished_waits(waits: np.ndarray, arrival_row: np.ndarray, following: np.ndarray,
-                            queue: np.ndarray, end: int, reps: int, days: int) -> np.ndarray:
+def _count_unfinished_waits(
+    waits: np.ndarray,
+    arrival_row: np.ndarray,
+    following: np.ndarray,
+    queue: np.ndarray,
+    end: int,
+    reps: int,
+    days: int,
+) -> np.ndarray:
     """People still waiting when the run-out ends: count their wait up to that day.
 
     Returns how many of them arrived on each day (rows as in ``waits``) in each
@@ -251,9 +278,17 @@ def _count_unfinished_waits(waits: np.ndarray, arrival_row: np.ndarray, followin
     return unfinished.reshape(days + 1, reps)
 
 
-def _account(inputs: FlowInputs, arrivals: np.ndarray, occupancy: np.ndarray,
-             waiting: np.ndarray, admissions: np.ndarray, waits: np.ndarray,
-             unfinished: np.ndarray, seed: int | None, runout_days: int) -> Simulation:
+def _account(
+    inputs: FlowInputs,
+    arrivals: np.ndarray,
+    occupancy: np.ndarray,
+    waiting: np.ndarray,
+    admissions: np.ndarray,
+    waits: np.ndarray,
+    unfinished: np.ndarray,
+    seed: int | None,
+    runout_days: int,
+) -> Simulation:
     """Turn the day-by-day history into each day's arrivals' waits, first come first served."""
     days = inputs.days
     start = inputs.waiting_today
@@ -263,7 +298,16 @@ def _account(inputs: FlowInputs, arrivals: np.ndarray, occupancy: np.ndarray,
     cleared = np.argmax(admitted_by >= start, axis=0)
     cleared = np.where(admitted_by[-1] >= start, cleared, len(admitted_by))
     return Simulation(
-        occupancy=occupancy[:days], waiting=waiting[:days], arrivals=arrivals,
-        admissions=admissions[:days], wait_days=waits[1:], waited=arrivals - same_day,
-        first_queue_wait_days=waits[0], first_queue_admitted=cleared,
-        still_waiting=waiting[-1], seed=seed, unfinished=unfinished, runout_days=runout_days)
+        occupancy=occupancy[:days],
+        waiting=waiting[:days],
+        arrivals=arrivals,
+        admissions=admissions[:days],
+        wait_days=waits[1:],
+        waited=arrivals - same_day,
+        first_queue_wait_days=waits[0],
+        first_queue_admitted=cleared,
+        still_waiting=waiting[-1],
+        seed=seed,
+        unfinished=unfinished,
+        runout_days=runout_days,
+    )

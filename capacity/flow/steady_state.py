@@ -47,11 +47,13 @@ def analytical(inputs: FlowInputs, target: float = DEFAULT_TARGET) -> pd.DataFra
     wait = mgc_mean_wait_days(k_beds, k_load, k_los, inputs.los_cv)
     needed = servers_for_wait_probability(k_load, target)
     unrestricted = poisson_quantile(k_load, OCCUPANCY_QUANTILE)
-    return pd.DataFrame({
-        "offered_load": load,
-        "p_wait_erlang_c": np.asarray(chance)[index],
-        "wait_days_steady": np.asarray(wait)[index],
-        "queue_growth_per_day": np.maximum(arrivals - beds / los, 0.0),
-        "beds_needed": np.asarray(needed)[index],
-        "unrestricted_p95": np.asarray(unrestricted)[index],
-    })
+    return pd.DataFrame(
+        {
+            "offered_load": load,
+            "p_wait_erlang_c": np.asarray(chance)[index],
+            "wait_days_steady": np.asarray(wait)[index],
+            "queue_growth_per_day": np.maximum(arrivals - beds / los, 0.0),
+            "beds_needed": np.asarray(needed)[index],
+            "unrestricted_p95": np.asarray(unrestricted)[index],
+        }
+    )

@@ -62,9 +62,11 @@ class Report:
 
     def text(self) -> str:
         """The report as plain text, for the command line."""
-        lines = [f"{self.file_name}: {self.rows_read:,} rows read, {self.rows_valid:,} good, "
-                 f"{self.rows_rejected:,} refused"
-                 + (f", {self.already_loaded:,} already loaded" if self.already_loaded else "")]
+        lines = [
+            f"{self.file_name}: {self.rows_read:,} rows read, {self.rows_valid:,} good, "
+            f"{self.rows_rejected:,} refused"
+            + (f", {self.already_loaded:,} already loaded" if self.already_loaded else "")
+        ]
         lines += [f"  note: {note}" for note in self.notes]
         for row in self.problems.itertuples(index=False):
             shown = f" {row.value!r}" if row.value else ""
@@ -76,9 +78,13 @@ class Report:
 
 def _read(session: _Session, staged: Staged) -> None:
     session.execute("staging_drop")
-    session.execute("staging_read", path=str(staged.path),
-                    columns={c: "VARCHAR" for c in staged.columns}, delim=staged.delimiter,
-                    max_line=MAX_LINE_BYTES + 2)
+    session.execute(
+        "staging_read",
+        path=str(staged.path),
+        columns={c: "VARCHAR" for c in staged.columns},
+        delim=staged.delimiter,
+        max_line=MAX_LINE_BYTES + 2,
+    )
     session.add_text_columns("staging", list(staged.missing_optional))
     session.execute("staging_number")
 
@@ -117,12 +123,17 @@ def _check_referrals(session: _Session, staged: Staged) -> Report:
     session.execute("referrals_problems")
     summary = session.query("referrals_summary").iloc[0]
     return Report(
-        kind=staged.kind, file_name=staged.file_name, rows_read=int(summary["rows_read"]),
+        kind=staged.kind,
+        file_name=staged.file_name,
+        rows_read=int(summary["rows_read"]),
         rows_rejected=int(summary["rows_rejected"]),
         already_loaded=int(summary["already_loaded"]),
         problems=session.query("staging_problem_list", limit=PROBLEM_LIMIT),
-        problems_total=int(summary["problems"]), preview=_preview(session, staged),
-        notes=_notes(staged), loaded_before=_loaded_before(session, staged))
+        problems_total=int(summary["problems"]),
+        preview=_preview(session, staged),
+        notes=_notes(staged),
+        loaded_before=_loaded_before(session, staged),
+    )
 
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})(-01)?$|^01/(\d{2})/(\d{4})$")
@@ -132,8 +143,9 @@ def _month(text: str) -> date:
     match = _MONTH.match(text.strip())
     if not match:
         raise ValueError("is not a month (use 2025-04 or 2025-04-01)")
-    year, month = (match.group(1), match.group(2)) if match.group(1) else \
-        (match.group(5), match.group(4))
+    year, month = (
+        (match.group(1), match.group(2)) if match.group(1) else (match.group(5), match.group(4))
+    )
     if not 1 <= int(month) <= 12:
         raise ValueError("is not a month (use 2025-04 or 2025-04-01)")
     return date(int(year), int(month), 1)
@@ -145,8 +157,15 @@ def _rows(session: _Session, staged: Staged) -> tuple[pd.DataFrame, list[int], l
     lines = [int(v) for v in frame.pop("line")]
     frame = frame[[c for c in frame.columns if not c.startswith("ignored_")]]
     rejected = session.query("staging_rejected_lines")
-    problems = [Problem(int(r.line), _reject_column(r.error_type, r.column_name), "",
-                        _reject_reason(r.error_type)) for r in rejected.itertuples()]
+    problems = [
+        Problem(
+            int(r.line),
+            _reject_column(r.error_type, r.column_name),
+            "",
+            _reject_reason(r.error_type),
+        )
+        for r in rejected.itertuples()
+    ]
     return frame, lines, problems
 
 
@@ -157,14 +176,16 @@ def _reject_column(error_type: str, column: str | None) -> str:
 
 
 def _reject_reason(error_type: str) -> str:
-    return {"MISSING COLUMNS": "has fewer columns than the header",
-            "TOO MANY COLUMNS": "has more columns than the header",
-            "UNQUOTED VALUE": "has a quote that is never closed"}.get(
-        error_type, f"cannot be read ({str(error_type).lower()})")
+    return {
+        "MISSING COLUMNS": "has fewer columns than the header",
+        "TOO MANY COLUMNS": "has more columns than the header",
+        "UNQUOTED VALUE": "has a quote that is never closed",
+    }.get(error_type, f"cannot be read ({str(error_type).lower()})")
 
 
-def _row_problems(frame: pd.DataFrame, lines: list[int], columns: list[Column],
-                  what: str) -> tuple[pd.DataFrame, list[Problem]]:
+def _row_problems(
+    frame: pd.DataFrame, lines: list[int], columns: list[Column], what: str
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Type the rows; return the typed good rows (with their lines) and the others' problems."""
     problems: list[Problem] = []
     for column in frame.columns:
@@ -172,13 +193,18 @@ def _row_problems(frame: pd.DataFrame, lines: list[int], columns: list[Column],
             continue
         values = frame[column].astype(object)
         looks = values.map(lambda v: isinstance(v, str) and looks_like_formula(v))
-        problems += [Problem(lines[i], column, values.iat[i], "looks like a spreadsheet formula")
-                     for i in np.flatnonzero(looks.to_numpy(bool))]
+        problems += [
+            Problem(lines[i], column, values.iat[i], "looks like a spreadsheet formula")
+            for i in np.flatnonzero(looks.to_numpy(bool))
+        ]
     try:
         coerce(frame, columns, what)
     except ValidationError as exc:
-        problems += [Problem(lines[p.row - 2], p.column, p.value, p.reason)
-                     for p in exc.problems if p.row >= 2]
+        problems += [
+            Problem(lines[p.row - 2], p.column, p.value, p.reason)
+            for p in exc.problems
+            if p.row >= 2
+        ]
         if any(p.row < 2 for p in exc.problems):
             raise ImportFileError(str(exc)) from None
     bad = {p.row for p in problems}
@@ -188,10 +214,13 @@ def _row_problems(frame: pd.DataFrame, lines: list[int], columns: list[Column],
 
 
 def _known(session: _Session) -> dict[str, pd.DataFrame]:
-    return {name: session.query(name) for name in
-            ("places", "service_types", "services", "trusts")} | {
-        "service_places": session.query("service_places_for_places",
-                                        places=list(session.query("places")["place_code"]))}
+    return {
+        name: session.query(name) for name in ("places", "service_types", "services", "trusts")
+    } | {
+        "service_places": session.query(
+            "service_places_for_places", places=list(session.query("places")["place_code"])
+        )
+    }
 
 
 def _resolve(value: str, codes: pd.Series, names: pd.Series) -> str | None:
@@ -213,19 +242,24 @@ def _check_counts(session: _Session, staged: Staged) -> tuple[Report, pd.DataFra
     for _, row in typed.iterrows():
         line, reasons = row["_line"], []
         place = _resolve(row["place_code"], places["place_code"], places["name"])
-        stype = _resolve(row["service_type"], known["service_types"]["service_type"],
-                         known["service_types"]["name"])
+        stype = _resolve(
+            row["service_type"],
+            known["service_types"]["service_type"],
+            known["service_types"]["name"],
+        )
         service = None
         if place is None:
             reasons.append(("place_code", row["place_code"], "is not a known place"))
         if stype is None:
             reasons.append(("service_type", row["service_type"], "is not a known service type"))
         elif not bool(types.loc[stype, row["source"]]):
-            reasons.append(("source", row["source"], f"{stype} does not take {row['source']} "
-                            "referrals"))
+            reasons.append(
+                ("source", row["source"], f"{stype} does not take {row['source']} referrals")
+            )
         if row["service_id"] is not None:
-            service = _resolve(row["service_id"], known["services"]["service_id"],
-                               known["services"]["name"])
+            service = _resolve(
+                row["service_id"], known["services"]["service_id"], known["services"]["name"]
+            )
             if service is None:
                 reasons.append(("service_id", row["service_id"], "is not a known service"))
             elif stype is not None and services.loc[service, "service_type"] != stype:
@@ -238,18 +272,44 @@ def _check_counts(session: _Session, staged: Staged) -> tuple[Report, pd.DataFra
         if reasons:
             problems += [Problem(line, c, str(v), r) for c, v, r in reasons]
             continue
-        keep.append({"place_code": place, "service_type": stype, "service_id": service,
-                     "source": row["source"], "month": pd.Timestamp(month),
-                     "referrals": row["referrals"],
-                     "source_note": row["source_note"] or f"imported from {staged.file_name}",
-                     "_line": line})
-    good = pd.DataFrame(keep, columns=["place_code", "service_type", "service_id", "source",
-                                       "month", "referrals", "source_note", "_line"])
-    duplicated = good.duplicated(["place_code", "service_type", "service_id", "source", "month"],
-                                 keep="first")
-    problems += [Problem(int(r["_line"]), "month", f"{r['month']:%Y-%m}",
-                         "appears more than once in this file for the same place, service type, "
-                         "service and source") for _, r in good[duplicated].iterrows()]
+        keep.append(
+            {
+                "place_code": place,
+                "service_type": stype,
+                "service_id": service,
+                "source": row["source"],
+                "month": pd.Timestamp(month),
+                "referrals": row["referrals"],
+                "source_note": row["source_note"] or f"imported from {staged.file_name}",
+                "_line": line,
+            }
+        )
+    good = pd.DataFrame(
+        keep,
+        columns=[
+            "place_code",
+            "service_type",
+            "service_id",
+            "source",
+            "month",
+            "referrals",
+            "source_note",
+            "_line",
+        ],
+    )
+    duplicated = good.duplicated(
+        ["place_code", "service_type", "service_id", "source", "month"], keep="first"
+    )
+    problems += [
+        Problem(
+            int(r["_line"]),
+            "month",
+            f"{r['month']:%Y-%m}",
+            "appears more than once in this file for the same place, service type, "
+            "service and source",
+        )
+        for _, r in good[duplicated].iterrows()
+    ]
     good = good[~duplicated]
     return _small_report(session, staged, len(lines), problems), good
 
@@ -260,16 +320,19 @@ def _check_shares(session: _Session, staged: Staged) -> tuple[Report, pd.DataFra
     problems += found
     places = session.query("places")
     hwb = places[places["kind"] != "system"]
-    typed["place_code"] = [_resolve(v, hwb["place_code"], hwb["name"]) or v
-                           for v in typed["place_code"]]
+    typed["place_code"] = [
+        _resolve(v, hwb["place_code"], hwb["name"]) or v for v in typed["place_code"]
+    ]
     typed["trust_code"] = typed["trust_code"].str.strip().str.upper()
     typed["source_note"] = typed["source_note"].fillna(f"imported from {staged.file_name}")
     line_of = dict(enumerate(typed["_line"]))
     try:
         check_trust_shares(typed.drop(columns="_line").reset_index(drop=True), places)
     except ValidationError as exc:
-        problems += [Problem(line_of.get(p.row - 2, p.row), p.column, p.value, p.reason)
-                     for p in exc.problems]
+        problems += [
+            Problem(line_of.get(p.row - 2, p.row), p.column, p.value, p.reason)
+            for p in exc.problems
+        ]
     good = typed[~typed["_line"].isin({p.row for p in problems})]
     return _small_report(session, staged, len(lines), problems), good
 
@@ -281,38 +344,58 @@ def _check_parameters(session: _Session, staged: Staged) -> tuple[Report, pd.Dat
     typed["contract_share"] = typed["contract_share"].fillna(1.0)
     known = _known(session)
     line_of = dict(enumerate(typed["_line"]))
-    checks = (lambda t: check_parameters(t, known["services"], known["service_places"]),
-              lambda t: check_shares_match_types(t, known["services"], known["service_types"]))
+    checks = (
+        lambda t: check_parameters(t, known["services"], known["service_places"]),
+        lambda t: check_shares_match_types(t, known["services"], known["service_types"]),
+    )
     for run in checks:
         try:
             run(typed.drop(columns="_line").reset_index(drop=True))
         except ValidationError as exc:
-            problems += [Problem(line_of.get(p.row - 2, p.row), p.column, p.value, p.reason)
-                         for p in exc.problems]
+            problems += [
+                Problem(line_of.get(p.row - 2, p.row), p.column, p.value, p.reason)
+                for p in exc.problems
+            ]
     service_of_line = dict(zip(lines, frame["service_id"], strict=True))
     bad_services = {service_of_line[p.row] for p in problems if p.row in service_of_line}
     for service in sorted(bad_services):
         for line in typed.loc[typed["service_id"] == service, "_line"]:
             if not any(p.row == line for p in problems):
-                problems.append(Problem(int(line), "service_id", service,
-                                        "not loaded: another row of this service was refused"))
+                problems.append(
+                    Problem(
+                        int(line),
+                        "service_id",
+                        service,
+                        "not loaded: another row of this service was refused",
+                    )
+                )
     good = typed[~typed["service_id"].isin(bad_services)]
     return _small_report(session, staged, len(lines), problems), good
 
 
-def _small_report(session: _Session, staged: Staged, rows: int,
-                  problems: list[Problem]) -> Report:
-    table = pd.DataFrame([{"row": p.row, "column": p.column, "value": p.value,
-                           "reason": p.reason} for p in problems],
-                         columns=["row", "column", "value", "reason"])
+def _small_report(session: _Session, staged: Staged, rows: int, problems: list[Problem]) -> Report:
+    table = pd.DataFrame(
+        [
+            {"row": p.row, "column": p.column, "value": p.value, "reason": p.reason}
+            for p in problems
+        ],
+        columns=["row", "column", "value", "reason"],
+    )
     table = table.sort_values(["row", "column"], kind="stable").reset_index(drop=True)
     rejected = table["row"].nunique()
     read = rows + len(session.query("staging_rejected_lines"))
-    return Report(kind=staged.kind, file_name=staged.file_name, rows_read=read,
-                  rows_rejected=rejected, already_loaded=0,
-                  problems=table.head(PROBLEM_LIMIT), problems_total=len(table),
-                  preview=_preview(session, staged), notes=_notes(staged),
-                  loaded_before=_loaded_before(session, staged))
+    return Report(
+        kind=staged.kind,
+        file_name=staged.file_name,
+        rows_read=read,
+        rows_rejected=rejected,
+        already_loaded=0,
+        problems=table.head(PROBLEM_LIMIT),
+        problems_total=len(table),
+        preview=_preview(session, staged),
+        notes=_notes(staged),
+        loaded_before=_loaded_before(session, staged),
+    )
 
 
 _SMALL = {"counts": _check_counts, "shares": _check_shares, "parameters": _check_parameters}
@@ -346,22 +429,41 @@ def check_sitrep(session: _Session, staged: Staged) -> tuple[Report, pd.DataFram
         table = read_table4(staged.path, staged.file_name)
     except SitrepError as exc:
         raise ImportFileError(str(exc)) from None
-    problems = pd.DataFrame([{"row": row, "column": column, "value": str(value),
-                              "reason": "is not a count (a whole number up to "
-                              f"{MAX_COUNT:,}, or - if suppressed)"}
-                             for row, column, value in table.unreadable],
-                            columns=["row", "column", "value", "reason"])
+    problems = pd.DataFrame(
+        [
+            {
+                "row": row,
+                "column": column,
+                "value": str(value),
+                "reason": "is not a count (a whole number up to "
+                f"{MAX_COUNT:,}, or - if suppressed)",
+            }
+            for row, column, value in table.unreadable
+        ],
+        columns=["row", "column", "value", "reason"],
+    )
     bad = set(zip(problems["row"], problems["column"], strict=True))
-    refused = [(r, d) in bad for r, d in zip(table.rows["sheet_row"], table.rows["destination"],
-                                             strict=True)]
+    refused = [
+        (r, d) in bad
+        for r, d in zip(table.rows["sheet_row"], table.rows["destination"], strict=True)
+    ]
     rows = table.rows.drop(columns="sheet_row")
     good = rows[~np.array(refused, dtype=bool)].reset_index(drop=True)
-    notes = [f"{table.month:%B %Y}: {rows['org_code'].nunique()} organisations, "
-             f"{rows['destination'].nunique()} destinations, "
-             f"{int(good['discharges'].isna().sum())} suppressed cells kept as missing"]
-    report = Report(kind="sitrep", file_name=staged.file_name, rows_read=len(rows),
-                    rows_rejected=len(bad), already_loaded=0, problems=problems.head(
-                        PROBLEM_LIMIT), problems_total=len(problems),
-                    preview=rows.head(PREVIEW_ROWS), notes=notes,
-                    loaded_before=_loaded_before(session, staged))
+    notes = [
+        f"{table.month:%B %Y}: {rows['org_code'].nunique()} organisations, "
+        f"{rows['destination'].nunique()} destinations, "
+        f"{int(good['discharges'].isna().sum())} suppressed cells kept as missing"
+    ]
+    report = Report(
+        kind="sitrep",
+        file_name=staged.file_name,
+        rows_read=len(rows),
+        rows_rejected=len(bad),
+        already_loaded=0,
+        problems=problems.head(PROBLEM_LIMIT),
+        problems_total=len(problems),
+        preview=rows.head(PREVIEW_ROWS),
+        notes=notes,
+        loaded_before=_loaded_before(session, staged),
+    )
     return report, good

@@ -33,9 +33,13 @@ class ImportFileError(ValueError):
     """The whole file cannot be read as this kind of data; the message says why."""
 
 
-_MAGIC = {b"\x89PNG": "a PNG image", b"GIF8": "a GIF image", b"\xff\xd8\xff": "a JPEG image",
-          b"%PDF": "a PDF document", b"\xd0\xcf\x11\xe0": "an old-style Excel (.xls) or "
-          "Word file; save it as .xlsx or CSV"}
+_MAGIC = {
+    b"\x89PNG": "a PNG image",
+    b"GIF8": "a GIF image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"%PDF": "a PDF document",
+    b"\xd0\xcf\x11\xe0": "an old-style Excel (.xls) or Word file; save it as .xlsx or CSV",
+}
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,8 @@ def map_header(names: list[str], spec: KindSpec) -> tuple[tuple[str, ...], tuple
         found = ", ".join(str(n) for n in names[:20]) or "nothing"
         raise ImportFileError(
             f"A file of {spec.label} needs the column(s) {', '.join(missing)}; its header has "
-            f"{found}. Column names may differ in case and spacing.")
+            f"{found}. Column names may differ in case and spacing."
+        )
     return tuple(mapped), tuple(ignored)
 
 
@@ -147,8 +152,11 @@ def _cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else \
-            value.isoformat(sep=" ")
+        return (
+            value.date().isoformat()
+            if value.time() == datetime.min.time()
+            else value.isoformat(sep=" ")
+        )
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
@@ -185,12 +193,17 @@ def _delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
-def stage_file(source: Path, kind: str, *, workdir: Path, file_name: str | None = None,
-               max_bytes: int | None = None) -> Staged:
+def stage_file(
+    source: Path,
+    kind: str,
+    *,
+    workdir: Path,
+    file_name: str | None = None,
+    max_bytes: int | None = None,
+) -> Staged:
     """Screen a file and make it ready to read; raise ImportFileError for a bad one."""
     if kind not in IMPORT_KINDS:
-        raise ImportFileError(f"Unknown kind of import {kind!r} (one of "
-                              f"{', '.join(IMPORT_KINDS)})")
+        raise ImportFileError(f"Unknown kind of import {kind!r} (one of {', '.join(IMPORT_KINDS)})")
     source = Path(source)
     name = file_name or source.name
     size = source.stat().st_size
@@ -200,7 +213,8 @@ def stage_file(source: Path, kind: str, *, workdir: Path, file_name: str | None 
         raise ImportFileError(
             f"{name} is {size / 1e6:,.0f} MB; the upload limit is {max_bytes / 1e6:,.0f} MB. "
             "Load larger files with the command line: python -m capacity import "
-            f"{kind} FILE")
+            f"{kind} FILE"
+        )
     with open(source, "rb") as handle:
         head = handle.read(65_536)
     checksum = _checksum(source)
@@ -229,14 +243,18 @@ def stage_file(source: Path, kind: str, *, workdir: Path, file_name: str | None 
     if length > MAX_LINE_BYTES:
         raise ImportFileError(
             f"Line {line} of {name} is {length:,} bytes long; a row of {spec.label} is never "
-            f"more than {MAX_LINE_BYTES:,}. Is this the right file?")
+            f"more than {MAX_LINE_BYTES:,}. Is this the right file?"
+        )
     header = _header_line(target)
     delimiter = _delimiter(header)
     names = next(csv.reader(io.StringIO(header), delimiter=delimiter), [])
     if len(names) > MAX_COLUMNS:
-        raise ImportFileError(f"The header of {name} has {len(names):,} columns; a file of "
-                              f"{spec.label} has at most {len(spec.columns)}.")
+        raise ImportFileError(
+            f"The header of {name} has {len(names):,} columns; a file of "
+            f"{spec.label} has at most {len(spec.columns)}."
+        )
     columns, ignored = map_header(names, spec)
     missing = tuple(c for c in spec.optional if c not in columns)
-    return Staged(kind, target, name, checksum, size, encoding, delimiter, columns, ignored,
-                  missing)
+    return Staged(
+        kind, target, name, checksum, size, encoding, delimiter, columns, ignored, missing
+    )

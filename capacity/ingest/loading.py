@@ -47,16 +47,27 @@ def _user() -> str:
 
 def _log(session: _Session, staged: Staged, report: Report, loaded_by: str) -> int:
     return session.execute(
-        "log_import", kind=staged.kind, file_name=staged.file_name, checksum=staged.checksum,
-        rows_read=report.rows_read, rows_loaded=0, rows_rejected=report.rows_rejected,
-        loaded_by=loaded_by, note="")[0][0]
+        "log_import",
+        kind=staged.kind,
+        file_name=staged.file_name,
+        checksum=staged.checksum,
+        rows_read=report.rows_read,
+        rows_loaded=0,
+        rows_rejected=report.rows_rejected,
+        loaded_by=loaded_by,
+        note="",
+    )[0][0]
 
 
-def _write_small(session: _Session, kind: str, good: pd.DataFrame, import_id: int,
-                 whole_table: bool) -> int:
+def _write_small(
+    session: _Session, kind: str, good: pd.DataFrame, import_id: int, whole_table: bool
+) -> int:
     if kind == "sitrep":
-        session.execute("archive_sitrep_months", import_id=import_id,
-                        months=sorted({m.date() for m in good["month"]}))
+        session.execute(
+            "archive_sitrep_months",
+            import_id=import_id,
+            months=sorted({m.date() for m in good["month"]}),
+        )
         return session.insert_frame("sitrep_discharges", good.assign(import_id=import_id))
     rows = good.drop(columns="_line").assign(import_id=import_id)
     if kind == "counts":
@@ -69,8 +80,11 @@ def _write_small(session: _Session, kind: str, good: pd.DataFrame, import_id: in
             trusts |= set(session.query("trust_place_shares")["trust_code"])
         session.execute("archive_trust_shares", import_id=import_id, trusts=sorted(trusts))
         return session.insert_frame("trust_place_shares", rows)
-    session.execute("archive_parameters_of_services", import_id=import_id,
-                    services=sorted(set(rows["service_id"])))
+    session.execute(
+        "archive_parameters_of_services",
+        import_id=import_id,
+        services=sorted(set(rows["service_id"])),
+    )
     return session.insert_frame("service_parameters", rows)
 
 
@@ -79,16 +93,23 @@ def _nothing_to_write(report: Report, good: pd.DataFrame | None) -> str | None:
     if report.rows_read == 0:
         return "Nothing loaded: the file has a header but no rows of data."
     if good is None and report.rows_new == 0 and report.already_loaded:
-        return (f"Nothing loaded: all {report.already_loaded:,} good row(s) are already in "
-                "the store.")
+        return (
+            f"Nothing loaded: all {report.already_loaded:,} good row(s) are already in the store."
+        )
     if (good is None and report.rows_new == 0) or (good is not None and good.empty):
         return "Nothing loaded: there are no good rows."
     return None
 
 
-def load(store: Store, staged: Staged, *, accept_partial: bool = False,
-         loaded_by: str | None = None, progress: Progress | None = None,
-         whole_table: bool = False) -> LoadResult:
+def load(
+    store: Store,
+    staged: Staged,
+    *,
+    accept_partial: bool = False,
+    loaded_by: str | None = None,
+    progress: Progress | None = None,
+    whole_table: bool = False,
+) -> LoadResult:
     """Check the file again and write its good rows in one transaction.
 
     With any row refused and ``accept_partial`` False, nothing is written. The
@@ -106,15 +127,31 @@ def load(store: Store, staged: Staged, *, accept_partial: bool = False,
             report, good = read_and_check(session, staged)
         tell(0.5, "Checking every row")
         if report.rows_rejected and not accept_partial:
-            return LoadResult(None, 0, report, f"Nothing loaded: {report.rows_rejected:,} "
-                              "row(s) refused. Fix them, or choose to load the good rows.")
+            return LoadResult(
+                None,
+                0,
+                report,
+                f"Nothing loaded: {report.rows_rejected:,} "
+                "row(s) refused. Fix them, or choose to load the good rows.",
+            )
         if report.loaded_before and staged.kind in REPLACING:
-            return LoadResult(None, 0, report, "Nothing loaded: this is the same as the latest "
-                              f"{KINDS[staged.kind].label} loaded ({report.loaded_before}), so "
-                              "nothing would change.", up_to_date=True)
+            return LoadResult(
+                None,
+                0,
+                report,
+                "Nothing loaded: this is the same as the latest "
+                f"{KINDS[staged.kind].label} loaded ({report.loaded_before}), so "
+                "nothing would change.",
+                up_to_date=True,
+            )
         if report.loaded_before and staged.kind != "referrals":
-            return LoadResult(None, 0, report, f"Nothing loaded: this file was already loaded "
-                              f"({report.loaded_before}). Undo that import to load it again.")
+            return LoadResult(
+                None,
+                0,
+                report,
+                f"Nothing loaded: this file was already loaded "
+                f"({report.loaded_before}). Undo that import to load it again.",
+            )
         empty = _nothing_to_write(report, good)
         if empty:
             return LoadResult(None, 0, report, empty, up_to_date=report.already_loaded > 0)
@@ -123,8 +160,9 @@ def load(store: Store, staged: Staged, *, accept_partial: bool = False,
         if staged.kind == "referrals":
             loaded = session.execute("referrals_load", import_id=import_id)[0][0]
         else:
-            loaded = _write_small(session, staged.kind, good, import_id,
-                                  whole_table and staged.kind == "shares")
+            loaded = _write_small(
+                session, staged.kind, good, import_id, whole_table and staged.kind == "shares"
+            )
         note = f"{report.already_loaded:,} already loaded" if report.already_loaded else ""
         session.execute("import_finish", import_id=import_id, rows_loaded=int(loaded), note=note)
     tell(1.0, "Done")
@@ -137,9 +175,13 @@ def load(store: Store, staged: Staged, *, accept_partial: bool = False,
     return LoadResult(int(import_id), int(loaded), report, message + ".")
 
 
-UNDO = {"referrals": ("undo_referrals",), "counts": ("undo_monthly_demand",),
-        "parameters": ("undo_service_parameters",), "shares": ("undo_trust_place_shares",),
-        "sitrep": ("undo_sitrep_discharges",)}
+UNDO = {
+    "referrals": ("undo_referrals",),
+    "counts": ("undo_monthly_demand",),
+    "parameters": ("undo_service_parameters",),
+    "shares": ("undo_trust_place_shares",),
+    "sitrep": ("undo_sitrep_discharges",),
+}
 
 
 def undo_last(store: Store) -> str:
@@ -154,8 +196,10 @@ def undo_last(store: Store) -> str:
             session.execute(statement, import_id=import_id)
         session.execute("import_mark_undone", import_id=import_id)
     when = pd.Timestamp(row["loaded_at"]).strftime("%d %b %Y %H:%M")
-    return (f"Undid import {import_id}: {row['file_name']} ({row['kind']}, "
-            f"{int(row['rows_loaded']):,} rows, loaded {when}).")
+    return (
+        f"Undid import {import_id}: {row['file_name']} ({row['kind']}, "
+        f"{int(row['rows_loaded']):,} rows, loaded {when})."
+    )
 
 
 def import_log(store: Store) -> pd.DataFrame:

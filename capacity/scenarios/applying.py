@@ -52,8 +52,12 @@ def _members(codes: tuple[str, ...], all_places: pd.DataFrame) -> set[str] | Non
     return out
 
 
-def _scope(frame: pd.DataFrame, change: Change, places: set[str] | None,
-           services_of: pd.Series | None = None) -> np.ndarray:
+def _scope(
+    frame: pd.DataFrame,
+    change: Change,
+    places: set[str] | None,
+    services_of: pd.Series | None = None,
+) -> np.ndarray:
     mask = (frame["month"] >= change.first_month) & (frame["month"] <= change.last_month)
     if places is not None:
         mask &= frame["place_code"].isin(places)
@@ -73,8 +77,9 @@ def _note(frame: pd.DataFrame, mask: np.ndarray, text: str) -> pd.Series:
     return pd.Series(notes, index=frame.index)
 
 
-def _apply_demand(demand: pd.DataFrame, change: Change, places: set[str] | None,
-                  names: Names, takes: pd.DataFrame) -> pd.DataFrame:
+def _apply_demand(
+    demand: pd.DataFrame, change: Change, places: set[str] | None, names: Names, takes: pd.DataFrame
+) -> pd.DataFrame:
     mask = _scope(demand, change, places)
     if not mask.any():
         return demand
@@ -85,8 +90,9 @@ def _apply_demand(demand: pd.DataFrame, change: Change, places: set[str] | None,
         # Scaling demand scales its spread by the same factor.
         spread = demand["demand_spread"].to_numpy(float).copy()
         spread[mask] = f.scale_by_percentage(spread[mask], change.value)
-        return demand.assign(demand=values, demand_spread=spread,
-                             scenario_note=_note(demand, mask, text))
+        return demand.assign(
+            demand=values, demand_spread=spread, scenario_note=_note(demand, mask, text)
+        )
     target = change.to_service_type
     allowed = demand["source"].map(lambda s: bool(takes.loc[target, s])).to_numpy(bool)
     mask &= allowed
@@ -99,13 +105,19 @@ def _apply_demand(demand: pd.DataFrame, change: Change, places: set[str] | None,
     spread[mask] -= moved_spread[mask]
     moving = demand[mask].assign(demand=moved[mask], demand_spread=moved_spread[mask])
     arrived = moving.groupby(["place_code", "source", "month"], as_index=False, sort=False)[
-        ["demand", "demand_spread"]].sum(min_count=1)
-    arrived = arrived.assign(service_type=target, service_id=None, years_in_month=np.nan,
-                             scenario_note=f"scenario: {text}")
+        ["demand", "demand_spread"]
+    ].sum(min_count=1)
+    arrived = arrived.assign(
+        service_type=target,
+        service_id=None,
+        years_in_month=np.nan,
+        scenario_note=f"scenario: {text}",
+    )
     for column in _missing_columns(arrived, demand):
         arrived[column] = None
-    out = demand.assign(demand=values, demand_spread=spread,
-                        scenario_note=_note(demand, mask, text))
+    out = demand.assign(
+        demand=values, demand_spread=spread, scenario_note=_note(demand, mask, text)
+    )
     return pd.concat([out, arrived[out.columns]], ignore_index=True)
 
 
@@ -114,8 +126,9 @@ def _missing_columns(frame: pd.DataFrame, like: pd.DataFrame) -> list[str]:
     return [c for c in like.columns if c not in frame.columns]
 
 
-def _caseload_weights(segs: pd.DataFrame, mask: np.ndarray, links: pd.DataFrame,
-                      places: set[str] | None) -> np.ndarray:
+def _caseload_weights(
+    segs: pd.DataFrame, mask: np.ndarray, links: pd.DataFrame, places: set[str] | None
+) -> np.ndarray:
     """For each segment, extra caseload per bed added, so scoped places get the beds."""
     shares = links if places is None else links[links["place_code"].isin(places)]
     in_scope = shares.groupby("service_id")["place_share"].sum()
@@ -126,8 +139,9 @@ def _caseload_weights(segs: pd.DataFrame, mask: np.ndarray, links: pd.DataFrame,
     return np.where(mask & np.isfinite(weight), weight, 0.0)
 
 
-def _apply_capacity(segs: pd.DataFrame, change: Change, places: set[str] | None,
-                    links: pd.DataFrame, names: Names) -> pd.DataFrame:
+def _apply_capacity(
+    segs: pd.DataFrame, change: Change, places: set[str] | None, links: pd.DataFrame, names: Names
+) -> pd.DataFrame:
     # Each capacity method declares the levers that move it; capacity that follows demand has none.
     mask = _scope(segs, change, places) & segs["method"].isin(moved_by(change.lever)).to_numpy()
     if not mask.any():

@@ -46,20 +46,29 @@ def _change_problems(change: Change, where: str, context: Context | None) -> lis
     if not math.isfinite(v):
         problems.append(f"{where}: value must be a finite number")
     rules = {
-        "demand_pct": (-100 <= v <= MAX_PCT,
-                       f"a demand change must be from −100% to +{MAX_PCT:,}%"),
+        "demand_pct": (
+            -100 <= v <= MAX_PCT,
+            f"a demand change must be from −100% to +{MAX_PCT:,}%",
+        ),
         "pathway_shift_pct": (0 < v <= 100, "a pathway shift must be above 0% and at most 100%"),
-        "caseload_pct": (-100 <= v <= MAX_PCT,
-                         f"a caseload change must be from −100% to +{MAX_PCT:,}%"),
-        "caseload_delta": (abs(v) <= MAX_CASELOAD, "a caseload change must be at most "
-                           f"{MAX_CASELOAD:,} places either way"),
-        "hours_pct": (-100 <= v <= MAX_PCT,
-                      f"an hours change must be from −100% to +{MAX_PCT:,}%"),
+        "caseload_pct": (
+            -100 <= v <= MAX_PCT,
+            f"a caseload change must be from −100% to +{MAX_PCT:,}%",
+        ),
+        "caseload_delta": (
+            abs(v) <= MAX_CASELOAD,
+            f"a caseload change must be at most {MAX_CASELOAD:,} places either way",
+        ),
+        "hours_pct": (-100 <= v <= MAX_PCT, f"an hours change must be from −100% to +{MAX_PCT:,}%"),
         "absence_pct": (0 <= v < 100, "staff absence must be at least 0% and below 100%"),
-        "los_days": (abs(v) <= MAX_LOS_DAYS, "a length-of-stay change must be at most "
-                     f"{MAX_LOS_DAYS:,} days either way"),
-        "los_pct": (-100 < v <= MAX_PCT,
-                    f"a length-of-stay change must be above −100% and at most +{MAX_PCT:,}%"),
+        "los_days": (
+            abs(v) <= MAX_LOS_DAYS,
+            f"a length-of-stay change must be at most {MAX_LOS_DAYS:,} days either way",
+        ),
+        "los_pct": (
+            -100 < v <= MAX_PCT,
+            f"a length-of-stay change must be above −100% and at most +{MAX_PCT:,}%",
+        ),
         "target_occupancy": (0 < v <= 1, "target occupancy must be above 0 and at most 1"),
     }
     ok, message = rules.get(change.lever, (True, ""))
@@ -69,13 +78,16 @@ def _change_problems(change: Change, where: str, context: Context | None) -> lis
         if not _MONTH.match(month or ""):
             problems.append(f"{where}: {label} must look like 2025-12 (got {month!r})")
     if not problems and change.last_month < change.first_month:
-        problems.append(f"{where}: the month range {change.first_month} to {change.last_month} "
-                        "is empty")
+        problems.append(
+            f"{where}: the month range {change.first_month} to {change.last_month} is empty"
+        )
     elif not problems and len(change.planning_years()) > MAX_PLANNING_YEARS:
         # Saving checks the plan of every year a change spans; keep that to a few seconds.
-        problems.append(f"{where}: the months {change.first_month} to {change.last_month} span "
-                        f"{len(change.planning_years())} planning years; a change may span at "
-                        f"most {MAX_PLANNING_YEARS}")
+        problems.append(
+            f"{where}: the months {change.first_month} to {change.last_month} span "
+            f"{len(change.planning_years())} planning years; a change may span at "
+            f"most {MAX_PLANNING_YEARS}"
+        )
     if change.source is not None and change.source not in SOURCES:
         problems.append(f"{where}: source must be hospital or community (got {change.source!r})")
     if change.source is not None and change.lever not in DEMAND_LEVERS:
@@ -105,9 +117,11 @@ def _service_scope_problems(change: Change, where: str) -> list[str]:
     if change.services and change.all_services:
         return [f"{where}: name the services or apply it to all services, not both"]
     if not change.services and not change.all_services:
-        return [f"{where}: a change in {LEVERS[change.lever].lower()} must name the services it "
-                "changes, or say that it applies to every service in its places and service "
-                'types (in the app, tick "Apply to all"; in a file, "all_services": true)']
+        return [
+            f"{where}: a change in {LEVERS[change.lever].lower()} must name the services it "
+            "changes, or say that it applies to every service in its places and service "
+            'types (in the app, tick "Apply to all"; in a file, "all_services": true)'
+        ]
     return []
 
 
@@ -131,13 +145,14 @@ def _shift_problems(change: Change, where: str, service_types: pd.DataFrame) -> 
     if not leaving:
         names = " and ".join(types.loc[t, "name"] for t in change.service_types)
         verb = "takes" if len(change.service_types) == 1 else "take"
-        return [f"{where}: {names} {verb} no {_or(asked)} referrals, so there is no demand "
-                "to move"]
+        return [f"{where}: {names} {verb} no {_or(asked)} referrals, so there is no demand to move"]
     refused = leaving - _takes(types, target)
     if not refused:
         return []
-    text = (f"{where}: {types.loc[target, 'name']} takes no {_or(refused)} "
-            f"referrals, so no {_or(refused)} demand can move to it")
+    text = (
+        f"{where}: {types.loc[target, 'name']} takes no {_or(refused)} "
+        f"referrals, so no {_or(refused)} demand can move to it"
+    )
     if leaving - refused:
         text += f"; to move {_or(leaving - refused)} referrals only, choose them as the source"
     return [text]
@@ -154,8 +169,11 @@ def _unknown_names(change: Change, where: str, context: Context) -> list[str]:
         "service type": set(context.service_types["service_type"]),
         "service": set(context.services["service_id"]) if len(context.services) else set(),
     }
-    for label, values in (("place", change.places), ("service type", change.service_types),
-                          ("service", change.services)):
+    for label, values in (
+        ("place", change.places),
+        ("service type", change.service_types),
+        ("service", change.services),
+    ):
         for value in values:
             if value not in known[label]:
                 problems.append(f"{where}: unknown {label} {value!r}")

@@ -66,19 +66,26 @@ class Names:
     service_types: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, places: pd.DataFrame | None = None, service_types: pd.DataFrame | None = None,
-           services: pd.DataFrame | None = None) -> Names:
+    def of(
+        cls,
+        places: pd.DataFrame | None = None,
+        service_types: pd.DataFrame | None = None,
+        services: pd.DataFrame | None = None,
+    ) -> Names:
         """Names from the store's places, service types and services tables (any may be None)."""
+
         def pairs(frame: pd.DataFrame | None, key: str, value: str) -> dict[str, str]:
             if frame is None or frame.empty or value not in frame:
                 return {}
             return dict(zip(frame[key], frame[value], strict=True))
 
-        return cls(pairs(places, "place_code", "name"),
-                   pairs(service_types, "service_type", "name"),
-                   pairs(services, "service_id", "name"),
-                   pairs(service_types, "service_type", "setting"),
-                   pairs(services, "service_id", "service_type"))
+        return cls(
+            pairs(places, "place_code", "name"),
+            pairs(service_types, "service_type", "name"),
+            pairs(services, "service_id", "name"),
+            pairs(service_types, "service_type", "setting"),
+            pairs(services, "service_id", "service_type"),
+        )
 
     def type_name(self, code: str) -> str:
         """'reablement at home': a service type's name as it reads inside a sentence."""
@@ -88,8 +95,11 @@ class Names:
     def unit(self, change: Change) -> tuple[str, str]:
         """('bed', 'beds') when every service in the change's scope is bedded, ('place',
         'places') when every one is at home, ('bed or place', 'beds or places') otherwise."""
-        types = {self.service_types.get(s) for s in change.services} if change.services \
+        types = (
+            {self.service_types.get(s) for s in change.services}
+            if change.services
             else set(change.service_types)
+        )
         settings = {self.settings.get(t) for t in types if t is not None} if types else {None}
         if settings == {"bedded"}:
             return "bed", "beds"
@@ -139,8 +149,10 @@ class Change:
         """The change in words: '4 more beds at BHR discharge-to-assess nursing beds in
         Havering, Nov 2026–Mar 2027'. Codes stand in for names ``names`` lacks."""
         names = names or Names()
-        return f"{self._what(names)}{self._scope(names)}, " \
-               f"{month_span(self.first_month, self.last_month)}"
+        return (
+            f"{self._what(names)}{self._scope(names)}, "
+            f"{month_span(self.first_month, self.last_month)}"
+        )
 
     def _what(self, names: Names) -> str:
         v, lever = self.value, self.lever
@@ -153,9 +165,14 @@ class Change:
         if lever == "target_occupancy":
             return f"target occupancy of {v * 100:,.10g}%"
         one, many = names.unit(self)
-        unchanged = {"demand_pct": "demand", "caseload_pct": many, "caseload_delta": many,
-                     "hours_pct": "commissioned hours", "los_days": "length of stay",
-                     "los_pct": "length of stay"}
+        unchanged = {
+            "demand_pct": "demand",
+            "caseload_pct": many,
+            "caseload_delta": many,
+            "hours_pct": "commissioned hours",
+            "los_days": "length of stay",
+            "los_pct": "length of stay",
+        }
         if v == 0:
             return f"{unchanged.get(lever, lever)} unchanged"
         if lever == "demand_pct":
@@ -174,8 +191,9 @@ class Change:
             parts.append(" at " + and_list([names.services.get(s, s) for s in self.services]))
         elif self.service_types and self.lever != "pathway_shift_pct":
             every = " at every service" if self.all_services else ""
-            parts.append(f"{every} for " + and_list([names.type_name(t)
-                                                      for t in self.service_types]))
+            parts.append(
+                f"{every} for " + and_list([names.type_name(t) for t in self.service_types])
+            )
         elif self.all_services:
             parts.append(" at every service")
         if self.places:
@@ -239,5 +257,9 @@ def cannot_apply(scenario: Scenario, year: int, reason: Exception) -> ScenarioEr
     A saved scenario was checked when it was saved, but the data may have
     changed since (fewer beds imported, say), so applying it can still fail.
     """
-    return ScenarioError([f"The scenario {scenario.name!r} cannot be applied to "
-                          f"{planning_year_label(year)}: {reason}"])
+    return ScenarioError(
+        [
+            f"The scenario {scenario.name!r} cannot be applied to "
+            f"{planning_year_label(year)}: {reason}"
+        ]
+    )

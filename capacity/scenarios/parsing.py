@@ -38,8 +38,10 @@ def change_from_dict(data: dict, where: str = "change") -> Change:
     if not isinstance(all_services, bool):
         raise ScenarioError([f"{where}: all_services must be true or false"])
     return Change(
-        lever=str(data["lever"]), value=value,
-        first_month=str(data["first_month"]), last_month=str(data["last_month"]),
+        lever=str(data["lever"]),
+        value=value,
+        first_month=str(data["first_month"]),
+        last_month=str(data["last_month"]),
         places=text_list(data.get("places"), "places", where),
         service_types=text_list(data.get("service_types"), "service_types", where),
         services=text_list(data.get("services"), "services", where),
@@ -76,6 +78,5 @@ def scenario_from_json(path: Path) -> Scenario:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ScenarioError([f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}"]) \
-            from None
+        raise ScenarioError([f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}"]) from None
     return scenario_from_dict(data)

@@ -38,12 +38,19 @@ class Preset:
                 # A range that runs past March (November to April) ends in the next planning
                 # year, so this year's own April to that month is the tail of last winter's.
                 ranges.insert(0, (f"{year:04d}-04", f"{year:04d}-{to_month:02d}"))
-            changes += [Change(
-                lever=row["lever"], value=float(row["value"]), first_month=first,
-                last_month=last, service_types=text_list(row.get("service_types"), "", ""),
-                to_service_type=row.get("to_service_type") or None,
-                source=row.get("source") or None,
-                all_services=row.get("all_services") == "yes") for first, last in ranges]
+            changes += [
+                Change(
+                    lever=row["lever"],
+                    value=float(row["value"]),
+                    first_month=first,
+                    last_month=last,
+                    service_types=text_list(row.get("service_types"), "", ""),
+                    to_service_type=row.get("to_service_type") or None,
+                    source=row.get("source") or None,
+                    all_services=row.get("all_services") == "yes",
+                )
+                for first, last in ranges
+            ]
         return Scenario(f"{self.name} (preset)", tuple(changes), self.description, "preset")
 
 
@@ -59,12 +66,17 @@ def load_presets(path: Path = PRESETS_FILE) -> dict[str, Preset]:
     if "all_services" in frame:
         odd = sorted(set(frame["all_services"]) - {"", "yes"})
         if odd:
-            raise ValueError(f"{path.name}: all_services must be 'yes' or blank (got "
-                             f"{', '.join(map(repr, odd))})")
+            raise ValueError(
+                f"{path.name}: all_services must be 'yes' or blank (got "
+                f"{', '.join(map(repr, odd))})"
+            )
     presets = {}
     for preset_id, rows in frame.groupby("preset_id", sort=False):
         first = rows.iloc[0]
         presets[PRESET_PREFIX + preset_id] = Preset(
-            preset_id, first["name"], first["description"],
-            tuple(rows.drop(columns=["preset_id", "name", "description"]).to_dict("records")))
+            preset_id,
+            first["name"],
+            first["description"],
+            tuple(rows.drop(columns=["preset_id", "name", "description"]).to_dict("records")),
+        )
     return presets

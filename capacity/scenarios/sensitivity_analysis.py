@@ -25,9 +25,13 @@ SENSITIVITY = {
 }
 
 
-def sensitivity(model: PlanModel, compute: Callable[[PlanModel], pd.DataFrame],
-                place_codes: list[str], service_type: str,
-                step: float = 10.0) -> pd.DataFrame:
+def sensitivity(
+    model: PlanModel,
+    compute: Callable[[PlanModel], pd.DataFrame],
+    place_codes: list[str],
+    service_type: str,
+    step: float = 10.0,
+) -> pd.DataFrame:
     """How far the winter shortfall (November to March) moves when one assumption moves ±step%.
 
     Returns one row per assumption: the shortfall with it lowered and raised,
@@ -39,8 +43,9 @@ def sensitivity(model: PlanModel, compute: Callable[[PlanModel], pd.DataFrame],
 
     def winter(p: PlanModel) -> float:
         frame = compute(p)
-        frame = frame[frame["place_code"].isin(place_codes)
-                      & (frame["service_type"] == service_type)]
+        frame = frame[
+            frame["place_code"].isin(place_codes) & (frame["service_type"] == service_type)
+        ]
         return shortfall(frame, WINTER)
 
     base = winter(model)
@@ -50,20 +55,28 @@ def sensitivity(model: PlanModel, compute: Callable[[PlanModel], pd.DataFrame],
         for sign in (-1, 1):
             if lever == "hospital_share":
                 segs = model.segments
-                mask = (segs["service_type"] == service_type).to_numpy() & \
-                    segs["place_code"].isin(place_codes).to_numpy()
+                mask = (segs["service_type"] == service_type).to_numpy() & segs["place_code"].isin(
+                    place_codes
+                ).to_numpy()
                 share = segs["hospital_share_used"].to_numpy(float).copy()
                 share[mask] = np.clip(f.scale_by_percentage(share[mask], sign * step), 0, 1)
-                changed = model.with_changes(
-                    segments=segs.assign(hospital_share_used=share))
+                changed = model.with_changes(segments=segs.assign(hospital_share_used=share))
             else:
-                change = Change(lever, sign * step, first, last, tuple(place_codes),
-                                (service_type,))
+                change = Change(
+                    lever, sign * step, first, last, tuple(place_codes), (service_type,)
+                )
                 changed = apply(model, Scenario("sensitivity", (change,)))
             results.append(winter(changed))
-        rows.append({"assumption": label, "lower": results[0], "higher": results[1],
-                     "baseline": base, "change_lower": results[0] - base,
-                     "change_higher": results[1] - base})
+        rows.append(
+            {
+                "assumption": label,
+                "lower": results[0],
+                "higher": results[1],
+                "baseline": base,
+                "change_lower": results[0] - base,
+                "change_higher": results[1] - base,
+            }
+        )
     table = pd.DataFrame(rows)
     table["swing"] = (table["change_higher"] - table["change_lower"]).abs()
     return table.sort_values("swing", ascending=False).reset_index(drop=True)

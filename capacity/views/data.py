@@ -18,9 +18,24 @@ from capacity.store import StoreError
 from capacity.views._db import Database, reading, writing
 
 __all__ = [
-    "GROWTH_METHODS", "KINDS", "ImportFileError", "Report", "SettingError", "SitrepView", "Staged",
-    "StoreError", "check_file", "csv_bytes", "demand_settings", "import_log", "load_file",
-    "parameters_of", "save_demand_settings", "sitrep_view", "stage_file", "trust_shares",
+    "GROWTH_METHODS",
+    "KINDS",
+    "ImportFileError",
+    "Report",
+    "SettingError",
+    "SitrepView",
+    "Staged",
+    "StoreError",
+    "check_file",
+    "csv_bytes",
+    "demand_settings",
+    "import_log",
+    "load_file",
+    "parameters_of",
+    "save_demand_settings",
+    "sitrep_view",
+    "stage_file",
+    "trust_shares",
     "undo_last_import",
 ]
 
@@ -66,14 +81,19 @@ def save_demand_settings(db: Database, edited: pd.DataFrame) -> int:
     rate = pd.to_numeric(rows["growth_rate"], errors="coerce") / 100
     bad = rows["growth_rate"].notna() & rate.isna() & rows["growth_rate"].astype(str).ne("")
     if bad.any():
-        raise SettingError(f"Demand setting row {int(bad.to_numpy().argmax()) + 1}: the growth "
-                           f"rate {rows['growth_rate'][bad].iloc[0]!r} is not a number")
+        raise SettingError(
+            f"Demand setting row {int(bad.to_numpy().argmax()) + 1}: the growth "
+            f"rate {rows['growth_rate'][bad].iloc[0]!r} is not a number"
+        )
     rows["growth_rate"] = rate
     with writing(db) as store:
         places = store.query("places")
         types = store.query("service_types")
-        settings = read_settings(rows, set(places.loc[places["kind"] != "system", "place_code"]),
-                                 set(types["service_type"]))
+        settings = read_settings(
+            rows,
+            set(places.loc[places["kind"] != "system", "place_code"]),
+            set(types["service_type"]),
+        )
         with store.transaction() as tx:
             tx.execute("delete_demand_settings")
             tx.insert_frame("demand_settings", settings_table(settings))
@@ -106,8 +126,9 @@ def sitrep_view(db: Database, codes: list[str]) -> SitrepView | None:
             return None
         compared = compare_with_records(store, codes)
         breaks = reporting_breaks(store)
-    compared = compared.assign(month=compared["month"].dt.strftime("%Y-%m"),
-                               difference=compared["difference"] * 100)
+    compared = compared.assign(
+        month=compared["month"].dt.strftime("%Y-%m"), difference=compared["difference"] * 100
+    )
     return SitrepView(months, compared, breaks)
 
 

@@ -25,18 +25,40 @@ from capacity.export import (
 from capacity.scenarios.model import Scenario
 
 __all__ = [
-    "FORMATS", "IMAGE_FORMATS", "MIME_TYPES", "ExportError", "ExportInfo", "chart_service_types",
-    "chart_title", "export_bytes", "export_info", "file_name", "gap_figure", "name_scenario",
-    "preview", "scope_for",
+    "FORMATS",
+    "IMAGE_FORMATS",
+    "MIME_TYPES",
+    "ExportError",
+    "ExportInfo",
+    "chart_service_types",
+    "chart_title",
+    "export_bytes",
+    "export_info",
+    "file_name",
+    "gap_figure",
+    "name_scenario",
+    "preview",
+    "scope_for",
 ]
 
 
-def export_info(types: pd.DataFrame, labels: pd.DataFrame, year: int,
-                scenario: Scenario | None, made_at: datetime) -> ExportInfo:
+def export_info(
+    types: pd.DataFrame,
+    labels: pd.DataFrame,
+    year: int,
+    scenario: Scenario | None,
+    made_at: datetime,
+) -> ExportInfo:
     """How an export describes itself: year, scenario, when, this version, and the service
     types' names and BCF wording (see places.service_types and service_type_labels)."""
-    return ExportInfo(year=year, scenario=scenario, made_at=made_at, version=__version__,
-                      service_types=types, labels=labels)
+    return ExportInfo(
+        year=year,
+        scenario=scenario,
+        made_at=made_at,
+        version=__version__,
+        service_types=types,
+        labels=labels,
+    )
 
 
 def export_bytes(fmt: str, frame: pd.DataFrame, scope, info: ExportInfo, **options) -> bytes:

@@ -39,11 +39,33 @@ from capacity.views._db import Database, reading
 from capacity.views.plans import plan_everywhere, prepared_plan
 
 __all__ = [
-    "ASSUMPTION", "MAX_COST_PER_DAY", "POOLED_PATHWAYS", "Costs", "FlowError", "FlowSettings",
-    "FlowTarget", "command_inputs", "cost_of", "costs_for", "default_start_day", "fewest_places",
-    "flow_inputs", "flow_result", "flow_target", "load_cost_table", "pathway_key",
-    "pathway_label", "pathway_of_key", "pathway_pools", "records_for", "run_inputs",
-    "service_table", "start_limit", "target_named", "winter_changes", "year_span",
+    "ASSUMPTION",
+    "MAX_COST_PER_DAY",
+    "POOLED_PATHWAYS",
+    "Costs",
+    "FlowError",
+    "FlowSettings",
+    "FlowTarget",
+    "command_inputs",
+    "cost_of",
+    "costs_for",
+    "default_start_day",
+    "fewest_places",
+    "flow_inputs",
+    "flow_result",
+    "flow_target",
+    "load_cost_table",
+    "pathway_key",
+    "pathway_label",
+    "pathway_of_key",
+    "pathway_pools",
+    "records_for",
+    "run_inputs",
+    "service_table",
+    "start_limit",
+    "target_named",
+    "winter_changes",
+    "year_span",
 ]
 
 
@@ -79,29 +101,41 @@ def flow_target(prepared: PlanModel, place: str, key: str) -> FlowTarget:
         members = pathway_pools(services).get(pathway)
         if members is None:
             raise FlowError(f"No {pathway} service at {name} has a caseload and a length of stay")
-        return FlowTarget(place, codes, key, pathway, tuple(members["service_id"]),
-                          tuple(members["service_type"]),
-                          f"{pathway_label(pathway, len(members))} · {name}")
+        return FlowTarget(
+            place,
+            codes,
+            key,
+            pathway,
+            tuple(members["service_id"]),
+            tuple(members["service_type"]),
+            f"{pathway_label(pathway, len(members))} · {name}",
+        )
     table = services.set_index("service_id")
     if key not in table.index:
         raise FlowError(f"Service {key!r} is not run at {place}")
     row = table.loc[key]
-    return FlowTarget(place, codes, key, None, (key,), (row["service_type"],),
-                      f"{row['service']} · {name}")
+    return FlowTarget(
+        place, codes, key, None, (key,), (row["service_type"],), f"{row['service']} · {name}"
+    )
 
 
 def records_for(db: Database, target: FlowTarget, year: int) -> FlowRecords:
     """The weekday pattern and spread of stays of the target's services in the records."""
     with reading(db) as store:
         if target.pathway is not None:
-            return read_pool_records(store, list(target.codes), list(target.service_ids),
-                                     list(target.service_types), year)
-        return read_records(store, list(target.codes), target.key, target.service_types[0],
-                            year)
+            return read_pool_records(
+                store,
+                list(target.codes),
+                list(target.service_ids),
+                list(target.service_types),
+                year,
+            )
+        return read_records(store, list(target.codes), target.key, target.service_types[0], year)
 
 
-def target_named(prepared: PlanModel, place: str, service: str | None,
-                 pathway: str | None) -> FlowTarget:
+def target_named(
+    prepared: PlanModel, place: str, service: str | None, pathway: str | None
+) -> FlowTarget:
     """The target as a person names it: a place or system by code or name, and a service by id
     or name or else a pathway ('P2', '2' or 'pathway:P2').
 
@@ -118,8 +152,15 @@ def target_named(prepared: PlanModel, place: str, service: str | None,
     return flow_target(prepared, code, resolve_service(services, str(service), name)["service_id"])
 
 
-def flow_inputs(prepared: PlanModel, plan: pd.DataFrame, scenario: Scenario | None,
-                target: FlowTarget, records: FlowRecords, *, weekday: bool = True) -> FlowInputs:
+def flow_inputs(
+    prepared: PlanModel,
+    plan: pd.DataFrame,
+    scenario: Scenario | None,
+    target: FlowTarget,
+    records: FlowRecords,
+    *,
+    weekday: bool = True,
+) -> FlowInputs:
     """Flow inputs for a target under a scenario; ``plan`` is the plan frame under it.
 
     ``prepared`` holds every place, so a service shared by several places has its places
@@ -130,10 +171,27 @@ def flow_inputs(prepared: PlanModel, plan: pd.DataFrame, scenario: Scenario | No
     codes = list(target.codes)
     if target.pathway is not None:
         members = pathway_pools(service_table(prepared, target.place_code))[target.pathway]
-        return build_pathway(changed, plan, codes, target.pathway, members, records,
-                             label=target.label, place_code=target.place_code, weekday=weekday)
-    return build(changed, plan, codes, target.key, records, label=target.label,
-                 place_code=target.place_code, weekday=weekday)
+        return build_pathway(
+            changed,
+            plan,
+            codes,
+            target.pathway,
+            members,
+            records,
+            label=target.label,
+            place_code=target.place_code,
+            weekday=weekday,
+        )
+    return build(
+        changed,
+        plan,
+        codes,
+        target.key,
+        records,
+        label=target.label,
+        place_code=target.place_code,
+        weekday=weekday,
+    )
 
 
 def fewest_places(inputs: FlowInputs) -> int:
@@ -162,10 +220,16 @@ class FlowSettings:
 
 def run_inputs(inputs: FlowInputs, settings: FlowSettings) -> FlowInputs:
     """The inputs a flow run uses: the what-if applied, then the start day and numbers."""
-    inputs = adjust(inputs, extra_places=settings.extra_places, los_pct=settings.los_pct,
-                    first_month=settings.first_month, last_month=settings.last_month)
-    return starting(inputs, start=settings.start, in_service=settings.in_service,
-                    waiting=settings.waiting)
+    inputs = adjust(
+        inputs,
+        extra_places=settings.extra_places,
+        los_pct=settings.los_pct,
+        first_month=settings.first_month,
+        last_month=settings.last_month,
+    )
+    return starting(
+        inputs, start=settings.start, in_service=settings.in_service, waiting=settings.waiting
+    )
 
 
 def flow_result(inputs: FlowInputs, settings: FlowSettings) -> FlowResult:
@@ -186,15 +250,25 @@ class WinterChanges:
 def winter_changes(result: FlowResult, baseline: FlowResult) -> WinterChanges:
     """The winter figures of ``result`` minus those of ``baseline``."""
     now, before = result.winter, baseline.winter
-    return WinterChanges(now.waiting_mean - before.waiting_mean,
-                         now.wait_days_mean - before.wait_days_mean,
-                         now.p_wait * 100 - before.p_wait * 100,
-                         now.beds_max - before.beds_max)
+    return WinterChanges(
+        now.waiting_mean - before.waiting_mean,
+        now.wait_days_mean - before.wait_days_mean,
+        now.p_wait * 100 - before.p_wait * 100,
+        now.beds_max - before.beds_max,
+    )
 
 
-def command_inputs(db: Database, place: str, service: str | None, pathway: str | None,
-                   year: int, scenario: Scenario | None, *, weekday: bool = True,
-                   prepared: PlanModel | None = None) -> FlowInputs:
+def command_inputs(
+    db: Database,
+    place: str,
+    service: str | None,
+    pathway: str | None,
+    year: int,
+    scenario: Scenario | None,
+    *,
+    weekday: bool = True,
+    prepared: PlanModel | None = None,
+) -> FlowInputs:
     """Flow inputs for a service (id or name) or a pathway's pool at a place or system named by
     code or name: the same inputs the Flow page builds (every place prepared, the plan
     everywhere under the scenario), so the command line and the page never differ.
@@ -206,5 +280,6 @@ def command_inputs(db: Database, place: str, service: str | None, pathway: str |
         prepared = prepared_plan(db, year)
     target = target_named(prepared, place, service, pathway)
     plan = plan_everywhere(prepared, scenario, year)
-    return flow_inputs(prepared, plan, scenario, target, records_for(db, target, year),
-                       weekday=weekday)
+    return flow_inputs(
+        prepared, plan, scenario, target, records_for(db, target, year), weekday=weekday
+    )

@@ -33,17 +33,37 @@ from capacity.periods import month_label
 from capacity.scenarios import Change, Scenario
 from capacity.views._db import Database, writing
 
-__all__ = ["MIN_COMPLETED_EPISODES", "PLAN_FLAG_DIFFERENCE", "ObservedOffer", "flagged_months",
-           "observed_offers", "plan_with_observed"]
+__all__ = [
+    "MIN_COMPLETED_EPISODES",
+    "PLAN_FLAG_DIFFERENCE",
+    "ObservedOffer",
+    "flagged_months",
+    "observed_offers",
+    "plan_with_observed",
+]
 
 MAX_NAME = 100  # the longest scenario name the store takes
 # Each figure the records may contradict: its flag, the lever that moves it, the columns
 # compare_months gives it under, its name in words and its unit.
 FIGURES = (
-    (FLAG_OBSERVED_LOS, "los_pct", "los_ratio", "stated_los_days", "observed_los_days",
-     "length of stay", " days"),
-    (FLAG_OBSERVED_OCCUPANCY, "caseload_pct", "occupancy_ratio", "stated_places",
-     "observed_occupancy", "caseload", " at once"),
+    (
+        FLAG_OBSERVED_LOS,
+        "los_pct",
+        "los_ratio",
+        "stated_los_days",
+        "observed_los_days",
+        "length of stay",
+        " days",
+    ),
+    (
+        FLAG_OBSERVED_OCCUPANCY,
+        "caseload_pct",
+        "occupancy_ratio",
+        "stated_places",
+        "observed_occupancy",
+        "caseload",
+        " at once",
+    ),
 )
 KEY = ["place_code", "service_id", "month"]
 
@@ -64,8 +84,9 @@ class ObservedOffer:
         return Scenario(self.name, self.changes, self.description, author)
 
 
-def observed_offers(prepared: PlanModel, frame: pd.DataFrame,
-                    codes: tuple[str, ...]) -> tuple[ObservedOffer, ...]:
+def observed_offers(
+    prepared: PlanModel, frame: pd.DataFrame, codes: tuple[str, ...]
+) -> tuple[ObservedOffer, ...]:
     """The offers for the services of places ``codes`` whose rows of ``frame`` (the plan
     shown, under any scenario) carry an observed-figure flag; empty when none does."""
     flagged = flagged_months(frame, codes)
@@ -93,8 +114,9 @@ def flagged_months(frame: pd.DataFrame, codes: tuple[str, ...]) -> pd.DataFrame:
     return marked[any_mark].groupby(KEY, as_index=False).any()
 
 
-def _offer(service_id: str, service: str, rows: pd.DataFrame,
-           places: pd.Series) -> ObservedOffer | None:
+def _offer(
+    service_id: str, service: str, rows: pd.DataFrame, places: pd.Series
+) -> ObservedOffer | None:
     changes, lines, words, where = [], [], [], []
     for index, (_, lever, ratio, stated, observed, what, unit) in enumerate(FIGURES):
         wanted = rows[rows[f"has_{index}"] & rows[ratio].notna() & (rows[ratio] != 1)]
@@ -105,24 +127,30 @@ def _offer(service_id: str, service: str, rows: pd.DataFrame,
             pct = (row[ratio] - 1) * 100
             place = str(places.get(place_code, place_code))
             where += [place] if place not in where else []
-            changes.append(Change(lever, float(pct), first, last, places=(place_code,),
-                                  services=(service_id,)))
-            lines.append(f"{what} {_signed(pct)} ({figure_text(row[stated])} → "
-                         f"{figure_text(row[observed])}{unit}) at {place}, "
-                         f"{month_label(first)} – {month_label(last)}")
+            changes.append(
+                Change(lever, float(pct), first, last, places=(place_code,), services=(service_id,))
+            )
+            lines.append(
+                f"{what} {_signed(pct)} ({figure_text(row[stated])} → "
+                f"{figure_text(row[observed])}{unit}) at {place}, "
+                f"{month_label(first)} – {month_label(last)}"
+            )
     if not changes:
         return None
     first = rows.iloc[0]
-    window = window_label(pd.Timestamp(first["window_start"]).date(),
-                          pd.Timestamp(first["window_end"]).date())
+    window = window_label(
+        pd.Timestamp(first["window_start"]).date(), pd.Timestamp(first["window_end"]).date()
+    )
     name = f"Observed {' and '.join(words)}: {service}"
     if any(place.lower() not in service.lower() for place in where):
         name += " at " + ", ".join(where)  # a service several places share: say whose
     if len(name) > MAX_NAME:
-        name = name[:MAX_NAME - 1].rstrip() + "…"
-    description = (f"Plans {service} at {', '.join(where)} with the {' and '.join(words)} "
-                   f"its records show ({window}) in place of the stated figure; made on the "
-                   "Place page.")
+        name = name[: MAX_NAME - 1].rstrip() + "…"
+    description = (
+        f"Plans {service} at {', '.join(where)} with the {' and '.join(words)} "
+        f"its records show ({window}) in place of the stated figure; made on the "
+        "Place page."
+    )
     return ObservedOffer(service_id, service, name, tuple(changes), tuple(lines), description)
 
 
@@ -132,8 +160,12 @@ def _runs(rows: pd.DataFrame, ratio: str) -> list[tuple[str, str, str, pd.Series
     for place_code, part in rows.sort_values(KEY).groupby("place_code", sort=True):
         for _, row in part.iterrows():
             month = row["month"]
-            if runs and runs[-1][0] == place_code and runs[-1][3][ratio] == row[ratio] \
-                    and _next_month(runs[-1][2]) == month:
+            if (
+                runs
+                and runs[-1][0] == place_code
+                and runs[-1][3][ratio] == row[ratio]
+                and _next_month(runs[-1][2]) == month
+            ):
                 runs[-1] = (place_code, runs[-1][1], month, runs[-1][3])
             else:
                 runs.append((str(place_code), month, month, row))
@@ -156,7 +188,8 @@ def plan_with_observed(db: Database, offer: ObservedOffer, author: str) -> tuple
         existing = store.query("scenario_by_name", name=offer.name)
         replacing = None if existing.empty else str(existing.iloc[0]["name"])
         saved = scenario_store.save(store, offer.scenario(author), replacing=replacing)
-    what = f"as version {saved.version}" + (" (a scenario of that name existed)"
-                                             if replacing else "")
+    what = f"as version {saved.version}" + (
+        " (a scenario of that name existed)" if replacing else ""
+    )
     notice = f"Saved {saved.name!r} {what}. Changed: {'; '.join(offer.lines)}."
     return saved, notice

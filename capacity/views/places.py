@@ -70,8 +70,9 @@ def services(db: Database) -> pd.DataFrame:
 def services_serving(services: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
     """The services that serve at least one of the places ``codes``."""
     wanted = set(codes)
-    return services[services["place_codes"].map(
-        lambda text: bool(set(str(text).split(",")) & wanted))]
+    return services[
+        services["place_codes"].map(lambda text: bool(set(str(text).split(",")) & wanted))
+    ]
 
 
 def services_at(db: Database, place: str | None = None) -> pd.DataFrame:
@@ -121,8 +122,10 @@ def names(places: pd.DataFrame) -> dict[str, str]:
 
 def systems_first(places: pd.DataFrame) -> list[str]:
     """Place codes with the systems first, as the pickers list them."""
-    return [*places.loc[places["kind"] == "system", "place_code"],
-            *places.loc[places["kind"] != "system", "place_code"]]
+    return [
+        *places.loc[places["kind"] == "system", "place_code"],
+        *places.loc[places["kind"] != "system", "place_code"],
+    ]
 
 
 def overview_rows(places: pd.DataFrame) -> pd.DataFrame:

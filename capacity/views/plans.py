@@ -93,9 +93,13 @@ def monthly_by_type(frame: pd.DataFrame, place: str, source: str) -> pd.DataFram
     return by_service_type(rows_of(frame, place), source)
 
 
-def place_headline(monthly: pd.DataFrame, place: str, service_types: Sequence[str] = (),
-                   from_month: str | None = None,
-                   type_names: Mapping[str, str] | None = None) -> str:
+def place_headline(
+    monthly: pd.DataFrame,
+    place: str,
+    service_types: Sequence[str] = (),
+    from_month: str | None = None,
+    type_names: Mapping[str, str] | None = None,
+) -> str:
     """The sentence over a place's charts: their worst month of shortfall, and its chance.
 
     ``monthly`` is the place's figures by service type for the source the charts
@@ -111,8 +115,10 @@ def place_headline(monthly: pd.DataFrame, place: str, service_types: Sequence[st
     text = f"{place}: no shortfall expected in the months ahead"
     if not service_types:
         return text
-    names = {**dict(zip(monthly["service_type"], monthly["service_type_name"], strict=True)),
-             **(type_names or {})}
+    names = {
+        **dict(zip(monthly["service_type"], monthly["service_type_name"], strict=True)),
+        **(type_names or {}),
+    }
     chosen = [names.get(t, t) for t in service_types]
     chosen = [n[0].lower() + n[1:] for n in chosen]
     listed = chosen[0] if len(chosen) == 1 else f"{', '.join(chosen[:-1])} or {chosen[-1]}"
@@ -125,16 +131,25 @@ def gap_figure(monthly: pd.DataFrame, service_type: str, title: str, large: bool
     return gap_chart(monthly, title, large=large) if not monthly.empty else None
 
 
-def plan_for_command(store: Store, place: str, year: int, *, window_years: int | None,
-                     growth: float | None, scenario: Scenario | None) -> pd.DataFrame:
+def plan_for_command(
+    store: Store,
+    place: str,
+    year: int,
+    *,
+    window_years: int | None,
+    growth: float | None,
+    scenario: Scenario | None,
+) -> pd.DataFrame:
     """The plan of one place or system (by name or code) as ``plan`` prints it."""
     with applying(scenario, year):
-        return plan_for(store, place, year, window_years=window_years, growth=growth,
-                        scenario=scenario)
+        return plan_for(
+            store, place, year, window_years=window_years, growth=growth, scenario=scenario
+        )
 
 
-def plan_of_places(store: Store, codes: list[str], year: int,
-                   scenario: Scenario | None) -> pd.DataFrame:
+def plan_of_places(
+    store: Store, codes: list[str], year: int, scenario: Scenario | None
+) -> pd.DataFrame:
     """The plan frame of some places under a scenario, as ``export`` writes it."""
     with applying(scenario, year):
         return build_plan(load_plan_inputs(store, codes, year), scenario)
@@ -147,14 +162,16 @@ def shortfall_totals(effect: pd.DataFrame) -> tuple[float, float, float]:
     return before, after, after - before
 
 
-def compared_totals(prepared: PlanModel, scenario: Scenario | None, year: int,
-                    source: str) -> pd.DataFrame:
+def compared_totals(
+    prepared: PlanModel, scenario: Scenario | None, year: int, source: str
+) -> pd.DataFrame:
     """A scenario's gap by month for comparison; ScenarioError when it cannot apply."""
     with applying(scenario, year):
         return monthly_totals(plan_with(prepared, scenario), source)
 
 
-def sensitivity_table(prepared: PlanModel, scenario: Scenario | None, codes: list[str],
-                      service_type: str) -> pd.DataFrame:
+def sensitivity_table(
+    prepared: PlanModel, scenario: Scenario | None, codes: list[str], service_type: str
+) -> pd.DataFrame:
     """How far each assumption moves a service type's winter shortfall, under a scenario."""
     return sensitivity(apply(prepared, scenario), compute, codes, service_type)

@@ -122,11 +122,15 @@ class SpcHistory:
     def basis(self) -> str:
         """What the series counts, in a sentence, for the note under the chart."""
         if self.measure == REFERRALS:
-            return ("Only months inside each place's complete data count; for a system, only "
-                    "months in which every place with this service type has data.")
-        return ("Episodes are counted in the month they ended; each place's first months are "
-                "left out until its long stays (95th percentile) could have ended, since "
-                "earlier only short stays can have.")
+            return (
+                "Only months inside each place's complete data count; for a system, only "
+                "months in which every place with this service type has data."
+            )
+        return (
+            "Episodes are counted in the month they ended; each place's first months are "
+            "left out until its long stays (95th percentile) could have ended, since "
+            "earlier only short stays can have."
+        )
 
 
 SERIES_COLUMNS = ["service_type", "month", "value", "episodes"]
@@ -189,8 +193,9 @@ def los_series(db: Database, codes: tuple[str, ...], source: str) -> pd.DataFram
     return sums[SERIES_COLUMNS].sort_values(["service_type", "month"], ignore_index=True)
 
 
-def stated_los(db: Database, codes: tuple[str, ...], on: pd.Timestamp) -> tuple[
-        dict[str, float], dict[str, str]]:
+def stated_los(
+    db: Database, codes: tuple[str, ...], on: pd.Timestamp
+) -> tuple[dict[str, float], dict[str, str]]:
     """The stated mean length of stay per service type in force on a day at some places.
 
     A type whose services state different figures has none (its note lists them),
@@ -199,20 +204,27 @@ def stated_los(db: Database, codes: tuple[str, ...], on: pd.Timestamp) -> tuple[
     with reading(db) as store:
         params = store.query("parameters_for_places", places=list(codes))
         types = store.query("services").set_index("service_id")["service_type"]
-    params = params.assign(service_type=params["service_id"].map(types),
-                           valid_from=pd.to_datetime(params["valid_from"]),
-                           valid_to=pd.to_datetime(params["valid_to"]))
-    in_force = params[(params["valid_from"] <= on)
-                      & (params["valid_to"].isna() | (params["valid_to"] >= on))
-                      & params["mean_los_days"].notna()]
+    params = params.assign(
+        service_type=params["service_id"].map(types),
+        valid_from=pd.to_datetime(params["valid_from"]),
+        valid_to=pd.to_datetime(params["valid_to"]),
+    )
+    in_force = params[
+        (params["valid_from"] <= on)
+        & (params["valid_to"].isna() | (params["valid_to"] >= on))
+        & params["mean_los_days"].notna()
+    ]
     targets, notes = {}, {}
     for service_type, rows in in_force.groupby("service_type"):
         figures = sorted(set(rows["mean_los_days"].astype(float)))
         if len(figures) == 1:
             targets[service_type] = figures[0]
         else:
-            notes[service_type] = ("its services state different lengths of stay ("
-                                   + ", ".join(f"{x:g}" for x in figures) + " days)")
+            notes[service_type] = (
+                "its services state different lengths of stay ("
+                + ", ".join(f"{x:g}" for x in figures)
+                + " days)"
+            )
     return targets, notes
 
 
@@ -244,8 +256,7 @@ def month_key(month: pd.Timestamp) -> str:
 def series_of(history: SpcHistory, service_type: str) -> pd.Series:
     """One service type's values indexed by month start, in time order."""
     rows = history.series[history.series["service_type"] == service_type]
-    return pd.Series(rows["value"].to_numpy(), index=pd.DatetimeIndex(rows["month"]),
-                     dtype=float)
+    return pd.Series(rows["value"].to_numpy(), index=pd.DatetimeIndex(rows["month"]), dtype=float)
 
 
 @dataclass(frozen=True)
@@ -264,9 +275,13 @@ def spc_choices(series: pd.Series) -> SpcChoices:
     months = [month_key(m) for m in series.index]
     least = spc.MIN_BASELINE
     default = min(spc.ADVISED_BASELINE, len(months))
-    return SpcChoices(months=months, first_most=len(months), default_first=default,
-                      default_until=months[default - 1], rebase_months=months[least:-least + 1]
-                      if len(months) > 2 * least - 1 else [])
+    return SpcChoices(
+        months=months,
+        first_most=len(months),
+        default_first=default,
+        default_until=months[default - 1],
+        rebase_months=months[least : -least + 1] if len(months) > 2 * least - 1 else [],
+    )
 
 
 def check_first(text: str, choices: SpcChoices) -> int:
@@ -319,29 +334,49 @@ class SpcChart:
         return found
 
 
-def spc_chart(history: SpcHistory, service_type: str, title: str, *,
-              first: int | None = None, until: str | None = None,
-              rebase: str | None = None) -> SpcChart:
+def spc_chart(
+    history: SpcHistory,
+    service_type: str,
+    title: str,
+    *,
+    first: int | None = None,
+    until: str | None = None,
+    rebase: str | None = None,
+) -> SpcChart:
     """The XmR chart of one service type: limits fixed on the first N months or the months up
     to ``until`` (else all), and a new segment from ``rebase`` (else none)."""
     series = series_of(history, service_type)
     baseline = first if first is not None else _month(until) if until else None
     target = history.targets.get(service_type)
-    result = spc.xmr(series, improvement=SPC_IMPROVEMENT[history.measure], target=target,
-                     baseline=baseline, rebase=(_month(rebase),) if rebase else ())
+    result = spc.xmr(
+        series,
+        improvement=SPC_IMPROVEMENT[history.measure],
+        target=target,
+        baseline=baseline,
+        rebase=(_month(rebase),) if rebase else (),
+    )
     figure = xmr_chart(result, title, unit=SPC_UNITS[history.measure])
     note = history.target_notes.get(service_type)
     if history.measure == LOS and target is None and note is None:
         note = "no service of this type states a length of stay"
     every = pd.date_range(series.index[0], series.index[-1], freq="MS")
     missing = [month_name(month_key(m)) for m in every.difference(series.index)]
-    return SpcChart(result, figure, icon_text(result), len(series),
-                    month_name(month_key(series.index[0])),
-                    month_name(month_key(series.index[-1])), missing, note)
+    return SpcChart(
+        result,
+        figure,
+        icon_text(result),
+        len(series),
+        month_name(month_key(series.index[0])),
+        month_name(month_key(series.index[-1])),
+        missing,
+        note,
+    )
 
 
 def _month(key: str) -> pd.Timestamp:
     return pd.Timestamp(key + "-01")
+
+
 def projection_back_test(db: Database, codes: tuple[str, ...], source: str) -> BackTest:
     """The last complete year projected from the years before it, with the plan's demand
     settings, against what happened (see :mod:`capacity.backtest`)."""
@@ -357,18 +392,23 @@ def back_test_table(test: BackTest, names: dict[str, str]) -> pd.DataFrame:
     """The back-test per service type as the page shows it: MAPE as a percentage, the bias,
     and the months inside the 80% interval as 'n of m'."""
     table = test.table
-    return pd.DataFrame({
-        "service_type": table["service_type"].map(names).fillna(table["service_type"]),
-        "months_compared": table["months_compared"],
-        "mape": table["mape"] * 100,
-        "bias": table["bias"],
-        "in_interval": [f"{a} of {b}" if b else "no interval (one year of data)"
-                        for a, b in zip(table["months_in_interval"],
-                                        table["months_with_interval"], strict=True)],
-        "months_zero_actual": table["months_zero_actual"],
-        "projected": table["projected"],
-        "actual": table["actual"],
-    })
+    return pd.DataFrame(
+        {
+            "service_type": table["service_type"].map(names).fillna(table["service_type"]),
+            "months_compared": table["months_compared"],
+            "mape": table["mape"] * 100,
+            "bias": table["bias"],
+            "in_interval": [
+                f"{a} of {b}" if b else "no interval (one year of data)"
+                for a, b in zip(
+                    table["months_in_interval"], table["months_with_interval"], strict=True
+                )
+            ],
+            "months_zero_actual": table["months_zero_actual"],
+            "projected": table["projected"],
+            "actual": table["actual"],
+        }
+    )
 
 
 def back_test_reading(test: BackTest, names: dict[str, str]) -> str:

@@ -27,12 +27,33 @@ from capacity.scenarios.presets import load_presets
 from capacity.views._db import Database, reading, writing
 
 __all__ = [
-    "BASELINE", "BASELINE_LABEL", "DEMAND_LEVERS", "LEVERS", "NAMED_SERVICE_LEVERS",
-    "PRESET_PREFIX", "AllServices", "Change", "Names", "Scenario", "ScenarioError",
-    "all_services", "builder_problems", "change_names", "change_from_dict", "delete_scenario",
-    "duplicate_scenario", "load_presets", "resolve_scenario", "save_scenario", "saved_scenarios",
-    "saved_version", "scenario_choices", "scenario_for", "scenario_from_json",
-    "scenario_history", "scenario_version_of",
+    "BASELINE",
+    "BASELINE_LABEL",
+    "DEMAND_LEVERS",
+    "LEVERS",
+    "NAMED_SERVICE_LEVERS",
+    "PRESET_PREFIX",
+    "AllServices",
+    "Change",
+    "Names",
+    "Scenario",
+    "ScenarioError",
+    "all_services",
+    "builder_problems",
+    "change_names",
+    "change_from_dict",
+    "delete_scenario",
+    "duplicate_scenario",
+    "load_presets",
+    "resolve_scenario",
+    "save_scenario",
+    "saved_scenarios",
+    "saved_version",
+    "scenario_choices",
+    "scenario_for",
+    "scenario_from_json",
+    "scenario_history",
+    "scenario_version_of",
 ]
 
 
@@ -42,8 +63,10 @@ def scenario_choices(db: Database) -> dict[str, str]:
     choices |= {key: f"{p.name} (preset)" for key, p in load_presets().items()}
     with reading(db) as store:
         saved = scenario_store.list_saved(store)
-    choices |= {name: f"{name} (saved, v{v})"
-                for name, v in zip(saved["name"], saved["version"], strict=True)}
+    choices |= {
+        name: f"{name} (saved, v{v})"
+        for name, v in zip(saved["name"], saved["version"], strict=True)
+    }
     return choices
 
 
@@ -65,8 +88,9 @@ def scenario_version_of(key: str, scenarios_version: str) -> str:
     return "" if key == BASELINE or key.startswith(PRESET_PREFIX) else scenarios_version
 
 
-def builder_problems(change: Change, places: pd.DataFrame, types: pd.DataFrame,
-                     services: pd.DataFrame) -> list[str]:
+def builder_problems(
+    change: Change, places: pd.DataFrame, types: pd.DataFrame, services: pd.DataFrame
+) -> list[str]:
     """What is wrong with one change the builder is about to add (empty when nothing)."""
     return problems(Scenario("check", (change,)), Context(places, types, services))
 
@@ -98,11 +122,13 @@ def all_services(prepared: PlanModel, change: Change, names: Names) -> AllServic
     if change.lever not in NAMED_SERVICE_LEVERS or change.services:
         return None
     found = services_in_scope(prepared, change)
-    where = ("at " + and_list([names.places.get(p, p) for p in change.places])
-             if change.places else "in every place")
+    where = (
+        "at " + and_list([names.places.get(p, p) for p in change.places])
+        if change.places
+        else "in every place"
+    )
     if change.service_types:
-        where += " for " + and_list([names.type_name(t) for t in change.service_types],
-                                    "or")
+        where += " for " + and_list([names.type_name(t) for t in change.service_types], "or")
     return AllServices(tuple(names.services.get(s, s) for s in found), where)
 
 

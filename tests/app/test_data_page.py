@@ -24,17 +24,21 @@ def app(writable_db, monkeypatch):
 
 def extract(count: int) -> bytes:
     """``count`` Havering reablement referrals in January 2025, then two bad rows."""
-    rows = [f"UP-{n},E09000016,reablement_home,hospital,2025-01-{1 + n % 28:02d}"
-            for n in range(count)]
-    rows += ["UP-X,Narnia,reablement_home,hospital,2025-01-05",
-             "UP-Y,E09000016,reablement_home,hospital,31/02/2025"]
+    rows = [
+        f"UP-{n},E09000016,reablement_home,hospital,2025-01-{1 + n % 28:02d}" for n in range(count)
+    ]
+    rows += [
+        "UP-X,Narnia,reablement_home,hospital,2025-01-05",
+        "UP-Y,E09000016,reablement_home,hospital,31/02/2025",
+    ]
     return ("\n".join([HEADER, *rows]) + "\n").encode("utf-8")
 
 
 def january_demand(app) -> float:
     app.switch_page(page_path("place")).run()
-    reablement = next(f for f in figures(app)
-                      if f["layout"]["title"]["text"].startswith("Reablement at home"))
+    reablement = next(
+        f for f in figures(app) if f["layout"]["title"]["text"].startswith("Reablement at home")
+    )
     demand = trace(reablement, "Demand")
     return demand["y"][demand["x"].index("Jan 2026")]
 
@@ -61,8 +65,9 @@ def no_errors_but_report(app) -> None:
 
 
 def test_a_hostile_file_gets_a_message_and_loads_nothing(app):
-    app.get("file_uploader")[0].set_value(("photo.csv", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
-                                           "text/csv")).run()
+    app.get("file_uploader")[0].set_value(
+        ("photo.csv", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "text/csv")
+    ).run()
     assert not app.exception
     assert not app.error
     assert any("is a PNG image" in w.value for w in app.warning)
@@ -89,13 +94,14 @@ def test_saving_edited_parameters_goes_through_the_import_checks(app, monkeypatc
 
     reads = []
     real = common.load_plan_inputs
-    monkeypatch.setattr(common, "load_plan_inputs",
-                        lambda store, codes, year, **kw: reads.append(year) or real(
-                            store, codes, year, **kw))
+    monkeypatch.setattr(
+        common,
+        "load_plan_inputs",
+        lambda store, codes, year, **kw: reads.append(year) or real(store, codes, year, **kw),
+    )
     # Saving the editor's rows as they stand re-imports them: same checks, logged, undoable.
     app.button(key="data_param_save").click().run()
-    assert any("Saved: Loaded" in s.value and "service parameters" in s.value
-               for s in app.success)
+    assert any("Saved: Loaded" in s.value and "service parameters" in s.value for s in app.success)
     log = app.dataframe[-1].value
     assert log.iloc[0]["kind"] == "Service parameters"  # the import log names kinds in words
     assert log.iloc[0]["file_name"].endswith("edited in the app.csv")
@@ -106,8 +112,9 @@ def test_saving_edited_parameters_goes_through_the_import_checks(app, monkeypatc
 @needs_data
 def test_a_sitrep_workbook_uploads(app):
     app.segmented_control(key="data_kind").set_value("sitrep").run()
-    app.get("file_uploader")[0].set_value((WORKBOOKS[0].name, WORKBOOKS[0].read_bytes(),
-                                           "application/vnd.ms-excel")).run()
+    app.get("file_uploader")[0].set_value(
+        (WORKBOOKS[0].name, WORKBOOKS[0].read_bytes(), "application/vnd.ms-excel")
+    ).run()
     assert not app.exception
     app.button(key="data_load").click().run()
     assert any("SitRep discharge counts" in s.value for s in app.success)

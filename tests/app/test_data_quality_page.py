@@ -23,10 +23,14 @@ def remove_month(path, place: str, first_day: date, service_type: str | None = N
     with duckdb.connect(str(path)) as con:
         con.execute(
             "DELETE FROM referrals WHERE place_code = $place AND referral_date >= $first"
-            " AND referral_date < $after AND ($type IS NULL OR service_type = $type)", params)
+            " AND referral_date < $after AND ($type IS NULL OR service_type = $type)",
+            params,
+        )
         con.execute(
             "DELETE FROM monthly_demand WHERE place_code = $place AND month >= $first"
-            " AND month < $after AND ($type IS NULL OR service_type = $type)", params)
+            " AND month < $after AND ($type IS NULL OR service_type = $type)",
+            params,
+        )
 
 
 def data_quality(path, monkeypatch, place: str) -> AppTest:
@@ -46,13 +50,14 @@ def tables_with(at, column: str) -> list:
 def test_the_demo_data_have_no_month_missing_for_a_whole_place(demo_db, monkeypatch):
     at = data_quality(demo_db, monkeypatch, "BHR")
     assert not any(WHOLE_PLACE in w.value for w in at.warning)
-    assert any("Every month between the first and last complete month has data" in c.value
-               for c in at.caption)
+    assert any(
+        "Every month between the first and last complete month has data" in c.value
+        for c in at.caption
+    )
 
 
 @pytest.mark.parametrize("place", [HAVERING, "BHR"])
-def test_a_month_missing_inside_a_places_history_is_warned_about(writable_db, monkeypatch,
-                                                                   place):
+def test_a_month_missing_inside_a_places_history_is_warned_about(writable_db, monkeypatch, place):
     remove_month(writable_db, HAVERING, date(2024, 8, 1))
     at = data_quality(writable_db, monkeypatch, place)
     warning = next(w.value for w in at.warning if WHOLE_PLACE in w.value)
@@ -78,8 +83,9 @@ def test_a_month_missing_for_one_service_type_is_listed_for_that_type(writable_d
 
 def spc_figure(at) -> dict:
     """The XmR chart on the page (the only figure with process limits)."""
-    return next(f for f in figures(at)
-                if any(t.get("name") == "Upper process limit" for t in f["data"]))
+    return next(
+        f for f in figures(at) if any(t.get("name") == "Upper process limit" for t in f["data"])
+    )
 
 
 def spc_page(app, **params: str) -> AppTest:
@@ -116,8 +122,9 @@ def test_changing_the_measure_and_the_service_type_changes_the_chart(app):
     assert los["layout"]["title"]["text"].startswith("Mean length of stay")
     assert los["layout"]["yaxis"]["title"]["text"] == "days"
     assert trace(los, "Mean")["y"] != trace(before, "Mean")["y"]
-    other = next(t for t in at.selectbox(key="spc_type").options
-                 if t != at.selectbox(key="spc_type").value)
+    other = next(
+        t for t in at.selectbox(key="spc_type").options if t != at.selectbox(key="spc_type").value
+    )
     at.selectbox(key="spc_type").select(other).run()
     assert other in spc_figure(at)["layout"]["title"]["text"]
     assert at.query_params["spc_measure"] == "los"
@@ -128,18 +135,21 @@ def test_a_rebase_month_splits_the_limits_and_is_kept_in_the_link(app):
     mean = trace(spc_figure(at), "Mean")
     split = mean["y"].index(None)
     # One level for April 2022 to March 2024 (24 months), another from April 2024.
-    assert len(set(mean["y"][:split])) == 1 and len(set(mean["y"][split + 1:])) == 1
+    assert len(set(mean["y"][:split])) == 1 and len(set(mean["y"][split + 1 :])) == 1
     assert split == 24 and mean["x"][split + 1].startswith("2024-04")
     assert at.query_params["spc_rebase"] == "2024-04"
     assert not at.warning
 
 
-@pytest.mark.parametrize(("params", "shown"), [
-    ({"spc_rebase": "2030-01"}, "spc_rebase '2030-01' is not recognised"),
-    ({"spc_limits": "first", "spc_first": "-3"}, "spc_first '-3' is not recognised"),
-    ({"spc_limits": "until", "spc_until": "1999-12"}, "spc_until '1999-12' is not recognised"),
-    ({"spc_measure": "waiting"}, "spc_measure 'waiting' is not recognised"),
-])
+@pytest.mark.parametrize(
+    ("params", "shown"),
+    [
+        ({"spc_rebase": "2030-01"}, "spc_rebase '2030-01' is not recognised"),
+        ({"spc_limits": "first", "spc_first": "-3"}, "spc_first '-3' is not recognised"),
+        ({"spc_limits": "until", "spc_until": "1999-12"}, "spc_until '1999-12' is not recognised"),
+        ({"spc_measure": "waiting"}, "spc_measure 'waiting' is not recognised"),
+    ],
+)
 def test_bad_spc_link_values_fall_back_to_the_default_with_a_notice(app, params, shown):
     at = spc_page(app, **params)
     assert any(shown in w.value for w in at.warning)
@@ -154,6 +164,8 @@ def test_a_month_with_no_referrals_is_left_out_and_said_so(app):
     months = trace(spc_figure(at), "Value")["x"]
     assert len(months) == 47 and not any(m.startswith("2022-10") for m in months)
     assert any("not counted as zero: Oct 2022" in c.value for c in at.caption)
+
+
 def test_the_back_test_shows_how_well_last_year_was_predicted(demo_db, monkeypatch):
     # The demo's data run to March 2026: 2025-26 is the last complete year, projected from
     # the three years before it.

@@ -60,8 +60,9 @@ def test_havering_workbook_holds_the_figures_the_app_shows(app, made):
     open_export(app, "E09000016")
     assert app.multiselect(key="export_places").value == ["E09000016"]
     table = app.dataframe[0].value
-    row = table[(table["Section"] == "Capacity – hospital discharge")
-                & (table["Service type"] == HSSS)]
+    row = table[
+        (table["Section"] == "Capacity – hospital discharge") & (table["Service type"] == HSSS)
+    ]
     assert row.iloc[0, 3:].tolist() == [82] * 12 + [984]
     book = openpyxl.load_workbook(io.BytesIO(made[-1][1]))
     sheet = book["Capacity & Demand"]
@@ -113,9 +114,11 @@ def test_bulk_gives_one_workbook_per_place_of_the_system(app, made):
     no_errors(app)
     assert download_labels(app) == ["Download bhr-2025-26-capacity-demand.zip"]
     with zipfile.ZipFile(io.BytesIO(made[-1][1])) as archive:
-        assert archive.namelist() == ["barking-and-dagenham-2025-26-capacity-demand.xlsx",
-                                      "havering-2025-26-capacity-demand.xlsx",
-                                      "redbridge-2025-26-capacity-demand.xlsx"]
+        assert archive.namelist() == [
+            "barking-and-dagenham-2025-26-capacity-demand.xlsx",
+            "havering-2025-26-capacity-demand.xlsx",
+            "redbridge-2025-26-capacity-demand.xlsx",
+        ]
 
 
 def test_the_sidebars_scenario_is_exported(app, made):
@@ -131,8 +134,14 @@ def test_several_places_chosen_by_hand(app, made):
     app.multiselect(key="export_places").set_value(["E09000016", "E06000034"]).run()
     no_errors(app)
     book = openpyxl.load_workbook(io.BytesIO(made[-1][1]))
-    assert book.sheetnames == ["Cover", "C&D total", "C&D Havering", "C&D Thurrock",
-                               "Assumptions", "Data"]
+    assert book.sheetnames == [
+        "Cover",
+        "C&D total",
+        "C&D Havering",
+        "C&D Thurrock",
+        "Assumptions",
+        "Data",
+    ]
 
 
 def test_nothing_chosen_offers_nothing(app):

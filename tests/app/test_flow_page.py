@@ -58,8 +58,9 @@ def test_a_lead_sees_who_waits_in_winter_and_the_beds_that_would_do(d2a, demo_db
     d2a_rows = plan[plan["service_id"] == "bhr_d2a_nursing"].set_index("month")
     winter = ["2025-11", "2025-12", "2026-01", "2026-02", "2026-03"]
     days = {"2025-11": 30, "2025-12": 31, "2026-01": 31, "2026-02": 28, "2026-03": 31}
-    needed = max(servers_for_wait_probability(d2a_rows.loc[m, "demand"] / days[m] * 42, 0.05)
-                 for m in winter)
+    needed = max(
+        servers_for_wait_probability(d2a_rows.loc[m, "demand"] / days[m] * 42, 0.05) for m in winter
+    )
     assert number(metric(d2a, "Places needed, 5% target").value) == needed > 20
     assert "In winter (November to March), with 20 places" in d2a.markdown[0].value
 
@@ -85,8 +86,15 @@ def test_more_beds_shorten_the_wait_and_the_link_keeps_the_setting(d2a):
 
 
 def test_a_link_opens_the_what_if_it_names(app):
-    open_flow(app, service="bhr_d2a_nursing", extra="4", to="2026-03", los="-10", target="10",
-              **{"from": "2025-11"})
+    open_flow(
+        app,
+        service="bhr_d2a_nursing",
+        extra="4",
+        to="2026-03",
+        los="-10",
+        target="10",
+        **{"from": "2025-11"},
+    )
     no_errors(app)
     assert app.slider(key="flow_extra").value == 4
     assert app.slider(key="flow_los").value == -10
@@ -97,10 +105,12 @@ def test_a_link_opens_the_what_if_it_names(app):
 
 @pytest.mark.parametrize(
     ("name", "value", "shown"),
-    [("service", "teleportation", "service 'teleportation' is not recognised"),
-     ("extra", "999", "extra '999' is not recognised"),
-     ("target", "50", "target '50' is not recognised"),
-     ("from", "1999-01", "from '1999-01' is not recognised")],
+    [
+        ("service", "teleportation", "service 'teleportation' is not recognised"),
+        ("extra", "999", "extra '999' is not recognised"),
+        ("target", "50", "target '50' is not recognised"),
+        ("from", "1999-01", "from '1999-01' is not recognised"),
+    ],
 )
 def test_unknown_link_values_fall_back_with_a_notice(app, name, value, shown):
     open_flow(app, **{name: value})
@@ -153,11 +163,15 @@ def test_changing_the_sidebar_place_falls_back_to_a_service_modelled_there(d2a):
     no_errors(d2a)
     assert d2a.title[0].value.startswith("Flow · Thurrock")
     assert d2a.selectbox(key="flow_service").value.startswith("thu_")
-    assert any("BHR discharge-to-assess nursing beds is not modelled at Thurrock" in i.value
-               for i in d2a.info)
+    assert any(
+        "BHR discharge-to-assess nursing beds is not modelled at Thurrock" in i.value
+        for i in d2a.info
+    )
     # The link no longer names the BHR beds (the first service is the default, left out).
-    assert d2a.query_params.get("service", d2a.selectbox(key="flow_service").value) == \
-        d2a.selectbox(key="flow_service").value
+    assert (
+        d2a.query_params.get("service", d2a.selectbox(key="flow_service").value)
+        == d2a.selectbox(key="flow_service").value
+    )
     d2a.run()  # and it stays working
     no_errors(d2a)
     d2a.sidebar.selectbox(key="place").set_value("BHR").run()
@@ -193,8 +207,10 @@ def test_a_link_to_a_service_that_cannot_be_modelled_says_why(app):
     open_flow(app, service="bhr_hsss")
     no_errors(app)
     notices = " ".join(w.value for w in app.warning)
-    assert "BHR Home, Settle & Support cannot be modelled: it is planned by a stated " \
+    assert (
+        "BHR Home, Settle & Support cannot be modelled: it is planned by a stated "
         "throughput" in notices
+    )
     assert "not a known service" not in notices
 
 
@@ -223,8 +239,12 @@ def test_places_taken_away_lower_the_default_number_in_the_service(app):
 def test_more_in_the_service_than_its_places_shows_a_warning(d2a):
     in_service_box(d2a).set_value(200).run()
     no_errors(d2a)
-    assert any(w.value.startswith("200 people are in the service on 1 Apr 2025, 180 more than "
-                                  "its 20 places.") for w in d2a.warning)
+    assert any(
+        w.value.startswith(
+            "200 people are in the service on 1 Apr 2025, 180 more than its 20 places."
+        )
+        for w in d2a.warning
+    )
     assert d2a.query_params["in_service"] == "200"
     in_service_box(d2a).set_value(20).run()
     assert not any("more than its" in w.value for w in d2a.warning)
@@ -242,8 +262,9 @@ def test_the_run_starts_today_when_today_is_in_the_year(app, monkeypatch):
     days = trace(occupancy, "Places in force")["x"]
     assert (days[0], days[-1], len(days)) == ("2025-11-24", "2026-03-31", 128)
     assert trace(waits, "Mean wait (days)")["x"][0] == "24–30 Nov 2025"
-    assert app.markdown[0].value.startswith("**In the rest of winter, from 24 Nov 2025, with 20 "
-                                            "places")
+    assert app.markdown[0].value.startswith(
+        "**In the rest of winter, from 24 Nov 2025, with 20 places"
+    )
 
 
 def test_a_start_day_can_be_chosen_and_linked(d2a):
@@ -258,8 +279,11 @@ def test_a_start_day_can_be_chosen_and_linked(d2a):
 def test_a_link_to_a_start_outside_the_year_falls_back_with_a_notice(app, value):
     open_flow(app, service="bhr_d2a_nursing", start=value)
     no_errors(app)
-    assert any(f"start '{value}' is not recognised" in w.value and
-               w.value.endswith("showing 1 Apr 2025 instead.") for w in app.warning)
+    assert any(
+        f"start '{value}' is not recognised" in w.value
+        and w.value.endswith("showing 1 Apr 2025 instead.")
+        for w in app.warning
+    )
     assert app.date_input(key="flow_start").value == date(2025, 4, 1)
 
 
@@ -275,15 +299,21 @@ def test_a_link_opens_at_the_start_day_it_names(app):
 
 def test_a_lead_can_choose_a_whole_pathway_after_the_services(d2a):
     box = d2a.selectbox(key="flow_service")
-    assert box.options[-3:] == ["Pathway 1 – all 2 modelled services (pooled)",
-                                "Pathway 2 – all 2 modelled services (pooled)",
-                                "Pathway 3 – its one modelled service (pooled)"]
+    assert box.options[-3:] == [
+        "Pathway 1 – all 2 modelled services (pooled)",
+        "Pathway 2 – all 2 modelled services (pooled)",
+        "Pathway 3 – its one modelled service (pooled)",
+    ]
     box.select("pathway:P2").run()
     no_errors(d2a)
     assert d2a.query_params["service"] == "pathway:P2"
-    assert any(c.value.startswith("Pooled: BHR community rehabilitation beds, Redbridge "
-                                  "step-down beds. One queue for all their places")
-               for c in d2a.caption)
+    assert any(
+        c.value.startswith(
+            "Pooled: BHR community rehabilitation beds, Redbridge "
+            "step-down beds. One queue for all their places"
+        )
+        for c in d2a.caption
+    )
     # 61 rehab beds in winter and 7 step-down beds; the what-if adds places to the pool.
     assert metric(d2a, "Places planned in winter").value == "68 places"
     d2a.slider(key="flow_extra").set_value(5).run()
@@ -291,8 +321,10 @@ def test_a_lead_can_choose_a_whole_pathway_after_the_services(d2a):
     assert metric(d2a, "Places planned in winter").value == "73 places"
     # A long title breaks over lines, the first as the title and the rest as its subtitle.
     title = figures(d2a)[0]["layout"]["title"]
-    assert "Pathway 2 – all 2 modelled services (pooled)" in \
-        f"{title['text']} {title.get('subtitle', {}).get('text', '')}".replace(" <br>", " ")
+    assert (
+        "Pathway 2 – all 2 modelled services (pooled)"
+        in f"{title['text']} {title.get('subtitle', {}).get('text', '')}".replace(" <br>", " ")
+    )
 
 
 def test_a_link_opens_a_pathway_pool(app):
@@ -300,18 +332,27 @@ def test_a_link_opens_a_pathway_pool(app):
     no_errors(app)
     assert app.selectbox(key="flow_service").value == "pathway:P2"
     assert metric(app, "Places planned in winter").value == "70 places"
-    assert "**Pool**: P2: BHR community rehabilitation beds, Redbridge step-down beds" in \
-        page_text(app)
+    assert "**Pool**: P2: BHR community rehabilitation beds, Redbridge step-down beds" in page_text(
+        app
+    )
 
 
-@pytest.mark.parametrize(("params", "shown"), [
-    ({"service": "pathway:P0"}, "service 'pathway:P0' is not recognised (only the "
-                                "hospital-discharge pathways P1, P2 and P3 can be pooled)"),
-    ({"service": "pathway:P9"}, "service 'pathway:P9' is not recognised"),
-    ({"service": "pathway:P2", "place": "E06000017"},
-     "service 'pathway:P2' is not recognised (no P2 service at Rutland has a caseload and a "
-     "length of stay)"),
-])
+@pytest.mark.parametrize(
+    ("params", "shown"),
+    [
+        (
+            {"service": "pathway:P0"},
+            "service 'pathway:P0' is not recognised (only the "
+            "hospital-discharge pathways P1, P2 and P3 can be pooled)",
+        ),
+        ({"service": "pathway:P9"}, "service 'pathway:P9' is not recognised"),
+        (
+            {"service": "pathway:P2", "place": "E06000017"},
+            "service 'pathway:P2' is not recognised (no P2 service at Rutland has a caseload and a "
+            "length of stay)",
+        ),
+    ],
+)
 def test_a_link_to_a_pathway_that_cannot_be_pooled_falls_back_with_a_notice(app, params, shown):
     open_flow(app, **params)
     no_errors(app)
@@ -324,5 +365,8 @@ def test_a_pathway_not_modelled_at_the_next_place_falls_back_and_says_so(app):
     app.sidebar.selectbox(key="place").set_value("E06000017").run()  # Rutland: no P3 service
     no_errors(app)
     assert app.selectbox(key="flow_service").value == "rut_reablement"
-    assert any(i.value == "Pathway 3 (pooled) is not modelled at Rutland; showing Rutland "
-               "Micare reablement." for i in app.info), [i.value for i in app.info]
+    assert any(
+        i.value == "Pathway 3 (pooled) is not modelled at Rutland; showing Rutland "
+        "Micare reablement."
+        for i in app.info
+    ), [i.value for i in app.info]

@@ -159,8 +159,9 @@ def follow(app, path: str, query_string: str) -> None:
 
 
 def link_query(app, label: str) -> str:
-    return next(link.proto.query_string for link in app.get("page_link")
-                if link.proto.label == label)
+    return next(
+        link.proto.query_string for link in app.get("page_link") if link.proto.label == label
+    )
 
 
 def test_the_back_button_returns_settings_to_their_defaults(app):
@@ -205,8 +206,20 @@ def test_a_crafted_link_value_is_shown_as_typed_not_as_a_link(app):
     assert "](" not in notice and r"\[Click here\]" in notice
 
 
-MONTHS_2025 = ["Apr 2025", "May 2025", "Jun 2025", "Jul 2025", "Aug 2025", "Sep 2025",
-               "Oct 2025", "Nov 2025", "Dec 2025", "Jan 2026", "Feb 2026", "Mar 2026"]
+MONTHS_2025 = [
+    "Apr 2025",
+    "May 2025",
+    "Jun 2025",
+    "Jul 2025",
+    "Aug 2025",
+    "Sep 2025",
+    "Oct 2025",
+    "Nov 2025",
+    "Dec 2025",
+    "Jan 2026",
+    "Feb 2026",
+    "Mar 2026",
+]
 
 
 def test_place_tables_show_months_and_sources_as_people_read_them(app):

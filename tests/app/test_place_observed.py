@@ -29,8 +29,9 @@ def app(writable_db, monkeypatch):
 
 def flats_capacity(app) -> list[float]:
     """The capacity line of the chart of other short-term bedded care (only the flats)."""
-    chart = next(f for f in figures(app)
-                 if "Other short-term bedded" in str(f["layout"]["title"]["text"]))
+    chart = next(
+        f for f in figures(app) if "Other short-term bedded" in str(f["layout"]["title"]["text"])
+    )
     return trace(chart, "Capacity")["y"]
 
 

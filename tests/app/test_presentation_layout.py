@@ -13,13 +13,16 @@ from pages._style import Grid, overview_height, place_grid, title_size
 ROOM = 1080 - 14.88 * 21
 
 
-@pytest.mark.parametrize(("charts", "grid"), [
-    (1, Grid(1, 1, 640)),  # 767.52 − 21 = 746.52, held to the tallest a chart reads well at
-    (2, Grid(2, 1, 640)),
-    (4, Grid(2, 2, 362)),  # (767.52 − 2 × 21) ÷ 2 = 362.76
-    (5, Grid(3, 2, 362)),
-    (7, Grid(3, 3, 234)),  # (767.52 − 3 × 21) ÷ 3 = 234.84
-])
+@pytest.mark.parametrize(
+    ("charts", "grid"),
+    [
+        (1, Grid(1, 1, 640)),  # 767.52 − 21 = 746.52, held to the tallest a chart reads well at
+        (2, Grid(2, 1, 640)),
+        (4, Grid(2, 2, 362)),  # (767.52 − 2 × 21) ÷ 2 = 362.76
+        (5, Grid(3, 2, 362)),
+        (7, Grid(3, 3, 234)),  # (767.52 − 3 × 21) ÷ 3 = 234.84
+    ],
+)
 def test_the_place_screen_shares_the_height_under_its_heading(charts, grid):
     assert place_grid(charts) == grid
     assert grid.rows * (grid.chart_height + 21) <= ROOM

@@ -83,7 +83,7 @@ def test_a_preset_in_the_url_applies_to_every_page(writable_db, monkeypatch):
     at.run()
     no_errors(at)
     surged = trace(figures(at)[1], "Demand")["y"]
-    assert surged[:8] == pytest.approx(baseline[:8])          # April to November unchanged
+    assert surged[:8] == pytest.approx(baseline[:8])  # April to November unchanged
     assert surged[8:] == pytest.approx([v * 1.1 for v in baseline[8:]])  # December to March
 
 
@@ -98,34 +98,43 @@ def test_an_unknown_scenario_in_the_url_falls_back_with_a_notice(writable_db, mo
 
 def test_compare_and_sensitivity(app):
     app.multiselect(key="sb_compare").select("preset:winter_surge").select(
-        "preset:january_absence").run()
+        "preset:january_absence"
+    ).run()
     no_errors(app)
     compare = next(f for f in figures(app) if "Gap by month, " in f["layout"]["title"]["text"])
     assert [t["name"] for t in compare["data"]] == [
-        "Baseline", "Winter surge (preset)", "January staff absence 15% (preset)"]
+        "Baseline",
+        "Winter surge (preset)",
+        "January staff absence 15% (preset)",
+    ]
     tornado = next(f for f in figures(app) if "winter shortfall" in f["layout"]["title"]["text"])
     assert len(tornado["data"][0]["y"]) == 5
 
 
 def test_saving_a_scenario_refreshes_the_picker_but_does_not_read_the_data_again(
-        app, writable_db, tmp_path, monkeypatch):
+    app, writable_db, tmp_path, monkeypatch
+):
     """Issue 4's speed rule: saving a scenario must not re-read referrals that did not change.
     The loader is spied on, not replaced: the plans are still computed from the store."""
     import capacity.views.plans as common
 
     reads = []
     real = common.load_plan_inputs
-    monkeypatch.setattr(common, "load_plan_inputs",
-                        lambda store, codes, year, **kw: reads.append(year) or real(
-                            store, codes, year, **kw))
+    monkeypatch.setattr(
+        common,
+        "load_plan_inputs",
+        lambda store, codes, year, **kw: reads.append(year) or real(store, codes, year, **kw),
+    )
     app.text_input(key="sb_name").input("Winter BHR").run()
     add(app, "demand_pct", 10, "2025-12", "2026-03")
     app.button(key="sb_save").click().run()
     no_errors(app)
     assert "Winter BHR" in app.selectbox(key="scenario").options[-1]
     assert app.selectbox(key="scenario").value == "Winter BHR"
-    baseline = trace(next(f for f in figures(app) if "baseline and scenario" in
-                          f["layout"]["title"]["text"]), "Baseline")["y"]
+    baseline = trace(
+        next(f for f in figures(app) if "baseline and scenario" in f["layout"]["title"]["text"]),
+        "Baseline",
+    )["y"]
     app.switch_page(page_path("place")).run()
     no_errors(app)
     assert "Winter BHR" in " ".join(m.value for m in app.markdown)
@@ -133,20 +142,26 @@ def test_saving_a_scenario_refreshes_the_picker_but_does_not_read_the_data_again
 
     # A change to the data itself (an import, here from the command line) is read again.
     counts = tmp_path / "counts.csv"
-    counts.write_text("place_code,service_type,source,month,referrals,source_note\n"
-                      "E09000016,rehab_bed,hospital,2025-01-01,500,test\n")
+    counts.write_text(
+        "place_code,service_type,source,month,referrals,source_note\n"
+        "E09000016,rehab_bed,hospital,2025-01-01,500,test\n"
+    )
     from capacity.cli import main
+
     assert main(["import", "counts", str(counts), "--db", str(writable_db)]) == 0
     app.switch_page(page_path("scenarios")).run()
     no_errors(app)
     assert 2025 in reads
-    after = trace(next(f for f in figures(app) if "baseline and scenario" in
-                       f["layout"]["title"]["text"]), "Baseline")["y"]
+    after = trace(
+        next(f for f in figures(app) if "baseline and scenario" in f["layout"]["title"]["text"]),
+        "Baseline",
+    )["y"]
     assert after != pytest.approx(baseline)
 
 
 def test_a_saved_scenario_that_no_longer_applies_shows_the_baseline_and_says_why(
-        writable_db, tmp_path, monkeypatch):
+    writable_db, tmp_path, monkeypatch
+):
     """Saved when BHR had 61 winter rehab beds; parameters imported since cut them to 50."""
     from tests.unit.test_scenario_store import save_then_cut_the_beds
 
@@ -158,9 +173,13 @@ def test_a_saved_scenario_that_no_longer_applies_shows_the_baseline_and_says_why
     for page in ("overview", "place", "export", "flow", "scenarios"):
         at.switch_page(page_path(page)).run()
         no_errors(at)
-        assert any("The scenario 'Fewer beds' cannot be applied to 2024-25: BHR community "
-                   "rehabilitation beds: caseload must be a number of at least 0" in w.value
-                   and "show the baseline" in w.value for w in at.warning), page
+        assert any(
+            "The scenario 'Fewer beds' cannot be applied to 2024-25: BHR community "
+            "rehabilitation beds: caseload must be a number of at least 0"
+            in w.value
+            and "show the baseline" in w.value
+            for w in at.warning
+        ), page
     assert at.query_params["scenario"] == "Fewer beds"  # the choice is kept, not applied
     at.multiselect(key="sb_compare").select("Fewer beds").run()
     no_errors(at)
@@ -181,7 +200,8 @@ def test_flips_are_counted_per_service_and_listed(app):
     for row in listed.itertuples():
         # Gaps are shown in whole people, so one under half a person shows as 0.
         assert row.gap_baseline == round(row.gap_baseline) and row.gap_scenario == round(
-            row.gap_scenario)
+            row.gap_scenario
+        )
         if row.flip == "into shortfall":
             assert row.gap_scenario <= 0 <= row.gap_baseline
         else:
@@ -195,13 +215,16 @@ def test_a_shift_to_a_type_that_takes_no_such_referrals_is_refused_when_added(ap
     app.selectbox(key="sb_source").select("hospital")
     app.selectbox(key="sb_to_type").select("ucr")
     add(app, "pathway_shift_pct", 50, "2025-11", "2026-03", check=False, types=["rehab_bed"])
-    assert any("Urgent community response takes no hospital discharge referrals" in e.value
-               for e in app.error)
+    assert any(
+        "Urgent community response takes no hospital discharge referrals" in e.value
+        for e in app.error
+    )
     assert app.session_state["sb_changes"] == []
 
 
 def test_a_scenario_that_cannot_apply_is_said_once_in_presentation_mode(
-        writable_db, tmp_path, monkeypatch):
+    writable_db, tmp_path, monkeypatch
+):
     from tests.unit.test_scenario_store import save_then_cut_the_beds
 
     save_then_cut_the_beds(str(writable_db), tmp_path)

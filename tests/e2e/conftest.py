@@ -24,8 +24,16 @@ import pytest
 from capacity import config
 from tests.browser import CHROMIUM, missing_chromium
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = config.PROJECT_ROOT / "test-artifacts"
 
 try:
@@ -67,8 +75,9 @@ def wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float 
         except OSError:
             pass
         time.sleep(0.25)
-    raise RuntimeError(f"the app was not healthy within {timeout:.0f} s:\n"
-                       f"{log.read_text()[-3000:]}")
+    raise RuntimeError(
+        f"the app was not healthy within {timeout:.0f} s:\n{log.read_text()[-3000:]}"
+    )
 
 
 @contextmanager
@@ -82,11 +91,27 @@ def serving(folder: Path, demo_db: Path):
     env = {**os.environ, config.DB_ENV: str(database)}
     with open(log, "w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false"],
-            cwd=config.PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=config.PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, process, log)
@@ -118,8 +143,9 @@ def browser():
 def checked_page(browser, server: str, width: int = 1600, height: int = 1000):
     """A fresh browser page of this size at the app; fails the test if, at the end, the page
     shows a Streamlit exception or an error box (see :func:`assert_no_errors`)."""
-    context = browser.new_context(viewport={"width": width, "height": height},
-                                  accept_downloads=True, base_url=server)
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, accept_downloads=True, base_url=server
+    )
     opened = context.new_page()
     opened.set_default_timeout(60_000)
     try:
@@ -138,11 +164,15 @@ def page(browser, server):
 
 def settle(page: Page) -> None:
     """Wait until the script has finished running and the page is connected."""
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]'
-                           '[data-test-connection-state="CONNECTED"]', timeout=60_000)
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"]'
+        '[data-test-connection-state="CONNECTED"]',
+        timeout=60_000,
+    )
     page.wait_for_timeout(300)
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]',
-                           timeout=60_000)
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000
+    )
 
 
 def open_app(page: Page, path: str = "/") -> None:
@@ -166,7 +196,9 @@ def plots(page: Page, at_least: int = 1) -> list[dict]:
     """
     page.wait_for_function(
         "n => [...document.querySelectorAll('.js-plotly-plot')].filter(p => p.data).length >= n",
-        arg=at_least, timeout=60_000)
+        arg=at_least,
+        timeout=60_000,
+    )
     return page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].map(p => ({
         title: (p.layout && p.layout.title && p.layout.title.text || '').replace(/<[^>]+>/g, ''),
         data: (p._fullData || p.data || []).map(t => ({name: t.name, type: t.type,

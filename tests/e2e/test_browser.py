@@ -52,10 +52,12 @@ def test_changing_the_place_changes_the_chart(page):
     assert social_support_capacity(page, 4) == {82}  # Havering's Home, Settle & Support
     choose(page, "Place or system", "Barking & Dagenham")
     page.get_by_role("heading", name=re.compile("^Barking & Dagenham")).wait_for()
-    page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].some("
-                           "p => p.layout && p.layout.title && p.layout.title.text && "
-                           "p.data && p.data.some(t => t.name === 'Capacity' && "
-                           "Array.from(t.y).every(v => v === 34)))")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.js-plotly-plot')].some("
+        "p => p.layout && p.layout.title && p.layout.title.text && "
+        "p.data && p.data.some(t => t.name === 'Capacity' && "
+        "Array.from(t.y).every(v => v === 34)))"
+    )
     assert social_support_capacity(page, 4) == {34}
     wait_for_query(page, "place=E09000002")
 
@@ -100,8 +102,11 @@ def test_presentation_mode_on_a_projector(browser, server):
         assert page.get_by_text("2 of 3").count() == 1
         page.screenshot(path=str(ARTIFACTS / "presentation-2.png"))
         fonts = plots(page)
-        assert fonts and page.evaluate(
-            "() => document.querySelector('.js-plotly-plot').layout.font.size") >= 20
+        assert (
+            fonts
+            and page.evaluate("() => document.querySelector('.js-plotly-plot').layout.font.size")
+            >= 20
+        )
 
 
 def test_build_and_apply_a_scenario(page):
@@ -134,9 +139,11 @@ def test_download_an_export_and_open_it(page):
 
 def test_upload_a_bad_file_and_see_the_report(page, tmp_path):
     bad = tmp_path / "extract.csv"
-    bad.write_text("Referral ID,Place,Service Type,Source,Referral Date\n"
-                   "B-1,Havering,reablement_home,hospital,2025-01-03\n"
-                   "B-2,Narnia,reablement_home,hospital,2025-01-04\n")
+    bad.write_text(
+        "Referral ID,Place,Service Type,Source,Referral Date\n"
+        "B-1,Havering,reablement_home,hospital,2025-01-03\n"
+        "B-2,Narnia,reablement_home,hospital,2025-01-04\n"
+    )
     open_app(page, "/data?place=E09000016")
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
     settle(page)
@@ -148,7 +155,9 @@ def drawn_places(page) -> list[float]:
     # The charts draw one by one after the script ends; wait for the occupancy chart itself.
     page.wait_for_function(
         "() => [...document.querySelectorAll('.js-plotly-plot')].some(p => (p._fullData || [])"
-        ".some(t => t.name === 'Places in force'))", timeout=60_000)
+        ".some(t => t.name === 'Places in force'))",
+        timeout=60_000,
+    )
     chart = next(c for c in plots(page) if any(t["name"] == "Places in force" for t in c["data"]))
     return next(t["y"] for t in chart["data"] if t["name"] == "Places in force")
 
@@ -162,6 +171,7 @@ def test_adding_places_on_the_flow_page_redraws_the_occupancy_chart(page):
     settle(page)
     page.wait_for_function(
         "() => [...document.querySelectorAll('.js-plotly-plot')].some(p => (p._fullData || [])"
-        ".some(t => t.name === 'Places in force' && Array.from(t.y).every(v => v === 21)))")
+        ".some(t => t.name === 'Places in force' && Array.from(t.y).every(v => v === 21)))"
+    )
     assert set(drawn_places(page)) == {21}
     wait_for_query(page, "extra=1")

@@ -28,13 +28,15 @@ def opened(browser, url: str, path: str) -> str:
 
 
 @pytest.mark.parametrize("path", ["/", *(f"/{spec.url_path}" for spec in PAGES)])
-def test_an_address_opened_first_shows_its_page_as_a_later_visit_does(path, browser, demo_db,
-                                                                      tmp_path):
+def test_an_address_opened_first_shows_its_page_as_a_later_visit_does(
+    path, browser, demo_db, tmp_path
+):
     with serving(tmp_path, demo_db) as url:
         first = opened(browser, url, path)
         assert first == opened(browser, url, path)
     spec = next((s for s in PAGES if f"/{s.url_path}" == path), PAGES[0])
     # Headed by its title, but the Place page by the place's name.
     others = [s.title for s in PAGES if s != spec]
-    assert first.startswith(spec.title) or (spec.url_path == "place" and not any(
-        first.startswith(title) for title in others)), first
+    assert first.startswith(spec.title) or (
+        spec.url_path == "place" and not any(first.startswith(title) for title in others)
+    ), first

@@ -11,8 +11,11 @@ from tests.e2e.conftest import ARTIFACTS, choose, open_app, settle
 def headline_text(page) -> str:
     """The bold sentence under the Place page's title ('Havering: … short in …')."""
     page.get_by_role("heading", name=re.compile("^Havering")).wait_for()
-    sentence = page.locator('[data-testid="stMarkdown"] strong').filter(
-        has_text=re.compile(r"^Havering: ")).first
+    sentence = (
+        page.locator('[data-testid="stMarkdown"] strong')
+        .filter(has_text=re.compile(r"^Havering: "))
+        .first
+    )
     sentence.wait_for()
     return sentence.inner_text()
 
@@ -45,11 +48,19 @@ def test_more_beds_with_no_service_chosen_cannot_be_added_silently(page):
         settle(page)
     assert change_rows(page) == 0, "the change was added to every service without a word"
     assert page.get_by_text("No changes yet").count() == 1
-    confirm = page.get_by_role("checkbox", name=re.compile(r"^Apply to all \d+ services at "
-                                                            r"Havering: "))
+    confirm = page.get_by_role(
+        "checkbox",
+        name=re.compile(
+            r"^Apply to all \d+ services at "
+            r"Havering: "
+        ),
+    )
     confirm.wait_for(timeout=10_000)
-    label = page.locator('[data-testid="stCheckbox"]').filter(
-        has_text=re.compile("^Apply to all")).first.inner_text()
+    label = (
+        page.locator('[data-testid="stCheckbox"]')
+        .filter(has_text=re.compile("^Apply to all"))
+        .first.inner_text()
+    )
     assert "Havering reablement" in label, label
     assert not confirm.is_checked()
     assert not add.is_enabled()
@@ -58,19 +69,25 @@ def test_more_beds_with_no_service_chosen_cannot_be_added_silently(page):
     # Ticking the box is the confirmation in words that lets it be added.
     page.locator('[data-testid="stCheckbox"]').filter(has_text="Apply to all").first.click()
     settle(page)
-    page.wait_for_function("() => [...document.querySelectorAll('button')].some("
-                           "b => b.innerText.trim() === 'Add change' && !b.disabled)")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('button')].some("
+        "b => b.innerText.trim() === 'Add change' && !b.disabled)"
+    )
 
     page.locator('[data-testid="stMultiSelect"]').filter(
-        has_text="Services (all if empty)").first.click()
+        has_text="Services (all if empty)"
+    ).first.click()
     page.get_by_role("option", name="BHR discharge-to-assess nursing beds", exact=True).click()
     page.keyboard.press("Escape")
     settle(page)
     page.get_by_role("button", name="Add change").click()
     settle(page)
     page.get_by_text("4 more beds at BHR discharge-to-assess nursing beds").first.wait_for()
-    listed = page.locator('[data-testid="stMarkdown"]').filter(
-        has_text="4 more beds at").first.inner_text()
+    listed = (
+        page.locator('[data-testid="stMarkdown"]')
+        .filter(has_text="4 more beds at")
+        .first.inner_text()
+    )
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "scenario-change-in-words.png"))
     assert "4 more beds at BHR discharge-to-assess nursing beds" in listed, listed

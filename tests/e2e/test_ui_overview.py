@@ -16,12 +16,15 @@ def wait_for_heat_map(page) -> None:
     page.wait_for_function(
         "s => { const p = document.querySelector(s); return p && p._fullLayout && p._fullData"
         " && p._fullData.length && p._fullLayout.yaxis._categories.length > 0; }",
-        arg=HEAT, timeout=60_000)
+        arg=HEAT,
+        timeout=60_000,
+    )
 
 
 def cell_centre(page, row: str, month: str) -> dict:
     """Where, on the page, the heat map draws the cell of ``row`` (its label) and ``month``."""
-    return page.evaluate("""([s, row, month]) => {
+    return page.evaluate(
+        """([s, row, month]) => {
         const p = document.querySelector(s), L = p._fullLayout, box = p.getBoundingClientRect();
         const rows = L.yaxis._categories, months = L.xaxis._categories;
         const r = rows.findIndex(c => c === row || c.startsWith(row + ' ('));
@@ -30,12 +33,16 @@ def cell_centre(page, row: str, month: str) -> dict:
                                             + rows.join('|') + ' × ' + months.join('|'));
         return {x: box.left + L.xaxis._offset + L.xaxis.c2p(m),
                 y: box.top + L.yaxis._offset + L.yaxis.c2p(r)};
-    }""", [HEAT, row, month])
+    }""",
+        [HEAT, row, month],
+    )
 
 
 def heat_cells(page) -> dict[tuple[str, str], str]:
     """The text drawn in each cell, by (row label, month label), from the chart's own data."""
-    return page.evaluate("""s => {
+    return (
+        page.evaluate(
+            """s => {
         const p = document.querySelector(s), out = {};
         for (const t of p._fullData) {
             const text = t.text;
@@ -48,7 +55,11 @@ def heat_cells(page) -> dict[tuple[str, str], str]:
             }
         }
         return out;
-    }""", HEAT) | {}
+    }""",
+            HEAT,
+        )
+        | {}
+    )
 
 
 def test_a_click_on_a_heat_map_cell_opens_that_place(page):
@@ -73,17 +84,21 @@ def test_overview_opens_at_its_own_address_at_both_sizes(browser, demo_db, tmp_p
                 wait_for_heat_map(page)
                 assert "Page not found" not in page.inner_text("body")
                 assert address(page).startswith("/overview")
-                page.screenshot(path=str(ARTIFACTS / f"overview-{width}x{height}.png"),
-                                full_page=True)
+                page.screenshot(
+                    path=str(ARTIFACTS / f"overview-{width}x{height}.png"), full_page=True
+                )
 
 
 def test_all_service_types_shows_people_short_not_a_netted_gap(page):
     open_app(page, "/overview?year=2025")
     wait_for_heat_map(page)
     title = page.evaluate("s => document.querySelector(s).layout.title.text", HEAT)
-    bar = page.evaluate("""s => document.querySelector(s)._fullData
+    bar = page.evaluate(
+        """s => document.querySelector(s)._fullData
         .map(t => t.marker && t.marker.colorbar ? t.marker.colorbar.title.text
-                  : (t.colorbar ? t.colorbar.title.text : '')).join(' ')""", HEAT)
+                  : (t.colorbar ? t.colorbar.title.text : '')).join(' ')""",
+        HEAT,
+    )
     assert "short" in (title + bar).lower(), (title, bar)
     cells = heat_cells(page)
     bhr = next(k for k in cells if k.startswith("Barking & Dagenham, Havering and Redbridge"))

@@ -15,7 +15,10 @@ def charts_drawn(page, count: int) -> list[dict]:
     """The bounding boxes of the page's Plotly charts, once ``count`` of them are drawn."""
     page.wait_for_function(
         "n => [...document.querySelectorAll('.js-plotly-plot')].filter(p => p._fullLayout)"
-        ".length >= n", arg=count, timeout=60_000)
+        ".length >= n",
+        arg=count,
+        timeout=60_000,
+    )
     return page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].map(p => {
         const r = p.getBoundingClientRect();
         return {top: r.top, bottom: r.bottom, left: r.left, right: r.right};
@@ -92,5 +95,6 @@ def test_a_place_screen_on_a_laptop(browser, server):
         open_app(page, "/place?place=E09000026&year=2025&present=1")
         charts_drawn(page, 5)
         ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "present-place-E09000026-1440x900.png"),
-                        full_page=True)
+        page.screenshot(
+            path=str(ARTIFACTS / "present-place-E09000026-1440x900.png"), full_page=True
+        )

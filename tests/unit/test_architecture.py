@@ -80,7 +80,9 @@ def test_pages_and_the_app_import_no_store_and_no_duckdb():
         f"{path.name}: {module} {sorted(names)}"
         for path in APP_EDGE
         for module, names in imports_from(path)
-        if module.split(".")[0] == "duckdb" or module == "capacity.store" or "Store" in names
+        if module.split(".")[0] == "duckdb"
+        or module == "capacity.store"
+        or "Store" in names
         or "store" in names
     ]
     assert offenders == []
@@ -92,8 +94,9 @@ def test_pages_and_the_app_reach_the_domain_only_through_the_application_layer()
         for module, names in imports_from(path):
             if module.split(".")[0] != "capacity":
                 continue
-            if module in ("capacity.charts", "capacity.views") or \
-                    module.startswith("capacity.views."):
+            if module in ("capacity.charts", "capacity.views") or module.startswith(
+                "capacity.views."
+            ):
                 continue
             allowed = PRESENTATION.get(module, set())
             if module == "capacity" and not names:
@@ -104,8 +107,11 @@ def test_pages_and_the_app_reach_the_domain_only_through_the_application_layer()
 
 
 def test_streamlit_caching_lives_only_at_the_app_edge():
-    users = [p.name for p in PACKAGE.rglob("*.py") if "cache_data" in p.read_text("utf-8")
-             or "cache_resource" in p.read_text("utf-8")]
+    users = [
+        p.name
+        for p in PACKAGE.rglob("*.py")
+        if "cache_data" in p.read_text("utf-8") or "cache_resource" in p.read_text("utf-8")
+    ]
     assert users == []
 
 
@@ -128,9 +134,12 @@ def test_the_domain_never_imports_the_application_layer_or_the_command_line():
 
 
 def test_the_application_layer_never_imports_the_command_line_or_the_pages():
-    offenders = [f"{_capacity_module(p)} imports {module}"
-                 for p in VIEWS.rglob("*.py") for module, _ in imports_from(p)
-                 if module == "capacity.cli" or module.split(".")[0] in ("pages", "streamlit")]
+    offenders = [
+        f"{_capacity_module(p)} imports {module}"
+        for p in VIEWS.rglob("*.py")
+        for module, _ in imports_from(p)
+        if module == "capacity.cli" or module.split(".")[0] in ("pages", "streamlit")
+    ]
     assert offenders == []
 
 

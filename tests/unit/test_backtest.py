@@ -14,14 +14,28 @@ def series(stype: str, source: str, by_year: dict[int, list[float]]) -> pd.DataF
     rows = []
     for year, values in by_year.items():
         months = pd.date_range(pd.Timestamp(year, 4, 1), periods=len(values), freq="MS")
-        rows += [{"place_code": "A", "service_type": stype, "service_id": None, "source": source,
-                  "month": m, "referrals": float(v)} for m, v in zip(months, values, strict=True)
-                 if v is not None]
+        rows += [
+            {
+                "place_code": "A",
+                "service_type": stype,
+                "service_id": None,
+                "source": source,
+                "month": m,
+                "referrals": float(v),
+            }
+            for m, v in zip(months, values, strict=True)
+            if v is not None
+        ]
     return pd.DataFrame(rows)
 
 
-COVER = pd.DataFrame({"place_code": ["A"], "first_month": [pd.Timestamp("2022-04-01")],
-                      "last_month": [pd.Timestamp("2025-06-01")]})
+COVER = pd.DataFrame(
+    {
+        "place_code": ["A"],
+        "first_month": [pd.Timestamp("2022-04-01")],
+        "last_month": [pd.Timestamp("2025-06-01")],
+    }
+)
 
 
 def history() -> pd.DataFrame:
@@ -32,12 +46,21 @@ def history() -> pd.DataFrame:
     hospital_2024[8] = 15.0  # December
     community_2024 = [4.0] * 12
     community_2024[1] = None  # May: no community referral
-    return pd.concat([
-        series("reablement_home", "hospital",
-               {2022: [8] * 12, 2023: [12] * 12, 2024: hospital_2024, 2025: [30] * 3}),
-        series("reablement_home", "community",
-               {2022: [2] * 12, 2023: [2] * 12, 2024: community_2024}),
-    ], ignore_index=True)
+    return pd.concat(
+        [
+            series(
+                "reablement_home",
+                "hospital",
+                {2022: [8] * 12, 2023: [12] * 12, 2024: hospital_2024, 2025: [30] * 3},
+            ),
+            series(
+                "reablement_home",
+                "community",
+                {2022: [2] * 12, 2023: [2] * 12, 2024: community_2024},
+            ),
+        ],
+        ignore_index=True,
+    )
 
 
 def test_last_complete_year():

@@ -133,7 +133,10 @@ def test_heatmap_cells_carry_their_row_key_for_a_click():
     assert list(cells.x) == ["Nov 2025", "Dec 2025", "Nov 2025"]
     assert list(cells.y) == ["Havering", "Havering", "Rutland"]
     assert [c[:2] for c in cells.customdata] == [
-        ["E09000016", "2025-11"], ["E09000016", "2025-12"], ["E06000017", "2025-11"]]
+        ["E09000016", "2025-11"],
+        ["E09000016", "2025-12"],
+        ["E06000017", "2025-11"],
+    ]
     assert cells.marker.opacity == 0
 
 
@@ -159,7 +162,9 @@ def test_capacity_rate_bars_carry_each_places_figure_largest_at_the_top():
     # Plotly draws the first category at the bottom, so the top bar is the last one.
     assert list(bars.y) == ["Rutland", "Essex", "Havering"]
     assert dict(zip(bars.y, bars.x, strict=True)) == {
-        "Rutland": 512.0, "Essex": 1234.5, "Havering": 2143.8
+        "Rutland": 512.0,
+        "Essex": 1234.5,
+        "Havering": 2143.8,
     }
     assert list(bars.text) == ["512", "1,235", "2,144"]
     assert "Thurrock" not in bars.y  # no population: left out, not drawn as zero
@@ -266,10 +271,14 @@ def test_tornado_chart_puts_the_largest_swing_at_the_top():
     lower, higher = trace(fig, "Assumption −20%"), trace(fig, "Assumption +20%")
     assert list(lower.y) == ["Caseload", "Demand", "Length of stay"]  # top bar is last
     assert dict(zip(lower.y, lower.x, strict=True)) == {
-        "Length of stay": -12.0, "Demand": -8.5, "Caseload": 6.0
+        "Length of stay": -12.0,
+        "Demand": -8.5,
+        "Caseload": 6.0,
     }
     assert dict(zip(higher.y, higher.x, strict=True)) == {
-        "Length of stay": 13.5, "Demand": 8.5, "Caseload": -5.0
+        "Length of stay": 13.5,
+        "Demand": 8.5,
+        "Caseload": -5.0,
     }
     assert lower.marker.color != higher.marker.color
     assert {lower.marker.color, higher.marker.color} <= set(OKABE_ITO)

@@ -44,25 +44,41 @@ DATA = config.PROJECT_ROOT / "data"
 pytestmark = pytest.mark.skipif(
     not SEEDS.is_dir(),
     reason=f"{SEEDS} is absent: the seed documents are in the project's shared folder, "
-           "not in a clone of the app",
+    "not in a clone of the app",
 )
 
-CITATION = re.compile(
-    r"seeds/(?P<file>[\w.-]+\.txt):(?P<spans>\d+(?:-\d+)?(?:,\s*:\d+(?:-\d+)?)*)"
-)
+CITATION = re.compile(r"seeds/(?P<file>[\w.-]+\.txt):(?P<spans>\d+(?:-\d+)?(?:,\s*:\d+(?:-\d+)?)*)")
 SPAN = re.compile(r"(\d+)(?:-(\d+))?")
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 YEAR = re.compile(r"\b(?:19|20)\d{2}(?:/\d{2,4}|-\d{2,4})?\b|\b\d{2}/\d{2}\b")
 WORD = re.compile(r"[a-z]{4,}")
 COMMON_WORDS = {
-    "assumption", "about", "that", "with", "from", "this", "which", "have", "their", "used",
-    "stated", "figures", "figure", "given", "taken", "those", "into", "each", "over", "more",
+    "assumption",
+    "about",
+    "that",
+    "with",
+    "from",
+    "this",
+    "which",
+    "have",
+    "their",
+    "used",
+    "stated",
+    "figures",
+    "figure",
+    "given",
+    "taken",
+    "those",
+    "into",
+    "each",
+    "over",
+    "more",
 }
 # Figures in a claim that are the model's own choice, not the source's (file, figure): reason.
 ASSUMED = {
     ("referral_levels.csv", "28"): "the 28-day stay of the rehab beds is an assumption "
-                                   "(their parameter rows say 'LoS of 28 days is an assumption'); "
-                                   "the 54 beds beside it is the stated figure",
+    "(their parameter rows say 'LoS of 28 days is an assumption'); "
+    "the 54 beds beside it is the stated figure",
 }
 
 
@@ -86,12 +102,12 @@ def claim_of(cell: str, start: int, end: int) -> str:
     opening = cell.rfind("(", 0, start)
     if opening == -1 or ")" in cell[opening:start]:
         opening = start
-    inner = cell[opening + 1:start].strip(" ,;")
+    inner = cell[opening + 1 : start].strip(" ,;")
     if inner:
         return inner
     before = cell[:opening]
     cut = max(before.rfind(";"), before.rfind(")"), before.rfind(". "))
-    claim = before[cut + 1:].strip()
+    claim = before[cut + 1 :].strip()
     after = cell[end:].lstrip(")")
     if after.startswith(":"):
         claim += " " + re.split(r"[.;]", after[1:], maxsplit=1)[0]
@@ -106,10 +122,18 @@ def citations() -> list[Citation]:
             for number, row in enumerate(csv.reader(handle), start=1):
                 for cell in row:
                     for match in CITATION.finditer(cell):
-                        spans = tuple((int(a), int(b or a))
-                                      for a, b in SPAN.findall(match.group("spans")))
-                        found.append(Citation(path.name, number, match.group("file"), spans,
-                                              claim_of(cell, match.start(), match.end())))
+                        spans = tuple(
+                            (int(a), int(b or a)) for a, b in SPAN.findall(match.group("spans"))
+                        )
+                        found.append(
+                            Citation(
+                                path.name,
+                                number,
+                                match.group("file"),
+                                spans,
+                                claim_of(cell, match.start(), match.end()),
+                            )
+                        )
     return found
 
 
@@ -130,7 +154,7 @@ def is_heading(line: str) -> bool:
 
 def cited_text(citation: Citation) -> str:
     lines = seed_lines(citation.seed)
-    return "\n".join("\n".join(lines[a - 1:b]) for a, b in citation.spans)
+    return "\n".join("\n".join(lines[a - 1 : b]) for a, b in citation.spans)
 
 
 ALL = citations()
@@ -139,8 +163,12 @@ ALL = citations()
 def test_the_data_cite_the_seeds():
     # A parser that found nothing would pass every check below.
     assert len(ALL) > 80
-    assert {c.csv_name for c in ALL} >= {"services.csv", "service_parameters.csv",
-                                         "referral_levels.csv", "places.csv"}
+    assert {c.csv_name for c in ALL} >= {
+        "services.csv",
+        "service_parameters.csv",
+        "referral_levels.csv",
+        "places.csv",
+    }
 
 
 @pytest.mark.parametrize("citation", ALL, ids=str)
@@ -163,8 +191,9 @@ def test_cited_lines_hold_the_figures_and_words_of_the_claim(citation):
     words = {w.removesuffix("s") for w in WORD.findall(citation.claim.lower())} - COMMON_WORDS
     if "not stated" in citation.claim:
         return
-    assert not words or any(word in text.lower() for word in words), \
+    assert not words or any(word in text.lower() for word in words), (
         f"{citation}: none of {sorted(words)} on the cited lines"
+    )
 
 
 def test_a_places_population_is_on_the_line_it_cites():
@@ -181,8 +210,10 @@ def test_a_places_population_is_on_the_line_it_cites():
 
 
 def test_the_claim_is_the_text_the_citation_stands_for():
-    cell = ("Contract baseline 52 beds (seeds/a.txt:853); LoS is an assumption "
-            "('nearly all patients are step down', seeds/a.txt:857)")
+    cell = (
+        "Contract baseline 52 beds (seeds/a.txt:853); LoS is an assumption "
+        "('nearly all patients are step down', seeds/a.txt:857)"
+    )
     first = CITATION.search(cell)
     second = CITATION.search(cell, first.end())
     assert claim_of(cell, first.start(), first.end()) == "Contract baseline 52 beds"
@@ -191,6 +222,10 @@ def test_the_claim_is_the_text_the_citation_stands_for():
     match = CITATION.search(method)
     assert claim_of(method, match.start(), match.end()) == "Method as stated  hours ÷ package"
     assert figures("about 5,500 people in 2022/23, £1,100-£1,200 a week") == {
-        "5500", "1100", "1200"}
+        "5500",
+        "1100",
+        "1200",
+    }
     assert is_heading("7.9 Crisis Intervention") and not is_heading(
-        "Nearly all patients are step down from acute. A small number of step up are patients.")
+        "Nearly all patients are step down from acute. A small number of step up are patients."
+    )

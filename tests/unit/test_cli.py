@@ -145,11 +145,14 @@ def test_module_entry_point_runs(demo_db):
 
 
 @pytest.mark.parametrize("year", ["2000", "2021"])
-def test_a_year_before_the_data_is_a_clean_error_naming_the_years_with_data(demo_db, tmp_path,
-                                                                            year):
+def test_a_year_before_the_data_is_a_clean_error_naming_the_years_with_data(
+    demo_db, tmp_path, year
+):
     out_file = tmp_path / "havering.csv"
-    for argv in (("plan", "--place", "Havering", "--year", year),
-                 ("export", "--place", "Havering", "--year", year, "--out", str(out_file))):
+    for argv in (
+        ("plan", "--place", "Havering", "--year", year),
+        ("export", "--place", "Havering", "--year", year, "--out", str(out_file)),
+    ):
         code, out, err = run(*argv, "--db", str(demo_db))
         assert code == 1 and out == "", err
         assert err.startswith("error: ") and "from 2022-23 on" in err
@@ -159,8 +162,10 @@ def test_a_year_before_the_data_is_a_clean_error_naming_the_years_with_data(demo
 
 def test_a_scenario_for_months_before_the_data_is_refused_cleanly(writable_db, tmp_path):
     path = tmp_path / "old.json"
-    path.write_text('{"name": "Old winter", "changes": [{"lever": "demand_pct", "value": 10, '
-                    '"first_month": "2020-11", "last_month": "2021-02"}]}')
+    path.write_text(
+        '{"name": "Old winter", "changes": [{"lever": "demand_pct", "value": 10, '
+        '"first_month": "2020-11", "last_month": "2021-02"}]}'
+    )
     code, out, err = run("scenario", "save", str(path), "--db", str(writable_db))
     assert code == 1 and "from 2022-23 on" in err and "2020-21" in err
     assert "No saved scenarios yet." in run("scenario", "list", "--db", str(writable_db))[1]

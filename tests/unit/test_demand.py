@@ -201,16 +201,30 @@ def gaps_of(store, places=("A",)) -> list[tuple]:
     gaps = months_without_data(history, cover)
     return [
         (p, t, m.strftime("%Y-%m"), n)
-        for p, t, m, n in zip(gaps["place_code"], gaps["service_type"], gaps["month"],
-                              gaps["referrals_a_month"], strict=True)
+        for p, t, m, n in zip(
+            gaps["place_code"],
+            gaps["service_type"],
+            gaps["month"],
+            gaps["referrals_a_month"],
+            strict=True,
+        )
     ]
 
 
 def count_rows(place: str, stype: str, sid: str | None, months: dict[str, float]) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"place_code": place, "service_type": stype, "service_id": sid, "source": "hospital",
-          "month": pd.Timestamp(f"{m}-01"), "referrals": n, "source_note": "test"}
-         for m, n in months.items()]
+        [
+            {
+                "place_code": place,
+                "service_type": stype,
+                "service_id": sid,
+                "source": "hospital",
+                "month": pd.Timestamp(f"{m}-01"),
+                "referrals": n,
+                "source_note": "test",
+            }
+            for m, n in months.items()
+        ]
     )
 
 
@@ -224,8 +238,10 @@ def test_a_month_with_no_data_inside_a_places_history_is_reported():
 
 def test_complete_data_has_no_gaps_and_a_published_count_fills_one():
     months = full_years(2024, 2024, 6)
-    assert gaps_of(store_with(monthly_referrals("A", "reablement_home", "reab", "hospital",
-                                                months))) == []
+    assert (
+        gaps_of(store_with(monthly_referrals("A", "reablement_home", "reab", "hospital", months)))
+        == []
+    )
     months["2024-08"] = 0
     filled = store_with(
         monthly_referrals("A", "reablement_home", "reab", "hospital", months),

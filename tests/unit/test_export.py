@@ -44,8 +44,20 @@ from tests.browser import needs_chromium
 needs_images = needs_chromium("chart images (PNG, SVG)")
 
 MADE = datetime(2025, 11, 24, 9, 30)
-MONTHS_2025 = ["Apr 2025", "May 2025", "Jun 2025", "Jul 2025", "Aug 2025", "Sep 2025",
-               "Oct 2025", "Nov 2025", "Dec 2025", "Jan 2026", "Feb 2026", "Mar 2026"]
+MONTHS_2025 = [
+    "Apr 2025",
+    "May 2025",
+    "Jun 2025",
+    "Jul 2025",
+    "Aug 2025",
+    "Sep 2025",
+    "Oct 2025",
+    "Nov 2025",
+    "Dec 2025",
+    "Jan 2026",
+    "Feb 2026",
+    "Mar 2026",
+]
 SECTION_TITLES = [
     "Demand – hospital discharge",
     "Demand – community",
@@ -62,11 +74,17 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # -- helpers ---------------------------------------------------------------------
 
 
-def info_for(store: Store, year: int, scenario=None, labels: pd.DataFrame | None = None
-             ) -> ExportInfo:
-    return ExportInfo(year=year, scenario=scenario, made_at=MADE, version=__version__,
-                      service_types=store.query("service_types"),
-                      labels=store.query("service_type_labels") if labels is None else labels)
+def info_for(
+    store: Store, year: int, scenario=None, labels: pd.DataFrame | None = None
+) -> ExportInfo:
+    return ExportInfo(
+        year=year,
+        scenario=scenario,
+        made_at=MADE,
+        version=__version__,
+        service_types=store.query("service_types"),
+        labels=store.query("service_type_labels") if labels is None else labels,
+    )
 
 
 def open_book(data: bytes) -> openpyxl.Workbook:
@@ -94,8 +112,12 @@ def sections(sheet) -> dict[str, dict]:
             pathways[label] = sheet.cell(row, 2).value
             row += 1
         total = [sheet.cell(row, c).value for c in range(3, 16)]
-        out[title] = {"rows": rows, "pathways": pathways, "total": total,
-                      "total_label": sheet.cell(row, 1).value}
+        out[title] = {
+            "rows": rows,
+            "pathways": pathways,
+            "total": total,
+            "total_label": sheet.cell(row, 1).value,
+        }
         row += 1
     return out
 
@@ -105,8 +127,11 @@ def reference_labels(year_label: str, source: str) -> list[str]:
     with open(config.REFERENCE_DIR / "service_types.csv", encoding="utf-8") as handle:
         order = {r["service_type"]: int(r["sort_order"]) for r in csv.DictReader(handle)}
     with open(config.REFERENCE_DIR / "service_type_labels.csv", encoding="utf-8") as handle:
-        rows = [r for r in csv.DictReader(handle)
-                if r["planning_year"] == year_label and r["source"] == source]
+        rows = [
+            r
+            for r in csv.DictReader(handle)
+            if r["planning_year"] == year_label and r["source"] == source
+        ]
     return [r["label"] for r in sorted(rows, key=lambda r: order[r["service_type"]])]
 
 
@@ -173,11 +198,15 @@ def test_nothing_chosen_is_an_error(places):
 
 
 def test_file_names_say_what_is_inside(places):
-    assert file_name(scope_for(places, ["E09000016"]), 2025, "xlsx") == \
-        "havering-2025-26-capacity-demand.xlsx"
+    assert (
+        file_name(scope_for(places, ["E09000016"]), 2025, "xlsx")
+        == "havering-2025-26-capacity-demand.xlsx"
+    )
     assert file_name(scope_for(places, ["BHR"]), 2024, "csv") == "bhr-2024-25-plan.csv"
-    assert file_name(scope_for(places, ["E09000002"]), 2025, "png", "reablement_home") == \
-        "barking-and-dagenham-2025-26-gap-reablement-home.png"
+    assert (
+        file_name(scope_for(places, ["E09000002"]), 2025, "png", "reablement_home")
+        == "barking-and-dagenham-2025-26-gap-reablement-home.png"
+    )
 
 
 # -- the workbook: sheets and layout ----------------------------------------------
@@ -188,8 +217,15 @@ def test_a_place_workbook_has_the_four_sheets(havering_book):
 
 
 def test_a_system_workbook_has_a_sheet_per_place_and_a_total(bhr_book):
-    assert bhr_book.sheetnames == ["Cover", "C&D total (BHR)", "C&D Barking & Dagenham",
-                                   "C&D Havering", "C&D Redbridge", "Assumptions", "Data"]
+    assert bhr_book.sheetnames == [
+        "Cover",
+        "C&D total (BHR)",
+        "C&D Barking & Dagenham",
+        "C&D Havering",
+        "C&D Redbridge",
+        "Assumptions",
+        "Data",
+    ]
 
 
 def test_months_run_april_to_march_then_the_year(havering_book):
@@ -230,8 +266,11 @@ def test_hospital_rows_carry_their_pathway_and_community_rows_none(havering_book
 def test_row_labels_come_from_the_data_not_the_code(demo_store, havering, places):
     labels = demo_store.query("service_type_labels")
     edited = labels.copy()
-    wanted = (edited["planning_year"] == "2024-25") & (edited["source"] == "hospital") \
+    wanted = (
+        (edited["planning_year"] == "2024-25")
+        & (edited["source"] == "hospital")
         & (edited["service_type"] == "reablement_home")
+    )
     edited.loc[wanted, "label"] = "Reablement at home, as worded for 2024-25 (P1)"
     scope = scope_for(places, ["E09000016"])
     frame_2024 = plan_for(demo_store, "Havering", 2024)
@@ -255,11 +294,13 @@ def test_a_year_without_labels_uses_the_latest_and_says_so(demo_store, places):
 
 def test_a_service_type_with_no_label_row_fails_loudly(demo_store, havering, places):
     labels = demo_store.query("service_type_labels")
-    missing = labels[~((labels["service_type"] == "reablement_home")
-                       & (labels["source"] == "hospital"))]
+    missing = labels[
+        ~((labels["service_type"] == "reablement_home") & (labels["source"] == "hospital"))
+    ]
     with pytest.raises(ExportError, match=r"reablement_home \(hospital\)"):
-        workbook(havering, scope_for(places, ["E09000016"]), info_for(demo_store, 2025,
-                                                                       labels=missing))
+        workbook(
+            havering, scope_for(places, ["E09000016"]), info_for(demo_store, 2025, labels=missing)
+        )
 
 
 # -- the workbook: figures ----------------------------------------------------------
@@ -282,21 +323,28 @@ def figures_by_type(frame: pd.DataFrame, measure: str, source: str) -> pd.DataFr
 
 @pytest.mark.parametrize("measure", ["demand", "capacity"])
 @pytest.mark.parametrize("source", ["hospital", "community"])
-def test_whole_numbers_are_within_one_of_the_plan(demo_store, havering, havering_book, measure,
-                                                  source):
+def test_whole_numbers_are_within_one_of_the_plan(
+    demo_store, havering, havering_book, measure, source
+):
     types = demo_store.query("service_types").set_index("name")
     labels = demo_store.query("service_type_labels")
     labels = labels[labels["planning_year"] == "2025-26"]
-    by_label = dict(zip(labels.loc[labels["source"] == source, "label"],
-                        labels.loc[labels["source"] == source, "service_type"], strict=True))
+    by_label = dict(
+        zip(
+            labels.loc[labels["source"] == source, "label"],
+            labels.loc[labels["source"] == source, "service_type"],
+            strict=True,
+        )
+    )
     truth = figures_by_type(havering, measure, source)
     title = f"{measure.capitalize()} – {'hospital discharge' if source == 'hospital' else source}"
     section = sections(havering_book["Capacity & Demand"])[title]
     assert len(types)  # the store has service types
     for label, figures in section["rows"].items():
         service_type = by_label[label]
-        expected = truth.loc[service_type].to_numpy() if service_type in truth.index \
-            else np.zeros(12)
+        expected = (
+            truth.loc[service_type].to_numpy() if service_type in truth.index else np.zeros(12)
+        )
         assert np.all(np.abs(np.array(figures[:12]) - expected) < 1), label
         assert abs(figures[12] - expected.sum()) < 1, label
     year = truth.to_numpy().sum()
@@ -318,10 +366,12 @@ def check_adds_up(sheet) -> None:
         capacity = found[f"Capacity – {source}"]
         gap = found[f"Gap (capacity − demand) – {source}"]
         for label, figures in gap["rows"].items():
-            assert figures == [c - d for c, d in zip(capacity["rows"][label],
-                                                     demand["rows"][label], strict=True)]
-        assert gap["total"] == [c - d for c, d in zip(capacity["total"], demand["total"],
-                                                      strict=True)]
+            assert figures == [
+                c - d for c, d in zip(capacity["rows"][label], demand["rows"][label], strict=True)
+            ]
+        assert gap["total"] == [
+            c - d for c, d in zip(capacity["total"], demand["total"], strict=True)
+        ]
 
 
 def test_every_row_and_column_adds_up_on_every_sheet(bhr_book):
@@ -332,8 +382,9 @@ def test_every_row_and_column_adds_up_on_every_sheet(bhr_book):
 
 def test_the_system_total_is_the_sum_of_its_place_sheets(bhr_book):
     total = sections(bhr_book["C&D total (BHR)"])
-    parts = [sections(bhr_book[n]) for n in ("C&D Barking & Dagenham", "C&D Havering",
-                                              "C&D Redbridge")]
+    parts = [
+        sections(bhr_book[n]) for n in ("C&D Barking & Dagenham", "C&D Havering", "C&D Redbridge")
+    ]
     for title, section in total.items():
         for label, figures in section["rows"].items():
             assert figures == [sum(p[title]["rows"][label][j] for p in parts) for j in range(13)]
@@ -342,8 +393,11 @@ def test_the_system_total_is_the_sum_of_its_place_sheets(bhr_book):
 def types_by_label(year_label: str, source: str) -> dict[str, str]:
     """Label → service type for a year and source, read straight from the reference CSV."""
     with open(config.REFERENCE_DIR / "service_type_labels.csv", encoding="utf-8") as handle:
-        return {r["label"]: r["service_type"] for r in csv.DictReader(handle)
-                if r["planning_year"] == year_label and r["source"] == source}
+        return {
+            r["label"]: r["service_type"]
+            for r in csv.DictReader(handle)
+            if r["planning_year"] == year_label and r["source"] == source
+        }
 
 
 def unrounded(data: pd.DataFrame, title: str, labels: list[str]) -> np.ndarray:
@@ -394,25 +448,30 @@ def check_every_sheet(book) -> dict[str, dict]:
             assert within_one(section["total"][:12], truth.sum(axis=0)), where
             assert within_one(section["total"][12], truth.sum()), where
             if title.startswith("Gap"):
-                capacity = unrounded(rows, title.replace("Gap (capacity − demand)", "Capacity"),
-                                     labels)
+                capacity = unrounded(
+                    rows, title.replace("Gap (capacity − demand)", "Capacity"), labels
+                )
                 tied = np.all(np.abs(truth) < 1e-9, axis=1) & (capacity.sum(axis=1) > 0)
                 assert (shown[tied] == 0).all(), where  # capacity equals demand: gap 0
     total = next(n for n in names if n.startswith("C&D total"))
     for title, section in found[total].items():
         for label, figures in section["rows"].items():
-            assert figures == [sum(found[n][title]["rows"][label][j] for n in names
-                                   if n != total) for j in range(13)], (title, label)
-        assert section["total"] == [sum(found[n][title]["total"][j] for n in names
-                                        if n != total) for j in range(13)], title
+            assert figures == [
+                sum(found[n][title]["rows"][label][j] for n in names if n != total)
+                for j in range(13)
+            ], (title, label)
+        assert section["total"] == [
+            sum(found[n][title]["total"][j] for n in names if n != total) for j in range(13)
+        ], title
     return found
 
 
 def test_every_figure_of_bhrs_workbook_is_within_one_and_adds_up(demo_db, tmp_path):
     # BHR's workbook as a lead makes it, from the command line.
     target = tmp_path / "bhr.xlsx"
-    code, _, err = run("--db", str(demo_db), "export", "--place", "BHR", "--year", "2025",
-                       "--out", str(target))
+    code, _, err = run(
+        "--db", str(demo_db), "export", "--place", "BHR", "--year", "2025", "--out", str(target)
+    )
     assert code == 0, err
     book = open_book(target.read_bytes())
     found = check_every_sheet(book)
@@ -420,11 +479,17 @@ def test_every_figure_of_bhrs_workbook_is_within_one_and_adds_up(demo_db, tmp_pa
     # Pathway 3 capacity: 31.7, 77.0 and 65.1 beds-worth a year across the three places,
     # 14.76 a month in May for the system; adding up the places' rounded sheets showed 16.
     data = table(book["Data"])
-    may = data[(data["service_type"] == "p3_short_term_care_home")
-               & (data["source"] == "hospital") & (data["month"] == "2025-05")]
+    may = data[
+        (data["service_type"] == "p3_short_term_care_home")
+        & (data["source"] == "hospital")
+        & (data["month"] == "2025-05")
+    ]
     assert may["capacity"].astype(float).sum() == pytest.approx(14.76, abs=0.01)
-    label = next(label for label, t in types_by_label("2025-26", "hospital").items()
-                 if t == "p3_short_term_care_home")
+    label = next(
+        label
+        for label, t in types_by_label("2025-26", "hospital").items()
+        if t == "p3_short_term_care_home"
+    )
     shown = found["C&D total (BHR)"]["Capacity – hospital discharge"]["rows"][label][1]
     assert shown in (14, 15)
     cover = {row[0]: row[1] for row in book["Cover"].iter_rows(values_only=True) if row[0]}
@@ -433,7 +498,8 @@ def test_every_figure_of_bhrs_workbook_is_within_one_and_adds_up(demo_db, tmp_pa
 
 
 def test_a_gap_is_0_on_every_sheet_where_capacity_was_assumed_equal_to_demand(
-        demo_store, everywhere, places):
+    demo_store, everywhere, places
+):
     # Thurrock's Home from Hospital has its capacity assumed equal to demand; beside BHR's
     # three places its rows' gaps must be 0 on its own sheet, and the checks hold throughout.
     scope = scope_for(places, ["BHR", "E06000034"])
@@ -442,10 +508,10 @@ def test_a_gap_is_0_on_every_sheet_where_capacity_was_assumed_equal_to_demand(
     data = table(book["Data"])
     assumed = data[(data["method"] == "equal_to_demand") & (data["place"] == "Thurrock")]
     assert len(assumed)
-    for service_type, source in set(zip(assumed["service_type"], assumed["source"],
-                                        strict=True)):
-        label = next(label for label, t in types_by_label("2025-26", source).items()
-                     if t == service_type)
+    for service_type, source in set(zip(assumed["service_type"], assumed["source"], strict=True)):
+        label = next(
+            label for label, t in types_by_label("2025-26", source).items() if t == service_type
+        )
         title = f"Gap (capacity − demand) – {SOURCE_NAMES[source]}"
         assert found["C&D Thurrock"][title]["rows"][label] == [0] * 13
 
@@ -457,21 +523,27 @@ def test_the_cover_names_figures_that_had_to_move_further(demo_store, havering, 
     # 0, demand over the year 1) leave no rounding within one of every figure.
     frame = havering.copy()
     frame[["demand", "capacity", "gap"]] = 0.0
-    figures = {("social_support", "2025-04"): (0.0, 0.75),
-               ("social_support", "2025-05"): (0.5, 0.0),
-               ("reablement_home", "2025-04"): (0.5, 0.0),
-               ("reablement_home", "2025-05"): (0.0, 0.5)}
+    figures = {
+        ("social_support", "2025-04"): (0.0, 0.75),
+        ("social_support", "2025-05"): (0.5, 0.0),
+        ("reablement_home", "2025-04"): (0.5, 0.0),
+        ("reablement_home", "2025-05"): (0.0, 0.5),
+    }
     for (service_type, month), (demand, capacity) in figures.items():
-        at = frame.index[(frame["service_type"] == service_type) & (frame["month"] == month)
-                         & (frame["source"] == "hospital")][0]
+        at = frame.index[
+            (frame["service_type"] == service_type)
+            & (frame["month"] == month)
+            & (frame["source"] == "hospital")
+        ][0]
         frame.loc[at, ["demand", "capacity", "gap"]] = [demand, capacity, capacity - demand]
-    book = open_book(workbook(frame, scope_for(places, ["E09000016"]),
-                              info_for(demo_store, 2025)))
+    book = open_book(workbook(frame, scope_for(places, ["E09000016"]), info_for(demo_store, 2025)))
     check_adds_up(book["Capacity & Demand"])
     cover = {row[0]: row[1] for row in book["Cover"].iter_rows(values_only=True) if row[0]}
     moved = cover["Figures moved further"]
-    assert moved.startswith("No rounding could keep every figure within one of its unrounded "
-                            "value while everything adds up; these moved further: ")
+    assert moved.startswith(
+        "No rounding could keep every figure within one of its unrounded "
+        "value while everything adds up; these moved further: "
+    )
     assert "Capacity & Demand, " in moved and " away)" in moved
     assert "named below" in cover["Rounding"]
 
@@ -509,8 +581,9 @@ def test_a_scenario_changes_the_figures_and_is_named_on_the_cover(demo_store, pl
 
 def test_the_cover_says_what_when_and_which_version(bhr_book):
     cover = {row[0]: row[1] for row in bhr_book["Cover"].iter_rows(values_only=True) if row[0]}
-    assert cover["Places"] == ("Barking & Dagenham (E09000002); Havering (E09000016); "
-                               "Redbridge (E09000026)")
+    assert cover["Places"] == (
+        "Barking & Dagenham (E09000002); Havering (E09000016); Redbridge (E09000026)"
+    )
     assert cover["Planning year"] == "2025-26 (Apr 2025 to Mar 2026)"
     assert cover["Scenario"] == "Baseline"
     assert cover["Made"] == "24 November 2025, 09:30"
@@ -521,14 +594,17 @@ def test_the_cover_says_what_when_and_which_version(bhr_book):
 def test_the_cover_explains_every_sheet(bhr_book):
     rows = list(bhr_book["Cover"].iter_rows(values_only=True))
     start = next(i for i, row in enumerate(rows) if row[0] == "Sheet")
-    guide = {row[0]: row[1] for row in rows[start + 1:] if row[0]}
+    guide = {row[0]: row[1] for row in rows[start + 1 :] if row[0]}
     assert list(guide) == bhr_book.sheetnames
     assert all(text for text in guide.values())
 
 
 def test_the_cover_names_rows_whose_capacity_was_assumed(demo_store, places, everywhere):
-    book = open_book(export_bytes("xlsx", everywhere, scope_for(places, ["E06000034"]),
-                                  info_for(demo_store, 2025)))
+    book = open_book(
+        export_bytes(
+            "xlsx", everywhere, scope_for(places, ["E06000034"]), info_for(demo_store, 2025)
+        )
+    )
     cover = {row[0]: row[1] for row in book["Cover"].iter_rows(values_only=True) if row[0]}
     assert "Thurrock Home from Hospital" in cover["Capacity assumed equal to demand"]
 
@@ -543,16 +619,25 @@ def test_the_assumptions_sheet_lists_every_service_and_source(bhr_book, everywhe
     bhr = everywhere[everywhere["place_code"].isin(["E09000002", "E09000016", "E09000026"])]
     expected = set(zip(bhr["place"], bhr["service"], bhr["source"], strict=True))
     assert set(zip(found["Place"], found["Service"], found["Source"], strict=True)) == expected
-    for column in ("Method", "Caseload", "Mean length of stay (days)", "Hours a month",
-                   "Hospital share", "Place share", "Demand data window", "Source note",
-                   "Flags"):
+    for column in (
+        "Method",
+        "Caseload",
+        "Mean length of stay (days)",
+        "Hours a month",
+        "Hospital share",
+        "Place share",
+        "Demand data window",
+        "Source note",
+        "Flags",
+    ):
         assert column in found.columns
 
 
 def test_assumptions_show_the_winter_flex_beds_by_period(havering_book):
     found = table(havering_book["Assumptions"])
-    beds = found[(found["Service"] == "BHR community rehabilitation beds")
-                 & (found["Source"] == "hospital")]
+    beds = found[
+        (found["Service"] == "BHR community rehabilitation beds") & (found["Source"] == "hospital")
+    ]
     # Havering's share of use of the beds: 908 + 53 of the 2,206 referral records to them
     # (424 + 20 from Barking & Dagenham, 766 + 35 from Redbridge), Apr 2022 to Mar 2025.
     share = (908 + 53) / 2206
@@ -611,16 +696,28 @@ def test_text_that_looks_like_a_formula_stays_text(demo_store, havering, places,
     frame = havering.copy()
     frame.loc[frame["service"] == "Havering reablement", "service"] = text
     labels = demo_store.query("service_type_labels")
-    labels.loc[(labels["planning_year"] == "2025-26") & (labels["service_type"] == "ucr"),
-               "label"] = text
-    book = open_book(workbook(frame, scope_for(places, ["E09000016"]),
-                              info_for(demo_store, 2025, labels=labels)))
-    cells = [cell for name in ("Capacity & Demand", "Assumptions", "Data")
-             for row in book[name].iter_rows() for cell in row if cell.value == text]
+    labels.loc[
+        (labels["planning_year"] == "2025-26") & (labels["service_type"] == "ucr"), "label"
+    ] = text
+    book = open_book(
+        workbook(frame, scope_for(places, ["E09000016"]), info_for(demo_store, 2025, labels=labels))
+    )
+    cells = [
+        cell
+        for name in ("Capacity & Demand", "Assumptions", "Data")
+        for row in book[name].iter_rows()
+        for cell in row
+        if cell.value == text
+    ]
     assert len(cells) >= 3  # the label, an assumption row and the data rows
     assert all(cell.data_type == "s" for cell in cells)
-    formulas = [cell for name in book.sheetnames for row in book[name].iter_rows()
-                for cell in row if cell.data_type == "f"]
+    formulas = [
+        cell
+        for name in book.sheetnames
+        for row in book[name].iter_rows()
+        for cell in row
+        if cell.data_type == "f"
+    ]
     assert formulas == []
 
 
@@ -631,13 +728,16 @@ def test_the_bulk_zip_holds_one_workbook_per_place(demo_store, everywhere, place
     data = export_bytes("zip", everywhere, scope_for(places, ["BHR"]), info_for(demo_store, 2025))
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = archive.namelist()
-        assert names == ["barking-and-dagenham-2025-26-capacity-demand.xlsx",
-                         "havering-2025-26-capacity-demand.xlsx",
-                         "redbridge-2025-26-capacity-demand.xlsx"]
+        assert names == [
+            "barking-and-dagenham-2025-26-capacity-demand.xlsx",
+            "havering-2025-26-capacity-demand.xlsx",
+            "redbridge-2025-26-capacity-demand.xlsx",
+        ]
         book = open_book(archive.read(names[1]))
     assert book.sheetnames == ["Cover", "Capacity & Demand", "Assumptions", "Data"]
     row = sections(book["Capacity & Demand"])["Capacity – hospital discharge"]["rows"][
-        "Social support (including VCS) (pathway 0)"]
+        "Social support (including VCS) (pathway 0)"
+    ]
     assert row == [82] * 12 + [984]
 
 
@@ -654,24 +754,35 @@ def test_the_csv_round_trips_to_the_plan_frame(havering):
     text = data.decode("utf-8")
     assert text.splitlines()[0] == ",".join(PLAN_COLUMNS)
     texts = [c for c in PLAN_COLUMNS if not pd.api.types.is_numeric_dtype(havering[c])]
-    back = pd.read_csv(io.BytesIO(data), dtype=dict.fromkeys(texts, str),
-                       keep_default_na=False, na_values={c: [""] for c in PLAN_COLUMNS})
+    back = pd.read_csv(
+        io.BytesIO(data),
+        dtype=dict.fromkeys(texts, str),
+        keep_default_na=False,
+        na_values={c: [""] for c in PLAN_COLUMNS},
+    )
     assert list(back.columns) == PLAN_COLUMNS and len(back) == len(havering)
     for column in PLAN_COLUMNS:
         if column in texts:
             expected = havering[column].astype(object).where(havering[column].notna(), "")
             assert list(back[column].fillna("")) == list(expected), column
         else:
-            assert np.array_equal(back[column].to_numpy(float), havering[column].to_numpy(float),
-                                  equal_nan=True), column
+            assert np.array_equal(
+                back[column].to_numpy(float), havering[column].to_numpy(float), equal_nan=True
+            ), column
     assert all(len(m) == 7 and m[4] == "-" for m in back["month"])
 
 
-@pytest.mark.parametrize(("text", "written"), [
-    (HYPERLINK, "'" + HYPERLINK), ("+44 20 7946 0000", "'+44 20 7946 0000"),
-    ("@SUM(A1:A2)", "'@SUM(A1:A2)"), ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
-    ("-1", "-1"),  # a plain negative number is a number, not a formula
-    ("beds from 57 to 61", "beds from 57 to 61")])
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        (HYPERLINK, "'" + HYPERLINK),
+        ("+44 20 7946 0000", "'+44 20 7946 0000"),
+        ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
+        ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+        ("-1", "-1"),  # a plain negative number is a number, not a formula
+        ("beds from 57 to 61", "beds from 57 to 61"),
+    ],
+)
 def test_text_that_looks_like_a_formula_opens_as_text_from_the_csv(havering, text, written):
     frame = havering.copy()
     frame["source_note"] = text
@@ -684,11 +795,17 @@ def test_the_csv_names_the_scenario_as_the_workbook_does(demo_store, havering, p
     """People read both: the baseline is 'Baseline' in each, and a scenario its own name."""
     scope = scope_for(places, ["E09000016"])
     for scenario in (None, resolve(demo_store, "preset:winter_surge", 2025)):
-        frame = havering if scenario is None else plan_for(demo_store, "Havering", 2025,
-                                                           scenario=scenario)
+        frame = (
+            havering
+            if scenario is None
+            else plan_for(demo_store, "Havering", 2025, scenario=scenario)
+        )
         info = info_for(demo_store, 2025, scenario)
-        cover = {row[0]: row[1] for row in open_book(workbook(frame, scope, info))["Cover"]
-                 .iter_rows(values_only=True) if row[0]}
+        cover = {
+            row[0]: row[1]
+            for row in open_book(workbook(frame, scope, info))["Cover"].iter_rows(values_only=True)
+            if row[0]
+        }
         rows = pd.read_csv(io.BytesIO(export_bytes("csv", frame, scope, info)))
         assert set(rows["scenario"]) == {cover["Scenario"]} == {info.scenario_name}
 
@@ -722,16 +839,26 @@ def test_png_has_the_signature_and_the_size_asked_for(havering):
 
 @needs_images
 def test_png_export_is_drawn_twice_the_size_for_slides(demo_store, havering, places):
-    data = export_bytes("png", havering, scope_for(places, ["E09000016"]),
-                        info_for(demo_store, 2025), service_type="rehab_bed")
+    data = export_bytes(
+        "png",
+        havering,
+        scope_for(places, ["E09000016"]),
+        info_for(demo_store, 2025),
+        service_type="rehab_bed",
+    )
     assert png_size(data) == (2400, 1200)
 
 
 @needs_images
 def test_svg_is_xml_with_an_svg_root(demo_store, havering, places):
-    data = export_bytes("svg", havering, scope_for(places, ["E09000016"]),
-                        info_for(demo_store, 2025), service_type="social_support",
-                        source="hospital")
+    data = export_bytes(
+        "svg",
+        havering,
+        scope_for(places, ["E09000016"]),
+        info_for(demo_store, 2025),
+        service_type="social_support",
+        source="hospital",
+    )
     root = ElementTree.fromstring(data)
     assert root.tag.endswith("}svg") or root.tag == "svg"
     assert "Havering" in data.decode("utf-8")
@@ -741,11 +868,17 @@ def test_a_chart_image_names_its_scenario_but_not_the_baseline(demo_store, place
     scenario = resolve(demo_store, "preset:winter_surge", 2025)
     frame = plan_for(demo_store, "Havering", 2025, scenario=scenario)
     scope = scope_for(places, ["E09000016"])
-    surged = export_bytes("svg", frame, scope, info_for(demo_store, 2025, scenario),
-                          service_type="reablement_home").decode("utf-8")
+    surged = export_bytes(
+        "svg", frame, scope, info_for(demo_store, 2025, scenario), service_type="reablement_home"
+    ).decode("utf-8")
     assert "Winter surge (preset)" in surged
-    plain = export_bytes("svg", plan_for(demo_store, "Havering", 2025), scope,
-                         info_for(demo_store, 2025), service_type="reablement_home")
+    plain = export_bytes(
+        "svg",
+        plan_for(demo_store, "Havering", 2025),
+        scope,
+        info_for(demo_store, 2025),
+        service_type="reablement_home",
+    )
     assert "scenario" not in plain.decode("utf-8").lower()
 
 
@@ -760,37 +893,78 @@ def run(*argv: str) -> tuple[int, str, str]:
 
 def test_cli_writes_the_havering_workbook(demo_db, tmp_path):
     target = tmp_path / "havering.xlsx"
-    code, out, err = run("--db", str(demo_db), "export", "--place", "Havering", "--year", "2025",
-                         "--out", str(target))
+    code, out, err = run(
+        "--db",
+        str(demo_db),
+        "export",
+        "--place",
+        "Havering",
+        "--year",
+        "2025",
+        "--out",
+        str(target),
+    )
     assert code == 0, err
     assert "havering.xlsx" in out
     book = open_book(target.read_bytes())
     assert book.sheetnames == ["Cover", "Capacity & Demand", "Assumptions", "Data"]
     row = sections(book["Capacity & Demand"])["Capacity – hospital discharge"]["rows"][
-        "Social support (including VCS) (pathway 0)"]
+        "Social support (including VCS) (pathway 0)"
+    ]
     assert row == [82] * 12 + [984]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["havering.xlsx"]
 
 
 def test_cli_workbook_matches_the_apps_plan(demo_db, tmp_path, everywhere):
     target = tmp_path / "h.xlsx"
-    assert run("--db", str(demo_db), "export", "--place", "E09000016", "--year", "2025",
-               "--out", str(target))[0] == 0
+    assert (
+        run(
+            "--db",
+            str(demo_db),
+            "export",
+            "--place",
+            "E09000016",
+            "--year",
+            "2025",
+            "--out",
+            str(target),
+        )[0]
+        == 0
+    )
     data = table(open_book(target.read_bytes())["Data"])
     app = everywhere[everywhere["place_code"] == "E09000016"]
     for column in ("capacity", "demand"):
-        assert np.allclose(data[column].astype(float), app[column].to_numpy(float), rtol=1e-14,
-                           atol=0)
+        assert np.allclose(
+            data[column].astype(float), app[column].to_numpy(float), rtol=1e-14, atol=0
+        )
 
 
 def test_cli_exports_a_system_as_a_zip_and_a_csv(demo_db, tmp_path):
-    code, _, err = run("--db", str(demo_db), "export", "--place", "BHR", "--year", "2025",
-                       "--out", str(tmp_path / "bhr.zip"))
+    code, _, err = run(
+        "--db",
+        str(demo_db),
+        "export",
+        "--place",
+        "BHR",
+        "--year",
+        "2025",
+        "--out",
+        str(tmp_path / "bhr.zip"),
+    )
     assert code == 0, err
     with zipfile.ZipFile(tmp_path / "bhr.zip") as archive:
         assert len(archive.namelist()) == 3
-    code, _, err = run("--db", str(demo_db), "export", "--place", "BHR", "--year", "2025",
-                       "--out", str(tmp_path / "bhr.csv"))
+    code, _, err = run(
+        "--db",
+        str(demo_db),
+        "export",
+        "--place",
+        "BHR",
+        "--year",
+        "2025",
+        "--out",
+        str(tmp_path / "bhr.csv"),
+    )
     assert code == 0, err
     rows = list(csv.DictReader(io.StringIO((tmp_path / "bhr.csv").read_text("utf-8"))))
     assert {r["place"] for r in rows} == {"Barking & Dagenham", "Havering", "Redbridge"}
@@ -799,9 +973,21 @@ def test_cli_exports_a_system_as_a_zip_and_a_csv(demo_db, tmp_path):
 @needs_images
 def test_cli_draws_a_chart_of_the_service_type_asked_for(demo_db, tmp_path):
     target = tmp_path / "chart.svg"
-    code, _, err = run("--db", str(demo_db), "export", "--place", "Havering", "--year", "2025",
-                       "--service-type", "reablement_home", "--source", "hospital",
-                       "--out", str(target))
+    code, _, err = run(
+        "--db",
+        str(demo_db),
+        "export",
+        "--place",
+        "Havering",
+        "--year",
+        "2025",
+        "--service-type",
+        "reablement_home",
+        "--source",
+        "hospital",
+        "--out",
+        str(target),
+    )
     assert code == 0, err
     text = target.read_text("utf-8")
     assert ElementTree.fromstring(text).tag.endswith("svg")
@@ -809,16 +995,34 @@ def test_cli_draws_a_chart_of_the_service_type_asked_for(demo_db, tmp_path):
 
 
 def test_cli_refuses_an_unknown_extension_and_writes_nothing(demo_db, tmp_path):
-    code, out, err = run("--db", str(demo_db), "export", "--place", "Havering", "--year", "2025",
-                         "--out", str(tmp_path / "havering.pdf"))
+    code, out, err = run(
+        "--db",
+        str(demo_db),
+        "export",
+        "--place",
+        "Havering",
+        "--year",
+        "2025",
+        "--out",
+        str(tmp_path / "havering.pdf"),
+    )
     assert code == 1
     assert ".xlsx" in err and ".zip" in err and "Nothing was written" in err
     assert list(tmp_path.iterdir()) == []
 
 
 def test_cli_refuses_an_unknown_place(demo_db, tmp_path):
-    code, _, err = run("--db", str(demo_db), "export", "--place", "Atlantis", "--year", "2025",
-                       "--out", str(tmp_path / "a.xlsx"))
+    code, _, err = run(
+        "--db",
+        str(demo_db),
+        "export",
+        "--place",
+        "Atlantis",
+        "--year",
+        "2025",
+        "--out",
+        str(tmp_path / "a.xlsx"),
+    )
     assert code == 1
     assert "Unknown place 'Atlantis'" in err and "Havering" in err
     assert list(tmp_path.iterdir()) == []
@@ -827,8 +1031,19 @@ def test_cli_refuses_an_unknown_place(demo_db, tmp_path):
 def test_cli_refuses_an_unknown_scenario_and_keeps_an_existing_file(demo_db, tmp_path):
     target = tmp_path / "havering.xlsx"
     target.write_bytes(b"an earlier export")
-    code, _, err = run("--db", str(demo_db), "export", "--place", "Havering", "--year", "2025",
-                       "--scenario", "No such scenario", "--out", str(target))
+    code, _, err = run(
+        "--db",
+        str(demo_db),
+        "export",
+        "--place",
+        "Havering",
+        "--year",
+        "2025",
+        "--scenario",
+        "No such scenario",
+        "--out",
+        str(target),
+    )
     assert code == 1
     assert "no scenario called 'No such scenario'" in err
     assert target.read_bytes() == b"an earlier export"
@@ -836,22 +1051,53 @@ def test_cli_refuses_an_unknown_scenario_and_keeps_an_existing_file(demo_db, tmp
 
 
 def test_cli_refuses_a_chart_of_a_service_type_the_place_lacks(demo_db, tmp_path):
-    code, _, err = run("--db", str(demo_db), "export", "--place", "Havering", "--year", "2025",
-                       "--service-type", "ucr", "--out", str(tmp_path / "ucr.png"))
+    code, _, err = run(
+        "--db",
+        str(demo_db),
+        "export",
+        "--place",
+        "Havering",
+        "--year",
+        "2025",
+        "--service-type",
+        "ucr",
+        "--out",
+        str(tmp_path / "ucr.png"),
+    )
     assert code == 1 and "ucr" in err
     assert list(tmp_path.iterdir()) == []
 
 
 def test_cli_refuses_chart_options_for_a_workbook(demo_db, tmp_path):
-    code, _, err = run("--db", str(demo_db), "export", "--place", "Havering", "--year", "2025",
-                       "--service-type", "ucr", "--out", str(tmp_path / "h.xlsx"))
+    code, _, err = run(
+        "--db",
+        str(demo_db),
+        "export",
+        "--place",
+        "Havering",
+        "--year",
+        "2025",
+        "--service-type",
+        "ucr",
+        "--out",
+        str(tmp_path / "h.xlsx"),
+    )
     assert code == 1 and "--service-type" in err
     assert list(tmp_path.iterdir()) == []
 
 
 def test_cli_refuses_a_folder_that_does_not_exist(demo_db, tmp_path):
-    code, _, err = run("--db", str(demo_db), "export", "--place", "Havering", "--year", "2025",
-                       "--out", str(tmp_path / "missing" / "h.xlsx"))
+    code, _, err = run(
+        "--db",
+        str(demo_db),
+        "export",
+        "--place",
+        "Havering",
+        "--year",
+        "2025",
+        "--out",
+        str(tmp_path / "missing" / "h.xlsx"),
+    )
     assert code == 1 and "does not exist" in err
 
 
@@ -862,8 +1108,11 @@ def test_cli_labels_and_names_come_from_the_database(tmp_path):
     shutil.copytree(config.REFERENCE_DIR, reference)
     shutil.copytree(config.DEMO_DIR, demo)
     labels = pd.read_csv(reference / "service_type_labels.csv", dtype=str)
-    wanted = (labels["planning_year"] == "2025-26") & (labels["service_type"] == "rehab_bed") \
+    wanted = (
+        (labels["planning_year"] == "2025-26")
+        & (labels["service_type"] == "rehab_bed")
         & (labels["source"] == "hospital")
+    )
     labels.loc[wanted, "label"] = "Bedded rehabilitation (P2), new wording"
     labels.to_csv(reference / "service_type_labels.csv", index=False)
     services = pd.read_csv(demo / "services.csv", dtype=str, keep_default_na=False)
@@ -872,8 +1121,9 @@ def test_cli_labels_and_names_come_from_the_database(tmp_path):
     db = tmp_path / "edited.duckdb"
     build_demo_database(db, reference_dir=reference, demo_dir=demo)
     target = tmp_path / "havering.xlsx"
-    code, _, err = run("--db", str(db), "export", "--place", "Havering", "--year", "2025",
-                       "--out", str(target))
+    code, _, err = run(
+        "--db", str(db), "export", "--place", "Havering", "--year", "2025", "--out", str(target)
+    )
     assert code == 0, err
     book = open_book(target.read_bytes())
     rows = sections(book["Capacity & Demand"])["Capacity – hospital discharge"]["rows"]

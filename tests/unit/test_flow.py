@@ -29,13 +29,23 @@ from capacity.formulas import InvalidInput
 START = np.datetime64("2025-04-01")
 
 
-def flow(days: int = 365, arrivals: float = 0.5, places: float = 20, los: float = 42,
-         cv: float = 1.0, **more) -> FlowInputs:
+def flow(
+    days: int = 365,
+    arrivals: float = 0.5,
+    places: float = 20,
+    los: float = 42,
+    cv: float = 1.0,
+    **more,
+) -> FlowInputs:
     """Steady inputs: the same arrivals a day, places and stay every day."""
-    return FlowInputs(dates=np.arange(START, START + days),
-                      arrivals_per_day=np.full(days, float(arrivals)),
-                      caseload=np.full(days, float(places)),
-                      mean_los_days=np.full(days, float(los)), los_cv=cv, **more)
+    return FlowInputs(
+        dates=np.arange(START, START + days),
+        arrivals_per_day=np.full(days, float(arrivals)),
+        caseload=np.full(days, float(places)),
+        mean_los_days=np.full(days, float(los)),
+        los_cv=cv,
+        **more,
+    )
 
 
 def settled(sim, first: int = 150):
@@ -82,8 +92,7 @@ def test_simulated_waiting_agrees_with_erlang_c_in_steady_state():
 def test_short_stays_keep_occupancy_at_arrivals_times_stay(los, cv):
     # Little's law with the stay as given, as the steady-state formulas and the plan use it:
     # a stay that rounds to no nights (a same-day discharge) holds no place overnight.
-    inputs = flow(days=400, arrivals=6.0, places=200, los=los, cv=cv,
-                  in_service_today=int(6 * los))
+    inputs = flow(days=400, arrivals=6.0, places=200, los=los, cv=cv, in_service_today=int(6 * los))
     sim = simulate(inputs, replications=200, seed=14)
     occupancy = sim.occupancy[settled(sim, 50)].mean()
     assert occupancy == pytest.approx(6.0 * los, rel=0.02)
@@ -117,8 +126,11 @@ def test_littles_law_holds_on_the_simulated_output():
 def test_more_places_never_increase_the_expected_wait():
     waits, chances, queues = [], [], []
     for extra in range(0, 8):
-        result = run(flow(arrivals=17.5 / 30.4, places=18 + extra, los=42, cv=0.56,
-                          in_service_today=18), replications=200, seed=5)
+        result = run(
+            flow(arrivals=17.5 / 30.4, places=18 + extra, los=42, cv=0.56, in_service_today=18),
+            replications=200,
+            seed=5,
+        )
         waits.append(result.monthly["wait_days_mean"].to_numpy())
         chances.append(result.monthly["p_wait"].to_numpy())
         queues.append(result.daily["waiting_mean"].to_numpy())
@@ -129,8 +141,10 @@ def test_more_places_never_increase_the_expected_wait():
 
 
 def test_the_steady_state_wait_falls_with_more_places_too():
-    steady = [analytical(flow(arrivals=0.55, places=p, los=42))["wait_days_steady"].iloc[0]
-              for p in range(24, 40)]
+    steady = [
+        analytical(flow(arrivals=0.55, places=p, los=42))["wait_days_steady"].iloc[0]
+        for p in range(24, 40)
+    ]
     assert all(b <= a for a, b in zip(steady, steady[1:], strict=False))
 
 
@@ -148,8 +162,7 @@ def test_a_starting_queue_drains_in_steps_of_the_places_freed():
 def test_a_starting_queue_drains_at_the_rate_the_spare_capacity_allows():
     # 20 full places with 10-day stays free 2 a day; 1 arrives a day; so 40 waiting drain by
     # about 1 a day.
-    inputs = flow(days=120, arrivals=1.0, places=20, los=10, in_service_today=20,
-                  waiting_today=40)
+    inputs = flow(days=120, arrivals=1.0, places=20, los=10, in_service_today=20, waiting_today=40)
     sim = simulate(inputs, replications=300, seed=7)
     mean = sim.waiting.mean(axis=1)
     assert mean[10] == pytest.approx(30, abs=3)
@@ -168,8 +181,11 @@ def test_the_same_seed_gives_the_same_answer_and_another_seed_does_not():
 def test_bands_are_ordered_and_occupancy_never_exceeds_the_places():
     # (A mean need not lie inside the band: when most runs sit at the cap of 20, the mean is
     # below the 5th percentile.)
-    result = run(flow(arrivals=0.55, places=20, los=42, cv=0.56, in_service_today=20),
-                 replications=200, seed=10)
+    result = run(
+        flow(arrivals=0.55, places=20, los=42, cv=0.56, in_service_today=20),
+        replications=200,
+        seed=10,
+    )
     daily = result.daily
     assert (daily["occupancy_p05"] <= daily["occupancy_p95"]).all()
     assert (daily["waiting_p05"] <= daily["waiting_p95"]).all()
@@ -183,8 +199,9 @@ def test_months_add_up_to_the_days():
     inputs = flow(arrivals=0.55, places=20, los=42, in_service_today=20)
     result = run(inputs, replications=100, seed=11)
     monthly = result.monthly
-    assert list(monthly["month"]) == [f"2025-{m:02d}" for m in range(4, 13)] + \
-        [f"2026-{m:02d}" for m in range(1, 4)]
+    assert list(monthly["month"]) == [f"2025-{m:02d}" for m in range(4, 13)] + [
+        f"2026-{m:02d}" for m in range(1, 4)
+    ]
     assert monthly["days"].sum() == 365
     assert monthly["arrivals"].sum() == pytest.approx(0.55 * 365)
     waiting_by_month = result.daily.groupby("month", sort=False)["waiting_mean"].sum()
@@ -220,8 +237,11 @@ def test_waits_cut_off_when_the_run_stops_are_counted_as_such():
 
 
 def test_waits_that_end_within_the_run_are_not_flagged():
-    result = run(flow(arrivals=0.4, places=24, los=42, in_service_today=17, waiting_today=5),
-                 replications=100, seed=17)
+    result = run(
+        flow(arrivals=0.4, places=24, los=42, in_service_today=17, waiting_today=5),
+        replications=100,
+        seed=17,
+    )
     assert not result.year.waits_cut_off and result.year.still_waiting_at_end == 0
     assert (result.monthly["still_waiting_at_end"] == 0).all()
     assert result.first_queue_still_waiting_mean == 0
@@ -237,8 +257,9 @@ def test_places_are_whole_rounded_half_up():
 
 def test_adjust_changes_only_the_months_given():
     inputs = flow(places=20, los=42)
-    changed = adjust(inputs, extra_places=4, los_pct=-10, first_month="2025-11",
-                     last_month="2026-01")
+    changed = adjust(
+        inputs, extra_places=4, los_pct=-10, first_month="2025-11", last_month="2026-01"
+    )
     months = inputs.months
     inside = (months >= "2025-11") & (months <= "2026-01")
     assert (changed.caseload[inside] == 24).all() and (changed.caseload[~inside] == 20).all()
@@ -270,24 +291,24 @@ def test_the_default_start_uses_the_start_days_demand_and_stay():
     inputs = flow(arrivals=0.2, places=50, los=20)
     busier = inputs.with_changes(
         arrivals_per_day=np.where(inputs.months >= "2025-11", 0.6, 0.2),
-        mean_los_days=np.where(inputs.months >= "2025-11", 30.0, 20.0))
+        mean_los_days=np.where(inputs.months >= "2025-11", 30.0, 20.0),
+    )
     assert starting(busier).in_service_today == 4  # 0.2 × 20
     assert starting(busier, start="2025-11-24").in_service_today == 18  # 0.6 × 30
 
 
 def test_a_run_from_a_later_day_simulates_only_the_days_from_it():
-    inputs = starting(flow(arrivals=0.5, places=20, los=42), start="2025-11-24",
-                      in_service=20, waiting=3)
-    assert inputs.dates[0] == np.datetime64("2025-11-24") and inputs.days == 365 - day(
-        "2025-11-24")
+    inputs = starting(
+        flow(arrivals=0.5, places=20, los=42), start="2025-11-24", in_service=20, waiting=3
+    )
+    assert inputs.dates[0] == np.datetime64("2025-11-24") and inputs.days == 365 - day("2025-11-24")
     assert (inputs.in_service_today, inputs.waiting_today) == (20, 3)
     result = run(inputs, replications=50, seed=18)
     assert len(result.daily) == 128  # 7 days of November, then December to March
     first = result.monthly.iloc[0]
     assert (first["month"], first["first_day"], first["days"]) == ("2025-11", "2025-11-24", 7)
     assert first["arrivals"] == pytest.approx(0.5 * 7)
-    assert list(result.monthly["month"]) == ["2025-11", "2025-12", "2026-01", "2026-02",
-                                             "2026-03"]
+    assert list(result.monthly["month"]) == ["2025-11", "2025-12", "2026-01", "2026-02", "2026-03"]
     assert result.winter.label == "the rest of winter, from 24 Nov 2025"
     assert result.year.label == "the rest of the year, from 24 Nov 2025"
     assert result.winter.days == result.year.days == 128
@@ -303,8 +324,9 @@ def test_a_run_from_the_summer_still_covers_the_whole_winter():
 def test_a_queue_from_a_mid_year_start_drains_as_spare_places_allow():
     # From 24 November: 20 full places with 10-day stays free 2 a day and 1 arrives a day, so
     # 40 waiting drain by about 1 a day.
-    inputs = starting(flow(arrivals=1.0, places=20, los=10), start="2025-11-24",
-                      in_service=20, waiting=40)
+    inputs = starting(
+        flow(arrivals=1.0, places=20, los=10), start="2025-11-24", in_service=20, waiting=40
+    )
     sim = simulate(inputs, replications=300, seed=20)
     mean = sim.waiting.mean(axis=1)
     assert mean[10] == pytest.approx(30, abs=3)
@@ -316,8 +338,7 @@ def test_winter_flex_places_open_on_their_date_after_a_later_start():
     # 20 places, 30 from 1 December; more arrivals than 20 places can take (0.8 × 42 = 33.6).
     flex = np.where(np.arange(365) >= day("2025-12-01"), 30.0, 20.0)
     inputs = flow(arrivals=0.8, places=20, los=42, cv=0.56).with_changes(caseload=flex)
-    result = run(starting(inputs, start="2025-11-24", in_service=20), replications=100,
-                 seed=21)
+    result = run(starting(inputs, start="2025-11-24", in_service=20), replications=100, seed=21)
     daily = result.daily.set_index("date")
     assert (daily.loc[:"2025-11-30", "beds"] == 20).all()
     assert (daily.loc["2025-12-01":, "beds"] == 30).all()
@@ -328,8 +349,9 @@ def test_winter_flex_places_open_on_their_date_after_a_later_start():
 def test_people_over_the_places_stay_until_their_stays_end_and_nobody_new_starts():
     # 30 in a 20-place service, 5 waiting, no arrivals, 10-day stays: occupancy only falls
     # until it is under 20, and only then are the 5 admitted.
-    inputs = flow(days=60, arrivals=0, places=20, los=10, cv=0, in_service_today=30,
-                  waiting_today=5)
+    inputs = flow(
+        days=60, arrivals=0, places=20, los=10, cv=0, in_service_today=30, waiting_today=5
+    )
     assert over_places_at_start(inputs) == 10
     sim = simulate(inputs, replications=200, seed=22)
     before = np.vstack([np.full((1, 200), 30), sim.occupancy[:-1]])
@@ -397,7 +419,14 @@ def test_the_start_limit_is_5000_people_or_the_places_if_more():
 
 
 def test_lognormal_stays_have_the_mean_asked_for():
-    inputs = flow(days=730, arrivals=0.5, places=200, los=20, cv=0.8,
-                  los_distribution="lognormal", in_service_today=10)
+    inputs = flow(
+        days=730,
+        arrivals=0.5,
+        places=200,
+        los=20,
+        cv=0.8,
+        los_distribution="lognormal",
+        in_service_today=10,
+    )
     sim = simulate(inputs, replications=300, seed=13)
     assert sim.occupancy[settled(sim)].mean() == pytest.approx(10, rel=0.04)

@@ -16,9 +16,14 @@ START = np.datetime64("2025-04-01")
 def result():
     days = 365
     places = np.where(np.arange(days) >= 214, 24.0, 20.0)  # four more from 1 November
-    inputs = FlowInputs(dates=np.arange(START, START + days),
-                        arrivals_per_day=np.full(days, 0.55), caseload=places,
-                        mean_los_days=np.full(days, 42.0), los_cv=0.56, in_service_today=20)
+    inputs = FlowInputs(
+        dates=np.arange(START, START + days),
+        arrivals_per_day=np.full(days, 0.55),
+        caseload=places,
+        mean_los_days=np.full(days, 42.0),
+        los_cv=0.56,
+        in_service_today=20,
+    )
     return run(inputs, replications=100, seed=1)
 
 

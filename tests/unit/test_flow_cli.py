@@ -14,8 +14,17 @@ from capacity.plan import plan_for
 from capacity.store import Store
 from tests.unit.test_cli import run
 
-D2A = ("flow", "--place", "BHR", "--service", "bhr_d2a_nursing", "--year", "2025",
-       "--replications", "200")
+D2A = (
+    "flow",
+    "--place",
+    "BHR",
+    "--service",
+    "bhr_d2a_nursing",
+    "--year",
+    "2025",
+    "--replications",
+    "200",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -27,8 +36,10 @@ def today_after_the_year(monkeypatch):
 def test_the_bhr_d2a_beds_table_says_who_waits_and_the_places_needed(demo_db):
     code, out, err = run(*D2A, "--db", str(demo_db))
     assert code == 0, err
-    assert out.startswith("BHR discharge-to-assess nursing beds · Barking & Dagenham, "
-                          "Havering and Redbridge, 2025-26 — baseline")
+    assert out.startswith(
+        "BHR discharge-to-assess nursing beds · Barking & Dagenham, "
+        "Havering and Redbridge, 2025-26 — baseline"
+    )
     assert "Nov 2025" in out and "Mar 2026" in out
     assert "In winter (November to March), with 20 places: on an average day" in out
     assert "Keeping the chance of waiting under 5% needs" in out
@@ -54,9 +65,19 @@ def test_csv_can_have_a_row_per_day(demo_db):
 
 
 def test_a_service_by_name_in_any_case(demo_db):
-    code, out, err = run("flow", "--place", "Havering", "--service",
-                         "bhr community REHABILITATION beds", "--year", "2025",
-                         "--replications", "100", "--db", str(demo_db))
+    code, out, err = run(
+        "flow",
+        "--place",
+        "Havering",
+        "--service",
+        "bhr community REHABILITATION beds",
+        "--year",
+        "2025",
+        "--replications",
+        "100",
+        "--db",
+        str(demo_db),
+    )
     assert code == 0, err
     assert out.startswith("BHR community rehabilitation beds · Havering")
 
@@ -75,8 +96,9 @@ def test_starting_conditions_can_be_given(demo_db):
 
 
 def test_an_unknown_service_lists_the_places_services(demo_db):
-    code, out, err = run("flow", "--place", "Havering", "--service", "nope", "--year", "2025",
-                         "--db", str(demo_db))
+    code, out, err = run(
+        "flow", "--place", "Havering", "--service", "nope", "--year", "2025", "--db", str(demo_db)
+    )
     assert code == 1 and out == ""
     assert err.startswith("error: Unknown service 'nope' at Havering")
     assert "Havering reablement (hav_reablement)" in err
@@ -84,25 +106,36 @@ def test_an_unknown_service_lists_the_places_services(demo_db):
 
 
 def test_a_service_that_cannot_be_modelled_says_why(demo_db):
-    code, _, err = run("flow", "--place", "Havering", "--service", "bhr_hsss", "--year", "2025",
-                       "--db", str(demo_db))
+    code, _, err = run(
+        "flow",
+        "--place",
+        "Havering",
+        "--service",
+        "bhr_hsss",
+        "--year",
+        "2025",
+        "--db",
+        str(demo_db),
+    )
     assert code == 1 and "planned by a stated throughput" in err
 
 
 @pytest.mark.parametrize(
     ("flag", "value", "said"),
-    [("--replications", "0", "--replications must be a whole number from 1 to 10,000"),
-     ("--replications", "1000000", "--replications must be a whole number from 1 to 10,000"),
-     ("--target", "1.5", "--target must be a probability above 0 and below 1"),
-     ("--target", "nan", "--target must be a probability above 0 and below 1"),
-     ("--seed", "-1", "--seed must be a whole number of 0 or more"),
-     ("--extra-places", "inf", "--extra-places must be a number from −5,000 to 5,000"),
-     ("--extra-places", "nan", "--extra-places must be a number from −5,000 to 5,000"),
-     ("--extra-places", "-21", "--extra-places -21 would leave fewer than no places"),
-     ("--bed-cost", "inf", "--bed-cost must be an amount from £0 to £100,000 a day"),
-     ("--place-cost", "-5", "--place-cost must be an amount from £0 to £100,000 a day"),
-     ("--in-service", "-1", "--in-service must be a whole number from 0 to 5,000"),
-     ("--waiting", "100000", "--waiting must be a whole number from 0 to 5,000")],
+    [
+        ("--replications", "0", "--replications must be a whole number from 1 to 10,000"),
+        ("--replications", "1000000", "--replications must be a whole number from 1 to 10,000"),
+        ("--target", "1.5", "--target must be a probability above 0 and below 1"),
+        ("--target", "nan", "--target must be a probability above 0 and below 1"),
+        ("--seed", "-1", "--seed must be a whole number of 0 or more"),
+        ("--extra-places", "inf", "--extra-places must be a number from −5,000 to 5,000"),
+        ("--extra-places", "nan", "--extra-places must be a number from −5,000 to 5,000"),
+        ("--extra-places", "-21", "--extra-places -21 would leave fewer than no places"),
+        ("--bed-cost", "inf", "--bed-cost must be an amount from £0 to £100,000 a day"),
+        ("--place-cost", "-5", "--place-cost must be an amount from £0 to £100,000 a day"),
+        ("--in-service", "-1", "--in-service must be a whole number from 0 to 5,000"),
+        ("--waiting", "100000", "--waiting must be a whole number from 0 to 5,000"),
+    ],
 )
 def test_bad_settings_are_refused_naming_the_flag(demo_db, flag, value, said):
     code, out, err = run(*D2A[:-2], flag, value, "--db", str(demo_db))
@@ -118,22 +151,21 @@ def test_a_malformed_number_is_still_a_command_line_error(demo_db):
 
 
 def test_an_unknown_place_is_an_error(demo_db):
-    code, _, err = run("flow", "--place", "Atlantis", "--service", "x", "--year", "2025",
-                       "--db", str(demo_db))
+    code, _, err = run(
+        "flow", "--place", "Atlantis", "--service", "x", "--year", "2025", "--db", str(demo_db)
+    )
     assert code == 1 and "Unknown place 'Atlantis'" in err
 
 
 def test_waits_cut_off_when_the_run_stops_are_said_to_be_longer(demo_db):
     # All 20 beds taken away, 15 waiting on 1 April: nobody is ever admitted.
-    code, out, err = run(*D2A, "--extra-places", "-20", "--waiting", "15",
-                         "--db", str(demo_db))
+    code, out, err = run(*D2A, "--extra-places", "-20", "--waiting", "15", "--db", str(demo_db))
     assert code == 0, err
     assert "an arrival waits more than" in out
     assert "still waiting at the end" in out and "over " in out
     assert "are all admitted" not in out
     assert "Those waiting on the first day are not all admitted by the time the run stops" in out
-    code, out, err = run(*D2A, "--extra-places", "-20", "--format", "csv",
-                         "--db", str(demo_db))
+    code, out, err = run(*D2A, "--extra-places", "-20", "--format", "csv", "--db", str(demo_db))
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and all(float(r["still_waiting_at_end"]) > 0 for r in rows)
 
@@ -142,10 +174,12 @@ def test_places_taken_away_lower_the_default_number_in_the_service(demo_db):
     # 15 of the 20 beds taken away: the service starts with at most the 5 left, not 20.
     code, out, err = run(*D2A, "--extra-places", "-15", "--db", str(demo_db))
     assert code == 0, err
-    assert "Start: 1 Apr 2025 (days before it are not simulated): 5 in the service, 0 waiting" \
-        in out
-    code, out, err = run(*D2A, "--extra-places", "-15", "--format", "csv", "--daily",
-                         "--db", str(demo_db))
+    assert (
+        "Start: 1 Apr 2025 (days before it are not simulated): 5 in the service, 0 waiting" in out
+    )
+    code, out, err = run(
+        *D2A, "--extra-places", "-15", "--format", "csv", "--daily", "--db", str(demo_db)
+    )
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and err == ""
     assert max(float(r["occupancy_p95"]) for r in rows) <= 5
@@ -154,8 +188,9 @@ def test_places_taken_away_lower_the_default_number_in_the_service(demo_db):
 def test_more_in_the_service_than_its_places_is_run_with_a_warning(demo_db):
     code, out, err = run(*D2A, "--in-service", "200", "--db", str(demo_db))
     assert code == 0, err
-    assert "Warning: 200 people are in the service on 1 Apr 2025, 180 more than its 20 " \
-        "places." in out
+    assert (
+        "Warning: 200 people are in the service on 1 Apr 2025, 180 more than its 20 places." in out
+    )
     code, out, err = run(*D2A, "--in-service", "200", "--format", "csv", "--db", str(demo_db))
     assert code == 0
     assert err.startswith("warning: 200 people are in the service on 1 Apr 2025")
@@ -185,17 +220,21 @@ def test_the_run_starts_today_when_today_is_in_the_year(demo_db, monkeypatch):
     code, out, err = run(*D2A, "--format", "csv", "--db", str(demo_db))
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0, err
-    assert [(r["first_day"], r["days"]) for r in rows] == [("2026-01-10", "22"),
-                                                           ("2026-02-01", "28"),
-                                                           ("2026-03-01", "31")]
+    assert [(r["first_day"], r["days"]) for r in rows] == [
+        ("2026-01-10", "22"),
+        ("2026-02-01", "28"),
+        ("2026-03-01", "31"),
+    ]
 
 
 @pytest.mark.parametrize("start", ["2025-03-31", "2026-04-01"])
 def test_a_start_outside_the_planning_year_is_refused(demo_db, start):
     code, out, err = run(*D2A, "--start", start, "--db", str(demo_db))
     assert (code, out) == (1, "")
-    assert err == (f"error: --start must be a day of the planning year 2025-26, from 2025-04-01 "
-                   f"to 2026-03-31 (got {start})\n")
+    assert err == (
+        f"error: --start must be a day of the planning year 2025-26, from 2025-04-01 "
+        f"to 2026-03-31 (got {start})\n"
+    )
 
 
 def test_a_start_that_is_not_a_date_is_a_command_line_error(demo_db, capsys):
@@ -213,10 +252,14 @@ P2 = ("flow", "--place", "BHR", "--pathway", "P2", "--year", "2025", "--replicat
 def test_a_pathway_pools_its_services_and_says_which(demo_db):
     code, out, err = run(*P2, "--db", str(demo_db))
     assert code == 0, err
-    assert out.startswith("Pathway 2 – all 2 modelled services (pooled) · Barking & Dagenham, "
-                          "Havering and Redbridge, 2025-26 — baseline")
-    assert "Pool: P2: BHR community rehabilitation beds, Redbridge step-down beds; a person " \
+    assert out.startswith(
+        "Pathway 2 – all 2 modelled services (pooled) · Barking & Dagenham, "
+        "Havering and Redbridge, 2025-26 — baseline"
+    )
+    assert (
+        "Pool: P2: BHR community rehabilitation beds, Redbridge step-down beds; a person "
         "takes the first free place of any service on the pathway" in out
+    )
     # 61 rehab beds from November (57 before) and 7 step-down beds.
     assert "In winter (November to March), with 68 places" in out
 
@@ -227,7 +270,8 @@ def test_a_pathways_csv_names_the_pathway_and_its_services(demo_db):
     rows = list(csv.DictReader(io.StringIO(out)))
     assert list(rows[0]) == ["place_code", "pathway", "service_ids", "scenario", *MONTH_COLUMNS]
     assert {(r["pathway"], r["service_ids"]) for r in rows} == {
-        ("P2", "bhr_rehab_beds;red_step_down")}
+        ("P2", "bhr_rehab_beds;red_step_down")
+    }
     # Rehab beds 61 to 30 April 2025, then 57 to October, then 61; and 7 step-down beds.
     assert [int(r["beds_max"]) for r in rows] == [68] + [64] * 6 + [68] * 5
     with Store.open(demo_db, read_only=True) as store:
@@ -240,22 +284,37 @@ def test_a_pathways_csv_names_the_pathway_and_its_services(demo_db):
 @pytest.mark.parametrize("extra", [(), ("--service", "bhr_d2a_nursing")])
 def test_exactly_one_of_service_and_pathway_is_needed(demo_db, extra, capsys):
     with pytest.raises(SystemExit) as caught:
-        run("flow", "--place", "BHR", "--year", "2025", *(("--pathway", "P2") if extra else ()),
-            *extra, "--db", str(demo_db))
+        run(
+            "flow",
+            "--place",
+            "BHR",
+            "--year",
+            "2025",
+            *(("--pathway", "P2") if extra else ()),
+            *extra,
+            "--db",
+            str(demo_db),
+        )
     assert caught.value.code == 2
     said = capsys.readouterr().err
-    assert "one of the arguments --service --pathway is required" in said or \
-        "not allowed with argument" in said
+    assert (
+        "one of the arguments --service --pathway is required" in said
+        or "not allowed with argument" in said
+    )
 
 
-@pytest.mark.parametrize(("pathway", "first"), [
-    ("P7", "error: Unknown pathway 'P7'"),
-    ("P2", "error: P2 has no service with a caseload and a length of stay at Rutland"),
-    ("P0", "error: P0 (home with little or no new support) has no places to queue for"),
-])
+@pytest.mark.parametrize(
+    ("pathway", "first"),
+    [
+        ("P7", "error: Unknown pathway 'P7'"),
+        ("P2", "error: P2 has no service with a caseload and a length of stay at Rutland"),
+        ("P0", "error: P0 (home with little or no new support) has no places to queue for"),
+    ],
+)
 def test_a_pathway_that_cannot_be_run_lists_the_ones_that_can(demo_db, pathway, first):
-    code, out, err = run("flow", "--place", "Rutland", "--pathway", pathway, "--year", "2025",
-                         "--db", str(demo_db))
+    code, out, err = run(
+        "flow", "--place", "Rutland", "--pathway", pathway, "--year", "2025", "--db", str(demo_db)
+    )
     assert (code, out) == (1, "")
     assert err.startswith(first)
     assert "Pathways with modelled services at Rutland: P1 (Rutland Micare reablement)" in err

@@ -29,8 +29,12 @@ def test_every_default_names_a_known_item_and_cites_its_source():
     assert HOSPITAL_ITEM in table.index
     for item, row in table.iterrows():
         note = row["source_note"]
-        assert "seeds/" in note or "Assumption" in note or "Not costed" in note \
-            or "kingsfund.org.uk" in note, item
+        assert (
+            "seeds/" in note
+            or "Assumption" in note
+            or "Not costed" in note
+            or "kingsfund.org.uk" in note
+        ), item
 
 
 def test_the_seed_documents_care_costs_per_day():
@@ -68,27 +72,37 @@ def test_negative_costs_are_refused_naming_the_field():
 
 def test_a_bad_cost_table_says_which_row_is_wrong(tmp_path):
     path = tmp_path / "flow_costs.csv"
-    path.write_text("item,amount,per,source_note\n"
-                    "delayed_hospital_bed,395,day,x\n"
-                    "teleportation,10,day,x\n"
-                    "rehab_bed,-5,week,x\n"
-                    "reablement_home,24,,x\n", "utf-8")
+    path.write_text(
+        "item,amount,per,source_note\n"
+        "delayed_hospital_bed,395,day,x\n"
+        "teleportation,10,day,x\n"
+        "rehab_bed,-5,week,x\n"
+        "reablement_home,24,,x\n",
+        "utf-8",
+    )
     with pytest.raises(ValidationError) as raised:
         load_cost_table(path)
     text = str(raised.value)
     assert "row 4, amount" in text
-    path.write_text("item,amount,per,source_note\ndelayed_hospital_bed,395,day,x\n"
-                    "teleportation,10,day,x\nreablement_home,24,,x\n", "utf-8")
+    path.write_text(
+        "item,amount,per,source_note\ndelayed_hospital_bed,395,day,x\n"
+        "teleportation,10,day,x\nreablement_home,24,,x\n",
+        "utf-8",
+    )
     with pytest.raises(ValidationError) as raised:
         load_cost_table(path)
     text = str(raised.value)
     assert "row 3, item 'teleportation'" in text and "row 4, per" in text
 
 
-@pytest.mark.parametrize(("bed", "place", "field"),
-                         [(float("inf"), 10.0, "hospital_bed_per_day"),
-                          (395.0, float("nan"), "place_per_day"),
-                          (395.0, 100_001.0, "place_per_day")])
+@pytest.mark.parametrize(
+    ("bed", "place", "field"),
+    [
+        (float("inf"), 10.0, "hospital_bed_per_day"),
+        (395.0, float("nan"), "place_per_day"),
+        (395.0, 100_001.0, "place_per_day"),
+    ],
+)
 def test_costs_must_be_finite_amounts_within_the_limit(bed, place, field):
     with pytest.raises(InvalidInput) as raised:
         Costs(bed, place)

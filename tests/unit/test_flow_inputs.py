@@ -22,8 +22,12 @@ from capacity.views.flow import command_inputs
 from tests.conftest import full_years, make_store, monthly_referrals, parameters
 
 BEDS = {"service_id": "beds", "name": "Step-down beds", "service_type": "rehab_bed"}
-SPOT = {"service_id": "spot", "name": "Spot beds", "service_type": "reablement_bed",
-        "contract": "spot"}
+SPOT = {
+    "service_id": "spot",
+    "name": "Spot beds",
+    "service_type": "reablement_bed",
+    "contract": "spot",
+}
 SETTLE = {"service_id": "settle", "name": "Settle service", "service_type": "social_support"}
 
 
@@ -33,18 +37,42 @@ def flow_inputs_for(store, place, service, year, scenario=None, *, weekday=True)
 
 
 def beds_store(rows, links=(("beds", "A", None),), hospital=6):
-    refs = pd.concat([monthly_referrals(place, "rehab_bed", "beds", "hospital",
-                                        full_years(2024, 2024, hospital))
-                      for place in sorted({p for _, p, _ in links})])
-    return make_store([BEDS, SETTLE], list(links) + [("settle", "A", None)],
-                      parameters(*rows, {"service_id": "settle", "method": "throughput",
-                                         "throughput": 30, "throughput_unit": "month",
-                                         "valid_from": "2020-04-01"}), refs)
+    refs = pd.concat(
+        [
+            monthly_referrals(
+                place, "rehab_bed", "beds", "hospital", full_years(2024, 2024, hospital)
+            )
+            for place in sorted({p for _, p, _ in links})
+        ]
+    )
+    return make_store(
+        [BEDS, SETTLE],
+        list(links) + [("settle", "A", None)],
+        parameters(
+            *rows,
+            {
+                "service_id": "settle",
+                "method": "throughput",
+                "throughput": 30,
+                "throughput_unit": "month",
+                "valid_from": "2020-04-01",
+            },
+        ),
+        refs,
+    )
 
 
 def caseload(value, start="2020-04-01", end=None, los=20, **more):
-    return {"service_id": "beds", "method": "caseload", "caseload": value, "mean_los_days": los,
-            "hospital_share": 1.0, "valid_from": start, "valid_to": end, **more}
+    return {
+        "service_id": "beds",
+        "method": "caseload",
+        "caseload": value,
+        "mean_los_days": los,
+        "hospital_share": 1.0,
+        "valid_from": start,
+        "valid_to": end,
+        **more,
+    }
 
 
 def on(inputs, day: str) -> int:
@@ -57,18 +85,22 @@ def test_winter_flex_beds_open_on_their_date():
     assert inputs.caseload[on(inputs, "2025-11-15")] == 10
     assert inputs.caseload[on(inputs, "2025-11-16")] == 14
     assert (inputs.caseload[: on(inputs, "2025-11-16")] == 10).all()
-    assert (inputs.caseload[on(inputs, "2025-11-16"):] == 14).all()
+    assert (inputs.caseload[on(inputs, "2025-11-16") :] == 14).all()
     assert len(inputs.dates) == 365 and inputs.dates[0] == np.datetime64("2025-04-01")
 
 
 def test_a_shared_service_gives_each_place_its_share_and_a_system_the_pool():
     # A refers 2 a month and B 6 over 2024-25, so by use A gets 0.25 of 20 beds and B 0.75
     # (by population, 30,000 and 10,000 people aged 65+, it would be the other way round).
-    refs = pd.concat([monthly_referrals(place, "rehab_bed", "beds", "hospital",
-                                        full_years(2024, 2024, level))
-                      for place, level in (("A", 2), ("B", 6))])
-    store = make_store([BEDS], [("beds", "A", None), ("beds", "B", None)],
-                       parameters(caseload(20)), refs)
+    refs = pd.concat(
+        [
+            monthly_referrals(place, "rehab_bed", "beds", "hospital", full_years(2024, 2024, level))
+            for place, level in (("A", 2), ("B", 6))
+        ]
+    )
+    store = make_store(
+        [BEDS], [("beds", "A", None), ("beds", "B", None)], parameters(caseload(20)), refs
+    )
     assert flow_inputs_for(store, "A", "beds", 2025).caseload == pytest.approx(5)
     assert flow_inputs_for(store, "B", "beds", 2025).caseload == pytest.approx(15)
     assert flow_inputs_for(store, "SYS", "beds", 2025).caseload == pytest.approx(20)
@@ -76,11 +108,14 @@ def test_a_shared_service_gives_each_place_its_share_and_a_system_the_pool():
 
 def test_a_scenario_changes_places_stay_and_arrivals():
     store = beds_store([caseload(10)])
-    scenario = Scenario("Winter", (
-        Change("caseload_delta", 4, "2025-11", "2026-03", services=("beds",)),
-        Change("los_pct", -10, "2025-11", "2026-03"),
-        Change("demand_pct", 10, "2025-12", "2025-12"),
-    ))
+    scenario = Scenario(
+        "Winter",
+        (
+            Change("caseload_delta", 4, "2025-11", "2026-03", services=("beds",)),
+            Change("los_pct", -10, "2025-11", "2026-03"),
+            Change("demand_pct", 10, "2025-12", "2025-12"),
+        ),
+    )
     inputs = flow_inputs_for(store, "A", "beds", 2025, scenario)
     assert inputs.caseload[on(inputs, "2025-10-31")] == 10
     assert inputs.caseload[on(inputs, "2025-11-01")] == pytest.approx(14)
@@ -172,18 +207,23 @@ def test_spreading_by_weekday_keeps_each_months_total():
 
 
 def test_weekday_of_counts_from_monday():
-    assert list(weekday_of(np.array(["2025-04-07", "2025-04-13"], dtype="datetime64[D]"))) == \
-        [0, 6]  # a Monday and a Sunday
+    assert list(weekday_of(np.array(["2025-04-07", "2025-04-13"], dtype="datetime64[D]"))) == [
+        0,
+        6,
+    ]  # a Monday and a Sunday
 
 
-@pytest.mark.parametrize(("year", "today", "start"), [
-    (2026, date(2026, 11, 24), date(2026, 11, 24)),  # today is in 2026-27: start today
-    (2025, date(2026, 11, 24), date(2025, 4, 1)),  # a past year: from 1 April
-    (2027, date(2026, 11, 24), date(2027, 4, 1)),  # a year ahead: from 1 April
-    (2026, date(2027, 3, 31), date(2027, 3, 31)),  # the year's last day is still in it
-    (2026, date(2027, 4, 1), date(2026, 4, 1)),
-    (2026, date(2026, 4, 1), date(2026, 4, 1)),
-])
+@pytest.mark.parametrize(
+    ("year", "today", "start"),
+    [
+        (2026, date(2026, 11, 24), date(2026, 11, 24)),  # today is in 2026-27: start today
+        (2025, date(2026, 11, 24), date(2025, 4, 1)),  # a past year: from 1 April
+        (2027, date(2026, 11, 24), date(2027, 4, 1)),  # a year ahead: from 1 April
+        (2026, date(2027, 3, 31), date(2027, 3, 31)),  # the year's last day is still in it
+        (2026, date(2027, 4, 1), date(2026, 4, 1)),
+        (2026, date(2026, 4, 1), date(2026, 4, 1)),
+    ],
+)
 def test_a_run_starts_today_when_today_is_in_the_year_else_on_1_april(year, today, start):
     assert default_start_day(year, today) == start
 

@@ -48,28 +48,45 @@ def report_for(store, tmp_path, *rows: str, header: str = HEADER):
     return check(store, stage(tmp_path, path))
 
 
-@pytest.mark.parametrize(("row", "column", "reason"), [
-    (",E09000016,reablement_home,hospital,,2025-03-01,,", "referral_id", "is required"),
-    ("X-1,Narnia,reablement_home,hospital,,2025-03-01,,", "place_code", "is not a known place"),
-    ("X-1,E09000016,teleport,hospital,,2025-03-01,,", "service_type",
-     "is not a known service type"),
-    ("X-1,E09000016,ucr,hospital,,2025-03-01,,", "source", "ucr does not take hospital"),
-    ("X-1,E09000016,reablement_home,ambulance,,2025-03-01,,", "source",
-     "must be hospital or community"),
-    ("X-1,E09000016,reablement_home,hospital,P7,2025-03-01,,", "pathway", "must be P0, P1"),
-    ("X-1,E09000016,reablement_home,hospital,,31/02/2025,,", "referral_date", "is not a date"),
-    ("X-1,E09000016,reablement_home,hospital,,2025-03-01,2025-03-10,2025-03-02", "end_date",
-     "is before the start date"),
-    ("X-1,E09000016,reablement_home,hospital,,2025-03-01,soon,", "start_date", "is not a date"),
-    ("X-1,E09000016,reablement_home,hospital,,2099-03-01,,", "referral_date", "in the future"),
-    ('"=HYPERLINK(""http://x"",""y"")",E09000016,reablement_home,hospital,,2025-03-01,,',
-     "referral_id", "looks like a spreadsheet formula"),
-    ("X-1,E09000016,reablement_home", "(whole line)", "fewer columns than the header"),
-    ("X-1,E09000016,reablement_home,hospital,,2025-03-01,,,extra", "(whole line)",
-     "more columns than the header"),
-])
-def test_each_bad_row_is_named_with_its_row_column_and_reason(store, tmp_path, row, column,
-                                                              reason):
+@pytest.mark.parametrize(
+    ("row", "column", "reason"),
+    [
+        (",E09000016,reablement_home,hospital,,2025-03-01,,", "referral_id", "is required"),
+        ("X-1,Narnia,reablement_home,hospital,,2025-03-01,,", "place_code", "is not a known place"),
+        (
+            "X-1,E09000016,teleport,hospital,,2025-03-01,,",
+            "service_type",
+            "is not a known service type",
+        ),
+        ("X-1,E09000016,ucr,hospital,,2025-03-01,,", "source", "ucr does not take hospital"),
+        (
+            "X-1,E09000016,reablement_home,ambulance,,2025-03-01,,",
+            "source",
+            "must be hospital or community",
+        ),
+        ("X-1,E09000016,reablement_home,hospital,P7,2025-03-01,,", "pathway", "must be P0, P1"),
+        ("X-1,E09000016,reablement_home,hospital,,31/02/2025,,", "referral_date", "is not a date"),
+        (
+            "X-1,E09000016,reablement_home,hospital,,2025-03-01,2025-03-10,2025-03-02",
+            "end_date",
+            "is before the start date",
+        ),
+        ("X-1,E09000016,reablement_home,hospital,,2025-03-01,soon,", "start_date", "is not a date"),
+        ("X-1,E09000016,reablement_home,hospital,,2099-03-01,,", "referral_date", "in the future"),
+        (
+            '"=HYPERLINK(""http://x"",""y"")",E09000016,reablement_home,hospital,,2025-03-01,,',
+            "referral_id",
+            "looks like a spreadsheet formula",
+        ),
+        ("X-1,E09000016,reablement_home", "(whole line)", "fewer columns than the header"),
+        (
+            "X-1,E09000016,reablement_home,hospital,,2025-03-01,,,extra",
+            "(whole line)",
+            "more columns than the header",
+        ),
+    ],
+)
+def test_each_bad_row_is_named_with_its_row_column_and_reason(store, tmp_path, row, column, reason):
     report = report_for(store, tmp_path, GOOD[0], row)
     assert report.rows_read == 2 and report.rows_rejected == 1
     problem = report.problems.iloc[0]
@@ -85,11 +102,14 @@ def test_a_duplicate_id_within_the_file_points_at_the_first(store, tmp_path):
 
 def test_a_service_must_serve_the_place_and_match_the_type(store, tmp_path):
     header = HEADER + ",service_id"
-    report = report_for(store, tmp_path,
-                        "X-1,E06000034,reablement_home,hospital,,2025-03-01,,,hav_reablement",
-                        "X-2,E09000016,rehab_bed,hospital,,2025-03-01,,,hav_reablement",
-                        "X-3,E09000016,reablement_home,hospital,,2025-03-01,,,ghost",
-                        header=header)
+    report = report_for(
+        store,
+        tmp_path,
+        "X-1,E06000034,reablement_home,hospital,,2025-03-01,,,hav_reablement",
+        "X-2,E09000016,rehab_bed,hospital,,2025-03-01,,,hav_reablement",
+        "X-3,E09000016,reablement_home,hospital,,2025-03-01,,,ghost",
+        header=header,
+    )
     reasons = list(report.problems["reason"])
     assert "does not serve E06000034" in reasons[0]
     assert "is a reablement_home service, not rehab_bed" in reasons[1]
@@ -97,8 +117,10 @@ def test_a_service_must_serve_the_place_and_match_the_type(store, tmp_path):
 
 
 def test_nothing_loads_when_a_row_is_refused_unless_asked(store, tmp_path):
-    path = write(tmp_path, "\n".join([HEADER, *GOOD, "X-3,Narnia,reablement_home,hospital,,"
-                                      "2025-03-01,,"]) + "\n")
+    path = write(
+        tmp_path,
+        "\n".join([HEADER, *GOOD, "X-3,Narnia,reablement_home,hospital,,2025-03-01,,"]) + "\n",
+    )
     staged = stage(tmp_path, path)
     before = referrals(store)
     refused = load(store, staged)
@@ -141,13 +163,24 @@ def test_loading_the_same_referrals_twice_adds_nothing_and_undo_takes_them_out(s
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
 def test_encodings_and_uk_dates(store, tmp_path, encoding):
-    text = "\n".join([HEADER, "O’Brien-1,Havering,reablement_home,community,,31/12/2024,,",
-                      "Café-2,E09000016,reablement_home,hospital,,2024-12-30,,"]) + "\n"
+    text = (
+        "\n".join(
+            [
+                HEADER,
+                "O’Brien-1,Havering,reablement_home,community,,31/12/2024,,",
+                "Café-2,E09000016,reablement_home,hospital,,2024-12-30,,",
+            ]
+        )
+        + "\n"
+    )
     staged = stage(tmp_path, write(tmp_path, text, encoding=encoding))
     result = load(store, staged)
     assert result.rows_loaded == 2
-    ids = set(store._con.execute(
-        "SELECT referral_id FROM referrals WHERE import_id = ?", [result.import_id]).fetchall())
+    ids = set(
+        store._con.execute(
+            "SELECT referral_id FROM referrals WHERE import_id = ?", [result.import_id]
+        ).fetchall()
+    )
     assert ids == {("O’Brien-1",), ("Café-2",)}
     if encoding == "cp1252":
         assert any("Windows-1252" in note for note in result.report.notes)
@@ -155,16 +188,16 @@ def test_encodings_and_uk_dates(store, tmp_path, encoding):
 
 def test_headers_may_differ_in_case_spacing_and_common_names(store, tmp_path):
     header = " Referral ID ,PLACE,Service Type,Referral Source,Pathway,Date of referral,Notes"
-    report = report_for(store, tmp_path, "H-1,E09000016,reablement_home,hospital,P1,2025-03-01,x",
-                        header=header)
+    report = report_for(
+        store, tmp_path, "H-1,E09000016,reablement_home,hospital,P1,2025-03-01,x", header=header
+    )
     assert report.rows_rejected == 0 and report.rows_read == 1
     assert "columns ignored: Notes" in report.notes
 
 
 def test_semicolon_and_tab_separated_files_load(store, tmp_path):
     for delimiter in (";", "\t"):
-        text = "\n".join([HEADER.replace(",", delimiter),
-                          GOOD[0].replace(",", delimiter)]) + "\n"
+        text = "\n".join([HEADER.replace(",", delimiter), GOOD[0].replace(",", delimiter)]) + "\n"
         name = f"{ord(delimiter)}.csv"
         path = write(tmp_path, text.replace("T-1", f"T-{ord(delimiter)}"), name=name)
         assert load(store, stage(tmp_path, path)).rows_loaded == 1
@@ -180,8 +213,18 @@ def test_workbooks_load_and_damaged_ones_are_refused(store, tmp_path):
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(HEADER.split(","))
-    sheet.append(["W-1", "E09000016", "reablement_home", "hospital", "P1",
-                  datetime(2025, 3, 1), datetime(2025, 3, 2), None])
+    sheet.append(
+        [
+            "W-1",
+            "E09000016",
+            "reablement_home",
+            "hospital",
+            "P1",
+            datetime(2025, 3, 1),
+            datetime(2025, 3, 2),
+            None,
+        ]
+    )
     path = tmp_path / "extract.xlsx"
     book.save(path)
     assert load(store, stage(tmp_path, path)).rows_loaded == 1
@@ -191,13 +234,16 @@ def test_workbooks_load_and_damaged_ones_are_refused(store, tmp_path):
         stage(tmp_path, truncated)
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"", "is empty"),
-    (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "is a PNG image"),
-    (b"%PDF-1.7\n" + b"x" * 100, "is a PDF document"),
-    (b"referral_id\x00\x01\x02", "binary"),
-    (b"\x81\x8d\x8f\x90\x9d,abc\n", "not text in UTF-8 or Windows-1252"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "is empty"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "is a PNG image"),
+        (b"%PDF-1.7\n" + b"x" * 100, "is a PDF document"),
+        (b"referral_id\x00\x01\x02", "binary"),
+        (b"\x81\x8d\x8f\x90\x9d,abc\n", "not text in UTF-8 or Windows-1252"),
+    ],
+)
 def test_hostile_files_get_a_clear_message(store, tmp_path, content, message):
     path = tmp_path / "upload.csv"
     path.write_bytes(content)
@@ -219,13 +265,19 @@ def test_a_file_over_the_upload_limit_is_refused(store, tmp_path):
 
 
 def test_counts_load_once_by_checksum_and_replace_earlier_counts(store, tmp_path):
-    first = write(tmp_path, "place,service type,source,month,count\n"
-                            "Havering,reablement_home,hospital,2026-04,150\n", "a.csv")
+    first = write(
+        tmp_path,
+        "place,service type,source,month,count\nHavering,reablement_home,hospital,2026-04,150\n",
+        "a.csv",
+    )
     assert load(store, stage(tmp_path, first, "counts")).rows_loaded == 1
     again = load(store, stage(tmp_path, first, "counts"))
     assert again.import_id is None and "already loaded" in again.message
-    revised = write(tmp_path, "place,service type,source,month,count\n"
-                              "Havering,reablement_home,hospital,2026-04-01,175\n", "b.csv")
+    revised = write(
+        tmp_path,
+        "place,service type,source,month,count\nHavering,reablement_home,hospital,2026-04-01,175\n",
+        "b.csv",
+    )
     load(store, stage(tmp_path, revised, "counts"))
     stored = store._con.execute("SELECT referrals FROM monthly_demand").fetchall()
     assert stored == [(175.0,)]
@@ -234,11 +286,14 @@ def test_counts_load_once_by_checksum_and_replace_earlier_counts(store, tmp_path
 
 
 def test_counts_refuse_bad_months_negative_counts_and_duplicates(store, tmp_path):
-    path = write(tmp_path, "place_code,service_type,source,month,referrals\n"
-                           "E09000016,reablement_home,hospital,2026-13,3\n"
-                           "E09000016,reablement_home,hospital,2026-04,-3\n"
-                           "E09000016,reablement_home,hospital,2026-05,3\n"
-                           "E09000016,reablement_home,hospital,2026-05,4\n")
+    path = write(
+        tmp_path,
+        "place_code,service_type,source,month,referrals\n"
+        "E09000016,reablement_home,hospital,2026-13,3\n"
+        "E09000016,reablement_home,hospital,2026-04,-3\n"
+        "E09000016,reablement_home,hospital,2026-05,3\n"
+        "E09000016,reablement_home,hospital,2026-05,4\n",
+    )
     problems = check(store, stage(tmp_path, path, "counts")).problems
     assert list(problems["row"]) == [2, 3, 5]
     assert "is not a month" in problems.iloc[0]["reason"]
@@ -247,14 +302,23 @@ def test_counts_refuse_bad_months_negative_counts_and_duplicates(store, tmp_path
 
 
 def test_numbers_far_beyond_any_service_are_refused(store, tmp_path):
-    parameters = write(tmp_path, "service_id,method,caseload,mean_los_days,valid_from,source_note\n"
-                                 "red_step_down,caseload,1e12,14,2022-04-01,slip\n"
-                                 "red_reablement,caseload,90,1e-300,2022-04-01,slip\n", "p.csv")
+    parameters = write(
+        tmp_path,
+        "service_id,method,caseload,mean_los_days,valid_from,source_note\n"
+        "red_step_down,caseload,1e12,14,2022-04-01,slip\n"
+        "red_reablement,caseload,90,1e-300,2022-04-01,slip\n",
+        "p.csv",
+    )
     problems = check(store, stage(tmp_path, parameters, "parameters")).problems
     assert list(zip(problems["column"], problems["reason"], strict=False))[:2] == [
-        ("caseload", "must be at most 10000"), ("mean_los_days", "must be at least 0.1")]
-    counts = write(tmp_path, "place,service type,source,month,count\n"
-                             "Havering,reablement_home,hospital,2026-04,1e29\n", "c.csv")
+        ("caseload", "must be at most 10000"),
+        ("mean_los_days", "must be at least 0.1"),
+    ]
+    counts = write(
+        tmp_path,
+        "place,service type,source,month,count\nHavering,reablement_home,hospital,2026-04,1e29\n",
+        "c.csv",
+    )
     result = load(store, stage(tmp_path, counts, "counts"))
     assert result.import_id is None
     assert result.report.problems.iloc[0]["reason"] == "must be at most 100000"
@@ -270,8 +334,9 @@ def test_a_file_with_a_header_only_loads_nothing_and_is_not_logged(store, tmp_pa
 
 def test_an_earlier_parameters_file_can_be_loaded_again_to_go_back(store, tmp_path):
     def caseload() -> float:
-        return store._con.execute("SELECT caseload FROM service_parameters "
-                                  "WHERE service_id = 'red_step_down'").fetchone()[0]
+        return store._con.execute(
+            "SELECT caseload FROM service_parameters WHERE service_id = 'red_step_down'"
+        ).fetchone()[0]
 
     header = "service_id,method,caseload,mean_los_days,valid_from,source_note\n"
     a = write(tmp_path, header + "red_step_down,caseload,9,14,2022-04-01,nine\n", "a.csv")
@@ -301,14 +366,19 @@ def test_saving_the_shares_table_drops_a_trust_taken_out(store, tmp_path):
 
 def test_parameters_replace_a_service_and_undo_restores_it(store, tmp_path):
     def step_down() -> list[tuple]:
-        return store._con.execute("SELECT caseload, mean_los_days FROM service_parameters "
-                                  "WHERE service_id = 'red_step_down'").fetchall()
+        return store._con.execute(
+            "SELECT caseload, mean_los_days FROM service_parameters "
+            "WHERE service_id = 'red_step_down'"
+        ).fetchall()
 
     assert step_down() == [(7.0, 14.0)]
-    path = write(tmp_path, "service_id,method,caseload,mean_los_days,valid_from,source_note\n"
-                           "red_step_down,caseload,9,14,2022-04-01,two more beds\n"
-                           "red_reablement,caseload,90,0,2022-04-01,bad\n"
-                           "red_reablement,caseload,95,28,2025-04-01,fine on its own\n")
+    path = write(
+        tmp_path,
+        "service_id,method,caseload,mean_los_days,valid_from,source_note\n"
+        "red_step_down,caseload,9,14,2022-04-01,two more beds\n"
+        "red_reablement,caseload,90,0,2022-04-01,bad\n"
+        "red_reablement,caseload,95,28,2025-04-01,fine on its own\n",
+    )
     result = load(store, stage(tmp_path, path, kind="parameters"), accept_partial=True)
     assert result.rows_loaded == 1
     reasons = list(result.report.problems["reason"])
@@ -320,8 +390,9 @@ def test_parameters_replace_a_service_and_undo_restores_it(store, tmp_path):
 
 
 def test_trust_shares_must_not_add_up_to_more_than_one(store, tmp_path):
-    path = write(tmp_path, "trust,place,share\nRF4,Havering,0.7\nRF4,Redbridge,0.6\n"
-                           "XX,Havering,0.1\n")
+    path = write(
+        tmp_path, "trust,place,share\nRF4,Havering,0.7\nRF4,Redbridge,0.6\nXX,Havering,0.1\n"
+    )
     problems = check(store, stage(tmp_path, path, kind="shares")).problems
     assert "add up to more than 1" in problems.iloc[0]["reason"]
     assert "is not an NHS organisation code" in " ".join(problems["reason"])
@@ -335,9 +406,18 @@ def run(*argv: str) -> tuple[int, str, str]:
 def test_cli_exit_codes(writable_db, tmp_path):
     db = str(writable_db)
     clean = write(tmp_path, "\n".join([HEADER, *GOOD]) + "\n", "clean.csv")
-    mixed = write(tmp_path, "\n".join([HEADER, GOOD[0].replace("T-1", "M-1"),
-                                       "M-2,Narnia,reablement_home,hospital,,2025-03-01,,"]) + "\n",
-                  "mixed.csv")
+    mixed = write(
+        tmp_path,
+        "\n".join(
+            [
+                HEADER,
+                GOOD[0].replace("T-1", "M-1"),
+                "M-2,Narnia,reablement_home,hospital,,2025-03-01,,",
+            ]
+        )
+        + "\n",
+        "mixed.csv",
+    )
     code, out, _ = run("import", "referrals", str(clean), "--db", db)
     assert code == 0 and "Loaded 2 row(s)" in out
     code, out, _ = run("import", "referrals", str(mixed), "--db", db)

@@ -20,12 +20,24 @@ def history_frame(values: np.ndarray, first_year: int = 2022) -> tuple[pd.DataFr
     places, years, _ = values.shape
     months = pd.date_range(pd.Timestamp(first_year, 4, 1), periods=12 * years, freq="MS")
     rows = [
-        {"place_code": f"P{p:03d}", "service_type": "reablement_home", "service_id": None,
-         "source": "hospital", "month": month, "referrals": float(values[p, i // 12, i % 12])}
-        for p in range(places) for i, month in enumerate(months)
+        {
+            "place_code": f"P{p:03d}",
+            "service_type": "reablement_home",
+            "service_id": None,
+            "source": "hospital",
+            "month": month,
+            "referrals": float(values[p, i // 12, i % 12]),
+        }
+        for p in range(places)
+        for i, month in enumerate(months)
     ]
-    cover = pd.DataFrame({"place_code": [f"P{p:03d}" for p in range(places)],
-                          "first_month": months[0], "last_month": months[-1]})
+    cover = pd.DataFrame(
+        {
+            "place_code": [f"P{p:03d}" for p in range(places)],
+            "first_month": months[0],
+            "last_month": months[-1],
+        }
+    )
     return pd.DataFrame(rows), cover
 
 
@@ -54,10 +66,17 @@ def test_chance_of_a_shortfall():
     capacity = np.array([100.0, 100 + 1.8856 * 10, 100 - 1.8856 * 10])
     assert chance_above(mean, spread, n, capacity) == pytest.approx([0.5, 0.1, 0.9], abs=1e-3)
     # One year: no chance can be stated; every year the same: certain either way.
-    assert np.isnan(chance_above(np.array([100.0]), np.array([np.nan]), np.array([1]),
-                                 np.array([90.0]))[0])
-    assert list(chance_above(np.array([100.0, 100.0]), np.array([0.0, 0.0]), np.array([3, 3]),
-                             np.array([90.0, 110.0]))) == [1.0, 0.0]
+    assert np.isnan(
+        chance_above(np.array([100.0]), np.array([np.nan]), np.array([1]), np.array([90.0]))[0]
+    )
+    assert list(
+        chance_above(
+            np.array([100.0, 100.0]),
+            np.array([0.0, 0.0]),
+            np.array([3, 3]),
+            np.array([90.0, 110.0]),
+        )
+    ) == [1.0, 0.0]
 
 
 def test_one_year_gives_no_interval_rather_than_a_band_of_width_zero():
@@ -102,16 +121,18 @@ def test_trend_and_spread_recovered_from_a_known_series():
 def test_trend_with_a_noise_free_line_projects_the_line():
     values = (100 + 10 * np.arange(3))[None, :, None] * np.ones((1, 3, 12))
     history, cover = history_frame(values)
-    projection, _ = project_demand(history, cover, 2025,
-                                   settings={(None, None): DemandSetting(3, "trend", 0.0)})
+    projection, _ = project_demand(
+        history, cover, 2025, settings={(None, None): DemandSetting(3, "trend", 0.0)}
+    )
     assert projection["demand"].to_numpy() == pytest.approx(np.full(12, 130.0))
 
 
 def test_trend_with_fewer_than_three_years_applies_no_growth_and_says_so():
     values = (100 + 10 * np.arange(2))[None, :, None] * np.ones((1, 2, 12))
     history, cover = history_frame(values, 2023)
-    projection, _ = project_demand(history, cover, 2025,
-                                   settings={(None, None): DemandSetting(3, "trend", 0.0)})
+    projection, _ = project_demand(
+        history, cover, 2025, settings={(None, None): DemandSetting(3, "trend", 0.0)}
+    )
     assert projection["demand"].to_numpy() == pytest.approx(np.full(12, 105.0))
     assert "needs 3 years" in projection["demand_basis"].iloc[0]
 
@@ -124,9 +145,11 @@ def test_the_80_percent_interval_covers_about_80_percent_of_next_years(years):
     draws = rng.normal(200, 15, size=(400, years + 1, 12))
     history, cover = history_frame(draws[:, :years, :], 2025 - years)
     projection, _ = project_demand(history, cover, 2025, years)
-    low, high = bounds(projection["demand"].to_numpy(float),
-                       projection["demand_spread"].to_numpy(float),
-                       projection["years_in_month"].to_numpy(int))
+    low, high = bounds(
+        projection["demand"].to_numpy(float),
+        projection["demand_spread"].to_numpy(float),
+        projection["years_in_month"].to_numpy(int),
+    )
     # The projection's rows run place by place, April to March: the same order as the draws.
     actual = draws[:, years, :].reshape(-1)
     inside = (low <= actual) & (actual <= high)

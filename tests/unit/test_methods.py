@@ -36,8 +36,9 @@ def test_the_database_knows_every_declared_method_and_refuses_others():
     store = Store.open(None)
     stored = store.query("capacity_methods")
     assert dict(zip(stored["method"], stored["label"], strict=True)) == methods.METHOD_LABELS
-    row = pd.DataFrame([{"service_id": "x", "method": "magic", "valid_from": "2025-04-01",
-                         "source_note": "test"}])
+    row = pd.DataFrame(
+        [{"service_id": "x", "method": "magic", "valid_from": "2025-04-01", "source_note": "test"}]
+    )
     with pytest.raises((StoreError, duckdb.Error), match="foreign key"):
         store.insert_frame("service_parameters", row)
     store.insert_frame("service_parameters", row.assign(method="equal_to_demand"))
@@ -46,25 +47,33 @@ def test_the_database_knows_every_declared_method_and_refuses_others():
 def test_a_database_made_before_the_methods_table_keeps_its_parameters(tmp_path):
     path = tmp_path / "old.duckdb"
     con = duckdb.connect(str(path))
-    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR "
-                "NOT NULL, applied_at TIMESTAMP NOT NULL)")
+    con.execute(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR "
+        "NOT NULL, applied_at TIMESTAMP NOT NULL)"
+    )
     for migration in migrations():
         if migration.version < 5:
             con.execute(migration.sql)
-            con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())",
-                        [migration.version, migration.name])
-    con.execute("INSERT INTO service_parameters (service_id, method, caseload, mean_los_days, "
-                "valid_from, source_note, import_id) VALUES "
-                "('beds', 'caseload', 20, 28, DATE '2025-04-01', 'contract', 7), "
-                "('hss', 'throughput', NULL, NULL, DATE '2025-04-01', 'contract', NULL)")
+            con.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, now())",
+                [migration.version, migration.name],
+            )
+    con.execute(
+        "INSERT INTO service_parameters (service_id, method, caseload, mean_los_days, "
+        "valid_from, source_note, import_id) VALUES "
+        "('beds', 'caseload', 20, 28, DATE '2025-04-01', 'contract', 7), "
+        "('hss', 'throughput', NULL, NULL, DATE '2025-04-01', 'contract', NULL)"
+    )
     con.close()
     with Store.open(path) as store:
         assert store.schema_version() >= 5
         counts = store.table_counts()
     assert counts["service_parameters"] == 2
     con = duckdb.connect(str(path))
-    rows = con.execute("SELECT param_id, service_id, method, caseload, import_id "
-                       "FROM service_parameters ORDER BY param_id").fetchall()
+    rows = con.execute(
+        "SELECT param_id, service_id, method, caseload, import_id "
+        "FROM service_parameters ORDER BY param_id"
+    ).fetchall()
     next_id = con.execute("SELECT nextval('service_parameters_seq')").fetchone()[0]
     con.close()
     assert rows == [(1, "beds", "caseload", 20.0, 7), (2, "hss", "throughput", None, None)]

@@ -56,15 +56,23 @@ def test_a_scenario_gives_a_new_model_and_leaves_the_old_one(model):
 # -- a group's length of stay ------------------------------------------------------
 
 
-@pytest.mark.parametrize(("stays", "weights", "fallback", "expected", "why"), [
-    ([20, 14], [2, 1], None, 18.0, "(20 × 2 + 14 × 1) ÷ 3 = 54 ÷ 3"),
-    ([20, 14], [0, 0], [1, 3], 15.5, "no arrivals: by the fallback, (20 + 14 × 3) ÷ 4 = 62 ÷ 4"),
-    ([20, 14], [0, 0], None, 17.0, "no weight at all: equal, (20 + 14) ÷ 2"),
-    ([20, np.nan], [1, 5], None, 20.0, "a member with no stay is left out"),
-    ([np.nan, np.nan], [1, 1], None, np.nan, "no stay known: none"),
-])
-def test_a_groups_stay_is_the_weighted_mean_of_its_members(stays, weights, fallback, expected,
-                                                           why):
+@pytest.mark.parametrize(
+    ("stays", "weights", "fallback", "expected", "why"),
+    [
+        ([20, 14], [2, 1], None, 18.0, "(20 × 2 + 14 × 1) ÷ 3 = 54 ÷ 3"),
+        (
+            [20, 14],
+            [0, 0],
+            [1, 3],
+            15.5,
+            "no arrivals: by the fallback, (20 + 14 × 3) ÷ 4 = 62 ÷ 4",
+        ),
+        ([20, 14], [0, 0], None, 17.0, "no weight at all: equal, (20 + 14) ÷ 2"),
+        ([20, np.nan], [1, 5], None, 20.0, "a member with no stay is left out"),
+        ([np.nan, np.nan], [1, 1], None, np.nan, "no stay known: none"),
+    ],
+)
+def test_a_groups_stay_is_the_weighted_mean_of_its_members(stays, weights, fallback, expected, why):
     got = group_length_of_stay(stays, weights, weighting="arrivals", fallback=fallback)
     assert got == pytest.approx(expected, nan_ok=True), why
 
@@ -89,4 +97,3 @@ def test_members_with_the_same_stay_give_exactly_that_stay(weights):
 def test_an_unknown_weighting_is_refused():
     with pytest.raises(ValueError, match="weighting must be one of places, arrivals, days"):
         group_length_of_stay([20, 14], [1, 1], weighting="beds")
-

@@ -43,28 +43,54 @@ def stays(stay: int, every: int = 1) -> pd.DataFrame:
     rows, day, n = [], FIRST, 0
     while day <= LAST:
         end = day + timedelta(days=stay)
-        rows.append((f"E{n}", "A", "rehab_bed", "beds", "hospital", day, day,
-                     end if end <= LAST else None))
+        rows.append(
+            (f"E{n}", "A", "rehab_bed", "beds", "hospital", day, day, end if end <= LAST else None)
+        )
         n += 1
         day += timedelta(days=every)
     return referrals(rows)
 
 
-def store_for(stated_los: float, caseload: float, stay: int, every: int = 1,
-              later_los: float | None = None):
+def store_for(
+    stated_los: float, caseload: float, stay: int, every: int = 1, later_los: float | None = None
+):
     """Place A's beds stated at ``caseload`` beds and ``stated_los`` days (``later_los`` from
     October 2025 when given), and a home service with no records to compare."""
-    rows = [{"service_id": "beds", "method": "caseload", "caseload": caseload,
-             "mean_los_days": stated_los, "hospital_share": 1, "valid_from": "2020-01-01",
-             "valid_to": "2025-09-30" if later_los else None}]
+    rows = [
+        {
+            "service_id": "beds",
+            "method": "caseload",
+            "caseload": caseload,
+            "mean_los_days": stated_los,
+            "hospital_share": 1,
+            "valid_from": "2020-01-01",
+            "valid_to": "2025-09-30" if later_los else None,
+        }
+    ]
     if later_los:
-        rows.append({"service_id": "beds", "method": "caseload", "caseload": caseload,
-                     "mean_los_days": later_los, "hospital_share": 1,
-                     "valid_from": "2025-10-01"})
-    rows.append({"service_id": "home", "method": "caseload", "caseload": 10,
-                 "mean_los_days": 20, "hospital_share": 1, "valid_from": "2020-01-01"})
-    return make_store(SERVICES, [("beds", "A", None), ("home", "A", None)],
-                      parameters(*rows), stays(stay, every))
+        rows.append(
+            {
+                "service_id": "beds",
+                "method": "caseload",
+                "caseload": caseload,
+                "mean_los_days": later_los,
+                "hospital_share": 1,
+                "valid_from": "2025-10-01",
+            }
+        )
+    rows.append(
+        {
+            "service_id": "home",
+            "method": "caseload",
+            "caseload": 10,
+            "mean_los_days": 20,
+            "hospital_share": 1,
+            "valid_from": "2020-01-01",
+        }
+    )
+    return make_store(
+        SERVICES, [("beds", "A", None), ("home", "A", None)], parameters(*rows), stays(stay, every)
+    )
 
 
 def plan(store, scenario=None) -> pd.DataFrame:
@@ -82,8 +108,7 @@ def test_the_threshold_and_the_minimum_are_named():
 
 def test_the_window_is_the_twelve_complete_months_before_the_year():
     store = store_for(50, 63, 63)
-    assert plan_windows(coverage(store, ["A"]), YEAR) == {"A": (date(2024, 4, 1),
-                                                                date(2025, 4, 1))}
+    assert plan_windows(coverage(store, ["A"]), YEAR) == {"A": (date(2024, 4, 1), date(2025, 4, 1))}
     observed = observed_for_plan(store, coverage(store, ["A"]), YEAR).iloc[0]
     assert observed["completed"] == 365
     assert observed["observed_los_days"] == pytest.approx(63)
@@ -91,9 +116,13 @@ def test_the_window_is_the_twelve_complete_months_before_the_year():
 
 
 def test_a_window_is_shorter_where_the_data_start_later_and_absent_before_any_data():
-    cover = pd.DataFrame({"place_code": ["A", "B"],
-                          "first_month": pd.to_datetime(["2024-10-01", "2025-06-01"]),
-                          "last_month": pd.to_datetime(["2025-12-01", "2025-12-01"])})
+    cover = pd.DataFrame(
+        {
+            "place_code": ["A", "B"],
+            "first_month": pd.to_datetime(["2024-10-01", "2025-06-01"]),
+            "last_month": pd.to_datetime(["2025-12-01", "2025-12-01"]),
+        }
+    )
     assert plan_windows(cover, YEAR) == {"A": (date(2024, 10, 1), date(2025, 4, 1))}
 
 
@@ -101,8 +130,10 @@ def test_a_length_of_stay_26_percent_longer_than_stated_is_flagged_with_its_figu
     frame = beds(plan(store_for(50, 63, 63)))
     assert len(frame) == 12
     # 63 ÷ 50 = 1.26: 26% longer; the caseload (63 beds, 63 people at once) agrees.
-    expected = ("observed length of stay 63 days against 50 stated (+26%, Place A, "
-                "Apr 2024 – Mar 2025, 365 completed episodes)")
+    expected = (
+        "observed length of stay 63 days against 50 stated (+26%, Place A, "
+        "Apr 2024 – Mar 2025, 365 completed episodes)"
+    )
     assert all(expected in flags for flags in frame["flags"])
     assert not frame["flags"].str.contains("observed occupancy").any()
 
@@ -110,8 +141,11 @@ def test_a_length_of_stay_26_percent_longer_than_stated_is_flagged_with_its_figu
 def test_a_length_of_stay_26_percent_shorter_is_flagged_too():
     frame = beds(plan(store_for(50, 37, 37)))
     # 37 ÷ 50 = 0.74: 26% shorter.
-    assert frame["flags"].str.contains(
-        "observed length of stay 37 days against 50 stated (−26%, ", regex=False).all()
+    assert (
+        frame["flags"]
+        .str.contains("observed length of stay 37 days against 50 stated (−26%, ", regex=False)
+        .all()
+    )
 
 
 def test_a_length_of_stay_24_percent_longer_is_not_flagged():
@@ -122,8 +156,10 @@ def test_a_length_of_stay_24_percent_longer_is_not_flagged():
 def test_an_occupancy_26_percent_above_the_stated_caseload_is_flagged():
     frame = beds(plan(store_for(63, 50, 63)))
     # 63 people at once in 50 stated beds: 63 ÷ 50 = 1.26; the stay (63 days) agrees.
-    expected = ("observed occupancy 63 at once against a stated caseload of 50 (+26%, "
-                "Place A, Apr 2024 – Mar 2025, 365 completed episodes)")
+    expected = (
+        "observed occupancy 63 at once against a stated caseload of 50 (+26%, "
+        "Place A, Apr 2024 – Mar 2025, 365 completed episodes)"
+    )
     assert all(expected in flags for flags in frame["flags"])
     assert not frame["flags"].str.contains("observed length of stay").any()
 
@@ -162,8 +198,11 @@ def test_planning_with_the_observed_stay_scales_that_service_by_stated_over_obse
     offer = offers[0]
     assert offer.name == "Observed length of stay: Step-down beds at Place A"
     (change,) = offer.changes
-    assert (change.lever, change.first_month, change.last_month) == ("los_pct", "2025-04",
-                                                                     "2026-03")
+    assert (change.lever, change.first_month, change.last_month) == (
+        "los_pct",
+        "2025-04",
+        "2026-03",
+    )
     assert change.value == pytest.approx(26)  # (63 ÷ 50 − 1) × 100
     assert change.places == ("A",) and change.services == ("beds",)
     saved, notice = plan_with_observed(store, offer, "Tester")
@@ -199,7 +238,9 @@ def test_a_stated_stay_that_changes_in_the_year_gets_one_change_per_stretch():
     # Stated 50 days to September 2025 and 40 from October; the records show 63.
     _, _, (offer,) = offers_for(store_for(50, 63, 63, later_los=40))
     assert [(c.first_month, c.last_month) for c in offer.changes] == [
-        ("2025-04", "2025-09"), ("2025-10", "2026-03")]
+        ("2025-04", "2025-09"),
+        ("2025-10", "2026-03"),
+    ]
     assert [c.value for c in offer.changes] == [pytest.approx(26), pytest.approx(57.5)]
 
 

@@ -63,9 +63,15 @@ def test_labels():
     assert month_label("2025-04") == "Apr 2025"
 
 
-@pytest.mark.parametrize(("key", "year", "expected"),
-                         [("2025-11", 2026, "2026-11"), ("2025-04", 2026, "2026-04"),
-                          ("2026-03", 2026, "2027-03"), ("2027-01", 2025, "2026-01"),
-                          ("2025-12", 2025, "2025-12")])
+@pytest.mark.parametrize(
+    ("key", "year", "expected"),
+    [
+        ("2025-11", 2026, "2026-11"),
+        ("2025-04", 2026, "2026-04"),
+        ("2026-03", 2026, "2027-03"),
+        ("2027-01", 2025, "2026-01"),
+        ("2025-12", 2025, "2025-12"),
+    ],
+)
 def test_the_same_month_in_another_planning_year(key, year, expected):
     assert same_month_in_year(key, year) == expected

@@ -88,8 +88,10 @@ def test_throughput_per_weekday_counts_and_names_working_days():
     may = row(plan(store), "Step-down beds", "hospital", "2025-05")
     # 22 weekdays in May 2025 less the bank holidays on Monday 5 and Monday 26: 20.
     assert may["capacity"] == pytest.approx(2 * 20)
-    assert "2 a weekday × 20 working days (Monday to Friday less England's bank holidays)" in \
-        may["calculation"]
+    assert (
+        "2 a weekday × 20 working days (Monday to Friday less England's bank holidays)"
+        in may["calculation"]
+    )
 
 
 def test_observed_hospital_share_is_used_when_none_is_stated():
@@ -199,8 +201,10 @@ def test_shared_service_is_split_between_places_by_population():
     b = frame[(frame["place_code"] == "B") & (frame["month"] == "2025-11")].iloc[0]
     assert a["capacity"] == pytest.approx(40 * 0.75) and b["capacity"] == pytest.approx(40 * 0.25)
     # B has no referral data at all, so its use of the beds cannot be told
-    assert a["place_share_basis"] == "population aged 65+ (no referral data from B in the " \
+    assert (
+        a["place_share_basis"] == "population aged 65+ (no referral data from B in the "
         "demand window)"
+    )
 
 
 def test_a_system_sums_its_places():
@@ -398,8 +402,16 @@ def test_system_total_equals_the_sum_of_its_places(demo_store):
 def test_a_place_with_services_but_no_referral_history_still_gets_its_capacity():
     """A new place (or one whose extract has not arrived) shows what it can take on, with
     demand missing rather than zero, instead of failing."""
-    rows = [{"service_id": "beds", "method": "caseload", "caseload": 10, "mean_los_days": 20,
-             "hospital_share": 1, "valid_from": "2020-04-01"}]
+    rows = [
+        {
+            "service_id": "beds",
+            "method": "caseload",
+            "caseload": 10,
+            "mean_los_days": 20,
+            "hospital_share": 1,
+            "valid_from": "2020-04-01",
+        }
+    ]
     store = make_store([BEDS], [("beds", "A", None)], parameters(*rows))
     frame = plan(store)
     april = row(frame, "Step-down beds", "hospital", "2025-04")
@@ -416,8 +428,16 @@ def test_a_year_before_the_data_is_refused_naming_the_years_that_have_data(demo_
 
 
 def test_a_year_with_referrals_but_no_parameters_in_force_shows_demand_and_no_capacity():
-    rows = [{"service_id": "beds", "method": "caseload", "caseload": 10, "mean_los_days": 20,
-             "hospital_share": 1, "valid_from": "2026-04-01"}]
+    rows = [
+        {
+            "service_id": "beds",
+            "method": "caseload",
+            "caseload": 10,
+            "mean_los_days": 20,
+            "hospital_share": 1,
+            "valid_from": "2026-04-01",
+        }
+    ]
     frame = plan(beds_store(rows, community=0), year=2025)
     october = row(frame, "Step-down beds", "hospital", "2025-10")
     assert october["capacity"] == 0 and october["demand"] == pytest.approx(6)

@@ -37,8 +37,17 @@ def adjacent(rounded: int, value) -> bool:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(2.5, 3), (-2.5, -3), (2.4999, 2), (0.5, 1), (-0.4, 0), (7.0, 7), (0.0, 0),
-     (0.49999999999999994, 0), (-0.49999999999999994, 0)],
+    [
+        (2.5, 3),
+        (-2.5, -3),
+        (2.4999, 2),
+        (0.5, 1),
+        (-0.4, 0),
+        (7.0, 7),
+        (0.0, 0),
+        (0.49999999999999994, 0),
+        (-0.49999999999999994, 0),
+    ],
 )
 def test_round_half_up_goes_away_from_zero_at_a_half(value, expected):
     assert round_half_up(value) == expected
@@ -92,8 +101,11 @@ def test_largest_remainder_parts_add_up_to_the_rounded_total(values):
 def sheet_layout(types: int) -> tuple[list[list[int]], list[Difference]]:
     """Rows as on the capacity & demand sheet: demand rows, capacity rows, then gap rows
     (capacity less demand), each group a section with month totals."""
-    sections = [list(range(types)), list(range(types, 2 * types)),
-                list(range(2 * types, 3 * types))]
+    sections = [
+        list(range(types)),
+        list(range(types, 2 * types)),
+        list(range(2 * types, 3 * types)),
+    ]
     gaps = [Difference(row=2 * types + i, plus=types + i, minus=i) for i in range(types)]
     return sections, gaps
 
@@ -115,9 +127,12 @@ def assert_sheets_add_up(result, values: np.ndarray, sections, gaps, exact: bool
         for gap in gaps:
             assert (sheet.cells[gap.row] == sheet.cells[gap.plus] - sheet.cells[gap.minus]).all()
         if exact:
-            figures = [(sheet.cells, truth), (sheet.row_totals, truth.sum(axis=1)),
-                       (sheet.column_totals, np.array([truth[r].sum(axis=0) for r in sections])),
-                       (sheet.grand_totals, np.array([truth[r].sum() for r in sections]))]
+            figures = [
+                (sheet.cells, truth),
+                (sheet.row_totals, truth.sum(axis=1)),
+                (sheet.column_totals, np.array([truth[r].sum(axis=0) for r in sections])),
+                (sheet.grand_totals, np.array([truth[r].sum() for r in sections])),
+            ]
             for shown, true in figures:
                 assert (np.floor(true - 1e-9) <= shown).all()
                 assert (shown <= np.ceil(true + 1e-9)).all()
@@ -128,21 +143,36 @@ def assert_sheets_add_up(result, values: np.ndarray, sections, gaps, exact: bool
 
 def figures_in_thirds(shape) -> st.SearchStrategy:
     """Monthly figures as plans make them: whole numbers of people over three years, some zero."""
-    return st.lists(st.integers(min_value=0, max_value=300), min_size=int(np.prod(shape)),
-                    max_size=int(np.prod(shape))).map(
-        lambda v: (np.array(v, dtype=float) / 3.0).reshape(shape))
+    return st.lists(
+        st.integers(min_value=0, max_value=300),
+        min_size=int(np.prod(shape)),
+        max_size=int(np.prod(shape)),
+    ).map(lambda v: (np.array(v, dtype=float) / 3.0).reshape(shape))
 
 
 @st.composite
-def sheet_sets(draw, places: tuple[int, int] = (1, 4), types: tuple[int, int] = (1, 2),
-               months: tuple[int, int] = (1, 12)):
+def sheet_sets(
+    draw,
+    places: tuple[int, int] = (1, 4),
+    types: tuple[int, int] = (1, 2),
+    months: tuple[int, int] = (1, 12),
+):
     """Demand and capacity (place, service type, month); up to 2 types make 6 rows a source."""
     places, types, months = (draw(st.integers(*bounds)) for bounds in (places, types, months))
     shape = (places, types, months)
-    demand = draw(st.one_of(figures_in_thirds(shape), st.builds(
-        lambda v: np.array(v).reshape(shape),
-        st.lists(st.floats(0, 100, allow_nan=False), min_size=int(np.prod(shape)),
-                 max_size=int(np.prod(shape))))))
+    demand = draw(
+        st.one_of(
+            figures_in_thirds(shape),
+            st.builds(
+                lambda v: np.array(v).reshape(shape),
+                st.lists(
+                    st.floats(0, 100, allow_nan=False),
+                    min_size=int(np.prod(shape)),
+                    max_size=int(np.prod(shape)),
+                ),
+            ),
+        )
+    )
     # Some service types have their capacity assumed equal to demand, the rest their own.
     equal = draw(st.lists(st.booleans(), min_size=types, max_size=types))
     own = draw(figures_in_thirds(shape))
@@ -201,10 +231,10 @@ def test_a_rounding_is_found_where_demand_rounded_first_leaves_capacity_no_room(
     # Two places in quarters. Rounding demand first, as close as it goes, leaves no
     # capacity within one of its value that keeps every gap within one of its own; a
     # rounding of both together that keeps every rule exists, and is the one shown.
-    demand = np.array([[[0.0, 0.5, 1.25], [1.0, 0.5, 0.5]],
-                       [[0.5, 0.75, 0.25], [1.0, 0.0, 0.5]]])
-    capacity = np.array([[[0.25, 1.0, 1.0], [1.0, 1.25, 1.25]],
-                         [[0.25, 0.0, 0.0], [1.0, 1.25, 1.25]]])
+    demand = np.array([[[0.0, 0.5, 1.25], [1.0, 0.5, 0.5]], [[0.5, 0.75, 0.25], [1.0, 0.0, 0.5]]])
+    capacity = np.array(
+        [[[0.25, 1.0, 1.0], [1.0, 1.25, 1.25]], [[0.25, 0.0, 0.0], [1.0, 1.25, 1.25]]]
+    )
     sections, gaps = sheet_layout(2)
     values = with_gaps(demand, capacity)
     result = round_sheets(values, sections, gaps)
@@ -231,8 +261,9 @@ def test_a_system_total_is_the_rounded_truth_not_the_sum_of_rounded_places():
 
 def test_rehab_capacity_near_three_is_shown_as_three_on_the_total():
     # Capacity of 3.05 to 3.38 a month, shared by three places: 2 to 5 when added up rounded.
-    capacity = np.array([3.05, 3.2, 3.38, 3.1])[None, None, :] * np.array([0.3, 0.35, 0.35])[
-        :, None, None]
+    capacity = (
+        np.array([3.05, 3.2, 3.38, 3.1])[None, None, :] * np.array([0.3, 0.35, 0.35])[:, None, None]
+    )
     demand = np.zeros_like(capacity)
     sections, gaps = sheet_layout(1)
     values = with_gaps(demand, capacity)

@@ -15,9 +15,13 @@ from capacity.store import Store
 
 WINTER = Scenario(
     "Winter BHR",
-    (Change("demand_pct", 10, "2025-12", "2026-03", places=("BHR",)),
-     Change("caseload_delta", 4, "2025-11", "2026-03", services=("bhr_rehab_beds",))),
-    "Demand +10% from December; four flex beds from November", "A lead")
+    (
+        Change("demand_pct", 10, "2025-12", "2026-03", places=("BHR",)),
+        Change("caseload_delta", 4, "2025-11", "2026-03", services=("bhr_rehab_beds",)),
+    ),
+    "Demand +10% from December; four flex beds from November",
+    "A lead",
+)
 
 
 @pytest.fixture
@@ -27,8 +31,10 @@ def store(writable_db):
 
 
 def count(store: Store) -> dict[str, int]:
-    return {t: store._con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608
-            for t in ("scenarios", "scenario_versions", "scenario_changes")}
+    return {
+        t: store._con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608
+        for t in ("scenarios", "scenario_versions", "scenario_changes")
+    }
 
 
 def test_save_load_apply_round_trip(store):
@@ -41,7 +47,8 @@ def test_save_load_apply_round_trip(store):
     assert applied["capacity"].sum() == pytest.approx(direct["capacity"].sum())
     baseline = plan_for(store, "BHR", 2025)
     beds = lambda f: f[(f["service_id"] == "bhr_rehab_beds") & (f["month"] == "2025-11")][  # noqa: E731
-        "capacity"].sum()
+        "capacity"
+    ].sum()
     assert beds(applied) - beds(baseline) == pytest.approx(4 * 30 / 28)
     assert set(applied["scenario"]) == {"Winter BHR"}
 
@@ -73,28 +80,63 @@ def test_duplicate_copies_the_latest_version(store):
     assert copy.changes == WINTER.changes and copy.version == 1 and copy.author == "B"
 
 
-@pytest.mark.parametrize(("scenario", "message"), [
-    (WINTER.with_changes(changes=(Change("demand_pct", 10, "2025-12", "2026-03",
-                                         places=("NOWHERE",)),)), "unknown place 'NOWHERE'"),
-    (WINTER.with_changes(changes=(Change("demand_pct", 10, "2025-12", "2026-03",
-                                         services=("ghost",)),)), "unknown service 'ghost'"),
-    (WINTER.with_changes(changes=(Change("demand_pct", -150, "2025-12", "2026-03"),)),
-     "a demand change must be from −100% to"),
-    (WINTER.with_changes(changes=(Change("los_days", -30, "2025-12", "2026-03",
-                                         services=("bhr_rehab_beds",)),)),
-     "BHR community rehabilitation beds: mean_los_days must be a number greater than 0"),
-    (WINTER.with_changes(changes=(Change("caseload_delta", -80, "2025-12", "2026-03",
-                                         services=("bhr_rehab_beds",)),)),
-     "caseload must be a number of at least 0"),
-    (WINTER.with_changes(changes=(Change("demand_pct", 10, "2026-03", "2025-12"),)), "is empty"),
-    # 61 winter beds less 60 leaves one to share, but 57 in the summer of 2024-25 (a year
-    # neither the first nor the last month falls in) less 60 leaves fewer than none.
-    (WINTER.with_changes(changes=(Change("caseload_delta", -60, "2023-11", "2025-04",
-                                         services=("bhr_rehab_beds",)),)),
-     "applied to 2024-25: BHR community rehabilitation beds: caseload must be a number of at "
-     "least 0"),
-    (WINTER.with_changes(changes=()), "add at least one change"),
-])
+@pytest.mark.parametrize(
+    ("scenario", "message"),
+    [
+        (
+            WINTER.with_changes(
+                changes=(Change("demand_pct", 10, "2025-12", "2026-03", places=("NOWHERE",)),)
+            ),
+            "unknown place 'NOWHERE'",
+        ),
+        (
+            WINTER.with_changes(
+                changes=(Change("demand_pct", 10, "2025-12", "2026-03", services=("ghost",)),)
+            ),
+            "unknown service 'ghost'",
+        ),
+        (
+            WINTER.with_changes(changes=(Change("demand_pct", -150, "2025-12", "2026-03"),)),
+            "a demand change must be from −100% to",
+        ),
+        (
+            WINTER.with_changes(
+                changes=(
+                    Change("los_days", -30, "2025-12", "2026-03", services=("bhr_rehab_beds",)),
+                )
+            ),
+            "BHR community rehabilitation beds: mean_los_days must be a number greater than 0",
+        ),
+        (
+            WINTER.with_changes(
+                changes=(
+                    Change(
+                        "caseload_delta", -80, "2025-12", "2026-03", services=("bhr_rehab_beds",)
+                    ),
+                )
+            ),
+            "caseload must be a number of at least 0",
+        ),
+        (
+            WINTER.with_changes(changes=(Change("demand_pct", 10, "2026-03", "2025-12"),)),
+            "is empty",
+        ),
+        # 61 winter beds less 60 leaves one to share, but 57 in the summer of 2024-25 (a year
+        # neither the first nor the last month falls in) less 60 leaves fewer than none.
+        (
+            WINTER.with_changes(
+                changes=(
+                    Change(
+                        "caseload_delta", -60, "2023-11", "2025-04", services=("bhr_rehab_beds",)
+                    ),
+                )
+            ),
+            "applied to 2024-25: BHR community rehabilitation beds: caseload must be a number of at "
+            "least 0",
+        ),
+        (WINTER.with_changes(changes=()), "add at least one change"),
+    ],
+)
 def test_refused_scenarios_save_nothing(store, scenario, message):
     before = count(store)
     with pytest.raises(ScenarioError) as caught:
@@ -137,15 +179,26 @@ def test_cli_save_list_show_plan_delete(writable_db, tmp_path):
     assert code == 0 and "Winter BHR" in out and "preset:winter_surge" in out
     code, out, _ = run("scenario", "show", "Winter BHR", "--version", "1", "--db", db)
     # BHR is the system of Barking & Dagenham, Havering and Redbridge, and is called so.
-    assert ("1. 10% more demand in Barking & Dagenham, Havering and Redbridge, "
-            "Dec 2025–Mar 2026") in out and "Versions: 2, 1" in out
+    assert (
+        "1. 10% more demand in Barking & Dagenham, Havering and Redbridge, Dec 2025–Mar 2026"
+    ) in out and "Versions: 2, 1" in out
     assert "2. 4 more beds at BHR community rehabilitation beds, Nov 2025–Mar 2026" in out
-    code, out, _ = run("plan", "--place", "BHR", "--year", "2025", "--format", "csv",
-                       "--scenario", "Winter BHR", "--db", db)
+    code, out, _ = run(
+        "plan",
+        "--place",
+        "BHR",
+        "--year",
+        "2025",
+        "--format",
+        "csv",
+        "--scenario",
+        "Winter BHR",
+        "--db",
+        db,
+    )
     assert code == 0 and ",Winter BHR\n" in out
     assert "scenario: 4 more beds at BHR community rehabilitation beds, Nov 2025–Mar 2026" in out
-    code, _, err = run("plan", "--place", "BHR", "--year", "2025", "--scenario", "Nope",
-                       "--db", db)
+    code, _, err = run("plan", "--place", "BHR", "--year", "2025", "--scenario", "Nope", "--db", db)
     assert code == 1 and "no scenario called 'Nope'" in err
     assert run("scenario", "delete", "Winter BHR", "--db", db)[0] == 0
     assert "Winter BHR" not in run("scenario", "list", "--db", db)[1]
@@ -158,22 +211,36 @@ def test_cli_reports_a_malformed_file(writable_db, tmp_path):
     assert code == 1 and "missing value, first_month, last_month" in err
 
 
-PARAMETERS_HEADER = ("service_id,place_code,method,caseload,mean_los_days,hours_per_month,"
-                     "hours_per_package_per_month,throughput,throughput_unit,hospital_share,"
-                     "contract_share,target_occupancy,spot_ceiling_per_month,valid_from,"
-                     "valid_to,source_note\n")
+PARAMETERS_HEADER = (
+    "service_id,place_code,method,caseload,mean_los_days,hours_per_month,"
+    "hours_per_package_per_month,throughput,throughput_unit,hospital_share,"
+    "contract_share,target_occupancy,spot_ceiling_per_month,valid_from,"
+    "valid_to,source_note\n"
+)
 
 
 def save_then_cut_the_beds(db: str, tmp_path) -> None:
     """Save 'Fewer beds' (55 of BHR's 61 winter rehab beds closed, fine when saved), then
     import parameters that cut the beds to 50 all year, so the scenario no longer applies."""
     path = tmp_path / "fewer.json"
-    path.write_text(json.dumps(Scenario("Fewer beds", (Change(
-        "caseload_delta", -55, "2024-11", "2025-03", services=("bhr_rehab_beds",)),)).to_dict()))
+    path.write_text(
+        json.dumps(
+            Scenario(
+                "Fewer beds",
+                (
+                    Change(
+                        "caseload_delta", -55, "2024-11", "2025-03", services=("bhr_rehab_beds",)
+                    ),
+                ),
+            ).to_dict()
+        )
+    )
     assert run("scenario", "save", str(path), "--db", db)[0] == 0
     cut = tmp_path / "beds.csv"
-    cut.write_text(PARAMETERS_HEADER + "bhr_rehab_beds,,caseload,50,28,,,,,0.95,,,,2022-04-01,,"
-                   "Cut to 50 beds\n")
+    cut.write_text(
+        PARAMETERS_HEADER + "bhr_rehab_beds,,caseload,50,28,,,,,0.95,,,,2022-04-01,,"
+        "Cut to 50 beds\n"
+    )
     code, _, err = run("import", "parameters", str(cut), "--db", db)
     assert code == 0, err
 
@@ -182,12 +249,16 @@ def test_cli_names_a_saved_scenario_that_no_longer_applies(writable_db, tmp_path
     db = str(writable_db)
     save_then_cut_the_beds(db, tmp_path)
     out_file = tmp_path / "bhr.xlsx"
-    for argv in (("plan", "--place", "BHR", "--year", "2024"),
-                 ("export", "--place", "BHR", "--year", "2024", "--out", str(out_file))):
+    for argv in (
+        ("plan", "--place", "BHR", "--year", "2024"),
+        ("export", "--place", "BHR", "--year", "2024", "--out", str(out_file)),
+    ):
         code, out, err = run(*argv, "--scenario", "Fewer beds", "--db", db)
         assert code == 1 and out == ""
-        assert ("The scenario 'Fewer beds' cannot be applied to 2024-25: BHR community "
-                "rehabilitation beds: caseload must be a number of at least 0 (got -5") in err, err
+        assert (
+            "The scenario 'Fewer beds' cannot be applied to 2024-25: BHR community "
+            "rehabilitation beds: caseload must be a number of at least 0 (got -5"
+        ) in err, err
     assert not out_file.exists()
     assert run("plan", "--place", "BHR", "--year", "2024", "--db", db)[0] == 0  # the baseline
 
@@ -207,9 +278,22 @@ def test_cli_refuses_a_version_that_does_not_exist(writable_db, tmp_path, versio
 def test_a_scenario_file_may_name_places_as_the_command_line_does(writable_db, tmp_path):
     db = str(writable_db)
     path = tmp_path / "havering.json"
-    path.write_text(json.dumps({"name": "Havering surge", "changes": [
-        {"lever": "demand_pct", "value": 10, "first_month": "2025-12", "last_month": "2026-03",
-         "places": ["Havering", "barking and dagenham"]}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "name": "Havering surge",
+                "changes": [
+                    {
+                        "lever": "demand_pct",
+                        "value": 10,
+                        "first_month": "2025-12",
+                        "last_month": "2026-03",
+                        "places": ["Havering", "barking and dagenham"],
+                    }
+                ],
+            }
+        )
+    )
     code, out, err = run("scenario", "save", str(path), "--db", db)
     assert code == 0, err
     with Store.open(writable_db, read_only=True) as store:
@@ -218,8 +302,21 @@ def test_a_scenario_file_may_name_places_as_the_command_line_does(writable_db, t
         base, surged = (plan_for(store, "BHR", 2025, scenario=s) for s in (None, saved))
     january = [f[f["month"] == "2026-01"]["demand"].sum() for f in (base, surged)]
     assert january[1] > january[0]
-    path.write_text(json.dumps({"name": "Nowhere", "changes": [
-        {"lever": "demand_pct", "value": 10, "first_month": "2025-12", "last_month": "2026-03",
-         "places": ["Narnia"]}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "name": "Nowhere",
+                "changes": [
+                    {
+                        "lever": "demand_pct",
+                        "value": 10,
+                        "first_month": "2025-12",
+                        "last_month": "2026-03",
+                        "places": ["Narnia"],
+                    }
+                ],
+            }
+        )
+    )
     code, _, err = run("scenario", "save", str(path), "--db", db)
     assert code == 1 and "unknown place 'Narnia'" in err

@@ -21,13 +21,29 @@ from capacity.scenarios import Change, Scenario
 from capacity.segments import USE_COLUMNS, resolve_place_shares
 from tests.conftest import full_years, make_store, monthly_referrals, parameters
 
-PLACES = pd.DataFrame([
-    {"place_code": "SYS", "name": "Three Places", "kind": "system", "parent_system": None,
-     "population_65plus": None, "source_note": "test"},
-    *({"place_code": code, "name": f"Place {code}", "kind": "hwb", "parent_system": "SYS",
-       "population_65plus": people, "source_note": "test"}
-      for code, people in (("A", 10000), ("B", 30000), ("C", 60000))),
-])
+PLACES = pd.DataFrame(
+    [
+        {
+            "place_code": "SYS",
+            "name": "Three Places",
+            "kind": "system",
+            "parent_system": None,
+            "population_65plus": None,
+            "source_note": "test",
+        },
+        *(
+            {
+                "place_code": code,
+                "name": f"Place {code}",
+                "kind": "hwb",
+                "parent_system": "SYS",
+                "population_65plus": people,
+                "source_note": "test",
+            }
+            for code, people in (("A", 10000), ("B", 30000), ("C", 60000))
+        ),
+    ]
+)
 BEDS = {"service_id": "beds", "name": "Shared beds", "service_type": "rehab_bed"}
 LEVELS = {"A": 5, "B": 3, "C": 2}
 USE_BASIS = "share of use (referrals Apr 2022 – Mar 2025)"
@@ -36,12 +52,24 @@ NOVEMBER = "2025-11"  # 30 days: 60 beds × 30 ÷ 30 = 60 people a month for the
 
 def three_places(levels=LEVELS, service_id="beds", shares=(None, None, None)):
     """The shared beds, with ``levels`` referrals a month from each place over 2022-25."""
-    refs = pd.concat([monthly_referrals(place, "rehab_bed", service_id, "hospital",
-                                        full_years(2022, 2024, level))
-                      for place, level in levels.items()])
-    params = parameters({"service_id": "beds", "method": "caseload", "caseload": 60,
-                         "mean_los_days": 30, "hospital_share": 1.0,
-                         "valid_from": "2020-04-01"})
+    refs = pd.concat(
+        [
+            monthly_referrals(
+                place, "rehab_bed", service_id, "hospital", full_years(2022, 2024, level)
+            )
+            for place, level in levels.items()
+        ]
+    )
+    params = parameters(
+        {
+            "service_id": "beds",
+            "method": "caseload",
+            "caseload": 60,
+            "mean_los_days": 30,
+            "hospital_share": 1.0,
+            "valid_from": "2020-04-01",
+        }
+    )
     links = [("beds", p, s) for p, s in zip("ABC", shares, strict=True)]
     return make_store([BEDS], links, params, refs, places=PLACES)
 
@@ -81,8 +109,10 @@ def test_without_referral_records_the_beds_follow_population():
     rows = november(build_plan(load_plan_inputs(store, ["A", "B", "C"], 2025)))
     for place, people in (("A", 10000), ("B", 30000), ("C", 60000)):
         assert rows.loc[place, "capacity"] == pytest.approx(60 * people / 100000)
-        assert rows.loc[place, "place_share_basis"] == \
-            "population aged 65+ (no referrals to it in the demand window)"
+        assert (
+            rows.loc[place, "place_share_basis"]
+            == "population aged 65+ (no referrals to it in the demand window)"
+        )
 
 
 def test_records_naming_only_the_service_type_give_the_share():
@@ -90,7 +120,8 @@ def test_records_naming_only_the_service_type_give_the_share():
     rows = november(build_plan(load_plan_inputs(store, ["A", "B", "C"], 2025)))
     assert rows["place_share"].to_dict() == pytest.approx({"A": 0.5, "B": 0.3, "C": 0.2})
     assert set(rows["place_share_basis"]) == {
-        "share of use (referrals of the service type, Apr 2022 – Mar 2025)"}
+        "share of use (referrals of the service type, Apr 2022 – Mar 2025)"
+    }
 
 
 def test_stated_shares_override_use():
@@ -103,8 +134,9 @@ def test_stated_shares_override_use():
 def test_beds_added_by_a_scenario_are_split_by_the_same_share():
     store = three_places()
     inputs = load_plan_inputs(store, ["A", "B", "C"], 2025)
-    scenario = Scenario("Ten more", (Change("caseload_delta", 10, NOVEMBER, NOVEMBER,
-                                            services=("beds",)),))
+    scenario = Scenario(
+        "Ten more", (Change("caseload_delta", 10, NOVEMBER, NOVEMBER, services=("beds",)),)
+    )
     base = november(build_plan(inputs))
     more = november(build_plan(inputs, scenario))
     # 10 beds × 30 days ÷ 30: 10 more people a month, 5, 3 and 2 of them by use.
@@ -114,14 +146,22 @@ def test_beds_added_by_a_scenario_are_split_by_the_same_share():
 
 
 @settings(max_examples=60, deadline=None)
-@given(counts=st.lists(st.one_of(st.none(), st.floats(0, 500)), min_size=2, max_size=5),
-       people=st.lists(st.integers(1, 10**6), min_size=5, max_size=5))
+@given(
+    counts=st.lists(st.one_of(st.none(), st.floats(0, 500)), min_size=2, max_size=5),
+    people=st.lists(st.integers(1, 10**6), min_size=5, max_size=5),
+)
 def test_shares_lie_within_0_and_1_and_add_up_to_1(counts, people):
     codes = [f"P{i}" for i in range(len(counts))]
     links = pd.DataFrame({"service_id": "s", "place_code": codes, "place_share": np.nan})
-    places = pd.DataFrame({"place_code": codes, "population_65plus": people[:len(codes)]})
-    use = pd.DataFrame([("s", p, c, "share of use (test)") for p, c in
-                        zip(codes, counts, strict=True) if c is not None], columns=USE_COLUMNS)
+    places = pd.DataFrame({"place_code": codes, "population_65plus": people[: len(codes)]})
+    use = pd.DataFrame(
+        [
+            ("s", p, c, "share of use (test)")
+            for p, c in zip(codes, counts, strict=True)
+            if c is not None
+        ],
+        columns=USE_COLUMNS,
+    )
     no_parameters = pd.DataFrame({"service_id": [], "place_code": []})
     shares = resolve_place_shares(links, places, no_parameters, codes, use)
     assert ((shares["place_share"] >= 0) & (shares["place_share"] <= 1)).all()
@@ -158,6 +198,7 @@ def test_barking_and_dagenham_rehab_beds_worked_from_the_pooled_totals(demo_stor
     December, so those two are real; in April and March the pool has room but B&D's referrals
     that month run above its average share, which no split fixed for the year can absorb.
     """
+
     def by_month(frame):
         beds = frame[frame["service_id"] == "bhr_rehab_beds"]
         return beds.groupby("month")[["demand", "capacity"]].sum()

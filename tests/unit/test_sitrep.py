@@ -24,8 +24,10 @@ from tests.conftest import SHARED_DATA
 SITREPS = SHARED_DATA / "nhse-acute-discharge-sitrep"
 WORKBOOKS = sorted(SITREPS.glob("20*.xlsx")) if SITREPS.exists() else []
 needs_data = pytest.mark.skipif(
-    not WORKBOOKS, reason=f"the NHS England SitRep workbooks are not in {SITREPS} (they are "
-    "shared test data, not part of the repository)")
+    not WORKBOOKS,
+    reason=f"the NHS England SitRep workbooks are not in {SITREPS} (they are "
+    "shared test data, not part of the repository)",
+)
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +39,12 @@ def dash_cells(path: Path) -> int:
     """An independent count of the suppressed ('-') cells in Table 4."""
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     sheet = book["Table 4"]
-    count = sum(1 for row in sheet.iter_rows(values_only=True) for cell in row
-                if isinstance(cell, str) and cell.strip() == "-")
+    count = sum(
+        1
+        for row in sheet.iter_rows(values_only=True)
+        for cell in row
+        if isinstance(cell, str) and cell.strip() == "-"
+    )
     book.close()
     return count
 
@@ -72,10 +78,14 @@ def test_suppressed_cells_are_missing_not_zero(tables):
 def test_regions_are_the_sum_of_their_icbs_and_england_of_its_regions(tables):
     for table in tables.values():
         rows = table.rows
-        icb = rows[rows["level"] == "icb"].groupby(["region", "destination"])["discharges"].sum(
-            min_count=1)
+        icb = (
+            rows[rows["level"] == "icb"]
+            .groupby(["region", "destination"])["discharges"]
+            .sum(min_count=1)
+        )
         region = rows[rows["level"] == "region"].set_index(["org_code", "destination"])[
-            "discharges"]
+            "discharges"
+        ]
         region.index.names = ["region", "destination"]
         joined = pd.concat([region.rename("region"), icb.rename("icbs")], axis=1).dropna()
         assert (joined["region"] == joined["icbs"]).all()
@@ -89,8 +99,8 @@ def test_known_figures(tables):
     june = tables["2023-06"].rows.set_index(["level", "org_code", "destination"])["discharges"]
     p0 = "P0 - Domestic home without reablement support"
     assert june[("england", "ENGLAND", p0)] == 253_635
-    assert june[("icb", "QH8", p0)] == 6017          # Mid and South Essex ICB
-    assert june[("trust", "RAJ", p0)] == 6017        # its one acute trust
+    assert june[("icb", "QH8", p0)] == 6017  # Mid and South Essex ICB
+    assert june[("trust", "RAJ", p0)] == 6017  # its one acute trust
 
 
 @pytest.fixture(scope="module")
@@ -115,8 +125,11 @@ def test_loading_is_once_per_file_and_undoable(loaded, tmp_path):
 @needs_data
 def test_the_november_2022_reporting_break_is_found(loaded):
     breaks = reporting_breaks(loaded)
-    raj = breaks[(breaks["org_code"] == "RAJ") & (breaks["month"] == pd.Timestamp("2022-11-01"))
-                 & breaks["destination"].str.startswith("P0 - Domestic")]
+    raj = breaks[
+        (breaks["org_code"] == "RAJ")
+        & (breaks["month"] == pd.Timestamp("2022-11-01"))
+        & breaks["destination"].str.startswith("P0 - Domestic")
+    ]
     assert len(raj) == 1 and raj.iloc[0]["ratio"] > 90  # 51 to 4,790
 
 
@@ -126,7 +139,8 @@ def test_trust_counts_become_place_demand_by_share(loaded):
     june = demand[(demand["month"] == "2023-06-01") & (demand["service_type"] == "rehab_bed")]
     raw = loaded._con.execute(
         "SELECT discharges FROM sitrep_discharges WHERE level = 'trust' AND org_code = 'RF4' "
-        "AND month = DATE '2023-06-01' AND destination LIKE 'P2 - Community Rehab%'").fetchone()[0]
+        "AND month = DATE '2023-06-01' AND destination LIKE 'P2 - Community Rehab%'"
+    ).fetchone()[0]
     assert june["discharges"].iloc[0] == pytest.approx(raw * 0.40)  # Havering's share of BHRUT
     compared = compare_with_records(loaded, ["E09000016"])
     assert {"sitrep", "records", "difference", "flag"} <= set(compared.columns)
@@ -163,8 +177,17 @@ def test_a_hand_made_table_4_with_traps(tmp_path):
     sheet.title = "Table 4"
     sheet["B2"] = "Table 4: discharges"
     sheet["E5"] = "March 2024 - Total number of patients discharged"
-    sheet.append([None, None, None, None, "P0 - Domestic home\nwithout reablement support",
-                  "P1 - Domestic home with\nreablement support", "P2 - Hospice \n(short term)"])
+    sheet.append(
+        [
+            None,
+            None,
+            None,
+            None,
+            "P0 - Domestic home\nwithout reablement support",
+            "P1 - Domestic home with\nreablement support",
+            "P2 - Hospice \n(short term)",
+        ]
+    )
     sheet.append([None, None, None, "ENGLAND (Type 1 Trusts)", 100, 20, 3])
     sheet.append([])
     sheet.append([None, "Region", "Org Code", "Org Name"])
@@ -186,8 +209,17 @@ def test_refused_cells_and_note_rows_are_not_stored(tmp_path, demo_db):
     sheet = book.active
     sheet.title = "Table 4"
     sheet["E5"] = "March 2024 - Total number of patients discharged"
-    sheet.append([None, None, None, None, "P0 - Domestic home\nwithout reablement support",
-                  "P1 - Domestic home with\nreablement support", "P2 - Hospice \n(short term)"])
+    sheet.append(
+        [
+            None,
+            None,
+            None,
+            None,
+            "P0 - Domestic home\nwithout reablement support",
+            "P1 - Domestic home with\nreablement support",
+            "P2 - Hospice \n(short term)",
+        ]
+    )
     sheet.append([None, "Region", "Org Code", "Org Name"])
     sheet.append([None, "LONDON", "RF4", "BHRUT", 60, "-5", 1e300])
     sheet.append([None, "LONDON", "R1H", "BARTS", 40, 2.5, "abc"])
@@ -204,5 +236,6 @@ def test_refused_cells_and_note_rows_are_not_stored(tmp_path, demo_db):
         assert (result.report.rows_read, result.report.rows_rejected) == (6, 4)
         assert result.rows_loaded == 2
         stored = store._con.execute(
-            "SELECT org_code, discharges FROM sitrep_discharges ORDER BY org_code").fetchall()
+            "SELECT org_code, discharges FROM sitrep_discharges ORDER BY org_code"
+        ).fetchall()
     assert stored == [("R1H", 40.0), ("RF4", 60.0)]

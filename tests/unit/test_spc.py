@@ -11,8 +11,9 @@ from capacity import spc
 
 def monthly(values, start="2023-04") -> pd.Series:
     """Values one a month from ``start``."""
-    return pd.Series(values, index=pd.date_range(start, periods=len(values), freq="MS"),
-                     dtype=float)
+    return pd.Series(
+        values, index=pd.date_range(start, periods=len(values), freq="MS"), dtype=float
+    )
 
 
 def flagged(chart: spc.XmR, rule: str) -> list[int]:
@@ -83,8 +84,7 @@ def test_six_on_one_side_is_not_a_shift_and_a_point_on_the_mean_breaks_a_run():
 
 def test_six_rising_points_make_a_trend_even_below_the_mean():
     # The sixth point, 9, starts a rise of six: 9, 9.5, 10, 10.5, 11, 11.5 (all within the limits).
-    chart = spc.xmr(monthly(STEADY + [9.5, 10, 10.5, 11, 11.5]), baseline=6,
-                    improvement="increase")
+    chart = spc.xmr(monthly(STEADY + [9.5, 10, 10.5, 11, 11.5]), baseline=6, improvement="increase")
     assert flagged(chart, "trend") == [5, 6, 7, 8, 9, 10]
     assert flagged(chart, "outside") == flagged(chart, "shift") == []
     # A rising trend points up: 'high' even for 9.5, below the mean; more is better here.
@@ -100,8 +100,9 @@ def test_five_rising_or_a_repeated_value_is_no_trend():
 
 
 def test_falling_trend_is_low():
-    chart = spc.xmr(monthly([9, 11, 9, 11, 9, 11, 10.5, 10, 9.5, 9, 8.5]), baseline=6,
-                    improvement="decrease")
+    chart = spc.xmr(
+        monthly([9, 11, 9, 11, 9, 11, 10.5, 10, 9.5, 9, 8.5]), baseline=6, improvement="decrease"
+    )
     assert flagged(chart, "trend") == [5, 6, 7, 8, 9, 10]
     assert chart.variation_icon == "Special cause variation: improving (low)"
 

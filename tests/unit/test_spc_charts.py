@@ -10,18 +10,27 @@ from capacity.spc_charts import COLOURS, xmr_chart
 
 
 def series(values) -> pd.Series:
-    return pd.Series(values, index=pd.date_range("2023-04", periods=len(values), freq="MS"),
-                     dtype=float)
+    return pd.Series(
+        values, index=pd.date_range("2023-04", periods=len(values), freq="MS"), dtype=float
+    )
 
 
 def test_the_figure_has_the_series_mean_limits_and_coloured_special_causes():
     # Baseline mean 10, limits 4.68 to 15.32; 20 is outside: a concern when lower is better.
-    chart = spc.xmr(series([11, 9, 11, 9, 11, 9, 10, 20]), baseline=6, improvement="decrease",
-                    target=12)
+    chart = spc.xmr(
+        series([11, 9, 11, 9, 11, 9, 10, 20]), baseline=6, improvement="decrease", target=12
+    )
     figure = xmr_chart(chart, "Referrals to Home First", unit="referrals")
     names = [trace.name for trace in figure.data]
-    assert names == ["Value", "Common cause", "Special cause: concern", "Mean",
-                     "Upper process limit", "Lower process limit", "Target"]
+    assert names == [
+        "Value",
+        "Common cause",
+        "Special cause: concern",
+        "Mean",
+        "Upper process limit",
+        "Lower process limit",
+        "Target",
+    ]
     concern = figure.data[2]
     assert list(concern.y) == [20]
     assert concern.marker.color == COLOURS[spc.CONCERN] == "#FAB428"

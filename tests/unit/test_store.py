@@ -142,12 +142,14 @@ def test_the_named_queries_come_from_every_file_in_the_queries_folder():
 
 def test_a_query_name_used_twice_is_refused(tmp_path):
     (tmp_path / "a.sql").write_text("-- about a\n-- name: places\nSELECT 1;\n", "utf-8")
-    (tmp_path / "b.sql").write_text("-- name: other\nSELECT 2;\n\n-- name: places\nSELECT 3;\n",
-                                    "utf-8")
+    (tmp_path / "b.sql").write_text(
+        "-- name: other\nSELECT 2;\n\n-- name: places\nSELECT 3;\n", "utf-8"
+    )
     with pytest.raises(StoreError, match="places is named twice: in a.sql and b.sql"):
         store_module.read_queries(tmp_path)
-    (tmp_path / "b.sql").write_text("-- name: twice\nSELECT 2;\n-- name: twice\nSELECT 3;\n",
-                                    "utf-8")
+    (tmp_path / "b.sql").write_text(
+        "-- name: twice\nSELECT 2;\n-- name: twice\nSELECT 3;\n", "utf-8"
+    )
     with pytest.raises(StoreError, match="twice is named twice: in b.sql and b.sql"):
         store_module.read_queries(tmp_path)
 
@@ -164,15 +166,26 @@ def test_every_read_query_is_valid_sql():
     """Queries over the stored tables run; those over an import's scratch tables are
     exercised by the import tests."""
     store = Store.open(None)
-    params = {"places": ["A"], "start": "2025-01-01", "end": "2025-02-01", "name": "x",
-              "scenario_id": 1, "version": 1, "factor": 10.0, "kind": "counts",
-              "checksum": "x", "limit": 5, "service_id": "x",
-              "service_type": "x"}
+    params = {
+        "places": ["A"],
+        "start": "2025-01-01",
+        "end": "2025-02-01",
+        "name": "x",
+        "scenario_id": 1,
+        "version": 1,
+        "factor": 10.0,
+        "kind": "counts",
+        "checksum": "x",
+        "limit": 5,
+        "service_id": "x",
+        "service_type": "x",
+    }
     scratch = ("staging", "incoming_counts", "destination_map")
     for name, sql in store_module.named_queries().items():
         statements = store_module._statements(sql)
         reads = len(statements) == 1 and statements[0].lstrip().upper().startswith(
-            ("SELECT", "WITH"))
+            ("SELECT", "WITH")
+        )
         if not reads or any(table in sql for table in scratch):
             continue
         wanted = {k: v for k, v in params.items() if f"${k}" in sql}
@@ -180,7 +193,8 @@ def test_every_read_query_is_valid_sql():
 
 
 def test_the_data_version_moves_with_the_data_and_the_scenarios_version_with_scenarios(
-        writable_db, tmp_path):
+    writable_db, tmp_path
+):
     """The app re-reads referrals only when the data version moves, so a scenario save must
     leave it alone, and an import, an undo or a migration must move it."""
     from capacity import ingest, scenario_store
@@ -192,8 +206,9 @@ def test_the_data_version_moves_with_the_data_and_the_scenarios_version_with_sce
 
     first = versions()
     with Store.open(writable_db) as store:
-        scenario_store.save(store, Scenario("Surge", (Change("demand_pct", 10, "2025-12",
-                                                             "2026-03"),)))
+        scenario_store.save(
+            store, Scenario("Surge", (Change("demand_pct", 10, "2025-12", "2026-03"),))
+        )
     saved = versions()
     assert saved[0] == first[0] and saved[1] != first[1]
     with Store.open(writable_db) as store:
@@ -202,8 +217,10 @@ def test_the_data_version_moves_with_the_data_and_the_scenarios_version_with_sce
     assert deleted[0] == first[0] and deleted[1] != saved[1]
 
     counts = tmp_path / "counts.csv"
-    counts.write_text("place_code,service_type,source,month,referrals,source_note\n"
-                      "E09000016,rehab_bed,hospital,2025-01-01,12,test\n")
+    counts.write_text(
+        "place_code,service_type,source,month,referrals,source_note\n"
+        "E09000016,rehab_bed,hospital,2025-01-01,12,test\n"
+    )
     with Store.open(writable_db) as store:
         result = ingest.load(store, ingest.stage_file(counts, "counts", workdir=tmp_path))
         assert result.import_id is not None

@@ -184,10 +184,10 @@ def test_assumptions_list_each_set_of_values_with_its_months():
 def test_flips_are_counted_per_service_and_month_not_on_the_netted_gap():
     """In November reablement goes short and the beds come out of shortfall: netted over both
     the month stays in surplus, but two service-months flip."""
-    base = pd.DataFrame(rows("Havering", "Reablement", "reablement_home", "hospital",
-                             [20, 20, 20], [25, 25, 25])
-                        + rows("Havering", "Beds", "rehab_bed", "hospital",
-                               [13, 13, 13], [10, 10, 10]))
+    base = pd.DataFrame(
+        rows("Havering", "Reablement", "reablement_home", "hospital", [20, 20, 20], [25, 25, 25])
+        + rows("Havering", "Beds", "rehab_bed", "hospital", [13, 13, 13], [10, 10, 10])
+    )
     changed = base.copy()
     november = changed["month"] == "2025-11"
     changed.loc[november, "demand"] = [26, 6]  # reablement +6, beds −7
@@ -205,8 +205,10 @@ def test_flips_are_counted_per_service_and_month_not_on_the_netted_gap():
 
 
 def test_flips_follow_the_chosen_source_and_ignore_rows_that_stay_short():
-    base = pd.DataFrame(rows("Havering", "Beds", "rehab_bed", "hospital", [9, 9, 9], [10, 10, 10])
-                        + rows("Havering", "Beds", "rehab_bed", "community", [5, 5, 5], [1, 1, 1]))
+    base = pd.DataFrame(
+        rows("Havering", "Beds", "rehab_bed", "hospital", [9, 9, 9], [10, 10, 10])
+        + rows("Havering", "Beds", "rehab_bed", "community", [5, 5, 5], [1, 1, 1])
+    )
     changed = base.assign(demand=base["demand"] * 2)
     changed["gap"] = changed["capacity"] - changed["demand"]
     assert len(flips(base, changed)) == 3  # hospital, every month; community was short already

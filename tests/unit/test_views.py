@@ -33,7 +33,8 @@ def test_the_places_command_shows_a_systems_population(demo_db, capsys):
 
 def test_a_path_and_an_open_store_give_the_same_answer(demo_db, demo_store):
     assert places.places_with_populations(demo_db).equals(
-        places.places_with_populations(demo_store))
+        places.places_with_populations(demo_store)
+    )
 
 
 def test_planning_years_run_to_two_years_ahead(demo_store):
@@ -67,8 +68,10 @@ def test_the_plan_everywhere_holds_each_place_and_its_systems_sum(demo_store):
 
 def test_a_scenario_that_cannot_apply_is_the_scenarios_fault():
     scenario = choices.Scenario("Too far", ())
-    with pytest.raises(ScenarioError, match="'Too far' cannot be applied to 2025-26"), \
-            plans.applying(scenario, 2025):
+    with (
+        pytest.raises(ScenarioError, match="'Too far' cannot be applied to 2025-26"),
+        plans.applying(scenario, 2025),
+    ):
         raise InvalidInput("caseload", -1, "0 or more")
     with pytest.raises(InvalidInput), plans.applying(None, 2025):
         raise InvalidInput("caseload", -1, "0 or more")
@@ -89,8 +92,9 @@ def test_flow_inputs_for_a_view_match_the_plan(demo_store):
     service = table.loc[table["modelled"], "service_id"].iloc[0]
     target = flow.flow_target(prepared, "E09000016", service)
     assert target.codes == ("E09000016",) and target.label.endswith("· Havering")
-    inputs = flow.flow_inputs(prepared, frame, None, target,
-                              flow.records_for(demo_store, target, 2025))
+    inputs = flow.flow_inputs(
+        prepared, frame, None, target, flow.records_for(demo_store, target, 2025)
+    )
     assert inputs.service_id == service and len(inputs.dates) == 365
     with pytest.raises(flow.FlowError):
         flow.flow_target(prepared, "E09000016", "no-such-service")

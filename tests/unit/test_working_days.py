@@ -63,8 +63,11 @@ def reference_holidays() -> list[date]:
         return [date.fromisoformat(row["date"]) for row in csv.DictReader(handle)]
 
 
-@pytest.mark.skipif(not REFERENCE.is_dir(), reason=f"{REFERENCE} is absent (only the project's "
-                    "shared folder has the England reference data; a clone of the app has none)")
+@pytest.mark.skipif(
+    not REFERENCE.is_dir(),
+    reason=f"{REFERENCE} is absent (only the project's "
+    "shared folder has the England reference data; a clone of the app has none)",
+)
 def test_bank_holidays_match_the_england_reference_2020_to_2030():
     expected = reference_holidays()
     got = [day for year in range(2020, 2031) for day in england_bank_holidays(year)]
