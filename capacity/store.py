@@ -239,7 +239,8 @@ class Store:
         cur = self._con.cursor()
         exists = _one_value(
             cur.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+                "SELECT count(*) FROM information_schema.tables "
+                "WHERE table_name = 'schema_migrations'"
             )
         )
         if not exists:

@@ -131,8 +131,8 @@ def test_duplicate_copies_the_latest_version(store):
                     ),
                 )
             ),
-            "applied to 2024-25: BHR community rehabilitation beds: caseload must be a number of at "
-            "least 0",
+            "applied to 2024-25: BHR community rehabilitation beds: caseload must be a number "
+            "of at least 0",
         ),
         (WINTER.with_changes(changes=()), "add at least one change"),
     ],

@@ -132,8 +132,8 @@ def test_month_ranges_read_as_one_month_or_a_span():
                 to_service_type="reablement_home",
                 source="hospital",
             ),
-            "20% of demand moved from rehabilitation in a bedded setting and reablement in a bedded "
-            "setting to reablement at home in every place (hospital discharge referrals), "
+            "20% of demand moved from rehabilitation in a bedded setting and reablement in a "
+            "bedded setting to reablement at home in every place (hospital discharge referrals), "
             "Apr 2025–Mar 2026",
         ),
         # commissioned hours and staff absence
