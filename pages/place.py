@@ -283,11 +283,11 @@ def month_table(service_type: str) -> None:
             "service": "Service",
             "source": "Source",
             "month": "Month",
-            "demand": figure_column("Demand"),
-            "demand_low": figure_column("Demand, 80% low"),
-            "demand_high": figure_column("Demand, 80% high"),
-            "capacity": figure_column("Capacity"),
-            "gap": figure_column("Gap"),
+            "demand": figure_column("Demand", 0),
+            "demand_low": figure_column("Demand, 80% low", 0),
+            "demand_high": figure_column("Demand, 80% high", 0),
+            "capacity": figure_column("Capacity", 0),
+            "gap": figure_column("Gap", 0),
             "utilisation": percent_column("Utilisation"),
             "calculation": st.column_config.TextColumn(
                 "How capacity was worked out", width="large"

@@ -217,7 +217,11 @@ def test_the_place_page_and_methodology_show_words_not_codes(browser, server, si
         cells = drawn(page, "Caseload", "Months")
         shoot(page, "place")
         assert_words_only(page, "the Place page")
-        assert "61" in cells and "61.0" not in cells  # BHR rehab beds' caseload, as stated
+        # Havering's part of BHR's 61 rehabilitation beds, by its share of use (961 of the
+        # 2,206 referrals over the demand window): 61 × 961 ÷ 2,206 = 26.57, shown to one place;
+        # no stated figure is written with a stray ".0".
+        assert "26.6" in cells
+        assert not [cell for cell in cells if re.fullmatch(r"-?[\d,]+\.0", cell)], cells
         open_app(page, "/methodology")
         page.get_by_role("heading", name=re.compile("Methodology")).first.wait_for()
         text = screen_text(page)
