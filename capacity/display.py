@@ -18,7 +18,7 @@ Nothing here reads the store or computes a figure; it only formats.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import cast
 
 import numpy as np
@@ -211,3 +211,13 @@ def rounded(frame: pd.DataFrame, decimals: Mapping[str, int]) -> pd.DataFrame:
         whole = np.sign(values) * np.floor(np.abs(values) * scale + 0.5) / scale
         out[column] = whole + 0.0
     return out
+
+
+def as_percentages(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """A copy with shares (0–1) in ``columns`` written as percentages (0–100) for a table."""
+    return frame.assign(**{c: frame[c].astype(float) * 100 for c in columns})
+
+
+def as_people_short(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """A copy with gaps (negative: short) in ``columns`` written as people short (positive)."""
+    return frame.assign(**{c: -frame[c].astype(float) for c in columns})

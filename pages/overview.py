@@ -3,6 +3,7 @@
 import streamlit as st
 
 from capacity.charts import gap_heatmap
+from capacity.display import as_people_short
 from capacity.summary import SOURCE_LABELS, gap_matrix, largest_shortfalls, shortfall_matrix
 from capacity.views.places import overview_rows
 from capacity.views.scenario_choices import BASELINE
@@ -129,7 +130,7 @@ if shortfalls.empty:
     st.success("No shortfalls in this planning year for these service types.")
 else:
     shown = months_as_labels(shortfalls, "starts", "worst_month")
-    shown = shown.assign(worst_gap=-shown["worst_gap"], total_shortfall=-shown["total_shortfall"])
+    shown = as_people_short(shown, ["worst_gap", "total_shortfall"])
     st.dataframe(
         shown[
             [

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from capacity.charts import DEMAND, NHS_BLUE, SHORTFALL
-from capacity.display import figure, method_label
+from capacity.display import as_percentages, figure, method_label
 from capacity.periods import planning_year_months
 from capacity.summary import SOURCE_LABELS, assumptions, headline
 from capacity.views.data import StoreError
@@ -212,11 +212,9 @@ def assumptions_table() -> None:
         "target_occupancy": 2,
         "contract_share": 2,
     }
-    table = table.assign(
+    table = as_percentages(table, ["hospital_share", "place_share"]).assign(
         source=table["source"].map(SOURCE_LABELS),
         method=table["method"].map(method_label),
-        hospital_share=table["hospital_share"].astype(float) * 100,
-        place_share=table["place_share"].astype(float) * 100,
         **{c: table[c].map(lambda v, d=d: figure(v, d)) for c, d in figures.items()},
     )
     st.dataframe(
@@ -256,8 +254,8 @@ def month_table(service_type: str) -> None:
     rows = frame[frame["service_type"] == service_type]
     if view.source != "both":
         rows = rows[rows["source"] == view.source]
-    shown = months_as_labels(rows, "month").assign(
-        source=rows["source"].map(SOURCE_LABELS), utilisation=rows["utilisation"] * 100
+    shown = as_percentages(months_as_labels(rows, "month"), ["utilisation"]).assign(
+        source=rows["source"].map(SOURCE_LABELS)
     )[
         [
             "service",

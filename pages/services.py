@@ -3,6 +3,7 @@
 import streamlit as st
 
 from capacity.charts import capacity_rate_chart
+from capacity.display import as_percentages
 from capacity.summary import SOURCE_LABELS, service_type_across_places
 from pages import _state
 from pages._common import choice_param, current_view, service_types_table
@@ -50,7 +51,7 @@ st.plotly_chart(
     capacity_rate_chart(hwb, f"{type_names[chosen]}: capacity per 100,000 aged 65+"),
     config={"displaylogo": False},
 )
-shown = table.assign(utilisation=table["utilisation"] * 100)
+shown = as_percentages(table, ["utilisation"])
 # The flags say which figures are assumed (Thurrock's top rank is assumed capacity), so they
 # come next to the place, never off the right-hand edge.
 st.dataframe(

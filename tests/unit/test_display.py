@@ -128,3 +128,11 @@ def test_methods_and_import_kinds_read_as_words():
     assert display.method_label("equal_to_demand") == "Capacity assumed equal to demand"
     assert display.method_label(None) == ""
     assert display.import_kind("parameters") == "Service parameters"
+
+
+def test_shares_become_percentages_and_gaps_people_short_without_touching_the_input():
+    table = pd.DataFrame({"utilisation": [0.5, 1.25], "gap": [-3.5, 2.0], "name": ["a", "b"]})
+    shown = display.as_people_short(display.as_percentages(table, ["utilisation"]), ["gap"])
+    assert shown["utilisation"].tolist() == [50.0, 125.0]
+    assert shown["gap"].tolist() == [3.5, -2.0]
+    assert table["utilisation"].tolist() == [0.5, 1.25]  # the cached frame is not changed
