@@ -229,6 +229,7 @@ def parameters_section() -> None:
             labels["place_code"],
             options=list(view.places["place_code"]),
             format_func=place_names.get,
+            width="medium",
         ),
         "method": st.column_config.SelectboxColumn(
             labels["method"], options=list(METHOD_KEYS), format_func=method_label, required=True

@@ -17,7 +17,6 @@ import streamlit as st
 
 from capacity import config
 from capacity.charts import flow_occupancy_chart, flow_queue_chart, flow_wait_chart
-from capacity.display import average_people
 from capacity.flow.report import (
     cost_text,
     display_table,
@@ -317,9 +316,11 @@ def metrics(result, baseline, comparing: bool) -> None:
     def delta(difference: float, text: str):
         return text.format(difference) if comparing else None
 
+    # A mean, so its decimal means something; the label says it is one, so the value can be
+    # the bare figure (a value that said so too would be cut in a fifth of the page's width).
     columns[0].metric(
-        "Waiting on a winter day",
-        average_people(winter.waiting_mean),
+        "Waiting, on average, on a winter day",
+        f"{winter.waiting_mean:,.1f}",
         delta=delta(change.waiting_mean, "{:+,.1f}"),
         delta_color="inverse",
         help="Expected number waiting on an average day, November to March.",

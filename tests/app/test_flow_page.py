@@ -50,7 +50,7 @@ def test_a_lead_sees_who_waits_in_winter_and_the_beds_that_would_do(d2a, demo_db
     assert d2a.title[0].value == "Flow · Barking & Dagenham, Havering and Redbridge · 2025-26"
     assert d2a.selectbox(key="flow_service").value == "bhr_d2a_nursing"
     assert metric(d2a, "Places planned in winter").value == "20 places"
-    assert number(metric(d2a, "Waiting on a winter day").value) > 0
+    assert number(metric(d2a, "Waiting, on average, on a winter day").value) > 0
     assert number(metric(d2a, "Mean wait of a winter arrival").value) > 0
     # The busiest winter month's demand from the plan, as a steady load on 42-day stays.
     with Store.open(demo_db, read_only=True) as store:
@@ -75,10 +75,10 @@ def test_the_charts_show_occupancy_the_queue_and_waits(d2a):
 
 
 def test_more_beds_shorten_the_wait_and_the_link_keeps_the_setting(d2a):
-    before = number(metric(d2a, "Waiting on a winter day").value)
+    before = number(metric(d2a, "Waiting, on average, on a winter day").value)
     d2a.slider(key="flow_extra").set_value(10).run()
     no_errors(d2a)
-    after = metric(d2a, "Waiting on a winter day")
+    after = metric(d2a, "Waiting, on average, on a winter day")
     assert number(after.value) < before and after.delta.startswith("-")
     assert metric(d2a, "Places planned in winter").value == "30 places"
     assert d2a.query_params["extra"] == "10"
@@ -123,7 +123,7 @@ def test_the_sidebar_scenario_applies_and_is_costed_against_the_baseline(d2a):
     no_errors(d2a)
     # Open winter flex beds: 10% more beds November to April, so 22 in winter.
     assert metric(d2a, "Places planned in winter").value == "22 places"
-    assert metric(d2a, "Waiting on a winter day").delta.startswith("-")
+    assert metric(d2a, "Waiting, on average, on a winter day").delta.startswith("-")
 
 
 def test_a_starting_queue_is_shown_draining(d2a):

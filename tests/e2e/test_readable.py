@@ -283,8 +283,11 @@ def test_the_flips_table_and_flow_figures_are_whole_or_averages(page):
     assert not fractions, f"people shown in fractions: {fractions[:5]}"
     assert_words_only(page, "the Scenarios page")
     open_app(page, "/flow?place=BHR&year=2025&service=bhr_d2a_nursing")
-    waiting = page.locator('[data-testid="stMetric"]').filter(has_text="Waiting on a winter day")
+    waiting = page.locator('[data-testid="stMetric"]').filter(has_text="on a winter day")
     assert "on average" in waiting.inner_text()
+    value = waiting.locator('[data-testid="stMetricValue"]')
+    cut = "e => [e, ...e.querySelectorAll('*')].some(d => d.scrollWidth > d.clientWidth + 1)"
+    assert not value.evaluate(cut), "the figure is cut"
 
 
 # -- 9. labels that neither collide nor get cut ---------------------------------------------
