@@ -14,6 +14,7 @@ Each figure is written out as one specification and validated once by
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 from typing import Any
 
@@ -63,19 +64,22 @@ def month_axis(months: list[str], x: list[str]) -> dict:
 def title_lines(title: str, large: bool = False) -> list[str]:
     """A chart title as the lines it is drawn on, since Plotly cuts a title wider than its chart.
 
-    A title of the form 'what — whose' breaks at the dash when each part then
-    fits in 56 characters (40 on a projector); any other breaks between words
-    at that width, so it fits a chart half the width of a laptop screen. The
-    first line is drawn as the title and the others as its subtitle (see
-    :func:`_layout`), which Plotly makes room for.
+    Lines hold at most 56 characters (40 on a projector), which fit a chart
+    half the width of a laptop screen. They break before a ' — ' or ' · '
+    where they can, so each line is a whole phrase ('Havering', '· Reablement
+    at home', '— hospital discharge and community · 2025-26'), and between
+    words only within a phrase too long for a line.
     """
     limit = 40 if large else 56
     if len(title) <= limit or "<br>" in title:
         return [title]
-    parts = title.split(" — ")
-    if len(parts) > 1 and all(len(part) <= limit - 2 for part in parts):
-        return [parts[0], *(f"— {part}" for part in parts[1:])]
-    return textwrap.wrap(title, limit, break_long_words=False)
+    lines: list[str] = []
+    for phrase in re.split(r" (?=[—·] )", title):
+        if lines and len(lines[-1]) + 1 + len(phrase) <= limit:
+            lines[-1] += " " + phrase
+        else:
+            lines += textwrap.wrap(phrase, limit, break_long_words=False)
+    return lines
 
 
 def _sizes(large: bool) -> dict[str, float]:

@@ -284,3 +284,30 @@ def test_tornado_chart_puts_the_largest_swing_at_the_top():
     assert {lower.marker.color, higher.marker.color} <= set(OKABE_ITO)
     assert "November to March" in fig.layout.xaxis.title.text
     assert fig.layout.title.text == "What moves the winter shortfall of rehab beds most"
+
+
+def test_a_long_title_breaks_between_phrases_and_draws_its_later_lines_as_a_subtitle():
+    from capacity.charts import title_lines
+
+    title = ("Barking & Dagenham, Havering and Redbridge · Social support (incl. voluntary "
+             "sector) — hospital discharge and community · 2025-26")
+    assert title_lines(title) == [
+        "Barking & Dagenham, Havering and Redbridge",
+        "· Social support (incl. voluntary sector)",
+        "— hospital discharge and community · 2025-26",
+    ]
+    assert title_lines("Rehab beds — community") == ["Rehab beds — community"]  # fits
+    fig = gap_chart(monthly([50, 60, 70, 55], [63.1, 65.4, 67.5, 67.5]), title)
+    assert fig.layout.title.text == "Barking & Dagenham, Havering and Redbridge"
+    assert fig.layout.title.subtitle.text == (
+        "· Social support (incl. voluntary sector) <br>— hospital discharge and community "
+        "· 2025-26")
+
+
+def test_month_labels_name_the_year_only_under_april_and_january():
+    from capacity.charts import month_axis
+
+    months = ["2025-04", "2025-05", "2025-12", "2026-01", "2026-02"]
+    axis = month_axis(months, ["a", "b", "c", "d", "e"])
+    assert axis["ticktext"] == ["Apr<br>2025", "May", "Dec", "Jan<br>2026", "Feb"]
+    assert axis["tickvals"] == ["a", "b", "c", "d", "e"] and axis["tickangle"] == 0
