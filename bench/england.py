@@ -23,7 +23,7 @@ import duckdb  # the benchmark writes its data file directly; the product never 
 import numpy as np
 import pandas as pd
 
-from capacity import config
+from capacity import config, england
 from capacity.demo import build_demo_database
 
 PLACES, SYSTEMS = 152, 42
@@ -314,17 +314,19 @@ def generate(folder: Path, *, rows: int = 10_000_000, seed: int = 20251) -> Data
     reference, demo = folder / "reference", folder / "demo"
     reference.mkdir(parents=True, exist_ok=True)
     demo.mkdir(parents=True, exist_ok=True)
-    for name in ("service_types", "service_type_labels", "trusts"):
+    # England's reference files come along (every database holds them); the synthetic places
+    # join them as a lead's own places would.
+    for name in ("service_types", "service_type_labels", *england.FILES, england.POPULATION_FILE):
         shutil.copyfile(config.REFERENCE_DIR / f"{name}.csv", reference / f"{name}.csv")
     places = _places(rng)
     services, links = _services(places)
     cells = _cells(places, links, services, rows)
     parameters = _parameters(services, cells, rng)
-    places.to_csv(reference / "places.csv", index=False)
+    places.to_csv(demo / "places.csv", index=False)
     services.to_csv(demo / "services.csv", index=False)
     links.to_csv(demo / "service_places.csv", index=False)
     parameters.to_csv(demo / "service_parameters.csv", index=False)
-    for name in ("referral_levels", "trust_mix", "trust_place_shares"):
+    for name in ("referral_levels", "trust_mix"):
         shutil.copyfile(config.DEMO_DIR / f"{name}.csv", demo / f"{name}.csv")
         header = (demo / f"{name}.csv").read_text("utf-8").splitlines()[0]
         (demo / f"{name}.csv").write_text(header + "\n", "utf-8")

@@ -114,7 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument(
         "--force", action="store_true", help="replace an existing database file (its data are lost)"
     )
-    commands.add_parser("places", parents=[common], help="list places and systems")
+    listing = commands.add_parser("places", parents=[common], help="list places and systems")
+    listing.add_argument(
+        "--in",
+        dest="within",
+        metavar="NAME_OR_CODE",
+        help="only the places of this system or ICB (code, ODS code or name)",
+    )
     services = commands.add_parser("services", parents=[common], help="list services")
     services.add_argument("--place", metavar="NAME_OR_CODE", help="only services of this place")
     plan = commands.add_parser(
@@ -373,12 +379,24 @@ def _init(path: Path, force: bool, out: TextIO) -> int:
 
 def _places(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     places_ = places.places_with_populations(store)
-    shown = places_.assign(
-        population_65plus=places_["population_65plus"].map(
-            lambda v: "" if pd.isna(v) else f"{int(v):,}"
-        ),
-        parent_system=places_["parent_system"].fillna(""),
-    )[["place_code", "name", "kind", "parent_system", "population_65plus"]]
+    if args.within:
+        system = places.resolve(places_, args.within)
+        codes = places.members(places_, system["place_code"])
+        places_ = places_[places_["place_code"].isin(codes)]
+    icb_names = places.names(places_) | places.names(places.all_places(store))
+    shown = pd.DataFrame(
+        {
+            "code": places_["place_code"],
+            "name": places_["name"],
+            "kind": places_["kind"].where(places_["system_type"] != "icb", "ICB"),
+            "partnership": places_["parent_system"].fillna(""),
+            "ICB": places_["icb_code"].map(icb_names).fillna(""),
+            "region": places_["region_name"].fillna(""),
+            "aged 65+": places_["population_65plus"].map(
+                lambda v: "" if pd.isna(v) else f"{int(v):,}"
+            ),
+        }
+    )
     print(shown.to_string(index=False), file=out)
     return 0
 

@@ -21,16 +21,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from capacity import config
+from capacity import config, england
 from capacity.periods import Month
 from capacity.reference import (
+    LOCAL_PLACES_FILE,
     POPULATION_FILE,
     REFERENCE_FILES,
     SERVICE_FILES,
     SOURCES,
-    TRUST_SHARES,
     check_all,
-    check_trust_shares,
     read_tables,
 )
 from capacity.store import Store, StoreError, migrations
@@ -230,9 +229,18 @@ def load_demo(
     demo_dir: Path = config.DEMO_DIR,
     seed: int = config.DEMO_SEED,
 ) -> dict[str, int]:
-    """Validate the reference and demo CSVs, generate referrals, and load all in one transaction."""
+    """Validate the reference and demo CSVs, generate referrals, and load all in one transaction.
+
+    England's reference data comes first (every authority, ICB, trust and catchment share);
+    the demo's own places file adds its local partnership (BHR) and any place England does
+    not know.
+    """
     tables = read_tables(store.read_csv, reference_dir, REFERENCE_FILES)
-    tables |= read_tables(store.read_csv, reference_dir, POPULATION_FILE)
+    population = read_tables(store.read_csv, reference_dir, POPULATION_FILE)["population"]
+    national = england.england_tables(store.read_csv, population, reference_dir)
+    local = read_tables(store.read_csv, demo_dir, LOCAL_PLACES_FILE)["places"]
+    tables["places"] = england.place_rows(national["places"], local)
+    tables["places"].attrs["source"] = "reference/hwb_places.csv and demo/places.csv"
     tables |= read_tables(store.read_csv, demo_dir, SERVICE_FILES)
     check_all(tables)
     levels = coerce(
@@ -240,13 +248,6 @@ def load_demo(
     )
     check_levels(levels, tables, "demo/referral_levels.csv")
     trust_mix = coerce(store.read_csv(demo_dir / "trust_mix.csv"), TRUST_MIX, "demo/trust_mix.csv")
-    shares = coerce(
-        store.read_csv(demo_dir / "trust_place_shares.csv"),
-        TRUST_SHARES,
-        "demo/trust_place_shares.csv",
-    )
-    check_trust_shares(shares, tables["places"], "demo/trust_place_shares.csv")
-    tables["trust_place_shares"] = shares
     pathways = dict(
         zip(
             tables["service_types"]["service_type"], tables["service_types"]["pathway"], strict=True
@@ -255,14 +256,14 @@ def load_demo(
     referrals = synthetic_referrals(
         levels, trust_mix, pathways, config.DEMO_FIRST_DAY, config.DEMO_LAST_DAY, seed
     )
-    files = [reference_dir / f"{n}.csv" for n in (*REFERENCE_FILES, *POPULATION_FILE)]
-    files += [demo_dir / f"{n}.csv" for n in SERVICE_FILES]
-    files += [
-        demo_dir / n for n in ("referral_levels.csv", "trust_mix.csv", "trust_place_shares.csv")
-    ]
+    files = [reference_dir / f"{n}.csv" for n in REFERENCE_FILES]
+    files += [demo_dir / f"{n}.csv" for n in (*LOCAL_PLACES_FILE, *SERVICE_FILES)]
+    files += [demo_dir / n for n in ("referral_levels.csv", "trust_mix.csv")]
     with store.transaction() as tx:
+        england.write(tx, national, population, england.checksum(reference_dir), own=local)
         for name, frame in tables.items():
-            tx.insert_frame(name, frame)
+            if name != "places":
+                tx.insert_frame(name, frame)
         for path in files:
             tx.execute(
                 "log_import",
@@ -329,8 +330,9 @@ def ensure_database(path: Path) -> bool:
     """Build the demo database at ``path`` if there is no file there; True if it built one.
 
     An existing file must be a database of this product: one made by an
-    earlier version has its schema brought up to date here, so that every
-    later read-only open finds the tables it expects.
+    earlier version has its schema brought up to date here, and England's
+    reference data loaded when the file holds an older release (or none), so
+    that every later read-only open finds the tables and places it expects.
     """
     path = Path(path)
     if not path.exists():
@@ -345,6 +347,9 @@ def ensure_database(path: Path) -> bool:
             f"The file {path} is not a database of this product (it has none of its tables). "
             "Delete it to rebuild the demo, or point --db / CAPACITY_DB at another file."
         )
-    if found < max(m.version for m in migrations()):
-        Store.open(path).close()  # applies the newer migrations
+    with Store.open(path, read_only=True) as store:
+        current = found == max(m.version for m in migrations()) and england.is_loaded(store)
+    if not current:
+        with Store.open(path) as store:  # opening applies the newer migrations
+            england.refresh(store)
     return False

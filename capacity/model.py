@@ -267,3 +267,16 @@ def group_length_of_stay(stays, weights, *, weighting: LosWeighting, fallback=No
         least = np.min(np.where(known, stays, np.inf), axis=0)
         excess = np.where(known, stays - least, 0.0)
         return np.where(known.any(axis=0), least + (shares * excess).sum(axis=0), np.nan)
+
+
+def system_members(places: pd.DataFrame) -> pd.DataFrame:
+    """Every (system_code, place_code) pair: an ICB's places and a local partnership's places."""
+    columns = ["system_code", "place_code"]
+    is_place = places["kind"] != "system"
+    local = places.loc[is_place & places["parent_system"].notna(), ["parent_system", "place_code"]]
+    pairs = [local.set_axis(columns, axis=1)]
+    if "icb_code" in places.columns:
+        icbs = set(places.loc[places["kind"] == "system", "place_code"])
+        icb = places.loc[is_place & places["icb_code"].isin(icbs), ["icb_code", "place_code"]]
+        pairs.append(icb.set_axis(columns, axis=1))
+    return pd.concat(pairs, ignore_index=True).drop_duplicates().reset_index(drop=True)

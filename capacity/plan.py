@@ -51,7 +51,7 @@ from capacity.demand import (
 from capacity.demand_settings import DemandSetting
 from capacity.interval import INTERVAL_LEVEL, NO_INTERVAL, bounds
 from capacity.methods import METHOD_LABELS, following_demand
-from capacity.model import PlanInputs, PlanModel
+from capacity.model import PlanInputs, PlanModel, system_members
 from capacity.observed import observed_flags, observed_for_plan
 from capacity.periods import Month, planning_year_label, planning_year_months, planning_year_of
 from capacity.scenarios.applying import apply
@@ -241,19 +241,30 @@ def places_in(all_places: pd.DataFrame, code: str) -> list[str]:
         raise PlanError(f"Unknown place code {code!r}")
     if row.iloc[0]["kind"] != "system":
         return [code]
-    members = all_places.loc[all_places["parent_system"] == code, "place_code"]
-    return sorted(members)
+    pairs = system_members(all_places)
+    return sorted(pairs.loc[pairs["system_code"] == code, "place_code"])
 
 
 def resolve_place(all_places: pd.DataFrame, text: str) -> pd.Series:
-    """Find a place or system by code or name (case, spacing and '&'/'and' do not matter)."""
+    """Find a place or system by code, ICB ODS code or name (case, spacing and '&'/'and' do not
+    matter)."""
     wanted = _normalise(text)
-    for column in ("place_code", "name"):
+    columns = [c for c in ("place_code", "name", "ods_code") if c in all_places.columns]
+    for column in columns:
         hit = all_places[all_places[column].map(_normalise) == wanted]
         if len(hit) == 1:
             return hit.iloc[0]
-    known = ", ".join(f"{r.name} ({r.place_code})" for r in all_places.itertuples())
-    raise PlanError(f"Unknown place {text!r}. Known places: {known}")
+    close = all_places[all_places["name"].map(_normalise).str.contains(wanted, regex=False)]
+    if 0 < len(close) <= 10:
+        known = ", ".join(f"{r.name} ({r.place_code})" for r in close.itertuples())
+        raise PlanError(f"Unknown place {text!r}. Did you mean: {known}?")
+    if len(all_places) <= 20:
+        known = ", ".join(f"{r.name} ({r.place_code})" for r in all_places.itertuples())
+        raise PlanError(f"Unknown place {text!r}. Known places: {known}")
+    raise PlanError(
+        f"Unknown place {text!r}: give an authority's or ICB's ONS code (E09000016, E54000029), "
+        "an ICB's ODS code (QMF) or a name (python3 -m capacity places lists them)."
+    )
 
 
 def _normalise(text: str) -> str:
@@ -1043,11 +1054,13 @@ def _union_by(
 
 
 def with_systems(frame: pd.DataFrame, all_places: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` followed by each system's rolled-up rows (for systems whose places it holds)."""
+    """``frame`` followed by each system's rolled-up rows (for systems whose places it holds).
+
+    A place in both a local partnership and an ICB counts in each.
+    """
     systems = all_places[all_places["kind"] == "system"]
-    parent = all_places.loc[all_places["kind"] != "system"].set_index("place_code")["parent_system"]
-    members = frame.assign(system=frame["place_code"].map(parent))
-    members = members[members["system"].isin(systems["place_code"])]
+    pairs = system_members(all_places).rename(columns={"system_code": "system"})
+    members = frame.merge(pairs, on="place_code", how="inner")
     if members.empty:
         return frame.reset_index(drop=True)
     rolled = _roll_up_by(members, dict(zip(systems["place_code"], systems["name"], strict=True)))

@@ -1,10 +1,11 @@
 """Reference data and local service definitions: their columns and their rules.
 
-Places, service types and their labels per planning year, and trusts live in
-``data/reference/``; services, the places they serve and their effective-dated
-parameters live beside the demo data in ``data/demo/`` (or come from a lead's
-own files). Every table is validated when it is loaded: an unknown or missing
-name fails loudly, with the file, row and reason.
+Service types and their labels per planning year live in ``data/reference/``,
+beside England's places and trusts (read by :mod:`capacity.england`); services,
+the places they serve and their effective-dated parameters live beside the demo
+data in ``data/demo/`` (or come from a lead's own files). Every table is
+validated when it is loaded: an unknown or missing name fails loudly, with the
+file, row and reason.
 """
 
 from __future__ import annotations
@@ -425,12 +426,13 @@ POPULATION = [
 POPULATION_FILE = {"population": POPULATION}
 
 
+# Places and trusts come from England's reference files (capacity/england.py); a
+# database's own places and local systems (the demo's in data/demo/places.csv) join them.
 REFERENCE_FILES = {
-    "places": PLACES,
     "service_types": SERVICE_TYPES,
     "service_type_labels": SERVICE_TYPE_LABELS,
-    "trusts": TRUSTS,
 }
+LOCAL_PLACES_FILE = {"places": PLACES}
 SERVICE_FILES = {
     "services": SERVICES,
     "service_places": SERVICE_PLACES,

@@ -64,7 +64,7 @@ short = st.session_state["overview_total"] == "short"
 matrix = (shortfall_matrix if short else gap_matrix)(
     plan, chosen, view.source, population if per_100k else None
 )
-rows = overview_rows(places)
+rows = overview_rows(places, set(plan["place_code"]))
 rows = rows[rows["name"].isin(matrix.index)]
 matrix = matrix.reindex(rows["name"]).set_axis(list(rows["label"]), axis=0)
 what = "all service types" if not chosen else ", ".join(type_names[t] for t in chosen)

@@ -35,7 +35,7 @@ import pandas as pd
 from capacity import formulas as f
 from capacity.levers import MOVES, move
 from capacity.methods import moved_by
-from capacity.model import BASELINE_LABEL, PlanModel
+from capacity.model import BASELINE_LABEL, PlanModel, system_members
 from capacity.scenarios.model import BASELINE, DEMAND_LEVERS, ORDER, Change, Names, Scenario
 
 
@@ -44,9 +44,10 @@ def _members(codes: tuple[str, ...], all_places: pd.DataFrame) -> set[str] | Non
         return None
     out: set[str] = set()
     kinds = dict(zip(all_places["place_code"], all_places["kind"], strict=True))
+    pairs = system_members(all_places)
     for code in codes:
         if kinds.get(code) == "system":
-            out |= set(all_places.loc[all_places["parent_system"] == code, "place_code"])
+            out |= set(pairs.loc[pairs["system_code"] == code, "place_code"])
         else:
             out.add(code)
     return out

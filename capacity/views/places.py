@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from capacity.demo import ensure_database
+from capacity.model import system_members
 from capacity.periods import planning_year_of
 from capacity.plan import places_in, resolve_place
 from capacity.views._db import Database, reading
@@ -40,10 +41,16 @@ def all_places(db: Database) -> pd.DataFrame:
 
 
 def places_with_populations(db: Database) -> pd.DataFrame:
-    """All places and systems, with each system's population as the sum of its places'."""
+    """All places and systems, with each system's population as the sum of its places'.
+
+    An ICB's sum takes the whole of each place whose main ICB it is (an authority
+    split across ICBs counts in the one holding most of its people).
+    """
     places = all_places(db)
-    members = places[places["kind"] != "system"].groupby("parent_system")["population_65plus"]
-    totals = members.sum(min_count=1)
+    pairs = system_members(places).merge(
+        places[["place_code", "population_65plus"]], on="place_code"
+    )
+    totals = pairs.groupby("system_code")["population_65plus"].sum(min_count=1)
     is_system = places["kind"] == "system"
     places.loc[is_system, "population_65plus"] = places.loc[is_system, "place_code"].map(totals)
     return places
@@ -107,11 +114,18 @@ def resolve(places: pd.DataFrame, text: str) -> pd.Series:
 
 
 def default_place(places: pd.DataFrame) -> str:
-    """The first system with places in it, else the first place."""
-    systems = places[places["kind"] == "system"]
-    for code in systems.sort_values("name")["place_code"]:
-        if places_in(places, code):
-            return code
+    """The first system (by name) holding a place with services, else the first place with
+    services, else the first place."""
+    served = set(places.loc[places["has_services"].fillna(False).astype(bool), "place_code"])
+    pairs = system_members(places)
+    in_use = set(pairs.loc[pairs["place_code"].isin(served), "system_code"])
+    systems = places[(places["kind"] == "system") & places["place_code"].isin(in_use)]
+    if not systems.empty:
+        return systems.sort_values("name")["place_code"].iloc[0]
+    if served:
+        return (
+            places.loc[places["place_code"].isin(served)].sort_values("name")["place_code"].iloc[0]
+        )
     return places["place_code"].iloc[0]
 
 
@@ -128,13 +142,15 @@ def systems_first(places: pd.DataFrame) -> list[str]:
     ]
 
 
-def overview_rows(places: pd.DataFrame) -> pd.DataFrame:
+def overview_rows(places: pd.DataFrame, shown: set[str] | None = None) -> pd.DataFrame:
     """The Overview's rows in order, places by name then systems, each with its label.
 
+    ``shown`` is the set of places with figures on the screen (all when None).
     Columns place_code, name, label and ``single``: the one member place's name
-    for a system that holds only one place here (its figures are that place's,
-    so its label says so rather than calling it a sum), else None. Other
-    systems are labelled as systems.
+    for a system only one of whose places is shown (its figures are that place's,
+    so its label says so rather than calling it a sum), else None. A system
+    with only some of its places shown says how many ("3 of 8 places"); one with
+    all of them is labelled as a system.
     """
     names_by_code = names(places)
     rows = []
@@ -145,7 +161,13 @@ def overview_rows(places: pd.DataFrame) -> pd.DataFrame:
             label = name
             if kind_is_system:
                 inside = places_in(places, code)
-                single = names_by_code[inside[0]] if len(inside) == 1 else None
-                label = f"{name} ({single} only)" if single else f"{name} (system)"
+                present = [c for c in inside if shown is None or c in shown]
+                single = names_by_code[present[0]] if len(present) == 1 else None
+                if single:
+                    label = f"{name} ({single} only)"
+                elif len(present) < len(inside):
+                    label = f"{name} ({len(present)} of {len(inside)} places)"
+                else:
+                    label = f"{name} (system)"
             rows.append({"place_code": code, "name": name, "label": label, "single": single})
     return pd.DataFrame(rows, columns=["place_code", "name", "label", "single"])

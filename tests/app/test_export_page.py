@@ -53,7 +53,7 @@ def test_the_page_defaults_to_the_sidebars_system_and_a_workbook(app, made):
     assert app.multiselect(key="export_places").value == ["BHR"]
     assert download_labels(app) == ["Download bhr-2025-26-capacity-demand.xlsx"]
     book = openpyxl.load_workbook(io.BytesIO(made[-1][1]))
-    assert book.sheetnames[:3] == ["Cover", "C&D total (BHR)", "C&D Barking & Dagenham"]
+    assert book.sheetnames[:3] == ["Cover", "C&D total (BHR)", "C&D Barking and Dagenham"]
 
 
 def test_havering_workbook_holds_the_figures_the_app_shows(app, made):

@@ -50,8 +50,8 @@ def social_support_capacity(page, at_least: int) -> set[float]:
 def test_changing_the_place_changes_the_chart(page):
     open_app(page, "/place?place=E09000016&year=2025")
     assert social_support_capacity(page, 4) == {82}  # Havering's Home, Settle & Support
-    choose(page, "Place or system", "Barking & Dagenham")
-    page.get_by_role("heading", name=re.compile("^Barking & Dagenham")).wait_for()
+    choose(page, "Place or system", "Barking and Dagenham")
+    page.get_by_role("heading", name=re.compile("^Barking and Dagenham")).wait_for()
     page.wait_for_function(
         "() => [...document.querySelectorAll('.js-plotly-plot')].some("
         "p => p.layout && p.layout.title && p.layout.title.text && "
@@ -83,7 +83,7 @@ def test_presentation_mode_on_a_projector(browser, server):
         assert_no_errors(page)
         assert not page.locator('[data-testid="stSidebar"]').is_visible()
         headline = page.locator(".headline")
-        assert headline.inner_text().startswith("Barking & Dagenham: ")
+        assert headline.inner_text().startswith("Barking and Dagenham: ")
         assert page.get_by_text("1 of 3").count() == 1
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "presentation-1.png"))

@@ -69,7 +69,9 @@ def test_a_system_prints_its_summed_rows(demo_db):
 def test_unknown_place_lists_known_places_on_stderr(demo_db):
     code, out, err = run("plan", "--place", "Narnia", "--year", "2025", "--db", str(demo_db))
     assert code == 1 and out == ""
-    assert "Unknown place 'Narnia'" in err and "Havering (E09000016)" in err
+    assert "Unknown place 'Narnia'" in err and "ONS code" in err
+    code, out, err = run("plan", "--place", "Haver", "--year", "2025", "--db", str(demo_db))
+    assert code == 1 and "Did you mean: Havering (E09000016)" in err
 
 
 @pytest.mark.parametrize("year", ["25", "2025-27", "next"])
@@ -82,7 +84,11 @@ def test_bad_year_is_a_usage_error(demo_db, year, capsys):
 
 def test_places_and_services(demo_db):
     code, out, _ = run("places", "--db", str(demo_db))
-    assert code == 0 and "E09000016" in out and "23,953" in out
+    # Thurrock's people aged 65+: the ONS mid-2023 estimate in data/reference/population.csv.
+    assert code == 0 and "E09000016" in out and "24,315" in out
+    code, out, _ = run("places", "--in", "QH8", "--db", str(demo_db))  # Mid and South Essex ICB
+    assert code == 0 and {"Thurrock", "Southend-on-Sea", "Essex"} <= set(out.split())
+    assert "Havering" not in out
     code, out, _ = run("services", "--place", "Thurrock", "--db", str(demo_db))
     assert code == 0 and "thu_ucrt" in out and "bhr_hsss" not in out
 

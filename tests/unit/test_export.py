@@ -220,7 +220,7 @@ def test_a_system_workbook_has_a_sheet_per_place_and_a_total(bhr_book):
     assert bhr_book.sheetnames == [
         "Cover",
         "C&D total (BHR)",
-        "C&D Barking & Dagenham",
+        "C&D Barking and Dagenham",
         "C&D Havering",
         "C&D Redbridge",
         "Assumptions",
@@ -383,7 +383,7 @@ def test_every_row_and_column_adds_up_on_every_sheet(bhr_book):
 def test_the_system_total_is_the_sum_of_its_place_sheets(bhr_book):
     total = sections(bhr_book["C&D total (BHR)"])
     parts = [
-        sections(bhr_book[n]) for n in ("C&D Barking & Dagenham", "C&D Havering", "C&D Redbridge")
+        sections(bhr_book[n]) for n in ("C&D Barking and Dagenham", "C&D Havering", "C&D Redbridge")
     ]
     for title, section in total.items():
         for label, figures in section["rows"].items():
@@ -582,7 +582,7 @@ def test_a_scenario_changes_the_figures_and_is_named_on_the_cover(demo_store, pl
 def test_the_cover_says_what_when_and_which_version(bhr_book):
     cover = {row[0]: row[1] for row in bhr_book["Cover"].iter_rows(values_only=True) if row[0]}
     assert cover["Places"] == (
-        "Barking & Dagenham (E09000002); Havering (E09000016); Redbridge (E09000026)"
+        "Barking and Dagenham (E09000002); Havering (E09000016); Redbridge (E09000026)"
     )
     assert cover["Planning year"] == "2025-26 (Apr 2025 to Mar 2026)"
     assert cover["Scenario"] == "Baseline"
@@ -639,7 +639,7 @@ def test_assumptions_show_the_winter_flex_beds_by_period(havering_book):
         (found["Service"] == "BHR community rehabilitation beds") & (found["Source"] == "hospital")
     ]
     # Havering's share of use of the beds: 908 + 53 of the 2,206 referral records to them
-    # (424 + 20 from Barking & Dagenham, 766 + 35 from Redbridge), Apr 2022 to Mar 2025.
+    # (424 + 20 from Barking and Dagenham, 766 + 35 from Redbridge), Apr 2022 to Mar 2025.
     share = (908 + 53) / 2206
     by_months = dict(zip(beds["Months"], beds["Caseload"], strict=True))
     assert set(by_months) == {"Apr 2025; Nov 2025 – Mar 2026", "May 2025 – Oct 2025"}
@@ -967,7 +967,7 @@ def test_cli_exports_a_system_as_a_zip_and_a_csv(demo_db, tmp_path):
     )
     assert code == 0, err
     rows = list(csv.DictReader(io.StringIO((tmp_path / "bhr.csv").read_text("utf-8"))))
-    assert {r["place"] for r in rows} == {"Barking & Dagenham", "Havering", "Redbridge"}
+    assert {r["place"] for r in rows} == {"Barking and Dagenham", "Havering", "Redbridge"}
 
 
 @needs_images
@@ -1024,7 +1024,7 @@ def test_cli_refuses_an_unknown_place(demo_db, tmp_path):
         str(tmp_path / "a.xlsx"),
     )
     assert code == 1
-    assert "Unknown place 'Atlantis'" in err and "Havering" in err
+    assert "Unknown place 'Atlantis'" in err and "ONS code" in err
     assert list(tmp_path.iterdir()) == []
 
 

@@ -351,6 +351,12 @@ def test_an_earlier_parameters_file_can_be_loaded_again_to_go_back(store, tmp_pa
 
 
 def test_saving_the_shares_table_drops_a_trust_taken_out(store, tmp_path):
+    first = tmp_path / "first.csv"
+    first.write_text(
+        "trust_code,place_code,share,source_note\n"
+        "RF4,E09000016,0.4,local audit\nR1H,E09000026,0.08,local audit\n"
+    )
+    assert load(store, stage(tmp_path, first, "shares")).import_id is not None
     stored = store.query("trust_place_shares")
     assert stored["trust_code"].nunique() > 1
     gone = stored["trust_code"].iloc[0]

@@ -39,7 +39,12 @@ def problems_of(reference: Path, demo: Path) -> str:
 
 def test_the_shipped_data_load_cleanly():
     counts = load_demo(Store.open(None))
-    assert counts["places"] == 11 and counts["services"] == 19 and counts["referrals"] > 50_000
+    # England's 153 authorities and 42 ICBs, and the demo's BHR partnership.
+    assert (
+        counts["places"] == 153 + 42 + 1
+        and counts["services"] == 19
+        and counts["referrals"] > 50_000
+    )
 
 
 @pytest.mark.parametrize(
@@ -118,7 +123,7 @@ def test_the_shipped_data_load_cleanly():
             "valid_from '2022-04-31': is not a date",
         ),
         (
-            "reference/places.csv",
+            "demo/places.csv",
             "E09000016,Havering,hwb,BHR",
             "E09000016,Havering,hwb,XYZ",
             "parent_system 'XYZ': is not a system in places",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
 
+from capacity import config
 from capacity.ingest import ImportFileError, load, stage_file, undo_last
 from capacity.sitrep import (
     SitrepError,
@@ -137,11 +139,22 @@ def test_the_november_2022_reporting_break_is_found(loaded):
 def test_trust_counts_become_place_demand_by_share(loaded):
     demand = place_demand(loaded, ["E09000016"])
     june = demand[(demand["month"] == "2023-06-01") & (demand["service_type"] == "rehab_bed")]
-    raw = loaded._con.execute(
-        "SELECT discharges FROM sitrep_discharges WHERE level = 'trust' AND org_code = 'RF4' "
-        "AND month = DATE '2023-06-01' AND destination LIKE 'P2 - Community Rehab%'"
-    ).fetchone()[0]
-    assert june["discharges"].iloc[0] == pytest.approx(raw * 0.40)  # Havering's share of BHRUT
+    # Every trust's June count of discharges to community rehabilitation beds, times the
+    # share of its catchment living in Havering (OHID's file: no local shares are loaded).
+    with (config.REFERENCE_DIR / "trust_catchment_pooled_2022release.csv").open() as handle:
+        shares = {
+            row["trust_code"]: float(row["share"])
+            for row in csv.DictReader(handle)
+            if row["la_code"] == "E09000016"
+        }
+    assert shares["RF4"] == pytest.approx(0.365, abs=0.001)  # BHRUT
+    counts = loaded._con.execute(
+        "SELECT org_code, discharges FROM sitrep_discharges WHERE level = 'trust' "
+        "AND month = DATE '2023-06-01' AND destination LIKE 'P2 - Community Rehab%' "
+        "AND discharges IS NOT NULL"
+    ).fetchall()
+    expected = sum(count * shares[trust] for trust, count in counts if trust in shares)
+    assert june["discharges"].iloc[0] == pytest.approx(expected)
     compared = compare_with_records(loaded, ["E09000016"])
     assert {"sitrep", "records", "difference", "flag"} <= set(compared.columns)
     assert compared["flag"].str.startswith("differ by").any()

@@ -19,7 +19,8 @@ def test_a_systems_population_is_the_sum_of_its_places(demo_store):
     members = ["E09000002", "E09000016", "E09000026"]
     assert places.members(table.reset_index(), "BHR") == members
     assert table.loc["BHR", "population_65plus"] == table.loc[members, "population_65plus"].sum()
-    assert table.loc["BHR", "population_65plus"] == 103_600
+    # ONS mid-2023 estimates aged 65+: 19,667 + 47,104 + 39,699.
+    assert table.loc["BHR", "population_65plus"] == 106_470
 
 
 def test_the_places_command_shows_a_systems_population(demo_db, capsys):
@@ -28,7 +29,7 @@ def test_the_places_command_shows_a_systems_population(demo_db, capsys):
     out = io.StringIO()
     assert main(["places", "--db", str(demo_db)], out=out) == 0
     bhr = next(line for line in out.getvalue().splitlines() if line.strip().startswith("BHR"))
-    assert bhr.rstrip().endswith("103,600")
+    assert bhr.rstrip().endswith("106,470")
 
 
 def test_a_path_and_an_open_store_give_the_same_answer(demo_db, demo_store):
@@ -110,11 +111,17 @@ def test_data_quality_summaries_add_up(demo_store):
 
 
 def test_the_overview_names_systems_and_says_when_one_holds_a_single_place(demo_store):
-    rows = places.overview_rows(demo_store.query("places")).set_index("place_code")
-    kinds = demo_store.query("places").set_index("place_code")["kind"]
+    shown = {"E09000002", "E09000016", "E09000026", "E06000034", "E06000017"}
+    rows = places.overview_rows(demo_store.query("places"), shown).set_index("place_code")
+    is_system = demo_store.query("places").set_index("place_code")["kind"] == "system"
     # Places first, by name, then systems.
-    assert [kinds[c] for c in rows.index] == sorted(kinds[c] for c in rows.index)
+    assert [is_system[c] for c in rows.index] == sorted(is_system[c] for c in rows.index)
     assert rows.loc["E09000016", "label"] == "Havering"
     assert rows.loc["BHR", "label"] == "Barking & Dagenham, Havering and Redbridge (system)"
-    assert rows.loc["MSE", "label"] == "Mid and South Essex (Thurrock only)"
-    assert rows.loc["MSE", "single"] == "Thurrock" and pd.isna(rows.loc["BHR", "single"])
+    # Leicester, Leicestershire and Rutland: only Rutland has figures on the screen.
+    assert (
+        rows.loc["E54000015", "label"] == "Leicester, Leicestershire and Rutland ICB (Rutland only)"
+    )
+    assert rows.loc["E54000015", "single"] == "Rutland" and pd.isna(rows.loc["BHR", "single"])
+    # North East London: three of its eight places.
+    assert rows.loc["E54000029", "label"] == "North East London ICB (3 of 8 places)"

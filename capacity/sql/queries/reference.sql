@@ -5,9 +5,33 @@
 -- files here; values are always bound as $parameters, never written into the SQL.
 
 -- name: places
-SELECT place_code, name, kind, parent_system, population_65plus, source_note
+SELECT place_code, name, kind, parent_system, population_65plus, source_note,
+       coalesce(system_type, CASE WHEN kind = 'system' THEN 'local' END) AS system_type,
+       ods_code, region_name, hwb_group_code, icb_code,
+       place_code IN (SELECT place_code FROM service_places) AS has_services
 FROM places
 ORDER BY CASE kind WHEN 'system' THEN 1 ELSE 0 END, name;
+
+-- name: places_all_columns
+SELECT * FROM places ORDER BY place_code;
+
+-- name: clear_england_reference
+-- Before a release of England's reference data is loaded again (in one transaction).
+DELETE FROM places;
+DELETE FROM icb_splits;
+DELETE FROM trusts;
+DELETE FROM trust_catchment;
+DELETE FROM population;
+
+-- name: record_reference_load
+INSERT OR REPLACE INTO reference_loads VALUES ($name, $checksum, $loaded_at);
+
+-- name: reference_loads
+SELECT name, checksum, loaded_at FROM reference_loads ORDER BY name;
+
+-- name: icb_splits
+SELECT place_code, icb_code, pop_share, pop65_share, source_note FROM icb_splits
+ORDER BY place_code, pop_share DESC;
 
 -- name: service_types
 SELECT service_type, name, pathway, setting, hospital, community, sort_order
@@ -20,7 +44,7 @@ FROM service_type_labels
 ORDER BY planning_year, source, service_type;
 
 -- name: trusts
-SELECT trust_code, name FROM trusts ORDER BY trust_code;
+SELECT trust_code, name, status, nhs_region, successor_codes FROM trusts ORDER BY trust_code;
 
 -- name: services
 SELECT s.service_id, s.name, s.provider, s.service_type, s.contract, s.source_note,
@@ -40,6 +64,12 @@ ORDER BY sp.service_id, sp.place_code;
 
 -- name: trust_place_shares
 SELECT trust_code, place_code, share, source_note FROM trust_place_shares
+ORDER BY trust_code, place_code;
+
+-- name: trust_shares_in_force
+-- A trust's local shares where a lead loaded any, else OHID's catchment shares.
+SELECT trust_code, place_code, share, source_note, basis FROM trust_shares_in_force
+WHERE $places IS NULL OR list_contains($places, place_code)
 ORDER BY trust_code, place_code;
 
 -- name: add_capacity_method

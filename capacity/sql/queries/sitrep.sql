@@ -5,14 +5,15 @@
 -- files here; values are always bound as $parameters, never written into the SQL.
 
 -- name: sitrep_place_demand
--- Each trust's discharges, shared among places by the trust-to-place shares
+-- Each trust's discharges, shared among places by the trust-to-place shares in force
+-- (a lead's own for a trust, else OHID's catchment shares)
 -- and mapped from destination to service type (destination_map is registered
 -- by the caller from the reference data).
 SELECT s.month, ps.place_code, m.service_type,
        sum(s.discharges * ps.share) AS discharges,
        count(*) FILTER (WHERE s.discharges IS NULL) AS suppressed_cells
 FROM sitrep_discharges s
-JOIN trust_place_shares ps ON ps.trust_code = s.org_code
+JOIN trust_shares_in_force ps ON ps.trust_code = s.org_code
 JOIN destination_map m
   ON m.key = trim(regexp_replace(lower(regexp_replace(s.destination, '[^A-Za-z0-9]+', ' ', 'g')),
                                  '\s+', ' ', 'g'))
