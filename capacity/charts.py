@@ -419,8 +419,9 @@ def _cell_targets(
     }
 
 
-def capacity_rate_chart(table: pd.DataFrame, title: str) -> go.Figure:
-    """Capacity per 100,000 people aged 65+ by place, as horizontal bars."""
+def capacity_rate_chart(table: pd.DataFrame, title: str, *, large: bool = False) -> go.Figure:
+    """Capacity per 100,000 people aged 65+ by place, as horizontal bars (``large``: the type
+    of a wall screen)."""
     data = table.dropna(subset=["capacity_per_100k"]).sort_values("capacity_per_100k")
     bar = {
         "type": "bar",
@@ -434,10 +435,10 @@ def capacity_rate_chart(table: pd.DataFrame, title: str) -> go.Figure:
     }
     layout = _layout(
         title,
-        False,
+        large,
         "",
         hovermode="closest",
-        height=max(260, 80 + 40 * len(data)),
+        height=max(260, 80 + (56 if large else 40) * len(data)),
         xaxis={
             "type": "linear",
             "title": {"text": "New people a year per 100,000 aged 65+"},
@@ -559,8 +560,11 @@ def scenario_chart(lines: dict[str, pd.DataFrame], title: str, *, large: bool = 
     return go.Figure({"data": traces, "layout": layout})
 
 
-def tornado_chart(table: pd.DataFrame, title: str, step: float = 10) -> go.Figure:
-    """How far the winter shortfall moves when each assumption moves down and up by ``step``%."""
+def tornado_chart(
+    table: pd.DataFrame, title: str, step: float = 10, *, large: bool = False
+) -> go.Figure:
+    """How far the winter shortfall moves when each assumption moves down and up by ``step``%
+    (``large``: the type of a wall screen)."""
     data = table.iloc[::-1]
     labels = list(data["assumption"])
     traces = [
@@ -585,11 +589,11 @@ def tornado_chart(table: pd.DataFrame, title: str, step: float = 10) -> go.Figur
     ]
     layout = _layout(
         title,
-        False,
+        large,
         "",
         barmode="overlay",
         hovermode="closest",
-        height=max(260, 90 + 48 * len(data)),
+        height=max(260, 90 + (64 if large else 48) * len(data)),
         xaxis={
             "type": "linear",
             "title": {"text": "Change in winter shortfall (people, November to March)"},
