@@ -270,6 +270,34 @@ BAND_LABEL = "80% prediction interval"
 INTERVAL_FILL = "rgba(33, 43, 50, 0.12)"  # the demand line's colour, faint
 
 
+MARKED_MONTH_FILL = "rgba(255, 184, 28, 0.30)"  # NHS warm yellow, under the lines
+
+
+def mark_month(figure: go.Figure, month: str, large: bool = False) -> go.Figure:
+    """``figure`` (a :func:`gap_chart`) with ``month`` ('YYYY-MM') marked by a yellow band
+    and its name above the plot, as when the month was chosen on the Overview's heat map.
+
+    A month the chart does not draw leaves it as it is.
+    """
+    tick = month_ticks([month], large)[0]
+    drawn = list(figure.data[0].x) if figure.data else []
+    if tick not in drawn:
+        return figure
+    index = drawn.index(tick)
+    # A category axis places category i at i, so the band spans the month's whole slot.
+    figure.add_vrect(
+        x0=index - 0.5,
+        x1=index + 0.5,
+        fillcolor=MARKED_MONTH_FILL,
+        line_width=0,
+        layer="below",
+        annotation_text=month_label(month),
+        annotation_position="top",
+        annotation_font_color=DEMAND,
+    )
+    return figure
+
+
 def _interval_traces(data: pd.DataFrame, x: list[str]) -> list[dict]:
     """A shaded band from demand_low to demand_high (none where no month has an interval)."""
     if "demand_high" not in data or not data["demand_high"].notna().any():
