@@ -33,6 +33,18 @@ def assert_in_view(page, boxes: list[dict]) -> None:
         assert box["bottom"] <= height and box["right"] <= width, (box, width, height)
 
 
+def assert_month_labels_apart(page) -> None:
+    """No two labels of a chart's horizontal axis overlap (a third of the wall holds fewer)."""
+    charts = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].map(p =>
+        [...p.querySelectorAll('.xtick text')].map(t => {
+            const r = t.getBoundingClientRect();
+            return {text: t.textContent, left: r.left, right: r.right};
+        }).filter(b => b.right > b.left).sort((a, b) => a.left - b.left))""")
+    for labels in charts:
+        for before, after in zip(labels, labels[1:], strict=False):
+            assert before["right"] <= after["left"] + 1, (before, after)
+
+
 # Each screen of presentation mode, with the charts it draws for the demo's Havering.
 SCREENS = [
     ("place-E09000026", "/place?place=E09000026&year=2025&present=1", 5),
@@ -60,6 +72,7 @@ def test_every_chart_of_a_presentation_screen_fits_the_wall(browser, server, nam
             ".map(p => p._fullLayout.font.size)"
         )
         assert min(sizes) >= 18, sizes
+        assert_month_labels_apart(page)
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"present-{name}-1920x1080.png"))
 
