@@ -270,6 +270,34 @@ BAND_LABEL = "80% prediction interval"
 INTERVAL_FILL = "rgba(33, 43, 50, 0.12)"  # the demand line's colour, faint
 
 
+MARKED_MONTH_FILL = "rgba(255, 184, 28, 0.30)"  # NHS warm yellow, under the lines
+
+
+def mark_month(figure: go.Figure, month: str, large: bool = False) -> go.Figure:
+    """``figure`` (a :func:`gap_chart`) with ``month`` ('YYYY-MM') marked by a yellow band
+    and its name above the plot, as when the month was chosen on the Overview's heat map.
+
+    A month the chart does not draw leaves it as it is.
+    """
+    tick = month_ticks([month], large)[0]
+    drawn = list(figure.data[0].x) if figure.data else []
+    if tick not in drawn:
+        return figure
+    index = drawn.index(tick)
+    # A category axis places category i at i, so the band spans the month's whole slot.
+    figure.add_vrect(
+        x0=index - 0.5,
+        x1=index + 0.5,
+        fillcolor=MARKED_MONTH_FILL,
+        line_width=0,
+        layer="below",
+        annotation_text=month_label(month),
+        annotation_position="top",
+        annotation_font_color=DEMAND,
+    )
+    return figure
+
+
 def _interval_traces(data: pd.DataFrame, x: list[str]) -> list[dict]:
     """A shaded band from demand_low to demand_high (none where no month has an interval)."""
     if "demand_high" not in data or not data["demand_high"].notna().any():
@@ -419,8 +447,9 @@ def _cell_targets(
     }
 
 
-def capacity_rate_chart(table: pd.DataFrame, title: str) -> go.Figure:
-    """Capacity per 100,000 people aged 65+ by place, as horizontal bars."""
+def capacity_rate_chart(table: pd.DataFrame, title: str, *, large: bool = False) -> go.Figure:
+    """Capacity per 100,000 people aged 65+ by place, as horizontal bars (``large``: the type
+    of a wall screen)."""
     data = table.dropna(subset=["capacity_per_100k"]).sort_values("capacity_per_100k")
     bar = {
         "type": "bar",
@@ -434,10 +463,10 @@ def capacity_rate_chart(table: pd.DataFrame, title: str) -> go.Figure:
     }
     layout = _layout(
         title,
-        False,
+        large,
         "",
         hovermode="closest",
-        height=max(260, 80 + 40 * len(data)),
+        height=max(260, 80 + (56 if large else 40) * len(data)),
         xaxis={
             "type": "linear",
             "title": {"text": "New people a year per 100,000 aged 65+"},
@@ -559,8 +588,11 @@ def scenario_chart(lines: dict[str, pd.DataFrame], title: str, *, large: bool = 
     return go.Figure({"data": traces, "layout": layout})
 
 
-def tornado_chart(table: pd.DataFrame, title: str, step: float = 10) -> go.Figure:
-    """How far the winter shortfall moves when each assumption moves down and up by ``step``%."""
+def tornado_chart(
+    table: pd.DataFrame, title: str, step: float = 10, *, large: bool = False
+) -> go.Figure:
+    """How far the winter shortfall moves when each assumption moves down and up by ``step``%
+    (``large``: the type of a wall screen)."""
     data = table.iloc[::-1]
     labels = list(data["assumption"])
     traces = [
@@ -585,11 +617,11 @@ def tornado_chart(table: pd.DataFrame, title: str, step: float = 10) -> go.Figur
     ]
     layout = _layout(
         title,
-        False,
+        large,
         "",
         barmode="overlay",
         hovermode="closest",
-        height=max(260, 90 + 48 * len(data)),
+        height=max(260, 90 + (64 if large else 48) * len(data)),
         xaxis={
             "type": "linear",
             "title": {"text": "Change in winter shortfall (people, November to March)"},

@@ -23,6 +23,8 @@ BUTTON_ROW_REM = 2.6
 TITLE_ROW_REM = 3.6  # a page's st.title at presentation size, with its padding
 CONTROL_ROW_REM = 4.4  # a row of labelled widgets (label, box)
 CAPTION_ROW_REM = 1.4
+BODY_LINE_REM = 1.6  # a line of body text (a headline in bold, say)
+METRIC_ROW_REM = 5.0  # a row of figures (st.metric: label over a large figure)
 BOTTOM_SPARE_REM = 1.0
 MAX_CHART_HEIGHT = 640
 
@@ -108,6 +110,32 @@ def overview_height(rows: int, screen: int = WALL_HEIGHT) -> int:
         + BOTTOM_SPARE_REM
     )
     return min(_share(screen - _rem(heading), 1), 140 + 64 * rows)
+
+
+def _room(heading_rem: float, screen: int) -> float:
+    """The pixels left for charts under ``heading_rem`` of heading, with the page's padding."""
+    return screen - _rem(TOP_PAD_REM + heading_rem + BOTTOM_SPARE_REM)
+
+
+def services_height(rows: int, screen: int = WALL_HEIGHT) -> int:
+    """The Services bar chart's height on the wall: the room under the title, the service
+    type box, the caption and a line of flags, but no taller than its ``rows`` bars need."""
+    heading = TITLE_ROW_REM + CONTROL_ROW_REM + 2 * CAPTION_ROW_REM + 4 * GAP_REM
+    return min(_share(_room(heading, screen), 1), 120 + 56 * rows)
+
+
+def flow_height(screen: int = WALL_HEIGHT) -> int:
+    """The Flow charts' height on the wall, three side by side under the title, the service
+    box, the headline (three lines at most on the wall) and the row of figures."""
+    heading = TITLE_ROW_REM + CONTROL_ROW_REM + 3 * BODY_LINE_REM + METRIC_ROW_REM + 4 * GAP_REM
+    return _share(_room(heading, screen), 1)
+
+
+def scenarios_height(screen: int = WALL_HEIGHT) -> int:
+    """The Scenarios charts' height on the wall, side by side under the title, a caption, the
+    row of figures and the row holding the sensitivity's service type box."""
+    heading = TITLE_ROW_REM + CAPTION_ROW_REM + METRIC_ROW_REM + CONTROL_ROW_REM + 4 * GAP_REM
+    return _share(_room(heading, screen), 1)
 
 
 # A presentation clicker sends PageDown/PageUp (some send the arrow keys): pressing one

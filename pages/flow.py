@@ -58,7 +58,7 @@ from pages._common import (
     services_table,
 )
 from pages._state import Param
-from pages._style import number, show_notices
+from pages._style import flow_height, number, show_notices, title_size
 
 view = current_view()
 services = flow_service_table(view.data_key, view.year, view.place)
@@ -244,6 +244,25 @@ def controls() -> None:
     last.selectbox("to", months, key="flow_to", format_func=month_label)
 
 
+def keep_hidden_settings(start_key: str, place_cost_key: str) -> None:
+    """Keep the what-if and the starting numbers while presentation mode hides their widgets:
+    Streamlit forgets a widget's value in a run that does not draw it, unless it is set."""
+    for key in (
+        "flow_extra",
+        "flow_los",
+        "flow_target",
+        "flow_from",
+        "flow_to",
+        "flow_start",
+        "flow_waiting",
+        "flow_bed_cost",
+        start_key,
+        place_cost_key,
+    ):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def starting_and_costs(
     cost_notes: Costs,
     start_key: str,
@@ -388,23 +407,39 @@ def costs_section(result, baseline, costs: Costs, comparing: bool) -> None:
 
 def charts(result, baseline, comparing: bool) -> None:
     name = result.inputs.label
-    st.plotly_chart(
-        flow_occupancy_chart(result.daily, f"Occupancy by day — {name}", target=result.target),
-        config={"displaylogo": False},
-        key="flow_occupancy_chart",
-    )
-    st.plotly_chart(
-        flow_queue_chart(
-            result.daily, "People waiting by day", baseline=baseline.daily if comparing else None
+    large = view.present
+    figures = {
+        "flow_occupancy_chart": flow_occupancy_chart(
+            result.daily,
+            "Occupancy by day" if large else f"Occupancy by day — {name}",
+            target=result.target,
+            large=large,
         ),
-        config={"displaylogo": False},
-        key="flow_queue_chart",
-    )
-    st.plotly_chart(
-        flow_wait_chart(result.monthly, "Waits by month"),
-        config={"displaylogo": False},
-        key="flow_wait_chart",
-    )
+        "flow_queue_chart": flow_queue_chart(
+            result.daily,
+            "People waiting by day",
+            baseline=baseline.daily if comparing else None,
+            large=large,
+        ),
+        "flow_wait_chart": flow_wait_chart(result.monthly, "Waits by month", large=large),
+    }
+    if not large:
+        for key, figure in figures.items():
+            st.plotly_chart(figure, config={"displaylogo": False}, key=key)
+        return
+    # On the wall the three sit side by side under the figures, each a third of the width.
+    height = flow_height()
+    for column, (key, figure) in zip(st.columns(3), figures.items(), strict=True):
+        title = figure.layout.title.text or ""
+        figure.update_layout(
+            height=height, title_font_size=title_size(title, 3), legend_font_size=16
+        )
+        # A month's tick each is too close in a third of the wall: a quarter's.
+        if key == "flow_wait_chart":
+            figure.update_xaxes(nticks=6)
+        else:
+            figure.update_xaxes(dtick="M3")
+        column.plotly_chart(figure, config={"displayModeBar": False}, key=key)
 
 
 def pool_note(inputs) -> str:
@@ -455,7 +490,10 @@ def what_if(
             f"that can be taken away; showing {min_extra}."
         )
         st.session_state["flow_extra"] = min_extra  # so the slider and the link show it too
-    controls()
+    if view.present:
+        keep_hidden_settings(start_key, place_cost_key)
+    else:
+        controls()
     first, last = sorted((st.session_state["flow_from"], st.session_state["flow_to"]))
     start = st.session_state["flow_start"]
     settings = FlowSettings(
@@ -481,9 +519,14 @@ def what_if(
         ).in_service_today
     except (InvalidInput, PlanError):
         default_in_service = None  # the run below says why
-    starting_and_costs(
-        defaults, start_key, place_cost_key, start_limit(base_inputs.caseload), default_in_service
-    )
+    if not view.present:
+        starting_and_costs(
+            defaults,
+            start_key,
+            place_cost_key,
+            start_limit(base_inputs.caseload),
+            default_in_service,
+        )
     try:
         result = flow_result(view.plan_key, view.place, service_id, settings)
         baseline = flow_result(view.baseline_key, view.place, service_id, plain)
@@ -496,7 +539,7 @@ def what_if(
         if warning:
             st.warning(warning, icon="⚠️")
         st.markdown(f"**{headline(result)}**")
-        if comparing:
+        if comparing and not view.present:
             st.caption(
                 "Changes are shown against the baseline (no scenario, no what-if) from "
                 "the same start day with the same starting numbers (left at the "
@@ -504,15 +547,19 @@ def what_if(
             )
         metrics(result, baseline, comparing)
         charts(result, baseline, comparing)
-        costs_section(result, baseline, costs, comparing)
-        explain(result)
+        if not view.present:  # the wall shows the figures and charts; the detail stays here
+            costs_section(result, baseline, costs, comparing)
+            explain(result)
     for param in params:
         _state.publish(param)
 
 
 # -- the page ------------------------------------------------------------------
 
-st.title(f"Flow · {view.place_name} · {view.year_label}")
+scenario_named = (
+    f" · scenario: {view.scenario_label}" if view.present and view.scenario != BASELINE else ""
+)
+st.title(f"Flow · {view.place_name} · {view.year_label}{scenario_named}")
 if modelled.empty:
     show_notices()
     st.info(
@@ -575,10 +622,11 @@ else:
         if start == first_day
         else f"{view.year_label} from {start:%-d %b %Y} (days before it are not simulated)"
     )
-    st.caption(
-        f"Queues, waits and the places needed, day by day over {span}, "
-        f"for {view.place_name}; scenario: {view.scenario_label}. " + not_modelled_note()
-    )
+    if not view.present:
+        st.caption(
+            f"Queues, waits and the places needed, day by day over {span}, "
+            f"for {view.place_name}; scenario: {view.scenario_label}. " + not_modelled_note()
+        )
     st.selectbox(
         "Service",
         list(ids),
@@ -587,6 +635,6 @@ else:
         help="After the services, each discharge pathway with a modelled service "
         "here: all of them pooled as one, one queue for all their places.",
     )
-    if base_inputs.members:
+    if base_inputs.members and not view.present:
         st.caption(pool_note(base_inputs))
     what_if(service_id, base_inputs, defaults, start_key, place_cost_key, params)

@@ -104,12 +104,18 @@ else:
         config={"displayModeBar": False},  # its buttons would sit over the month labels
     )
     picked = selection.selection.points if selection and selection.selection else []
-    place = next((p["customdata"][0] for p in picked if p.get("customdata")), None)
-    if place:
-        st.switch_page(page_path("place"), query_params=_state.link_values("place", place=place))
+    cell = next((p["customdata"] for p in picked if p.get("customdata")), None)
+    if cell:
+        # The cell's place, with its month marked on the Place page's charts.
+        place, month = cell[0], cell[1]
+        st.switch_page(
+            page_path("place"),
+            query_params=_state.link_values("place", place=place, month=month),
+        )
     st.caption(
-        "Click a cell to open that place's charts. A system's row takes its places together, "
-        "service type by service type, as its Place page does; a system marked *only* holds "
+        "Click a cell to open that place's charts, its month marked. A system's row takes its "
+        "places together, service type by service type, as its Place page does; a system "
+        "marked *only* holds "
         "just that one place here, so its row repeats that place's."
     )
 

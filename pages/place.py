@@ -6,18 +6,19 @@ step through the places of a system.
 """
 
 import html
+import re
 
 import pandas as pd
 import streamlit as st
 
-from capacity.charts import DEMAND, NHS_BLUE, SHORTFALL
+from capacity.charts import DEMAND, NHS_BLUE, SHORTFALL, mark_month
 from capacity.display import as_percentages, figure, method_label
-from capacity.periods import planning_year_months
+from capacity.periods import month_label, planning_year_months
 from capacity.summary import SOURCE_LABELS, assumptions, headline
 from capacity.views.data import StoreError
 from capacity.views.observed_figures import PLAN_FLAG_DIFFERENCE, plan_with_observed
 from capacity.views.places import members as places_in
-from capacity.views.plans import place_headline
+from capacity.views.plans import month_headline, place_headline
 from capacity.views.scenario_choices import BASELINE, ScenarioError
 from pages import _state
 from pages._common import (
@@ -27,6 +28,7 @@ from pages._common import (
     observed_offers,
     service_types_table,
 )
+from pages._state import Param
 from pages._style import (
     figure_column,
     months_as_labels,
@@ -46,9 +48,37 @@ type_names = dict(zip(types["service_type"], types["name"], strict=True))
 present_types = [t for t in types["service_type"] if t in set(frame["service_type"])]
 type_param = list_param("service_type", "place_types", {t: type_names[t] for t in present_types})
 layout_param = choice_param("layout", "place_layout", LAYOUTS, "together")
-for param in (type_param, layout_param):
+MONTHS = [m.key for m in planning_year_months(view.year)]
+
+
+def month_of_year(text: str) -> str:
+    """A month of the planning year shown, as 'YYYY-MM' (the Overview's heat map links one)."""
+    if not re.fullmatch(r"\d{4}-\d{2}", text):
+        raise ValueError(f"not a month (use the form {MONTHS[9]})")
+    if text not in MONTHS:
+        raise ValueError(
+            f"not a month of {view.year_label}, {month_label(MONTHS[0])} to "
+            f"{month_label(MONTHS[-1])}"
+        )
+    return text
+
+
+month_param = Param(
+    "month",
+    "place_month",
+    month_of_year,
+    lambda v: v,
+    None,
+    describe=lambda v: month_label(v) if v else "the whole year (no month marked)",
+)
+own_params = (type_param, layout_param, month_param)
+for param in own_params:
     _state.bind(param)
+if st.session_state["place_month"] not in (None, *MONTHS):
+    # Marked in another planning year: a month of this one was never asked for.
+    st.session_state["place_month"] = None
 show_notices()
+marked = st.session_state["place_month"]
 
 
 def coming_month(year: int) -> str | None:
@@ -61,7 +91,10 @@ def coming_month(year: int) -> str | None:
 def chart_for(service_type: str, source: str, large: bool = False):
     name = type_names[service_type]
     title = name if large else f"{name} — {SOURCE_LABELS[source].lower()}"
-    return view.gap_figure(service_type, source, title, large)
+    figure = view.gap_figure(service_type, source, title, large)
+    if figure is not None and marked:
+        mark_month(figure, marked, large)  # the figure is the cache's copy, ours to change
+    return figure
 
 
 def set_place(code: str) -> None:
@@ -88,11 +121,15 @@ def presentation() -> None:
     in_system = isinstance(parent, str)
     members = places_in(view.places, parent) if in_system else [view.place]
     position = members.index(view.place) if view.place in members else 0
-    sentence = headline(view.monthly("both"), view.place_name, coming_month(view.year))
+    sentence = (
+        month_headline(view.monthly("both"), view.place_name, marked)
+        if marked
+        else headline(view.monthly("both"), view.place_name, coming_month(view.year))
+    )
     where = (
         f" · {places.loc[parent, 'name']}, {position + 1} of {len(members)}" if in_system else ""
     )
-    style = "short" if " short in " in sentence else ""
+    style = "short" if " short" in sentence and "no service type is short" not in sentence else ""
     scenario = (
         f' · <span class="scenario">Scenario: {html.escape(view.scenario_label)}</span>'
         if view.scenario != BASELINE
@@ -299,12 +336,22 @@ def month_table(service_type: str) -> None:
 def normal() -> None:
     st.title(f"{view.place_name} · {view.year_label}")
     # Of the rows the charts below draw: the chosen types (all when none) and the source.
-    sentence = place_headline(
-        view.monthly(view.source),
-        view.place_name,
-        st.session_state["place_types"],
-        coming_month(view.year),
-        type_names,
+    sentence = (
+        month_headline(
+            view.monthly(view.source),
+            view.place_name,
+            marked,
+            st.session_state["place_types"],
+            type_names,
+        )
+        if marked
+        else place_headline(
+            view.monthly(view.source),
+            view.place_name,
+            st.session_state["place_types"],
+            coming_month(view.year),
+            type_names,
+        )
     )
     st.markdown(
         f"**{sentence}.**  \n"
@@ -315,7 +362,14 @@ def normal() -> None:
         f"referrals; scenario: {view.scenario_label}."
     )
     observed_figures()
-    left, right = st.columns([3, 2])
+    left, middle, right = st.columns([3, 1.2, 2])
+    middle.selectbox(
+        "Mark a month",
+        [None, *MONTHS],
+        key="place_month",
+        format_func=lambda m: "No month" if m is None else month_label(m),
+        help="A yellow band on every chart, and the sentence above speaks of that month.",
+    )
     left.multiselect(
         "Service types",
         present_types,
@@ -353,8 +407,12 @@ def normal() -> None:
 
 
 if view.present:
+    # The screen draws none of the page's own widgets, and Streamlit forgets the value of a
+    # widget a run does not draw unless it is set: kept, they are there on leaving.
+    for param in own_params:
+        st.session_state[param.key] = st.session_state[param.key]
     presentation()
 else:
     normal()
-for param in (type_param, layout_param):
+for param in own_params:
     _state.publish(param)

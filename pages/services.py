@@ -7,7 +7,7 @@ from capacity.display import as_percentages
 from capacity.summary import SOURCE_LABELS, service_type_across_places
 from pages import _state
 from pages._common import choice_param, current_view, service_types_table
-from pages._style import figure_column, percent_column, show_notices
+from pages._style import figure_column, percent_column, services_height, show_notices, title_size
 
 view = current_view()
 plan = view.plan()
@@ -46,42 +46,61 @@ table["place"] = [
 if table.empty:
     st.info("No place has this service type.")
     st.stop()
+
+
+def the_table() -> None:
+    """Every place's figures for the service type, flags beside the place."""
+    shown = as_percentages(table, ["utilisation"])
+    # The flags say which figures are assumed (Thurrock's top rank is assumed capacity), so they
+    # come next to the place, never off the right-hand edge.
+    st.dataframe(
+        shown[
+            [
+                "place",
+                "flags",
+                "demand",
+                "capacity",
+                "gap",
+                "utilisation",
+                "population_65plus",
+                "capacity_per_100k",
+                "months_short",
+            ]
+        ],
+        hide_index=True,
+        width="stretch",
+        placeholder="",
+        column_config={
+            "place": st.column_config.TextColumn("Place", width="medium"),
+            "flags": st.column_config.TextColumn("Flags", width="medium"),
+            "demand": figure_column("Demand", 0, "New people in the planning year"),
+            "capacity": figure_column(
+                "Capacity", 0, "New people the services can take in the year"
+            ),
+            "gap": figure_column("Gap", 0, "Capacity − demand over the year"),
+            "utilisation": percent_column("Use", "Demand as a share of capacity"),
+            "population_65plus": figure_column("Aged 65+", 0, "People aged 65 and over"),
+            "capacity_per_100k": figure_column(
+                "Per 100k 65+", 0, "Capacity per 100,000 people aged 65+"
+            ),
+            "months_short": st.column_config.NumberColumn("Months short", format="%d"),
+        },
+    )
+
+
 hwb = table[table["place_code"].map(kinds) != "system"]
-st.plotly_chart(
-    capacity_rate_chart(hwb, f"{type_names[chosen]}: capacity per 100,000 aged 65+"),
-    config={"displaylogo": False},
-)
-shown = as_percentages(table, ["utilisation"])
-# The flags say which figures are assumed (Thurrock's top rank is assumed capacity), so they
-# come next to the place, never off the right-hand edge.
-st.dataframe(
-    shown[
-        [
-            "place",
-            "flags",
-            "demand",
-            "capacity",
-            "gap",
-            "utilisation",
-            "population_65plus",
-            "capacity_per_100k",
-            "months_short",
-        ]
-    ],
-    hide_index=True,
-    width="stretch",
-    placeholder="",
-    column_config={
-        "place": st.column_config.TextColumn("Place", width="medium"),
-        "flags": st.column_config.TextColumn("Flags", width="medium"),
-        "demand": figure_column("Demand", 0, "New people in the planning year"),
-        "capacity": figure_column("Capacity", 0, "New people the services can take in the year"),
-        "gap": figure_column("Gap", 0, "Capacity − demand over the year"),
-        "utilisation": percent_column("Use", "Demand as a share of capacity"),
-        "population_65plus": figure_column("Aged 65+", 0, "People aged 65 and over"),
-        "capacity_per_100k": figure_column(
-            "Per 100k 65+", 0, "Capacity per 100,000 people aged 65+"
-        ),
-        "months_short": st.column_config.NumberColumn("Months short", format="%d"),
-    },
-)
+title = f"{type_names[chosen]}: capacity per 100,000 aged 65+"
+chart = capacity_rate_chart(hwb, title, large=view.present)
+if view.present:
+    # On the wall: the chart in the room under the title, and the flags beneath it in a line,
+    # since they say which figures are assumed; the table stays in the normal view.
+    chart.update_layout(
+        height=services_height(len(hwb)), title_font_size=title_size(title, 1, largest=30)
+    )
+    st.plotly_chart(chart, config={"displayModeBar": False}, key="services_chart")
+    flagged = hwb[hwb["flags"].fillna("").astype(str).str.len() > 0]
+    if not flagged.empty:
+        st.caption(" · ".join(f"{r.place}: {r.flags}" for r in flagged.itertuples()))
+else:
+    st.plotly_chart(chart, config={"displaylogo": False}, key="services_chart")
+    the_table()

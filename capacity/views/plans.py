@@ -125,6 +125,42 @@ def place_headline(
     return f"{text} for {listed}"
 
 
+def month_headline(
+    monthly: pd.DataFrame,
+    place: str,
+    month: str,
+    service_types: Sequence[str] = (),
+    type_names: Mapping[str, str] | None = None,
+) -> str:
+    """The sentence over a place's charts when one month is chosen: each shown service type
+    short that month, worst first ('Havering in January 2026: social support is 93 short,
+    reablement at home 20 short'), or that none is.
+
+    ``monthly`` and ``service_types`` are as for :func:`place_headline`; ``month`` is
+    'YYYY-MM'. A shortfall under half a person rounds to none, as in the headline.
+    """
+    names = {
+        **dict(zip(monthly["service_type"], monthly["service_type_name"], strict=True)),
+        **(type_names or {}),
+    }
+    shown = monthly[monthly["service_type"].isin(service_types)] if service_types else monthly
+    rows = shown[(shown["month"] == month) & (shown["gap"] < -0.5)].sort_values("gap")
+    when = f"{place} in {pd.Timestamp(f'{month}-01'):%B %Y}"
+    lower = [n[0].lower() + n[1:] for n in (names.get(t, t) for t in rows["service_type"])]
+    parts = [
+        f"{name}{' is' if index == 0 else ''} {-gap:,.0f} short"
+        for index, (name, gap) in enumerate(zip(lower, rows["gap"], strict=True))
+    ]
+    if parts:
+        return f"{when}: {', '.join(parts)}"
+    if not service_types:
+        return f"{when}: no service type is short"
+    chosen = [names.get(t, t) for t in service_types]
+    chosen = [n[0].lower() + n[1:] for n in chosen]
+    listed = chosen[0] if len(chosen) == 1 else f"{', '.join(chosen[:-1])} or {chosen[-1]}"
+    return f"{when}: no shortfall for {listed}"
+
+
 def gap_figure(monthly: pd.DataFrame, service_type: str, title: str, large: bool):
     """The gap chart of one service type from a place's monthly figures (None when no rows)."""
     monthly = monthly[monthly["service_type"] == service_type]

@@ -72,6 +72,17 @@ def test_a_click_on_a_heat_map_cell_opens_that_place(page):
     settle(page)
     assert "place=E09000016" in address(page)
     page.get_by_role("heading", name=re.compile("^Havering")).wait_for()
+    # The cell's month comes along: in the address, the sentence and a band on each chart.
+    assert "month=2026-01" in address(page)
+    page.get_by_text("Havering in January 2026").first.wait_for()
+    bands = page.evaluate(
+        "() => [...document.querySelectorAll('.js-plotly-plot')].map(p =>"
+        " (p.layout.shapes || []).filter(s => s.type === 'rect').map(s => [s.x0, s.x1]))"
+    )
+    # January is the tenth month of 2025-26: category 9, its slot from 8.5 to 9.5.
+    assert bands and all(b == [[8.5, 9.5]] for b in bands), bands
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "place-from-heat-map-cell-1600x1000.png"))
 
 
 def test_overview_opens_at_its_own_address_at_both_sizes(browser, demo_db, tmp_path):
