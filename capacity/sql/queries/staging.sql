@@ -276,12 +276,19 @@ SELECT referral_id, place_code, service_type, service_id, source, pathway, refer
 FROM merged;
 
 -- name: referrals_summary
+-- One pass over the comparison counts both the unchanged and the updated rows.
+WITH changes AS (
+    SELECT count(*) FILTER (WHERE change = 'unchanged') AS unchanged,
+           count(*) FILTER (WHERE change = 'updated') AS updated
+    FROM staging_incoming
+)
 SELECT (SELECT count(*) FROM staging_clean)
            + (SELECT count(DISTINCT line) FROM staging_rejects) AS rows_read,
        (SELECT count(DISTINCT line) FROM staging_problems) AS rows_rejected,
-       (SELECT count(*) FROM staging_incoming WHERE change = 'unchanged') AS already_loaded,
-       (SELECT count(*) FROM staging_incoming WHERE change = 'updated') AS updated,
-       (SELECT count(*) FROM staging_problems) AS problems;
+       changes.unchanged AS already_loaded,
+       changes.updated AS updated,
+       (SELECT count(*) FROM staging_problems) AS problems
+FROM changes;
 
 -- name: staging_problem_list
 SELECT CAST(line AS BIGINT) AS "row", "column", value, reason
