@@ -64,7 +64,10 @@ def column_help(kind: str) -> str:
         ".xlsx workbook."
     )
     extra = {
-        "referrals": " A referral already stored (by id) is skipped, never duplicated.",
+        "referrals": " Each month's extract may overlap the last: a referral already stored "
+        "(by id) exactly as in the file is left unchanged, and one whose fields changed (an end "
+        "date filled in, a service corrected) updates the stored record, never duplicates it. "
+        "Undo puts the old record back.",
         "parameters": " The file replaces every parameter row of the services it names (the "
         "earlier rows are kept for undo); if any row of a service is refused, "
         "none of that service's rows load.",
@@ -81,11 +84,17 @@ def reset_upload() -> None:
 
 
 def show_report(report: data.Report) -> None:
-    a, b, c, d = st.columns(4)
-    a.metric("Rows read", f"{report.rows_read:,}")
-    b.metric("Good", f"{report.rows_valid:,}")
-    c.metric("Refused", f"{report.rows_rejected:,}")
-    d.metric("Already loaded", f"{report.already_loaded:,}")
+    if report.kind == "referrals":
+        read, good, refused, new, updated, unchanged = st.columns(6)
+        new.metric("New", f"{report.rows_new:,}")
+        updated.metric("Updated", f"{report.updated:,}")
+        unchanged.metric("Unchanged", f"{report.already_loaded:,}")
+    else:
+        read, good, refused, already = st.columns(4)
+        already.metric("Already loaded", f"{report.already_loaded:,}")
+    read.metric("Rows read", f"{report.rows_read:,}")
+    good.metric("Good", f"{report.rows_valid:,}")
+    refused.metric("Refused", f"{report.rows_rejected:,}")
     for note in report.notes:
         st.caption(note)
     if report.loaded_before:
@@ -166,24 +175,24 @@ def upload_section(kind: str) -> None:
     show_report(report)
     if report.rows_read == 0:
         st.info(f"{upload.name} has a header but no rows of data: nothing to load.")
-    elif report.rows_new == 0 and report.already_loaded:
+    elif report.rows_to_write == 0 and report.already_loaded:
         st.info(
             f"All {report.already_loaded:,} good row(s) of {upload.name} are already in the "
-            "store: nothing to load."
+            "store, unchanged: nothing to load."
         )
     elif report.rows_rejected:
         left, right = st.columns(2)
         if left.button(
-            f"Load the {report.rows_new:,} good rows",
+            f"Load the {report.rows_to_write:,} good rows",
             key="data_load_partial",
-            disabled=report.rows_new == 0,
+            disabled=report.rows_to_write == 0,
         ):
             run_load(staged, accept_partial=True)
         if right.button("Load nothing", key="data_load_nothing"):
             reset_upload()
             st.session_state["data_message"] = ("info", f"Nothing loaded from {upload.name}.")
             st.rerun()
-    elif st.button(f"Load {report.rows_new:,} rows", type="primary", key="data_load"):
+    elif st.button(f"Load {report.rows_to_write:,} rows", type="primary", key="data_load"):
         run_load(staged, accept_partial=False)
 
 

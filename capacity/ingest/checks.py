@@ -49,6 +49,9 @@ class Report:
     preview: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     loaded_before: str | None = None
+    # Referrals only: good rows whose id is stored with other fields (a correction).
+    # already_loaded counts those stored exactly as the file has them (unchanged).
+    updated: int = 0
 
     @property
     def rows_valid(self) -> int:
@@ -58,14 +61,27 @@ class Report:
     @property
     def rows_new(self) -> int:
         """Good rows not in the store yet."""
-        return self.rows_valid - self.already_loaded
+        return self.rows_valid - self.already_loaded - self.updated
+
+    @property
+    def rows_to_write(self) -> int:
+        """Good rows a load would write: the new ones and the corrections."""
+        return self.rows_new + self.updated
+
+    def changes(self) -> str:
+        """How the good rows compare with the store, in words ("1 new, 2 updated, 7 unchanged")."""
+        return f"{self.rows_new:,} new, {self.updated:,} updated, {self.already_loaded:,} unchanged"
 
     def text(self) -> str:
         """The report as plain text, for the command line."""
+        counts = (
+            f": {self.changes()}"
+            if self.kind == "referrals" and self.rows_valid
+            else (f", {self.already_loaded:,} already loaded" if self.already_loaded else "")
+        )
         lines = [
             f"{self.file_name}: {self.rows_read:,} rows read, {self.rows_valid:,} good, "
-            f"{self.rows_rejected:,} refused"
-            + (f", {self.already_loaded:,} already loaded" if self.already_loaded else "")
+            f"{self.rows_rejected:,} refused" + counts
         ]
         lines += [f"  note: {note}" for note in self.notes]
         for row in self.problems.itertuples(index=False):
@@ -121,6 +137,7 @@ def _preview(session: _Session, staged: Staged) -> pd.DataFrame:
 def _check_referrals(session: _Session, staged: Staged) -> Report:
     session.execute("referrals_clean")
     session.execute("referrals_problems")
+    session.execute("referrals_compare", absent=list(staged.missing_optional))
     summary = session.query("referrals_summary").iloc[0]
     return Report(
         kind=staged.kind,
@@ -128,6 +145,7 @@ def _check_referrals(session: _Session, staged: Staged) -> Report:
         rows_read=int(summary["rows_read"]),
         rows_rejected=int(summary["rows_rejected"]),
         already_loaded=int(summary["already_loaded"]),
+        updated=int(summary["updated"]),
         problems=session.query("staging_problem_list", limit=PROBLEM_LIMIT),
         problems_total=int(summary["problems"]),
         preview=_preview(session, staged),

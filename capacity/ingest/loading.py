@@ -2,8 +2,10 @@
 
 :func:`load` checks again and writes the good rows — or, unless partial
 loading was chosen, nothing when any row is bad — in one transaction with an
-entry in the import log. Loading the same rows twice adds nothing: referrals
-already stored (by id) are skipped, a counts or SitRep file already loaded
+entry in the import log. Loading the same rows twice adds nothing: a referral
+re-sent exactly as stored is left alone ("unchanged"), one re-sent with a field
+changed replaces the stored record ("updated", the old one archived for undo),
+a counts or SitRep file already loaded
 (same checksum) is refused, and a parameters or shares file the same as the
 latest one of its kind is refused (an earlier one may be loaded again, to go
 back to it). A file that would write nothing is not logged.
@@ -89,14 +91,15 @@ def _write_small(
 
 
 def _nothing_to_write(report: Report, good: pd.DataFrame | None) -> str | None:
-    """Why a checked file would write nothing (no rows, or every row already stored)."""
+    """Why a checked file would write nothing (no rows, or every row stored unchanged)."""
     if report.rows_read == 0:
         return "Nothing loaded: the file has a header but no rows of data."
-    if good is None and report.rows_new == 0 and report.already_loaded:
+    if good is None and report.rows_to_write == 0 and report.already_loaded:
         return (
-            f"Nothing loaded: all {report.already_loaded:,} good row(s) are already in the store."
+            f"Nothing loaded: all {report.already_loaded:,} good row(s) are already in the "
+            "store, unchanged."
         )
-    if (good is None and report.rows_new == 0) or (good is not None and good.empty):
+    if (good is None and report.rows_to_write == 0) or (good is not None and good.empty):
         return "Nothing loaded: there are no good rows."
     return None
 
@@ -155,24 +158,49 @@ def load(
         empty = _nothing_to_write(report, good)
         if empty:
             return LoadResult(None, 0, report, empty, up_to_date=report.already_loaded > 0)
-        import_id = _log(session, staged, report, loaded_by or _user())
+        import_id = int(_log(session, staged, report, loaded_by or _user()))
         tell(0.6, "Writing")
         if staged.kind == "referrals":
-            loaded = session.execute("referrals_load", import_id=import_id)[0][0]
+            loaded = _write_referrals(session, report, import_id)
+            note = report.changes()
         else:
             loaded = _write_small(
                 session, staged.kind, good, import_id, whole_table and staged.kind == "shares"
             )
-        note = f"{report.already_loaded:,} already loaded" if report.already_loaded else ""
-        session.execute("import_finish", import_id=import_id, rows_loaded=int(loaded), note=note)
+            note = f"{report.already_loaded:,} already loaded" if report.already_loaded else ""
+        session.execute("import_finish", import_id=import_id, rows_loaded=loaded, note=note)
     tell(1.0, "Done")
-    label = KINDS[staged.kind].label if staged.kind in KINDS else "SitRep discharge counts"
-    message = f"Loaded {int(loaded):,} row(s) of {label} as import {import_id}"
+    return LoadResult(
+        import_id, loaded, report, _loaded_message(staged.kind, import_id, loaded, report)
+    )
+
+
+def _write_referrals(session: _Session, report: Report, import_id: int) -> int:
+    """Write the new referrals and the corrected ones, archiving what the corrections replace.
+
+    Set-based throughout: each step is one statement over the staged file joined to the
+    stored records by referral_id. The archive and the clean-up run only when the file
+    corrects something, so a load of new records costs what it always did.
+    """
+    if report.updated:
+        session.execute("referrals_archive_updated", import_id=import_id)
+    loaded = int(session.execute("referrals_load", import_id=import_id)[0][0])
+    if report.updated:
+        session.execute("referrals_drop_replaced", import_id=import_id)
+    return loaded
+
+
+def _loaded_message(kind: str, import_id: int, loaded: int, report: Report) -> str:
+    """What a load wrote, in words: for referrals, how many were new, updated and unchanged."""
+    label = KINDS[kind].label if kind in KINDS else "SitRep discharge counts"
+    message = f"Loaded {loaded:,} row(s) of {label} as import {import_id}"
+    if kind == "referrals":
+        message += f": {report.changes()}"
+    elif report.already_loaded:
+        message += f"; {report.already_loaded:,} were already in the store"
     if report.rows_rejected:
         message += f"; {report.rows_rejected:,} refused"
-    if report.already_loaded:
-        message += f"; {report.already_loaded:,} were already in the store"
-    return LoadResult(int(import_id), int(loaded), report, message + ".")
+    return message + "."
 
 
 UNDO = {

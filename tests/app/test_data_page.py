@@ -119,3 +119,35 @@ def test_a_sitrep_workbook_uploads(app):
     app.button(key="data_load").click().run()
     assert any("SitRep discharge counts" in s.value for s in app.success)
     assert "SitRep against local records: Havering" in [s.value for s in app.subheader]
+
+
+def test_a_resent_extract_with_a_correction_updates_the_record_and_the_plan(app):
+    before = january_demand(app)
+    app.switch_page(page_path("data")).run()
+    first = extract(3).decode().splitlines()[:4]  # the header and UP-0..UP-2 (1, 2, 3 Jan)
+    app.get("file_uploader")[0].set_value(("jan.csv", ("\n".join(first) + "\n").encode(), "")).run()
+    app.button(key="data_load").click().run()
+    assert january_demand(app) == pytest.approx(before + 1)  # 3 more over three years
+    app.switch_page(page_path("data")).run()
+    # February's extract: UP-0's referral date corrected to February, UP-1 and UP-2 as
+    # before, and UP-3 new in February.
+    resent = [
+        first[0],
+        "UP-0,E09000016,reablement_home,hospital,2025-02-01",
+        first[2],
+        first[3],
+        "UP-3,E09000016,reablement_home,hospital,2025-02-10",
+    ]
+    app.get("file_uploader")[0].set_value(
+        ("feb.csv", ("\n".join(resent) + "\n").encode(), "")
+    ).run()
+    shown = {m.label: m.value for m in app.metric}
+    assert (shown["New"], shown["Updated"], shown["Unchanged"]) == ("1", "1", "2")
+    app.button(key="data_load").click().run()
+    assert any(
+        "Loaded 2 row(s)" in s.value and "1 new, 1 updated, 2 unchanged" in s.value
+        for s in app.success
+    )
+    assert app.dataframe[-1].value.iloc[0]["note"] == "1 new, 1 updated, 2 unchanged"
+    # Two of the three January referrals are left: 2 over three years.
+    assert january_demand(app) == pytest.approx(before + 2 / 3)

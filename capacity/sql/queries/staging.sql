@@ -15,6 +15,8 @@ DROP TABLE IF EXISTS staging_clean;
 DROP TABLE IF EXISTS staging_found;
 DROP TABLE IF EXISTS staging_shift;
 DROP TABLE IF EXISTS staging_problems;
+DROP VIEW IF EXISTS staging_incoming;
+DROP TABLE IF EXISTS staging_present;
 
 -- name: staging_read
 -- DuckDB's own CSV reader, every column as text, malformed lines set aside
@@ -225,15 +227,68 @@ SELECT line,
 FROM (SELECT line, min(error_type) AS error_type, min(column_name) AS column_name
       FROM staging_rejects GROUP BY line);
 
+-- name: referrals_compare
+-- Each good row beside the stored referral with the same id, if any: "new" (no
+-- such id), "unchanged" (every field the same) or "updated". A column the file
+-- does not have says nothing about it, so the stored value is kept (an extract
+-- without end dates must not wipe them). A view, so that the comparison is one
+-- join on referral_id each time it is read, never a copy of the file.
+CREATE TEMP TABLE staging_present AS
+SELECT NOT list_contains(CAST($absent AS VARCHAR[]), 'service_id') AS service_id,
+       NOT list_contains(CAST($absent AS VARCHAR[]), 'pathway') AS pathway,
+       NOT list_contains(CAST($absent AS VARCHAR[]), 'start_date') AS start_date,
+       NOT list_contains(CAST($absent AS VARCHAR[]), 'end_date') AS end_date,
+       NOT list_contains(CAST($absent AS VARCHAR[]), 'referring_trust') AS referring_trust;
+CREATE TEMP VIEW staging_incoming AS
+WITH merged AS (
+    SELECT c.referral_id, c.place_code, c.service_type,
+           CASE WHEN p.service_id THEN c.service_id ELSE r.service_id END AS service_id,
+           c.source,
+           CASE WHEN p.pathway THEN c.pathway ELSE r.pathway END AS pathway,
+           c.referral_date,
+           CASE WHEN p.start_date THEN c.start_date ELSE r.start_date END AS start_date,
+           CASE WHEN p.end_date THEN c.end_date ELSE r.end_date END AS end_date,
+           CASE WHEN p.referring_trust THEN c.referring_trust
+                ELSE r.referring_trust END AS referring_trust,
+           r.referral_id IS NOT NULL AS stored,
+           r.place_code AS old_place_code, r.service_type AS old_service_type,
+           r.service_id AS old_service_id, r.source AS old_source, r.pathway AS old_pathway,
+           r.referral_date AS old_referral_date, r.start_date AS old_start_date,
+           r.end_date AS old_end_date, r.referring_trust AS old_referring_trust
+    FROM staging_clean c
+    CROSS JOIN staging_present p
+    LEFT JOIN referrals r ON r.referral_id = c.referral_id
+    WHERE NOT EXISTS (SELECT 1 FROM staging_found f WHERE f.k = c.k)
+)
+SELECT referral_id, place_code, service_type, service_id, source, pathway, referral_date,
+       start_date, end_date, referring_trust,
+       CASE WHEN NOT stored THEN 'new'
+            WHEN place_code IS DISTINCT FROM old_place_code
+              OR service_type IS DISTINCT FROM old_service_type
+              OR service_id IS DISTINCT FROM old_service_id
+              OR source IS DISTINCT FROM old_source
+              OR pathway IS DISTINCT FROM old_pathway
+              OR referral_date IS DISTINCT FROM old_referral_date
+              OR start_date IS DISTINCT FROM old_start_date
+              OR end_date IS DISTINCT FROM old_end_date
+              OR referring_trust IS DISTINCT FROM old_referring_trust THEN 'updated'
+            ELSE 'unchanged' END AS change
+FROM merged;
+
 -- name: referrals_summary
+-- One pass over the comparison counts both the unchanged and the updated rows.
+WITH changes AS (
+    SELECT count(*) FILTER (WHERE change = 'unchanged') AS unchanged,
+           count(*) FILTER (WHERE change = 'updated') AS updated
+    FROM staging_incoming
+)
 SELECT (SELECT count(*) FROM staging_clean)
            + (SELECT count(DISTINCT line) FROM staging_rejects) AS rows_read,
        (SELECT count(DISTINCT line) FROM staging_problems) AS rows_rejected,
-       (SELECT count(*) FROM staging_clean c
-        WHERE NOT EXISTS (SELECT 1 FROM staging_found f WHERE f.k = c.k)
-          AND EXISTS (SELECT 1 FROM referrals r WHERE r.referral_id = c.referral_id))
-           AS already_loaded,
-       (SELECT count(*) FROM staging_problems) AS problems;
+       changes.unchanged AS already_loaded,
+       changes.updated AS updated,
+       (SELECT count(*) FROM staging_problems) AS problems
+FROM changes;
 
 -- name: staging_problem_list
 SELECT CAST(line AS BIGINT) AS "row", "column", value, reason
@@ -241,11 +296,24 @@ FROM staging_problems
 ORDER BY line, "column"
 LIMIT $limit;
 
+-- name: referrals_archive_updated
+-- The stored records a load is about to replace, kept for undo (run before the
+-- load, which reads the comparison with the records still in place).
+INSERT INTO referrals_archive
+SELECT r.*, $import_id FROM referrals r
+WHERE r.referral_id IN (SELECT referral_id FROM staging_incoming WHERE change = 'updated');
+
 -- name: referrals_load
+-- New referrals and the new versions of updated ones; unchanged ones are not rewritten.
 INSERT INTO referrals (referral_id, place_code, service_type, service_id, source, pathway,
                        referral_date, start_date, end_date, referring_trust, import_id)
-SELECT c.referral_id, c.place_code, c.service_type, c.service_id, c.source, c.pathway,
-       c.referral_date, c.start_date, c.end_date, c.referring_trust, $import_id
-FROM staging_clean c
-WHERE NOT EXISTS (SELECT 1 FROM staging_found f WHERE f.k = c.k)
-  AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.referral_id = c.referral_id);
+SELECT referral_id, place_code, service_type, service_id, source, pathway,
+       referral_date, start_date, end_date, referring_trust, $import_id
+FROM staging_incoming
+WHERE change <> 'unchanged';
+
+-- name: referrals_drop_replaced
+-- The old versions of the records this load replaced (they are in the archive).
+DELETE FROM referrals
+WHERE import_id IS DISTINCT FROM $import_id
+  AND referral_id IN (SELECT referral_id FROM referrals_archive WHERE replaced_by = $import_id);

@@ -6,6 +6,9 @@
 
 -- name: undo_referrals
 DELETE FROM referrals WHERE import_id = $import_id;
+INSERT INTO referrals SELECT * EXCLUDE (replaced_by) FROM referrals_archive
+WHERE replaced_by = $import_id;
+DELETE FROM referrals_archive WHERE replaced_by = $import_id;
 
 -- name: undo_monthly_demand
 DELETE FROM monthly_demand WHERE import_id = $import_id;
