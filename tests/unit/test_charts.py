@@ -289,10 +289,8 @@ def test_tornado_chart_puts_the_largest_swing_at_the_top():
 def test_a_long_title_breaks_between_phrases_and_draws_its_later_lines_as_a_subtitle():
     from capacity.charts import title_lines
 
-    title = (
-        "Barking & Dagenham, Havering and Redbridge · Social support (incl. voluntary "
-        "sector) — hospital discharge and community · 2025-26"
-    )
+    title = ("Barking & Dagenham, Havering and Redbridge · Social support (incl. voluntary "
+             "sector) — hospital discharge and community · 2025-26")
     assert title_lines(title) == [
         "Barking & Dagenham, Havering and Redbridge",
         "· Social support (incl. voluntary sector)",
@@ -302,8 +300,8 @@ def test_a_long_title_breaks_between_phrases_and_draws_its_later_lines_as_a_subt
     fig = gap_chart(monthly([50, 60, 70, 55], [63.1, 65.4, 67.5, 67.5]), title)
     assert fig.layout.title.text == "Barking & Dagenham, Havering and Redbridge"
     assert fig.layout.title.subtitle.text == (
-        "· Social support (incl. voluntary sector) <br>— hospital discharge and community · 2025-26"
-    )
+        "· Social support (incl. voluntary sector) <br>— hospital discharge and community "
+        "· 2025-26")
 
 
 def test_month_labels_name_the_year_only_under_april_and_january():
