@@ -109,14 +109,16 @@ def services_catalogue(db: Database) -> pd.DataFrame:
     """Every service with the places it serves and the month it was retired from (if it was)."""
     with reading(db) as store:
         services = store.query("services")
+    retired = pd.to_datetime(services["retired_from"])
     return services.assign(
-        retired_from=pd.to_datetime(services["retired_from"]).dt.strftime("%Y-%m")
+        retired_from=retired.dt.strftime("%Y-%m").astype(object).where(retired.notna(), None)
     )
 
 
 def service_rows(db: Database, service_id: str) -> pd.DataFrame:
     """A stored service as the rows of a services file (one per place it serves), so the
-    editor saves it through the same import as a file."""
+    editor saves it through the same import as a file; the first row carries the service's
+    own source note."""
     with reading(db) as store:
         services = store.query("services")
         links = store.query("service_links")
@@ -126,6 +128,10 @@ def service_rows(db: Database, service_id: str) -> pd.DataFrame:
     row = service.iloc[0]
     mine = links[links["service_id"] == service_id]
     retired = row["retired_from"]
+    # The first row's note is the service's own (the import reads it so); the others keep
+    # each place's note.
+    notes = mine["source_note"].fillna(row["source_note"]).to_numpy(dtype=object)
+    notes[:1] = row["source_note"]
     return pd.DataFrame(
         {
             "service_id": service_id,
@@ -136,7 +142,7 @@ def service_rows(db: Database, service_id: str) -> pd.DataFrame:
             "place_code": mine["place_code"].to_numpy(),
             "place_share": mine["place_share"].to_numpy(),
             "retired_from": None if pd.isna(retired) else f"{pd.Timestamp(retired):%Y-%m}",
-            "source_note": mine["source_note"].fillna(row["source_note"]).to_numpy(),
+            "source_note": notes,
         },
         columns=SERVICE_FILE_COLUMNS,
     )

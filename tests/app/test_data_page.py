@@ -141,6 +141,7 @@ def test_a_lead_adds_a_service_and_retires_it(app):
     assert "Havering step-up flats (retired from 2025-10)" in (
         app.selectbox(key="data_svc_choice").options
     )
+    assert "Havering reablement" in app.selectbox(key="data_svc_choice").options  # not retired
     assert app.button(key="data_svc_unretire")  # a retired service can be brought back
 
 

@@ -234,6 +234,11 @@ def test_the_editor_rows_go_through_the_same_import(store, tmp_path):
     stored = data.service_rows(store, "bhr_rehab_beds")
     assert list(stored["place_code"]) == ["E09000002", "E09000016", "E09000026"]
     assert stored["retired_from"].isna().all()
+    # The first row carries the service's own note; the others their place's.
+    assert stored["source_note"].iloc[0].startswith("Community rehab beds for step-down")
+    assert stored["source_note"].iloc[1].startswith("No agreed split")
+    listed = data.services_catalogue(store).set_index("service_id")["retired_from"]
+    assert listed.isna().all()
 
 
 # -- retirement ------------------------------------------------------------------------------
