@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from capacity.ingest import catalogue
+from capacity.ingest.catalogue import Catalogue, check_rows
 from capacity.ingest.files import MAX_LINE_BYTES, ImportFileError, Staged
 from capacity.ingest.kinds import COUNTS, REPLACING, SERVICES_FILE
 from capacity.reference import (
@@ -380,7 +380,7 @@ def _check_services(session: _Session, staged: Staged) -> tuple[Report, pd.DataF
     frame["contract"] = frame["contract"].str.strip().str.lower()
     typed, found = _row_problems(frame, lines, SERVICES_FILE, staged.file_name)
     problems += found
-    resolved, found = catalogue.check_rows(typed, catalogue.Catalogue.of(session))
+    resolved, found = check_rows(typed, Catalogue.of(session))
     problems += found
     good = _whole_services(problems, frame, lines, resolved)
     return _small_report(session, staged, len(lines), problems), good

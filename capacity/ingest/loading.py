@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from capacity.ingest import catalogue
+from capacity.ingest.catalogue import write as write_services
 from capacity.ingest.checks import Report, check_sitrep, read_and_check
 from capacity.ingest.files import Staged
 from capacity.ingest.kinds import KINDS, REPLACING
@@ -71,7 +71,7 @@ def _write_small(
         )
         return session.insert_frame("sitrep_discharges", good.assign(import_id=import_id))
     if kind == "services":
-        return catalogue.write(session, good, import_id)
+        return write_services(session, good, import_id)
     rows = good.drop(columns="_line").assign(import_id=import_id)
     if kind == "counts":
         session.register("incoming_counts", rows)
