@@ -403,12 +403,11 @@ def _places(store: Store, args: argparse.Namespace, out: TextIO) -> int:
 
 def _services(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     services = places.services_at(store, args.place)
-    print(
-        services[["service_id", "name", "service_type", "contract", "place_codes"]].to_string(
-            index=False
-        ),
-        file=out,
+    shown = services.assign(
+        retired_from=pd.to_datetime(services["retired_from"]).dt.strftime("%Y-%m").fillna("")
     )
+    columns = ["service_id", "name", "service_type", "contract", "place_codes", "retired_from"]
+    print(shown[columns].to_string(index=False), file=out)
     return 0
 
 

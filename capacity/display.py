@@ -98,6 +98,7 @@ IMPORT_KINDS: dict[str, str] = {
     "parameters": "Service parameters",
     "counts": "Monthly demand counts",
     "shares": "Trust-to-place shares",
+    "services": "Services and their places",
     "sitrep": "NHS England discharge SitRep",
     "demo": "Demo data",
     "demo referrals": "Demo referral records",

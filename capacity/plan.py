@@ -20,6 +20,10 @@ How capacity is found for a service at a place in a month:
    share is stated, or observed from referrals, or 1/0 for a service type that
    takes only one source.
 
+A retired service gives nothing from its ``retired_from`` month: its parameters
+stop the day before and it has no rows from then on, so its type's demand goes
+to the place's other services of the type or shows as unmet.
+
 Demand comes from :mod:`capacity.demand`. Referrals that name only a service
 type are shared among that place's services of the type in proportion to
 their capacity (equally if any is unknown); with no such service they appear
@@ -63,7 +67,9 @@ from capacity.segments import (
     checked,
     parameter_segments,
     resolve_place_shares,
+    retirement,
     segment_capacity,
+    until_retired,
 )
 from capacity.shares import service_use
 from capacity.store import Store
@@ -248,13 +254,13 @@ def places_in(all_places: pd.DataFrame, code: str) -> list[str]:
 def resolve_place(all_places: pd.DataFrame, text: str) -> pd.Series:
     """Find a place or system by code, ICB ODS code or name (case, spacing and '&'/'and' do not
     matter)."""
-    wanted = _normalise(text)
+    wanted = place_key(text)
     columns = [c for c in ("place_code", "name", "ods_code") if c in all_places.columns]
     for column in columns:
-        hit = all_places[all_places[column].map(_normalise) == wanted]
+        hit = all_places[all_places[column].map(place_key) == wanted]
         if len(hit) == 1:
             return hit.iloc[0]
-    close = all_places[all_places["name"].map(_normalise).str.contains(wanted, regex=False)]
+    close = all_places[all_places["name"].map(place_key).str.contains(wanted, regex=False)]
     if 0 < len(close) <= 10:
         known = ", ".join(f"{r.name} ({r.place_code})" for r in close.itertuples())
         raise PlanError(f"Unknown place {text!r}. Did you mean: {known}?")
@@ -267,7 +273,8 @@ def resolve_place(all_places: pd.DataFrame, text: str) -> pd.Series:
     )
 
 
-def _normalise(text: str) -> str:
+def place_key(text: str) -> str:
+    """A place's code or name as the product compares them: case, spacing and '&'/'and' aside."""
     return " ".join(str(text).lower().replace("&", " and ").split())
 
 
@@ -314,9 +321,18 @@ def _grid(links: pd.DataFrame, months: list[Month], inputs: PlanInputs) -> pd.Da
         parts.append(base[takes.to_numpy()].assign(source=source))
     grid = pd.concat(parts, ignore_index=True)
     month_frame = pd.DataFrame(
-        {"month": [m.key for m in months], "days_in_month": [m.days for m in months]}
+        {
+            "month": [m.key for m in months],
+            "days_in_month": [m.days for m in months],
+            "_first_day": pd.to_datetime([m.first_day for m in months]),
+        }
     )
-    return grid.merge(month_frame, how="cross").reset_index(drop=True)
+    grid = grid.merge(month_frame, how="cross")
+    # A retired service has no row from the month it was retired from: its type's demand
+    # there goes to the other services of the type, or shows as unmet.
+    stop = pd.to_datetime(grid["service_id"].map(retirement(inputs.services)))
+    grid = grid[stop.isna() | (grid["_first_day"] < stop)]
+    return grid.drop(columns="_first_day").reset_index(drop=True)
 
 
 def _segment_rows(segs: pd.DataFrame, index: dict[tuple, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -451,7 +467,7 @@ def prepare(inputs: PlanInputs) -> PlanModel:
         list(inputs.places["place_code"]),
         inputs.service_use,
     )
-    segs = parameter_segments(inputs.parameters, links, months)
+    segs = parameter_segments(until_retired(inputs.parameters, inputs.services), links, months)
     segs["service_type"] = segs["service_id"].map(services["service_type"])
     segs["setting"] = segs["service_type"].map(types["setting"])
     segs = _hospital_shares(segs, inputs)

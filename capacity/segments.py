@@ -154,6 +154,32 @@ def share_label(share: float, basis: object) -> str:
     return f"{share * 100:.4g}% {kind}"
 
 
+def retirement(services: pd.DataFrame) -> dict[str, pd.Timestamp]:
+    """The retired services and the first day each gives no capacity (``retired_from``)."""
+    if "retired_from" not in services:
+        return {}
+    retired = services.dropna(subset=["retired_from"])
+    return dict(zip(retired["service_id"], pd.to_datetime(retired["retired_from"]), strict=True))
+
+
+def until_retired(parameters: pd.DataFrame, services: pd.DataFrame) -> pd.DataFrame:
+    """The parameter rows as they are in force: a retired service's end the day before its
+    retirement, and those starting on or after it are left out.
+
+    The stored rows are untouched (they are the service's history); the plan reads
+    them through this so a retired service gives no capacity from its date.
+    """
+    retired = retirement(services)
+    if not retired:
+        return parameters
+    stop = pd.to_datetime(parameters["service_id"].map(retired))
+    last_day = stop - pd.Timedelta(days=1)
+    valid_to = parameters["valid_to"]
+    cut = stop.notna() & (valid_to.isna() | (valid_to > last_day))
+    kept = parameters.assign(valid_to=valid_to.mask(cut, last_day))
+    return kept[~(stop.notna() & (kept["valid_from"] >= stop))].reset_index(drop=True)
+
+
 def month_table(months: list[Month]) -> pd.DataFrame:
     """The months as rows: key, first day, first day of the next month, days."""
     return pd.DataFrame(

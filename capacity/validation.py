@@ -105,6 +105,22 @@ def parse_date(text: str) -> date:
     raise ValueError("is not a date (use 2025-04-01 or 01/04/2025)")
 
 
+_MONTH = re.compile(r"^(\d{4})-(\d{2})(-01)?$|^01/(\d{2})/(\d{4})$")
+
+
+def parse_month(text: str) -> date:
+    """Read a month as its first day: 2025-04, 2025-04-01 or 01/04/2025 (no other day)."""
+    match = _MONTH.match(text.strip())
+    if not match:
+        raise ValueError("is not a month (use 2025-04 or 2025-04-01)")
+    year, month = (
+        (match.group(1), match.group(2)) if match.group(1) else (match.group(5), match.group(4))
+    )
+    if not 1 <= int(month) <= 12:
+        raise ValueError("is not a month (use 2025-04 or 2025-04-01)")
+    return date(int(year), int(month), 1)
+
+
 def _convert(column: Column, text: str) -> object:
     if column.kind == "text":
         if column.choices and text not in column.choices:

@@ -1,6 +1,8 @@
-"""Data: load files (checked, all or nothing), edit parameters and trust shares, undo, log."""
+"""Data: load files (checked, all or nothing), the services catalogue, edit parameters and
+trust shares, undo, log."""
 
 import tempfile
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -33,8 +35,10 @@ LABELS = {
     "parameters": "Service parameters",
     "counts": "Monthly demand counts",
     "shares": "Trust-to-place shares",
+    "services": "Services and the places they serve",
     "sitrep": "NHS England discharge SitRep (Table 4)",
 }
+NEW_SERVICE = "__new__"
 
 view = current_view()
 kind_param = choice_param("kind", "data_kind", LABELS, "referrals")
@@ -75,6 +79,11 @@ def column_help(kind: str) -> str:
         "service, source and month. The same file cannot be loaded twice.",
         "shares": " Each row: the share of a trust's discharges who live in a place. A trust's "
         "shares replace its earlier ones and add up to at most 1.",
+        "services": " One row per service and place it serves (a place code or name); a "
+        "service's name, provider, type, contract and `retired_from` month repeat on each of "
+        "its rows. Place shares: for every place of a service or for none, adding up to 1. "
+        "A service already stored is replaced with the file's rows (Undo puts it back); its "
+        "type cannot change.",
     }
     return text + extra[kind]
 
@@ -196,7 +205,8 @@ def upload_section(kind: str) -> None:
         run_load(staged, accept_partial=False)
 
 
-def save_edits(frame: pd.DataFrame, kind: str, name: str, whole_table: bool = False) -> None:
+def save_edits(frame: pd.DataFrame, kind: str, name: str, whole_table: bool = False) -> bool:
+    """Save an editor's rows through the import of ``kind``; say how it went. True if saved."""
     try:
         staged = data.stage_file(
             data.write_edits(frame, workdir, name), kind, workdir=workdir, file_name=name
@@ -204,7 +214,7 @@ def save_edits(frame: pd.DataFrame, kind: str, name: str, whole_table: bool = Fa
         result = data.load_file(view.path, staged, whole_table=whole_table)
     except (ImportFileError, StoreError) as exc:
         st.session_state["data_message"] = ("error", f"Not saved: {exc}")
-        return
+        return False
     if result.up_to_date:
         st.session_state["data_message"] = ("info", "Nothing to save: no change.")
     elif result.import_id is None:
@@ -217,6 +227,166 @@ def save_edits(frame: pd.DataFrame, kind: str, name: str, whole_table: bool = Fa
             "success",
             f"Saved: {result.message} Undo it below if it was a mistake.",
         )
+    return result.import_id is not None
+
+
+def service_choice() -> str:
+    """The service being edited (or NEW_SERVICE), from those serving this place."""
+    services = data.services_catalogue(view.path)
+    ours = services_serving(services, view.members)
+    pending = st.session_state.pop("data_svc_pending", None)
+    options = [NEW_SERVICE, *ours["service_id"]]
+    if pending in options:
+        st.session_state["data_svc_choice"] = pending
+    names = dict(zip(services["service_id"], services["name"], strict=True))
+    retired = dict(zip(services["service_id"], services["retired_from"], strict=True))
+
+    def label(sid: str) -> str:
+        if sid == NEW_SERVICE:
+            return "Add a new service"
+        return names[sid] + (f" (retired from {retired[sid]})" if retired.get(sid) else "")
+
+    return st.selectbox("Service", options, format_func=label, key="data_svc_choice")
+
+
+def service_form(choice: str) -> data.ServiceForm:
+    """The service's fields as widgets, filled with what is stored (blank for a new one)."""
+    adding = choice == NEW_SERVICE
+    stored = None if adding else data.service_rows(view.path, choice)
+    first = None if stored is None or stored.empty else stored.iloc[0]
+    types = service_types_table(view.data_key)
+    type_names = dict(zip(types["service_type"], types["name"], strict=True))
+    hwbs = [
+        c
+        for c, k in zip(view.places["place_code"], view.places["kind"], strict=True)
+        if k != "system"
+    ]
+
+    def stored_value(column: str, default: str = "") -> str:
+        value = None if first is None else first[column]
+        return default if value is None or value != value else str(value)
+
+    key = f"data_svc_{choice}"
+    left, right = st.columns(2)
+    name = left.text_input("Name", stored_value("name"), key=f"{key}_name")
+    service_id = right.text_input(
+        "Id (a short code; left blank, one is made from the name)",
+        stored_value("service_id"),
+        key=f"{key}_id",
+        disabled=not adding,
+    )
+    provider = left.text_input("Provider", stored_value("provider"), key=f"{key}_provider")
+    type_options = list(types["service_type"])
+    service_type = right.selectbox(
+        "Service type",
+        type_options,
+        index=type_options.index(stored_value("service_type", type_options[0])),
+        format_func=type_names.get,
+        key=f"{key}_type",
+        disabled=not adding,
+        help="A service's type cannot change: retire it and add a new service instead.",
+    )
+    contract = left.selectbox(
+        "Contract",
+        ["block", "spot"],
+        index=["block", "spot"].index(stored_value("contract", "block")),
+        key=f"{key}_contract",
+    )
+    served = [] if stored is None else list(stored["place_code"])
+    places = right.multiselect(
+        "Places it serves",
+        hwbs,
+        default=[p for p in served if p in hwbs] or ([] if not adding else view.members[:1]),
+        format_func=place_names.get,
+        key=f"{key}_places",
+    )
+    shares = (
+        {}
+        if stored is None
+        else dict(zip(stored["place_code"], stored["place_share"], strict=True))
+    )
+    stated: dict[str, float | None] = {}
+    if len(places) > 1:
+        st.caption(
+            "Shares of the service's capacity: for every place or for none (then shared by "
+            "use, or by population aged 65+), adding up to 1."
+        )
+        columns = st.columns(min(len(places), 4))
+        for n, place in enumerate(places):
+            share = shares.get(place)
+            stated[place] = columns[n % len(columns)].number_input(
+                f"Share for {place_names.get(place, place)}",
+                min_value=0.0,
+                max_value=1.0,
+                value=None if share is None or share != share else float(share),
+                step=0.05,
+                key=f"{key}_share_{place}",
+            )
+    else:
+        stated = {place: None for place in places}
+    note = st.text_area(
+        "Source note (where these facts come from)",
+        stored_value("source_note"),
+        key=f"{key}_note",
+    )
+    retired = stored_value("retired_from") or None
+    return data.ServiceForm(
+        service_id, name, provider, service_type, contract, stated, note, retired
+    )
+
+
+def save_service(form: data.ServiceForm, adding: bool, retired_from: str | None) -> None:
+    try:
+        rows = data.service_file_rows(view.path, form, adding=adding)
+    except data.ServiceFormError as exc:
+        st.session_state["data_message"] = ("error", f"Not saved: {exc}")
+        return
+    rows = rows.assign(retired_from=retired_from)
+    sid = rows["service_id"].iloc[0]
+    if save_edits(rows, "services", f"service {sid} edited in the app.csv"):
+        st.session_state["data_svc_pending"] = sid
+
+
+def retire_controls(choice: str, form: data.ServiceForm) -> None:
+    """Retire the service from a month, or bring a retired one back."""
+    if form.retired_from:
+        st.caption(
+            f"Retired from {form.retired_from}: plans give it no capacity from that month. "
+            "Its parameters and referrals are kept."
+        )
+        if st.button("Bring back into service", key="data_svc_unretire"):
+            save_service(form, False, None)
+            st.rerun()
+        return
+    today = date.today()
+    months = data.retirement_months(today)
+    left, right = st.columns([2, 1], vertical_alignment="bottom")
+    month = left.selectbox(
+        "Retire from (the first month with no capacity)",
+        list(months),
+        index=list(months).index(f"{today:%Y-%m}"),
+        format_func=months.get,
+        key=f"data_svc_retire_month_{choice}",
+    )
+    if right.button("Retire the service", key="data_svc_retire"):
+        save_service(form, False, month)
+        st.rerun()
+
+
+def services_section() -> None:
+    """Add a service, edit one, or retire one: saved through the services import."""
+    choice = service_choice()
+    adding = choice == NEW_SERVICE
+    form = service_form(choice)
+    st.caption(
+        "Saving checks the service as an import of a services file does (logged; Undo puts "
+        "the catalogue back). Add its parameters below once it is saved."
+    )
+    if st.button("Add the service" if adding else "Save the service", key="data_svc_save"):
+        save_service(form, adding, form.retired_from)
+        st.rerun()
+    if not adding:
+        retire_controls(choice, form)
 
 
 def parameters_section() -> None:
@@ -423,6 +593,10 @@ st.segmented_control(
 )
 _state.publish(kind_param)
 upload_section(st.session_state["data_kind"])
+
+st.subheader("Services")
+st.caption(f"Services that serve {view.place_name}, and new ones.")
+services_section()
 
 st.subheader("Service parameters")
 st.caption(f"For the services of {view.place_name}.")

@@ -3,21 +3,21 @@
 The file is read with DuckDB's own CSV reader into temporary tables (never a
 row-by-row loop for referrals, which can run to millions of rows); every bad
 row is listed with its row number, column, value and reason. Referrals are
-checked in SQL; the smaller kinds (counts, shares, parameters) in Python after
-DuckDB has read them; a SitRep workbook by :mod:`capacity.sitrep`'s reader.
+checked in SQL; the smaller kinds (counts, shares, parameters, services) in
+Python after DuckDB has read them (the services catalogue's rules in
+:mod:`~capacity.ingest.catalogue`); a SitRep workbook by :mod:`capacity.sitrep`'s reader.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from datetime import date
 
 import numpy as np
 import pandas as pd
 
+from capacity.ingest.catalogue import Catalogue, check_rows
 from capacity.ingest.files import MAX_LINE_BYTES, ImportFileError, Staged
-from capacity.ingest.kinds import COUNTS, REPLACING
+from capacity.ingest.kinds import COUNTS, REPLACING, SERVICES_FILE
 from capacity.reference import (
     PARAMETERS,
     check_parameters,
@@ -29,7 +29,14 @@ from capacity.reference import (
 )
 from capacity.sitrep import MAX_COUNT, SitrepError, read_table4
 from capacity.store import Store, _Session
-from capacity.validation import Column, Problem, ValidationError, coerce, looks_like_formula
+from capacity.validation import (
+    Column,
+    Problem,
+    ValidationError,
+    coerce,
+    looks_like_formula,
+    parse_month,
+)
 
 PREVIEW_ROWS = 20
 PROBLEM_LIMIT = 5_000
@@ -154,21 +161,6 @@ def _check_referrals(session: _Session, staged: Staged) -> Report:
     )
 
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})(-01)?$|^01/(\d{2})/(\d{4})$")
-
-
-def _month(text: str) -> date:
-    match = _MONTH.match(text.strip())
-    if not match:
-        raise ValueError("is not a month (use 2025-04 or 2025-04-01)")
-    year, month = (
-        (match.group(1), match.group(2)) if match.group(1) else (match.group(5), match.group(4))
-    )
-    if not 1 <= int(month) <= 12:
-        raise ValueError("is not a month (use 2025-04 or 2025-04-01)")
-    return date(int(year), int(month), 1)
-
-
 def _rows(session: _Session, staged: Staged) -> tuple[pd.DataFrame, list[int], list[Problem]]:
     """The staged rows as text, their file lines, and the lines DuckDB could not read."""
     frame = session.query("staging_rows")
@@ -283,7 +275,7 @@ def _check_counts(session: _Session, staged: Staged) -> tuple[Report, pd.DataFra
             elif stype is not None and services.loc[service, "service_type"] != stype:
                 reasons.append(("service_id", row["service_id"], f"is not a {stype} service"))
         try:
-            month = _month(row["month"])
+            month = parse_month(row["month"])
         except ValueError as exc:
             reasons.append(("month", row["month"], str(exc)))
             month = None
@@ -374,11 +366,21 @@ def _check_parameters(session: _Session, staged: Staged) -> tuple[Report, pd.Dat
                 Problem(line_of.get(p.row - 2, p.row), p.column, p.value, p.reason)
                 for p in exc.problems
             ]
+    good = _whole_services(problems, frame, lines, typed)
+    return _small_report(session, staged, len(lines), problems), good
+
+
+def _whole_services(
+    problems: list[Problem], frame: pd.DataFrame, lines: list[int], typed: pd.DataFrame
+) -> pd.DataFrame:
+    """The typed rows of services with no refused row; the other rows of a refused service
+    are refused too (added to ``problems``), since a service loads whole or not at all."""
     service_of_line = dict(zip(lines, frame["service_id"], strict=True))
     bad_services = {service_of_line[p.row] for p in problems if p.row in service_of_line}
-    for service in sorted(bad_services):
+    refused = {p.row for p in problems}
+    for service in sorted(bad_services, key=str):
         for line in typed.loc[typed["service_id"] == service, "_line"]:
-            if not any(p.row == line for p in problems):
+            if int(line) not in refused:
                 problems.append(
                     Problem(
                         int(line),
@@ -387,7 +389,18 @@ def _check_parameters(session: _Session, staged: Staged) -> tuple[Report, pd.Dat
                         "not loaded: another row of this service was refused",
                     )
                 )
-    good = typed[~typed["service_id"].isin(bad_services)]
+    return typed[~typed["service_id"].isin(bad_services)]
+
+
+def _check_services(session: _Session, staged: Staged) -> tuple[Report, pd.DataFrame]:
+    frame, lines, problems = _rows(session, staged)
+    # "Block" and "SPOT" mean block and spot: only the spelling of the word is the file's.
+    frame["contract"] = frame["contract"].str.strip().str.lower()
+    typed, found = _row_problems(frame, lines, SERVICES_FILE, staged.file_name)
+    problems += found
+    resolved, found = check_rows(typed, Catalogue.of(session))
+    problems += found
+    good = _whole_services(problems, frame, lines, resolved)
     return _small_report(session, staged, len(lines), problems), good
 
 
@@ -416,7 +429,12 @@ def _small_report(session: _Session, staged: Staged, rows: int, problems: list[P
     )
 
 
-_SMALL = {"counts": _check_counts, "shares": _check_shares, "parameters": _check_parameters}
+_SMALL = {
+    "counts": _check_counts,
+    "shares": _check_shares,
+    "parameters": _check_parameters,
+    "services": _check_services,
+}
 
 
 def read_and_check(session: _Session, staged: Staged) -> tuple[Report, pd.DataFrame | None]:

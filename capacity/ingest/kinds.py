@@ -1,11 +1,12 @@
 """The kinds of file an import takes, and the columns each has.
 
-Four kinds come in as CSV or Excel (.xlsx): referral records, service
-parameters, monthly demand counts and trust-to-place shares; a discharge
-SitRep workbook is a fifth kind with a reader of its own. Each has required
+Five kinds come in as CSV or Excel (.xlsx): referral records, service
+parameters, monthly demand counts, trust-to-place shares and the services
+catalogue (services and the places they serve); a discharge SitRep workbook
+is a sixth kind with a reader of its own. Each has required
 and optional columns and the other names people give them; the typed columns
 of parameters and shares live with the reference data
-(:mod:`capacity.reference`), those of counts here.
+(:mod:`capacity.reference`), those of counts and services here.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from dataclasses import dataclass, field
 from capacity.reference import MAX_PEOPLE_PER_MONTH, PARAMETERS
 from capacity.validation import Column
 
-# Kinds whose file replaces what it names (a service's parameters, a trust's shares):
+# Kinds whose file replaces what it names (a service's parameters, a trust's shares,
+# a service and its places):
 # loading an earlier file again is how an analyst goes back to it, so only a file the
 # same as the latest load of its kind is refused as already loaded.
-REPLACING = ("parameters", "shares")
+REPLACING = ("parameters", "shares", "services")
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,27 @@ KINDS = {
         ("source_note",),
         {"trust": "trust_code", "place": "place_code", "note": "source_note"},
     ),
+    "services": KindSpec(
+        "services and their places",
+        ("service_id", "name", "service_type", "contract", "place_code", "source_note"),
+        ("provider", "place_share", "retired_from"),
+        {
+            "id": "service_id",
+            "service": "service_id",
+            "service_name": "name",
+            "type": "service_type",
+            "service_type_code": "service_type",
+            "contract_type": "contract",
+            "place": "place_code",
+            "place_name": "place_code",
+            "hwb": "place_code",
+            "share": "place_share",
+            "note": "source_note",
+            "source": "source_note",
+            "retired": "retired_from",
+            "retired_from_month": "retired_from",
+        },
+    ),
 }
 IMPORT_KINDS = (*KINDS, "sitrep")
 
@@ -120,4 +143,18 @@ COUNTS = [
     Column("month"),
     Column("referrals", "float", minimum=0, maximum=MAX_PEOPLE_PER_MONTH),
     Column("source_note", required=False),
+]
+
+# The typed columns of a services file: one row per service and place it serves.
+# A service's own columns repeat on each of its rows and must agree.
+SERVICES_FILE = [
+    Column("service_id"),
+    Column("name"),
+    Column("provider", required=False),
+    Column("service_type"),
+    Column("contract", choices=("block", "spot")),
+    Column("place_code"),
+    Column("place_share", "float", required=False, minimum=0, maximum=1),
+    Column("retired_from", required=False),
+    Column("source_note"),
 ]

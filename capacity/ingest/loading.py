@@ -5,9 +5,9 @@ loading was chosen, nothing when any row is bad — in one transaction with an
 entry in the import log. Loading the same rows twice adds nothing: a referral
 re-sent exactly as stored is left alone ("unchanged"), one re-sent with a field
 changed replaces the stored record ("updated", the old one archived for undo),
-a counts or SitRep file already loaded
-(same checksum) is refused, and a parameters or shares file the same as the
-latest one of its kind is refused (an earlier one may be loaded again, to go
+a counts or SitRep file already loaded (same checksum) is refused, and a
+parameters, shares or services file the same as the latest one of its kind is
+refused (an earlier one may be loaded again, to go
 back to it). A file that would write nothing is not logged.
 :func:`undo_last` takes the last import back out, restoring any rows it
 replaced.
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from capacity.ingest.catalogue import write as write_services
 from capacity.ingest.checks import Report, check_sitrep, read_and_check
 from capacity.ingest.files import Staged
 from capacity.ingest.kinds import KINDS, REPLACING
@@ -71,6 +72,8 @@ def _write_small(
             months=sorted({m.date() for m in good["month"]}),
         )
         return session.insert_frame("sitrep_discharges", good.assign(import_id=import_id))
+    if kind == "services":
+        return write_services(session, good, import_id)
     rows = good.drop(columns="_line").assign(import_id=import_id)
     if kind == "counts":
         session.register("incoming_counts", rows)
@@ -209,6 +212,7 @@ UNDO = {
     "parameters": ("undo_service_parameters",),
     "shares": ("undo_trust_place_shares",),
     "sitrep": ("undo_sitrep_discharges",),
+    "services": ("undo_services",),
 }
 
 

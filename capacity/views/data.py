@@ -1,9 +1,11 @@
-"""What the Data page lists and does: imports checked and loaded, parameters and shares for
-the editors, SitRep against local records, the import log and undo."""
+"""What the Data page lists and does: imports checked and loaded, the services catalogue,
+parameters and shares for the editors, SitRep against local records, the import log and undo."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +14,7 @@ from capacity import ingest
 from capacity.demand_settings import GROWTH_METHODS, SettingError, read_settings, settings_table
 from capacity.export import csv_bytes
 from capacity.ingest import KINDS, ImportFileError, Report, Staged, stage_file
+from capacity.periods import Month, month_label
 from capacity.reference import PARAMETERS
 from capacity.sitrep import compare_with_records, reporting_breaks
 from capacity.store import StoreError
@@ -22,6 +25,8 @@ __all__ = [
     "KINDS",
     "ImportFileError",
     "Report",
+    "ServiceForm",
+    "ServiceFormError",
     "SettingError",
     "SitrepView",
     "Staged",
@@ -32,7 +37,11 @@ __all__ = [
     "import_log",
     "load_file",
     "parameters_of",
+    "retirement_months",
     "save_demand_settings",
+    "service_file_rows",
+    "service_rows",
+    "services_catalogue",
     "sitrep_view",
     "stage_file",
     "trust_shares",
@@ -60,6 +69,141 @@ def parameters_of(db: Database, service_id: str) -> pd.DataFrame:
     rows["valid_from"] = pd.to_datetime(rows["valid_from"]).dt.date
     rows["valid_to"] = pd.to_datetime(rows["valid_to"]).dt.date
     return rows
+
+
+# -- the services catalogue -------------------------------------------------------
+
+SERVICE_FILE_COLUMNS = [
+    "service_id",
+    "name",
+    "provider",
+    "service_type",
+    "contract",
+    "place_code",
+    "place_share",
+    "retired_from",
+    "source_note",
+]
+
+
+class ServiceFormError(ValueError):
+    """A service typed in the app that cannot be saved as it stands; the message says why."""
+
+
+@dataclass(frozen=True)
+class ServiceForm:
+    """A service as a lead types it: its columns, and each place it serves with a share
+    (None: no stated share). ``service_id`` may be blank for a new service."""
+
+    service_id: str
+    name: str
+    provider: str
+    service_type: str
+    contract: str
+    places: dict[str, float | None]
+    source_note: str
+    retired_from: str | None = None  # a month, 2025-10
+
+
+def services_catalogue(db: Database) -> pd.DataFrame:
+    """Every service with the places it serves and the month it was retired from (if it was)."""
+    with reading(db) as store:
+        services = store.query("services")
+    retired = pd.to_datetime(services["retired_from"])
+    return services.assign(
+        retired_from=retired.dt.strftime("%Y-%m").astype(object).where(retired.notna(), None)
+    )
+
+
+def service_rows(db: Database, service_id: str) -> pd.DataFrame:
+    """A stored service as the rows of a services file (one per place it serves), so the
+    editor saves it through the same import as a file; the first row carries the service's
+    own source note."""
+    with reading(db) as store:
+        services = store.query("services")
+        links = store.query("service_links")
+    service = services[services["service_id"] == service_id]
+    if service.empty:
+        raise ServiceFormError(f"There is no service {service_id!r}.")
+    row = service.iloc[0]
+    mine = links[links["service_id"] == service_id]
+    retired = row["retired_from"]
+    # The first row's note is the service's own (the import reads it so); the others keep
+    # each place's note.
+    notes = mine["source_note"].fillna(row["source_note"]).to_numpy(dtype=object)
+    notes[:1] = row["source_note"]
+    return pd.DataFrame(
+        {
+            "service_id": service_id,
+            "name": row["name"],
+            "provider": row["provider"],
+            "service_type": row["service_type"],
+            "contract": row["contract"],
+            "place_code": mine["place_code"].to_numpy(),
+            "place_share": mine["place_share"].to_numpy(),
+            "retired_from": None if pd.isna(retired) else f"{pd.Timestamp(retired):%Y-%m}",
+            "source_note": notes,
+        },
+        columns=SERVICE_FILE_COLUMNS,
+    )
+
+
+def _new_id(name: str, taken: set[str]) -> str:
+    """An id made from a new service's name, not one already in use."""
+    stem = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:56] or "service"
+    candidate, n = stem, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{stem}_{n}"
+    return candidate
+
+
+def service_file_rows(db: Database, form: ServiceForm, *, adding: bool) -> pd.DataFrame:
+    """The rows of a services file for a service typed in the app (one per place).
+
+    A new service with no id gets one made from its name. Raises ServiceFormError for a
+    service with no place, or a new one whose id is already a service's (adding must
+    never change another service). Every other check is the import's.
+    """
+    if not form.places:
+        raise ServiceFormError("Choose at least one place the service serves.")
+    with reading(db) as store:
+        taken = set(store.query("services")["service_id"])
+    service_id = form.service_id.strip()
+    if adding and not service_id:
+        service_id = _new_id(form.name, taken)
+    elif adding and service_id in taken:
+        raise ServiceFormError(
+            f"There is already a service with the id {service_id}: choose it under "
+            "Service to edit it, or give the new one another id."
+        )
+    return pd.DataFrame(
+        [
+            {
+                "service_id": service_id,
+                "name": form.name.strip(),
+                "provider": form.provider.strip() or None,
+                "service_type": form.service_type,
+                "contract": form.contract,
+                "place_code": place,
+                "place_share": share,
+                "retired_from": form.retired_from,
+                "source_note": form.source_note.strip(),
+            }
+            for place, share in form.places.items()
+        ],
+        columns=SERVICE_FILE_COLUMNS,
+    )
+
+
+def retirement_months(today: date, back: int = 60, ahead: int = 36) -> dict[str, str]:
+    """The months a service can be retired from (key: label), newest first, around today."""
+    first = Month(today.year, today.month)
+    keys = []
+    for step in range(ahead, -back - 1, -1):
+        index = first.year * 12 + first.month - 1 + step
+        keys.append(Month(index // 12, index % 12 + 1).key)
+    return {key: month_label(key) for key in keys}
 
 
 def demand_settings(db: Database) -> pd.DataFrame:

@@ -151,3 +151,38 @@ def test_a_resent_extract_with_a_correction_updates_the_record_and_the_plan(app)
     assert app.dataframe[-1].value.iloc[0]["note"] == "1 new, 1 updated, 2 unchanged"
     # Two of the three January referrals are left: 2 over three years.
     assert january_demand(app) == pytest.approx(before + 2 / 3)
+
+
+def test_a_lead_adds_a_service_and_retires_it(app):
+    app.text_input(key="data_svc___new___name").input("Havering step-up flats")
+    app.text_input(key="data_svc___new___provider").input("Acme Housing")
+    app.selectbox(key="data_svc___new___type").set_value("rehab_bed")
+    app.text_area(key="data_svc___new___note").input("Contract signed May 2025")
+    app.button(key="data_svc_save").click().run()
+    assert not app.exception, [e.message for e in app.exception]
+    assert any("Saved: Loaded 1 row(s) of services" in s.value for s in app.success)
+    # The new service is chosen for editing, and the parameters section lists it.
+    assert app.selectbox(key="data_svc_choice").value == "havering_step_up_flats"
+    assert "Havering step-up flats" in app.selectbox(key="data_param_service").options
+    log = app.dataframe[-1].value
+    assert log.iloc[0]["kind"] == "Services and their places"
+    app.selectbox(key="data_svc_retire_month_havering_step_up_flats").set_value("2025-10")
+    app.button(key="data_svc_retire").click().run()
+    assert not app.exception, [e.message for e in app.exception]
+    assert any("Saved: Loaded 1 row(s)" in s.value for s in app.success)
+    assert "Havering step-up flats (retired from 2025-10)" in (
+        app.selectbox(key="data_svc_choice").options
+    )
+    assert "Havering reablement" in app.selectbox(key="data_svc_choice").options  # not retired
+    assert app.button(key="data_svc_unretire")  # a retired service can be brought back
+
+
+def test_a_service_refused_by_the_import_checks_shows_the_row_and_reason(app):
+    # The name of a service already stored: refused by the same check as a file's row.
+    app.text_input(key="data_svc___new___name").input("Havering reablement")
+    app.text_area(key="data_svc___new___note").input("typed in")
+    app.button(key="data_svc_save").click().run()
+    assert not app.exception
+    warning = " ".join(w.value for w in app.warning)
+    assert "Not saved: row 1, name: is the name of another service (hav_reablement)" in warning
+    assert app.selectbox(key="data_svc_choice").value == "__new__"

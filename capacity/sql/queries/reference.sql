@@ -48,6 +48,7 @@ SELECT trust_code, name, status, nhs_region, successor_codes FROM trusts ORDER B
 
 -- name: services
 SELECT s.service_id, s.name, s.provider, s.service_type, s.contract, s.source_note,
+       s.retired_from,
        string_agg(sp.place_code, ',' ORDER BY sp.place_code) AS place_codes
 FROM services s
 LEFT JOIN service_places sp USING (service_id)
@@ -61,6 +62,17 @@ WHERE sp.service_id IN (
     SELECT service_id FROM service_places WHERE list_contains($places, place_code)
 )
 ORDER BY sp.service_id, sp.place_code;
+
+-- name: service_links
+-- Every service–place link, for checking a services file against what is stored.
+SELECT service_id, place_code, place_share, source_note FROM service_places
+ORDER BY service_id, place_code;
+
+-- name: place_parameter_links
+-- The services and places that have parameters stated for that place.
+SELECT DISTINCT service_id, place_code FROM service_parameters
+WHERE place_code IS NOT NULL
+ORDER BY service_id, place_code;
 
 -- name: trust_place_shares
 SELECT trust_code, place_code, share, source_note FROM trust_place_shares

@@ -34,6 +34,25 @@ INSERT INTO sitrep_discharges SELECT * EXCLUDE (replaced_by) FROM sitrep_dischar
 WHERE replaced_by = $import_id;
 DELETE FROM sitrep_discharges_archive WHERE replaced_by = $import_id;
 
+-- name: undo_services
+DELETE FROM services WHERE import_id = $import_id;
+DELETE FROM service_places WHERE import_id = $import_id;
+INSERT INTO services SELECT * EXCLUDE (replaced_by) FROM services_archive
+WHERE replaced_by = $import_id;
+INSERT INTO service_places SELECT * EXCLUDE (replaced_by) FROM service_places_archive
+WHERE replaced_by = $import_id;
+DELETE FROM services_archive WHERE replaced_by = $import_id;
+DELETE FROM service_places_archive WHERE replaced_by = $import_id;
+
+-- name: archive_services
+-- The services a file re-states, and every place each serves: the file's rows replace them.
+INSERT INTO services_archive
+SELECT *, $import_id FROM services WHERE list_contains($services, service_id);
+DELETE FROM services WHERE list_contains($services, service_id);
+INSERT INTO service_places_archive
+SELECT *, $import_id FROM service_places WHERE list_contains($services, service_id);
+DELETE FROM service_places WHERE list_contains($services, service_id);
+
 -- name: archive_parameters_of_services
 INSERT INTO service_parameters_archive
 SELECT *, $import_id FROM service_parameters WHERE list_contains($services, service_id);
