@@ -268,6 +268,7 @@ def month_table(service_type: str) -> None:
             "gap",
             "utilisation",
             "calculation",
+            "demand_source",
             "demand_note",
             "flags",
         ]
@@ -290,6 +291,7 @@ def month_table(service_type: str) -> None:
             "calculation": st.column_config.TextColumn(
                 "How capacity was worked out", width="large"
             ),
+            "demand_source": "Demand from",
             "demand_note": st.column_config.TextColumn("How demand was projected", width="large"),
             "flags": "Flags",
         },

@@ -1,7 +1,8 @@
 """The kinds of file an import takes, and the columns each has.
 
-Four kinds come in as CSV or Excel (.xlsx): referral records, service
-parameters, monthly demand counts and trust-to-place shares; a discharge
+Five kinds come in as CSV or Excel (.xlsx): referral records, service
+parameters, monthly demand counts, trust-to-place shares and a place's SitRep
+destination mapping; a discharge
 SitRep workbook is a fifth kind with a reader of its own. Each has required
 and optional columns and the other names people give them; the typed columns
 of parameters and shares live with the reference data
@@ -18,7 +19,7 @@ from capacity.validation import Column
 # Kinds whose file replaces what it names (a service's parameters, a trust's shares):
 # loading an earlier file again is how an analyst goes back to it, so only a file the
 # same as the latest load of its kind is refused as already loaded.
-REPLACING = ("parameters", "shares")
+REPLACING = ("parameters", "shares", "destinations")
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,13 @@ KINDS = {
         ("trust_code", "place_code", "share"),
         ("source_note",),
         {"trust": "trust_code", "place": "place_code", "note": "source_note"},
+    ),
+    # A place's own reading of SitRep destinations: blank service_type means "not demand here".
+    "destinations": KindSpec(
+        "SitRep destination mapping",
+        ("place_code", "destination", "service_type"),
+        ("source_note",),
+        {"place": "place_code", "type": "service_type", "note": "source_note"},
     ),
 }
 IMPORT_KINDS = (*KINDS, "sitrep")

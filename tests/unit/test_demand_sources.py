@@ -206,3 +206,50 @@ def test_a_bad_demand_source_setting_is_refused():
         read_settings(
             pd.DataFrame([{"window_years": 3, "growth_method": "flat", "demand_source": "guess"}])
         )
+
+
+def test_a_place_maps_p3_new_admissions_to_none_by_file_checked_and_undoable(
+    sitrep_store, tmp_path
+):
+    from capacity.ingest import undo_last
+    from capacity.sitrep import place_demand
+
+    extra = {"p3": 10, "p3_designated": 5, "p3b": 7}
+    path = write_sitrep(tmp_path / "June 2024.xlsx", "June 2024", {"RF4": extra})
+    assert load(sitrep_store, stage_file(path, "sitrep", workdir=tmp_path)).import_id
+
+    def p3(place: str) -> float:
+        frame = place_demand(sitrep_store, [place])
+        rows = frame[frame["service_type"] == "p3_short_term_care_home"]
+        return float(rows["discharges"].sum())
+
+    # Reference mapping: new admissions and designated settings both feed short-term P3
+    # beds; P3b (back to their own care home) does not. RF4's shares: A 0.4, B 0.5.
+    assert p3("A") == pytest.approx((10 + 5) * 0.4)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "place_code,destination,service_type\n"
+        "Nowhere,P3 - Care Home (new admission; likely permanent),\n"
+        "A,P9 - Moon base,\n"
+        "A,P3b - Care Home (existing resident discharged back),ucr\n"
+    )
+    refused = load(sitrep_store, stage_file(bad, "destinations", workdir=tmp_path))
+    assert refused.import_id is None and refused.report.rows_rejected == 3
+    reasons = set(refused.report.problems["reason"])
+    assert {
+        "is not a known place",
+        "is not a SitRep destination of Table 4",
+        "is not a service type that takes hospital discharges",
+    } <= reasons
+    good = tmp_path / "mapping.csv"
+    good.write_text(
+        "place_code,destination,service_type,source_note\n"
+        '"Place A","P3 - Care Home\n(new admission, likely permanent)",,'
+        "goes straight to long-term care here\n"
+    )
+    loaded = load(sitrep_store, stage_file(good, "destinations", workdir=tmp_path))
+    assert loaded.import_id is not None, loaded.message
+    assert p3("A") == pytest.approx(5 * 0.4)  # only the designated setting now
+    assert p3("B") == pytest.approx((10 + 5) * 0.5)  # another place keeps the reference
+    assert "destinations" in undo_last(sitrep_store)
+    assert p3("A") == pytest.approx((10 + 5) * 0.4)
