@@ -521,7 +521,9 @@ def demand_sources_by_place(frame: pd.DataFrame) -> pd.DataFrame:
     grouped = frame.groupby(["place", "service_type_name"], sort=False)
     out = grouped["demand_source"].agg(_union).reset_index()
     unserved = grouped["service"].agg(lambda s: bool((s == "(no commissioned service)").all()))
-    no_data = grouped["flags"].agg(lambda f: f.fillna("").str.contains("no demand data (").any())
+    no_data = grouped["flags"].agg(
+        lambda f: f.fillna("").str.contains("no demand data (", regex=False).any()
+    )
     states = []
     for served_none, missing in zip(unserved.to_numpy(), no_data.to_numpy(), strict=True):
         parts = ["no service: all demand unmet"] if served_none else []

@@ -253,3 +253,21 @@ def test_a_place_maps_p3_new_admissions_to_none_by_file_checked_and_undoable(
     assert p3("B") == pytest.approx((10 + 5) * 0.5)  # another place keeps the reference
     assert "destinations" in undo_last(sitrep_store)
     assert p3("A") == pytest.approx((10 + 5) * 0.4)
+
+
+def test_the_overview_table_says_each_source_and_state_in_words(sitrep_store):
+    from capacity.summary import demand_sources_by_place
+
+    table = demand_sources_by_place(plan_for(sitrep_store, "A", 2025)).set_index(
+        "service_type_name"
+    )
+    assert table.loc["Reablement at home", "demand_source"].startswith(
+        "NHS England discharge SitRep"
+    )
+    assert table.loc["Rehabilitation in a bedded setting", "state"] == (
+        "no service: all demand unmet"
+    )
+    assert table.loc["Social support (incl. voluntary sector)", "demand_source"] == (
+        "no demand data"
+    )
+    assert "no demand data" in table.loc["Social support (incl. voluntary sector)", "state"]
