@@ -95,7 +95,7 @@ def test_sitrep_demand_is_the_projection_of_discharges_times_shares(sitrep_store
     # year grown by 10% a year to 2025/26 (two years from 2023/24, one from 2024/25).
     april = (april_2023 * 1.1**2 + april_2024 * 1.1) / 2
     may = may_2024 * 1.1
-    reab = rows.loc[("reab", "hospital")]
+    reab = rows.xs(("reab", "hospital"), level=["service_id", "source"])
     assert reab.loc["2025-04", "demand"] == pytest.approx(april, abs=1e-9)
     assert reab.loc["2025-05", "demand"] == pytest.approx(may, abs=1e-9)
     assert math.isnan(reab.loc["2025-06", "demand"])  # no SitRep for June: missing, not zero
