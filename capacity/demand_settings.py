@@ -15,9 +15,13 @@ four growth methods:
   line(Y) ÷ line(y); it needs three years and a line above zero, else no
   growth is applied and the plan says why.
 
+A setting may also name the demand source (:data:`DEMAND_SOURCES`): local
+referral records, published monthly counts or NHS England's discharge SitRep;
+blank lets the product choose (:mod:`capacity.demand_sources`).
+
 The most specific setting wins: place and type, then type, then place, then
-the one for everything; with none stored, 3 years and no growth (as before
-these settings existed).
+the one for everything; with none stored, 3 years, no growth and the source
+chosen by the product (as before these settings existed).
 """
 
 from __future__ import annotations
@@ -38,9 +42,21 @@ GROWTH_METHODS: Mapping[str, str] = {
     "trend": "Fitted trend over the window",
 }
 ONS_BANDS = {"ons_65": "65+", "ons_85": "85+"}
+DEMAND_SOURCES: Mapping[str, str] = {
+    "records": "local referral records",
+    "counts": "published monthly counts",
+    "sitrep": "NHS England discharge SitRep",
+}
 PROJECTION_MEASURE = "projection_2018based_principal"
 TREND_MIN_YEARS = 3
-SETTING_COLUMNS = ["place_code", "service_type", "window_years", "growth_method", "growth_rate"]
+SETTING_COLUMNS = [
+    "place_code",
+    "service_type",
+    "window_years",
+    "growth_method",
+    "growth_rate",
+    "demand_source",
+]
 
 
 class SettingError(ValueError):
@@ -54,9 +70,12 @@ class DemandSetting:
     window_years: int = DEFAULT_WINDOW_YEARS
     growth_method: str = "flat"
     growth_rate: float = 0.0
+    # None: the product chooses (capacity.demand_sources.choose_source)
+    demand_source: str | None = None
 
     def __post_init__(self) -> None:
         check_setting(self.window_years, self.growth_method, self.growth_rate)
+        check_source(self.demand_source)
 
     @property
     def label(self) -> str:
@@ -97,6 +116,15 @@ def check_setting(window_years: object, growth_method: object, growth_rate: obje
         raise SettingError(f"a growth rate applies only to the flat method, not {growth_method}")
 
 
+def check_source(source: object) -> None:
+    """A demand source must be blank (the product chooses) or one of :data:`DEMAND_SOURCES`."""
+    if source is not None and source not in DEMAND_SOURCES:
+        raise SettingError(
+            f"demand_source must be blank (chosen for you) or one of "
+            f"{', '.join(DEMAND_SOURCES)} (got {source!r})"
+        )
+
+
 def _blank(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value == ""
 
@@ -118,7 +146,9 @@ def read_settings(
         try:
             if not _blank(window) and not isinstance(window, bool) and float(window).is_integer():
                 window = int(window)
-            setting = DemandSetting(window, row.get("growth_method"), rate)
+            source = row.get("demand_source")
+            source = None if _blank(source) else source
+            setting = DemandSetting(window, row.get("growth_method"), rate, source)
         except (SettingError, TypeError, ValueError) as exc:
             raise SettingError(f"Demand setting row {number}: {exc}") from None
         if places is not None and place is not None and place not in places:
@@ -214,6 +244,7 @@ def settings_table(settings: Mapping[tuple, DemandSetting]) -> pd.DataFrame:
             "window_years": s.window_years,
             "growth_method": s.growth_method,
             "growth_rate": s.growth_rate if s.growth_method == "flat" else None,
+            "demand_source": s.demand_source,
         }
         for (place, stype), s in settings.items()
     ]
@@ -224,5 +255,6 @@ def settings_table(settings: Mapping[tuple, DemandSetting]) -> pd.DataFrame:
             "service_type": object,
             "growth_method": object,
             "growth_rate": float,
+            "demand_source": object,
         }
     )

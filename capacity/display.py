@@ -79,6 +79,10 @@ COLUMN_LABELS: dict[str, str] = {
     "previous": "Month before",
     "discharges": "Discharges",
     "ratio": "Ratio to the month before",
+    "p3_new": "New P3 care home admissions",
+    "p3b": "P3b: back to their own care home",
+    "mapped_by": "Mapped by",
+    "demand_source": "Demand from",
     # the import log
     "import_id": "Import",
     "kind": "What was loaded",
@@ -100,6 +104,7 @@ IMPORT_KINDS: dict[str, str] = {
     "shares": "Trust-to-place shares",
     "services": "Services and their places",
     "sitrep": "NHS England discharge SitRep",
+    "destinations": "SitRep destination mapping",
     "demo": "Demo data",
     "demo referrals": "Demo referral records",
 }

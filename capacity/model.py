@@ -143,6 +143,9 @@ class PlanInputs:
     # referrals a month to each shared service from each place it serves, over the demand
     # window (capacity.segments.USE_COLUMNS); empty when not looked up
     service_use: pd.DataFrame | None = None
+    # the demand source chosen for each (place, service type)
+    # (capacity.demand_sources.SourceChoice); None when not chosen (inputs made by hand)
+    demand_sources: dict[tuple[str, str], Any] | None = None
 
     def with_changes(self, **changes: Any) -> PlanInputs:
         """A copy with some fields replaced (inputs are never changed in place)."""

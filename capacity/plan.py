@@ -53,6 +53,15 @@ from capacity.demand import (
     stored_settings,
 )
 from capacity.demand_settings import DemandSetting
+from capacity.demand_sources import (
+    NO_DEMAND_DATA,
+    SourceChoice,
+    choose_sources,
+    chosen_rows,
+    months_with_data,
+    sitrep_coverage,
+    sitrep_history,
+)
 from capacity.interval import INTERVAL_LEVEL, NO_INTERVAL, bounds
 from capacity.methods import METHOD_LABELS, following_demand
 from capacity.model import PlanInputs, PlanModel, system_members
@@ -86,6 +95,8 @@ __all__ = [
 SOURCES = ("hospital", "community")
 NO_SERVICE = "(no commissioned service)"
 FLAG_EQUAL_TO_DEMAND = "capacity assumed equal to demand"
+FLAG_NO_SERVICE = "no service: no commissioned service of this type here"
+COMMUNITY_NOT_IN_SITREP = "the SitRep counts hospital discharges only, not community referrals"
 PARAMETER_COLUMNS = [
     "caseload",
     "mean_los_days",
@@ -127,6 +138,7 @@ PLAN_COLUMNS = [
     "place_share_basis",
     "calculation",
     "demand_note",
+    "demand_source",
     "param_ids",
     "source_note",
     "data_window",
@@ -152,6 +164,8 @@ FLAG_INPUTS = [
     "hospital_share_basis",
     "place_code",
     "scenario_note",
+    "no_demand_data",
+    "source_reason",
 ]
 
 
@@ -182,8 +196,8 @@ def load_plan_inputs(
     history = monthly_history(store, codes)
     cover = coverage(store, codes)
     settings = _demand_settings(store, window_years, growth)
-    projection, windows = project_demand(
-        history, cover, year, settings=settings, population=population_projection(store, codes)
+    projection, windows, covered, sources = _projected_demand(
+        store, codes, year, settings, history, cover
     )
     parameters = store.query("parameters_for_places", places=codes)
     parameters["valid_from"] = pd.to_datetime(parameters["valid_from"])
@@ -204,10 +218,51 @@ def load_plan_inputs(
         demand=projection,
         observed_hospital_share=observed_hospital_share(history, cover, windows),
         windows=windows,
-        covered_months=covered_months(cover, windows, year),
+        covered_months=covered,
+        demand_sources=sources,
         observed=observed_for_plan(store, cover, year),
         service_use=use,
     )
+
+
+def _projected_demand(
+    store: Store,
+    codes: list[str],
+    year: int,
+    settings: dict[tuple, DemandSetting],
+    history: pd.DataFrame,
+    cover: pd.DataFrame,
+) -> tuple[pd.DataFrame, dict[str, Window], dict[tuple[str, str], int], dict]:
+    """Demand projected from each place and service type's chosen source
+    (:mod:`capacity.demand_sources`), all by the same method.
+
+    Local records and counts are projected over the place's data coverage; SitRep
+    figures over the months of SitRep loaded. Returns the projection, each place's
+    window (its local one where it has local data), the years behind each place's
+    months, and the source chosen for each place and service type.
+    """
+    population = population_projection(store, codes)
+    counts = store.query("monthly_counts", places=codes)
+    counts["month"] = pd.to_datetime(counts["month"])
+    sitrep = sitrep_history(store, codes)
+    every = pd.concat([history[history["origin"] == "records"], counts, sitrep], ignore_index=True)
+    sources = choose_sources(every, settings, year)
+    local = chosen_rows(every[every["origin"] != "sitrep"], sources)
+    projection, windows = project_demand(
+        local, cover, year, settings=settings, population=population
+    )
+    covered = covered_months(cover, windows, year)
+    national = chosen_rows(sitrep, sources)
+    if len(national):
+        span = sitrep_coverage(national)
+        more, sitrep_windows = project_demand(
+            national, span, year, settings=settings, population=population
+        )
+        projection = pd.concat([projection, more], ignore_index=True)
+        for key, years in months_with_data(national, sitrep_windows, year).items():
+            covered[key] = max(years, covered.get(key, 0))
+        windows = sitrep_windows | windows
+    return projection, windows, covered, sources
 
 
 def _demand_settings(
@@ -432,8 +487,34 @@ def _describe(rows: pd.DataFrame, inputs: PlanInputs) -> pd.DataFrame:
             covered.get((p, m), 0) > 0
             for p, m in zip(rows["place_code"], rows["month"], strict=True)
         ],
+        no_demand_data=demand_sources(rows, inputs)[2],
         group_id=rows.groupby(["service_id", "place_code", "source"], sort=False).ngroup(),
     )
+
+
+def demand_sources(frame: pd.DataFrame, inputs: PlanInputs) -> tuple[list, list, np.ndarray]:
+    """For each row (place_code, service_type, source): the demand source's label, why it
+    was chosen, and whether the row has no demand data at all.
+
+    A place and service type with no source has none; so has a community row whose type
+    is planned from the SitRep (it counts hospital discharges only). Inputs made without
+    a choice of source (by hand, in a test) leave every label blank.
+    """
+    n = len(frame)
+    if inputs.demand_sources is None:
+        return [""] * n, [""] * n, np.zeros(n, dtype=bool)
+    none = SourceChoice(None, "no referral records, monthly counts or SitRep figures")
+    labels, reasons, missing = [], [], np.zeros(n, dtype=bool)
+    for i, (p, t, src) in enumerate(
+        zip(frame["place_code"], frame["service_type"], frame["source"], strict=True)
+    ):
+        choice = inputs.demand_sources.get((p, t), none)
+        if choice.source == "sitrep" and src == "community":
+            choice = SourceChoice(None, COMMUNITY_NOT_IN_SITREP)
+        labels.append(choice.label)
+        reasons.append(choice.reason)
+        missing[i] = choice.source is None
+    return labels, reasons, missing
 
 
 def _type_windows(rows: pd.DataFrame, demand: pd.DataFrame, windows: dict[str, str]) -> list:
@@ -600,7 +681,10 @@ def _named_demand(model: PlanModel, column: str = "demand") -> tuple[np.ndarray,
     )
     seen = np.bincount(rows[named], minlength=n) > 0
     out = np.where(has_value, total, np.where(seen, np.nan, np.nan))
-    out = np.where(~seen & model.rows["covered"].to_numpy(bool), 0.0, out)
+    # A month the place's data cover with nothing for this service is a month of none, unless
+    # no source has data for the place and type at all: that is unknown, never zero.
+    fill = model.rows["covered"].to_numpy(bool) & ~model.rows["no_demand_data"].to_numpy(bool)
+    out = np.where(~seen & fill, 0.0, out)
     rest = demand[~named]
     by_type = rest.groupby(
         ["place_code", "service_type", "source", "month"], as_index=False, sort=False
@@ -655,7 +739,7 @@ def _flags(rows: pd.DataFrame, windows: dict[str, Window]) -> list[str]:
     for row in rows[FLAG_INPUTS].itertuples(index=False):
         flags = []
         if row.unserved:
-            flags.append("no commissioned service of this type here")
+            flags.append(FLAG_NO_SERVICE)
         if row.any_equal:
             flags.append(FLAG_EQUAL_TO_DEMAND)
         if row.contract == "spot":
@@ -668,7 +752,9 @@ def _flags(rows: pd.DataFrame, windows: dict[str, Window]) -> list[str]:
             flags.append(f"parameters change on {row.changes}")
         if row.days_covered and not row.any_equal and row.capacity == 0 and row.demand > 0:
             flags.append(f"no block capacity for {row.source} referrals")
-        if row.demand != row.demand:
+        if row.no_demand_data:
+            flags.append(f"{NO_DEMAND_DATA} ({row.source_reason})")
+        elif row.demand != row.demand:
             flags.append("no demand data for this month")
         if row.shared_note:
             flags.append(row.shared_note)
@@ -850,14 +936,18 @@ def _unserved(unserved: pd.DataFrame, model: PlanModel, first_group: int) -> pd.
         source_rank=unserved["source"].map({"hospital": 0, "community": 1}),
         place=unserved["place_code"].map(places["name"]),
         data_window=_type_windows(unserved, inputs.demand, windows),
+        no_demand_data=False,
         group_id=groups.to_numpy() + first_group,
     )
 
 
 def _keep(frame: pd.DataFrame) -> pd.DataFrame:
-    """Drop sources with no capacity and no demand in any month of the year."""
-    activity = (np.nan_to_num(frame["capacity"].to_numpy(float)) > 0) | (
-        np.nan_to_num(frame["demand"].to_numpy(float)) > 0
+    """Drop sources with no capacity and no demand in any month of the year (a service whose
+    capacity follows demand stays when there is no demand data, to say so)."""
+    activity = (
+        (np.nan_to_num(frame["capacity"].to_numpy(float)) > 0)
+        | (np.nan_to_num(frame["demand"].to_numpy(float)) > 0)
+        | (frame["no_demand_data"].to_numpy(bool) & frame["any_equal"].to_numpy(bool))
     )
     groups = frame["group_id"].to_numpy(int)
     active = (
@@ -875,6 +965,11 @@ def _finish(frame: pd.DataFrame, model: PlanModel) -> pd.DataFrame:
     if frame["unserved"].any():
         frame = frame.sort_values(ORDER)
     frame = frame.reset_index(drop=True)
+    labels, reasons, missing = demand_sources(frame, model.inputs)
+    frame["demand_source"], frame["source_reason"] = labels, reasons
+    frame["no_demand_data"] = missing
+    frame.loc[missing, "demand"] = np.nan
+    frame.loc[missing & frame["any_equal"].to_numpy(bool), "capacity"] = np.nan
     frame["flags"] = _flags(frame, model.inputs.windows)
     frame["flags"] = _with_observed(frame, model)
     capacity = frame["capacity"].to_numpy(float)
@@ -920,6 +1015,20 @@ def _with_demand_basis(frame: pd.DataFrame, demand: pd.DataFrame) -> pd.DataFram
             else f"; {INTERVAL_LEVEL:.0%} prediction interval from their spread"
         )
         notes.append("; ".join(t for t in (text, rests) if t) + spread)
+    notes = [
+        f"{NO_DEMAND_DATA}: {reason}"
+        if missing
+        else f"from {label} ({reason}); {note}"
+        if label
+        else note
+        for label, reason, missing, note in zip(
+            frame["demand_source"],
+            frame["source_reason"],
+            frame["no_demand_data"],
+            notes,
+            strict=True,
+        )
+    ]
     return frame.assign(demand_years=n, demand_note=notes)
 
 
@@ -1000,6 +1109,7 @@ def _roll_up_by(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
             "flags": _union_by(codes, frame["flags"], "; "),
             "param_ids": _union_by(codes, frame["param_ids"], ",", numeric=True),
             "data_window": _union_by(codes, frame["data_window"], "; "),
+            "demand_source": _union_by(codes, frame["demand_source"], "; "),
             "places": _union_by(codes, frame["place"], ", ", ordered=True),
         },
         index=sums.index,

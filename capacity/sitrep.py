@@ -57,6 +57,9 @@ SHEET = "table 4"
 MAX_COUNT = 1_000_000
 DISAGREE_MARGIN = 0.25
 BREAK_FACTOR = 10.0
+# P3b at or above this in a month beside no new P3 admissions looks like new admissions
+# filed as P3b (a trust's median of new P3 admissions is about 25 a month).
+P3B_LARGE = 20.0
 
 
 class SitrepError(ValueError):
@@ -228,17 +231,56 @@ def _parse(rows: list[tuple], name: str) -> Table4:
 # -- turning trust counts into place demand ---------------------------------------------
 
 
+def destination_map(store: Store, place_codes: list[str]) -> pd.DataFrame:
+    """Each place's destination → service type mapping: the reference data, with the place's
+    own overrides (table ``sitrep_destination_overrides``) in place of the reference rows
+    they name.
+
+    Columns place_code, key, destination, service_type (None: not demand at that place),
+    and ``mapped_by`` ("reference data" or "this place's override").
+    """
+    reference = load_destinations()[["key", "destination", "service_type"]]
+    places = pd.DataFrame({"place_code": list(dict.fromkeys(place_codes))})
+    table = places.merge(reference, how="cross").assign(mapped_by="reference data")
+    overrides = store.query("sitrep_destination_overrides")
+    overrides = overrides[overrides["place_code"].isin(places["place_code"])]
+    if len(overrides):
+        mine = dict(
+            zip(
+                zip(
+                    overrides["place_code"],
+                    overrides["destination"].map(destination_key),
+                    strict=True,
+                ),
+                overrides["service_type"],
+                strict=True,
+            )
+        )
+        keys = list(zip(table["place_code"], table["key"], strict=True))
+        hit = [k in mine for k in keys]
+        table.loc[hit, "service_type"] = [mine[k] for k, h in zip(keys, hit, strict=True) if h]
+        table.loc[hit, "mapped_by"] = "this place's override"
+    table["service_type"] = (
+        table["service_type"]
+        .astype(object)
+        .where(table["service_type"].notna() & table["service_type"].ne(""), None)
+    )
+    return table
+
+
 def place_demand(store: Store, place_codes: list[str]) -> pd.DataFrame:
     """Hospital-discharge demand per place, service type and month from the stored SitReps.
 
     Each trust's discharges to a destination count towards a place in
-    proportion to the trust's share for that place; destinations that are not
-    intermediate care (home without support, hospice, back to a care home) are
-    left out.
+    proportion to the trust's share for that place (the one query
+    ``sitrep_place_demand`` reads the shares); each destination counts as the
+    service type the place maps it to (:func:`destination_map`), and destinations
+    that are not intermediate care there (home without support, hospice, back
+    to a care home) are left out.
     """
-    destinations = load_destinations()[["key", "service_type"]].dropna(subset=["service_type"])
+    mapping = destination_map(store, place_codes).dropna(subset=["service_type"])
     with store.scratch() as session:
-        session.register("destination_map", destinations)
+        session.register("destination_map", mapping[["place_code", "key", "service_type"]])
         frame = session.query("sitrep_place_demand", places=list(place_codes))
     frame["month"] = pd.to_datetime(frame["month"])
     return frame
@@ -286,5 +328,19 @@ def _disagreement(sitrep: float, records: float, difference: float, margin: floa
 
 
 def reporting_breaks(store: Store, factor: float = BREAK_FACTOR) -> pd.DataFrame:
-    """Trust months that jump or fall ``factor``-fold from the month before: likely breaks."""
+    """Trust months that jump or fall ``factor``-fold from the calendar month before: likely
+    breaks. A month whose month before is not loaded is not judged (never against an older
+    one)."""
     return store.query("sitrep_breaks", factor=factor)
+
+
+def p3_reported_as_p3b(store: Store, least: float = P3B_LARGE) -> pd.DataFrame:
+    """Trust months with no new P3 care home admissions beside ``least`` or more P3b.
+
+    P3b is people going back to the care home they already lived in, not new demand, so a
+    trust that files its new admissions there (Mid and South Essex's RAJ, every month of
+    2022–2024) shows no demand for short-term P3 beds; the months are flagged, not mended.
+    """
+    frame = store.query("sitrep_p3_missing", least=least)
+    frame["month"] = pd.to_datetime(frame["month"])
+    return frame

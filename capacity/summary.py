@@ -508,3 +508,26 @@ def shortfall_by_place(
             {"place": place, "baseline": before, "scenario": after, "change": after - before}
         )
     return pd.DataFrame(rows, columns=["place", "baseline", "scenario", "change"])
+
+
+def demand_sources_by_place(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per place and service type: where demand comes from, and the states a lead must read
+    in words — *no demand data* (a service with no source of demand) and *no service*
+    (demand with no commissioned service, so all of it unmet). Places first, types in
+    the plan's order; columns place, service_type_name, demand_source, state."""
+    columns = ["place", "service_type_name", "demand_source", "state"]
+    if frame.empty or "demand_source" not in frame:
+        return pd.DataFrame(columns=columns)
+    grouped = frame.groupby(["place", "service_type_name"], sort=False)
+    out = grouped["demand_source"].agg(_union).reset_index()
+    unserved = grouped["service"].agg(lambda s: bool((s == "(no commissioned service)").all()))
+    no_data = grouped["flags"].agg(
+        lambda f: f.fillna("").str.contains("no demand data (", regex=False).any()
+    )
+    states = []
+    for served_none, missing in zip(unserved.to_numpy(), no_data.to_numpy(), strict=True):
+        parts = ["no service: all demand unmet"] if served_none else []
+        if missing:
+            parts.append("no demand data for some rows")
+        states.append("; ".join(parts))
+    return out.assign(state=states)[columns]

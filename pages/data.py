@@ -37,6 +37,7 @@ LABELS = {
     "shares": "Trust-to-place shares",
     "services": "Services and the places they serve",
     "sitrep": "NHS England discharge SitRep (Table 4)",
+    "destinations": "SitRep destination mapping",
 }
 NEW_SERVICE = "__new__"
 
@@ -84,6 +85,9 @@ def column_help(kind: str) -> str:
         "its rows. Place shares: for every place of a service or for none, adding up to 1. "
         "A service already stored is replaced with the file's rows (Undo puts it back); its "
         "type cannot change.",
+        "destinations": " Each row: a place, a SitRep destination as Table 4 heads it, and the "
+        "service type it feeds at that place (blank: not demand there). The file replaces "
+        "the mapping of the places it names; other destinations follow the reference data.",
     }
     return text + extra[kind]
 
@@ -449,7 +453,10 @@ def demand_settings_section() -> None:
         "years of history to average (1–3) and the growth to the planning year. A blank place "
         "or service type means every one; the most specific row wins; with no row, 3 years and "
         f"no growth. Growth methods: {methods}. The growth rate (% a year) is for the flat "
-        "method only. Plans everywhere in the app use these; see the Methodology page."
+        "method only. Demand comes from local referral records where they cover every "
+        "calendar month of the window, else published monthly counts, else the NHS England "
+        "discharge SitRep (each trust's discharges × the place's share): name a source to "
+        "choose it instead. Plans everywhere in the app use these; see the Methodology page."
     )
     edited = st.data_editor(
         rows,
@@ -473,6 +480,11 @@ def demand_settings_section() -> None:
             ),
             "growth_rate": st.column_config.NumberColumn(
                 "Growth (% a year, flat only)", format="%.1f%%"
+            ),
+            "demand_source": st.column_config.SelectboxColumn(
+                "Demand from (blank: chosen for you)",
+                options=list(data.DEMAND_SOURCES),
+                help=", ".join(f"{k}: {v}" for k, v in data.DEMAND_SOURCES.items()),
             ),
         },
     )
@@ -513,6 +525,44 @@ def shares_section() -> None:
         st.rerun()
 
 
+def destinations_section() -> None:
+    """The place's reading of SitRep destinations: which service type each one feeds."""
+    if view.members != [view.place]:
+        st.caption("Choose one place (not a system) to see and edit its mapping.")
+        return
+    types = service_types_table(view.data_key)
+    mapping = data.destination_mapping(view.path, view.place)
+    st.caption(
+        "How SitRep discharges count as demand here: each destination feeds one service type, "
+        "or none. Change a row (for example, P3 new admissions going straight to long-term "
+        "care here, not to short-term P3 beds) and save: the place's whole mapping is stored, "
+        "checked as an import, and Undo puts the earlier one back."
+    )
+    edited = st.data_editor(
+        mapping,
+        hide_index=True,
+        width="stretch",
+        key=f"data_destinations_editor_{view.place}",
+        disabled=["place_code", "destination", "mapped_by"],
+        column_order=["destination", "service_type", "mapped_by"],
+        column_config={
+            "destination": "Destination (Table 4)",
+            "service_type": st.column_config.SelectboxColumn(
+                "Feeds service type (blank: not demand)",
+                options=list(types.loc[types["hospital"].astype(bool), "service_type"]),
+            ),
+            "mapped_by": "Mapped by",
+        },
+    )
+    if st.button("Save the mapping", key="data_destinations_save"):
+        save_edits(
+            edited.drop(columns="mapped_by").assign(source_note="edited in the app"),
+            "destinations",
+            f"SitRep destinations of {view.place} edited in the app.csv",
+        )
+        st.rerun()
+
+
 def sitrep_section() -> None:
     sitrep = data.sitrep_view(view.path, view.members)
     if sitrep is None:
@@ -547,6 +597,21 @@ def sitrep_section() -> None:
             "difference": st.column_config.NumberColumn(labels["difference"], format="%+.0f%%"),
         },
     )
+    p3 = sitrep.p3_as_p3b
+    if not p3.empty:
+        with st.expander(
+            f"{len(p3)} trust months with no new P3 care home admissions beside 20 or more "
+            "P3b (back to their own care home): new admissions are likely filed as P3b, so "
+            "SitRep demand for short-term P3 beds from these trusts is too low"
+        ):
+            shown = p3.assign(month=p3["month"].dt.strftime("%b %Y"))
+            st.dataframe(
+                shown,
+                hide_index=True,
+                width="stretch",
+                placeholder="",
+                column_config=column_labels(shown.columns),
+            )
     if not breaks.empty:
         with st.expander(
             f"{len(breaks)} likely reporting breaks (a trust's count ten times "
@@ -607,6 +672,9 @@ demand_settings_section()
 
 st.subheader("Trust-to-place shares")
 shares_section()
+
+st.subheader(f"SitRep destinations: {view.place_name}")
+destinations_section()
 
 st.subheader(f"SitRep against local records: {view.place_name}")
 sitrep_section()

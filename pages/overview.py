@@ -4,7 +4,13 @@ import streamlit as st
 
 from capacity.charts import gap_heatmap
 from capacity.display import as_people_short
-from capacity.summary import SOURCE_LABELS, gap_matrix, largest_shortfalls, shortfall_matrix
+from capacity.summary import (
+    SOURCE_LABELS,
+    demand_sources_by_place,
+    gap_matrix,
+    largest_shortfalls,
+    shortfall_matrix,
+)
 from capacity.views.places import overview_rows
 from capacity.views.scenario_choices import BASELINE
 from pages import _state, page_path
@@ -163,3 +169,26 @@ else:
             ),
         },
     )
+
+st.subheader("Where demand comes from")
+sources = demand_sources_by_place(plan)
+if chosen:
+    sources = sources[sources["service_type_name"].isin([type_names[t] for t in chosen])]
+st.caption(
+    "Each place and service type's demand: from local referral records, published monthly "
+    "counts or the NHS England discharge SitRep (see the Data page). *No service*: demand "
+    "with no commissioned service here, shown as unmet (capacity 0). *No demand data*: a "
+    "service with no source of demand; its demand and gap are blank, never zero."
+)
+st.dataframe(
+    sources,
+    hide_index=True,
+    width="stretch",
+    placeholder="",
+    column_config={
+        "place": "Place",
+        "service_type_name": "Service type",
+        "demand_source": "Demand from",
+        "state": "Read with care",
+    },
+)

@@ -305,6 +305,7 @@ def month_table(service_type: str) -> None:
             "gap",
             "utilisation",
             "calculation",
+            "demand_source",
             "demand_note",
             "flags",
         ]
@@ -327,6 +328,7 @@ def month_table(service_type: str) -> None:
             "calculation": st.column_config.TextColumn(
                 "How capacity was worked out", width="large"
             ),
+            "demand_source": "Demand from",
             "demand_note": st.column_config.TextColumn("How demand was projected", width="large"),
             "flags": "Flags",
         },

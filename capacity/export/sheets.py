@@ -453,6 +453,7 @@ ASSUMPTION_WIDTHS = {
     "Hospital share from": 18,
     "Demand data window": 18,
     "Source note": 50,
+    "Demand from": 24,
     "Flags": 32,
 }
 DATA_WIDTHS = {
@@ -468,6 +469,8 @@ DATA_WIDTHS = {
     "calculation": 40,
     "source_note": 40,
     "data_window": 28,
+    "demand_source": 24,
+    "demand_note": 40,
     "scenario": 16,
 }
 

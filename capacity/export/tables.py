@@ -376,6 +376,7 @@ ASSUMPTION_HEADERS = {
     "place_share_basis": "Place share from",
     "hospital_share": "Hospital share",
     "hospital_share_basis": "Hospital share from",
+    "demand_source": "Demand from",
     "data_window": "Demand data window",
     "source_note": "Source note",
     "flags": "Flags",
@@ -401,6 +402,17 @@ def assumption_rows(frame: pd.DataFrame, template: Template) -> pd.DataFrame:
     }
     windows = dict(zip(frame["place"], frame["data_window"], strict=True))
     out = assumptions(frame, by=("place", "service_type", "service", "source"))
+    source_of = dict(
+        zip(
+            zip(frame["place"], frame["service_type"], frame["source"], strict=True),
+            frame["demand_source"],
+            strict=True,
+        )
+    )
+    out["demand_source"] = [
+        source_of.get(key, "")
+        for key in zip(out["place"], out["service_type"], out["source"], strict=True)
+    ]
     out["service_type"] = [
         labels.get((t, s), t) for t, s in zip(out["service_type"], out["source"], strict=True)
     ]

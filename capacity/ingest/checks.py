@@ -27,7 +27,13 @@ from capacity.reference import (
 from capacity.reference import (
     TRUST_SHARES as SHARES,
 )
-from capacity.sitrep import MAX_COUNT, SitrepError, read_table4
+from capacity.sitrep import (
+    MAX_COUNT,
+    SitrepError,
+    destination_key,
+    load_destinations,
+    read_table4,
+)
 from capacity.store import Store, _Session
 from capacity.validation import (
     Column,
@@ -429,11 +435,71 @@ def _small_report(session: _Session, staged: Staged, rows: int, problems: list[P
     )
 
 
+DESTINATIONS = [
+    Column("place_code"),
+    Column("destination"),
+    Column("service_type", required=False),
+    Column("source_note", required=False),
+]
+
+
+def _check_destinations(session: _Session, staged: Staged) -> tuple[Report, pd.DataFrame]:
+    """A place's SitRep destination mapping: a known place (code or name), a destination of
+    the reference list (as headed in Table 4), and a known service type that takes hospital
+    discharges, or blank for none; one row per place and destination."""
+    frame, lines, problems = _rows(session, staged)
+    typed, found = _row_problems(frame, lines, DESTINATIONS, staged.file_name)
+    problems += found
+    places = session.query("places")
+    hwb = places[places["kind"] != "system"]
+    types = session.query("service_types")
+    hospital = set(types.loc[types["hospital"].astype(bool), "service_type"])
+    reference = load_destinations().set_index("key")["destination"]
+    keep = []
+    for _, row in typed.iterrows():
+        place = _resolve(row["place_code"], hwb["place_code"], hwb["name"])
+        destination = reference.get(destination_key(row["destination"]))
+        stype = row["service_type"] or None
+        reasons = []
+        if place is None:
+            reasons.append(("place_code", row["place_code"], "is not a known place"))
+        if destination is None:
+            reasons.append(
+                ("destination", row["destination"], "is not a SitRep destination of Table 4")
+            )
+        if stype is not None and stype not in hospital:
+            reasons.append(
+                ("service_type", stype, "is not a service type that takes hospital discharges")
+            )
+        if reasons:
+            problems += [Problem(int(row["_line"]), c, str(v), r) for c, v, r in reasons]
+            continue
+        keep.append(
+            {
+                "place_code": place,
+                "destination": destination,
+                "service_type": stype,
+                "source_note": row["source_note"] or f"imported from {staged.file_name}",
+                "_line": int(row["_line"]),
+            }
+        )
+    good = pd.DataFrame(
+        keep, columns=["place_code", "destination", "service_type", "source_note", "_line"]
+    )
+    twice = good.duplicated(["place_code", "destination"])
+    problems += [
+        Problem(int(r["_line"]), "destination", r["destination"], "appears twice for this place")
+        for _, r in good[twice].iterrows()
+    ]
+    return _small_report(session, staged, len(lines), problems), good[~twice]
+
+
 _SMALL = {
     "counts": _check_counts,
     "shares": _check_shares,
     "parameters": _check_parameters,
     "services": _check_services,
+    "destinations": _check_destinations,
 }
 
 

@@ -1,9 +1,10 @@
 """The kinds of file an import takes, and the columns each has.
 
-Five kinds come in as CSV or Excel (.xlsx): referral records, service
-parameters, monthly demand counts, trust-to-place shares and the services
-catalogue (services and the places they serve); a discharge SitRep workbook
-is a sixth kind with a reader of its own. Each has required
+Six kinds come in as CSV or Excel (.xlsx): referral records, service
+parameters, monthly demand counts, trust-to-place shares, the services
+catalogue (services and the places they serve) and a place's SitRep
+destination mapping; a discharge SitRep workbook is a seventh kind with a
+reader of its own. Each has required
 and optional columns and the other names people give them; the typed columns
 of parameters and shares live with the reference data
 (:mod:`capacity.reference`), those of counts and services here.
@@ -20,7 +21,7 @@ from capacity.validation import Column
 # a service and its places):
 # loading an earlier file again is how an analyst goes back to it, so only a file the
 # same as the latest load of its kind is refused as already loaded.
-REPLACING = ("parameters", "shares", "services")
+REPLACING = ("parameters", "shares", "services", "destinations")
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,13 @@ KINDS = {
             "retired": "retired_from",
             "retired_from_month": "retired_from",
         },
+    ),
+    # A place's own reading of SitRep destinations: blank service_type means "not demand here".
+    "destinations": KindSpec(
+        "SitRep destination mapping",
+        ("place_code", "destination", "service_type"),
+        ("source_note",),
+        {"place": "place_code", "type": "service_type", "note": "source_note"},
     ),
 }
 IMPORT_KINDS = (*KINDS, "sitrep")

@@ -79,6 +79,14 @@ def _write_small(
         session.register("incoming_counts", rows)
         session.execute("archive_counts_like_incoming", import_id=import_id)
         return session.insert_frame("monthly_demand", rows)
+    if kind == "destinations":
+        # The file is the whole mapping of each place it names; the earlier one waits for undo.
+        session.execute(
+            "archive_destination_overrides",
+            import_id=import_id,
+            places=sorted(set(rows["place_code"])),
+        )
+        return session.insert_frame("sitrep_destination_overrides", rows)
     if kind == "shares":
         trusts = set(rows["trust_code"])
         if whole_table:
@@ -213,6 +221,7 @@ UNDO = {
     "shares": ("undo_trust_place_shares",),
     "sitrep": ("undo_sitrep_discharges",),
     "services": ("undo_services",),
+    "destinations": ("undo_sitrep_destination_overrides",),
 }
 
 

@@ -11,16 +11,28 @@ from pathlib import Path
 import pandas as pd
 
 from capacity import ingest
-from capacity.demand_settings import GROWTH_METHODS, SettingError, read_settings, settings_table
+from capacity.demand_settings import (
+    DEMAND_SOURCES,
+    GROWTH_METHODS,
+    SettingError,
+    read_settings,
+    settings_table,
+)
 from capacity.export import csv_bytes
 from capacity.ingest import KINDS, ImportFileError, Report, Staged, stage_file
 from capacity.periods import Month, month_label
 from capacity.reference import PARAMETERS
-from capacity.sitrep import compare_with_records, reporting_breaks
+from capacity.sitrep import (
+    compare_with_records,
+    destination_map,
+    p3_reported_as_p3b,
+    reporting_breaks,
+)
 from capacity.store import StoreError
 from capacity.views._db import Database, reading, writing
 
 __all__ = [
+    "DEMAND_SOURCES",
     "GROWTH_METHODS",
     "KINDS",
     "ImportFileError",
@@ -34,6 +46,7 @@ __all__ = [
     "check_file",
     "csv_bytes",
     "demand_settings",
+    "destination_mapping",
     "import_log",
     "load_file",
     "parameters_of",
@@ -207,8 +220,9 @@ def retirement_months(today: date, back: int = 60, ahead: int = 36) -> dict[str,
 
 
 def demand_settings(db: Database) -> pd.DataFrame:
-    """The demand window and growth per place and service type, as the editor shows them
-    (growth rate as a percentage; blank place or type means every one)."""
+    """The demand window, growth and source per place and service type, as the editor shows
+    them (growth rate as a percentage; blank place or type means every one; blank source:
+    chosen by the product)."""
     with reading(db) as store:
         rows = store.query("demand_settings")
     return rows.assign(growth_rate=rows["growth_rate"].astype(float) * 100)
@@ -244,6 +258,15 @@ def save_demand_settings(db: Database, edited: pd.DataFrame) -> int:
     return len(settings)
 
 
+def destination_mapping(db: Database, place_code: str) -> pd.DataFrame:
+    """A place's SitRep destination → service type mapping as the editor shows it: every
+    destination of Table 4, the service type it feeds there (blank: not demand), and whether
+    that comes from the reference data or the place's own override."""
+    with reading(db) as store:
+        table = destination_map(store, [place_code])
+    return table[["place_code", "destination", "service_type", "mapped_by"]].reset_index(drop=True)
+
+
 def trust_shares(db: Database) -> pd.DataFrame:
     """Every trust's share of discharges by place of residence."""
     with reading(db) as store:
@@ -257,6 +280,8 @@ class SitrepView:
     months: pd.DataFrame
     compared: pd.DataFrame
     breaks: pd.DataFrame
+    # trust months with no new P3 admissions beside a large P3b (capacity.sitrep)
+    p3_as_p3b: pd.DataFrame
 
 
 def sitrep_view(db: Database, codes: list[str]) -> SitrepView | None:
@@ -270,10 +295,11 @@ def sitrep_view(db: Database, codes: list[str]) -> SitrepView | None:
             return None
         compared = compare_with_records(store, codes)
         breaks = reporting_breaks(store)
+        p3 = p3_reported_as_p3b(store)
     compared = compared.assign(
         month=compared["month"].dt.strftime("%Y-%m"), difference=compared["difference"] * 100
     )
-    return SitrepView(months, compared, breaks)
+    return SitrepView(months, compared, breaks, p3)
 
 
 def import_log(db: Database) -> pd.DataFrame:

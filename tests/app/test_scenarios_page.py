@@ -140,11 +140,12 @@ def test_saving_a_scenario_refreshes_the_picker_but_does_not_read_the_data_again
     assert "Winter BHR" in " ".join(m.value for m in app.markdown)
     assert reads == []  # every plan above came from the data read before the save
 
-    # A change to the data itself (an import, here from the command line) is read again.
+    # A change to the data itself (an import, here from the command line) is read again:
+    # counts for a service type Havering has no records of, so they become its demand.
     counts = tmp_path / "counts.csv"
     counts.write_text(
         "place_code,service_type,source,month,referrals,source_note\n"
-        "E09000016,rehab_bed,hospital,2025-01-01,500,test\n"
+        "E09000016,reablement_bed,hospital,2025-01-01,500,test\n"
     )
     from capacity.cli import main
 

@@ -16,12 +16,14 @@ from capacity.sitrep import (
     compare_with_records,
     destination_key,
     load_destinations,
+    p3_reported_as_p3b,
     place_demand,
     read_table4,
     reporting_breaks,
 )
 from capacity.store import Store
 from tests.conftest import SHARED_DATA
+from tests.sitrep_books import write_sitrep
 
 SITREPS = SHARED_DATA / "nhse-acute-discharge-sitrep"
 WORKBOOKS = sorted(SITREPS.glob("20*.xlsx")) if SITREPS.exists() else []
@@ -252,3 +254,52 @@ def test_refused_cells_and_note_rows_are_not_stored(tmp_path, demo_db):
             "SELECT org_code, discharges FROM sitrep_discharges ORDER BY org_code"
         ).fetchall()
     assert stored == [("R1H", 40.0), ("RF4", 60.0)]
+
+
+# -- breaks judged against the calendar month before; P3 filed as P3b ----------------------
+
+
+def _load_months(store: Store, folder: Path, months: dict[str, dict]) -> None:
+    for title, trusts in months.items():
+        path = write_sitrep(folder / f"{title.replace(' ', '-')}.xlsx", title, trusts)
+        result = load(store, stage_file(path, "sitrep", workdir=folder))
+        assert result.import_id is not None, result.message
+
+
+def test_a_break_is_judged_only_against_the_calendar_month_before(tmp_path, writable_db):
+    with Store.open(writable_db) as store:
+        # January 100, February not loaded, March 1,500: nothing to judge March against.
+        _load_months(
+            store,
+            tmp_path,
+            {"January 2024": {"RF4": {"p1": 100}}, "March 2024": {"RF4": {"p1": 1500}}},
+        )
+        assert reporting_breaks(store).empty
+        # April 120 against March's 1,500 is a fall to under a tenth: a break in April.
+        _load_months(store, tmp_path, {"April 2024": {"RF4": {"p1": 120}}})
+        found = reporting_breaks(store)
+        assert list(found["month"].astype(str)) == ["2024-04-01"]
+        assert found.iloc[0]["previous"] == 1500 and found.iloc[0]["discharges"] == 120
+        # With February loaded at 100, March (1,500 = 15 × 100) is judged and is a break.
+        _load_months(store, tmp_path, {"February 2024": {"RF4": {"p1": 100}}})
+        months = sorted(reporting_breaks(store)["month"].astype(str))
+        assert months == ["2024-03-01", "2024-04-01"]
+
+
+def test_no_new_p3_beside_a_large_p3b_is_flagged(tmp_path, writable_db):
+    with Store.open(writable_db) as store:
+        _load_months(
+            store,
+            tmp_path,
+            {
+                "June 2023": {
+                    "RAJ": {"p3": 0, "p3_designated": 0, "p3b": 163},  # Mid and South Essex
+                    "RF4": {"p3": 30, "p3b": 40},  # new admissions reported: fine
+                    "R1H": {"p3": 0, "p3b": 19},  # below 20 a month: small numbers
+                    "RQW": {"p3": "-", "p3_designated": "-", "p3b": 50},  # suppressed: unknown
+                }
+            },
+        )
+        flagged = p3_reported_as_p3b(store)
+    assert list(flagged["org_code"]) == ["RAJ"]
+    assert flagged.iloc[0]["p3b"] == 163 and flagged.iloc[0]["p3_new"] == 0

@@ -34,6 +34,16 @@ SELECT place_code, service_type, service_id, source, month, referrals, 'counts' 
 FROM cnt
 ORDER BY place_code, service_type, service_id, source, month;
 
+-- name: monthly_counts
+-- Every published monthly count, by place, service type, service, source and month
+-- (the counts a plan reads when they are chosen as a place's demand source).
+SELECT place_code, service_type, service_id, source, month,
+       sum(referrals) AS referrals, 'counts' AS origin
+FROM monthly_demand
+WHERE list_contains($places, place_code)
+GROUP BY ALL
+ORDER BY place_code, service_type, service_id, source, month;
+
 -- name: coverage
 -- The first and last day each place has data for: referral dates, and whole
 -- months of published counts.
@@ -101,8 +111,8 @@ GROUP BY d.place_code, d.service_type, d.source, d.month
 ORDER BY d.place_code, d.service_type, d.source, d.month;
 
 -- name: demand_settings
--- The demand window and growth set per place and service type (NULL: every one).
-SELECT place_code, service_type, window_years, growth_method, growth_rate
+-- The demand window, growth and source set per place and service type (NULL: every one).
+SELECT place_code, service_type, window_years, growth_method, growth_rate, demand_source
 FROM demand_settings
 ORDER BY place_code NULLS FIRST, service_type NULLS FIRST;
 

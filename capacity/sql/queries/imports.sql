@@ -36,7 +36,9 @@ UPDATE import_log SET rows_loaded = $rows_loaded, note = $note WHERE import_id =
 -- name: last_undoable_import
 SELECT import_id, kind, file_name, loaded_at, rows_loaded
 FROM import_log
-WHERE undone_at IS NULL AND kind IN ('referrals', 'parameters', 'counts', 'sitrep', 'shares', 'services')
+WHERE undone_at IS NULL
+  AND kind IN ('referrals', 'parameters', 'counts', 'sitrep', 'shares', 'services',
+               'destinations')
 ORDER BY import_id DESC
 LIMIT 1;
 

@@ -82,3 +82,16 @@ WHERE EXISTS (SELECT 1 FROM incoming_counts i
               WHERE i.place_code = m.place_code AND i.service_type = m.service_type
                 AND i.service_id IS NOT DISTINCT FROM m.service_id
                 AND i.source = m.source AND i.month = m.month);
+
+-- name: undo_sitrep_destination_overrides
+DELETE FROM sitrep_destination_overrides WHERE import_id = $import_id;
+INSERT INTO sitrep_destination_overrides
+SELECT * EXCLUDE (replaced_by) FROM sitrep_destination_overrides_archive
+WHERE replaced_by = $import_id;
+DELETE FROM sitrep_destination_overrides_archive WHERE replaced_by = $import_id;
+
+-- name: archive_destination_overrides
+-- The overrides of the places an incoming file names, kept for undo.
+INSERT INTO sitrep_destination_overrides_archive
+SELECT *, $import_id FROM sitrep_destination_overrides WHERE list_contains($places, place_code);
+DELETE FROM sitrep_destination_overrides WHERE list_contains($places, place_code);
