@@ -9,10 +9,17 @@ from pathlib import Path
 import pandas as pd
 
 from capacity.demo import ensure_database
+from capacity.england import ESTIMATE_YEAR
 from capacity.model import system_members
 from capacity.periods import planning_year_of
 from capacity.plan import places_in, resolve_place
 from capacity.views._db import Database, reading
+
+# What every per-100,000 figure is a rate of, said wherever one is shown.
+RATE_BASIS = f"per 100,000 aged 65+ (ONS mid-{ESTIMATE_YEAR} estimate)"
+# The mark of the picker's first group: places with services and the systems holding them.
+WITH_SERVICES = "With services"
+PLACES_WITH_PLANS = "plans"
 
 
 def ensured_database(path: Path) -> Path:
@@ -149,25 +156,224 @@ def overview_rows(places: pd.DataFrame, shown: set[str] | None = None) -> pd.Dat
     Columns place_code, name, label and ``single``: the one member place's name
     for a system only one of whose places is shown (its figures are that place's,
     so its label says so rather than calling it a sum), else None. A system
-    with only some of its places shown says how many ("3 of 8 places"); one with
-    all of them is labelled as a system.
+    with only some of its places shown says how many ("3 of 8 places"), one with
+    none says so; one with all of them is labelled as a system. Also
+    population_65plus: what the row's figures are a rate of (see :func:`_rows`).
     """
+    codes = _places_then_systems(places)
+    return _rows(places, codes, shown)
+
+
+def _places_then_systems(places: pd.DataFrame) -> list[str]:
+    """Place codes, places by name then systems by name."""
+    is_system = places["kind"] == "system"
+    return [
+        *places.loc[~is_system].sort_values("name")["place_code"],
+        *places.loc[is_system].sort_values("name")["place_code"],
+    ]
+
+
+def _rows(places: pd.DataFrame, codes: list[str], shown: set[str] | None) -> pd.DataFrame:
+    """The rows ``codes`` in that order, labelled as :func:`overview_rows` says, each with the
+    people aged 65+ its figures stand for: a place's own; a system's, the sum over its
+    places with figures, so a rate of a partial sum is a rate of those places alone (blank
+    when one of them has no population)."""
     names_by_code = names(places)
+    kinds = dict(zip(places["place_code"], places["kind"], strict=True))
+    population = dict(zip(places["place_code"], places["population_65plus"], strict=True))
+    pairs = system_members(places)
     rows = []
-    for kind_is_system in (False, True):
-        chosen = places[(places["kind"] == "system") == kind_is_system].sort_values("name")
-        for code, name in zip(chosen["place_code"], chosen["name"], strict=True):
-            single = None
-            label = name
-            if kind_is_system:
-                inside = places_in(places, code)
-                present = [c for c in inside if shown is None or c in shown]
-                single = names_by_code[present[0]] if len(present) == 1 else None
-                if single:
-                    label = f"{name} ({single} only)"
-                elif len(present) < len(inside):
-                    label = f"{name} ({len(present)} of {len(inside)} places)"
-                else:
-                    label = f"{name} (system)"
-            rows.append({"place_code": code, "name": name, "label": label, "single": single})
-    return pd.DataFrame(rows, columns=["place_code", "name", "label", "single"])
+    for code in codes:
+        name = names_by_code[code]
+        single = None
+        label = name
+        people = population.get(code)
+        if kinds[code] == "system":
+            inside = sorted(pairs.loc[pairs["system_code"] == code, "place_code"])
+            present = [c for c in inside if shown is None or c in shown]
+            single = names_by_code[present[0]] if len(present) == 1 else None
+            if single:
+                label = f"{name} ({single} only)"
+            elif not present:
+                label = f"{name} (no places with plans)"
+            elif len(present) < len(inside):
+                label = f"{name} ({len(present)} of {len(inside)} places)"
+            else:
+                label = f"{name} (system)"
+            counts = [population.get(c) for c in present]
+            known = bool(present) and all(p is not None and not pd.isna(p) for p in counts)
+            people = float(sum(c for c in counts if c is not None)) if known else None
+        rows.append(
+            {
+                "place_code": code,
+                "name": name,
+                "label": label,
+                "single": single,
+                "population_65plus": people,
+            }
+        )
+    table = pd.DataFrame(
+        rows, columns=["place_code", "name", "label", "single", "population_65plus"]
+    )
+    table["population_65plus"] = pd.to_numeric(table["population_65plus"], errors="coerce")
+    return table
+
+
+# -- England's places in the sidebar and on the Overview --------------------------------------
+
+
+def _column(places: pd.DataFrame, name: str) -> pd.Series:
+    """A column of the places table, blank where the table has none (an older table)."""
+    if name in places.columns:
+        return places[name]
+    return pd.Series([None] * len(places), index=places.index, dtype=object)
+
+
+def _text(value: object) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
+
+
+def _served(places: pd.DataFrame) -> set[str]:
+    """The places with services of their own."""
+    flags = _column(places, "has_services").fillna(False).astype(bool)
+    return set(places.loc[flags, "place_code"])
+
+
+def picker_options(places: pd.DataFrame) -> pd.DataFrame:
+    """Every place and system in the sidebar's order, each with the label the picker shows.
+
+    First the places with services and the systems holding them (their labels start
+    "With services"), then every other; within each, by the ICB's region, the ICB,
+    then the ICB itself, any local partnership and its places by name. A place's
+    label names its ICB and region ("Havering · North East London ICB · London") so
+    typing any of the three finds it. Columns place_code, label, in_use.
+    """
+    pairs = system_members(places)
+    served = _served(places)
+    holding = set(pairs.loc[pairs["place_code"].isin(served), "system_code"])
+    names_by_code = names(places)
+    icb_of = dict(zip(places["place_code"], _column(places, "icb_code"), strict=True))
+    region_of = dict(zip(places["place_code"], _column(places, "region_name"), strict=True))
+    system_type = dict(zip(places["place_code"], _column(places, "system_type"), strict=True))
+    rows = []
+    for code, kind in zip(places["place_code"], places["kind"], strict=True):
+        is_system = kind == "system"
+        is_icb = is_system and system_type.get(code) == "icb"
+        if is_icb:
+            icb = code
+        elif is_system:
+            # A local partnership sits under the ICB most of its places belong to.
+            inside = pairs.loc[pairs["system_code"] == code, "place_code"]
+            found = [i for i in inside.map(icb_of) if _text(i)]
+            icb = max(set(found), key=found.count) if found else None
+        else:
+            icb = icb_of.get(code)
+        icb = _text(icb) or None
+        region = _text(region_of.get(icb)) if icb else ""
+        own_region = region if is_system else _text(region_of.get(code)) or region
+        icb_name = names_by_code.get(icb, "") if icb else ""
+        name = names_by_code[code]
+        parts = [f"{name} (system)" if is_system else name]
+        if not is_icb and icb_name:
+            parts.append(icb_name)
+        if own_region:
+            parts.append(own_region)
+        in_use = code in served or code in holding
+        label = " · ".join(([WITH_SERVICES] if in_use else []) + parts)
+        rank = 0 if is_icb else 1 if is_system else 2
+        order = (not in_use, region == "", region, icb_name, rank, name)
+        rows.append({"place_code": code, "label": label, "in_use": in_use, "order": order})
+    rows.sort(key=lambda row: row.pop("order"))
+    return pd.DataFrame(rows, columns=["place_code", "label", "in_use"])
+
+
+def icbs(places: pd.DataFrame) -> pd.DataFrame:
+    """The ICBs by region then name: columns place_code, name, region_name."""
+    chosen = places[(places["kind"] == "system") & (_column(places, "system_type") == "icb")]
+    table = chosen.assign(region_name=_column(chosen, "region_name").fillna(""))
+    return table.sort_values(["region_name", "name"])[
+        ["place_code", "name", "region_name"]
+    ].reset_index(drop=True)
+
+
+def regions(places: pd.DataFrame) -> list[str]:
+    """The regions ICBs belong to (NHS England's regions), by name."""
+    return sorted({r for r in icbs(places)["region_name"] if r})
+
+
+def default_icb(places: pd.DataFrame, code: str) -> str | None:
+    """The ICB the Overview offers first: ``code`` itself when it is an ICB, else the main ICB
+    of its (first) place, else the first ICB holding a place with services, else the first."""
+    listed = list(icbs(places)["place_code"])
+    if code in listed:
+        return code
+    icb_of = dict(zip(places["place_code"], _column(places, "icb_code"), strict=True))
+    known = set(places["place_code"])
+    for member in places_in(places, code) if code in known else []:
+        if icb_of.get(member) in listed:
+            return icb_of[member]
+    pairs = system_members(places)
+    holding = set(pairs.loc[pairs["place_code"].isin(_served(places)), "system_code"])
+    return next((c for c in listed if c in holding), listed[0] if listed else None)
+
+
+def parse_scope(places: pd.DataFrame, text: str) -> str:
+    """The Overview's scope written in an address, checked: ``plans``, ``icb:CODE`` (an ICB's
+    code or ODS code) or ``region:NAME`` (any case). Returns it as the Overview writes it;
+    raises ValueError saying what is wrong."""
+    kind, _, value = text.partition(":")
+    value = value.strip()
+    if kind == PLACES_WITH_PLANS and not value:
+        return PLACES_WITH_PLANS
+    table = icbs(places)
+    if kind == "icb":
+        ods = dict(zip(_column(places, "ods_code"), places["place_code"], strict=True))
+        code = value if value in set(table["place_code"]) else ods.get(value.upper())
+        if code not in set(table["place_code"]):
+            raise ValueError(f"{value!r} is not an ICB's code")
+        return f"icb:{code}"
+    if kind == "region":
+        known = {r.lower(): r for r in regions(places)}
+        if value.lower() not in known:
+            raise ValueError(
+                f"{value!r} is not a region; the regions are " + ", ".join(known.values())
+            )
+        return f"region:{known[value.lower()]}"
+    raise ValueError("use plans, icb:CODE or region:NAME")
+
+
+def describe_scope(places: pd.DataFrame, scope: str) -> str:
+    """The scope in words ("North East London ICB's places")."""
+    kind, _, value = scope.partition(":")
+    if kind == "icb":
+        return f"{names(places).get(value, value)}'s places"
+    if kind == "region":
+        return f"the ICBs of {value}"
+    return "the places with plans"
+
+
+def scope_rows(places: pd.DataFrame, scope: str, shown: set[str]) -> pd.DataFrame:
+    """The Overview's rows for a scope (see :func:`parse_scope`), as :func:`overview_rows`.
+
+    ``shown`` holds the places and systems with plan rows. *Places with plans*: those
+    rows, places by name then systems. *An ICB*: every place whose main ICB it is, by
+    name, then the ICB's own row; a place without a plan is kept (its row blank) and
+    labelled as having no services, or no plan this year, never given a zero. *A
+    region*: its ICBs by name, each saying how many of its places have plans.
+    """
+    kind, _, value = scope.partition(":")
+    if kind == "icb":
+        inside = places[places["place_code"].isin(places_in(places, value))]
+        codes = [*inside.sort_values("name")["place_code"], value]
+        table = _rows(places, codes, shown)
+        served = _served(places)
+        for index, code in enumerate(codes[:-1]):
+            if code not in served:
+                table.loc[index, "label"] += " (no services)"
+            elif code not in shown:
+                table.loc[index, "label"] += " (no plan this year)"
+        return table
+    if kind == "region":
+        table = icbs(places)
+        return _rows(places, list(table.loc[table["region_name"] == value, "place_code"]), shown)
+    return _rows(places, _places_then_systems(places[places["place_code"].isin(shown)]), shown)
