@@ -10,9 +10,8 @@ import streamlit as st
 
 from capacity.periods import planning_year_label
 from capacity.summary import SOURCE_LABELS
+from capacity.views.places import WITH_SERVICES, picker_options
 from capacity.views.places import members as places_in
-from capacity.views.places import names as place_names
-from capacity.views.places import systems_first
 from capacity.views.scenario_choices import BASELINE, scenario_version_of
 from pages import PAGES, _state
 from pages._common import (
@@ -54,8 +53,8 @@ if st.session_state["scenario"] not in scenarios:  # deleted since it was chosen
     st.session_state["scenario"] = BASELINE
 
 kinds = dict(zip(places["place_code"], places["kind"], strict=True))
-names = place_names(places)
-ordered = systems_first(places)
+picker = picker_options(places)
+labels = dict(zip(picker["place_code"], picker["label"], strict=True))
 pages = {
     spec.url_path: st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path)
     for spec in PAGES
@@ -68,7 +67,7 @@ root = st.Page(
 )
 navigation = st.navigation([root, *pages.values()], position="hidden")
 page_name = navigation.url_path or first.url_path
-SIDEBAR_NAME_FITS = 24  # characters of a place's name the sidebar's box shows uncut
+SIDEBAR_NAME_FITS = 30  # characters of a place's label the sidebar's box shows uncut
 
 # The Place page presents one place per screen: a system opens at its first place.
 if (
@@ -91,14 +90,19 @@ with st.sidebar:
     st.divider()
     st.selectbox(
         "Place or system",
-        ordered,
+        list(picker["place_code"]),
         key="place",
-        format_func=lambda c: f"{names[c]} (system)" if kinds[c] == "system" else names[c],
+        format_func=labels.get,
+        # Typed words match anywhere in a label: a place, its ICB or its region.
+        filter_mode="contains",
+        help=f"Type a place, an ICB or a region to search England. *{WITH_SERVICES}* "
+        "come first: the places with services and the systems holding them; then every "
+        "place by region and ICB.",
     )
     chosen = st.session_state["place"]
-    if len(names[chosen]) + (9 if kinds[chosen] == "system" else 0) > SIDEBAR_NAME_FITS:
-        # The box cuts a long name (a system's, often); say it in full beneath.
-        st.caption(names[chosen])
+    if len(labels[chosen]) > SIDEBAR_NAME_FITS:
+        # The box cuts a long label; say it in full beneath.
+        st.caption(labels[chosen].removeprefix(f"{WITH_SERVICES} · "))
     st.selectbox(
         "Planning year",
         years,

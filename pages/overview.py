@@ -1,4 +1,9 @@
-"""Overview: every place and system at a glance — where and when the shortfalls are."""
+"""Overview: every place and system at a glance — where and when the shortfalls are.
+
+Its scope says which rows the heat map shows: the places and systems with plans
+(the default), an ICB's places with the ICB's total, or a region's ICBs; it is
+carried in the address as ``scope=icb:CODE`` or ``scope=region:NAME``.
+"""
 
 import streamlit as st
 
@@ -11,10 +16,20 @@ from capacity.summary import (
     largest_shortfalls,
     shortfall_matrix,
 )
-from capacity.views.places import overview_rows
+from capacity.views.places import (
+    PLACES_WITH_PLANS,
+    RATE_BASIS,
+    default_icb,
+    describe_scope,
+    icbs,
+    parse_scope,
+    regions,
+    scope_rows,
+)
 from capacity.views.scenario_choices import BASELINE
 from pages import _state, page_path
 from pages._common import choice_param, current_view, list_param, service_types_table
+from pages._state import Param
 from pages._style import figure_column, months_as_labels, overview_height, show_notices
 
 view = current_view()
@@ -22,18 +37,90 @@ plan = view.plan()
 types = service_types_table(view.data_key)
 present_types = [t for t in types["service_type"] if t in set(plan["service_type"])]
 type_names = dict(zip(types["service_type"], types["name"], strict=True))
-measures = {"people": "People a month", "per100k": "Per 100,000 people aged 65+"}
+measures = {"people": "People a month", "per100k": "Per 100,000 aged 65+"}
+scopes = {
+    PLACES_WITH_PLANS: "Places with plans",
+    "icb": "An ICB's places",
+    "region": "A region's ICBs",
+}
+places = view.places
+icb_table = icbs(places)
+icb_labels = {
+    code: f"{name} · {region}" if region else name
+    for code, name, region in icb_table.itertuples(index=False)
+}
+icb_regions = dict(zip(icb_table["place_code"], icb_table["region_name"], strict=True))
+region_names = regions(places)
 totals = {"short": "People short", "net": "Net gap"}
 type_param = list_param("service_type", "overview_types", {t: type_names[t] for t in present_types})
 measure_param = choice_param("measure", "overview_measure", measures, "people")
 total_param = choice_param("total", "overview_total", totals, "short")
-own_params = (type_param, measure_param, total_param)
+scope_param = Param(
+    "scope",
+    "overview_scope",
+    lambda text: parse_scope(places, text),
+    lambda v: None if v == PLACES_WITH_PLANS else v,
+    PLACES_WITH_PLANS,
+    describe=lambda v: describe_scope(places, v),
+)
+own_params = (type_param, measure_param, total_param, scope_param)
 for param in own_params:
     _state.bind(param)
 show_notices()
 
+# The scope's widgets follow the one setting the address carries; their callbacks write it.
+scope_kind, _, scope_value = st.session_state["overview_scope"].partition(":")
+st.session_state["overview_scope_kind"] = scope_kind
+if scope_kind == "icb":
+    st.session_state["overview_icb"] = scope_value
+elif st.session_state.get("overview_icb") not in icb_labels:
+    st.session_state["overview_icb"] = default_icb(places, view.place)
+if scope_kind == "region":
+    st.session_state["overview_region"] = scope_value
+elif st.session_state.get("overview_region") not in region_names:
+    first = icb_regions.get(st.session_state["overview_icb"])
+    st.session_state["overview_region"] = first or (region_names or [None])[0]
+
+
+def scope_changed() -> None:
+    """Write the scope from its widgets (a callback, so it runs before the page)."""
+    kind = st.session_state["overview_scope_kind"]
+    value = {"icb": "overview_icb", "region": "overview_region"}.get(kind)
+    chosen = st.session_state.get(value) if value else None
+    st.session_state["overview_scope"] = f"{kind}:{chosen}" if chosen else PLACES_WITH_PLANS
+
+
 scenario = f" · scenario: {view.scenario_label}" if view.scenario != BASELINE else ""
 st.title(f"Overview · {view.year_label}{scenario}")
+scope_left, scope_right = st.columns([5, 7])
+scope_left.segmented_control(
+    "Show",
+    [k for k in scopes if k == PLACES_WITH_PLANS or (icb_labels if k == "icb" else region_names)],
+    key="overview_scope_kind",
+    format_func=scopes.get,
+    required=True,
+    on_change=scope_changed,
+    help="Places with plans: every place and system with figures this year. An ICB's "
+    "places: each place of one ICB, with or without services, and the ICB's total. A "
+    "region's ICBs: the ICBs of one NHS England region.",
+)
+if scope_kind == "icb":
+    scope_right.selectbox(
+        "ICB",
+        list(icb_labels),
+        key="overview_icb",
+        format_func=icb_labels.get,
+        filter_mode="contains",
+        on_change=scope_changed,
+    )
+elif scope_kind == "region":
+    scope_right.selectbox(
+        "Region",
+        region_names,
+        key="overview_region",
+        filter_mode="contains",
+        on_change=scope_changed,
+    )
 left, middle, right = st.columns([5, 3, 4])
 left.multiselect(
     "Service types",
@@ -63,24 +150,37 @@ for param in own_params:
     _state.publish(param)
 
 chosen = st.session_state["overview_types"] or None
-places = view.places
-population = dict(zip(places["place_code"], places["population_65plus"], strict=True))
+scope = st.session_state["overview_scope"]
+everywhere = scope == PLACES_WITH_PLANS
 per_100k = st.session_state["overview_measure"] == "per100k"
 short = st.session_state["overview_total"] == "short"
+rows = scope_rows(places, scope, set(plan["place_code"]))
+# Only the scope's rows of the plan built for every place: never a plan per place.
+scoped = plan[plan["place_code"].isin(set(rows["place_code"]))]
+population = dict(zip(rows["place_code"], rows["population_65plus"], strict=True))
 matrix = (shortfall_matrix if short else gap_matrix)(
-    plan, chosen, view.source, population if per_100k else None
+    scoped, chosen, view.source, population if per_100k else None
 )
-rows = overview_rows(places, set(plan["place_code"]))
-rows = rows[rows["name"].isin(matrix.index)]
+if everywhere:
+    rows = rows[rows["name"].isin(matrix.index)]
+else:
+    # Every place of the ICB, or ICB of the region, keeps its row: blank, never zero.
+    matrix = matrix.reindex(columns=sorted(set(plan["month"])))
 matrix = matrix.reindex(rows["name"]).set_axis(list(rows["label"]), axis=0)
+labels = dict(zip(rows["place_code"], rows["label"], strict=True))
 what = "all service types" if not chosen else ", ".join(type_names[t] for t in chosen)
 several = chosen is None or len(chosen) > 1
+rate = f", {RATE_BASIS}" if per_100k else ""
+where = "" if everywhere else f" · {describe_scope(places, scope)}"
 if short:
-    title = f"People short by month: {what}"
+    title = f"People short by month{rate}: {what}{where}"
 elif several:
-    title = f"Net gap by month: {what} (spare capacity in one type offsets another's shortfall)"
+    title = (
+        f"Net gap by month{rate}: {what}{where} "
+        "(spare capacity in one type offsets another's shortfall)"
+    )
 else:
-    title = f"Gap by month: {what}"
+    title = f"Gap by month{rate}: {what}{where}"
 unit = "per 100,000 aged 65+" if per_100k else "people"
 st.caption(
     (
@@ -90,8 +190,13 @@ st.caption(
         else "Gap = capacity − demand, by month; a negative gap is a shortfall. "
     )
     + f"{SOURCE_LABELS[view.source]} referrals."
+    + (
+        f" Rates are {RATE_BASIS}; a system's rate is of the people in its places with plans."
+        if per_100k
+        else ""
+    )
 )
-if matrix.empty:
+if matrix.empty or matrix.columns.empty:
     st.info("No services or demand for these service types.")
 else:
     selection = st.plotly_chart(
@@ -118,29 +223,32 @@ else:
             page_path("place"),
             query_params=_state.link_values("place", place=place, month=month),
         )
+    if not everywhere and not matrix.notna().to_numpy().any():
+        st.info(f"No figures for {describe_scope(places, scope)} this year.")
     st.caption(
         "Click a cell to open that place's charts, its month marked. A system's row takes its "
         "places together, service type by service type, as its Place page does; a system "
-        "marked *only* holds "
-        "just that one place here, so its row repeats that place's."
+        "marked *only* holds just that one place here, so its row repeats that place's, and "
+        "one marked *3 of 8 places* adds up only its places with plans. *No services*: a "
+        "place with no services of its own, its row blank where it has no figures."
     )
 
 st.subheader("Go to a place")
 link_columns = st.columns(4)
-for index, row in enumerate(places.sort_values(["kind", "name"]).itertuples()):
-    label = f"{row.name} (system)" if row.kind == "system" else row.name
+for index, row in enumerate(rows.itertuples()):
     link_columns[index % 4].page_link(
         page_path("place"),
-        label=label,
+        label=row.label,
         icon="📈",
         query_params=_state.link_values("place", place=row.place_code),
     )
 
 st.subheader("Largest shortfalls")
-shortfalls = largest_shortfalls(plan, chosen, view.source)
+shortfalls = largest_shortfalls(scoped, chosen, view.source)
 if shortfalls.empty:
     st.success("No shortfalls in this planning year for these service types.")
 else:
+    shortfalls = shortfalls.assign(place=shortfalls["place_code"].map(labels))
     shown = months_as_labels(shortfalls, "starts", "worst_month")
     shown = as_people_short(shown, ["worst_gap", "total_shortfall"])
     st.dataframe(
@@ -171,7 +279,7 @@ else:
     )
 
 st.subheader("Where demand comes from")
-sources = demand_sources_by_place(plan)
+sources = demand_sources_by_place(scoped)
 if chosen:
     sources = sources[sources["service_type_name"].isin([type_names[t] for t in chosen])]
 st.caption(

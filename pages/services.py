@@ -5,6 +5,7 @@ import streamlit as st
 from capacity.charts import capacity_rate_chart
 from capacity.display import as_percentages
 from capacity.summary import SOURCE_LABELS, service_type_across_places
+from capacity.views.places import POPULATION_BASIS, RATE_BASIS
 from pages import _state
 from pages._common import choice_param, current_view, service_types_table
 from pages._style import figure_column, percent_column, services_height, show_notices, title_size
@@ -32,7 +33,7 @@ _state.publish(type_param)
 chosen = st.session_state["services_type"]
 st.caption(
     f"{SOURCE_LABELS[view.source]} referrals. Figures are totals over the planning "
-    "year; capacity per 100,000 people aged 65+ compares places of different sizes."
+    f"year; capacity {RATE_BASIS} compares places of different sizes."
 )
 
 places = view.places
@@ -79,9 +80,11 @@ def the_table() -> None:
             ),
             "gap": figure_column("Gap", 0, "Capacity − demand over the year"),
             "utilisation": percent_column("Use", "Demand as a share of capacity"),
-            "population_65plus": figure_column("Aged 65+", 0, "People aged 65 and over"),
+            "population_65plus": figure_column(
+                "Aged 65+", 0, f"People aged 65 and over ({POPULATION_BASIS})"
+            ),
             "capacity_per_100k": figure_column(
-                "Per 100k 65+", 0, "Capacity per 100,000 people aged 65+"
+                f"Per 100k aged 65+ ({POPULATION_BASIS})", 0, f"Capacity {RATE_BASIS}"
             ),
             "months_short": st.column_config.NumberColumn("Months short", format="%d"),
         },
@@ -89,7 +92,7 @@ def the_table() -> None:
 
 
 hwb = table[table["place_code"].map(kinds) != "system"]
-title = f"{type_names[chosen]}: capacity per 100,000 aged 65+"
+title = f"{type_names[chosen]}: capacity {RATE_BASIS}"
 chart = capacity_rate_chart(hwb, title, large=view.present)
 if view.present:
     # On the wall: the chart in the room under the title, and the flags beneath it in a line,

@@ -16,7 +16,8 @@ from capacity.plan import places_in, resolve_place
 from capacity.views._db import Database, reading
 
 # What every per-100,000 figure is a rate of, said wherever one is shown.
-RATE_BASIS = f"per 100,000 aged 65+ (ONS mid-{ESTIMATE_YEAR} estimate)"
+POPULATION_BASIS = f"ONS mid-{ESTIMATE_YEAR} estimate"
+RATE_BASIS = f"per 100,000 aged 65+ ({POPULATION_BASIS})"
 # The mark of the picker's first group: places with services and the systems holding them.
 WITH_SERVICES = "With services"
 PLACES_WITH_PLANS = "plans"
