@@ -125,3 +125,31 @@ def test_the_overview_names_systems_and_says_when_one_holds_a_single_place(demo_
     assert rows.loc["E54000015", "single"] == "Rutland" and pd.isna(rows.loc["BHR", "single"])
     # North East London: three of its eight places.
     assert rows.loc["E54000029", "label"] == "North East London ICB (3 of 8 places)"
+
+
+def test_a_partial_systems_rate_is_of_its_places_with_figures_alone():
+    from tests.conftest import PLACES
+
+    # Place A alone has figures: the system's row stands for A's 30,000 people aged 65+,
+    # not the 40,000 of A and B.
+    rows = places.overview_rows(PLACES, {"A", "SYS"}).set_index("place_code")
+    assert rows.loc["SYS", "label"] == "Test System (Place A only)"
+    assert rows.loc["SYS", "population_65plus"] == 30_000
+    both = places.overview_rows(PLACES, {"A", "B", "SYS"}).set_index("place_code")
+    assert both.loc["SYS", "label"] == "Test System (system)"
+    assert both.loc["SYS", "population_65plus"] == 40_000
+    none = places.overview_rows(PLACES, set()).set_index("place_code")
+    assert none.loc["SYS", "label"] == "Test System (no places with plans)"
+    assert pd.isna(none.loc["SYS", "population_65plus"])
+
+
+def test_the_picker_works_for_places_without_england_columns():
+    from tests.conftest import PLACES
+
+    # A table with no ICBs, regions or services: the system first, then its places by name.
+    options = places.picker_options(PLACES)
+    assert list(options["label"]) == ["Test System (system)", "Place A", "Place B"]
+    assert not options["in_use"].any()
+    with pytest.raises(ValueError, match="not an ICB"):
+        places.parse_scope(PLACES, "icb:SYS")
+    assert places.parse_scope(PLACES, "plans") == "plans"
