@@ -170,17 +170,17 @@ matrix = matrix.reindex(rows["name"]).set_axis(list(rows["label"]), axis=0)
 labels = dict(zip(rows["place_code"], rows["label"], strict=True))
 what = "all service types" if not chosen else ", ".join(type_names[t] for t in chosen)
 several = chosen is None or len(chosen) > 1
+where = "" if everywhere else f" in {describe_scope(places, scope)}"
 rate = f", {RATE_BASIS}" if per_100k else ""
-where = "" if everywhere else f" · {describe_scope(places, scope)}"
 if short:
-    title = f"People short by month{rate}: {what}{where}"
+    title = f"People short by month{where}{rate}: {what}"
 elif several:
     title = (
-        f"Net gap by month{rate}: {what}{where} "
+        f"Net gap by month{where}{rate}: {what} "
         "(spare capacity in one type offsets another's shortfall)"
     )
 else:
-    title = f"Gap by month{rate}: {what}{where}"
+    title = f"Gap by month{where}{rate}: {what}"
 unit = "per 100,000 aged 65+" if per_100k else "people"
 st.caption(
     (

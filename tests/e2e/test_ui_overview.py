@@ -122,3 +122,53 @@ def test_all_service_types_shows_people_short_not_a_netted_gap(page):
     # Mid and South Essex holds one place in the demo: its row says so.
     assert any(k.startswith("Mid and South Essex") and "Thurrock" in k for k in cells)
     assert "sums of their places" not in page.inner_text("body")
+
+
+def heat_rows(page) -> list[str]:
+    """The heat map's row labels, top to bottom."""
+    return page.evaluate("s => document.querySelector(s)._fullLayout.yaxis._categories", HEAT)
+
+
+def test_the_overview_shows_an_icbs_places_and_a_regions_icbs(page):
+    open_app(page, "/overview?year=2025&scope=icb:E54000029")
+    wait_for_heat_map(page)
+    rows = heat_rows(page)
+    # North East London ICB's eight places by name, then the ICB: the demo's three (BHR)
+    # with figures, the five others marked as having no services, and the ICB's total
+    # saying it adds up three of them.
+    assert rows == [
+        "Barking and Dagenham",
+        "City of London (no services)",
+        "Hackney (no services)",
+        "Havering",
+        "Newham (no services)",
+        "Redbridge",
+        "Tower Hamlets (no services)",
+        "Waltham Forest (no services)",
+        "North East London ICB (3 of 8 places)",
+    ], rows
+    cells = heat_cells(page)
+    assert cells["Newham (no services)|Jan 2026"] == ""  # blank, never a zero
+    assert cells["Havering|Jan 2026"] != ""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "overview-icb-north-east-london.png"), full_page=True)
+
+    # A click on a place's cell in the ICB's view opens that place at that month.
+    spot = cell_centre(page, "Redbridge", "Jan 2026")
+    page.mouse.move(spot["x"], spot["y"])
+    page.mouse.click(spot["x"], spot["y"])
+    page.wait_for_function("() => location.pathname === '/place'", timeout=20_000)
+    settle(page)
+    assert "place=E09000026" in address(page) and "month=2026-01" in address(page)
+    page.get_by_role("heading", name=re.compile("^Redbridge")).wait_for()
+
+    open_app(page, "/overview?year=2025&scope=region:London")
+    wait_for_heat_map(page)
+    assert heat_rows(page) == [
+        "North Central London ICB (no places with plans)",
+        "North East London ICB (3 of 8 places)",
+        "North West London ICB (no places with plans)",
+        "South East London ICB (Bromley only)",
+        "South West London ICB (no places with plans)",
+    ]
+    page.screenshot(path=str(ARTIFACTS / "overview-region-london.png"), full_page=True)
