@@ -550,6 +550,7 @@ def destinations_section() -> None:
             "service_type": st.column_config.SelectboxColumn(
                 "Feeds service type (blank: not demand)",
                 options=list(types.loc[types["hospital"].astype(bool), "service_type"]),
+                format_func=dict(zip(types["service_type"], types["name"], strict=True)).get,
             ),
             "mapped_by": "Mapped by",
         },

@@ -9,6 +9,7 @@ without Playwright) these tests are skipped with the reason.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -217,6 +218,17 @@ def address(page: Page) -> str:
 def wait_for_query(page: Page, text: str) -> None:
     """Wait until the address bar's query contains ``text``."""
     page.wait_for_function("t => location.search.includes(t)", arg=text, timeout=30_000)
+
+
+def choose_place(page: Page, name: str) -> None:
+    """Pick a place in the sidebar's England-wide picker by typing its name, as a lead does."""
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(
+        has_text="Place or system"
+    )
+    box.first.click()
+    page.keyboard.type(name)
+    page.get_by_role("option", name=re.compile(rf"(^|· ){re.escape(name)} ·")).first.click()
+    settle(page)
 
 
 def choose(page: Page, label: str, option: str, sidebar: bool = True) -> None:

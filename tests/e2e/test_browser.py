@@ -13,6 +13,7 @@ from tests.e2e.conftest import (
     assert_no_errors,
     checked_page,
     choose,
+    choose_place,
     open_app,
     plots,
     settle,
@@ -50,7 +51,7 @@ def social_support_capacity(page, at_least: int) -> set[float]:
 def test_changing_the_place_changes_the_chart(page):
     open_app(page, "/place?place=E09000016&year=2025")
     assert social_support_capacity(page, 4) == {82}  # Havering's Home, Settle & Support
-    choose(page, "Place or system", "Barking and Dagenham")
+    choose_place(page, "Barking and Dagenham")
     page.get_by_role("heading", name=re.compile("^Barking and Dagenham")).wait_for()
     page.wait_for_function(
         "() => [...document.querySelectorAll('.js-plotly-plot')].some("

@@ -236,8 +236,12 @@ def test_an_edit_on_the_data_page_still_saves_to_its_column(browser, data_server
     with checked_page(browser, url) as page:
         open_app(page, "/data?place=E09000016")
         page.get_by_text("Service parameters").first.wait_for()
-        choose_in_main(page, "Service", "BHR discharge-to-assess nursing beds")
-        grid = page.locator('[data-testid="stDataFrame"]').nth(0)
+        # The parameters section's own service box and grid (the Services section above has
+        # a "Service" box too).
+        page.locator(".st-key-data_param_service").click()
+        page.get_by_role("option", name="BHR discharge-to-assess nursing beds", exact=True).click()
+        settle(page)
+        grid = page.locator('.st-key-data_param_editor_bhr_d2a_nursing [data-testid="stDataFrame"]')
         header = grid.locator("th").filter(has_text="Caseload (people at once)").first
         header.wait_for(state="attached")
         column = int(header.get_attribute("aria-colindex"))
