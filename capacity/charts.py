@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 import textwrap
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,7 @@ SHORTFALL_FILL = "rgba(213, 94, 0, 0.28)"
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 DIVERGING = [[0.0, SHORTFALL], [0.5, "#FFFFFF"], [1.0, "#0072B2"]]
 MAX_FLAG_LINES = 3
+NO_SERVICE_HERE = "No service here"
 FONT = "Arial, Helvetica, sans-serif"
 
 
@@ -147,11 +149,13 @@ def _layout(title: str, large: bool, y_title: str, **extra) -> dict:
     return layout
 
 
-def _flag_note(flags: pd.Series) -> str:
+def _flag_note(flags: pd.Series, said: tuple[str, ...] = ()) -> str:
+    """The flags as warning lines, leaving out those starting with a text in ``said`` (the
+    chart already says them in words of its own)."""
     distinct: list[str] = []
     for text in flags.dropna():
         for part in str(text).split("; "):
-            if part and part not in distinct:
+            if part and part not in distinct and not part.startswith(said):
                 distinct.append(part)
     if not distinct:
         return ""
@@ -159,6 +163,99 @@ def _flag_note(flags: pd.Series) -> str:
     extra = len(distinct) - len(shown)
     lines = [f"⚠ {flag}" for flag in shown] + ([f"… and {extra} more"] if extra else [])
     return "<br>".join(lines)
+
+
+def _figure(value: float, sign: str = "") -> str:
+    """A hover figure to one decimal place, or 'no data' for a missing one (never 0)."""
+    return "no data" if value != value else f"{value:{sign},.1f}"
+
+
+# A flag the chart says in words of its own: no service here, no demand data.
+NO_SERVICE_FLAG = "no service:"
+NO_DEMAND_FLAG = "no demand data ("
+
+
+@dataclass(frozen=True)
+class ChartState:
+    """What a gap chart says in words besides its figures (from the STATE_COLUMNS of
+    :func:`capacity.summary.by_service_type`; all empty for a table without them)."""
+
+    source: str = ""  # 'Demand from local referral records', 'No demand data', …
+    no_service: str = ""  # "all", "some" or ""
+    no_demand_reason: str = ""
+
+    @property
+    def line(self) -> str:
+        """The line under the title: no service here, then where demand comes from."""
+        first = {
+            "all": "No service here: all demand unmet (capacity 0)",
+            "some": "Part of this demand has no service here: it is unmet (capacity 0)",
+        }.get(self.no_service, "")
+        return " · ".join(t for t in (first, self.source) if t)
+
+    @property
+    def said(self) -> tuple[str, ...]:
+        """The flags this state already says."""
+        return (NO_SERVICE_FLAG,) * bool(self.no_service) + (NO_DEMAND_FLAG,) * bool(
+            self.no_demand_reason
+        )
+
+
+def _chart_state(data: pd.DataFrame) -> ChartState:
+    if "demand_from" not in data or data.empty:
+        return ChartState()
+    first = data.iloc[0]
+    return ChartState(*(str(first[c]) if isinstance(first[c], str) else "" for c in _STATE_COLUMNS))
+
+
+_STATE_COLUMNS = ("demand_from", "no_service", "no_demand_reason")
+
+
+def _add_subtitle(spec: dict, line: str, font_size: float) -> None:
+    """``line`` under the title's own lines, as the last line of its subtitle."""
+    wrapped = " <br>".join(textwrap.wrap(line, 90, break_long_words=False))
+    if "subtitle" in spec:
+        spec["subtitle"]["text"] += f" <br>{wrapped}"
+    else:
+        spec["subtitle"] = {"text": wrapped, "font": {"size": font_size}}
+
+
+def _state_notes(state: ChartState, size: dict[str, float], all_missing: bool) -> list[dict]:
+    """Labels on the plot: 'No service here' on the capacity line at 0, and 'No demand
+    data' (with why) where no month has demand, so neither reads as a figure of 0."""
+    notes = []
+    if state.no_service == "all":
+        notes.append(
+            {
+                "text": f"<b>{NO_SERVICE_HERE}</b>: capacity 0, all demand unmet",
+                "xref": "paper",
+                "yref": "y",
+                "x": 0.99,
+                "y": 0,
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": size["flag"] * 1.1, "color": NHS_BLUE},
+                "bgcolor": "rgba(255, 255, 255, 0.85)",
+            }
+        )
+    if all_missing:
+        why = "<br>".join(textwrap.wrap(state.no_demand_reason, 60))
+        notes.append(
+            {
+                "text": "<b>No demand data</b>" + (f"<br>{why}" if why else ""),
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "showarrow": False,
+                "font": {"size": size["flag"] * 1.1, "color": DEMAND},
+                "bgcolor": "rgba(255, 255, 255, 0.9)",
+                "bordercolor": DEMAND,
+                "borderwidth": 1,
+            }
+        )
+    return notes
 
 
 def gap_chart(monthly: pd.DataFrame, title: str, *, large: bool = False) -> go.Figure:
@@ -176,9 +273,11 @@ def gap_chart(monthly: pd.DataFrame, title: str, *, large: bool = False) -> go.F
     capacity = data["capacity"].to_numpy(float)
     lower = np.fmin(demand, capacity).tolist()
     short = data["gap"].to_numpy(float) < 0
+    state = _chart_state(data)
     hover = [
-        f"<b>{month_label(month)}</b><br>Demand {d:,.1f}<br>Capacity {c:,.1f}<br>Gap {g:+,.1f}"
-        f"<br>Method: {m or '–'}<br>{calc}"
+        f"<b>{month_label(month)}</b><br>Demand {_figure(d)}<br>Capacity {_figure(c)}"
+        f"<br>Gap {_figure(g, '+')}<br>Method: {m or '–'}<br>{calc}"
+        + (f"<br>{state.source}" if state.source else "")
         for month, d, c, g, m, calc in zip(
             data["month"],
             demand,
@@ -211,7 +310,10 @@ def gap_chart(monthly: pd.DataFrame, title: str, *, large: bool = False) -> go.F
             "marker": {"size": size["marker"] * 0.6},
             "fill": "tonexty",
             "fillcolor": SURPLUS_FILL,
-            "hoverinfo": "skip",
+            # Where a month has no demand, the capacity point carries the month's hover.
+            "text": hover,
+            "hovertemplate": "%{text}<extra></extra>",
+            "hoverinfo": ["skip" if d == d else "text" for d in demand],
         },
         edge,
         {
@@ -244,9 +346,12 @@ def gap_chart(monthly: pd.DataFrame, title: str, *, large: bool = False) -> go.F
     ]
     traces += _interval_traces(data, x)
     layout = _layout(title, large, "People a month", xaxis=month_axis(list(data["month"]), x))
-    note = _flag_note(data["flags"])
+    if state.line:
+        _add_subtitle(layout["title"], state.line, size["font"])
+    layout["annotations"] = _state_notes(state, size, all_missing=bool(np.isnan(demand).all()))
+    note = _flag_note(data["flags"], state.said)
     if note:
-        layout["annotations"] = [
+        layout["annotations"] += [
             {
                 "text": note,
                 "xref": "paper",
