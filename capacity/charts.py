@@ -452,6 +452,7 @@ def gap_heatmap(
     short: bool = False,
     keys: list[str] | None = None,
     height: int | None = None,
+    notes: pd.DataFrame | None = None,
 ) -> go.Figure:
     """Places × months, coloured by gap: vermillion for shortfall, blue for surplus.
 
@@ -460,6 +461,8 @@ def gap_heatmap(
     invisible square markers over the cells, carrying each row's key and month:
     a heat map trace sends no click selections, markers do, so a click on a cell
     can open that row. ``height`` overrides the height worked out from the rows.
+    ``notes`` (text, the matrix's shape, with ``keys``) adds a line to a cell's hover, and
+    gives a cell with no figure a hover of its own saying why it is blank (never 0).
     """
     size = _sizes(large)
     z = matrix.to_numpy(float)
@@ -493,9 +496,22 @@ def gap_heatmap(
     data = [heat]
     if keys is not None:
         heat["hoverinfo"] = "skip"  # the markers carry the hover, so a click finds them
+        said = notes.reindex_like(matrix).fillna("") if notes is not None else None
         data.append(
-            _cell_targets(matrix, months, rows, keys, text, hover.replace("%{z", "%{customdata[2]"))
+            _cell_targets(
+                matrix,
+                months,
+                rows,
+                keys,
+                text,
+                hover.replace("%{z", "%{customdata[2]").replace(
+                    "<extra>", "%{customdata[4]}<extra>"
+                ),
+                said,
+            )
         )
+        if said is not None:
+            data.append(_blank_cells(matrix, months, rows, keys, said))
     layout = {
         # The title at the top of the figure and the legend just above the plot: Plotly makes
         # room for both, so neither lands on the other, on the tick labels or on an axis title.
@@ -528,16 +544,19 @@ def _cell_targets(
     keys: list[str],
     text: list[list[str]],
     hovertemplate: str,
+    notes: pd.DataFrame | None = None,
 ) -> dict:
-    """Invisible markers at the centre of each cell that has a figure, for clicks and hover."""
+    """Invisible markers at the centre of each cell that has a figure, for clicks and hover
+    (customdata: key, month, value, text, and a note line, '' or '<br>…')."""
     xs, ys, data = [], [], []
     for i, (row, key) in enumerate(zip(rows, keys, strict=True)):
         for j, (month, label) in enumerate(zip(months, matrix.columns, strict=True)):
             value = matrix.iat[i, j]
             if np.isfinite(value):
+                note = notes.iat[i, j] if notes is not None else ""
                 xs.append(month)
                 ys.append(row)
-                data.append([key, label, float(value), text[i][j]])
+                data.append([key, label, float(value), text[i][j], f"<br>{note}" if note else ""])
     return {
         "type": "scatter",
         "mode": "markers",
@@ -549,6 +568,33 @@ def _cell_targets(
         "unselected": {"marker": {"opacity": 0}},
         "hovertemplate": hovertemplate,
         "name": "cells",
+    }
+
+
+def _blank_cells(
+    matrix: pd.DataFrame, months: list[str], rows: list[str], keys: list[str], notes: pd.DataFrame
+) -> dict:
+    """Invisible markers on each cell with no figure but a note: its hover says why it is
+    blank ('No demand data for …'), so a blank is never read as 0."""
+    xs, ys, data = [], [], []
+    for i, (row, key) in enumerate(zip(rows, keys, strict=True)):
+        for j, (month, label) in enumerate(zip(months, matrix.columns, strict=True)):
+            note = notes.iat[i, j]
+            if not np.isfinite(matrix.iat[i, j]) and note:
+                xs.append(month)
+                ys.append(row)
+                data.append([key, label, f"No figure: {note[0].lower()}{note[1:]}"])
+    return {
+        "type": "scatter",
+        "mode": "markers",
+        "x": xs,
+        "y": ys,
+        "customdata": data,
+        "marker": {"symbol": "square", "size": 30, "opacity": 0},
+        "selected": {"marker": {"opacity": 0}},
+        "unselected": {"marker": {"opacity": 0}},
+        "hovertemplate": "<b>%{y}</b><br>%{x}<br>%{customdata[2]}<extra></extra>",
+        "name": "blank cells",
     }
 
 

@@ -276,6 +276,34 @@ def shortfall_matrix(
     return matrix.reindex(columns=sorted(matrix.columns))
 
 
+def missing_demand(
+    frame: pd.DataFrame, service_types: list[str] | None, source: str
+) -> pd.DataFrame:
+    """Places × months: which service types have no demand figure there, in words
+    ('No demand data for social support (…)'; '' where every type has one).
+
+    The heat maps add up the types that have figures, so this says what a cell leaves
+    out, and why a cell with no figure at all is blank rather than 0.
+    """
+    rows = filter_source(frame, source)
+    if service_types:
+        rows = rows[rows["service_type"].isin(service_types)]
+    by_type = (
+        rows.groupby(["place", "service_type_name", "month"], sort=False)["demand"]
+        .sum(min_count=1)
+        .reset_index()
+    )
+    missing = by_type[by_type["demand"].isna()]
+    names = missing.groupby(["place", "month"], sort=False)["service_type_name"].agg(
+        lambda n: ", ".join(t[0].lower() + t[1:] for t in dict.fromkeys(n))
+    )
+    text = ("No demand data for " + names).rename("text").reset_index()
+    matrix = text.pivot(index="place", columns="month", values="text")
+    places = list(dict.fromkeys(rows["place"]))
+    months = sorted(set(rows["month"]))
+    return matrix.reindex(index=places, columns=months).fillna("")
+
+
 def largest_shortfalls(
     frame: pd.DataFrame, service_types: list[str] | None = None, source: str = "both"
 ) -> pd.DataFrame:

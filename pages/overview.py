@@ -9,6 +9,7 @@ from capacity.summary import (
     demand_sources_by_place,
     gap_matrix,
     largest_shortfalls,
+    missing_demand,
     shortfall_matrix,
 )
 from capacity.views.places import overview_rows
@@ -73,6 +74,9 @@ matrix = (shortfall_matrix if short else gap_matrix)(
 rows = overview_rows(places, set(plan["place_code"]))
 rows = rows[rows["name"].isin(matrix.index)]
 matrix = matrix.reindex(rows["name"]).set_axis(list(rows["label"]), axis=0)
+# Each cell's hover says which service types have no demand data there (blank, never 0).
+notes = missing_demand(plan, chosen, view.source).reindex(rows["name"])
+notes = notes.set_axis(list(rows["label"]), axis=0)
 what = "all service types" if not chosen else ", ".join(type_names[t] for t in chosen)
 several = chosen is None or len(chosen) > 1
 if short:
@@ -103,6 +107,7 @@ else:
             keys=list(rows["place_code"]),
             large=view.present,
             height=overview_height(len(matrix.index)) if view.present else None,
+            notes=notes,
         ),
         key="overview_heatmap",
         on_select="rerun",
