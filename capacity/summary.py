@@ -374,6 +374,9 @@ def service_type_across_places(
     months_short = (months_short["capacity"] < months_short["demand"]).groupby("place_code").sum()
     totals["months_short"] = totals["place_code"].map(months_short).fillna(0).astype(int)
     totals["flags"] = totals["place_code"].map(rows.groupby("place_code")["flags"].agg(_union))
+    if "demand_source" in rows:
+        words = {code: demand_from(group) for code, group in rows.groupby("place_code")}
+        totals["demand_from"] = totals["place_code"].map(words)
     return totals.sort_values("capacity_per_100k", ascending=False).reset_index(drop=True)
 
 
