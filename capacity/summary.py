@@ -301,7 +301,7 @@ def missing_demand(
     matrix = text.pivot(index="place", columns="month", values="text")
     places = list(dict.fromkeys(rows["place"]))
     months = sorted(set(rows["month"]))
-    return matrix.reindex(index=places, columns=months).fillna("")
+    return matrix.reindex(index=places, columns=months).astype(object).fillna("")
 
 
 def largest_shortfalls(
