@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 import textwrap
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,7 @@ SHORTFALL_FILL = "rgba(213, 94, 0, 0.28)"
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 DIVERGING = [[0.0, SHORTFALL], [0.5, "#FFFFFF"], [1.0, "#0072B2"]]
 MAX_FLAG_LINES = 3
+NO_SERVICE_HERE = "No service here"
 FONT = "Arial, Helvetica, sans-serif"
 
 
@@ -147,11 +149,13 @@ def _layout(title: str, large: bool, y_title: str, **extra) -> dict:
     return layout
 
 
-def _flag_note(flags: pd.Series) -> str:
+def _flag_note(flags: pd.Series, said: tuple[str, ...] = ()) -> str:
+    """The flags as warning lines, leaving out those starting with a text in ``said`` (the
+    chart already says them in words of its own)."""
     distinct: list[str] = []
     for text in flags.dropna():
         for part in str(text).split("; "):
-            if part and part not in distinct:
+            if part and part not in distinct and not part.startswith(said):
                 distinct.append(part)
     if not distinct:
         return ""
@@ -159,6 +163,99 @@ def _flag_note(flags: pd.Series) -> str:
     extra = len(distinct) - len(shown)
     lines = [f"⚠ {flag}" for flag in shown] + ([f"… and {extra} more"] if extra else [])
     return "<br>".join(lines)
+
+
+def _figure(value: float, sign: str = "") -> str:
+    """A hover figure to one decimal place, or 'no data' for a missing one (never 0)."""
+    return "no data" if value != value else f"{value:{sign},.1f}"
+
+
+# A flag the chart says in words of its own: no service here, no demand data.
+NO_SERVICE_FLAG = "no service:"
+NO_DEMAND_FLAG = "no demand data ("
+
+
+@dataclass(frozen=True)
+class ChartState:
+    """What a gap chart says in words besides its figures (from the STATE_COLUMNS of
+    :func:`capacity.summary.by_service_type`; all empty for a table without them)."""
+
+    source: str = ""  # 'Demand from local referral records', 'No demand data', …
+    no_service: str = ""  # "all", "some" or ""
+    no_demand_reason: str = ""
+
+    @property
+    def line(self) -> str:
+        """The line under the title: no service here, then where demand comes from."""
+        first = {
+            "all": "No service here: all demand unmet (capacity 0)",
+            "some": "Part of this demand has no service here: it is unmet (capacity 0)",
+        }.get(self.no_service, "")
+        return " · ".join(t for t in (first, self.source) if t)
+
+    @property
+    def said(self) -> tuple[str, ...]:
+        """The flags this state already says."""
+        return (NO_SERVICE_FLAG,) * bool(self.no_service) + (NO_DEMAND_FLAG,) * bool(
+            self.no_demand_reason
+        )
+
+
+def _chart_state(data: pd.DataFrame) -> ChartState:
+    if "demand_from" not in data or data.empty:
+        return ChartState()
+    first = data.iloc[0]
+    return ChartState(*(str(first[c]) if isinstance(first[c], str) else "" for c in _STATE_COLUMNS))
+
+
+_STATE_COLUMNS = ("demand_from", "no_service", "no_demand_reason")
+
+
+def _add_subtitle(spec: dict, line: str, font_size: float) -> None:
+    """``line`` under the title's own lines, as the last line of its subtitle."""
+    wrapped = " <br>".join(textwrap.wrap(line, 90, break_long_words=False))
+    if "subtitle" in spec:
+        spec["subtitle"]["text"] += f" <br>{wrapped}"
+    else:
+        spec["subtitle"] = {"text": wrapped, "font": {"size": font_size}}
+
+
+def _state_notes(state: ChartState, size: dict[str, float], all_missing: bool) -> list[dict]:
+    """Labels on the plot: 'No service here' on the capacity line at 0, and 'No demand
+    data' (with why) where no month has demand, so neither reads as a figure of 0."""
+    notes = []
+    if state.no_service == "all":
+        notes.append(
+            {
+                "text": f"<b>{NO_SERVICE_HERE}</b>: capacity 0, all demand unmet",
+                "xref": "paper",
+                "yref": "y",
+                "x": 0.99,
+                "y": 0,
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": size["flag"] * 1.1, "color": NHS_BLUE},
+                "bgcolor": "rgba(255, 255, 255, 0.85)",
+            }
+        )
+    if all_missing:
+        why = "<br>".join(textwrap.wrap(state.no_demand_reason, 60))
+        notes.append(
+            {
+                "text": "<b>No demand data</b>" + (f"<br>{why}" if why else ""),
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "showarrow": False,
+                "font": {"size": size["flag"] * 1.1, "color": DEMAND},
+                "bgcolor": "rgba(255, 255, 255, 0.9)",
+                "bordercolor": DEMAND,
+                "borderwidth": 1,
+            }
+        )
+    return notes
 
 
 def gap_chart(monthly: pd.DataFrame, title: str, *, large: bool = False) -> go.Figure:
@@ -176,9 +273,11 @@ def gap_chart(monthly: pd.DataFrame, title: str, *, large: bool = False) -> go.F
     capacity = data["capacity"].to_numpy(float)
     lower = np.fmin(demand, capacity).tolist()
     short = data["gap"].to_numpy(float) < 0
+    state = _chart_state(data)
     hover = [
-        f"<b>{month_label(month)}</b><br>Demand {d:,.1f}<br>Capacity {c:,.1f}<br>Gap {g:+,.1f}"
-        f"<br>Method: {m or '–'}<br>{calc}"
+        f"<b>{month_label(month)}</b><br>Demand {_figure(d)}<br>Capacity {_figure(c)}"
+        f"<br>Gap {_figure(g, '+')}<br>Method: {m or '–'}<br>{calc}"
+        + (f"<br>{state.source}" if state.source else "")
         for month, d, c, g, m, calc in zip(
             data["month"],
             demand,
@@ -211,7 +310,10 @@ def gap_chart(monthly: pd.DataFrame, title: str, *, large: bool = False) -> go.F
             "marker": {"size": size["marker"] * 0.6},
             "fill": "tonexty",
             "fillcolor": SURPLUS_FILL,
-            "hoverinfo": "skip",
+            # Where a month has no demand, the capacity point carries the month's hover.
+            "text": hover,
+            "hovertemplate": "%{text}<extra></extra>",
+            "hoverinfo": ["skip" if d == d else "text" for d in demand],
         },
         edge,
         {
@@ -244,9 +346,12 @@ def gap_chart(monthly: pd.DataFrame, title: str, *, large: bool = False) -> go.F
     ]
     traces += _interval_traces(data, x)
     layout = _layout(title, large, "People a month", xaxis=month_axis(list(data["month"]), x))
-    note = _flag_note(data["flags"])
+    if state.line:
+        _add_subtitle(layout["title"], state.line, size["font"])
+    layout["annotations"] = _state_notes(state, size, all_missing=bool(np.isnan(demand).all()))
+    note = _flag_note(data["flags"], state.said)
     if note:
-        layout["annotations"] = [
+        layout["annotations"] += [
             {
                 "text": note,
                 "xref": "paper",
@@ -347,6 +452,7 @@ def gap_heatmap(
     short: bool = False,
     keys: list[str] | None = None,
     height: int | None = None,
+    notes: pd.DataFrame | None = None,
 ) -> go.Figure:
     """Places × months, coloured by gap: vermillion for shortfall, blue for surplus.
 
@@ -355,6 +461,8 @@ def gap_heatmap(
     invisible square markers over the cells, carrying each row's key and month:
     a heat map trace sends no click selections, markers do, so a click on a cell
     can open that row. ``height`` overrides the height worked out from the rows.
+    ``notes`` (text, the matrix's shape, with ``keys``) adds a line to a cell's hover, and
+    gives a cell with no figure a hover of its own saying why it is blank (never 0).
     """
     size = _sizes(large)
     z = matrix.to_numpy(float)
@@ -388,9 +496,22 @@ def gap_heatmap(
     data = [heat]
     if keys is not None:
         heat["hoverinfo"] = "skip"  # the markers carry the hover, so a click finds them
+        said = notes.reindex_like(matrix).fillna("") if notes is not None else None
         data.append(
-            _cell_targets(matrix, months, rows, keys, text, hover.replace("%{z", "%{customdata[2]"))
+            _cell_targets(
+                matrix,
+                months,
+                rows,
+                keys,
+                text,
+                hover.replace("%{z", "%{customdata[2]").replace(
+                    "<extra>", "%{customdata[4]}<extra>"
+                ),
+                said,
+            )
         )
+        if said is not None:
+            data.append(_blank_cells(matrix, months, rows, keys, said))
     layout = {
         # The title at the top of the figure and the legend just above the plot: Plotly makes
         # room for both, so neither lands on the other, on the tick labels or on an axis title.
@@ -423,16 +544,19 @@ def _cell_targets(
     keys: list[str],
     text: list[list[str]],
     hovertemplate: str,
+    notes: pd.DataFrame | None = None,
 ) -> dict:
-    """Invisible markers at the centre of each cell that has a figure, for clicks and hover."""
+    """Invisible markers at the centre of each cell that has a figure, for clicks and hover
+    (customdata: key, month, value, text, and a note line, '' or '<br>…')."""
     xs, ys, data = [], [], []
     for i, (row, key) in enumerate(zip(rows, keys, strict=True)):
         for j, (month, label) in enumerate(zip(months, matrix.columns, strict=True)):
             value = matrix.iat[i, j]
             if np.isfinite(value):
+                note = notes.iat[i, j] if notes is not None else ""
                 xs.append(month)
                 ys.append(row)
-                data.append([key, label, float(value), text[i][j]])
+                data.append([key, label, float(value), text[i][j], f"<br>{note}" if note else ""])
     return {
         "type": "scatter",
         "mode": "markers",
@@ -444,6 +568,33 @@ def _cell_targets(
         "unselected": {"marker": {"opacity": 0}},
         "hovertemplate": hovertemplate,
         "name": "cells",
+    }
+
+
+def _blank_cells(
+    matrix: pd.DataFrame, months: list[str], rows: list[str], keys: list[str], notes: pd.DataFrame
+) -> dict:
+    """Invisible markers on each cell with no figure but a note: its hover says why it is
+    blank ('No demand data for …'), so a blank is never read as 0."""
+    xs, ys, data = [], [], []
+    for i, (row, key) in enumerate(zip(rows, keys, strict=True)):
+        for j, (month, label) in enumerate(zip(months, matrix.columns, strict=True)):
+            note = notes.iat[i, j]
+            if not np.isfinite(matrix.iat[i, j]) and note:
+                xs.append(month)
+                ys.append(row)
+                data.append([key, label, f"No figure: {note[0].lower()}{note[1:]}"])
+    return {
+        "type": "scatter",
+        "mode": "markers",
+        "x": xs,
+        "y": ys,
+        "customdata": data,
+        "marker": {"symbol": "square", "size": 30, "opacity": 0},
+        "selected": {"marker": {"opacity": 0}},
+        "unselected": {"marker": {"opacity": 0}},
+        "hovertemplate": "<b>%{y}</b><br>%{x}<br>%{customdata[2]}<extra></extra>",
+        "name": "blank cells",
     }
 
 

@@ -137,7 +137,11 @@ class PlanInputs:
     demand: pd.DataFrame
     observed_hospital_share: pd.DataFrame
     windows: dict[str, Window] = field(default_factory=dict)
+    # (place, 'YYYY-MM') → the window years whose local data (records, counts) cover it
     covered_months: dict[tuple[str, str], int] = field(default_factory=dict)
+    # the same for the SitRep's loaded months: a type planned from the SitRep reads these
+    # only, so a month of local data with no SitRep loaded is missing for it, not zero
+    sitrep_months: dict[tuple[str, str], int] = field(default_factory=dict)
     # what the records show per place and service (capacity.observed.observed_for_plan)
     observed: pd.DataFrame = field(default_factory=pd.DataFrame)
     # referrals a month to each shared service from each place it serves, over the demand

@@ -199,6 +199,7 @@ def load_plan_inputs(
     projection, windows, covered, sources = _projected_demand(
         store, codes, year, settings, history, cover
     )
+    local, national = covered
     parameters = store.query("parameters_for_places", places=codes)
     parameters["valid_from"] = pd.to_datetime(parameters["valid_from"])
     parameters["valid_to"] = pd.to_datetime(parameters["valid_to"])
@@ -218,7 +219,8 @@ def load_plan_inputs(
         demand=projection,
         observed_hospital_share=observed_hospital_share(history, cover, windows),
         windows=windows,
-        covered_months=covered,
+        covered_months=local,
+        sitrep_months=national,
         demand_sources=sources,
         observed=observed_for_plan(store, cover, year),
         service_use=use,
@@ -232,14 +234,15 @@ def _projected_demand(
     settings: dict[tuple, DemandSetting],
     history: pd.DataFrame,
     cover: pd.DataFrame,
-) -> tuple[pd.DataFrame, dict[str, Window], dict[tuple[str, str], int], dict]:
+) -> tuple[pd.DataFrame, dict[str, Window], tuple[dict, dict], dict]:
     """Demand projected from each place and service type's chosen source
     (:mod:`capacity.demand_sources`), all by the same method.
 
     Local records and counts are projected over the place's data coverage; SitRep
     figures over the months of SitRep loaded. Returns the projection, each place's
     window (its local one where it has local data), the years behind each place's
-    months, and the source chosen for each place and service type.
+    months by its local data and by the SitRep (kept apart: a month one covers is
+    not covered by the other), and the source chosen for each place and service type.
     """
     population = population_projection(store, codes)
     counts = store.query("monthly_counts", places=codes)
@@ -253,16 +256,16 @@ def _projected_demand(
     )
     covered = covered_months(cover, windows, year)
     national = chosen_rows(sitrep, sources)
+    sitrep_covered: dict[tuple[str, str], int] = {}
     if len(national):
         span = sitrep_coverage(national)
         more, sitrep_windows = project_demand(
             national, span, year, settings=settings, population=population
         )
         projection = pd.concat([projection, more], ignore_index=True)
-        for key, years in months_with_data(national, sitrep_windows, year).items():
-            covered[key] = max(years, covered.get(key, 0))
+        sitrep_covered = months_with_data(national, sitrep_windows, year)
         windows = sitrep_windows | windows
-    return projection, windows, covered, sources
+    return projection, windows, (covered, sitrep_covered), sources
 
 
 def _demand_settings(
@@ -470,7 +473,6 @@ def _describe(rows: pd.DataFrame, inputs: PlanInputs) -> pd.DataFrame:
     types = inputs.service_types.set_index("service_type")
     places = inputs.places.set_index("place_code")
     windows = {p: w.label for p, w in inputs.windows.items()}
-    covered = inputs.covered_months
     return rows.assign(
         service=rows["service_id"].map(services["name"]).fillna(NO_SERVICE),
         contract=rows["service_id"].map(services["contract"]),
@@ -483,13 +485,23 @@ def _describe(rows: pd.DataFrame, inputs: PlanInputs) -> pd.DataFrame:
         source_rank=rows["source"].map({"hospital": 0, "community": 1}),
         place=rows["place_code"].map(places["name"]),
         data_window=_type_windows(rows, inputs.demand, windows),
-        covered=[
-            covered.get((p, m), 0) > 0
-            for p, m in zip(rows["place_code"], rows["month"], strict=True)
-        ],
+        covered=_covered(rows, inputs),
         no_demand_data=demand_sources(rows, inputs)[2],
         group_id=rows.groupby(["service_id", "place_code", "source"], sort=False).ngroup(),
     )
+
+
+def _covered(rows: pd.DataFrame, inputs: PlanInputs) -> list[bool]:
+    """Whether each row's month is covered by its demand source's data, so that no figure
+    for it means none: the SitRep's loaded months for a type planned from the SitRep, the
+    place's local data (records, counts) for any other."""
+    choices = inputs.demand_sources or {}
+    by_sitrep = {key for key, choice in choices.items() if choice.source == "sitrep"}
+    local, national = inputs.covered_months, inputs.sitrep_months
+    return [
+        (national if (p, t) in by_sitrep else local).get((p, m), 0) > 0
+        for p, t, m in zip(rows["place_code"], rows["service_type"], rows["month"], strict=True)
+    ]
 
 
 def demand_sources(frame: pd.DataFrame, inputs: PlanInputs) -> tuple[list, list, np.ndarray]:

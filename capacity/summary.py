@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 from capacity import formulas as f
+from capacity.demand_settings import DEMAND_SOURCES
+from capacity.demand_sources import NO_DEMAND_DATA
 from capacity.interval import bounds, chance_above
 from capacity.periods import month_label
 
@@ -20,6 +22,14 @@ SOURCE_LABELS = {
     "both": "Hospital discharge and community",
     "hospital": "Hospital discharge",
     "community": "Community",
+}
+# The plan frame's service name of demand with no service here (capacity.plan.NO_SERVICE).
+NO_SERVICE_ROW = "(no commissioned service)"
+# How a chart names where its demand comes from, by the plan frame's demand_source.
+DEMAND_FROM_WORDS = {
+    DEMAND_SOURCES["records"]: "local referral records",
+    DEMAND_SOURCES["counts"]: "published counts",
+    DEMAND_SOURCES["sitrep"]: "SitRep discharges (trusts × catchment shares)",
 }
 
 
@@ -89,6 +99,7 @@ def by_service_type(frame: pd.DataFrame, source: str = "both") -> pd.DataFrame:
         "calculation",
         "sort_order",
         *BAND_COLUMNS,
+        *STATE_COLUMNS,
     ]
     if rows.empty:
         return pd.DataFrame(columns=columns)
@@ -102,12 +113,80 @@ def by_service_type(frame: pd.DataFrame, source: str = "both") -> pd.DataFrame:
         out["demand"].to_numpy(float), out["capacity"].to_numpy(float)
     )
     out = with_band(out, grouped)
+    states = type_states(rows)
+    for column in STATE_COLUMNS:
+        out[column] = out["service_type"].map(states[column])
     order = {t: i for i, t in enumerate(rows["service_type"].drop_duplicates())}
     out["sort_order"] = out["service_type"].map(order)
     return out.sort_values(["sort_order", "month"]).reset_index(drop=True)[columns]
 
 
 BAND_COLUMNS = ["demand_low", "demand_high", "demand_years", "chance_short"]
+# What a chart of one service type says in words: where its demand comes from, whether it
+# has a service here ("all" rows without one, "some", or ""), and why it has no demand data.
+STATE_COLUMNS = ["demand_from", "no_service", "no_demand_reason"]
+
+
+def _labels(values) -> list[str]:
+    """The distinct parts of '; '-joined labels (a system's rows join its places')."""
+    seen: list[str] = []
+    for text in values:
+        for part in str(text).split("; ") if isinstance(text, str) else ():
+            if part and part not in seen:
+                seen.append(part)
+    return seen
+
+
+def _from_phrase(labels: list[str]) -> str:
+    """'Demand from local referral records', 'No demand data', or '' (no labels)."""
+    known = [DEMAND_FROM_WORDS[label] for label in labels if label in DEMAND_FROM_WORDS]
+    missing = NO_DEMAND_DATA in labels
+    if not known:
+        return "No demand data" if missing else ""
+    text = "Demand from " + " and ".join(known)
+    return text + " (no demand data for some)" if missing else text
+
+
+def demand_from(rows: pd.DataFrame) -> str:
+    """Where the demand of some plan rows comes from, in words a lead reads on a chart:
+    'Demand from SitRep discharges (trusts × catchment shares)'. Where hospital discharge
+    and community referrals differ, each is named ('Hospital discharge: demand from …;
+    community: no demand data')."""
+    phrases = {
+        source: _from_phrase(_labels(group))
+        for source, group in rows.groupby("source", sort=False)["demand_source"]
+    }
+    distinct = list(dict.fromkeys(p for p in phrases.values() if p))
+    if len(distinct) <= 1:
+        return distinct[0] if distinct else ""
+    return "; ".join(
+        f"{SOURCE_LABELS[source]}: {phrase[0].lower()}{phrase[1:]}"
+        for source in ("hospital", "community")
+        if (phrase := phrases.get(source))
+    )
+
+
+def _no_demand_reason(notes: pd.Series) -> str:
+    """Why rows have no demand data, from their demand notes ('no demand data: why')."""
+    prefix = f"{NO_DEMAND_DATA}: "
+    reasons = [n[len(prefix) :] for n in notes.dropna() if str(n).startswith(prefix)]
+    return "; ".join(dict.fromkeys(reasons))
+
+
+def type_states(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per service type of plan rows: :data:`STATE_COLUMNS` (see :func:`demand_from`)."""
+    out = {}
+    for service_type, group in rows.groupby("service_type", sort=False):
+        unserved = group["service"] == NO_SERVICE_ROW
+        has_source = "demand_source" in group
+        out[service_type] = {
+            "demand_from": demand_from(group) if has_source else "",
+            "no_service": "all" if unserved.all() else "some" if unserved.any() else "",
+            "no_demand_reason": _no_demand_reason(group["demand_note"])
+            if "demand_note" in group
+            else "",
+        }
+    return pd.DataFrame.from_dict(out, orient="index", columns=STATE_COLUMNS)
 
 
 def with_band(out: pd.DataFrame, grouped) -> pd.DataFrame:
@@ -197,6 +276,34 @@ def shortfall_matrix(
     return matrix.reindex(columns=sorted(matrix.columns))
 
 
+def missing_demand(
+    frame: pd.DataFrame, service_types: list[str] | None, source: str
+) -> pd.DataFrame:
+    """Places × months: which service types have no demand figure there, in words
+    ('No demand data for social support (…)'; '' where every type has one).
+
+    The heat maps add up the types that have figures, so this says what a cell leaves
+    out, and why a cell with no figure at all is blank rather than 0.
+    """
+    rows = filter_source(frame, source)
+    if service_types:
+        rows = rows[rows["service_type"].isin(service_types)]
+    by_type = (
+        rows.groupby(["place", "service_type_name", "month"], sort=False)["demand"]
+        .sum(min_count=1)
+        .reset_index()
+    )
+    missing = by_type[by_type["demand"].isna()]
+    names = missing.groupby(["place", "month"], sort=False)["service_type_name"].agg(
+        lambda n: ", ".join(t[0].lower() + t[1:] for t in dict.fromkeys(n))
+    )
+    text = ("No demand data for " + names).rename("text").reset_index()
+    matrix = text.pivot(index="place", columns="month", values="text")
+    places = list(dict.fromkeys(rows["place"]))
+    months = sorted(set(rows["month"]))
+    return matrix.reindex(index=places, columns=months).astype(object).fillna("")
+
+
 def largest_shortfalls(
     frame: pd.DataFrame, service_types: list[str] | None = None, source: str = "both"
 ) -> pd.DataFrame:
@@ -267,6 +374,9 @@ def service_type_across_places(
     months_short = (months_short["capacity"] < months_short["demand"]).groupby("place_code").sum()
     totals["months_short"] = totals["place_code"].map(months_short).fillna(0).astype(int)
     totals["flags"] = totals["place_code"].map(rows.groupby("place_code")["flags"].agg(_union))
+    if "demand_source" in rows:
+        words = {code: demand_from(group) for code, group in rows.groupby("place_code")}
+        totals["demand_from"] = totals["place_code"].map(words)
     return totals.sort_values("capacity_per_100k", ascending=False).reset_index(drop=True)
 
 
@@ -520,7 +630,7 @@ def demand_sources_by_place(frame: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     grouped = frame.groupby(["place", "service_type_name"], sort=False)
     out = grouped["demand_source"].agg(_union).reset_index()
-    unserved = grouped["service"].agg(lambda s: bool((s == "(no commissioned service)").all()))
+    unserved = grouped["service"].agg(lambda s: bool((s == NO_SERVICE_ROW).all()))
     no_data = grouped["flags"].agg(
         lambda f: f.fillna("").str.contains("no demand data (", regex=False).any()
     )

@@ -615,8 +615,9 @@ def sitrep_section() -> None:
             )
     if not breaks.empty:
         with st.expander(
-            f"{len(breaks)} likely reporting breaks (a trust's count ten times "
-            "the month before, or a tenth of it)"
+            f"{plural(len(breaks), 'likely reporting break')} (a trust's count ten times "
+            "the month before, or a tenth of it; judged only against the month before, "
+            "never an older month)"
         ):
             shown = breaks.assign(month=pd.to_datetime(breaks["month"]).dt.strftime("%b %Y"))
             st.dataframe(

@@ -14,6 +14,7 @@ from capacity.summary import (
     demand_sources_by_place,
     gap_matrix,
     largest_shortfalls,
+    missing_demand,
     shortfall_matrix,
 )
 from capacity.views.places import (
@@ -168,6 +169,9 @@ else:
     matrix = matrix.reindex(columns=sorted(set(plan["month"])))
 matrix = matrix.reindex(rows["name"]).set_axis(list(rows["label"]), axis=0)
 labels = dict(zip(rows["place_code"], rows["label"], strict=True))
+# Each cell's hover says which service types have no demand data there (blank, never 0).
+notes = missing_demand(scoped, chosen, view.source).reindex(rows["name"])
+notes = notes.set_axis(list(rows["label"]), axis=0)
 what = "all service types" if not chosen else ", ".join(type_names[t] for t in chosen)
 several = chosen is None or len(chosen) > 1
 where = "" if everywhere else f" in {describe_scope(places, scope)}"
@@ -208,6 +212,7 @@ else:
             keys=list(rows["place_code"]),
             large=view.present,
             height=overview_height(len(matrix.index)) if view.present else None,
+            notes=notes,
         ),
         key="overview_heatmap",
         on_select="rerun",

@@ -59,6 +59,7 @@ def the_table() -> None:
             [
                 "place",
                 "flags",
+                "demand_from",
                 "demand",
                 "capacity",
                 "gap",
@@ -74,6 +75,7 @@ def the_table() -> None:
         column_config={
             "place": st.column_config.TextColumn("Place", width="medium"),
             "flags": st.column_config.TextColumn("Flags", width="medium"),
+            "demand_from": st.column_config.TextColumn("Demand from", width="medium"),
             "demand": figure_column("Demand", 0, "New people in the planning year"),
             "capacity": figure_column(
                 "Capacity", 0, "New people the services can take in the year"

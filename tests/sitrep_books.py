@@ -8,9 +8,11 @@ block each under its own "Region / Code / Name" header, and "-" for suppressed c
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 
 # The twelve destinations of Table 4, as headed in the workbooks (line breaks and all).
 DESTINATIONS = [
@@ -61,3 +63,39 @@ def write_sitrep(path: Path, month_title: str, trusts: dict[str, dict[str, float
     sheet.append([None, "Source: Acute Discharge Situation Report, NHS England"])
     book.save(path)
     return path
+
+
+# A year of SitRep for Barking, Havering and Redbridge's trust (RF4), April 2024 to March
+# 2025: P2 care home discharges feed reablement in a bedded setting, which Havering has no
+# service of; no new P3 admissions beside 40 P3b every month (the P3 flag); and April
+# 2025's P1 ten times March's (a reporting break).
+RF4_YEAR = {"p0": 900, "p1": 120, "p2_home": 60, "p2_rehab": 30, "p3": 0, "p3b": 40}
+YEAR_TITLES = [
+    f"{month} {2024 + (month in ('January', 'February', 'March'))}"
+    for month in ("April", "May", "June", "July", "August", "September", "October",
+                  "November", "December", "January", "February", "March")
+]  # fmt: skip
+
+
+def demo_with_sitrep(demo_db: Path, folder: Path) -> Path:
+    """A copy of the demo database in ``folder`` with :data:`RF4_YEAR` loaded for every month
+    of 2024/25, April 2025 with a break, and Havering's social support set to be planned
+    from published counts, which it has none of (so it has no demand data)."""
+    from capacity.demand_settings import read_settings, settings_table
+    from capacity.ingest import load, stage_file
+    from capacity.store import Store
+
+    database = folder / "sitrep.duckdb"
+    shutil.copyfile(demo_db, database)
+    months = {title: RF4_YEAR for title in YEAR_TITLES} | {"April 2025": RF4_YEAR | {"p1": 1500}}
+    with Store.open(database) as store:
+        for title, counts in months.items():
+            path = write_sitrep(folder / f"{title}.xlsx", title, {"RF4": counts})
+            assert load(store, stage_file(path, "sitrep", workdir=folder)).import_id
+        setting = {"place_code": "E09000016", "service_type": "social_support"}
+        setting |= {"window_years": 3, "growth_method": "flat", "demand_source": "counts"}
+        with store.transaction() as tx:
+            tx.insert_frame(
+                "demand_settings", settings_table(read_settings(pd.DataFrame([setting])))
+            )
+    return database

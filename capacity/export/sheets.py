@@ -50,6 +50,7 @@ from capacity.export.tables import (
 from capacity.periods import planning_year_label, planning_year_months
 from capacity.plan import PLAN_COLUMNS
 from capacity.scenarios.model import Change, Names
+from capacity.summary import demand_sources_by_place
 
 # Workbook layout: column widths in characters, row heights in points.
 LINE_POINTS = 13  # the height of one line of 10-point Arial
@@ -223,6 +224,24 @@ def _flagged_services(frame: pd.DataFrame) -> str:
     return "; ".join(names) if names else "none"
 
 
+def _demand_lines(frame: pd.DataFrame) -> tuple[str, str, str]:
+    """The cover's words for where each place's demand comes from, the service types with
+    no service here, and those with no demand data ('none' where there are none)."""
+    table = demand_sources_by_place(frame)
+    sources, unserved, missing = [], [], []
+    for place, type_name, source, state in table.itertuples(index=False):
+        sources.append(f"{place}, {type_name}: {source or 'not named'}")
+        if state.startswith("no service"):
+            unserved.append(f"{place}, {type_name}")
+        if "no demand data" in state:
+            missing.append(f"{place}, {type_name}")
+
+    def said(lines: list[str]) -> str:
+        return "\n".join(lines) if lines else "none"
+
+    return said(sources), said(unserved), said(missing)
+
+
 def _cover(
     sheet,
     styles: dict,
@@ -237,6 +256,7 @@ def _cover(
     months = planning_year_months(info.year)
     names = _names(frame, info, scope)
     changes = [_change_line(c, names) for c in (info.scenario.changes if info.scenario else ())]
+    sources, unserved, missing = _demand_lines(frame)
     places = "; ".join(f"{name} ({code})" for code, name in scope.places)
     facts = [
         ("Place" if len(scope.places) == 1 else "Places", places),
@@ -253,6 +273,16 @@ def _cover(
             + (f". {template.note}" if template.note else "."),
         ),
         ("Capacity assumed equal to demand", _flagged_services(frame)),
+        ("Where demand comes from", sources),
+        ("No service here (demand unmet, capacity 0)", unserved),
+        (
+            "No demand data",
+            missing
+            if missing == "none"
+            else f"{missing}\nTheir demand and gap are blank on the Data and Assumptions "
+            "sheets; the Capacity & Demand tabs, whose figures must add up, show 0 there, "
+            "which means no data, not no demand.",
+        ),
         (
             "Rounding",
             _ROUNDING_NOTE

@@ -271,3 +271,31 @@ def test_the_overview_table_says_each_source_and_state_in_words(sitrep_store):
         "no demand data"
     )
     assert "no demand data" in table.loc["Social support (incl. voluntary sector)", "state"]
+
+
+def test_a_type_planned_from_the_sitrep_leaves_a_month_without_sitrep_missing_not_zero(
+    sitrep_store,
+):
+    # A's social support has local records every month of 2022/23 to 2024/25, so A's local
+    # data cover June. Reablement at home is planned from the SitRep, which has no June
+    # loaded: its June is unknown, not a month of no demand.
+    with sitrep_store.transaction() as tx:
+        tx.insert_frame(
+            "referrals",
+            monthly_referrals("A", "social_support", "hsss", "hospital", full_years(2022, 2024, 5)),
+        )
+    plan = plan_for(sitrep_store, "A", 2025)
+    reab = plan[(plan["service_id"] == "reab") & (plan["source"] == "hospital")]
+    reab = reab.set_index("month")
+    assert set(reab["demand_source"]) == {"NHS England discharge SitRep"}
+    assert math.isnan(reab.loc["2025-06", "demand"]) and math.isnan(reab.loc["2025-06", "gap"])
+    assert "no demand data for this month" in reab.loc["2025-06", "flags"]
+    # The months the SitRep has keep their figures, worked as in the first test above.
+    may = (90 * 0.4 + 20 * 0.25) * 1.1  # May 2024's 41.0, grown one year
+    assert reab.loc["2025-05", "demand"] == pytest.approx(may, abs=1e-9)
+    # Social support, planned from A's records, keeps every month: 5 a month grown 10% a year
+    # from each of the three window years, averaged.
+    hsss = plan[(plan["service_id"] == "hsss") & (plan["source"] == "hospital")]
+    assert set(hsss["demand_source"]) == {"local referral records"}
+    expected = (5 * 1.1**3 + 5 * 1.1**2 + 5 * 1.1) / 3
+    assert hsss["demand"].to_numpy() == pytest.approx([expected] * 12, abs=1e-9)
