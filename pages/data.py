@@ -525,13 +525,22 @@ def shares_section() -> None:
         st.rerun()
 
 
+NOT_DEMAND = "Not demand here"
+
+
 def destinations_section() -> None:
     """The place's reading of SitRep destinations: which service type each one feeds."""
     if view.members != [view.place]:
         st.caption("Choose one place (not a system) to see and edit its mapping.")
         return
     types = service_types_table(view.data_key)
+    type_names = dict(zip(types["service_type"], types["name"], strict=True))
+    # The grid shows and edits service types by name (a blank cell would be drawn as "None");
+    # saving turns the names back into codes, and "not demand here" into a blank.
+    hospital = list(types.loc[types["hospital"].astype(bool), "service_type"])
+    codes_by_name = {type_names[code]: code for code in hospital}
     mapping = data.destination_mapping(view.path, view.place)
+    mapping["service_type"] = mapping["service_type"].map(type_names).fillna(NOT_DEMAND)
     st.caption(
         "How SitRep discharges count as demand here: each destination feeds one service type, "
         "or none. Change a row (for example, P3 new admissions going straight to long-term "
@@ -548,16 +557,19 @@ def destinations_section() -> None:
         column_config={
             "destination": "Destination (Table 4)",
             "service_type": st.column_config.SelectboxColumn(
-                "Feeds service type (blank: not demand)",
-                options=list(types.loc[types["hospital"].astype(bool), "service_type"]),
-                format_func=dict(zip(types["service_type"], types["name"], strict=True)).get,
+                "Feeds service type",
+                options=[NOT_DEMAND, *codes_by_name],
+                required=True,
             ),
             "mapped_by": "Mapped by",
         },
     )
     if st.button("Save the mapping", key="data_destinations_save"):
         save_edits(
-            edited.drop(columns="mapped_by").assign(source_note="edited in the app"),
+            edited.drop(columns="mapped_by").assign(
+                service_type=edited["service_type"].map(codes_by_name),
+                source_note="edited in the app",
+            ),
             "destinations",
             f"SitRep destinations of {view.place} edited in the app.csv",
         )

@@ -98,7 +98,8 @@ def open_expanders(page) -> None:
 def assert_words_only(page, where: str) -> None:
     text = screen_text(page)
     assert not CODE.findall(text), f"{where} shows codes: {sorted(set(CODE.findall(text)))}"
-    assert not NONE.search(text), f"{where} shows 'None'"
+    found = NONE.search(text)
+    assert not found, f"{where} shows 'None': {text[max(0, found.start() - 120) : found.end()]!r}"
     assert "-0.0" not in text and "−0.0" not in text, f"{where} shows -0.0"
 
 
@@ -238,8 +239,12 @@ def test_an_edit_on_the_data_page_still_saves_to_its_column(browser, data_server
         page.get_by_text("Service parameters").first.wait_for()
         # The parameters section's own service box and grid (the Services section above has
         # a "Service" box too).
-        page.locator(".st-key-data_param_service").click()
-        page.get_by_role("option", name="BHR discharge-to-assess nursing beds", exact=True).click()
+        box = page.locator(".st-key-data_param_service input")
+        box.wait_for()
+        settle(page)
+        box.click()
+        page.keyboard.type("BHR discharge-to-assess nursing")
+        page.keyboard.press("Enter")
         settle(page)
         grid = page.locator('.st-key-data_param_editor_bhr_d2a_nursing [data-testid="stDataFrame"]')
         header = grid.locator("th").filter(has_text="Caseload (people at once)").first
