@@ -14,12 +14,14 @@ from capacity.views.places import members as places_in
 from capacity.views.places import names as place_names
 from capacity.views.places import systems_first
 from capacity.views.scenario_choices import BASELINE, scenario_version_of
-from pages import PAGES, _state
+from capacity.views.workspace import is_empty
+from pages import PAGES, _state, _welcome
 from pages._common import (
     DataKey,
     PlanKey,
     ScenarioKey,
     View,
+    database_param,
     database_path,
     file_stamp,
     global_params,
@@ -38,7 +40,9 @@ st.set_page_config(
 )
 
 _state.begin_run()
-path = database_path()
+database = database_param()  # db=demo: this session explores the demo (see pages/_welcome.py)
+_state.bind(database, sidebar=True)
+path = database_path(st.session_state["db"])
 version, scenarios_version = store_versions(path, file_stamp(path))
 places = places_table(DataKey(path, version))
 years = year_range(DataKey(path, version))
@@ -121,7 +125,9 @@ with st.sidebar:
         "page shows one place per screen, stepped with PageDown and PageUp.",
     )
 
-for param in params.values():
+    _welcome.demo_note()
+
+for param in [database, *params.values()]:
     _state.publish(param)
 with links:
     for spec in PAGES:
@@ -174,5 +180,8 @@ if view.present:
 
 _state.set_page(page_name)
 show_notices()
-navigation.run()
+if page_name == first.url_path and is_empty(places):
+    _welcome.first_screen(view)  # a workspace with no services yet opens here
+else:
+    navigation.run()
 _state.end_run()
