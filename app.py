@@ -14,7 +14,6 @@ from capacity.views.places import members as places_in
 from capacity.views.places import names as place_names
 from capacity.views.places import systems_first
 from capacity.views.scenario_choices import BASELINE, scenario_version_of
-from capacity.views.workspace import is_empty
 from pages import PAGES, _state, _welcome
 from pages._common import (
     DataKey,
@@ -180,8 +179,6 @@ if view.present:
 
 _state.set_page(page_name)
 show_notices()
-if page_name == first.url_path and is_empty(places):
-    _welcome.first_screen(view)  # a workspace with no services yet opens here
-else:
+if not _welcome.shown_instead(view, page_name):  # a workspace with no services yet
     navigation.run()
 _state.end_run()

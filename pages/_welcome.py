@@ -10,13 +10,37 @@ from __future__ import annotations
 import streamlit as st
 
 from capacity.views import workspace
-from pages import _state, page_path
+from pages import PAGES, _state, page_path
 from pages._common import DEMO, View
 
 NEXT_STEPS = (
     "Next, on the Data page: add your services, give each its parameters, then load an NHS "
     "England discharge SitRep (a first plan from national data) or your referral records."
 )
+
+
+# The pages that need no services: where a new workspace adds them, and the methodology.
+WITHOUT_SERVICES = ("data", "methodology")
+
+
+def shown_instead(view: View, page_name: str) -> bool:
+    """In a workspace with no services, show the first screen (in place of the Overview) or
+    a pointer to the Data page (in place of a page about plans); True if shown."""
+    if not workspace.is_empty(view.places) or page_name in WITHOUT_SERVICES:
+        return False
+    if page_name == PAGES[0].url_path:
+        first_screen(view)
+        return True
+    title = next(spec.title for spec in PAGES if spec.url_path == page_name)
+    st.title(title)
+    st.info(f"This workspace has no services yet, so there is no plan to show here. {NEXT_STEPS}")
+    st.page_link(
+        page_path("data"),
+        label="Go to the Data page",
+        icon="🗄️",
+        query_params=_state.link_values("data"),
+    )
+    return True
 
 
 def explore_demo() -> None:
