@@ -13,12 +13,13 @@ from capacity.summary import SOURCE_LABELS
 from capacity.views.places import WITH_SERVICES, picker_options
 from capacity.views.places import members as places_in
 from capacity.views.scenario_choices import BASELINE, scenario_version_of
-from pages import PAGES, _state
+from pages import PAGES, _state, _welcome
 from pages._common import (
     DataKey,
     PlanKey,
     ScenarioKey,
     View,
+    database_param,
     database_path,
     file_stamp,
     global_params,
@@ -37,7 +38,9 @@ st.set_page_config(
 )
 
 _state.begin_run()
-path = database_path()
+database = database_param()  # db=demo: this session explores the demo (see pages/_welcome.py)
+_state.bind(database, sidebar=True)
+path = database_path(st.session_state["db"])
 version, scenarios_version = store_versions(path, file_stamp(path))
 places = places_table(DataKey(path, version))
 years = year_range(DataKey(path, version))
@@ -125,7 +128,9 @@ with st.sidebar:
         "page shows one place per screen, stepped with PageDown and PageUp.",
     )
 
-for param in params.values():
+    _welcome.demo_note()
+
+for param in [database, *params.values()]:
     _state.publish(param)
 with links:
     for spec in PAGES:
@@ -178,5 +183,6 @@ if view.present:
 
 _state.set_page(page_name)
 show_notices()
-navigation.run()
+if not _welcome.shown_instead(view, page_name):  # a workspace with no services yet
+    navigation.run()
 _state.end_run()

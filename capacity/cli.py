@@ -1,6 +1,7 @@
 """Command line: ``python -m capacity <command>``.
 
-Commands: ``init`` (build or rebuild the demo database), ``places``,
+Commands: ``init`` (build or rebuild the demo database; ``--empty`` a workspace of
+England's reference data and no services, ``--places`` its own places), ``places``,
 ``services``, ``plan``, ``flow`` (queues, waits and places needed for one
 service, or a discharge pathway's services pooled), ``export`` (the BCF
 workbook, CSV, chart images or a zip of workbooks, chosen by the output
@@ -28,7 +29,7 @@ from typing import TextIO
 
 import pandas as pd
 
-from capacity import config, ingest, scenario_store
+from capacity import config, ingest, scenario_store, workspace
 from capacity.demand import check_growth
 from capacity.demo import build_demo_database, ensure_database
 from capacity.export import FORMATS, IMAGE_FORMATS, ExportError, csv_bytes, plan_csv, stop_renderer
@@ -58,6 +59,7 @@ from capacity.summary import SOURCE_LABELS
 from capacity.validation import ValidationError
 from capacity.views import exports, places, plans
 from capacity.views import flow as flow_view
+from capacity.workspace import WorkspaceError, build_empty_database
 
 
 class CommandError(Exception):
@@ -110,9 +112,24 @@ def build_parser() -> argparse.ArgumentParser:
         description="Intermediate-care demand and capacity: build the plan from the command line.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    init = commands.add_parser("init", parents=[common], help="build or rebuild the demo database")
+    init = commands.add_parser(
+        "init",
+        parents=[common],
+        help="build or rebuild the demo database, or (--empty) a workspace of your own",
+    )
     init.add_argument(
         "--force", action="store_true", help="replace an existing database file (its data are lost)"
+    )
+    init.add_argument(
+        "--empty",
+        action="store_true",
+        help="England's reference data and no services: a workspace for your own place",
+    )
+    init.add_argument(
+        "--places",
+        metavar="CODE,…",
+        help="with --empty: the workspace's places: authority codes or names, or an ICB's "
+        "ONS or ODS code (its places)",
     )
     listing = commands.add_parser("places", parents=[common], help="list places and systems")
     listing.add_argument(
@@ -337,7 +354,7 @@ def main(
         if args.command == "export":
             export_format(args.out)
         if args.command == "init":
-            return _init(path, args.force, out)
+            return _init(path, args, out)
         if ensure_database(path):
             print(f"Built the demo database at {path} (first use).", file=err)
         writes = (
@@ -364,17 +381,48 @@ def main(
         return 0
 
 
-def _init(path: Path, force: bool, out: TextIO) -> int:
-    if path.exists() and not force:
+def _init(path: Path, args: argparse.Namespace, out: TextIO) -> int:
+    what = "an empty workspace" if args.empty else "the demo data"
+    if args.places is not None and not args.empty:
+        raise CommandError("--places sets up a workspace of your own: add --empty.")
+    if path.exists() and not args.force:
         raise CommandError(
-            f"{path} already exists. Add --force to rebuild it from the demo data "
+            f"{path} already exists. Add --force to rebuild it as {what} "
             "(everything else in it is lost), or use --db to choose another file."
         )
-    counts = build_demo_database(path)
-    print(f"Built the demo database at {path}:", file=out)
+    if not args.empty:
+        counts = build_demo_database(path)
+        print(f"Built the demo database at {path}:", file=out)
+    else:
+        try:
+            counts = build_empty_database(path, args.places)
+        except WorkspaceError as exc:
+            raise CommandError(f"{exc}") from None
+        print(f"Built an empty workspace at {path}:", file=out)
     for table, count in counts.items():
         print(f"  {table:<20} {count:>9,}", file=out)
+    if args.empty:
+        with Store.open(path, read_only=True) as store:
+            chosen = workspace.workspace_places(store)
+        print(_workspace_next_steps(path, chosen), file=out)
     return 0
+
+
+def _workspace_next_steps(path: Path, chosen: pd.DataFrame) -> str:
+    """What a lead does next with a new workspace, in words."""
+    named = chosen[chosen["chosen"]]
+    pairs = zip(named["place_code"], named["name"], strict=True)
+    places_line = (
+        "Its places: " + ", ".join(f"{name} ({code})" for code, name in pairs)
+        if not named.empty
+        else "No places chosen yet: the app's first screen asks for one (Set up my place)."
+    )
+    return (
+        f"{places_line}\n"
+        f"Next: open the app on it ({config.DB_ENV}={path} python3 run.py app), then on the "
+        "Data page add your services, give each its parameters, and load a SitRep or your "
+        "referral records."
+    )
 
 
 def _places(store: Store, args: argparse.Namespace, out: TextIO) -> int:

@@ -3,7 +3,9 @@
 The database file is chosen, in order, by the CLI's ``--db PATH``, the
 ``CAPACITY_DB`` environment variable, or ``data/capacity.duckdb`` in the
 project folder. With no file there, the app and the CLI build one from the
-demo data on first use.
+demo data on first use. A workspace of a lead's own (``init --empty``) opens the demo
+from its first screen in a file of the demo's own: ``CAPACITY_DEMO_DB``, else
+``data/demo.duckdb``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ CONTENT_DIR = PROJECT_ROOT / "content"
 
 DB_ENV = "CAPACITY_DB"
 DEFAULT_DB = DATA_DIR / "capacity.duckdb"
+# The demo a workspace's first screen opens ("Explore the demo"): a file of its own, so
+# the lead's workspace is never replaced by it.
+DEMO_DB_ENV = "CAPACITY_DEMO_DB"
+DEFAULT_DEMO_DB = DATA_DIR / "demo.duckdb"
 
 # The demo's synthetic referral records: a fixed seed and period make every
 # build identical.
@@ -47,6 +53,12 @@ def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     if from_env:
         return Path(from_env).expanduser()
     return DEFAULT_DB
+
+
+def demo_db_path() -> Path:
+    """The demo database the app's first screen opens: $CAPACITY_DEMO_DB, else data/demo.duckdb."""
+    from_env = os.environ.get(DEMO_DB_ENV, "").strip()
+    return Path(from_env).expanduser() if from_env else DEFAULT_DEMO_DB
 
 
 def today() -> date:

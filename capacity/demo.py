@@ -12,9 +12,6 @@ length of stay.
 
 from __future__ import annotations
 
-import getpass
-import hashlib
-import os
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -25,8 +22,6 @@ from capacity import config, england
 from capacity.periods import Month
 from capacity.reference import (
     LOCAL_PLACES_FILE,
-    POPULATION_FILE,
-    REFERENCE_FILES,
     SERVICE_FILES,
     SOURCES,
     check_all,
@@ -34,6 +29,7 @@ from capacity.reference import (
 )
 from capacity.store import Store, StoreError, migrations
 from capacity.validation import Column, Problem, ValidationError, coerce, row_number
+from capacity.workspace import build_database, log_file, read_reference, user, write_reference
 
 LEVELS = [
     Column("place_code"),
@@ -218,10 +214,6 @@ def _level_problem(row, places, types, services, served) -> tuple[str, str] | No
     return None
 
 
-def _checksum(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def load_demo(
     store: Store,
     *,
@@ -231,15 +223,14 @@ def load_demo(
 ) -> dict[str, int]:
     """Validate the reference and demo CSVs, generate referrals, and load all in one transaction.
 
-    England's reference data comes first (every authority, ICB, trust and catchment share);
-    the demo's own places file adds its local partnership (BHR) and any place England does
-    not know.
+    England's reference data comes first, read and written as for every database
+    (:mod:`capacity.workspace`); the demo's own places file adds its local
+    partnership (BHR), then come its services, parameters and synthetic referrals.
     """
-    tables = read_tables(store.read_csv, reference_dir, REFERENCE_FILES)
-    population = read_tables(store.read_csv, reference_dir, POPULATION_FILE)["population"]
-    national = england.england_tables(store.read_csv, population, reference_dir)
+    reference = read_reference(store, reference_dir)
     local = read_tables(store.read_csv, demo_dir, LOCAL_PLACES_FILE)["places"]
-    tables["places"] = england.place_rows(national["places"], local)
+    tables = dict(reference.tables)
+    tables["places"] = england.place_rows(reference.england["places"], local)
     tables["places"].attrs["source"] = "reference/hwb_places.csv and demo/places.csv"
     tables |= read_tables(store.read_csv, demo_dir, SERVICE_FILES)
     check_all(tables)
@@ -256,26 +247,16 @@ def load_demo(
     referrals = synthetic_referrals(
         levels, trust_mix, pathways, config.DEMO_FIRST_DAY, config.DEMO_LAST_DAY, seed
     )
-    files = [reference_dir / f"{n}.csv" for n in REFERENCE_FILES]
-    files += [demo_dir / f"{n}.csv" for n in (*LOCAL_PLACES_FILE, *SERVICE_FILES)]
+    files = [demo_dir / f"{n}.csv" for n in (*LOCAL_PLACES_FILE, *SERVICE_FILES)]
     files += [demo_dir / n for n in ("referral_levels.csv", "trust_mix.csv")]
     with store.transaction() as tx:
-        england.write(tx, national, population, england.checksum(reference_dir), own=local)
-        for name, frame in tables.items():
-            if name != "places":
-                tx.insert_frame(name, frame)
+        write_reference(
+            tx, reference, own_places=local, log_kind="demo", note="demo database build"
+        )
+        for name in SERVICE_FILES:
+            tx.insert_frame(name, tables[name])
         for path in files:
-            tx.execute(
-                "log_import",
-                kind="demo",
-                file_name=f"{path.parent.name}/{path.name}",
-                checksum=_checksum(path),
-                rows_read=0,
-                rows_loaded=0,
-                rows_rejected=0,
-                loaded_by=_user(),
-                note="demo database build",
-            )
+            log_file(tx, path, "demo", "demo database build")
         import_id = tx.execute(
             "log_import",
             kind="demo referrals",
@@ -284,19 +265,12 @@ def load_demo(
             rows_read=len(referrals),
             rows_loaded=len(referrals),
             rows_rejected=0,
-            loaded_by=_user(),
+            loaded_by=user(),
             note=f"generated from demo/referral_levels.csv, {config.DEMO_FIRST_DAY} "
             f"to {config.DEMO_LAST_DAY}",
         )[0][0]
         tx.insert_frame("referrals", referrals.assign(import_id=import_id))
     return store.table_counts()
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 def build_demo_database(
@@ -311,19 +285,10 @@ def build_demo_database(
     A failed build leaves no file behind, and an existing file is only replaced
     once the new one is complete.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    building = path.with_name(path.name + ".building")
-    for leftover in (building, building.with_name(building.name + ".wal")):
-        leftover.unlink(missing_ok=True)
-    try:
-        with Store.open(building) as store:
-            counts = load_demo(store, seed=seed, reference_dir=reference_dir, demo_dir=demo_dir)
-        os.replace(building, path)
-    except BaseException:
-        building.unlink(missing_ok=True)
-        raise
-    return counts
+    return build_database(
+        path,
+        lambda store: load_demo(store, seed=seed, reference_dir=reference_dir, demo_dir=demo_dir),
+    )
 
 
 def ensure_database(path: Path) -> bool:

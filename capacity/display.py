@@ -106,6 +106,8 @@ IMPORT_KINDS: dict[str, str] = {
     "sitrep": "NHS England discharge SitRep",
     "destinations": "SitRep destination mapping",
     "demo": "Demo data",
+    "reference": "England's reference data",
+    "workspace": "The workspace's own places",
     "demo referrals": "Demo referral records",
 }
 

@@ -32,7 +32,7 @@ import streamlit as st
 from capacity import config
 from capacity.periods import planning_year_label, planning_year_of
 from capacity.summary import SOURCE_LABELS
-from capacity.views import flow, observed_figures, places, plans, quality
+from capacity.views import flow, observed_figures, places, plans, quality, workspace
 from capacity.views import scenario_choices as choices
 from capacity.views.flow import FlowSettings
 from capacity.views.places import default_place
@@ -80,9 +80,26 @@ class PlanKey:
         return ScenarioKey(self.path, self.scenario_version)
 
 
-def database_path() -> Path:
-    """The database file, built from the demo data if there is none yet."""
-    return _ensured(str(config.db_path()))
+DEMO = "demo"
+
+
+def database_param() -> Param:
+    """The address's ``db=demo``: this session looks at the demo's own database instead of
+    the workspace (set by the first screen's *Explore the demo*)."""
+    return Param(
+        "db",
+        "db",
+        _choice({DEMO: "the demo"}, "database (only db=demo is known)"),
+        lambda v: v or None,
+        "",
+        describe=lambda v: "the demo" if v == DEMO else "this workspace",
+    )
+
+
+def database_path(choice: str = "") -> Path:
+    """The database file (the demo's own for ``choice`` 'demo'), built from the demo data if
+    there is none yet."""
+    return _ensured(str(config.demo_db_path() if choice == DEMO else config.db_path()))
 
 
 @st.cache_resource(show_spinner="Building the demo database (first run only)…")
@@ -127,6 +144,12 @@ def services_table(key: DataKey) -> pd.DataFrame:
 def year_range(key: DataKey) -> list[int]:
     """Planning years worth offering: from the first with a year of history to two ahead."""
     return places.planning_years(key.path, date.today())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def setup_steps(key: DataKey, codes: tuple[str, ...]) -> list:
+    """The steps from a new workspace to a first plan for some places, each done or not."""
+    return workspace.setup_steps(key.path, list(codes))
 
 
 # -- scenarios ----------------------------------------------------------------

@@ -20,6 +20,7 @@ from capacity.display import (
 from capacity.views import data
 from capacity.views.data import KINDS, ImportFileError, StoreError, csv_bytes
 from capacity.views.places import services_serving
+from capacity.views.workspace import is_empty, own_places
 from pages import _state
 from pages._common import (
     choice_param,
@@ -27,6 +28,7 @@ from pages._common import (
     places_table,
     service_types_table,
     services_table,
+    setup_steps,
 )
 from pages._style import figure_column, months_as_labels, show_notices
 
@@ -666,6 +668,28 @@ if message:
     {"success": st.success, "error": st.warning, "info": st.info}[message[0]](message[1])
     st.session_state["data_message"] = None
 
+
+def services_block() -> None:
+    st.subheader("Services")
+    st.caption(f"Services that serve {view.place_name}, and new ones.")
+    services_section()
+
+
+# A workspace on its way to a first plan: the steps, and the Services section first while
+# it has no services at all.
+new_workspace = is_empty(view.places)
+steps = setup_steps(view.data_key, tuple(view.members)) if not own_places(view.places).empty else []
+if steps and not all(step.done for step in steps):
+    st.markdown(
+        "**To a first plan for "
+        f"{view.place_name}:**\n"
+        + "\n".join(
+            f"{n}. {'✅' if step.done else '⬜'} {step.text}" for n, step in enumerate(steps, 1)
+        )
+    )
+if new_workspace:
+    services_block()
+
 st.subheader("Load a file")
 st.segmented_control(
     "Kind of file", list(LABELS), key="data_kind", format_func=LABELS.get, required=True
@@ -673,9 +697,8 @@ st.segmented_control(
 _state.publish(kind_param)
 upload_section(st.session_state["data_kind"])
 
-st.subheader("Services")
-st.caption(f"Services that serve {view.place_name}, and new ones.")
-services_section()
+if not new_workspace:
+    services_block()
 
 st.subheader("Service parameters")
 st.caption(f"For the services of {view.place_name}.")

@@ -85,9 +85,9 @@ def services(db: Database) -> pd.DataFrame:
 def services_serving(services: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
     """The services that serve at least one of the places ``codes``."""
     wanted = set(codes)
-    return services[
-        services["place_codes"].map(lambda text: bool(set(str(text).split(",")) & wanted))
-    ]
+    serving = services["place_codes"].map(lambda text: bool(set(str(text).split(",")) & wanted))
+    # As booleans, so that no services at all (a new workspace) keeps the columns.
+    return services.loc[serving.astype(bool)]
 
 
 def services_at(db: Database, place: str | None = None) -> pd.DataFrame:
@@ -122,8 +122,16 @@ def resolve(places: pd.DataFrame, text: str) -> pd.Series:
 
 
 def default_place(places: pd.DataFrame) -> str:
-    """The first system (by name) holding a place with services, else the first place with
-    services, else the first place."""
+    """The workspace's own place (the system, when a lead chose an ICB); else the first system
+    (by name) holding a place with services, else the first place with services, else the
+    first place."""
+    if "workspace_chosen" in places.columns:
+        chosen = places[places["workspace_chosen"].fillna(False).astype(bool)]
+        if not chosen.empty:
+            systems = chosen[chosen["kind"] == "system"]
+            return (
+                (systems if not systems.empty else chosen).sort_values("name")["place_code"].iloc[0]
+            )
     served = set(places.loc[places["has_services"].fillna(False).astype(bool), "place_code"])
     pairs = system_members(places)
     in_use = set(pairs.loc[pairs["place_code"].isin(served), "system_code"])

@@ -8,7 +8,9 @@
 SELECT place_code, name, kind, parent_system, population_65plus, source_note,
        coalesce(system_type, CASE WHEN kind = 'system' THEN 'local' END) AS system_type,
        ods_code, region_name, hwb_group_code, icb_code,
-       place_code IN (SELECT place_code FROM service_places) AS has_services
+       place_code IN (SELECT place_code FROM service_places) AS has_services,
+       place_code IN (SELECT place_code FROM workspace_places) AS in_workspace,
+       place_code IN (SELECT place_code FROM workspace_places WHERE chosen) AS workspace_chosen
 FROM places
 ORDER BY CASE kind WHEN 'system' THEN 1 ELSE 0 END, name;
 
@@ -91,3 +93,18 @@ ON CONFLICT DO NOTHING;
 
 -- name: capacity_methods
 SELECT method, label FROM capacity_methods ORDER BY method;
+
+-- name: workspace_places
+-- The places a workspace was set up for, what the lead named first (then by code).
+SELECT w.place_code, p.name, p.kind, w.chosen, w.chosen_at
+FROM workspace_places w JOIN places p USING (place_code)
+ORDER BY w.chosen DESC, w.place_code;
+
+-- name: clear_workspace_places
+DELETE FROM workspace_places;
+
+-- name: add_workspace_place
+INSERT INTO workspace_places (place_code, chosen) VALUES ($place_code, $chosen);
+
+-- name: service_count
+SELECT count(*) AS services FROM services;
