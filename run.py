@@ -1,6 +1,7 @@
 """Run the app or every check, in a virtual environment this script makes and keeps up to date.
 
     python3 run.py app  [streamlit options]   e.g. --server.port 8502   (Windows: py run.py app)
+    python3 run.py workspace [FILE] [streamlit options]   your own place, not the demo
     python3 run.py test [pytest options]      e.g. -x -q tests/unit     (Windows: py run.py test)
 
 On first use it makes ``.venv`` beside this file with the standard library's ``venv`` (with
@@ -9,7 +10,10 @@ council laptop may not allow it. It installs ``requirements.txt`` (app) or
 ``requirements-dev.txt`` (test) into ``.venv`` only when the file, or a file it includes with
 ``-r``, changed since the last install: a stamp holding their hash is kept inside ``.venv``.
 
-``app`` runs ``streamlit run app.py`` on the embedded demo data. ``test`` runs, in order and
+``app`` runs ``streamlit run app.py`` on the embedded demo data. ``workspace`` runs it on a
+lead's own database instead (``data/workspace.duckdb`` unless a ``.duckdb`` file is named),
+first making it with ``python -m capacity init --empty`` when there is none: England's reference
+data and no services, so the app opens on its first screen. ``test`` runs, in order and
 stopping at the first that fails (this script then exits with its status): ``ruff check .``,
 ``ruff format --check .``, ``mypy`` (configured in pyproject.toml) and ``pytest``. Every step runs
 with the virtual environment's interpreter, with ``VIRTUAL_ENV`` set and its scripts folder first
@@ -33,7 +37,12 @@ VENV = ROOT / ".venv"
 WINDOWS = os.name == "nt"
 ME = "py run.py" if WINDOWS else "python3 run.py"
 
-REQUIREMENTS = {"app": "requirements.txt", "test": "requirements-dev.txt"}
+REQUIREMENTS = {
+    "app": "requirements.txt",
+    "workspace": "requirements.txt",
+    "test": "requirements-dev.txt",
+}
+WORKSPACE = Path("data") / "workspace.duckdb"
 CHECKS = [
     ("ruff check", ["-m", "ruff", "check", "."]),
     ("ruff format", ["-m", "ruff", "format", "--check", "."]),
@@ -41,6 +50,8 @@ CHECKS = [
 ]
 
 USAGE = f"""usage: {ME} app  [streamlit options]   run the app on the demo data
+       {ME} workspace [FILE.duckdb] [streamlit options]
+                                      run it on your own place's database (made empty if new)
        {ME} test [pytest options]      run ruff, ruff format --check, mypy and pytest
 
 Both make a virtual environment in .venv on first use and install what they need into it."""
@@ -192,6 +203,20 @@ def run_app(extra: list[str], env: dict[str, str]) -> int:
     return run_step("streamlit run app.py", ["-m", "streamlit", "run", "app.py", *extra], env)
 
 
+def run_workspace(extra: list[str], env: dict[str, str]) -> int:
+    """Serve the app on a lead's own database, made empty (England, no services) if new."""
+    database = WORKSPACE
+    if extra and extra[0].endswith(".duckdb"):
+        database, extra = Path(extra[0]), extra[1:]
+    target = database if database.is_absolute() else ROOT / database
+    if not target.exists():
+        arguments = ["-m", "capacity", "init", "--empty", "--db", str(target)]
+        status = run_step(f"making an empty workspace at {target}", arguments, env)
+        if status != 0:
+            return status
+    return run_app(extra, env | {"CAPACITY_DB": str(target)})
+
+
 def run_tests(extra: list[str], env: dict[str, str]) -> int:
     """Run every gate, then pytest with the extra arguments; stop at the first failure."""
     steps = [*CHECKS, ("pytest", ["-m", "pytest", *extra])]
@@ -224,7 +249,11 @@ def main(argv: list[str]) -> int:
     env = venv_environment()
     install(REQUIREMENTS[command], env)
     try:
-        return run_app(extra, env) if command == "app" else run_tests(extra, env)
+        if command == "app":
+            return run_app(extra, env)
+        if command == "workspace":
+            return run_workspace(extra, env)
+        return run_tests(extra, env)
     except KeyboardInterrupt:
         # The child got the same Ctrl+C and stops itself; no traceback from this side.
         return 130

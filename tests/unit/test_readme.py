@@ -135,3 +135,30 @@ def test_run_py_puts_the_virtual_environment_first_on_the_path():
     env = run.venv_environment()
     assert env["VIRTUAL_ENV"] == str(run.VENV)
     assert env["PATH"].split(run.os.pathsep)[0] == str(run.venv_scripts())
+
+
+def test_run_py_workspace_makes_an_empty_database_once_and_opens_the_app_on_it(
+    tmp_path, monkeypatch
+):
+    run = load_run_py()
+    monkeypatch.setattr(run, "ROOT", tmp_path)
+    steps: list[list[str]] = []
+    served: list[tuple[list[str], str]] = []
+
+    def step(label, arguments, env):
+        steps.append(arguments)
+        Path(arguments[-1]).parent.mkdir(parents=True, exist_ok=True)
+        Path(arguments[-1]).write_bytes(b"made")  # as init --empty would
+        return 0
+
+    monkeypatch.setattr(run, "run_step", step)
+    monkeypatch.setattr(
+        run, "run_app", lambda extra, env: served.append((extra, env["CAPACITY_DB"]))
+    )
+    run.run_workspace(["--server.port", "8600"], {})
+    made = tmp_path / "data" / "workspace.duckdb"
+    assert steps == [["-m", "capacity", "init", "--empty", "--db", str(made)]]
+    assert served == [(["--server.port", "8600"], str(made))]
+    run.run_workspace([str(tmp_path / "leeds.duckdb")], {})
+    run.run_workspace([str(tmp_path / "leeds.duckdb")], {})  # there now: opened, not made again
+    assert len(steps) == 2 and served[-1] == ([], str(tmp_path / "leeds.duckdb"))
