@@ -557,6 +557,13 @@ def _cell_targets(
                 xs.append(month)
                 ys.append(row)
                 data.append([key, label, float(value), text[i][j], f"<br>{note}" if note else ""])
+    return _invisible_markers(xs, ys, data, hovertemplate, "cells")
+
+
+def _invisible_markers(
+    xs: list[str], ys: list[str], data: list[list], hovertemplate: str, name: str
+) -> dict:
+    """A trace of unseen square markers on heat-map cells, there for their hover and clicks."""
     return {
         "type": "scatter",
         "mode": "markers",
@@ -567,7 +574,7 @@ def _cell_targets(
         "selected": {"marker": {"opacity": 0}},
         "unselected": {"marker": {"opacity": 0}},
         "hovertemplate": hovertemplate,
-        "name": "cells",
+        "name": name,
     }
 
 
@@ -584,18 +591,8 @@ def _blank_cells(
                 xs.append(month)
                 ys.append(row)
                 data.append([key, label, f"No figure: {note[0].lower()}{note[1:]}"])
-    return {
-        "type": "scatter",
-        "mode": "markers",
-        "x": xs,
-        "y": ys,
-        "customdata": data,
-        "marker": {"symbol": "square", "size": 30, "opacity": 0},
-        "selected": {"marker": {"opacity": 0}},
-        "unselected": {"marker": {"opacity": 0}},
-        "hovertemplate": "<b>%{y}</b><br>%{x}<br>%{customdata[2]}<extra></extra>",
-        "name": "blank cells",
-    }
+    hovertemplate = "<b>%{y}</b><br>%{x}<br>%{customdata[2]}<extra></extra>"
+    return _invisible_markers(xs, ys, data, hovertemplate, "blank cells")
 
 
 def capacity_rate_chart(table: pd.DataFrame, title: str, *, large: bool = False) -> go.Figure:

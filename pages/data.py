@@ -578,6 +578,18 @@ def destinations_section() -> None:
         st.rerun()
 
 
+def month_table(frame: pd.DataFrame) -> None:
+    """A table of trust months, its month as 'Nov 2022' and its columns in words."""
+    shown = frame.assign(month=pd.to_datetime(frame["month"]).dt.strftime("%b %Y"))
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        placeholder="",
+        column_config=column_labels(shown.columns),
+    )
+
+
 def sitrep_section() -> None:
     sitrep = data.sitrep_view(view.path, view.members)
     if sitrep is None:
@@ -619,28 +631,14 @@ def sitrep_section() -> None:
             "P3b (back to their own care home): new admissions are likely filed as P3b, so "
             "SitRep demand for short-term P3 beds from these trusts is too low"
         ):
-            shown = p3.assign(month=p3["month"].dt.strftime("%b %Y"))
-            st.dataframe(
-                shown,
-                hide_index=True,
-                width="stretch",
-                placeholder="",
-                column_config=column_labels(shown.columns),
-            )
+            month_table(p3)
     if not breaks.empty:
         with st.expander(
             f"{plural(len(breaks), 'likely reporting break')} (a trust's count ten times "
             "the month before, or a tenth of it; judged only against the month before, "
             "never an older month)"
         ):
-            shown = breaks.assign(month=pd.to_datetime(breaks["month"]).dt.strftime("%b %Y"))
-            st.dataframe(
-                shown,
-                hide_index=True,
-                width="stretch",
-                placeholder="",
-                column_config=column_labels(shown.columns),
-            )
+            month_table(breaks)
 
 
 def log_section() -> None:
