@@ -303,3 +303,19 @@ def test_no_new_p3_beside_a_large_p3b_is_flagged(tmp_path, writable_db):
         flagged = p3_reported_as_p3b(store)
     assert list(flagged["org_code"]) == ["RAJ"]
     assert flagged.iloc[0]["p3b"] == 163 and flagged.iloc[0]["p3_new"] == 0
+
+
+@needs_data
+def test_mid_and_south_essex_filing_new_p3_admissions_as_p3b_is_flagged(loaded):
+    flagged = p3_reported_as_p3b(loaded)
+    cells = loaded._con.execute(
+        "SELECT month, "
+        "sum(discharges) FILTER (WHERE destination LIKE 'P3 - Care Home (new admission%') AS p3, "
+        "sum(discharges) FILTER (WHERE destination LIKE 'P3b%') AS p3b "
+        "FROM sitrep_discharges WHERE level = 'trust' AND org_code = 'RAJ' GROUP BY month"
+    ).df()
+    # Every month RAJ's new-admission cell is 0 beside 20 or more back to their own care home.
+    expected = set(pd.to_datetime(cells.loc[(cells["p3"] == 0) & (cells["p3b"] >= 20), "month"]))
+    # All but two of the months loaded (May and August 2022 report 7 and 18 new admissions).
+    assert len(expected) == len(loaded.query("sitrep_months")) - 2
+    assert set(flagged.loc[flagged["org_code"] == "RAJ", "month"]) == expected

@@ -48,10 +48,11 @@ WHERE previous_month = CAST(month - INTERVAL 1 MONTH AS DATE)
 ORDER BY month, org_code, destination;
 
 -- name: sitrep_p3_missing
--- Trust months that report no new care home admissions on pathway 3 (every P3
--- destination but P3b at 0) beside at least $least people discharged back to the
--- care home they lived in (P3b): the new admissions are most likely counted as P3b,
--- so demand for short-term P3 beds read from this trust would be too low.
+-- Trust months that report no new care home admissions on pathway 3 (the "P3 - Care
+-- Home (new admission, likely permanent)" cell at 0; the small designated-setting route
+-- is left aside) beside at least $least people discharged back to the care home they
+-- lived in (P3b): the new admissions are most likely counted as P3b, so demand for
+-- short-term P3 beds read from this trust would be too low.
 WITH t AS (
     SELECT org_code, org_name, month,
            trim(regexp_replace(lower(regexp_replace(destination, '[^A-Za-z0-9]+', ' ', 'g')),
@@ -61,8 +62,8 @@ WITH t AS (
     WHERE level = 'trust'
 ), p AS (
     SELECT org_code, any_value(org_name) AS org_name, month,
-           sum(discharges) FILTER (WHERE key LIKE 'p3 %') AS p3_new,
-           count(discharges) FILTER (WHERE key LIKE 'p3 %') AS p3_cells,
+           sum(discharges) FILTER (WHERE key LIKE 'p3 care home new admission%') AS p3_new,
+           count(discharges) FILTER (WHERE key LIKE 'p3 care home new admission%') AS p3_cells,
            sum(discharges) FILTER (WHERE key LIKE 'p3b %') AS p3b
     FROM t
     GROUP BY org_code, month
