@@ -419,7 +419,7 @@ def _workspace_next_steps(path: Path, chosen: pd.DataFrame) -> str:
     )
     return (
         f"{places_line}\n"
-        f"Next: open the app on it ({config.DB_ENV}={path} python3 run.py app), then on the "
+        f"Next: open the app on it (python3 run.py workspace {path}), then on the "
         "Data page add your services, give each its parameters, and load a SitRep or your "
         "referral records."
     )
