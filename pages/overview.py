@@ -19,6 +19,7 @@ from capacity.summary import (
     shortfall_matrix,
 )
 from capacity.views.places import (
+    DEFAULT_BASE,
     PLACES_WITH_PLANS,
     POPULATION_BASES,
     default_icb,
@@ -46,7 +47,7 @@ plan = view.plan()
 types = service_types_table(view.data_key)
 present_types = [t for t in types["service_type"] if t in set(plan["service_type"])]
 type_names = dict(zip(types["service_type"], types["name"], strict=True))
-measures = {"people": "People a month", "per100k": "Per 100,000 people"}
+measures = {"people": "People", "per100k": "Per 100,000"}
 scopes = {
     PLACES_WITH_PLANS: "Places with plans",
     "icb": "An ICB's places",
@@ -131,7 +132,7 @@ elif scope_kind == "region":
         filter_mode="contains",
         on_change=scope_changed,
     )
-left, middle, right = st.columns([5, 3, 4])
+left, middle, right = st.columns([4, 3, 5])
 left.multiselect(
     "Service types",
     present_types,
@@ -149,13 +150,15 @@ middle.segmented_control(
     "type never hides a shortfall in another. Net gap: capacity − demand over the chosen "
     "types, where one type's spare capacity offsets another's shortfall.",
 )
-measure_box, base_box = right.columns([3, 2])
+measure_box, base_box = right.columns([5, 4])
 measure_box.segmented_control(
     "Show the figures as",
     list(measures),
     key="overview_measure",
     format_func=measures.get,
     required=True,
+    help="People: each month's figures in people. Per 100,000: the same figures per 100,000 "
+    "people of the age chosen beside it, to compare places of different sizes.",
 )
 base_box.segmented_control(
     "Of people aged",
@@ -176,7 +179,8 @@ scope = st.session_state["overview_scope"]
 everywhere = scope == PLACES_WITH_PLANS
 per_100k = st.session_state["overview_measure"] == "per100k"
 short = st.session_state["overview_total"] == "short"
-base = st.session_state["overview_per"]
+# A page run outside the app (hand_over_to_app) can leave a segmented control empty.
+base = st.session_state["overview_per"] or DEFAULT_BASE
 rows = scope_rows(places, scope, set(plan["place_code"]), base)
 # Only the scope's rows of the plan built for every place: never a plan per place.
 scoped = plan[plan["place_code"].isin(set(rows["place_code"]))]

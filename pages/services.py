@@ -9,10 +9,11 @@ from capacity.charts import capacity_rate_chart
 from capacity.display import as_percentages
 from capacity.summary import SOURCE_LABELS, service_type_across_places
 from capacity.views.places import (
+    DEFAULT_BASE,
     POPULATION_BASES,
     POPULATION_BASIS,
-    populations,
     rate_basis,
+    rate_populations,
 )
 from pages import _state
 from pages._common import (
@@ -57,7 +58,7 @@ base_box.segmented_control(
 _state.publish(type_param)
 _state.publish(base_param)
 chosen = st.session_state["services_type"]
-base = st.session_state["services_per"]
+base = st.session_state["services_per"] or DEFAULT_BASE  # empty only in a page run alone
 band = POPULATION_BASES[base]
 rate = rate_basis(base)
 st.caption(
@@ -66,7 +67,9 @@ st.caption(
 )
 
 places = view.places
-table = service_type_across_places(plan, chosen, view.source, populations(places, base))
+# A system's rate is of its places with plans, as on the Overview.
+population = rate_populations(places, set(plan["place_code"]), base)
+table = service_type_across_places(plan, chosen, view.source, population)
 kinds = dict(zip(places["place_code"], places["kind"], strict=True))
 table["place"] = [
     f"{p} (system)" if kinds.get(c) == "system" else p

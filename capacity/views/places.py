@@ -228,6 +228,16 @@ def overview_rows(
     return _rows(places, codes, shown, base)
 
 
+def rate_populations(
+    places: pd.DataFrame, shown: set[str], base: str = DEFAULT_BASE
+) -> dict[str, float]:
+    """The people each place's and system's rate per 100,000 is of, by code: a place's own
+    people of ``base``; a system's, those of its places in ``shown`` (the places with plans)
+    added up, so a partly planned system's rate is of the places its figures are of."""
+    rows = _rows(places, list(places["place_code"]), shown, base)
+    return dict(zip(rows["place_code"], rows["population"], strict=True))
+
+
 def _places_then_systems(places: pd.DataFrame) -> list[str]:
     """Place codes, places by name then systems by name."""
     is_system = places["kind"] == "system"

@@ -80,6 +80,16 @@ def test_a_partial_icbs_rate_base_is_its_places_with_plans_alone(demo_store):
     assert rows.loc["E06000033", "population"] == estimate("E06000033", "85+")
 
 
+def test_rate_populations_take_a_systems_places_with_plans_alone(demo_store):
+    table = places.places_with_populations(demo_store)
+    people = places.rate_populations(table, {*BHR_PLACES, "BHR"}, "85")
+    # North East London ICB: only BHR's three places have plans, so its base is theirs.
+    bhr = sum(estimate(code, "85+") for code in BHR_PLACES)
+    assert people["E54000029"] == people["BHR"] == bhr
+    assert people["E09000016"] == estimate("E09000016", "85+")
+    assert pd.isna(people["E54000026"])  # Mid and South Essex: none of its places here
+
+
 def test_the_places_command_shows_each_population_base(demo_db, capsys):
     import io
 
