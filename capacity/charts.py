@@ -595,9 +595,12 @@ def _blank_cells(
     return _invisible_markers(xs, ys, data, hovertemplate, "blank cells")
 
 
-def capacity_rate_chart(table: pd.DataFrame, title: str, *, large: bool = False) -> go.Figure:
-    """Capacity per 100,000 people aged 65+ by place, as horizontal bars (``large``: the type
-    of a wall screen)."""
+def capacity_rate_chart(
+    table: pd.DataFrame, title: str, rate: str, *, large: bool = False
+) -> go.Figure:
+    """Capacity per 100,000 people by place, as horizontal bars; ``rate`` says of whom
+    ('per 100,000 aged 85+ (ONS mid-2023 estimate)'), on the axis and in the hover
+    (``large``: the type of a wall screen)."""
     data = table.dropna(subset=["capacity_per_100k"]).sort_values("capacity_per_100k")
     bar = {
         "type": "bar",
@@ -607,7 +610,7 @@ def capacity_rate_chart(table: pd.DataFrame, title: str, *, large: bool = False)
         "marker": {"color": NHS_BLUE},
         "text": [whole(v) for v in data["capacity_per_100k"]],
         "textposition": "outside",
-        "hovertemplate": "<b>%{y}</b><br>%{x:,.1f} a year per 100,000 aged 65+<extra></extra>",
+        "hovertemplate": f"<b>%{{y}}</b><br>%{{x:,.1f}} a year {rate}<extra></extra>",
     }
     layout = _layout(
         title,
@@ -617,7 +620,7 @@ def capacity_rate_chart(table: pd.DataFrame, title: str, *, large: bool = False)
         height=max(260, 80 + (56 if large else 40) * len(data)),
         xaxis={
             "type": "linear",
-            "title": {"text": "New people a year per 100,000 aged 65+"},
+            "title": {"text": f"New people a year {rate}"},
             "tickformat": ",.0f",
         },
         yaxis={"type": "category", "title": {"text": ""}, "rangemode": "normal"},

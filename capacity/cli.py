@@ -440,12 +440,16 @@ def _places(store: Store, args: argparse.Namespace, out: TextIO) -> int:
             "partnership": places_["parent_system"].fillna(""),
             "ICB": places_["icb_code"].map(icb_names).fillna(""),
             "region": places_["region_name"].fillna(""),
-            "aged 65+": places_["population_65plus"].map(
-                lambda v: "" if pd.isna(v) else f"{int(v):,}"
-            ),
+            **{
+                f"aged {band}": places_[places.population_column(base)].map(
+                    lambda v: "" if pd.isna(v) else f"{int(v):,}"
+                )
+                for base, band in places.POPULATION_BASES.items()
+            },
         }
     )
     print(shown.to_string(index=False), file=out)
+    print(f"People by age: {places.POPULATION_BASIS} (a system's: its places' added up).", file=out)
     return 0
 
 

@@ -215,8 +215,8 @@ def gap_matrix(
 ) -> pd.DataFrame:
     """Places × months of the gap for the chosen service types and source.
 
-    With ``population`` (place code → people aged 65+), the gap is per 100,000
-    people aged 65+; places without a population are left out.
+    With ``population`` (place code → people of the chosen age, 65+ say), the gap
+    is per 100,000 of those people; places without a population are left out.
     """
     rows = filter_source(frame, source)
     if service_types:
@@ -247,8 +247,8 @@ def shortfall_matrix(
     larger (services and sources of the type taken together, as the Place
     page's charts draw them); a type with spare capacity adds nothing, so one
     type's surplus never hides another's shortfall. Zero where no type is
-    short, NaN where there are no figures. With ``population``, per 100,000
-    people aged 65+ (places without a population left out), as in
+    short, NaN where there are no figures. With ``population``, per 100,000 of
+    those people (places without a population left out), as in
     :func:`gap_matrix`.
     """
     rows = filter_source(frame, source)
@@ -351,7 +351,8 @@ def largest_shortfalls(
 def service_type_across_places(
     frame: pd.DataFrame, service_type: str, source: str, population: dict[str, float]
 ) -> pd.DataFrame:
-    """One service type at every place over the year: totals, rate per 100,000 aged 65+, gap."""
+    """One service type at every place over the year: totals, gap, and capacity per 100,000
+    of ``population`` (place code → people of the chosen age, 65+ say; column population)."""
     rows = filter_source(frame, source)
     rows = rows[rows["service_type"] == service_type]
     totals = (
@@ -363,12 +364,12 @@ def service_type_across_places(
     totals["utilisation"] = f.utilisation(
         totals["demand"].to_numpy(float), totals["capacity"].to_numpy(float)
     )
-    totals["population_65plus"] = totals["place_code"].map(population)
-    has_pop = totals["population_65plus"].notna() & (totals["population_65plus"] > 0)
+    totals["population"] = totals["place_code"].map(population)
+    has_pop = totals["population"].notna() & (totals["population"] > 0)
     totals["capacity_per_100k"] = np.nan
     totals.loc[has_pop, "capacity_per_100k"] = f.rate_per_100k(
         totals.loc[has_pop, "capacity"].fillna(0).to_numpy(float),
-        totals.loc[has_pop, "population_65plus"].to_numpy(float),
+        totals.loc[has_pop, "population"].to_numpy(float),
     )
     months_short = rows.groupby(["place_code", "month"])[["demand", "capacity"]].sum()
     months_short = (months_short["capacity"] < months_short["demand"]).groupby("place_code").sum()

@@ -516,6 +516,18 @@ def choice_param(name: str, key: str, options: dict[str, str], default: str) -> 
     )
 
 
+def population_base_param(key: str) -> Param:
+    """The address's ``per=18|65|85``: whom a page's rates per 100,000 are of (65+ by default)."""
+    return Param(
+        "per",
+        key,
+        places.parse_base,
+        lambda v: None if v == places.DEFAULT_BASE else v,
+        places.DEFAULT_BASE,
+        describe=places.describe_base,
+    )
+
+
 def current_view() -> View:
     """The view settings of this run (set by the sidebar in app.py)."""
     hand_over_to_app()

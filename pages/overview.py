@@ -2,7 +2,8 @@
 
 Its scope says which rows the heat map shows: the places and systems with plans
 (the default), an ICB's places with the ICB's total, or a region's ICBs; it is
-carried in the address as ``scope=icb:CODE`` or ``scope=region:NAME``.
+carried in the address as ``scope=icb:CODE`` or ``scope=region:NAME``. Rates per
+100,000 are of people aged 18+, 65+ (the default) or 85+, carried as ``per=85``.
 """
 
 import streamlit as st
@@ -18,18 +19,26 @@ from capacity.summary import (
     shortfall_matrix,
 )
 from capacity.views.places import (
+    DEFAULT_BASE,
     PLACES_WITH_PLANS,
-    RATE_BASIS,
+    POPULATION_BASES,
     default_icb,
     describe_scope,
     icbs,
     parse_scope,
+    rate_basis,
     regions,
     scope_rows,
 )
 from capacity.views.scenario_choices import BASELINE
 from pages import _state, page_path
-from pages._common import choice_param, current_view, list_param, service_types_table
+from pages._common import (
+    choice_param,
+    current_view,
+    list_param,
+    population_base_param,
+    service_types_table,
+)
 from pages._state import Param
 from pages._style import figure_column, months_as_labels, overview_height, show_notices
 
@@ -38,7 +47,7 @@ plan = view.plan()
 types = service_types_table(view.data_key)
 present_types = [t for t in types["service_type"] if t in set(plan["service_type"])]
 type_names = dict(zip(types["service_type"], types["name"], strict=True))
-measures = {"people": "People a month", "per100k": "Per 100,000 aged 65+"}
+measures = {"people": "People", "per100k": "Per 100,000"}
 scopes = {
     PLACES_WITH_PLANS: "Places with plans",
     "icb": "An ICB's places",
@@ -64,7 +73,8 @@ scope_param = Param(
     PLACES_WITH_PLANS,
     describe=lambda v: describe_scope(places, v),
 )
-own_params = (type_param, measure_param, total_param, scope_param)
+base_param = population_base_param("overview_per")
+own_params = (type_param, measure_param, total_param, scope_param, base_param)
 for param in own_params:
     _state.bind(param)
 show_notices()
@@ -122,7 +132,7 @@ elif scope_kind == "region":
         filter_mode="contains",
         on_change=scope_changed,
     )
-left, middle, right = st.columns([5, 3, 4])
+left, middle, right = st.columns([4, 3, 5])
 left.multiselect(
     "Service types",
     present_types,
@@ -140,12 +150,26 @@ middle.segmented_control(
     "type never hides a shortfall in another. Net gap: capacity − demand over the chosen "
     "types, where one type's spare capacity offsets another's shortfall.",
 )
-right.segmented_control(
+measure_box, base_box = right.columns([5, 4])
+measure_box.segmented_control(
     "Show the figures as",
     list(measures),
     key="overview_measure",
     format_func=measures.get,
     required=True,
+    help="People: each month's figures in people. Per 100,000: the same figures per 100,000 "
+    "people of the age chosen beside it, to compare places of different sizes.",
+)
+base_box.segmented_control(
+    "Of people aged",
+    list(POPULATION_BASES),
+    key="overview_per",
+    format_func=POPULATION_BASES.get,
+    required=True,
+    # Kept drawn while the figures are people, so the choice is there when rates come back.
+    disabled=st.session_state["overview_measure"] != "per100k",
+    help="What a rate per 100,000 is of: the ONS mid-2023 estimate of the place's people of "
+    "that age (a system's: its places' added up).",
 )
 for param in own_params:
     _state.publish(param)
@@ -155,10 +179,12 @@ scope = st.session_state["overview_scope"]
 everywhere = scope == PLACES_WITH_PLANS
 per_100k = st.session_state["overview_measure"] == "per100k"
 short = st.session_state["overview_total"] == "short"
-rows = scope_rows(places, scope, set(plan["place_code"]))
+# A page run outside the app (hand_over_to_app) can leave a segmented control empty.
+base = st.session_state["overview_per"] or DEFAULT_BASE
+rows = scope_rows(places, scope, set(plan["place_code"]), base)
 # Only the scope's rows of the plan built for every place: never a plan per place.
 scoped = plan[plan["place_code"].isin(set(rows["place_code"]))]
-population = dict(zip(rows["place_code"], rows["population_65plus"], strict=True))
+population = dict(zip(rows["place_code"], rows["population"], strict=True))
 matrix = (shortfall_matrix if short else gap_matrix)(
     scoped, chosen, view.source, population if per_100k else None
 )
@@ -175,7 +201,7 @@ notes = notes.set_axis(list(rows["label"]), axis=0)
 what = "all service types" if not chosen else ", ".join(type_names[t] for t in chosen)
 several = chosen is None or len(chosen) > 1
 where = "" if everywhere else f" in {describe_scope(places, scope)}"
-rate = f", {RATE_BASIS}" if per_100k else ""
+rate = f", {rate_basis(base)}" if per_100k else ""
 if short:
     title = f"People short by month{where}{rate}: {what}"
 elif several:
@@ -185,7 +211,7 @@ elif several:
     )
 else:
     title = f"Gap by month{where}{rate}: {what}"
-unit = "per 100,000 aged 65+" if per_100k else "people"
+unit = f"per 100,000 aged {POPULATION_BASES[base]}" if per_100k else "people"
 st.caption(
     (
         "People short = demand above capacity, each service type on its own, added up; "
@@ -195,7 +221,7 @@ st.caption(
     )
     + f"{SOURCE_LABELS[view.source]} referrals."
     + (
-        f" Rates are {RATE_BASIS}; a system's rate is of the people in its places with plans."
+        f" Rates are {rate_basis(base)}; a system's rate is of the people in its places with plans."
         if per_100k
         else ""
     )

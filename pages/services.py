@@ -1,13 +1,27 @@
-"""Services: one service type across every place — capacity per 100,000 aged 65+, use, gap."""
+"""Services: one service type across every place — capacity per 100,000 people, use, gap.
+
+Rates are of people aged 18+, 65+ (the default) or 85+, carried in the address as ``per=85``.
+"""
 
 import streamlit as st
 
 from capacity.charts import capacity_rate_chart
 from capacity.display import as_percentages
 from capacity.summary import SOURCE_LABELS, service_type_across_places
-from capacity.views.places import POPULATION_BASIS, RATE_BASIS
+from capacity.views.places import (
+    DEFAULT_BASE,
+    POPULATION_BASES,
+    POPULATION_BASIS,
+    rate_basis,
+    rate_populations,
+)
 from pages import _state
-from pages._common import choice_param, current_view, service_types_table
+from pages._common import (
+    choice_param,
+    current_view,
+    population_base_param,
+    service_types_table,
+)
 from pages._style import figure_column, percent_column, services_height, show_notices, title_size
 
 view = current_view()
@@ -21,23 +35,40 @@ type_param = choice_param(
     {t: type_names[t] for t in present},
     present[0] if present else "",
 )
+base_param = population_base_param("services_per")
 _state.bind(type_param)
+_state.bind(base_param)
 show_notices()
 
 st.title(f"Services · {view.year_label}")
 if not present:
     st.info("There are no services in the store.")
     st.stop()
-st.selectbox("Service type", present, key="services_type", format_func=type_names.get)
+type_box, base_box = st.columns([3, 1])
+type_box.selectbox("Service type", present, key="services_type", format_func=type_names.get)
+base_box.segmented_control(
+    "Per 100,000 people aged",
+    list(POPULATION_BASES),
+    key="services_per",
+    format_func=POPULATION_BASES.get,
+    required=True,
+    help="What the capacity per 100,000 is of: the ONS mid-2023 estimate of the place's "
+    "people of that age.",
+)
 _state.publish(type_param)
+_state.publish(base_param)
 chosen = st.session_state["services_type"]
+base = st.session_state["services_per"] or DEFAULT_BASE  # empty only in a page run alone
+band = POPULATION_BASES[base]
+rate = rate_basis(base)
 st.caption(
     f"{SOURCE_LABELS[view.source]} referrals. Figures are totals over the planning "
-    f"year; capacity {RATE_BASIS} compares places of different sizes."
+    f"year; capacity {rate} compares places of different sizes."
 )
 
 places = view.places
-population = dict(zip(places["place_code"], places["population_65plus"], strict=True))
+# A system's rate is of its places with plans, as on the Overview.
+population = rate_populations(places, set(plan["place_code"]), base)
 table = service_type_across_places(plan, chosen, view.source, population)
 kinds = dict(zip(places["place_code"], places["kind"], strict=True))
 table["place"] = [
@@ -64,7 +95,7 @@ def the_table() -> None:
                 "capacity",
                 "gap",
                 "utilisation",
-                "population_65plus",
+                "population",
                 "capacity_per_100k",
                 "months_short",
             ]
@@ -82,11 +113,11 @@ def the_table() -> None:
             ),
             "gap": figure_column("Gap", 0, "Capacity − demand over the year"),
             "utilisation": percent_column("Use", "Demand as a share of capacity"),
-            "population_65plus": figure_column(
-                "Aged 65+", 0, f"People aged 65 and over ({POPULATION_BASIS})"
+            "population": figure_column(
+                f"Aged {band}", 0, f"People aged {band} ({POPULATION_BASIS})"
             ),
             "capacity_per_100k": figure_column(
-                f"Per 100k aged 65+ ({POPULATION_BASIS})", 0, f"Capacity {RATE_BASIS}"
+                f"Per 100k aged {band} ({POPULATION_BASIS})", 0, f"Capacity {rate}"
             ),
             "months_short": st.column_config.NumberColumn("Months short", format="%d"),
         },
@@ -94,8 +125,8 @@ def the_table() -> None:
 
 
 hwb = table[table["place_code"].map(kinds) != "system"]
-title = f"{type_names[chosen]}: capacity {RATE_BASIS}"
-chart = capacity_rate_chart(hwb, title, large=view.present)
+title = f"{type_names[chosen]}: capacity {rate}"
+chart = capacity_rate_chart(hwb, title, rate, large=view.present)
 if view.present:
     # On the wall: the chart in the room under the title, and the flags beneath it in a line,
     # since they say which figures are assumed; the table stays in the normal view.

@@ -17,7 +17,10 @@ from capacity.views._db import Database, reading
 
 # What every per-100,000 figure is a rate of, said wherever one is shown.
 POPULATION_BASIS = f"ONS mid-{ESTIMATE_YEAR} estimate"
-RATE_BASIS = f"per 100,000 aged 65+ ({POPULATION_BASIS})"
+# The people a rate per 100,000 can be of, by the value an address carries (``per=85``):
+# adults, older people, or the oldest, whose numbers differ most between places.
+POPULATION_BASES = {"18": "18+", "65": "65+", "85": "85+"}
+DEFAULT_BASE = "65"
 # The mark of the picker's first group: places with services and the systems holding them.
 WITH_SERVICES = "With services"
 PLACES_WITH_PLANS = "plans"
@@ -48,20 +51,69 @@ def all_places(db: Database) -> pd.DataFrame:
         return store.query("places")
 
 
-def places_with_populations(db: Database) -> pd.DataFrame:
-    """All places and systems, with each system's population as the sum of its places'.
+def population_column(base: str) -> str:
+    """The places table's column of the people a base stands for ('population_85plus')."""
+    if base not in POPULATION_BASES:
+        raise ValueError(f"{base!r} is not a population base")
+    return f"population_{base}plus"
 
-    An ICB's sum takes the whole of each place whose main ICB it is (an authority
-    split across ICBs counts in the one holding most of its people).
+
+def rate_basis(base: str = DEFAULT_BASE) -> str:
+    """What a rate is of, in words: 'per 100,000 aged 85+ (ONS mid-2023 estimate)'."""
+    population_column(base)  # refuses an unknown base
+    return f"per 100,000 aged {POPULATION_BASES[base]} ({POPULATION_BASIS})"
+
+
+def parse_base(text: str) -> str:
+    """A population base written in an address ('85', or '85+'), checked; raises ValueError
+    naming the bases there are."""
+    base = text.strip().removesuffix("+")
+    if base not in POPULATION_BASES:
+        raise ValueError("use " + ", ".join(f"per={b}" for b in POPULATION_BASES))
+    return base
+
+
+def describe_base(base: str) -> str:
+    """A base in words, as a notice names it ('people aged 65+')."""
+    return f"people aged {POPULATION_BASES.get(base, base)}"
+
+
+def places_with_populations(db: Database) -> pd.DataFrame:
+    """All places and systems, with their people aged 18+, 65+ and 85+ (columns
+    population_18plus, population_65plus, population_85plus; see :func:`population_column`).
+
+    A place's are its ONS mid-2023 estimates (65+ as stored with the place; 18+ and 85+
+    from the estimates table). A system's are the sums of its places': an ICB's sum
+    takes the whole of each place whose main ICB it is (an authority split across ICBs
+    counts in the one holding most of its people).
     """
-    places = all_places(db)
-    pairs = system_members(places).merge(
-        places[["place_code", "population_65plus"]], on="place_code"
-    )
-    totals = pairs.groupby("system_code")["population_65plus"].sum(min_count=1)
+    with reading(db) as store:
+        places = store.query("places")
+        estimates = store.query(
+            "population_estimates",
+            year=ESTIMATE_YEAR,
+            age_bands=[POPULATION_BASES[b] for b in POPULATION_BASES if b != DEFAULT_BASE],
+        )
+    by_band = estimates.pivot(index="place_code", columns="age_band", values="population")
+    for base, band in POPULATION_BASES.items():
+        if base != DEFAULT_BASE:
+            # A place the estimates do not cover (a user's own) has no figure: blank, never 0.
+            column = by_band[band] if band in by_band.columns else pd.Series(dtype=float)
+            places[population_column(base)] = places["place_code"].map(column).astype(float)
+    columns = [population_column(b) for b in POPULATION_BASES]
+    pairs = system_members(places).merge(places[["place_code", *columns]], on="place_code")
     is_system = places["kind"] == "system"
-    places.loc[is_system, "population_65plus"] = places.loc[is_system, "place_code"].map(totals)
+    for column in columns:
+        totals = pairs.groupby("system_code")[column].sum(min_count=1)
+        places.loc[is_system, column] = places.loc[is_system, "place_code"].map(totals)
     return places
+
+
+def populations(places: pd.DataFrame, base: str = DEFAULT_BASE) -> dict[str, float]:
+    """Each place's and system's people of a base, by code, from the table
+    :func:`places_with_populations` gives (blank where unknown)."""
+    column = _column(places, population_column(base))
+    return dict(zip(places["place_code"], column, strict=True))
 
 
 def service_types(db: Database) -> pd.DataFrame:
@@ -158,7 +210,9 @@ def systems_first(places: pd.DataFrame) -> list[str]:
     ]
 
 
-def overview_rows(places: pd.DataFrame, shown: set[str] | None = None) -> pd.DataFrame:
+def overview_rows(
+    places: pd.DataFrame, shown: set[str] | None = None, base: str = DEFAULT_BASE
+) -> pd.DataFrame:
     """The Overview's rows in order, places by name then systems, each with its label.
 
     ``shown`` is the set of places with figures on the screen (all when None).
@@ -167,10 +221,21 @@ def overview_rows(places: pd.DataFrame, shown: set[str] | None = None) -> pd.Dat
     so its label says so rather than calling it a sum), else None. A system
     with only some of its places shown says how many ("3 of 8 places"), one with
     none says so; one with all of them is labelled as a system. Also
-    population_65plus: what the row's figures are a rate of (see :func:`_rows`).
+    population: the people of ``base`` (see :data:`POPULATION_BASES`) the row's
+    figures are a rate of (see :func:`_rows`).
     """
     codes = _places_then_systems(places)
-    return _rows(places, codes, shown)
+    return _rows(places, codes, shown, base)
+
+
+def rate_populations(
+    places: pd.DataFrame, shown: set[str], base: str = DEFAULT_BASE
+) -> dict[str, float]:
+    """The people each place's and system's rate per 100,000 is of, by code: a place's own
+    people of ``base``; a system's, those of its places in ``shown`` (the places with plans)
+    added up, so a partly planned system's rate is of the places its figures are of."""
+    rows = _rows(places, list(places["place_code"]), shown, base)
+    return dict(zip(rows["place_code"], rows["population"], strict=True))
 
 
 def _places_then_systems(places: pd.DataFrame) -> list[str]:
@@ -182,14 +247,16 @@ def _places_then_systems(places: pd.DataFrame) -> list[str]:
     ]
 
 
-def _rows(places: pd.DataFrame, codes: list[str], shown: set[str] | None) -> pd.DataFrame:
+def _rows(
+    places: pd.DataFrame, codes: list[str], shown: set[str] | None, base: str = DEFAULT_BASE
+) -> pd.DataFrame:
     """The rows ``codes`` in that order, labelled as :func:`overview_rows` says, each with the
-    people aged 65+ its figures stand for: a place's own; a system's, the sum over its
+    people of ``base`` its figures stand for: a place's own; a system's, the sum over its
     places with figures, so a rate of a partial sum is a rate of those places alone (blank
     when one of them has no population)."""
     names_by_code = names(places)
     kinds = dict(zip(places["place_code"], places["kind"], strict=True))
-    population = dict(zip(places["place_code"], places["population_65plus"], strict=True))
+    population = populations(places, base)
     pairs = system_members(places)
     rows = []
     for code in codes:
@@ -218,13 +285,11 @@ def _rows(places: pd.DataFrame, codes: list[str], shown: set[str] | None) -> pd.
                 "name": name,
                 "label": label,
                 "single": single,
-                "population_65plus": people,
+                "population": people,
             }
         )
-    table = pd.DataFrame(
-        rows, columns=["place_code", "name", "label", "single", "population_65plus"]
-    )
-    table["population_65plus"] = pd.to_numeric(table["population_65plus"], errors="coerce")
+    table = pd.DataFrame(rows, columns=["place_code", "name", "label", "single", "population"])
+    table["population"] = pd.to_numeric(table["population"], errors="coerce")
     return table
 
 
@@ -361,8 +426,11 @@ def describe_scope(places: pd.DataFrame, scope: str) -> str:
     return "the places with plans"
 
 
-def scope_rows(places: pd.DataFrame, scope: str, shown: set[str]) -> pd.DataFrame:
-    """The Overview's rows for a scope (see :func:`parse_scope`), as :func:`overview_rows`.
+def scope_rows(
+    places: pd.DataFrame, scope: str, shown: set[str], base: str = DEFAULT_BASE
+) -> pd.DataFrame:
+    """The Overview's rows for a scope (see :func:`parse_scope`), as :func:`overview_rows`,
+    with the people of ``base`` each row's rates are of.
 
     ``shown`` holds the places and systems with plan rows. *Places with plans*: those
     rows, places by name then systems. *An ICB*: every place whose main ICB it is, by
@@ -374,7 +442,7 @@ def scope_rows(places: pd.DataFrame, scope: str, shown: set[str]) -> pd.DataFram
     if kind == "icb":
         inside = places[places["place_code"].isin(places_in(places, value))]
         codes = [*inside.sort_values("name")["place_code"], value]
-        table = _rows(places, codes, shown)
+        table = _rows(places, codes, shown, base)
         served = _served(places)
         for index, code in enumerate(codes[:-1]):
             if code not in served:
@@ -384,5 +452,7 @@ def scope_rows(places: pd.DataFrame, scope: str, shown: set[str]) -> pd.DataFram
         return table
     if kind == "region":
         table = icbs(places)
-        return _rows(places, list(table.loc[table["region_name"] == value, "place_code"]), shown)
-    return _rows(places, _places_then_systems(places[places["place_code"].isin(shown)]), shown)
+        codes = list(table.loc[table["region_name"] == value, "place_code"])
+        return _rows(places, codes, shown, base)
+    codes = _places_then_systems(places[places["place_code"].isin(shown)])
+    return _rows(places, codes, shown, base)

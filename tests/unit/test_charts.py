@@ -157,7 +157,9 @@ def test_capacity_rate_bars_carry_each_places_figure_largest_at_the_top():
             "capacity_per_100k": [2143.8, 512.0, np.nan, 1234.5],
         }
     )
-    fig = capacity_rate_chart(table, "Reablement at home: capacity per 100,000 aged 65+")
+    fig = capacity_rate_chart(
+        table, "Reablement at home: capacity per 100,000 aged 85+", "per 100,000 aged 85+"
+    )
     bars = fig.data[0]
     # Plotly draws the first category at the bottom, so the top bar is the last one.
     assert list(bars.y) == ["Rutland", "Essex", "Havering"]
@@ -168,8 +170,10 @@ def test_capacity_rate_bars_carry_each_places_figure_largest_at_the_top():
     }
     assert list(bars.text) == ["512", "1,235", "2,144"]
     assert "Thurrock" not in bars.y  # no population: left out, not drawn as zero
-    assert fig.layout.title.text == "Reablement at home: capacity per 100,000 aged 65+"
-    assert "per 100,000 aged 65+" in fig.layout.xaxis.title.text
+    assert fig.layout.title.text == "Reablement at home: capacity per 100,000 aged 85+"
+    # The axis and the hover say whom the rate is of.
+    assert fig.layout.xaxis.title.text == "New people a year per 100,000 aged 85+"
+    assert "a year per 100,000 aged 85+<extra>" in bars.hovertemplate
 
 
 def test_volumes_chart_has_a_line_per_service_type_in_month_order():

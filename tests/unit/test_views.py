@@ -7,6 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from capacity import config
 from capacity.cli import main
 from capacity.formulas import InvalidInput
 from capacity.scenarios.model import ScenarioError
@@ -23,13 +24,82 @@ def test_a_systems_population_is_the_sum_of_its_places(demo_store):
     assert table.loc["BHR", "population_65plus"] == 106_470
 
 
-def test_the_places_command_shows_a_systems_population(demo_db, capsys):
+BHR_PLACES = ["E09000002", "E09000016", "E09000026"]  # Barking and Dagenham, Havering, Redbridge
+
+
+def estimate(code: str, band: str) -> float:
+    """A place's ONS mid-2023 estimate for an age band, read straight from the shipped file."""
+    table = pd.read_csv(config.REFERENCE_DIR / "population.csv")
+    row = table[
+        (table["code"] == code)
+        & (table["age_band"] == band)
+        & (table["measure"] == "estimate")
+        & (table["year"] == 2023)
+    ]
+    return float(row["population"].item())
+
+
+@pytest.mark.parametrize(("base", "band"), [("18", "18+"), ("65", "65+"), ("85", "85+")])
+def test_each_population_base_is_the_ons_estimate_and_a_systems_is_its_places_sum(
+    demo_store, base, band
+):
+    table = places.places_with_populations(demo_store)
+    people = places.populations(table, base)
+    assert people["E09000016"] == estimate("E09000016", band)  # Havering
+    assert people["BHR"] == sum(estimate(code, band) for code in BHR_PLACES)
+    # North East London ICB: the places whose main ICB it is, in the shipped list.
+    england = pd.read_csv(config.REFERENCE_DIR / "hwb_places.csv")
+    nel = england.loc[england["icb_code"] == "E54000029", "code"]
+    assert len(nel) == 8
+    assert people["E54000029"] == pytest.approx(sum(estimate(code, band) for code in nel))
+
+
+def test_the_85_plus_base_in_figures():
+    # The file's rows for Havering (7,127), Barking and Dagenham (2,495), Redbridge (5,420).
+    assert estimate("E09000016", "85+") == 7_127
+    assert sum(estimate(code, "85+") for code in BHR_PLACES) == 2_495 + 7_127 + 5_420
+
+
+def test_a_population_base_is_named_with_its_year_and_source():
+    assert places.rate_basis("85") == "per 100,000 aged 85+ (ONS mid-2023 estimate)"
+    assert places.rate_basis() == "per 100,000 aged 65+ (ONS mid-2023 estimate)"
+    assert places.parse_base("18") == "18" and places.parse_base("85+") == "85"
+    with pytest.raises(ValueError, match="use per=18, per=65, per=85"):
+        places.parse_base("42")
+    with pytest.raises(ValueError, match="not a population base"):
+        places.rate_basis("42")
+
+
+def test_a_partial_icbs_rate_base_is_its_places_with_plans_alone(demo_store):
+    table = places.places_with_populations(demo_store)
+    essex, thurrock = "E10000012", "E06000034"  # Southend-on-Sea (E06000033) has no plan
+    rows = places.scope_rows(table, "icb:E54000026", {essex, thurrock, "E54000026"}, "85")
+    rows = rows.set_index("place_code")
+    assert rows.loc["E54000026", "population"] == estimate(essex, "85+") + estimate(thurrock, "85+")
+    assert rows.loc[thurrock, "population"] == estimate(thurrock, "85+")
+    assert rows.loc["E06000033", "population"] == estimate("E06000033", "85+")
+
+
+def test_rate_populations_take_a_systems_places_with_plans_alone(demo_store):
+    table = places.places_with_populations(demo_store)
+    people = places.rate_populations(table, {*BHR_PLACES, "BHR"}, "85")
+    # North East London ICB: only BHR's three places have plans, so its base is theirs.
+    bhr = sum(estimate(code, "85+") for code in BHR_PLACES)
+    assert people["E54000029"] == people["BHR"] == bhr
+    assert people["E09000016"] == estimate("E09000016", "85+")
+    assert pd.isna(people["E54000026"])  # Mid and South Essex: none of its places here
+
+
+def test_the_places_command_shows_each_population_base(demo_db, capsys):
     import io
 
     out = io.StringIO()
     assert main(["places", "--db", str(demo_db)], out=out) == 0
-    bhr = next(line for line in out.getvalue().splitlines() if line.strip().startswith("BHR"))
-    assert bhr.rstrip().endswith("106,470")
+    text = out.getvalue()
+    bhr = next(line for line in text.splitlines() if line.strip().startswith("BHR"))
+    # Aged 18+, 65+ and 85+: the sums of BHR's three places' estimates.
+    assert bhr.split()[-3:] == ["601,044", "106,470", "15,042"]
+    assert "ONS mid-2023 estimate" in text
 
 
 def test_a_path_and_an_open_store_give_the_same_answer(demo_db, demo_store):
@@ -134,13 +204,13 @@ def test_a_partial_systems_rate_is_of_its_places_with_figures_alone():
     # not the 40,000 of A and B.
     rows = places.overview_rows(PLACES, {"A", "SYS"}).set_index("place_code")
     assert rows.loc["SYS", "label"] == "Test System (Place A only)"
-    assert rows.loc["SYS", "population_65plus"] == 30_000
+    assert rows.loc["SYS", "population"] == 30_000
     both = places.overview_rows(PLACES, {"A", "B", "SYS"}).set_index("place_code")
     assert both.loc["SYS", "label"] == "Test System (system)"
-    assert both.loc["SYS", "population_65plus"] == 40_000
+    assert both.loc["SYS", "population"] == 40_000
     none = places.overview_rows(PLACES, set()).set_index("place_code")
     assert none.loc["SYS", "label"] == "Test System (no places with plans)"
-    assert pd.isna(none.loc["SYS", "population_65plus"])
+    assert pd.isna(none.loc["SYS", "population"])
 
 
 def test_the_picker_works_for_places_without_england_columns():

@@ -14,6 +14,14 @@ SELECT place_code, name, kind, parent_system, population_65plus, source_note,
 FROM places
 ORDER BY CASE kind WHEN 'system' THEN 1 ELSE 0 END, name;
 
+-- name: population_estimates
+-- Each authority's ONS mid-year population estimate in some age bands: what the rates
+-- per 100,000 are of (never a projection: those are read only as growth ratios).
+SELECT code AS place_code, age_band, population
+FROM population
+WHERE measure = 'estimate' AND year = $year AND list_contains($age_bands, age_band)
+ORDER BY code, age_band;
+
 -- name: places_all_columns
 SELECT * FROM places ORDER BY place_code;
 
