@@ -166,6 +166,12 @@ def demand_from(rows: pd.DataFrame) -> str:
     )
 
 
+def _in_a_column(words: str) -> str:
+    """The words of :func:`demand_from` under a "Demand from" header: 'Local referral records'."""
+    rest = words.removeprefix("Demand from ")
+    return rest[:1].upper() + rest[1:]
+
+
 def _no_demand_reason(notes: pd.Series) -> str:
     """Why rows have no demand data, from their demand notes ('no demand data: why')."""
     prefix = f"{NO_DEMAND_DATA}: "
@@ -376,7 +382,9 @@ def service_type_across_places(
     totals["months_short"] = totals["place_code"].map(months_short).fillna(0).astype(int)
     totals["flags"] = totals["place_code"].map(rows.groupby("place_code")["flags"].agg(_union))
     if "demand_source" in rows:
-        words = {code: demand_from(group) for code, group in rows.groupby("place_code")}
+        words = {
+            code: _in_a_column(demand_from(group)) for code, group in rows.groupby("place_code")
+        }
         totals["demand_from"] = totals["place_code"].map(words)
     return totals.sort_values("capacity_per_100k", ascending=False).reset_index(drop=True)
 

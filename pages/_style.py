@@ -192,11 +192,11 @@ def months_as_labels(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     return out
 
 
-def figure_column(label: str, decimals: int = 1, help: str | None = None):
+def figure_column(label: str, decimals: int = 1, help: str | None = None, width=None):
     """A number column shown with thousands separators and fixed decimals."""
-    return st.column_config.NumberColumn(label, format=f"%,.{decimals}f", help=help)
+    return st.column_config.NumberColumn(label, format=f"%,.{decimals}f", help=help, width=width)
 
 
-def percent_column(label: str, help: str | None = None):
+def percent_column(label: str, help: str | None = None, width=None):
     """A share already multiplied by 100, shown as a whole percentage."""
-    return st.column_config.NumberColumn(label, format="%.0f%%", help=help)
+    return st.column_config.NumberColumn(label, format="%.0f%%", help=help, width=width)

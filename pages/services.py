@@ -80,6 +80,9 @@ if table.empty:
     st.stop()
 
 
+NARROW = 70  # pixels: a figure column of the Services table
+
+
 def the_table() -> None:
     """Every place's figures for the service type, flags beside the place."""
     shown = as_percentages(table, ["utilisation"])
@@ -103,25 +106,26 @@ def the_table() -> None:
         hide_index=True,
         width="stretch",
         placeholder="",
+        # Widths in pixels so that all ten columns fit a 1440-pixel screen beside the sidebar.
         column_config={
-            "place": st.column_config.TextColumn("Place", width="medium"),
-            "flags": st.column_config.TextColumn("Flags", width="medium"),
-            "demand_from": st.column_config.TextColumn("Demand from", width="medium"),
-            "demand": figure_column("Demand", 0, "New people in the planning year"),
+            "place": st.column_config.TextColumn("Place", width=150),
+            "flags": st.column_config.TextColumn("Flags", width=145),
+            "demand_from": st.column_config.TextColumn("Demand from", width=130),
+            "demand": figure_column("Demand", 0, "New people in the planning year", NARROW),
             "capacity": figure_column(
-                "Capacity", 0, "New people the services can take in the year"
+                "Capacity", 0, "New people the services can take in the year", NARROW
             ),
-            "gap": figure_column("Gap", 0, "Capacity − demand over the year"),
-            "utilisation": percent_column("Use", "Demand as a share of capacity"),
+            "gap": figure_column("Gap", 0, "Capacity − demand over the year", 65),
+            "utilisation": percent_column("Use", "Demand as a share of capacity", 55),
             "population": figure_column(
-                f"Aged {band}", 0, f"People aged {band} ({POPULATION_BASIS})"
+                f"Aged {band}", 0, f"People aged {band} ({POPULATION_BASIS})", NARROW
             ),
-            "capacity_per_100k": figure_column(
-                f"Per 100k aged {band} ({POPULATION_BASIS})", 0, f"Capacity {rate}"
-            ),
-            "months_short": st.column_config.NumberColumn("Months short", format="%d"),
+            "capacity_per_100k": figure_column(f"Per 100k aged {band}", 0, f"Capacity {rate}", 115),
+            "months_short": st.column_config.NumberColumn("Months short", format="%d", width=90),
         },
     )
+    # The source goes under the table, not into a header that would push Flags off the edge.
+    st.caption(f"Populations and rates per 100,000: people aged {band}, {POPULATION_BASIS}.")
 
 
 hwb = table[table["place_code"].map(kinds) != "system"]

@@ -122,7 +122,8 @@ def test_services_page_names_the_demand_source_and_the_missing_service(app):
     app.selectbox(key="services_type").set_value("reablement_bed").run()
     table = app.dataframe[0].value.set_index("place")
     havering = table.loc["Havering"]
-    assert havering["demand_from"] == "Demand from SitRep discharges (trusts × catchment shares)"
+    # Under the "Demand from" header, the words without it.
+    assert havering["demand_from"] == "SitRep discharges (trusts × catchment shares)"
     assert "no service" in havering["flags"]
     assert havering["capacity"] == 0
     assert havering["demand"] == pytest.approx(12 * 60 * RF4_HAVERING, abs=1e-9)

@@ -120,7 +120,9 @@ def test_the_services_page_rates_capacity_per_100000_aged_18_and_over(app):
     assert nel["population"] == bhr_18 == 157_967 + 206_850 + 236_227
     assert nel["capacity_per_100k"] == pytest.approx(nel["capacity"] / bhr_18 * 1e5)
     headers = json.loads(app.dataframe[0].proto.columns)
-    assert headers["capacity_per_100k"]["label"] == "Per 100k aged 18+ (ONS mid-2023 estimate)"
+    assert headers["capacity_per_100k"]["label"] == "Per 100k aged 18+"
+    captions = " ".join(c.value for c in app.caption)
+    assert "people aged 18+, ONS mid-2023 estimate" in captions  # the source, under the table
     assert headers["population"]["label"] == "Aged 18+"
     assert app.query_params["per"] == "18"
 
