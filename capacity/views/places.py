@@ -365,7 +365,8 @@ def scope_rows(places: pd.DataFrame, scope: str, shown: set[str]) -> pd.DataFram
     """The Overview's rows for a scope (see :func:`parse_scope`), as :func:`overview_rows`.
 
     ``shown`` holds the places and systems with plan rows. *Places with plans*: those
-    rows, places by name then systems. *An ICB*: every place whose main ICB it is, by
+    rows, places by name then systems, a place with no services of its own labelled so.
+    *An ICB*: every place whose main ICB it is, by
     name, then the ICB's own row; a place without a plan is kept (its row blank) and
     labelled as having no services, or no plan this year, never given a zero. *A
     region*: its ICBs by name, each saying how many of its places have plans.
@@ -385,4 +386,12 @@ def scope_rows(places: pd.DataFrame, scope: str, shown: set[str]) -> pd.DataFram
     if kind == "region":
         table = icbs(places)
         return _rows(places, list(table.loc[table["region_name"] == value, "place_code"]), shown)
-    return _rows(places, _places_then_systems(places[places["place_code"].isin(shown)]), shown)
+    table = _rows(places, _places_then_systems(places[places["place_code"].isin(shown)]), shown)
+    # A place with a plan from SitRep demand alone has no services of its own: said so here
+    # as on an ICB's rows, so its shortfall reads as demand with nothing to meet it.
+    kinds = dict(zip(places["place_code"], places["kind"], strict=True))
+    served = _served(places)
+    if "has_services" in places.columns:  # an older table cannot say
+        unserved = [kinds[c] != "system" and c not in served for c in table["place_code"]]
+        table.loc[unserved, "label"] += " (no services)"
+    return table
