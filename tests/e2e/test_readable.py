@@ -106,7 +106,9 @@ def assert_words_only(page, where: str) -> None:
     assert not signed_zero, (
         f"{where} shows -0: {text[max(0, signed_zero.start() - 80) : signed_zero.end()]!r}"
     )
-    fraction = re.search(r"\b\d[\d,]*\.\d+ people\b", text)
+    # A fraction of a person only as an average, said as one ("on an average day 10.8 people
+    # wait"); "80.0 people" is never right.
+    fraction = re.search(r"\b\d[\d,]*\.0 people\b|(?<!average day )\b\d[\d,]*\.\d+ people\b", text)
     assert not fraction, f"{where} shows a fraction of a person: {fraction.group()!r}"
 
 
@@ -427,7 +429,8 @@ HEATMAP_PADDING = """() => [...document.querySelectorAll('.js-plotly-plot')]
 # Labels cut with an ellipsis: page links (the Overview's "Go to a place").
 CUT_LINKS = """() => [...document.querySelectorAll(
     '[data-testid="stMain"] [data-testid="stPageLink"]')]
-  .filter(l => [...l.querySelectorAll('span, p')].some(e => e.scrollWidth > e.clientWidth + 1))
+  .filter(l => [...l.querySelectorAll('[data-testid="stMarkdownContainer"], p')]
+                 .some(e => e.scrollWidth > e.clientWidth + 1))
   .map(l => l.innerText)"""
 
 LOOKED_OVER = [
