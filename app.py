@@ -29,7 +29,7 @@ from pages._common import (
     store_versions,
     year_range,
 )
-from pages._style import PRESENTATION_CSS, show_notices
+from pages._style import APP_CSS, PRESENTATION_CSS, show_notices
 
 st.set_page_config(
     page_title="Intermediate care: demand and capacity",
@@ -174,6 +174,7 @@ view = View(
 )
 st.session_state["_view"] = view
 
+st.html(APP_CSS)
 if view.present:
     # Every page keeps its address in presentation mode; with the sidebar hidden, each
     # offers the way out (the Place page beside its step buttons).

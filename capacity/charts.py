@@ -111,6 +111,16 @@ def _title(title: str, large: bool) -> dict:
     return spec
 
 
+def _whole_ticks(*values: Any) -> dict:
+    """A tick every person where the figures are all under five: left to itself, Plotly
+    ticks 0, 0.5, 1 and the whole-number format writes '0', '1', '1'."""
+    arrays = [np.asarray(v, float) for v in values if v is not None]
+    finite = np.concatenate([a[np.isfinite(a)] for a in arrays]) if arrays else np.array([])
+    if finite.size and np.abs(finite).max() < 5:
+        return {"dtick": 1, "tick0": 0}
+    return {}
+
+
 def _layout(title: str, large: bool, y_title: str, **extra) -> dict:
     size = _sizes(large)
     layout: dict[str, Any] = {
@@ -345,7 +355,13 @@ def gap_chart(monthly: pd.DataFrame, title: str, *, large: bool = False) -> go.F
         },
     ]
     traces += _interval_traces(data, x)
-    layout = _layout(title, large, "People a month", xaxis=month_axis(list(data["month"]), x))
+    layout = _layout(
+        title,
+        large,
+        "People a month",
+        xaxis=month_axis(list(data["month"]), x),
+        yaxis=_whole_ticks(demand, capacity, data.get("demand_high")),
+    )
     if state.line:
         _add_subtitle(layout["title"], state.line, size["font"])
     layout["annotations"] = _state_notes(state, size, all_missing=bool(np.isnan(demand).all()))
@@ -519,12 +535,25 @@ def gap_heatmap(
         "font": {"size": size["font"], "family": FONT},
         "separators": ".,",
         "height": height or max(280, 90 + (52 if large else 38) * len(matrix.index)),
-        "margin": {"l": 10, "r": 10, "t": int(size["title"] * 1.6 + size["font"] * 3.4), "b": 10},
+        # The month ticks sit above the plot, under the title: the margin holds the title's
+        # every line (a subtitle line each after the first) and the two-line ticks.
+        "margin": {
+            "l": 10,
+            "r": 10,
+            "t": int(
+                size["title"] * 1.6
+                + size["font"] * (3.4 + 1.4 * (len(title_lines(title, large)) - 1))
+            ),
+            "b": 10,
+        },
         "plot_bgcolor": "#FFFFFF",
-        "yaxis": {"autorange": "reversed", "type": "category"},
+        # Ranges fixed to the cells: the click markers would otherwise pad the axes, leaving
+        # rows of blank space above the first place and below the last on a long list.
+        "yaxis": {"type": "category", "range": [len(rows) - 0.5, -0.5]},
         # Month and year on two lines, so twelve months fit without turning.
         "xaxis": {
             "type": "category",
+            "range": [-0.5, len(months) - 0.5],
             "side": "top",
             "tickmode": "array",
             "tickvals": months,

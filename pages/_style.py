@@ -53,6 +53,18 @@ PRESENTATION_CSS = f"""
 """
 
 
+# On every screen: a page link's label wraps onto a second line rather than being cut with
+# an ellipsis (an ICB's long name on the Overview's "Go to a place" links).
+APP_CSS = """
+<style>
+  [data-testid="stMain"] [data-testid="stPageLink-NavLink"] span,
+  [data-testid="stMain"] [data-testid="stPageLink-NavLink"] p {
+    white-space: normal !important; overflow: visible !important;
+  }
+</style>
+"""
+
+
 @dataclass(frozen=True)
 class Grid:
     """How the charts of a presentation screen are laid out: columns, rows, each chart's height."""

@@ -16,6 +16,7 @@ from capacity.display import (
     method_label,
     named,
     plural,
+    rounded,
 )
 from capacity.views import data
 from capacity.views.data import KINDS, ImportFileError, StoreError, csv_bytes
@@ -449,7 +450,7 @@ def demand_settings_section() -> None:
     places = places_table(view.data_key)
     types = service_types_table(view.data_key)
     rows = data.demand_settings(view.path)
-    methods = ", ".join(f"**{key}**: {label}" for key, label in data.GROWTH_METHODS.items())
+    methods = "; ".join(data.GROWTH_METHODS.values())
     st.caption(
         "How demand is projected, per service type and, where it differs, per place: the "
         "years of history to average (1–3) and the growth to the planning year. A blank place "
@@ -470,15 +471,22 @@ def demand_settings_section() -> None:
             "place_code": st.column_config.SelectboxColumn(
                 "Place (blank: every place)",
                 options=list(places.loc[places["kind"] != "system", "place_code"]),
+                format_func=place_names.get,
             ),
             "service_type": st.column_config.SelectboxColumn(
-                "Service type (blank: every type)", options=list(types["service_type"])
+                "Service type (blank: every type)",
+                options=list(types["service_type"]),
+                format_func=dict(zip(types["service_type"], types["name"], strict=True)).get,
             ),
             "window_years": st.column_config.SelectboxColumn(
                 "Years of history", options=[1, 2, 3], required=True, default=3
             ),
             "growth_method": st.column_config.SelectboxColumn(
-                "Growth method", options=list(data.GROWTH_METHODS), required=True, default="flat"
+                "Growth method",
+                options=list(data.GROWTH_METHODS),
+                format_func=data.GROWTH_METHODS.get,
+                required=True,
+                default="flat",
             ),
             "growth_rate": st.column_config.NumberColumn(
                 "Growth (% a year, flat only)", format="%.1f%%"
@@ -486,7 +494,7 @@ def demand_settings_section() -> None:
             "demand_source": st.column_config.SelectboxColumn(
                 "Demand from (blank: chosen for you)",
                 options=list(data.DEMAND_SOURCES),
-                help=", ".join(f"{k}: {v}" for k, v in data.DEMAND_SOURCES.items()),
+                format_func=data.DEMAND_SOURCES.get,
             ),
         },
     )
@@ -604,7 +612,11 @@ def sitrep_section() -> None:
         "differ by more than 25%."
     )
     types = service_types_table(view.data_key)
-    shown = months_as_labels(compared, "month").assign(
+    # SitRep people a month whole like the records beside them; a difference under half a
+    # percent is 0%, never "-0%".
+    shown = rounded(
+        months_as_labels(compared, "month"), {"sitrep": 0, "records": 0, "difference": 0}
+    ).assign(
         place_code=named(compared["place_code"], place_names),
         service_type=named(
             compared["service_type"], dict(zip(types["service_type"], types["name"], strict=True))
@@ -619,7 +631,7 @@ def sitrep_section() -> None:
         placeholder="",
         column_config={
             **labels,
-            "sitrep": figure_column(labels["sitrep"]),
+            "sitrep": figure_column(labels["sitrep"], 0),
             "records": figure_column(labels["records"], 0),
             "difference": st.column_config.NumberColumn(labels["difference"], format="%+.0f%%"),
         },

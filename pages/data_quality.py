@@ -137,6 +137,7 @@ else:
             ]
         ],
         hide_index=True,
+        placeholder="",
         width="stretch",
         column_config={
             "place": "Place",
@@ -183,7 +184,10 @@ def show_gaps(gaps: pd.DataFrame, names: dict[str, str]) -> None:
             icon="⚠️",
         )
         st.dataframe(
-            whole[["place", "month", "referrals_a_month"]], hide_index=True, column_config=columns
+            whole[["place", "month", "referrals_a_month"]],
+            hide_index=True,
+            placeholder="",
+            column_config=columns,
         )
     by_type = shown[gaps["service_type"].notna()]
     if not by_type.empty:
@@ -196,6 +200,7 @@ def show_gaps(gaps: pd.DataFrame, names: dict[str, str]) -> None:
         st.dataframe(
             by_type[["place", "service_type", "month", "referrals_a_month"]],
             hide_index=True,
+            placeholder="",
             column_config=columns,
         )
 
@@ -216,6 +221,7 @@ else:
     st.dataframe(
         cover[["place", "first", "last"]],
         hide_index=True,
+        placeholder="",
         column_config={
             "place": "Place",
             "first": "First complete month",
@@ -233,6 +239,7 @@ else:
     st.dataframe(
         missing[["place", "service", "source", "month"]],
         hide_index=True,
+        placeholder="",
         column_config={
             "place": "Place",
             "service": "Service",
@@ -253,6 +260,7 @@ else:
     st.dataframe(
         no_params.assign(source=no_params["source"].map(SOURCE_LABELS)),
         hide_index=True,
+        placeholder="",
         column_config={
             "place": "Place",
             "service": "Service",
@@ -272,7 +280,10 @@ else:
     )
     table = quality.volumes_table(types).rename_axis("Month")
     st.dataframe(
-        table, width="stretch", column_config={c: figure_column(c, 0) for c in table.columns}
+        table,
+        width="stretch",
+        placeholder="",
+        column_config={c: figure_column(c, 0) for c in table.columns},
     )
     shares = quality.source_shares(history)
     if shares:
@@ -429,6 +440,7 @@ def show_back_test() -> None:
     st.dataframe(
         quality.back_test_table(test, type_names),
         hide_index=True,
+        placeholder="",
         width="stretch",
         column_config={
             "service_type": "Service type",

@@ -301,10 +301,10 @@ else:
             "service_type_name": "Service type",
             "starts": "Shortfall starts",
             "worst_month": "Worst month",
-            "worst_gap": figure_column("Short in worst month"),
+            "worst_gap": figure_column("Short in worst month", 0),
             "months_short": st.column_config.NumberColumn("Months short", format="%d"),
             "total_shortfall": figure_column(
-                "Short over the year", help="The sum of the monthly shortfalls"
+                "Short over the year", 0, help="The sum of the monthly shortfalls"
             ),
         },
     )

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from capacity.charts import DEMAND, NHS_BLUE, SHORTFALL, mark_month
-from capacity.display import as_percentages, figure, method_label
+from capacity.display import as_percentages, figure, method_label, rounded
 from capacity.periods import month_label, planning_year_months
 from capacity.summary import SOURCE_LABELS, assumptions, headline
 from capacity.views.data import StoreError
@@ -291,9 +291,12 @@ def month_table(service_type: str) -> None:
     rows = frame[frame["service_type"] == service_type]
     if view.source != "both":
         rows = rows[rows["source"] == view.source]
-    shown = as_percentages(months_as_labels(rows, "month"), ["utilisation"]).assign(
-        source=rows["source"].map(SOURCE_LABELS)
-    )[
+    # Whole people, and never "-0" for a gap a fraction of a person either side of zero.
+    people_columns = ["demand", "demand_low", "demand_high", "capacity", "gap"]
+    shown = as_percentages(
+        rounded(months_as_labels(rows, "month"), dict.fromkeys(people_columns, 0)),
+        ["utilisation"],
+    ).assign(source=rows["source"].map(SOURCE_LABELS))[
         [
             "service",
             "source",

@@ -13,6 +13,7 @@ import math
 
 import pandas as pd
 
+from capacity.display import figure
 from capacity.flow.costs import CostSummary
 from capacity.flow.inputs import FlowInputs, over_places_at_start
 from capacity.flow.results import FlowResult, PeriodSummary
@@ -91,8 +92,8 @@ def headline(result: FlowResult, period: PeriodSummary | None = None) -> str:
             f"No arrivals are expected in {p.label}, so nobody waits; {places_text(p)} are planned."
         )
     return (
-        f"In {p.label}, with {places_text(p)}: on an average day {p.waiting_mean:,.1f} people "
-        f"wait (5–95%: {p.waiting_p05:,.1f} to {p.waiting_p95:,.1f}); "
+        f"In {p.label}, with {places_text(p)}: on an average day {figure(p.waiting_mean)} "
+        f"people wait (5–95%: {figure(p.waiting_p05)} to {figure(p.waiting_p95)}); "
         f"{wait_text(p, result.runout_days)} {p.p_wait:.0%} of arrivals wait at all. That is "
         f"{p.hospital_delay_bed_days:,.0f} bed-days of delay in hospital. Keeping the chance "
         f"of waiting under {target} needs {p.beds_needed:,} places in the busiest month "

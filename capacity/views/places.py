@@ -433,7 +433,8 @@ def scope_rows(
     with the people of ``base`` each row's rates are of.
 
     ``shown`` holds the places and systems with plan rows. *Places with plans*: those
-    rows, places by name then systems. *An ICB*: every place whose main ICB it is, by
+    rows, places by name then systems, a place with no services of its own labelled so.
+    *An ICB*: every place whose main ICB it is, by
     name, then the ICB's own row; a place without a plan is kept (its row blank) and
     labelled as having no services, or no plan this year, never given a zero. *A
     region*: its ICBs by name, each saying how many of its places have plans.
@@ -455,4 +456,12 @@ def scope_rows(
         codes = list(table.loc[table["region_name"] == value, "place_code"])
         return _rows(places, codes, shown, base)
     codes = _places_then_systems(places[places["place_code"].isin(shown)])
-    return _rows(places, codes, shown, base)
+    table = _rows(places, codes, shown, base)
+    # A place with a plan from SitRep demand alone has no services of its own: said so here
+    # as on an ICB's rows, so its shortfall reads as demand with nothing to meet it.
+    kinds = dict(zip(places["place_code"], places["kind"], strict=True))
+    served = _served(places)
+    if "has_services" in places.columns:  # an older table cannot say
+        unserved = [kinds[c] != "system" and c not in served for c in table["place_code"]]
+        table.loc[unserved, "label"] += " (no services)"
+    return table

@@ -29,7 +29,7 @@ from tests.e2e.conftest import (
 )
 from tests.unit.test_sitrep import WORKBOOKS
 
-CODE = re.compile(r"\b[a-z]+_[a-z_]+\b")
+CODE = re.compile(r"\b[a-z]+_[a-z0-9_]+\b")  # "ons_65" as well as "reablement_home"
 NONE = re.compile(r"\bNone\b")
 SIZES = [(1440, 900), (1920, 1080)]
 
@@ -101,6 +101,15 @@ def assert_words_only(page, where: str) -> None:
     found = NONE.search(text)
     assert not found, f"{where} shows 'None': {text[max(0, found.start() - 120) : found.end()]!r}"
     assert "-0.0" not in text and "−0.0" not in text, f"{where} shows -0.0"
+    # "-0" or "-0%" (a figure a fraction either side of zero, rounded), not a date's "-01".
+    signed_zero = re.search(r"(?<![\w.])[−-]0(?![.\d])", text)
+    assert not signed_zero, (
+        f"{where} shows -0: {text[max(0, signed_zero.start() - 80) : signed_zero.end()]!r}"
+    )
+    # A fraction of a person only as an average, said as one ("on an average day 10.8 people
+    # wait"); "80.0 people" is never right.
+    fraction = re.search(r"\b\d[\d,]*\.0 people\b|(?<!average day )\b\d[\d,]*\.\d+ people\b", text)
+    assert not fraction, f"{where} shows a fraction of a person: {fraction.group()!r}"
 
 
 def shoot(page, name: str) -> None:
@@ -122,6 +131,8 @@ def collisions(chart: dict) -> list[str]:
     ticks = chart["xticks"]
     texts = [t["text"] for t in ticks]
     found += [f"x tick {t!r} repeated" for t in sorted(set(texts)) if texts.count(t) > 1]
+    ys = [t["text"] for t in chart["yticks"]]
+    found += [f"y tick {t!r} repeated" for t in sorted(set(ys)) if ys.count(t) > 1]
     found += [
         f"x ticks {a['text']!r} and {b['text']!r}"
         for i, a in enumerate(ticks)
@@ -402,3 +413,52 @@ def test_winter_and_the_rest_of_the_year_cost_one_line_when_they_are_the_same(pa
     costs = [line for line in lines if "total £" in line]
     assert len(costs) == 1, costs
     assert "winter" in costs[0] and "rest of the year" in costs[0]
+
+
+# -- the screens the earlier look-over skipped, with a SitRep month loaded ------------------
+
+# Each heat map's axes end at its cells: rows of blank space above the first place (the
+# click markers padding the axis) push the places of a long list below the fold.
+HEATMAP_PADDING = """() => [...document.querySelectorAll('.js-plotly-plot')]
+  .filter(p => (p.data || []).some(t => t.type === 'heatmap'))
+  .map(p => { const y = p._fullLayout.yaxis, x = p._fullLayout.xaxis;
+              return [Math.max(...y.range) - (y._categories.length - 0.5),
+                      -0.5 - Math.min(...y.range),
+                      Math.max(...x.range) - (x._categories.length - 0.5)]; })"""
+
+# Labels cut with an ellipsis: page links (the Overview's "Go to a place").
+CUT_LINKS = """() => [...document.querySelectorAll(
+    '[data-testid="stMain"] [data-testid="stPageLink"]')]
+  .filter(l => [...l.querySelectorAll('[data-testid="stMarkdownContainer"], p')]
+                 .some(e => e.scrollWidth > e.clientWidth + 1))
+  .map(l => l.innerText)"""
+
+LOOKED_OVER = [
+    ("overview-all", "/?year=2026", 1),
+    ("overview-icb", "/?scope=icb:E54000029&year=2026", 1),
+    ("overview-region", "/?scope=region:London&year=2026", 1),
+    ("place-sitrep", "/place?place=E09000016&year=2026", 5),
+    ("data-quality-sitrep", "/data_quality?place=BHR&year=2026", 3),
+    ("flow-sitrep", "/flow?place=BHR&year=2026&service=bhr_d2a_nursing", 3),
+]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize(("name", "path", "charts"), LOOKED_OVER)
+def test_every_screen_reads_in_words_and_whole_people(
+    browser, data_server, name, path, charts, size
+):
+    url, _ = data_server
+    with checked_page(browser, url, *size) as page:
+        page.add_init_script(RECORD_CANVAS_TEXT)
+        open_app(page, path)
+        open_expanders(page)
+        assert_charts_readable(page, name, charts)
+        padding = page.evaluate(HEATMAP_PADDING)
+        assert all(abs(v) < 0.01 for p in padding for v in p), (
+            f"{name}: the heat map pads its axes by {padding} rows/months of blank space"
+        )
+        assert not page.evaluate(CUT_LINKS), f"{name}: links cut {page.evaluate(CUT_LINKS)}"
+        page.wait_for_timeout(500)  # the tables draw their cells after the charts
+        shoot(page, name)
+        assert_words_only(page, name)
