@@ -87,6 +87,18 @@ PARAMETER_DEFAULTS = {
 }
 
 
+def estimate(code: str, band: str) -> float:
+    """A place's ONS mid-2023 estimate for an age band, read straight from the shipped file."""
+    table = pd.read_csv(config.REFERENCE_DIR / "population.csv")
+    row = table[
+        (table["code"] == code)
+        & (table["age_band"] == band)
+        & (table["measure"] == "estimate")
+        & (table["year"] == 2023)
+    ]
+    return float(row["population"].item())
+
+
 def parameters(*rows: dict) -> pd.DataFrame:
     """Parameter rows with the unstated columns filled in."""
     full = [PARAMETER_DEFAULTS | row for row in rows]

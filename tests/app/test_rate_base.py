@@ -7,28 +7,15 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from capacity import config
 from capacity.views import plans
 from pages import page_path
 from tests.app.conftest import figures, no_errors
 from tests.app.test_overview_scope import heat, rows_of, title_of
+from tests.conftest import estimate
 
 HAVERING = "E09000016"
-
-
-def estimate(code: str, band: str) -> float:
-    """A place's ONS mid-2023 estimate for an age band, read straight from the shipped file."""
-    table = pd.read_csv(config.REFERENCE_DIR / "population.csv")
-    row = table[
-        (table["code"] == code)
-        & (table["age_band"] == band)
-        & (table["measure"] == "estimate")
-        & (table["year"] == 2023)
-    ]
-    return float(row["population"].item())
 
 
 def people_short_by_month(demo_db, code: str) -> dict[str, float]:

@@ -13,6 +13,7 @@ from capacity.formulas import InvalidInput
 from capacity.scenarios.model import ScenarioError
 from capacity.views import flow, places, plans, quality
 from capacity.views import scenario_choices as choices
+from tests.conftest import estimate
 
 
 def test_a_systems_population_is_the_sum_of_its_places(demo_store):
@@ -25,18 +26,6 @@ def test_a_systems_population_is_the_sum_of_its_places(demo_store):
 
 
 BHR_PLACES = ["E09000002", "E09000016", "E09000026"]  # Barking and Dagenham, Havering, Redbridge
-
-
-def estimate(code: str, band: str) -> float:
-    """A place's ONS mid-2023 estimate for an age band, read straight from the shipped file."""
-    table = pd.read_csv(config.REFERENCE_DIR / "population.csv")
-    row = table[
-        (table["code"] == code)
-        & (table["age_band"] == band)
-        & (table["measure"] == "estimate")
-        & (table["year"] == 2023)
-    ]
-    return float(row["population"].item())
 
 
 @pytest.mark.parametrize(("base", "band"), [("18", "18+"), ("65", "65+"), ("85", "85+")])
