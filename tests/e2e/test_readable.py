@@ -437,7 +437,9 @@ LOOKED_OVER = [
     ("overview-all", "/?year=2026", 1),
     ("overview-icb", "/?scope=icb:E54000029&year=2026", 1),
     ("overview-region", "/?scope=region:London&year=2026", 1),
-    ("place-sitrep", "/place?place=E09000016&year=2026", 5),
+    # Havering has four service types; the SitRep month (where the published workbooks are at
+    # hand) brings a fifth, reablement beds, as demand with no service.
+    ("place-sitrep", "/place?place=E09000016&year=2026", 5 if WORKBOOKS else 4),
     ("data-quality-sitrep", "/data_quality?place=BHR&year=2026", 3),
     ("flow-sitrep", "/flow?place=BHR&year=2026&service=bhr_d2a_nursing", 3),
 ]
