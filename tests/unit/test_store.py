@@ -179,6 +179,8 @@ def test_every_read_query_is_valid_sql():
         "limit": 5,
         "service_id": "x",
         "service_type": "x",
+        "snapshot_id": 1,
+        "place_code": "A",
     }
     scratch = ("staging", "incoming_counts", "destination_map")
     for name, sql in store_module.named_queries().items():
