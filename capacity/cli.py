@@ -30,6 +30,7 @@ from typing import TextIO
 import pandas as pd
 
 from capacity import config, ingest, scenario_store, workspace
+from capacity.commands import CommandError, modules
 from capacity.demand import check_growth
 from capacity.demo import build_demo_database, ensure_database
 from capacity.export import FORMATS, IMAGE_FORMATS, ExportError, csv_bytes, plan_csv, stop_renderer
@@ -54,16 +55,13 @@ from capacity.plan import PlanError
 from capacity.scenarios.model import PRESET_PREFIX, Names, Scenario, ScenarioError
 from capacity.scenarios.parsing import scenario_from_json
 from capacity.scenarios.presets import load_presets
+from capacity.snapshots import SnapshotError
 from capacity.store import Store, StoreError
 from capacity.summary import SOURCE_LABELS
 from capacity.validation import ValidationError
 from capacity.views import exports, places, plans
 from capacity.views import flow as flow_view
 from capacity.workspace import WorkspaceError, build_empty_database
-
-
-class CommandError(Exception):
-    """A problem to report to the user, without a traceback."""
 
 
 def _year(text: str) -> int:
@@ -205,6 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="only check the file and print the report; load nothing",
     )
+    for module in modules():
+        module.add_parser(commands, common, _year)
     commands.add_parser("import-log", parents=[common], help="every import, newest first")
     commands.add_parser("undo-import", parents=[common], help="take the last import back out")
     return parser
@@ -357,10 +357,15 @@ def main(
             return _init(path, args, out)
         if ensure_database(path):
             print(f"Built the demo database at {path} (first use).", file=err)
+        meeting = {module.NAME: module for module in modules()}
         writes = (
-            args.command == "scenario" and args.action in ("save", "delete")
-        ) or args.command in ("import", "undo-import")
+            (args.command == "scenario" and args.action in ("save", "delete"))
+            or args.command in ("import", "undo-import")
+            or (args.command in meeting and meeting[args.command].writes(args))
+        )
         with Store.open(path, read_only=not writes) as store:
+            if args.command in meeting:
+                return meeting[args.command].run(store, args, out)
             if args.command == "scenario":
                 return SCENARIO_ACTIONS[args.action](store, args, out)
             if args.command == "flow":  # the only command that warns on stderr as it succeeds
@@ -374,7 +379,15 @@ def main(
     except ImportFileError as exc:
         print(f"error: nothing loaded: {exc}", file=err)
         return 1
-    except (CommandError, StoreError, PlanError, InvalidInput, ValidationError, ExportError) as exc:
+    except (
+        CommandError,
+        StoreError,
+        PlanError,
+        InvalidInput,
+        ValidationError,
+        ExportError,
+        SnapshotError,
+    ) as exc:
         print(f"error: {exc}", file=err)
         return 1
     except BrokenPipeError:

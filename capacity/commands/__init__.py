@@ -1,0 +1,31 @@
+"""Sub-commands of ``python -m capacity`` kept in their own modules (the meeting's commands).
+
+Each module here has ``NAME`` (the sub-command), ``add_parser(commands, common)``,
+``writes(args) -> bool`` (whether it needs the database open for writing) and
+``run(store, args, out) -> int``. A problem for the user is raised as
+:class:`CommandError` (or the domain's own error), printed by :func:`capacity.cli.main`
+on stderr with exit status 1.
+"""
+
+from __future__ import annotations
+
+import getpass
+
+
+class CommandError(Exception):
+    """A problem to report to the user, without a traceback."""
+
+
+def user() -> str:
+    """Who runs the command: the operating-system user."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def modules() -> tuple:
+    """The sub-command modules, in the order ``--help`` lists them."""
+    from capacity.commands import snapshot
+
+    return (snapshot,)
