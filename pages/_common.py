@@ -22,6 +22,7 @@ in place.
 
 from __future__ import annotations
 
+import getpass
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -40,6 +41,20 @@ from pages import hand_over_to_app
 from pages._state import Param
 
 __all__ = ["FlowSettings"]
+
+
+def who() -> str:
+    """Who makes an entry in the app: the signed-in name where the deployment has sign-in,
+    else the operating-system user the app runs as (a laptop's demo has no sign-in)."""
+    user = st.user
+    if getattr(user, "is_logged_in", False):
+        name = user.get("name") or user.get("email")
+        if name:
+            return str(name)
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 @dataclass(frozen=True)
