@@ -1020,3 +1020,48 @@ def flow_wait_chart(monthly: pd.DataFrame, title: str, *, large: bool = False) -
         },
     )
     return go.Figure({"data": traces, "layout": layout})
+
+
+def plan_actual_chart(table: pd.DataFrame, title: str, *, large: bool = False) -> go.Figure:
+    """A snapshot's planned demand and 80% band against actual demand, month by month.
+
+    ``table`` is the plan against actual table of one place, service type and source
+    (:func:`capacity.actuals.compare`). Actual demand is a point per month that has
+    happened; a point outside the band is a vermillion triangle (shape as well as colour),
+    one inside a blue circle. Months not yet happened have the plan only.
+    """
+    size = _sizes(large)
+    data = table.sort_values("month")
+    x = month_ticks(list(data["month"]), large)
+    outside = data["signal"].isin(["above", "below"]).to_numpy(bool)
+    actual = [None if v != v else float(v) for v in data["actual_demand"].to_numpy(float)]
+    traces = _interval_traces(data, x) + [
+        {
+            "type": "scatter",
+            "x": x,
+            "y": data["planned_demand"].tolist(),
+            "mode": "lines",
+            "name": "Planned demand",
+            "line": {"color": DEMAND, "width": size["line"], "dash": "dash"},
+            "hovertemplate": "%{x}: planned %{y:,.1f}<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "x": x,
+            "y": actual,
+            "mode": "markers",
+            "name": "Actual demand",
+            "marker": {
+                "size": size["line"] * 4,
+                "color": [SHORTFALL if o else NHS_BLUE for o in outside],
+                "symbol": ["triangle-down" if o else "circle" for o in outside],
+            },
+            "text": data["signal_words"].tolist(),
+            "hovertemplate": "%{x}: actual %{y:,.0f} (%{text})<extra></extra>",
+        },
+    ]
+    months = list(data["month"])
+    layout = _layout(
+        title, large, "New people a month", xaxis=month_axis(months, x), hovermode="closest"
+    )
+    return go.Figure({"data": traces, "layout": layout})

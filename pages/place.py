@@ -21,6 +21,7 @@ from capacity.views.places import members as places_in
 from capacity.views.plans import month_headline, place_headline
 from capacity.views.scenario_choices import BASELINE, ScenarioError
 from pages import _state
+from pages._actuals import plan_against_actual_section
 from pages._common import (
     choice_param,
     current_view,
@@ -406,6 +407,7 @@ def normal() -> None:
                 )
         with st.expander("Figures by month"):
             month_table(service_type)
+    plan_against_actual_section(view.path, view.place, view.place_name, view.source)
     st.subheader("Assumptions")
     st.caption("The parameters behind every figure above, with their sources.")
     assumptions_table()
