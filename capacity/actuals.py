@@ -115,10 +115,10 @@ def actual_demand(
     names the origin each place and service type takes its demand from now;
     ``last_month`` each place's last complete month of records and counts ('YYYY-MM');
     ``keys`` the (place_code, service_type, source) the plan has; ``months`` the
-    months to fill. Records cover a whole place: a month with records of the type
-    from one source only has none from the other (zero). Counts and the SitRep are
-    published per source, so a source they leave out is unknown, not zero; the
-    SitRep counts hospital discharges only.
+    months to fill. As in the projection, a month with referrals or counts of the
+    type from one source only has none from the other (a real zero), and a month
+    with none of the type at all is unknown, not zero; the SitRep counts hospital
+    discharges only, so its community figure is always unknown.
     """
     frame = history.assign(month=pd.to_datetime(history["month"]).dt.strftime("%Y-%m"))
     frame = frame[frame["month"].isin(list(months))]
@@ -152,7 +152,7 @@ def _actual_in(
     if kind != "sitrep" and (last is None or month > last):
         return None  # records or counts of a month not yet complete
     of_source = in_month[in_month["source"] == source]
-    if of_source.empty and kind != "records":
+    if of_source.empty and kind == "sitrep":
         return None
     return float(of_source["referrals"].sum())
 

@@ -1027,14 +1027,27 @@ def plan_actual_chart(table: pd.DataFrame, title: str, *, large: bool = False) -
 
     ``table`` is the plan against actual table of one place, service type and source
     (:func:`capacity.actuals.compare`). Actual demand is a point per month that has
-    happened; a point outside the band is a vermillion triangle (shape as well as colour),
-    one inside a blue circle. Months not yet happened have the plan only.
+    happened: a blue circle, or a vermillion triangle outside the band (shape as well as
+    colour). Months not yet happened have the plan only.
     """
     size = _sizes(large)
     data = table.sort_values("month")
     x = month_ticks(list(data["month"]), large)
     outside = data["signal"].isin(["above", "below"]).to_numpy(bool)
-    actual = [None if v != v else float(v) for v in data["actual_demand"].to_numpy(float)]
+    values = data["actual_demand"].to_numpy(float)
+
+    def actual(keep: np.ndarray, name: str, colour: str, symbol: str) -> dict:
+        return {
+            "type": "scatter",
+            "x": x,
+            "y": [float(v) if k and v == v else None for v, k in zip(values, keep, strict=True)],
+            "mode": "markers",
+            "name": name,
+            "marker": {"size": size["line"] * 4, "color": colour, "symbol": symbol},
+            "text": data["signal_words"].tolist(),
+            "hovertemplate": "%{x}: actual %{y:,.0f} (%{text})<extra></extra>",
+        }
+
     traces = _interval_traces(data, x) + [
         {
             "type": "scatter",
@@ -1045,20 +1058,8 @@ def plan_actual_chart(table: pd.DataFrame, title: str, *, large: bool = False) -
             "line": {"color": DEMAND, "width": size["line"], "dash": "dash"},
             "hovertemplate": "%{x}: planned %{y:,.1f}<extra></extra>",
         },
-        {
-            "type": "scatter",
-            "x": x,
-            "y": actual,
-            "mode": "markers",
-            "name": "Actual demand",
-            "marker": {
-                "size": size["line"] * 4,
-                "color": [SHORTFALL if o else NHS_BLUE for o in outside],
-                "symbol": ["triangle-down" if o else "circle" for o in outside],
-            },
-            "text": data["signal_words"].tolist(),
-            "hovertemplate": "%{x}: actual %{y:,.0f} (%{text})<extra></extra>",
-        },
+        actual(~outside, "Actual demand", NHS_BLUE, "circle"),
+        actual(outside, "Actual, outside the band", SHORTFALL, "triangle-down"),
     ]
     months = list(data["month"])
     layout = _layout(

@@ -57,7 +57,8 @@ def test_a_place_with_a_snapshot_shows_its_plan_against_actual(opened, writable_
         "no plan figure: the plan had no demand data",
     }
     chart = json.loads(at.get("plotly_chart")[-1].proto.spec)
-    assert [t["name"] for t in chart["data"]][-2:] == ["Planned demand", "Actual demand"]
+    names = [t["name"] for t in chart["data"]][-3:]
+    assert names == ["Planned demand", "Actual demand", "Actual, outside the band"]
 
 
 def test_a_place_without_a_snapshot_is_told_to_take_one_first(opened):

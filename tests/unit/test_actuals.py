@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from capacity import actuals
+from capacity.charts import plan_actual_chart
 from capacity.ingest import load, stage_file
 from capacity.store import Store
 from capacity.views.actuals import default_snapshot, display_table, plan_against_actual
@@ -210,12 +211,13 @@ def test_actual_demand_reads_the_chosen_source_and_says_unknown_not_zero():
         history, chosen, {"A": "2025-10", "B": "2025-10"}, keys, ["2025-10", "2025-11"]
     )
     got = {(r.place_code, r.source, r.month): r.actual_demand for r in out.itertuples()}
-    # Records cover the place: no community records that month means none came (zero).
-    # Counts and the SitRep leave a source out when they do not count it: unknown.
+    # Referrals or counts of the type that month from one source: none from the other (zero).
+    # The SitRep counts hospital discharges only: its community figure is unknown.
     assert got == {
         ("A", "hospital", "2025-10"): 30,
         ("A", "community", "2025-10"): 0,
         ("B", "hospital", "2025-10"): 12,
+        ("B", "community", "2025-10"): 0,
         ("C", "hospital", "2025-10"): 50,
     }
 
@@ -322,3 +324,14 @@ def test_a_systems_snapshot_sums_its_places_actuals(writable_db):
     mine = system.set_index(key)["actual_demand"]
     assert mine.to_dict() == pytest.approx(summed.loc[mine.index].to_dict())
     assert result.sentences[0].startswith("Barking & Dagenham, Havering and Redbridge, April 2025")
+
+
+def test_the_chart_marks_the_month_outside_the_band_apart(table):
+    figure = plan_actual_chart(table.reset_index(), "Reablement at home")
+    traces = {t.name: t for t in figure.data}
+    outside = list(traces["Actual, outside the band"].y)
+    inside = list(traces["Actual demand"].y)
+    # Sep (no data), Oct (58, above), Nov (35, no band), Dec (44, within), Jan (not over).
+    assert outside == [None, 58, None, None, None]
+    assert inside == [None, None, 35, 44, None]
+    assert list(traces["Planned demand"].y) == [40] * 5
