@@ -137,8 +137,12 @@ def _figure(value: float) -> str:
 
 def _signed(value: float) -> str:
     """A change in people a month, rounded for reading: '+13', '−0.4'."""
-    shown = f"{abs(value):,.0f}" if abs(value) >= 10 else f"{abs(value):,.1f}".rstrip("0")
-    shown = shown.rstrip(".")
+    # Halves round away from zero, as people round (Python's format rounds them to even).
+    size = abs(value)
+    shown = (
+        f"{np.floor(size + 0.5):,.0f}" if size >= 9.5 else f"{np.floor(size * 10 + 0.5) / 10:.1f}"
+    )
+    shown = shown.removesuffix(".0")
     return ("+" if value >= 0 else "−") + shown
 
 
@@ -313,7 +317,7 @@ def _parameter_items(
     all_months: Sequence[str],
 ) -> list[ChangeItem]:
     before, after = _whole(earlier), _whole(later)
-    both = before.join(after, how="inner", lsuffix="_b", rsuffix="_a")
+    both = before.join(after, how="inner", suffixes=("_b", "_a"))
     known_before = set().union(*(_ids(t) for t in earlier["param_ids"]))
     found: dict[tuple, list[str]] = {}
     new_ids: dict[tuple, set[int]] = {}
@@ -426,7 +430,7 @@ def _basis(rows: pd.DataFrame) -> pd.DataFrame:
 def _basis_items(
     earlier: pd.DataFrame, later: pd.DataFrame, all_months: Sequence[str]
 ) -> list[ChangeItem]:
-    both = _basis(earlier).join(_basis(later), how="inner", lsuffix="_b", rsuffix="_a")
+    both = _basis(earlier).join(_basis(later), how="inner", suffixes=("_b", "_a"))
     found: dict[tuple, list[str]] = {}
     for (place_code, stype, month), row in both.iterrows():
         words = []
@@ -473,7 +477,7 @@ def plan_change(earlier: pd.DataFrame, later: pd.DataFrame) -> pd.DataFrame:
         return pd.concat([grouped[["place", "service_type_name"]].first(), sums], axis=1)
 
     before, after = totals(earlier), totals(later)
-    out = before.join(after, how="outer", lsuffix="_b", rsuffix="_a")
+    out = before.join(after, how="outer", suffixes=("_b", "_a"))
     for column in ("place", "service_type_name"):
         out[column] = out[f"{column}_a"].fillna(out[f"{column}_b"])
     for side, other in (("_b", before), ("_a", after)):

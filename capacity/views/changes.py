@@ -32,16 +32,16 @@ __all__ = [
 ]
 
 
-def default_pair(listed: list[Snapshot]) -> tuple[Snapshot, Snapshot]:
+def default_pair(listed: list[Snapshot], place: str = "This place") -> tuple[Snapshot, Snapshot]:
     """The last two of a place's snapshots (newest first, as listed): (earlier, later).
 
     Raises SnapshotError when there are fewer than two.
     """
     if len(listed) < 2:
-        have = "none" if not listed else f"only one ({listed[0].name!r})"
+        have = "no snapshots" if not listed else f"only one snapshot ({listed[0].name!r})"
         raise SnapshotError(
-            "What changed compares two snapshots of a place, and it has "
-            f"{have}; take a snapshot at each meeting to compare them."
+            f"{place} has {have}; what changed compares two. Take a snapshot at each "
+            "meeting (Place page, or python3 -m capacity snapshot save) to compare them."
         )
     return listed[1], listed[0]
 
@@ -51,14 +51,18 @@ def _pick(
 ) -> tuple[Snapshot, Snapshot]:
     listed = snapshots.all_of(store, place_code)
     if from_name is None and to_name is None:
-        return default_pair(listed)
+        found = store.query("places").set_index("place_code")
+        name = str(found.loc[place_code, "name"]) if place_code in found.index else place_code
+        return default_pair(listed, name)
     later = snapshots.find(store, to_name, place_code) if to_name else listed[0] if listed else None
     if later is None:
         raise SnapshotError("This place has no snapshots yet.")
     if from_name:
         earlier = snapshots.find(store, from_name, place_code)
     else:
-        older = [s for s in listed if (s.made_at, s.snapshot_id) < (later.made_at, later.snapshot_id)]
+        older = [
+            s for s in listed if (s.made_at, s.snapshot_id) < (later.made_at, later.snapshot_id)
+        ]
         if not older:
             raise SnapshotError(
                 f"There is no snapshot of {later.place} taken before {later.name!r} to compare "
@@ -88,8 +92,7 @@ def _loaded_at(store: Store, rows: pd.DataFrame) -> dict[int, datetime]:
         return {}
     found = store.query("parameters_loaded_at", param_ids=ids)
     return {
-        int(row.param_id): pd.Timestamp(row.loaded_at).to_pydatetime()
-        for row in found.itertuples()
+        int(row.param_id): pd.Timestamp(row.loaded_at).to_pydatetime() for row in found.itertuples()
     }
 
 
