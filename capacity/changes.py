@@ -119,6 +119,14 @@ class Changes:
         """Plan changes with no input change found behind them."""
         return [item for item in self.items if not item.explained]
 
+    def moved(self) -> pd.DataFrame:
+        """The rows of :attr:`plan` whose demand or capacity moved (unrounded)."""
+        plan = self.plan
+        moved = _changed(plan["demand_before"], plan["demand_after"]) | _changed(
+            plan["capacity_before"], plan["capacity_after"]
+        )
+        return plan[moved].reset_index(drop=True)
+
     def table(self) -> pd.DataFrame:
         """The items as a table: kind, place, service type, first month, sentence, explained."""
         columns = ["kind", "place", "service_type", "first_month", "sentence", "explained"]
@@ -517,8 +525,9 @@ def _touches(
 class _Context:
     inputs: list[ChangeItem]
     demand_data: list[str]
-    scenario_changes: list[Change]
-    scenario_item: ChangeItem | None
+    scenario_changes: list[tuple[str, Change]]
+    scenario_label: str
+    names: Names
     services: dict[tuple[str, str], set[str]]
     follows: set[tuple[str, str]]
     members: Mapping[str, frozenset[str]]
@@ -534,10 +543,13 @@ def _causes(ctx: _Context, place_code: str, stype: str, first: str, last: str, m
         and _overlaps(item, first, last)
     ]
     services = ctx.services.get((place_code, stype), set())
-    if ctx.scenario_item and any(
-        _touches(c, place_code, stype, services, ctx.members) for c in ctx.scenario_changes
-    ):
-        causes.append(ctx.scenario_item.cause)
+    touching = [
+        f"{how} {change.describe(ctx.names)}"
+        for how, change in ctx.scenario_changes
+        if _touches(change, place_code, stype, services, ctx.members)
+    ]
+    if touching:
+        causes.append(f"scenario {ctx.scenario_label}: {'; '.join(touching)}")
     demand_moves = "demand" in moved or (place_code, stype) in ctx.follows
     if demand_moves and ctx.demand_data and not causes:
         causes.append("demand projected again from the data: " + and_list(ctx.demand_data))
@@ -619,8 +631,9 @@ def compare(
     ctx = _Context(
         inputs=inputs,
         demand_data=[item.cause for kind, item in data if kind in DEMAND_DATA_KINDS],
-        scenario_changes=[*dropped, *added],
-        scenario_item=scenario_item,
+        scenario_changes=[("now", c) for c in added] + [("no longer", c) for c in dropped],
+        scenario_label=later.scenario_label,
+        names=names,
         services={
             (str(p), str(t)): set(group["service_id"])
             for (p, t), group in served.groupby(["place_code", "service_type"])

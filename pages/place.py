@@ -21,6 +21,7 @@ from capacity.views.places import members as places_in
 from capacity.views.plans import month_headline, place_headline
 from capacity.views.scenario_choices import BASELINE, ScenarioError
 from pages import _state
+from pages._changes import changes_section
 from pages._common import (
     choice_param,
     current_view,
@@ -409,6 +410,7 @@ def normal() -> None:
     st.subheader("Assumptions")
     st.caption("The parameters behind every figure above, with their sources.")
     assumptions_table()
+    changes_section(view)
 
 
 if view.present:

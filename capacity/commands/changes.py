@@ -40,10 +40,7 @@ def run(store: Store, args: argparse.Namespace, out: TextIO) -> int:
         return 0
     for item in found.items:
         print(f"- [{item.kind}] {item.sentence}", file=out)
-    moved = found.plan[
-        (found.plan["demand_change"].fillna(0).abs() > 1e-9)
-        | (found.plan["capacity_change"].fillna(0).abs() > 1e-9)
-    ]
+    moved = found.moved()
     if len(moved):
         print("\nThe plan's change (people a month, rounded for reading):", file=out)
         print(_table(moved), file=out)

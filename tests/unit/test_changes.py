@@ -181,8 +181,9 @@ def test_d2a_demand_moves_from_ten_to_twenty_percent_more_over_winter(found):
     assert table.loc[MONTHS[:8], "demand_change"].tolist() == pytest.approx([0.0] * 8)
     assert table["capacity_change"].tolist() == pytest.approx([0.0] * 12, abs=1e-9)
     (item,) = [i for i in found.of_kind("plan") if i.service_type_code == "p3_short_term_care_home"]
-    assert "demand +" in item.sentence and "Winter (version 2)" not in item.sentence
-    assert "the scenario" in item.sentence
+    low, high = (f"{v:.1f}" for v in (min(baseline * 0.10), max(baseline * 0.10)))
+    assert f"demand +{low} to +{high} a month from Dec 2025" in item.sentence
+    assert "scenario Winter (version 2): now 20% more demand" in item.sentence
 
 
 def test_other_service_types_do_not_move(found):
