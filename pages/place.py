@@ -22,6 +22,7 @@ from capacity.views.plans import month_headline, place_headline
 from capacity.views.scenario_choices import BASELINE, ScenarioError
 from pages import _state
 from pages._actuals import plan_against_actual_section
+from pages._changes import changes_section
 from pages._common import (
     choice_param,
     current_view,
@@ -411,6 +412,7 @@ def normal() -> None:
     st.subheader("Assumptions")
     st.caption("The parameters behind every figure above, with their sources.")
     assumptions_table()
+    changes_section(view)
 
 
 if view.present:
