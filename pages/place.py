@@ -408,11 +408,13 @@ def normal() -> None:
                 )
         with st.expander("Figures by month"):
             month_table(service_type)
+    # The meeting's questions, in the order a meeting asks them: what moved since last
+    # time, whether the plan held, then the assumptions behind every figure.
+    changes_section(view)
     plan_against_actual_section(view.path, view.place, view.place_name, view.source)
     st.subheader("Assumptions")
     st.caption("The parameters behind every figure above, with their sources.")
     assumptions_table()
-    changes_section(view)
 
 
 if view.present:
