@@ -30,7 +30,7 @@ from typing import TextIO
 import pandas as pd
 
 from capacity import config, ingest, scenario_store, workspace
-from capacity.commands import CommandError, modules
+from capacity.commands import CommandError, modules, user
 from capacity.demand import check_growth
 from capacity.demo import build_demo_database, ensure_database
 from capacity.export import FORMATS, IMAGE_FORMATS, ExportError, csv_bytes, plan_csv, stop_renderer
@@ -61,6 +61,7 @@ from capacity.summary import SOURCE_LABELS
 from capacity.validation import ValidationError
 from capacity.views import exports, places, plans
 from capacity.views import flow as flow_view
+from capacity.views import snapshots as snapshot_view
 from capacity.workspace import WorkspaceError, build_empty_database
 
 
@@ -357,6 +358,8 @@ def main(
             return _init(path, args, out)
         if ensure_database(path):
             print(f"Built the demo database at {path} (first use).", file=err)
+        if args.command == "export":  # reads, writes the file, then keeps a snapshot of it
+            return _export(path, args, out, err)
         meeting = {module.NAME: module for module in modules()}
         writes = (
             (args.command == "scenario" and args.action in ("save", "delete"))
@@ -505,24 +508,27 @@ def export_format(path: Path) -> str:
     return fmt
 
 
-def _export(store: Store, args: argparse.Namespace, out: TextIO) -> int:
+def _export(path: Path, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     fmt = export_format(args.out)
     if fmt not in IMAGE_FORMATS and (args.service_type or args.source):
         raise CommandError(
             "--service-type and --source choose a chart; they apply to .png "
             "and .svg only. Nothing was written."
         )
-    all_places = places.all_places(store)
-    scope = exports.scope_for(all_places, [places.resolve(all_places, args.place)["place_code"]])
-    scenario = scenario_store.resolve(store, args.scenario, args.year)
-    info = exports.export_info(
-        places.service_types(store),
-        places.service_type_labels(store),
-        args.year,
-        scenario,
-        datetime.now().astimezone(),
-    )
-    frame = plans.plan_of_places(store, scope.codes, args.year, scenario)
+    with Store.open(path, read_only=True) as store:
+        all_places = places.all_places(store)
+        scope = exports.scope_for(
+            all_places, [places.resolve(all_places, args.place)["place_code"]]
+        )
+        scenario = scenario_store.resolve(store, args.scenario, args.year)
+        info = exports.export_info(
+            places.service_types(store),
+            places.service_type_labels(store),
+            args.year,
+            scenario,
+            datetime.now().astimezone(),
+        )
+        frame = plans.plan_of_places(store, scope.codes, args.year, scenario)
     try:
         data = exports.export_bytes(
             fmt, frame, scope, info, service_type=args.service_type, source=args.source or "both"
@@ -536,6 +542,18 @@ def _export(store: Store, args: argparse.Namespace, out: TextIO) -> int:
         f"{planning_year_label(args.year)}, scenario {info.scenario_name}.",
         file=out,
     )
+    if fmt in snapshot_view.SNAPSHOT_FORMATS:
+        # The store is closed first: the snapshot opens it for writing.
+        kept = snapshot_view.keep_export_snapshots(
+            path,
+            codes=snapshot_view.export_snapshot_places(scope),
+            year=args.year,
+            scenario=scenario,
+            made_by=user(),
+            file_name=args.out.name,
+            made_at=info.made_at,
+        )
+        print(kept.sentence, file=err if kept.problem else out)
     return 0
 
 
@@ -872,7 +890,6 @@ COMMANDS = {
     "places": _places,
     "services": _services,
     "plan": _plan,
-    "export": _export,
     "import": _import,
     "import-log": _import_log,
     "undo-import": _undo_import,

@@ -29,6 +29,7 @@ from capacity.views.exports import (
     export_info as make_export_info,
 )
 from capacity.views.places import systems_first
+from pages import _snapshots
 from pages._common import (
     current_view,
     scenario_for,
@@ -82,7 +83,8 @@ def export_info() -> ExportInfo:
     )
 
 
-def offer(data: bytes, name: str, fmt: str) -> None:
+def offer(data: bytes, name: str, fmt: str, scope) -> None:
+    workbook = _snapshots.keeps_snapshot(fmt)  # "what we submitted" is kept as a snapshot
     st.download_button(
         f"Download {name}",
         data,
@@ -90,9 +92,11 @@ def offer(data: bytes, name: str, fmt: str) -> None:
         mime=MIME_TYPES[fmt],
         type="primary",
         key="export_download",
-        on_click="ignore",
+        on_click=_snapshots.keep_download_snapshot if workbook else "ignore",
+        args=(view, scope, name) if workbook else None,
     )
     st.caption(f"{len(data) / 1024:,.0f} KB.")
+    _snapshots.export_notice()
 
 
 def workbook_preview(frame, scope, info) -> None:
@@ -132,7 +136,7 @@ def page() -> None:
         return
     with st.spinner("Making the file…"):
         data = export_bytes(fmt, frame, scope, info, service_type=service_type, source=view.source)
-    offer(data, file_name(scope, view.year, fmt, service_type), fmt)
+    offer(data, file_name(scope, view.year, fmt, service_type), fmt, scope)
     if fmt in ("xlsx", "zip"):
         workbook_preview(frame, scope, info)
     elif fmt in IMAGE_FORMATS:

@@ -20,7 +20,7 @@ from capacity.views.observed_figures import PLAN_FLAG_DIFFERENCE, plan_with_obse
 from capacity.views.places import members as places_in
 from capacity.views.plans import month_headline, place_headline
 from capacity.views.scenario_choices import BASELINE, ScenarioError
-from pages import _state
+from pages import _snapshots, _state
 from pages._actuals import plan_against_actual_section
 from pages._changes import changes_section
 from pages._common import (
@@ -369,6 +369,7 @@ def normal() -> None:
         f"referrals; scenario: {view.scenario_label}."
     )
     observed_figures()
+    _snapshots.save_button(view)
     left, middle, right = st.columns([3, 1.2, 2])
     middle.selectbox(
         "Mark a month",
@@ -415,6 +416,7 @@ def normal() -> None:
     st.subheader("Assumptions")
     st.caption("The parameters behind every figure above, with their sources.")
     assumptions_table()
+    _snapshots.place_snapshots(view)
 
 
 if view.present:

@@ -27,6 +27,7 @@ from capacity.views.scenario_choices import (
     builder_problems,
     change_from_dict,
 )
+from pages import _snapshots
 from pages._common import (
     current_view,
     plan_with,
@@ -290,6 +291,7 @@ else:
         f"Effects are shown for {view.place_name}, {SOURCE_LABELS[view.source].lower()} "
         "referrals. Choose another place or system in the sidebar."
     )
+    _snapshots.save_button(view)
     message = st.session_state["sb_message"]
     if message:
         kind, lines = message

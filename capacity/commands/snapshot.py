@@ -5,11 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-import pandas as pd
-
 from capacity import scenario_store
 from capacity.commands import CommandError, user
-from capacity.periods import planning_year_label
 from capacity.store import Store
 from capacity.views import places
 from capacity.views import snapshots as snapshot_view
@@ -69,12 +66,7 @@ def run(store: Store, args: argparse.Namespace, out: TextIO) -> int:
             origin="command",
             note=args.note,
         )
-        print(
-            f"Saved snapshot {taken.name!r} of {taken.place}, "
-            f"{planning_year_label(taken.planning_year)}, scenario {taken.scenario_label}, "
-            f"{taken.data_label}.",
-            file=out,
-        )
+        print(snapshot_view.saved_sentence(taken), file=out)
         return 0
     if args.action == "list":
         return _list(store, code, out)
@@ -99,14 +91,8 @@ def _list(store: Store, code: str | None, out: TextIO) -> int:
     if found.empty:
         print("No snapshots yet.", file=out)
         return 0
-    shown = found.assign(
-        year=found["planning_year"].map(planning_year_label),
-        made=found["made_at"].dt.strftime("%Y-%m-%d %H:%M"),
-        scenario=[
-            name if pd.isna(v) else f"{name} (version {int(v)})"
-            for name, v in zip(found["scenario_name"], found["scenario_version"], strict=True)
-        ],
-    )
+    shown = snapshot_view.snapshot_table(found)
+    shown = shown.assign(made=shown["made_at"].dt.strftime("%Y-%m-%d %H:%M"))
     columns = ["name", "place", "year", "scenario", "made", "made_by", "origin"]
     print(shown[columns].to_string(index=False), file=out)
     return 0
