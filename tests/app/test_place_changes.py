@@ -32,7 +32,7 @@ def test_the_section_shows_the_last_two_snapshots_changes(history, monkeypatch):
     text = " ".join(m.value for m in app.markdown).replace("\\", "")
     assert "hours a month raised from 6,000 to 6,500" in text
     assert "BHR Home, Settle & Support (Havering): retired" in text
-    table = app.dataframe[-1].value
+    table = next(d.value for d in app.dataframe if "Capacity before" in d.value.columns)
     reablement = table[table["Service type"] == "Reablement at home"]
     # October: 6,000 ÷ 40 × 31 ÷ 28 = 166.1 before, 6,500 ÷ 40 × 31 ÷ 28 = 179.9 after (whole).
     october = reablement[reablement["Month"] == "Oct 2025"].iloc[0]
