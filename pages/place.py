@@ -20,7 +20,7 @@ from capacity.views.observed_figures import PLAN_FLAG_DIFFERENCE, plan_with_obse
 from capacity.views.places import members as places_in
 from capacity.views.plans import month_headline, place_headline
 from capacity.views.scenario_choices import BASELINE, ScenarioError
-from pages import _state
+from pages import _decisions, _state
 from pages._common import (
     choice_param,
     current_view,
@@ -102,6 +102,7 @@ def set_place(code: str) -> None:
 
 
 def leave_presentation() -> None:
+    _decisions.leave_last_screen()
     st.session_state["present"] = False
 
 
@@ -121,6 +122,11 @@ def presentation() -> None:
     in_system = isinstance(parent, str)
     members = places_in(view.places, parent) if in_system else [view.place]
     position = members.index(view.place) if view.place in members else 0
+    if _decisions.on_last_screen():  # after the last place: the meeting's decisions
+        presented = parent if in_system else view.place
+        _decisions.last_screen(view, presented, str(places.loc[presented, "name"]))
+        return
+    last = position + 1 >= len(members)
     sentence = (
         month_headline(view.monthly("both"), view.place_name, marked)
         if marked
@@ -153,11 +159,11 @@ def presentation() -> None:
         width="stretch",
     )
     forward.button(
-        "Next place ▶",
+        "Next ▶" if last else "Next place ▶",
         key="present_next",
-        on_click=set_place,
-        args=(members[min(position + 1, len(members) - 1)],),
-        disabled=position + 1 >= len(members),
+        on_click=_decisions.go_to_last_screen if last else set_place,
+        args=() if last else (members[position + 1],),
+        help="Decisions and actions" if last else None,
         width="stretch",
         type="primary",
     )
@@ -409,6 +415,7 @@ def normal() -> None:
     st.subheader("Assumptions")
     st.caption("The parameters behind every figure above, with their sources.")
     assumptions_table()
+    _decisions.section(view)
 
 
 if view.present:
