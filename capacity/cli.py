@@ -31,6 +31,7 @@ import pandas as pd
 
 from capacity import config, ingest, scenario_store, workspace
 from capacity.commands import CommandError, modules, user
+from capacity.decisions import DecisionError
 from capacity.demand import check_growth
 from capacity.demo import build_demo_database, ensure_database
 from capacity.export import FORMATS, IMAGE_FORMATS, ExportError, csv_bytes, plan_csv, stop_renderer
@@ -390,6 +391,7 @@ def main(
         ValidationError,
         ExportError,
         SnapshotError,
+        DecisionError,
     ) as exc:
         print(f"error: {exc}", file=err)
         return 1

@@ -166,7 +166,7 @@ STEP_KEYS_SCRIPT = """
       ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName) ||
       target.getAttribute("role") === "slider");
     if ((!forward && !back) || typing || event.altKey || event.ctrlKey || event.metaKey) return;
-    const label = forward ? "Next place" : "Previous place";
+    const label = forward ? "Next" : "Previous place";  // "Next ▶" on the last place
     const button = [...doc.querySelectorAll("button")].find(
       (b) => b.innerText.includes(label) && !b.disabled);
     if (button) { event.preventDefault(); button.click(); }

@@ -20,7 +20,7 @@ from capacity.views.observed_figures import PLAN_FLAG_DIFFERENCE, plan_with_obse
 from capacity.views.places import members as places_in
 from capacity.views.plans import month_headline, place_headline
 from capacity.views.scenario_choices import BASELINE, ScenarioError
-from pages import _snapshots, _state
+from pages import _decisions, _snapshots, _state
 from pages._actuals import plan_against_actual_section
 from pages._changes import changes_section
 from pages._common import (
@@ -104,6 +104,7 @@ def set_place(code: str) -> None:
 
 
 def leave_presentation() -> None:
+    _decisions.leave_last_screen()
     st.session_state["present"] = False
 
 
@@ -123,6 +124,11 @@ def presentation() -> None:
     in_system = isinstance(parent, str)
     members = places_in(view.places, parent) if in_system else [view.place]
     position = members.index(view.place) if view.place in members else 0
+    if _decisions.on_last_screen():  # after the last place: the meeting's decisions
+        presented = parent if in_system else view.place
+        _decisions.last_screen(view, presented, str(places.loc[presented, "name"]))
+        return
+    last = position + 1 >= len(members)
     sentence = (
         month_headline(view.monthly("both"), view.place_name, marked)
         if marked
@@ -155,11 +161,11 @@ def presentation() -> None:
         width="stretch",
     )
     forward.button(
-        "Next place ▶",
+        "Next ▶" if last else "Next place ▶",
         key="present_next",
-        on_click=set_place,
-        args=(members[min(position + 1, len(members) - 1)],),
-        disabled=position + 1 >= len(members),
+        on_click=_decisions.go_to_last_screen if last else set_place,
+        args=() if last else (members[position + 1],),
+        help="Decisions and actions" if last else None,
         width="stretch",
         type="primary",
     )
@@ -410,9 +416,11 @@ def normal() -> None:
         with st.expander("Figures by month"):
             month_table(service_type)
     # The meeting's questions, in the order a meeting asks them: what moved since last
-    # time, whether the plan held, then the assumptions behind every figure.
+    # time, whether the plan held, what was decided; then the assumptions behind every
+    # figure and the snapshots kept.
     changes_section(view)
     plan_against_actual_section(view.path, view.place, view.place_name, view.source)
+    _decisions.section(view)
     st.subheader("Assumptions")
     st.caption("The parameters behind every figure above, with their sources.")
     assumptions_table()

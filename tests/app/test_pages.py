@@ -104,7 +104,9 @@ def test_presentation_mode_hides_the_sidebar_and_steps_through_a_system(app):
     assert "Havering: " in " ".join(m.value for m in app.markdown)
     app.button(key="present_next").click().run()
     assert app.query_params["place"] == "E09000026"
-    assert app.button(key="present_next").disabled
+    # From the last place, Next leads to the meeting's decisions and actions.
+    assert app.button(key="present_next").label == "Next ▶"
+    assert not app.button(key="present_next").disabled
     app.button(key="present_previous").click().run()
     assert app.query_params["place"] == "E09000016"
     app.button(key="present_exit").click().run()

@@ -181,6 +181,9 @@ def test_every_read_query_is_valid_sql():
         "service_type": "x",
         "snapshot_id": 1,
         "place_code": "A",
+        "decision_id": 1,
+        "place_codes": ["A"],
+        "open_only": False,
     }
     scratch = ("staging", "incoming_counts", "destination_map")
     for name, sql in store_module.named_queries().items():
