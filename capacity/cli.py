@@ -61,6 +61,8 @@ from capacity.summary import SOURCE_LABELS
 from capacity.validation import ValidationError
 from capacity.views import exports, places, plans
 from capacity.views import flow as flow_view
+from capacity.views import workforce as workforce_view
+from capacity.workforce import WorkforceError
 from capacity.workspace import WorkspaceError, build_empty_database
 
 
@@ -387,6 +389,7 @@ def main(
         ValidationError,
         ExportError,
         SnapshotError,
+        WorkforceError,
     ) as exc:
         print(f"error: {exc}", file=err)
         return 1
@@ -487,7 +490,7 @@ def _plan(store: Store, args: argparse.Namespace, out: TextIO) -> int:
         scenario=scenario,
     )
     if args.format == "csv":
-        out.write(plan_csv(frame).decode("utf-8"))
+        out.write(plan_csv(frame, workforce_view.load_assumptions(store)).decode("utf-8"))
     else:
         print(format_table(frame), file=out)
     return 0
@@ -521,6 +524,7 @@ def _export(store: Store, args: argparse.Namespace, out: TextIO) -> int:
         args.year,
         scenario,
         datetime.now().astimezone(),
+        workforce_view.load_assumptions(store),
     )
     frame = plans.plan_of_places(store, scope.codes, args.year, scenario)
     try:

@@ -117,7 +117,7 @@ def assumption_rows(assumptions: Assumptions, places: pd.DataFrame) -> pd.DataFr
             "productive_share": [a.productive_share for _, a in rows],
             "hours_per_fte_month": [a.hours_per_fte_month for _, a in rows],
             "source_note": [a.source_note for _, a in rows],
-            "saved_by": [a.saved_by or "(the product's default)" for _, a in rows],
+            "saved_by": [a.saved_by or "the product's default" for _, a in rows],
             "saved_at": [a.saved_at for _, a in rows],
         }
     )
