@@ -354,3 +354,38 @@ def test_the_csv_falls_back_to_englands_defaults(demo_store):
     hours = back[back["method"] == "hours"]
     assert set(hours["hours_per_week"]) == {37.5} and set(hours["productive_share"]) == {0.75}
     assert hours["workforce_source"].str.contains("Agenda for Change").all()
+
+
+# -- the headline and the pack's table ------------------------------------------------------
+
+
+def test_the_headline_adds_fte_only_where_every_row_of_the_type_is_planned_by_hours(demo_store):
+    from capacity.plan import plan_for
+    from capacity.views import plans
+
+    for place, fte in (("Thurrock", True), ("BHR", False)):
+        frame = plan_for(demo_store, place, 2025)
+        code = frame["place_code"].iloc[0]
+        monthly = plans.monthly_by_type(frame, code, "both")
+        sentence = plans.place_headline(monthly, place, ["reablement_home"])
+        by_type = wv.type_workforce(frame, w.Assumptions())
+        said = wv.headline(sentence, monthly, by_type, service_types=["reablement_home"])
+        # BHR's reablement at home includes demand from places no hours service serves.
+        assert ("care workers' FTE)" in said) is fte, said
+        assert (
+            said.replace(said[said.find(" (about") : said.find(")") + 1], "") == sentence or not fte
+        )
+
+
+def test_the_packs_table_gives_each_hours_row_its_figures_and_words(demo_store):
+    from capacity.plan import plan_for
+
+    frame = plan_for(demo_store, "Thurrock", 2025)
+    table = wv.workforce_table(frame, w.Assumptions(), "E06000034")
+    assert set(table["service"]) == {
+        "Thurrock Bridging Service (reablement share)",
+        "Thurrock Bridging Service (home care share)",
+    }
+    row = table.iloc[0]
+    assert row["fte_gap"] == pytest.approx(row["gap"] * 48 * 21 / 30 / (FTE_HOURS * 0.75))
+    assert row["words"] == w.fte_words(row["fte_gap"])
