@@ -104,8 +104,8 @@ def care_hours_per_person(
     a missing occupancy counts as 1. 12 hours a package, a 42-day stay, a 30-day
     month: 16.8 hours.
     """
-    occupancy = 1.0 if target_occupancy is None else target_occupancy
-    occupancy = np.where(np.isnan(np.asarray(occupancy, float)), 1.0, occupancy)
+    stated = np.asarray(1.0 if target_occupancy is None else target_occupancy, float)
+    occupancy = np.where(np.isnan(stated), 1.0, stated)
     result = (
         np.asarray(hours_per_package_per_month, float)
         * np.asarray(mean_los_days, float)

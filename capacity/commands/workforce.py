@@ -78,8 +78,8 @@ def run(store: Store, args: argparse.Namespace, out: TextIO) -> int:
                 f"{row.applies_to}: {_figures(row.hours_per_week, row.productive_share)}", file=out
             )
             print(f"  source: {row.source_note}", file=out)
-            saved = f"set by {row.saved_by} on {row.saved_at}" if row.saved_at else row.saved_by
-            print(f"  {saved}", file=out)
+            who = f"set by {row.saved_by} on {row.saved_at}" if row.saved_at else row.saved_by
+            print(f"  {who}", file=out)
         return 0
     code = str(places.resolve(places.all_places(store), args.place)["place_code"])
     used = assumptions.for_place(code)
