@@ -63,6 +63,8 @@ from capacity.validation import ValidationError
 from capacity.views import exports, places, plans
 from capacity.views import flow as flow_view
 from capacity.views import snapshots as snapshot_view
+from capacity.views import workforce as workforce_view
+from capacity.workforce import WorkforceError
 from capacity.workspace import WorkspaceError, build_empty_database
 
 
@@ -392,6 +394,7 @@ def main(
         ExportError,
         SnapshotError,
         DecisionError,
+        WorkforceError,
     ) as exc:
         print(f"error: {exc}", file=err)
         return 1
@@ -492,7 +495,7 @@ def _plan(store: Store, args: argparse.Namespace, out: TextIO) -> int:
         scenario=scenario,
     )
     if args.format == "csv":
-        out.write(plan_csv(frame).decode("utf-8"))
+        out.write(plan_csv(frame, workforce_view.load_assumptions(store)).decode("utf-8"))
     else:
         print(format_table(frame), file=out)
     return 0
@@ -529,6 +532,7 @@ def _export(path: Path, args: argparse.Namespace, out: TextIO, err: TextIO) -> i
             args.year,
             scenario,
             datetime.now().astimezone(),
+            workforce_view.load_assumptions(store),
         )
         frame = plans.plan_of_places(store, scope.codes, args.year, scenario)
     try:

@@ -32,6 +32,7 @@ from pages._common import (
     setup_steps,
 )
 from pages._style import figure_column, months_as_labels, show_notices
+from pages._workforce import assumptions_section
 
 LABELS = {
     "referrals": "Referral records",
@@ -716,6 +717,8 @@ parameters_section()
 
 st.subheader("Demand assumptions: window and growth")
 demand_settings_section()
+
+assumptions_section(view)
 
 st.subheader("Trust-to-place shares")
 shares_section()

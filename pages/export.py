@@ -37,6 +37,7 @@ from pages._common import (
     service_types_table,
 )
 from pages._style import show_notices
+from pages._workforce import assumptions_for
 
 view = current_view()
 show_notices()
@@ -80,6 +81,7 @@ def export_info() -> ExportInfo:
         view.year,
         scenario_for(view.plan_key.scenarios, view.scenario, view.year),
         datetime.now().astimezone(),
+        assumptions_for(view.data_key),
     )
 
 

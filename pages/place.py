@@ -20,7 +20,7 @@ from capacity.views.observed_figures import PLAN_FLAG_DIFFERENCE, plan_with_obse
 from capacity.views.places import members as places_in
 from capacity.views.plans import month_headline, place_headline
 from capacity.views.scenario_choices import BASELINE, ScenarioError
-from pages import _decisions, _snapshots, _state
+from pages import _decisions, _snapshots, _state, _workforce
 from pages._actuals import plan_against_actual_section
 from pages._changes import changes_section
 from pages._common import (
@@ -321,12 +321,14 @@ def month_table(service_type: str) -> None:
             "flags",
         ]
     ]
+    shown = _workforce.with_figures(shown, rows, view)
     st.dataframe(
         shown,
         hide_index=True,
         width="stretch",
         placeholder="",
-        column_config={
+        column_config=_workforce.COLUMNS
+        | {
             "service": "Service",
             "source": "Source",
             "month": "Month",
@@ -365,6 +367,9 @@ def normal() -> None:
             coming_month(view.year),
             type_names,
         )
+    )
+    sentence = _workforce.headline(
+        sentence, view, st.session_state["place_types"], marked, coming_month(view.year)
     )
     st.markdown(
         f"**{sentence}.**  \n"

@@ -6,6 +6,9 @@ import pandas as pd
 
 from capacity.plan import PLAN_COLUMNS
 from capacity.validation import looks_like_formula
+from capacity.workforce import WORKFORCE_COLUMNS, Assumptions, workforce_frame
+
+CSV_COLUMNS = [*PLAN_COLUMNS, *WORKFORCE_COLUMNS]
 
 
 def defused(frame: pd.DataFrame) -> pd.DataFrame:
@@ -25,6 +28,13 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     return defused(frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
-def plan_csv(frame: pd.DataFrame) -> bytes:
-    """The plan frame as UTF-8 CSV: every column, months as YYYY-MM, figures unrounded."""
-    return csv_bytes(frame[PLAN_COLUMNS])
+def plan_csv(frame: pd.DataFrame, workforce: Assumptions | None = None) -> bytes:
+    """The plan frame as UTF-8 CSV: every column, months as YYYY-MM, figures unrounded.
+
+    After the plan's columns come the workforce columns (:mod:`capacity.workforce`):
+    for rows planned by hours, the gap in care hours a month and in FTE with the
+    assumptions used (``workforce``, else the England-wide defaults) and their source;
+    empty for other rows.
+    """
+    rows = frame[PLAN_COLUMNS]
+    return csv_bytes(pd.concat([rows, workforce_frame(rows, workforce)], axis=1)[CSV_COLUMNS])

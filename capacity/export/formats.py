@@ -58,7 +58,7 @@ def export_bytes(
     if fmt == "zip":
         return workbooks_zip(rows, scope, info)
     if fmt == "csv":
-        return plan_csv(rows)
+        return plan_csv(rows, info.workforce)
     chosen = service_type or next(iter(chart_service_types(rows, info.service_types)), None)
     if chosen is None:
         raise ExportError(f"{scope.name} has no figures to chart.")

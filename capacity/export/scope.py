@@ -18,6 +18,7 @@ import pandas as pd
 from capacity.model import BASELINE_LABEL
 from capacity.plan import places_in
 from capacity.scenarios.model import Scenario
+from capacity.workforce import Assumptions
 
 BASELINE_NAME = BASELINE_LABEL
 BASELINE_DESCRIPTION = "The plan as the data stand: no changes."
@@ -35,6 +36,8 @@ class ExportInfo:
     its ``service_type_labels`` table (service_type, source, planning_year,
     label); ``made_at`` is when the export was made; ``version`` the product
     version (``capacity.__version__``). ``scenario`` is None for the baseline.
+    ``workforce`` holds the workforce assumptions in force for the CSV's care-hours and
+    FTE columns (None: the product's England-wide defaults).
     """
 
     year: int
@@ -43,6 +46,7 @@ class ExportInfo:
     version: str
     service_types: pd.DataFrame
     labels: pd.DataFrame
+    workforce: Assumptions | None = None
 
     @property
     def scenario_name(self) -> str:

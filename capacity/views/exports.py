@@ -23,6 +23,7 @@ from capacity.export import (
     scope_for,
 )
 from capacity.scenarios.model import Scenario
+from capacity.workforce import Assumptions
 
 __all__ = [
     "FORMATS",
@@ -48,9 +49,12 @@ def export_info(
     year: int,
     scenario: Scenario | None,
     made_at: datetime,
+    workforce: Assumptions | None = None,
 ) -> ExportInfo:
     """How an export describes itself: year, scenario, when, this version, and the service
-    types' names and BCF wording (see places.service_types and service_type_labels)."""
+    types' names and BCF wording (see places.service_types and service_type_labels); the
+    workforce assumptions in force (:func:`capacity.views.workforce.load_assumptions`) for
+    the CSV's workforce columns."""
     return ExportInfo(
         year=year,
         scenario=scenario,
@@ -58,6 +62,7 @@ def export_info(
         version=__version__,
         service_types=types,
         labels=labels,
+        workforce=workforce,
     )
 
 

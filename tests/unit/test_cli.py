@@ -14,6 +14,7 @@ import pytest
 from capacity import config
 from capacity.cli import main
 from capacity.plan import PLAN_COLUMNS
+from capacity.workforce import WORKFORCE_COLUMNS
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -28,7 +29,7 @@ def test_plan_csv_for_havering_has_twelve_months_per_service(demo_db):
     )
     assert code == 0, err
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert list(rows[0]) == PLAN_COLUMNS
+    assert list(rows[0]) == [*PLAN_COLUMNS, *WORKFORCE_COLUMNS]
     services = {(r["service"], r["source"]) for r in rows}
     assert len(rows) == 12 * len(services)
     hsss = [r for r in rows if r["service"] == "BHR Home, Settle & Support"]

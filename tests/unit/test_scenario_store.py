@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 
+import pandas as pd
 import pytest
 
 from capacity import scenario_store
@@ -196,7 +197,8 @@ def test_cli_save_list_show_plan_delete(writable_db, tmp_path):
         "--db",
         db,
     )
-    assert code == 0 and ",Winter BHR\n" in out
+    # The scenario column is the plan's last; the workforce columns follow it.
+    assert code == 0 and set(pd.read_csv(io.StringIO(out))["scenario"]) == {"Winter BHR"}
     assert "scenario: 4 more beds at BHR community rehabilitation beds, Nov 2025–Mar 2026" in out
     code, _, err = run("plan", "--place", "BHR", "--year", "2025", "--scenario", "Nope", "--db", db)
     assert code == 1 and "no scenario called 'Nope'" in err

@@ -8,7 +8,8 @@
 -- Changes whenever the data do. Every write to the data is an import (parameter and
 -- share edits in the app are imports too), an undo or a migration, and each is
 -- recorded with its time; a rebuilt file records new times. Saving the demand settings
--- (window and growth) replaces their rows, each stamped with the time.
+-- (window and growth) replaces their rows, each stamped with the time; each workforce
+-- assumption saved adds a row with its time.
 SELECT (SELECT count(*) FROM import_log) AS imports,
        (SELECT max(loaded_at) FROM import_log) AS last_loaded,
        (SELECT count(undone_at) FROM import_log) AS undone,
@@ -16,7 +17,9 @@ SELECT (SELECT count(*) FROM import_log) AS imports,
        (SELECT max(version) FROM schema_migrations) AS schema_version,
        (SELECT max(applied_at) FROM schema_migrations) AS last_migrated,
        (SELECT count(*) FROM demand_settings) AS demand_settings,
-       (SELECT max(saved_at) FROM demand_settings) AS settings_saved;
+       (SELECT max(saved_at) FROM demand_settings) AS settings_saved,
+       (SELECT count(*) FROM workforce_settings) AS workforce_settings,
+       (SELECT max(saved_at) FROM workforce_settings) AS workforce_saved;
 
 -- name: scenarios_version
 -- Changes with every scenario saved (new, a new version, a copy) or deleted.
