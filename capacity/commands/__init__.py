@@ -26,6 +26,6 @@ def user() -> str:
 
 def modules() -> tuple:
     """The sub-command modules, in the order ``--help`` lists them."""
-    from capacity.commands import snapshot
+    from capacity.commands import pack, snapshot
 
-    return (snapshot,)
+    return (snapshot, pack)

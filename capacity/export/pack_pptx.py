@@ -16,8 +16,9 @@ from pptx.util import Emu, Inches, Pt
 
 from capacity.export.pack import Pack, PackSection, PackTable, row_chunks
 
-SLIDE_WIDTH = Inches(13.333)
-SLIDE_HEIGHT = Inches(7.5)
+# 13.333 × 7.5 inches, exactly 16:9 in PowerPoint's units.
+SLIDE_WIDTH = Emu(12_192_000)
+SLIDE_HEIGHT = Emu(6_858_000)
 ROWS_PER_SLIDE = 12
 # Slide text larger than this many characters is cut at a word and ends in "…"; the PDF
 # carries every word.

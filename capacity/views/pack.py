@@ -53,15 +53,16 @@ from capacity.export.pack import (
 )
 from capacity.export.pack_pdf import pack_pdf
 from capacity.export.pack_pptx import pack_pptx
+from capacity.export.scope import ExportError
 from capacity.flow.from_plan import resolve_service
 from capacity.flow.report import headline as flow_headline
 from capacity.flow.report import places_text
 from capacity.flow.results import WINTER_MONTHS
 from capacity.model import BASELINE_LABEL, PlanModel
 from capacity.periods import month_label, planning_year_label, planning_year_months
-from capacity.plan import places_in, resolve_place
+from capacity.plan import PlanError, places_in, resolve_place
 from capacity.scenarios.model import Scenario, ScenarioError
-from capacity.snapshots import Snapshot
+from capacity.snapshots import Snapshot, SnapshotError
 from capacity.store import Store
 from capacity.summary import (
     SOURCE_LABELS,
@@ -78,6 +79,7 @@ from capacity.views.plans import compared_totals, place_headline, plan_everywher
 
 __all__ = [
     "MAX_FLOW_SERVICES",
+    "PACK_ERRORS",
     "PACK_FORMATS",
     "PACK_MIME_TYPES",
     "SECTION_SOURCES",
@@ -96,6 +98,10 @@ NOT_AVAILABLE = "not available in this build"
 
 class PackError(ValueError):
     """A pack that cannot be made as asked; the message says why."""
+
+
+# What building a pack may raise for a person to read (no browser for the charts among them).
+PACK_ERRORS = (PackError, PlanError, ScenarioError, SnapshotError, ExportError)
 
 
 # -- the sections built elsewhere: the hook ---------------------------------------------
