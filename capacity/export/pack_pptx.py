@@ -20,6 +20,9 @@ from capacity.export.pack import Pack, PackSection, PackTable, row_chunks
 SLIDE_WIDTH = Emu(12_192_000)
 SLIDE_HEIGHT = Emu(6_858_000)
 ROWS_PER_SLIDE = 12
+# A table with long text in its cells (source notes) has taller rows: fewer of them a slide.
+ROWS_PER_SLIDE_OF_NOTES = 4
+NOTES_LENGTH = 60
 # Slide text larger than this many characters is cut at a word and ends in "…"; the PDF
 # carries every word.
 MAX_CELL_CHARACTERS = 160
@@ -69,9 +72,15 @@ def _sentences(slide, sentences: tuple[str, ...]) -> None:
         paragraph.space_after = Pt(8)
 
 
+def rows_per_slide(frame) -> int:
+    """How many of a table's rows a slide holds: fewer when some cell is a long note."""
+    longest = max((len(str(v)) for column in frame.columns for v in frame[column]), default=0)
+    return ROWS_PER_SLIDE_OF_NOTES if longest > NOTES_LENGTH else ROWS_PER_SLIDE
+
+
 def _table_slides(deck, section: PackSection, table: PackTable) -> None:
     frame = table.frame
-    chunks = list(row_chunks(frame, ROWS_PER_SLIDE))
+    chunks = list(row_chunks(frame, rows_per_slide(frame)))
     for number, rows in enumerate(chunks, start=1):
         more = f" ({number} of {len(chunks)})" if len(chunks) > 1 else ""
         slide = _new_slide(deck, f"{section.title}{more}", section.group)
@@ -135,8 +144,19 @@ def _section_slides(deck, section: PackSection) -> None:
 
 def _title_slide(deck, pack: Pack) -> None:
     slide = deck.slides.add_slide(deck.slide_layouts[TITLE_LAYOUT])
-    slide.shapes.title.text = pack.title
-    body = slide.placeholders[1].text_frame
+    # The layout places its boxes for a 4:3 slide: spread them over the 16:9 one.
+    title, body_shape = slide.shapes.title, slide.placeholders[1]
+    title.left, title.top, title.width, title.height = (
+        LEFT,
+        Inches(1.5),
+        SLIDE_WIDTH - 2 * LEFT,
+        Inches(1.8),
+    )
+    body_shape.left, body_shape.top = LEFT, Inches(3.5)
+    body_shape.width, body_shape.height = SLIDE_WIDTH - 2 * LEFT, Inches(3)
+    title.text_frame.word_wrap = True
+    title.text_frame.text = pack.title
+    body = body_shape.text_frame
     body.word_wrap = True
     for index, line in enumerate(pack.title_lines):
         paragraph = body.paragraphs[0] if index == 0 else body.add_paragraph()

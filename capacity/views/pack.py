@@ -838,7 +838,7 @@ def _assemble(gathered: _Gathered, images, made_at: datetime) -> Pack:
     return Pack(
         title=f"{context.place_name} · meeting pack",
         subtitle=f"Planning year {planning_year_label(context.year)}"
-        + (f" · snapshot {context.snapshot.name!r}" if context.snapshot else ""),
+        + (f" · snapshot “{context.snapshot.name}”" if context.snapshot else ""),
         scenario_label=(
             context.snapshot.scenario_label
             if context.snapshot

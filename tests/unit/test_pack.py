@@ -23,7 +23,7 @@ from capacity import config, snapshots
 from capacity.cli import main
 from capacity.export.pack import Pack, PackSection, PackTable, pack_file_name, row_chunks
 from capacity.export.pack_pdf import escape, pack_pdf
-from capacity.export.pack_pptx import ROWS_PER_SLIDE, pack_pptx
+from capacity.export.pack_pptx import ROWS_PER_SLIDE, pack_pptx, rows_per_slide
 from capacity.plan import plan_for
 from capacity.store import Store
 from capacity.views import flow as flow_view
@@ -244,6 +244,12 @@ def test_a_long_table_is_split_across_slides_with_its_header():
     assert slide_titles(deck)[1:] == ["Places (1 of 3)", "Places (2 of 3)", "Places (3 of 3)"]
 
 
+def test_a_table_of_long_notes_has_fewer_rows_a_slide():
+    notes = pd.DataFrame({"Service": ["a", "b"], "Source note": ["short", "word " * 30]})
+    assert rows_per_slide(notes) < ROWS_PER_SLIDE
+    assert rows_per_slide(notes.iloc[:1]) == ROWS_PER_SLIDE
+
+
 @needs_images
 def test_the_powerpoint_has_a_chart_picture_for_each_service_type(demo_store, havering_plan):
     pack = build_pack(demo_store, HAVERING, 2025, None, services=("Havering reablement",))
@@ -325,7 +331,7 @@ def test_a_snapshots_pack_keeps_its_figures_after_a_later_import(writable_db, tm
     frozen, now = pdf_text(pack_pdf(from_snapshot)), pdf_text(pack_pdf(today))
     assert f"capacity {old} new people" in frozen and f"capacity {new} new people" not in frozen
     assert f"capacity {new} new people" in now
-    assert "snapshot 'DIWG <12 Nov>'" in frozen
+    assert "snapshot “DIWG <12 Nov>”" in frozen
     assert "Not run for a snapshot" in frozen
 
 
