@@ -36,6 +36,7 @@ from pages._common import (
     service_type_labels_table,
     service_types_table,
 )
+from pages._pack import meeting_pack
 from pages._style import show_notices
 from pages._workforce import assumptions_for
 
@@ -156,3 +157,4 @@ try:
     page()
 except ExportError as exc:
     st.error(str(exc))
+meeting_pack(view)

@@ -26,6 +26,6 @@ def user() -> str:
 
 def modules() -> tuple:
     """The sub-command modules, in the order ``--help`` lists them."""
-    from capacity.commands import changes, decision, snapshot, workforce
+    from capacity.commands import changes, decision, pack, snapshot, workforce
 
-    return (snapshot, changes, decision, workforce)
+    return (snapshot, changes, decision, workforce, pack)
