@@ -14,9 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from capacity.display import rounded
-from capacity.periods import month_label
-from capacity.views.changes import Changes, SnapshotError, changes_between
+from capacity.views.changes import Changes, SnapshotError, changes_between, display_table
 from capacity.views.snapshots import snapshot_list
 from pages._common import View
 
@@ -27,18 +25,6 @@ KIND_LABELS = {
     "services": "Services",
     "demand basis": "Demand basis",
     "plan": "Plan",
-}
-TABLE = {
-    "place": "Place",
-    "service_type_name": "Service type",
-    "month": "Month",
-    "demand_before": "Demand before",
-    "demand_after": "Demand after",
-    "capacity_before": "Capacity before",
-    "capacity_after": "Capacity after",
-    "gap_before": "Gap before",
-    "gap_after": "Gap after",
-    "gap_change": "Gap change",
 }
 
 
@@ -61,14 +47,10 @@ def _sentences(found: Changes) -> None:
 
 
 def _table(found: Changes) -> None:
-    moved = found.moved()
-    if moved.empty:
+    shown = display_table(found)
+    if shown.empty:
         st.caption("The plan's figures are the same in both snapshots.")
         return
-    shown = rounded(
-        moved, {c: 0 for c in TABLE if c not in ("place", "service_type_name", "month")}
-    )
-    shown = shown.assign(month=shown["month"].map(month_label))[list(TABLE)].rename(columns=TABLE)
     st.caption(
         "The plan's change where it moved: new people a month, each figure rounded to whole "
         "people (so a change may differ by one from after − before)."

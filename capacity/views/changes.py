@@ -14,13 +14,16 @@ import pandas as pd
 
 from capacity import snapshots
 from capacity.changes import KINDS, PLAN_CHANGE_COLUMNS, ChangeItem, Changes, compare
+from capacity.display import rounded
 from capacity.model import system_members
+from capacity.periods import month_label
 from capacity.scenarios.model import Names
 from capacity.snapshots import Snapshot, SnapshotError
 from capacity.store import Store
 from capacity.views._db import Database, reading
 
 __all__ = [
+    "DISPLAY_COLUMNS",
     "KINDS",
     "PLAN_CHANGE_COLUMNS",
     "ChangeItem",
@@ -29,6 +32,7 @@ __all__ = [
     "changes_between",
     "changes_in",
     "default_pair",
+    "display_table",
 ]
 
 
@@ -133,3 +137,27 @@ def changes_between(
     with reading(db) as store:
         earlier, later = _pick(store, place_code, from_name, to_name)
         return changes_in(store, earlier, later)
+
+
+DISPLAY_COLUMNS = {
+    "place": "Place",
+    "service_type_name": "Service type",
+    "month": "Month",
+    "demand_before": "Demand before",
+    "demand_after": "Demand after",
+    "capacity_before": "Capacity before",
+    "capacity_after": "Capacity after",
+    "gap_before": "Gap before",
+    "gap_after": "Gap after",
+    "gap_change": "Gap change",
+}
+
+
+def display_table(found: Changes) -> pd.DataFrame:
+    """The plan's change where it moved, for a screen or a pack: whole people, months in
+    words, the columns named for a reader (so a change may differ by one from after − before)."""
+    moved = found.moved()
+    whole = {c: 0 for c in DISPLAY_COLUMNS if c not in ("place", "service_type_name", "month")}
+    shown = rounded(moved, whole)
+    shown = shown.assign(month=shown["month"].map(month_label))
+    return shown[list(DISPLAY_COLUMNS)].rename(columns=DISPLAY_COLUMNS).reset_index(drop=True)

@@ -12,12 +12,13 @@ With a snapshot, every figure of the plan comes from the snapshot's rows,
 never computed again, and the parts that would need today's data (the flow
 model, the scenario comparison, data coverage) say so instead of mixing data.
 
-Three sections come from parts of the product built beside this one: what
-changed since last time, plan against actual, and decisions and open actions.
-Each is read through :data:`SECTION_SOURCES` (or the ``sources`` given to
-:func:`build_pack`), a function of the database and the pack's
-:class:`PackContext` returning :class:`SectionInputs`; until one is connected
-its section says it is not available in this build.
+Three sections are those of the Place page's meeting parts: what changed since
+last time, plan against actual, and decisions and open actions
+(:mod:`capacity.views.pack_sections`). Each is read through
+:data:`SECTION_SOURCES` (or the ``sources`` given to :func:`build_pack`), a
+function of the database and the pack's :class:`PackContext` returning
+:class:`SectionInputs`. The workforce figures of services planned by hours
+follow the headline.
 """
 
 from __future__ import annotations
@@ -75,7 +76,17 @@ from capacity.summary import (
 from capacity.views import flow as flow_view
 from capacity.views import quality
 from capacity.views._db import Database, reading
+from capacity.views.pack_sections import (
+    PackContext,
+    SectionInputs,
+    actuals_source,
+    changes_source,
+    decisions_source,
+    workforce_inputs,
+)
 from capacity.views.plans import compared_totals, place_headline, plan_everywhere, prepared_plan
+from capacity.views.workforce import Assumptions, load_assumptions, type_workforce
+from capacity.views.workforce import headline as workforce_headline
 
 __all__ = [
     "MAX_FLOW_SERVICES",
@@ -93,7 +104,6 @@ __all__ = [
 
 MAX_FLOW_SERVICES = 3
 MAX_COMPARED_SCENARIOS = 5
-NOT_AVAILABLE = "not available in this build"
 
 
 class PackError(ValueError):
@@ -107,46 +117,16 @@ PACK_ERRORS = (PackError, PlanError, ScenarioError, SnapshotError, ExportError)
 # -- the sections built elsewhere: the hook ---------------------------------------------
 
 
-@dataclass(frozen=True)
-class PackContext:
-    """What a pack is of, for the sections other parts of the product fill in."""
-
-    place_code: str
-    place_name: str
-    year: int
-    scenario: Scenario | None
-    snapshot: Snapshot | None
-    members: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class SectionInputs:
-    """What a section made elsewhere says: sentences, and tables of display strings as
-    (caption, frame) pairs."""
-
-    sentences: tuple[str, ...] = ()
-    tables: tuple[tuple[str, pd.DataFrame], ...] = ()
-
-
 SectionSource = Callable[[Database, PackContext], SectionInputs]
 
 
-def not_available(what: str) -> SectionSource:
-    """A source for a section not yet connected: it says so."""
-
-    def source(db: Database, context: PackContext) -> SectionInputs:
-        return SectionInputs(sentences=(f"{what} is {NOT_AVAILABLE}.",))
-
-    return source
-
-
 SECTION_SOURCES: dict[str, SectionSource] = {
-    "changes": not_available("What changed since last time"),
-    "actuals": not_available("Plan against actual"),
-    "decisions": not_available("The record of decisions and actions"),
+    "changes": changes_source,
+    "actuals": actuals_source,
+    "decisions": decisions_source,
 }
-"""Where the pack reads its three sections made elsewhere, by key. The lead connects each to
-its view (capacity/views/changes.py, actuals.py, decisions.py) by replacing the entry."""
+"""Where the pack reads its three sections made elsewhere, by key (see
+:mod:`capacity.views.pack_sections`); ``build_pack(sources=…)`` replaces one for a run."""
 
 SECTION_TITLES = {
     "changes": "What changed since last time",
@@ -155,10 +135,13 @@ SECTION_TITLES = {
 }
 
 
-def hooked_section(key: str, inputs: SectionInputs, group: str = "") -> PackSection:
-    """The section of one of :data:`SECTION_SOURCES` from what its source gave."""
+def hooked_section(
+    key: str, inputs: SectionInputs, group: str = "", title: str | None = None
+) -> PackSection:
+    """The section of one of :data:`SECTION_SOURCES` (or ``title``'s) from what its source
+    gave."""
     return PackSection(
-        SECTION_TITLES[key],
+        title or SECTION_TITLES[key],
         sentences=tuple(str(s) for s in inputs.sentences),
         tables=tuple(PackTable(str(c), _as_text(t)) for c, t in inputs.tables),
         # A few sentences share the page before; a table starts its own.
@@ -189,6 +172,7 @@ class _Gathered:
     hooked: dict[str, SectionInputs] = field(default_factory=dict)
     imports: pd.DataFrame | None = None
     data_label: str = ""
+    workforce: Assumptions | None = None
 
 
 def build_pack(
@@ -274,6 +258,7 @@ def _gather(db, place_code, year, scenario, snapshot, services, sources, tell) -
         hooked = {key: chosen[key](store, context) for key in SECTION_TITLES}
         imports = snapshots.imports_of(store, snapshot.snapshot_id) if snapshot else None
         label = data_label(store)
+        assumptions = load_assumptions(store)
     return _Gathered(
         context,
         places,
@@ -286,6 +271,7 @@ def _gather(db, place_code, year, scenario, snapshot, services, sources, tell) -
         hooked,
         imports,
         label,
+        assumptions,
     )
 
 
@@ -317,15 +303,26 @@ def _type_names(types: pd.DataFrame) -> dict[str, str]:
 
 
 def headline_section(
-    rows: pd.DataFrame, place: str, year: int, from_month: str | None, group: str = ""
+    rows: pd.DataFrame,
+    place: str,
+    year: int,
+    from_month: str | None,
+    group: str = "",
+    workforce: Assumptions | None = None,
 ) -> PackSection:
     """The worst shortfall of the months ahead, the year's totals by month, and each service
-    type's shortfalls, worst first (``rows``: the plan frame's rows of one place or system)."""
+    type's shortfalls, worst first (``rows``: the plan frame's rows of one place or system).
+    With ``workforce``, a shortfall of a type planned by hours also reads in FTE, as on the
+    Place page."""
     monthly = by_service_type(rows, "both")
     totals = monthly_totals(rows, "both")
     short = float(totals["shortfall"].sum()) if not totals.empty else 0.0
+    sentence = place_headline(monthly, place, (), from_month)
+    if workforce is not None and not rows.empty:
+        by_type = type_workforce(rows, workforce, "both")
+        sentence = workforce_headline(sentence, monthly, by_type, from_month=from_month)
     sentences = (
-        place_headline(monthly, place, (), from_month) + ".",
+        sentence + ".",
         f"Over {planning_year_label(year)}: demand {people(totals['demand'].sum())}, capacity "
         f"{people(totals['capacity'].sum())} new people; {people(short)} people short in all, "
         "each service and source counted on its own (one's spare capacity never covers "
@@ -813,21 +810,29 @@ def _assemble(gathered: _Gathered, images, made_at: datetime) -> Pack:
     rows, code = gathered.rows, context.place_code
     system = _pages(context) != [code]
     own = rows[rows["place_code"] == code]
-    headline = headline_section(own, context.place_name, context.year, gathered.from_month)
+    members = rows[rows["place_code"].isin(context.members)]
+    headline = headline_section(
+        own, context.place_name, context.year, gathered.from_month, workforce=gathered.workforce
+    )
     if system:
         headline = PackSection(
             headline.title,
             headline.sentences,
             (*headline.tables, members_table(rows, context, names)),
         )
+    workforce = hooked_section(
+        "workforce",
+        workforce_inputs(members if system else own, gathered.workforce or Assumptions()),
+        title="Workforce: services planned by hours",
+    )
     sections = [
         headline,
+        workforce,
         charts_section(gathered, images, code),
         gathered.flow,
         comparison_section(gathered, images),
         *[hooked_section(key, gathered.hooked[key]) for key in SECTION_TITLES],
     ]
-    members = rows[rows["place_code"].isin(context.members)]
     if not system:
         sections += [assumptions_section(own, context.place_name), gathered.quality[code]]
     else:
@@ -854,7 +859,14 @@ def _assemble(gathered: _Gathered, images, made_at: datetime) -> Pack:
 def _member_sections(gathered: _Gathered, images, code: str, name: str) -> list[PackSection]:
     """A system's page for one member place: its headline, charts, assumptions and data."""
     own = gathered.rows[gathered.rows["place_code"] == code]
-    opening = headline_section(own, name, gathered.context.year, gathered.from_month, group=name)
+    opening = headline_section(
+        own,
+        name,
+        gathered.context.year,
+        gathered.from_month,
+        group=name,
+        workforce=gathered.workforce,
+    )
     return [
         opening,
         charts_section(gathered, images, code, group=name),

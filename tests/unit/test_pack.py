@@ -28,7 +28,6 @@ from capacity.plan import plan_for
 from capacity.store import Store
 from capacity.views import flow as flow_view
 from capacity.views.pack import (
-    NOT_AVAILABLE,
     PackError,
     SectionInputs,
     build_pack,
@@ -102,6 +101,7 @@ def havering_text(havering_pack) -> str:
 def test_a_places_pack_has_its_sections_in_the_meetings_order(havering_pack):
     assert [s.title for s in havering_pack.sections] == [
         "Headline shortfalls",
+        "Workforce: services planned by hours",
         "Gap charts",
         "Flow: queues and waits",
         "Scenario comparison",
@@ -117,11 +117,10 @@ def test_a_places_pack_has_its_sections_in_the_meetings_order(havering_pack):
     assert havering_pack.made_at == MADE
 
 
-def test_sections_not_yet_connected_say_so(havering_pack):
+def test_without_snapshots_the_meeting_sections_say_what_to_do(havering_pack):
     by_title = {s.title: s for s in havering_pack.sections}
-    for title in ("What changed since last time", "Plan against actual"):
-        assert NOT_AVAILABLE in by_title[title].sentences[0]
-    assert NOT_AVAILABLE not in " ".join(by_title["Decisions and open actions"].sentences)
+    assert "what changed compares two" in by_title["What changed since last time"].sentences[0]
+    assert "take a snapshot" in by_title["Plan against actual"].sentences[0]
 
 
 def test_the_flow_summary_runs_the_services_most_short_in_winter(demo_store, havering_plan):
