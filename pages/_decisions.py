@@ -215,6 +215,14 @@ def section(view: View) -> None:
     if found:
         with st.expander(f"Every decision for {view.place_name} ({len(found)})"):
             _table(found, list(TABLE_COLUMNS), "decision_all_table")
+            st.download_button(
+                "Download the decisions (CSV)",
+                decision_view.decisions_csv(found),
+                file_name=f"decisions-{view.place}.csv",
+                mime="text/csv",
+                key="decision_csv",
+                on_click="ignore",
+            )
 
 
 def _plain(text: str) -> str:

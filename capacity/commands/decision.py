@@ -59,6 +59,12 @@ def add_parser(commands, common: argparse.ArgumentParser, year_type) -> None:
         action="store_true",
         help="only open actions: open decisions with an owner or a due date",
     )
+    listing.add_argument(
+        "--format",
+        choices=("text", "csv"),
+        default="text",
+        help="csv: one row a decision (a formula-like text starts with an apostrophe)",
+    )
     change = actions.add_parser("set", parents=[common], help="mark a decision done or dropped")
     change.add_argument("decision_id", type=_positive, metavar="ID")
     change.add_argument("--status", required=True, choices=decision_view.STATUSES)
@@ -81,7 +87,7 @@ def run(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     if args.action == "add":
         return _add(store, args, code, out)
     if args.action == "list":
-        return _list(store, code, args.open_only, out)
+        return _list(store, code, args.open_only, out, args.format)
     if args.action == "set":
         changed = decision_view.set_decision_status(store, args.decision_id, args.status, user())
         print(f"Decision {changed.decision_id} is now {changed.status}.", file=out)
@@ -114,7 +120,7 @@ def _add(store: Store, args: argparse.Namespace, code: str | None, out: TextIO) 
     return 0
 
 
-def _list(store: Store, code: str | None, open_only: bool, out: TextIO) -> int:
+def _list(store: Store, code: str | None, open_only: bool, out: TextIO, fmt: str = "text") -> int:
     if code is None:
         found = decision_view.all_decisions(store, open_only=open_only)
     elif open_only:
@@ -125,6 +131,9 @@ def _list(store: Store, code: str | None, open_only: bool, out: TextIO) -> int:
         print("No open actions." if open_only else "No decisions yet.", file=out)
         return 0
     today = config.today()
+    if fmt == "csv":
+        out.write(decision_view.decisions_csv(found, today).decode("utf-8"))
+        return 0
     for decision in found:
         print(_lines(decision, today), file=out)
     return 0

@@ -28,6 +28,7 @@ from capacity.decisions import (
     DecisionError,
     StatusChange,
 )
+from capacity.export import csv_bytes
 from capacity.model import system_members
 from capacity.plan import places_in
 from capacity.snapshots import Snapshot, SnapshotError
@@ -266,3 +267,10 @@ def meeting_decisions(
         open_actions=actions,
         today=day,
     )
+
+
+def decisions_csv(found: Sequence[Decision], today: date | None = None) -> bytes:
+    """Decisions as a CSV file: every column of :func:`decision_rows`, texts as typed except
+    that one a spreadsheet would run as a formula starts with an apostrophe (as in every
+    export), so it opens as the text it is."""
+    return csv_bytes(decision_rows(found, today))

@@ -74,6 +74,26 @@ def test_add_list_and_close_an_action(db):
     assert "#1 done · Havering" in out and f"; done by {user()} on " in out
 
 
+def test_decisions_as_csv_keep_a_formula_like_text_as_text(db):
+    """In the CSV a spreadsheet opens, '=HYPERLINK(...)' starts with an apostrophe (it
+    reads as the text typed, never runs); other texts are as typed."""
+    import csv
+
+    run(
+        "decision", "add", "--snapshot", "DIWG 12 November", "--place", "Havering",
+        "--text", '=HYPERLINK("x")', "--owner", "Ann Lead", "--db", db,
+    )  # fmt: skip
+    run(
+        "decision", "add", "--snapshot", "DIWG 12 November", "--place", "Havering",
+        "--text", "<script>alert(1)</script>", "--db", db,
+    )  # fmt: skip
+    code, out, _ = run("decision", "list", "--place", "Havering", "--format", "csv", "--db", db)
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["text"] for r in rows] == ["<script>alert(1)</script>", "'=HYPERLINK(\"x\")"]
+    assert rows[1]["owner"] == "Ann Lead" and rows[1]["status"] == "open"
+
+
 def test_a_decision_against_a_saved_scenario_version(db, tmp_path):
     scenario = tmp_path / "winter.json"
     scenario.write_text(
