@@ -233,33 +233,45 @@ def _plain(text: str) -> str:
 # -- presentation mode's last screen ---------------------------------------------------
 
 SCREEN_KEY = "present_screen"
-LAST = "decisions"
+SINCE, LAST = "since", "decisions"
+# The closing screens, in the order Next reaches them after the last place.
+CLOSING = {SINCE: "the since-last-time screen", LAST: "the decisions and actions screen"}
 screen_param = Param(
     "present_screen",
     SCREEN_KEY,
     lambda text: _screen(text),
     lambda v: v or None,
     None,
-    describe=lambda v: "the decisions and actions screen" if v else "the place's screen",
+    describe=lambda v: CLOSING.get(v, "the place's screen"),
 )
 
 
 def _screen(text: str) -> str:
-    if text != LAST:
-        raise ValueError(f"only {LAST} is known")
+    if text not in CLOSING:
+        raise ValueError(f"the screens are {' and '.join(CLOSING)}")
     return text
 
 
-def on_last_screen() -> bool:
-    """Whether presentation mode shows its last screen (the URL's ``present_screen=decisions``
-    or Next from the last place); keeps the setting in the URL."""
+def closing_screen() -> str | None:
+    """Which closing screen presentation mode shows (the URL's ``present_screen=since`` or
+    ``=decisions``, or Next from the last place), None for a place's; keeps it in the URL."""
     _state.bind(screen_param)
     _state.publish(screen_param)
-    return st.session_state.get(SCREEN_KEY) == LAST
+    return st.session_state.get(SCREEN_KEY)
+
+
+def on_last_screen() -> bool:
+    """Whether presentation mode shows its last screen, the decisions and actions."""
+    return closing_screen() == LAST
+
+
+def go_to_since_screen() -> None:
+    """Show what changed and whether the plan held (Next's callback on the last place)."""
+    st.session_state[SCREEN_KEY] = SINCE
 
 
 def go_to_last_screen() -> None:
-    """Show the last screen (Next's callback on the last place)."""
+    """Show the decisions and actions (Next's callback on the since-last-time screen)."""
     st.session_state[SCREEN_KEY] = LAST
 
 
@@ -328,6 +340,23 @@ def _meta(decision: Decision, today: date) -> str:
     return " · ".join(parts)
 
 
+def wall_column(title: str, items: list[tuple[str, str]], empty: str) -> str:
+    """A column of the closing screens: a title and items of (text, line under it), the
+    text escaped here and cut at two lines, as many as the wall holds."""
+    shown = items[: wall_items()]
+    body = "".join(
+        f'<div class="item"><div class="text">{html.escape(text)}</div>'
+        f'<div class="meta">{html.escape(meta)}</div></div>'
+        for text, meta in shown
+    )
+    if not items:
+        body = f'<div class="none">{html.escape(empty)}</div>'
+    more = len(items) - len(shown)
+    if more:
+        body += f'<div class="more">and {more} more: see the Place page.</div>'
+    return f'{WALL_CSS}<div class="decisions"><h3>{html.escape(title)}</h3>{body}</div>'
+
+
 def _column(title: str, found: list[Decision], today: date, empty: str) -> str:
     shown = found[: wall_items()]
     items = "".join(
@@ -356,7 +385,7 @@ def last_screen(view: View, presented: str, presented_name: str) -> None:
     step_keys()
     back, _, leave = st.columns([1, 5, 1], vertical_alignment="center")
     back.button(
-        "◀ Previous place", key="present_previous", on_click=leave_last_screen, width="stretch"
+        "◀ Since last time", key="present_previous", on_click=go_to_since_screen, width="stretch"
     )
     leave.button("Exit presentation", key="present_exit", on_click=_exit, width="stretch")
     decided, actions = st.columns(2, gap="large")

@@ -30,6 +30,7 @@ from pages._common import (
     observed_offers,
     service_types_table,
 )
+from pages._since import since_screen
 from pages._state import Param
 from pages._style import (
     figure_column,
@@ -124,9 +125,11 @@ def presentation() -> None:
     in_system = isinstance(parent, str)
     members = places_in(view.places, parent) if in_system else [view.place]
     position = members.index(view.place) if view.place in members else 0
-    if _decisions.on_last_screen():  # after the last place: the meeting's decisions
+    closing = _decisions.closing_screen()
+    if closing is not None:  # after the last place: since last time, then the decisions
         presented = parent if in_system else view.place
-        _decisions.last_screen(view, presented, str(places.loc[presented, "name"]))
+        screen = _decisions.last_screen if closing == _decisions.LAST else since_screen
+        screen(view, presented, str(places.loc[presented, "name"]))
         return
     last = position + 1 >= len(members)
     sentence = (
@@ -163,9 +166,9 @@ def presentation() -> None:
     forward.button(
         "Next ▶" if last else "Next place ▶",
         key="present_next",
-        on_click=_decisions.go_to_last_screen if last else set_place,
+        on_click=_decisions.go_to_since_screen if last else set_place,
         args=() if last else (members[position + 1],),
-        help="Decisions and actions" if last else None,
+        help="Since last time, then the decisions and actions" if last else None,
         width="stretch",
         type="primary",
     )

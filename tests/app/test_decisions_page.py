@@ -87,8 +87,14 @@ def test_presentation_ends_on_the_meetings_decisions_and_open_actions(db):
         snapshot_id=snapshot.snapshot_id, owner="Ann", due="2026-01-31",
     )  # fmt: skip
     app = place_page(place="BHR", present="1")
-    for _ in range(3):  # Barking and Dagenham, Havering, Redbridge, then the last screen
+    for _ in range(3):  # Barking and Dagenham, Havering, Redbridge, then since last time
         app.button(key="present_next").click().run()
+    no_errors(app)
+    assert app.query_params["present_screen"] == "since"
+    since = " ".join(h.proto.body for h in app.get("html"))
+    # One snapshot of BHR: nothing to compare it with yet, and said so on the wall.
+    assert "what changed compares two" in since
+    app.button(key="present_next").click().run()
     no_errors(app)
     assert app.query_params["present_screen"] == "decisions"
     heading = " ".join(m.value for m in app.markdown)
@@ -97,6 +103,8 @@ def test_presentation_ends_on_the_meetings_decisions_and_open_actions(db):
     # The text escaped into the wall's HTML: it reads literally, as typed.
     assert "=HYPERLINK(&quot;x&quot;)" in shown or '=HYPERLINK("x")' in shown
     assert "Decided at this meeting (1)" in shown and "Open actions (1)" in shown
+    app.button(key="present_previous").click().run()
+    assert app.query_params["present_screen"] == "since"
     app.button(key="present_previous").click().run()
     assert "present_screen" not in app.query_params
     assert app.query_params["place"] == "E09000026"
@@ -122,3 +130,24 @@ def test_the_last_screen_holds_as_many_decisions_as_fit_on_the_wall():
     # 4.7475 rem, so six fit (6 × 4.7475 = 28.49; seven would need 33.23).
     assert wall_items() == 6
     assert wall_items(screen=1440) > wall_items()
+
+
+def test_since_last_time_shows_what_changed_and_whether_the_plan_held(db):
+    """Two snapshots of BHR, the second under the winter flex beds preset: the wall names the
+    scenario change between them, and sets the newest against the months since (the demo's
+    2025-26 is all behind today's date, so every month has happened)."""
+    from capacity.views.scenario_choices import scenario_for
+
+    take_snapshot(
+        db, name="DIWG 10 December", place_code="BHR", year=2025,
+        scenario=scenario_for(db, "preset:winter_flex_beds", 2025), made_by="chair",
+    )  # fmt: skip
+    app = place_page({"present_screen": "since"}, place="BHR", present="1")
+    no_errors(app)
+    heading = " ".join(m.value for m in app.markdown)
+    assert "Since last time" in heading and "newest snapshot DIWG 10 December" in heading
+    shown = " ".join(h.proto.body for h in app.get("html"))
+    assert "What changed: DIWG 12 November → DIWG 10 December" in shown
+    assert "Open winter flex beds" in shown
+    assert "Did the plan hold? DIWG 10 December" in shown
+    assert "months of service types and sources have happened" in shown
