@@ -544,7 +544,8 @@ def _causes(ctx: _Context, place_code: str, stype: str, first: str, last: str, m
     ]
     services = ctx.services.get((place_code, stype), set())
     touching = [
-        f"{how} {change.describe(ctx.names)}"
+        # The scenario's item names each change whole; here its effect on this row will do.
+        f"{how} {change.short(ctx.names)}"
         for how, change in ctx.scenario_changes
         if _touches(change, place_code, stype, services, ctx.members)
     ]

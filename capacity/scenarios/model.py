@@ -154,6 +154,11 @@ class Change:
             f"{month_span(self.first_month, self.last_month)}"
         )
 
+    def short(self, names: Names | None = None) -> str:
+        """What the change does and when, without where ('10% more beds, Nov 2026–Mar 2027'):
+        for a sentence that has already named the place and service type."""
+        return f"{self._what(names or Names())}, {month_span(self.first_month, self.last_month)}"
+
     def _what(self, names: Names) -> str:
         v, lever = self.value, self.lever
         if lever == "pathway_shift_pct":

@@ -184,6 +184,9 @@ def test_d2a_demand_moves_from_ten_to_twenty_percent_more_over_winter(found):
     low, high = (f"{v:.1f}" for v in (min(baseline * 0.10), max(baseline * 0.10)))
     assert f"demand +{low} to +{high} a month from Dec 2025" in item.sentence
     assert "scenario Winter (version 2): now 20% more demand" in item.sentence
+    # The scenario's own item names the change whole; the plan's says what moved this row.
+    cause = item.sentence.split(" — ")[1]
+    assert "now 20% more demand, Dec 2025–Mar 2026" in cause and " in Havering" not in cause
 
 
 def test_other_service_types_do_not_move(found):
