@@ -210,7 +210,7 @@ def workforce_inputs(rows: pd.DataFrame, assumptions: workforce.Assumptions) -> 
     found = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     if found.empty:
         return _inputs(["No service here is planned by commissioned hours."])
-    short = found[found["gap"] < -0.5]
+    short = found[found["gap"] < -0.5].sort_values(["place", "service", "month", "source"])
     used = found.drop_duplicates(["hours_per_week", "productive_share", "workforce_source"])
     basis = [
         f"Assumed {a.hours_per_week:g} contracted hours a week and {a.productive_share:.0%} of "
