@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import getpass
 
+from capacity.store import Store
+from capacity.views import places
+
 
 class CommandError(Exception):
     """A problem to report to the user, without a traceback."""
@@ -22,6 +25,12 @@ def user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
+
+
+def place_code(store: Store, text: str) -> str:
+    """The code of the place or system a command names by name or code; PlanError, with the
+    places to choose from, when it names none known."""
+    return str(places.resolve(places.all_places(store), text)["place_code"])
 
 
 def modules() -> tuple:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
+from capacity.commands import place_code
 from capacity.periods import month_label
 from capacity.store import Store
-from capacity.views import places
 from capacity.views.changes import Changes, changes_between
 
 NAME = "changes"
@@ -32,7 +32,7 @@ def writes(args: argparse.Namespace) -> bool:
 
 def run(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     """Print what changed, the input changes first and then the plan's change by month."""
-    code = str(places.resolve(places.all_places(store), args.place)["place_code"])
+    code = place_code(store, args.place)
     found = changes_between(store, code, args.from_name, args.to_name)
     print(_heading(found), file=out)
     if not found.items:

@@ -12,10 +12,9 @@ import argparse
 from typing import TextIO
 
 from capacity import config
-from capacity.commands import CommandError, user
+from capacity.commands import CommandError, place_code, user
 from capacity.store import Store
 from capacity.views import decisions as decision_view
-from capacity.views import places
 
 NAME = "decision"
 
@@ -75,15 +74,10 @@ def writes(args: argparse.Namespace) -> bool:
     return args.action != "list"
 
 
-def _place_code(store: Store, text: str | None) -> str | None:
-    if text is None:
-        return None
-    return str(places.resolve(places.all_places(store), text)["place_code"])
-
-
 def run(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     """Run one decision action."""
-    code = _place_code(store, getattr(args, "place", None))
+    named = getattr(args, "place", None)
+    code = place_code(store, named) if named is not None else None
     if args.action == "add":
         return _add(store, args, code, out)
     if args.action == "list":

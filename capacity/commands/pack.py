@@ -10,10 +10,9 @@ from typing import TextIO
 
 from capacity import scenario_store
 from capacity.cli import write_atomically
-from capacity.commands import CommandError
+from capacity.commands import CommandError, place_code
 from capacity.periods import planning_year_label
 from capacity.store import Store
-from capacity.views import places
 from capacity.views import snapshots as snapshot_view
 from capacity.views.pack import (
     MAX_FLOW_SERVICES,
@@ -80,7 +79,7 @@ def run(store: Store, args: argparse.Namespace, out: TextIO) -> int:
         raise CommandError(
             f"The folder {str(args.out.parent)!r} does not exist. Nothing was written."
         )
-    code = str(places.resolve(places.all_places(store), args.place)["place_code"])
+    code = place_code(store, args.place)
     snapshot = snapshot_view.find_snapshot(store, args.snapshot, code) if args.snapshot else None
     if snapshot is not None and args.scenario:
         raise CommandError("A snapshot keeps its own scenario: give --snapshot or --scenario.")

@@ -6,9 +6,8 @@ import argparse
 from typing import TextIO
 
 from capacity import scenario_store
-from capacity.commands import CommandError, user
+from capacity.commands import CommandError, place_code, user
 from capacity.store import Store
-from capacity.views import places
 from capacity.views import snapshots as snapshot_view
 
 NAME = "snapshot"
@@ -44,15 +43,9 @@ def writes(args: argparse.Namespace) -> bool:
     return args.action != "list"
 
 
-def _place_code(store: Store, text: str | None) -> str | None:
-    if text is None:
-        return None
-    return str(places.resolve(places.all_places(store), text)["place_code"])
-
-
 def run(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     """Run one snapshot action."""
-    code = _place_code(store, args.place)
+    code = place_code(store, args.place) if args.place is not None else None
     if args.action == "save":
         assert code is not None  # --place is required for save
         scenario = scenario_store.resolve(store, args.scenario, args.year)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from capacity.commands import CommandError, user
+from capacity.commands import CommandError, place_code, user
 from capacity.store import Store
 from capacity.views import places
 from capacity.views import workforce as workforce_view
@@ -81,7 +81,7 @@ def run(store: Store, args: argparse.Namespace, out: TextIO) -> int:
             who = f"set by {row.saved_by} on {row.saved_at}" if row.saved_at else row.saved_by
             print(f"  {who}", file=out)
         return 0
-    code = str(places.resolve(places.all_places(store), args.place)["place_code"])
+    code = place_code(store, args.place)
     used = assumptions.for_place(code)
     whose = "its own" if used.place_code == code else "England's (it has none of its own)"
     print(f"{_name(store, code)} uses {whose}: {_line(used)}", file=out)
