@@ -156,6 +156,7 @@ def _table(found: list[Decision], columns: list[str], key: str) -> None:
         rows[columns],
         hide_index=True,
         width="stretch",
+        placeholder="",  # no due date, no status change yet: blank, not "None"
         key=key,
         column_config={c: TABLE_COLUMNS[c] for c in columns},
     )

@@ -68,8 +68,11 @@ def test_a_chair_snapshots_decides_presents_and_circulates_the_pack(browser, mee
         page.get_by_role("heading", name="Havering · 2025-26").wait_for()
         save_snapshot(page)
         record_decision(page)
-        # Listed as typed among the open actions (it has an owner), not run nor rendered.
-        drawn(page, DECISION, OWNER)
+        # Listed as typed among the open actions (it has an owner), not run nor rendered;
+        # its missing due date is a blank, not "None".
+        page.get_by_text(re.compile(r"^Every decision for Havering")).click()
+        settle(page)
+        assert "None" not in drawn(page, DECISION, OWNER, "Open")
         assert page.locator("script").filter(has_text="alert(1)").count() == 0
         shoot(page, "place")
 
