@@ -347,7 +347,8 @@ def last_screen(view: View, presented: str, presented_name: str) -> None:
         unsafe_allow_html=True,
     )
     step_keys()
-    back, _, leave = st.columns([1, 5, 1], vertical_alignment="center")
+    # The Place screen's widths, so "Exit presentation" is not cut on a laptop.
+    back, _, leave = st.columns([1, 4.7, 1.3], vertical_alignment="center")
     back.button(
         "◀ Previous place", key="present_previous", on_click=leave_last_screen, width="stretch"
     )
