@@ -166,7 +166,7 @@ def _open_actions(view: View) -> None:
     actions = decision_view.open_actions(view.path, [view.place])
     st.markdown(f"**Open actions** ({len(actions)})")
     if not actions:
-        st.caption("None: no open decision here has an owner or a due date.")
+        st.caption("No open decision here has an owner or a due date.")
         return
     columns = ["decision_id", "text", "owner", "due", "overdue", "made_by", "against", "place"]
     _table(actions, columns, "decision_open_table")
