@@ -388,7 +388,7 @@ def normal() -> None:
         [None, *MONTHS],
         key="place_month",
         format_func=lambda m: "No month" if m is None else month_label(m),
-        help="A yellow band on every chart, and the sentence above speaks of that month.",
+        help="A yellow band on every gap chart, and the sentence above speaks of that month.",
     )
     left.multiselect(
         "Service types",
