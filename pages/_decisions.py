@@ -156,6 +156,7 @@ def _table(found: list[Decision], columns: list[str], key: str) -> None:
         rows[columns],
         hide_index=True,
         width="stretch",
+        placeholder="",  # no due date, no status change yet: blank, not "None"
         key=key,
         column_config={c: TABLE_COLUMNS[c] for c in columns},
     )
@@ -165,7 +166,7 @@ def _open_actions(view: View) -> None:
     actions = decision_view.open_actions(view.path, [view.place])
     st.markdown(f"**Open actions** ({len(actions)})")
     if not actions:
-        st.caption("None: no open decision here has an owner or a due date.")
+        st.caption("No open decision here has an owner or a due date.")
         return
     columns = ["decision_id", "text", "owner", "due", "overdue", "made_by", "against", "place"]
     _table(actions, columns, "decision_open_table")
@@ -383,7 +384,8 @@ def last_screen(view: View, presented: str, presented_name: str) -> None:
         unsafe_allow_html=True,
     )
     step_keys()
-    back, _, leave = st.columns([1, 5, 1], vertical_alignment="center")
+    # The Place screen's widths, so "Exit presentation" is not cut on a laptop.
+    back, _, leave = st.columns([1, 4.7, 1.3], vertical_alignment="center")
     back.button(
         "◀ Since last time", key="present_previous", on_click=go_to_since_screen, width="stretch"
     )

@@ -64,8 +64,10 @@ def meeting_pack(view: View) -> None:
     st.subheader("Meeting pack")
     st.caption(
         f"For {view.place_name}, {view.year_label} (the sidebar's place or system): headline "
-        "shortfalls, gap charts, flow, the scenario comparison, assumptions, data quality and "
-        "sources. A system's pack has a part per place, and takes up to half a minute."
+        "shortfalls, the workforce behind them, gap charts, flow, the scenario comparison, "
+        "what changed since last time, plan against actual, decisions and open actions, "
+        "assumptions, data quality and sources. A system's pack has a part per place, and "
+        "takes up to half a minute."
     )
     left, right = st.columns(2)
     left.radio("Format", list(FORMAT_NAMES), key="pack_format", format_func=FORMAT_NAMES.get)

@@ -153,7 +153,8 @@ def presentation() -> None:
         unsafe_allow_html=True,
     )
     step_keys()
-    back, forward, key, leave = st.columns([1, 1, 4, 1], vertical_alignment="center")
+    # Exit's column wider than the steps', so "Exit presentation" is not cut on a laptop.
+    back, forward, key, leave = st.columns([1, 1, 3.7, 1.3], vertical_alignment="center")
     key.markdown(CHART_KEY, unsafe_allow_html=True)
     back.button(
         "◀ Previous place",
@@ -390,7 +391,7 @@ def normal() -> None:
         [None, *MONTHS],
         key="place_month",
         format_func=lambda m: "No month" if m is None else month_label(m),
-        help="A yellow band on every chart, and the sentence above speaks of that month.",
+        help="A yellow band on every gap chart, and the sentence above speaks of that month.",
     )
     left.multiselect(
         "Service types",
