@@ -61,7 +61,7 @@ def since_screen(view: View, presented: str, presented_name: str) -> None:
         unsafe_allow_html=True,
     )
     step_keys()
-    back, _, forward, leave = st.columns([1, 4, 1, 1], vertical_alignment="center")
+    back, _, forward, leave = st.columns([1, 3.7, 1, 1.3], vertical_alignment="center")
     back.button(
         "◀ Previous place",
         key="present_previous",

@@ -77,7 +77,7 @@ def test_a_chair_snapshots_decides_presents_and_circulates_the_pack(browser, mee
         shoot(page, "place")
 
     with checked_page(browser, meeting_server, 1920, 1080) as wall:
-        # Presentation mode for the system: each of BHR's places, then the decisions.
+        # Presentation mode for the system: each of BHR's places, since last time, the decisions.
         open_app(wall, "/place?place=BHR&year=2025&present=1")
         wall.get_by_text("1 of 3").wait_for()
         for _ in range(3):  # two places to step through, then the last screen
@@ -86,6 +86,11 @@ def test_a_chair_snapshots_decides_presents_and_circulates_the_pack(browser, mee
             wall.get_by_role("button", name="Next place ▶").click()
             settle(wall)
         wall.get_by_text("3 of 3").wait_for()
+        wall.get_by_role("button", name="Next ▶", exact=True).click()
+        settle(wall)
+        wait_for_query(wall, "present_screen=since")
+        wall.locator(".headline").filter(has_text="Since last time").wait_for()
+        shoot(wall, "since-last-time")
         wall.get_by_role("button", name="Next ▶", exact=True).click()
         settle(wall)
         wait_for_query(wall, "present_screen=decisions")
