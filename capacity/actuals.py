@@ -338,7 +338,11 @@ def summary_sentence(table: pd.DataFrame, year: int) -> str:
     months = sorted(done["month"].unique())
     span = _month_words(months[0]) + (f" to {_month_words(months[-1])}" if len(months) > 1 else "")
     banded = int(counts.get(ABOVE, 0) + counts.get(BELOW, 0) + counts.get(WITHIN, 0))
-    text = f"{where}, {span}: {len(done)} months of service types and sources have happened"
+    text = (
+        f"{where}, {span}: {len(months)} month{'s' if len(months) != 1 else ''} "
+        f"{'have' if len(months) != 1 else 'has'} happened, {len(done)} monthly figures of "
+        "demand by service type and source"
+    )
     if banded:
         text += (
             f"; actual demand was within the plan's band in {int(counts.get(WITHIN, 0))} of "

@@ -229,10 +229,16 @@ class MeetingDecisions:
 
 
 def _meeting_snapshot(store: Store, place_code: str, snapshot_id: int | None) -> Snapshot | None:
+    """The meeting's snapshot: the one given, else the newest of the place or system, else
+    (a system whose meeting snapshotted one of its places) the newest of its places'."""
     if snapshot_id is not None:
         return snapshots.get(store, snapshot_id)
     own = snapshots.all_of(store, place_code)
-    return own[0] if own else None
+    if own:
+        return own[0]
+    members = [p for p in places_in(store.query("places"), place_code) if p != place_code]
+    theirs = [s for code in members for s in snapshots.all_of(store, code)]
+    return max(theirs, key=lambda s: (s.made_at, s.snapshot_id)) if theirs else None
 
 
 def meeting_decisions(

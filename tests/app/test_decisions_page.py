@@ -150,4 +150,4 @@ def test_since_last_time_shows_what_changed_and_whether_the_plan_held(db):
     assert "What changed: DIWG 12 November → DIWG 10 December" in shown
     assert "Open winter flex beds" in shown
     assert "Did the plan hold? DIWG 10 December" in shown
-    assert "months of service types and sources have happened" in shown
+    assert "12 months have happened" in shown

@@ -124,9 +124,10 @@ def test_months_not_yet_happened_keep_the_plan_and_say_why(table):
 def test_the_sentences_name_the_month_outside_the_band(table):
     lines = actuals.sentences(table.reset_index(), 2025)
     assert lines[0] == (
-        "Havering, October 2025 to December 2025: 3 months of service types and sources have "
-        "happened; actual demand was within the plan's band in 1 of the 2 with a band, above "
-        "it in 1 and below it in 0; 1 had no band (the month rested on one year of data)"
+        "Havering, October 2025 to December 2025: 3 months have happened, 3 monthly figures "
+        "of demand by service type and source; actual demand was within the plan's band in 1 "
+        "of the 2 with a band, above it in 1 and below it in 0; 1 had no band (the month "
+        "rested on one year of data)"
     )
     assert lines[1] == (
         "Havering reablement at home, hospital discharge: actual demand 58 in October 2025, "

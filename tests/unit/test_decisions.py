@@ -287,6 +287,20 @@ def test_this_meeting_is_the_newest_snapshot_of_the_place_presented(store):
     assert [d.text for d in chosen.decided] == ["October's"]
 
 
+def test_a_system_without_a_snapshot_meets_on_its_places_newest(store):
+    """A BHR meeting that snapshotted Havering (not BHR): its decisions are those against the
+    newest snapshot of BHR's places; a system snapshot, once taken, comes first."""
+    older = snapshot(store, "Havering October", HAVERING)
+    newer = snapshot(store, "Havering November", HAVERING)
+    add(store, older, text="October's")
+    november = add(store, newer, text="November's")
+    meeting = decision_view.meeting_decisions(store, BHR, today=date(2026, 1, 1))
+    assert meeting.snapshot is not None and meeting.snapshot.snapshot_id == newer
+    assert [d.decision_id for d in meeting.decided] == [november.decision_id]
+    own = snapshot(store, "BHR December", BHR)
+    assert decision_view.meeting_decisions(store, BHR).snapshot.snapshot_id == own
+
+
 def test_with_no_snapshot_this_meeting_is_todays_decisions(store):
     scenario_store.save(store, WINTER)
     made = decision_view.record_decision(
