@@ -153,10 +153,13 @@ DISPLAY_COLUMNS = {
 }
 
 
-def display_table(found: Changes) -> pd.DataFrame:
+def display_table(found: Changes, place_code: str | None = None) -> pd.DataFrame:
     """The plan's change where it moved, for a screen or a pack: whole people, months in
-    words, the columns named for a reader (so a change may differ by one from after − before)."""
+    words, the columns named for a reader (so a change may differ by one from after − before);
+    only ``place_code``'s rows when given (a system's total, without its places')."""
     moved = found.moved()
+    if place_code is not None:
+        moved = moved[moved["place_code"] == place_code]
     whole = {c: 0 for c in DISPLAY_COLUMNS if c not in ("place", "service_type_name", "month")}
     shown = rounded(moved, whole)
     shown = shown.assign(month=shown["month"].map(month_label))

@@ -59,14 +59,17 @@ def _snapshot_before(store, later: Snapshot) -> Snapshot | None:
 
 
 def _whole(frame: pd.DataFrame, signed: tuple[str, ...] = ()) -> pd.DataFrame:
-    """A display table's number columns as whole people ('1,204'; signed where asked)."""
+    """A display table's number columns as whole people ('1,204'; signed where asked), and
+    without its empty columns."""
     out = frame.copy()
     for column in out.columns:
         if pd.api.types.is_numeric_dtype(out[column]) and not pd.api.types.is_bool_dtype(
             out[column]
         ):
             out[column] = out[column].map(signed_people if column in signed else people)
-    return out
+    # A column with nothing in it takes room on the page and says nothing.
+    empty = [c for c in out.columns if out[c].fillna("").astype(str).str.strip().eq("").all()]
+    return out.drop(columns=empty)
 
 
 def changes_source(db: Database, context: PackContext) -> SectionInputs:
@@ -97,8 +100,13 @@ def changes_source(db: Database, context: PackContext) -> SectionInputs:
     items = [f"{item.kind.capitalize()}: {item.sentence}" for item in found.items]
     if not items:
         items = ["Nothing changed: the same inputs and the same figures."]
-    shown = _whole(changes.display_table(found), signed=("Gap before", "Gap after", "Gap change"))
-    tables = [("The plan's change where it moved (new people a month)", shown)]
+    # The place's (or the system's total) rows: its places' moves are in the sentences above.
+    shown = _whole(
+        changes.display_table(found, context.place_code),
+        signed=("Gap before", "Gap after", "Gap change"),
+    )
+    caption = f"The plan's change where it moved, {context.place_name} (new people a month)"
+    tables = [(caption, shown)]
     return _inputs([lead, *items], tables if not shown.empty else [])
 
 
