@@ -23,15 +23,8 @@ from pages import _state
 from pages._common import View, who
 from pages._state import Param
 from pages._style import (
-    BOTTOM_SPARE_REM,
-    BUTTON_ROW_REM,
-    GAP_REM,
-    HEADLINE_LINE,
-    HEADLINE_REM,
+    PRESENT_HEADING_REM,
     ROOT_PX,
-    SUBHEAD_LINE,
-    SUBHEAD_REM,
-    TOP_PAD_REM,
     WALL_HEIGHT,
     step_keys,
 )
@@ -293,14 +286,7 @@ def wall_items(screen: int = WALL_HEIGHT) -> int:
     """How many decisions each column of the last screen holds on a wall ``screen`` pixels
     high, under a heading budgeted as the Place screen's (two lines of headline, two of
     subhead, the buttons) and the column's title, with a line left to say how many more."""
-    heading = (
-        TOP_PAD_REM
-        + 2 * HEADLINE_REM * HEADLINE_LINE
-        + 2 * SUBHEAD_REM * SUBHEAD_LINE
-        + BUTTON_ROW_REM
-        + 2 * GAP_REM
-        + BOTTOM_SPARE_REM
-    )
+    heading = PRESENT_HEADING_REM  # as the Place screen budgets its heading
     item = 2 * ITEM_TEXT_REM * ITEM_TEXT_LINE + ITEM_META_REM * ITEM_META_LINE + ITEM_PAD_REM
     room = screen / ROOT_PX - heading - COLUMN_TITLE_REM - MORE_LINE_REM
     return max(1, int(room // item))

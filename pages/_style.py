@@ -74,6 +74,18 @@ class Grid:
     chart_height: int
 
 
+# A presentation screen's heading: two lines of headline and two of subhead (a long place or
+# scenario name wraps), the step buttons and the gaps between, in rem.
+PRESENT_HEADING_REM = (
+    TOP_PAD_REM
+    + 2 * HEADLINE_REM * HEADLINE_LINE
+    + 2 * SUBHEAD_REM * SUBHEAD_LINE
+    + BUTTON_ROW_REM
+    + 2 * GAP_REM
+    + BOTTOM_SPARE_REM
+)
+
+
 def _rem(value: float) -> float:
     return value * ROOT_PX
 
@@ -92,15 +104,7 @@ def place_grid(charts: int, screen: int = WALL_HEIGHT) -> Grid:
     """
     columns = 1 if charts <= 1 else 2 if charts in (2, 4) else 3
     rows = max(1, -(-charts // columns))
-    heading = (
-        TOP_PAD_REM
-        + 2 * HEADLINE_REM * HEADLINE_LINE
-        + 2 * SUBHEAD_REM * SUBHEAD_LINE
-        + BUTTON_ROW_REM
-        + 2 * GAP_REM
-        + BOTTOM_SPARE_REM
-    )
-    return Grid(columns, rows, _share(screen - _rem(heading), rows))
+    return Grid(columns, rows, _share(screen - _rem(PRESENT_HEADING_REM), rows))
 
 
 def title_size(title: str, columns: int, largest: int = 24, screen_width: int = 1920) -> int:
