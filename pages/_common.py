@@ -503,7 +503,8 @@ def list_param(name: str, key: str, options: dict[str, str]) -> Param:
     """A URL parameter holding a comma-separated list of known codes (empty means all)."""
 
     def parse(text: str) -> list[str]:
-        codes = [c for c in text.split(",") if c]
+        # A code named twice (a hand-edited link) means the same as once.
+        codes = list(dict.fromkeys(c for c in text.split(",") if c))
         unknown = [c for c in codes if c not in options]
         if unknown:
             raise ValueError("unknown " + ", ".join(unknown))

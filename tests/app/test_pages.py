@@ -87,6 +87,16 @@ def test_an_unknown_service_type_in_the_url_is_dropped_with_a_notice(app):
     assert app.multiselect(key="overview_types").value == []
 
 
+def test_a_service_type_named_twice_in_the_url_is_taken_once(app):
+    """A hand-edited link repeating a code means the same as naming it once."""
+    app.query_params["service_type"] = "reablement_home,reablement_home"
+    app.query_params["year"] = "2025"
+    app.run()
+    no_errors(app)
+    assert app.multiselect(key="overview_types").value == ["reablement_home"]
+    assert app.query_params["service_type"] == "reablement_home"
+
+
 def test_presentation_mode_hides_the_sidebar_and_steps_through_a_system(app):
     app.query_params["place"] = "BHR"
     app.query_params["present"] = "1"
