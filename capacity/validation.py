@@ -94,14 +94,29 @@ def _blank(value: object) -> bool:
     return isinstance(value, str) and value.strip() == ""
 
 
+# Every date and month a file brings is of these years, as referral dates are: a typing slip
+# such as 9999-12 or 1900-01 would otherwise overflow the month arithmetic or offer a
+# century of planning years.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def _in_years(day: date) -> date:
+    if day.year < FIRST_YEAR:
+        raise ValueError(f"is before {FIRST_YEAR}")
+    if day.year > LAST_YEAR:
+        raise ValueError(f"is after {LAST_YEAR}")
+    return day
+
+
 def parse_date(text: str) -> date:
-    """Read an ISO (2025-04-01) or UK (01/04/2025) date."""
+    """Read an ISO (2025-04-01) or UK (01/04/2025) date of 2000 to 2100."""
     text = text.strip()
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return datetime.strptime(text, fmt).date()
+            found = datetime.strptime(text, fmt).date()
         except ValueError:
             continue
+        return _in_years(found)
     raise ValueError("is not a date (use 2025-04-01 or 01/04/2025)")
 
 
@@ -109,7 +124,8 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})(-01)?$|^01/(\d{2})/(\d{4})$")
 
 
 def parse_month(text: str) -> date:
-    """Read a month as its first day: 2025-04, 2025-04-01 or 01/04/2025 (no other day)."""
+    """Read a month of 2000 to 2100 as its first day: 2025-04, 2025-04-01 or 01/04/2025 (no
+    other day)."""
     match = _MONTH.match(text.strip())
     if not match:
         raise ValueError("is not a month (use 2025-04 or 2025-04-01)")
@@ -118,7 +134,7 @@ def parse_month(text: str) -> date:
     )
     if not 1 <= int(month) <= 12:
         raise ValueError("is not a month (use 2025-04 or 2025-04-01)")
-    return date(int(year), int(month), 1)
+    return _in_years(date(int(year), int(month), 1))
 
 
 def _convert(column: Column, text: str) -> object:

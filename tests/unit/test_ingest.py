@@ -301,6 +301,35 @@ def test_counts_refuse_bad_months_negative_counts_and_duplicates(store, tmp_path
     assert "more than once" in problems.iloc[2]["reason"]
 
 
+def test_months_and_dates_outside_2000_to_2100_are_refused_for_every_kind(store, tmp_path):
+    """A slip such as 9999-12 used to load and break every page but Data; 1900-01 made the
+    year picker offer 129 years. Months and dates are bounded as referral dates are."""
+    counts = write(
+        tmp_path,
+        "place_code,service_type,source,month,referrals\n"
+        "E09000016,reablement_home,hospital,9999-12,3\n"
+        "E09000016,reablement_home,hospital,1900-01,3\n"
+        "E09000016,reablement_home,hospital,2100-12,3\n",
+    )
+    problems = check(store, stage(tmp_path, counts, "counts")).problems
+    assert list(zip(problems["row"], problems["reason"], strict=True)) == [
+        (2, "is after 2100"),
+        (3, "is before 2000"),
+    ]
+    parameters = write(
+        tmp_path,
+        "service_id,method,caseload,mean_los_days,valid_from,source_note\n"
+        "red_step_down,caseload,10,14,9999-04-01,slip\n"
+        "red_reablement,caseload,90,30,01/04/1900,slip\n",
+        "p.csv",
+    )
+    problems = check(store, stage(tmp_path, parameters, "parameters")).problems
+    assert list(zip(problems["column"], problems["reason"], strict=True)) == [
+        ("valid_from", "is after 2100"),
+        ("valid_from", "is before 2000"),
+    ]
+
+
 def test_numbers_far_beyond_any_service_are_refused(store, tmp_path):
     parameters = write(
         tmp_path,
