@@ -17,7 +17,6 @@ a malformed command line).
 from __future__ import annotations
 
 import argparse
-import getpass
 import math
 import os
 import sys
@@ -818,7 +817,7 @@ def _scenario_show(store: Store, args: argparse.Namespace, out: TextIO) -> int:
 def _scenario_save(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     scenario = scenario_from_json(args.file)
     if not scenario.author:
-        scenario = scenario.with_changes(author=_user())
+        scenario = scenario.with_changes(author=user())
     saved = scenario_store.save(store, scenario, replacing=scenario.name if args.update else None)
     print(f"Saved {saved.name!r} as version {saved.version}.", file=out)
     return 0
@@ -833,13 +832,6 @@ def _scenario_delete(store: Store, args: argparse.Namespace, out: TextIO) -> int
 def current_planning_year() -> int:
     """The planning year today falls in."""
     return planning_year_of(date.today())
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 def _import(store: Store, args: argparse.Namespace, out: TextIO) -> int:

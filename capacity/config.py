@@ -10,6 +10,7 @@ from its first screen in a file of the demo's own: ``CAPACITY_DEMO_DB``, else
 
 from __future__ import annotations
 
+import getpass
 import os
 from datetime import date
 from pathlib import Path
@@ -65,3 +66,12 @@ def today() -> date:
     """Today's date, which the Flow page and ``flow`` command start a run of this planning year
     from. Read through this one function so tests can fix the day."""
     return date.today()
+
+
+def os_user() -> str:
+    """Who runs the app or a command on this computer (the operating-system user), for what a
+    change records as made by where there is no signed-in name."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"

@@ -29,7 +29,7 @@ from capacity.reference import (
 )
 from capacity.store import Store, StoreError, migrations
 from capacity.validation import Column, Problem, ValidationError, coerce, row_number
-from capacity.workspace import build_database, log_file, read_reference, user, write_reference
+from capacity.workspace import build_database, log_file, read_reference, write_reference
 
 LEVELS = [
     Column("place_code"),
@@ -265,7 +265,7 @@ def load_demo(
             rows_read=len(referrals),
             rows_loaded=len(referrals),
             rows_rejected=0,
-            loaded_by=user(),
+            loaded_by=config.os_user(),
             note=f"generated from demo/referral_levels.csv, {config.DEMO_FIRST_DAY} "
             f"to {config.DEMO_LAST_DAY}",
         )[0][0]

@@ -15,7 +15,6 @@ is logged (import kind ``workspace``), so the app reads them again at once.
 from __future__ import annotations
 
 import difflib
-import getpass
 import hashlib
 import os
 from collections.abc import Callable, Sequence
@@ -100,17 +99,9 @@ def log_file(session: _Session, path: Path, kind: str, note: str) -> None:
         rows_read=0,
         rows_loaded=0,
         rows_rejected=0,
-        loaded_by=user(),
+        loaded_by=config.os_user(),
         note=note,
     )
-
-
-def user() -> str:
-    """Who is running this, for the import log."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 def build_database(path: Path, load: Callable[[Store], dict[str, int]]) -> dict[str, int]:
@@ -248,7 +239,7 @@ def set_places(store: Store, wanted: str | Sequence[str]) -> pd.DataFrame:
             rows_read=len(rows),
             rows_loaded=len(rows),
             rows_rejected=0,
-            loaded_by=user(),
+            loaded_by=config.os_user(),
             note=f"the workspace's own places: {named}",
         )
     return rows

@@ -22,7 +22,6 @@ in place.
 
 from __future__ import annotations
 
-import getpass
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -51,10 +50,7 @@ def who() -> str:
         name = user.get("name") or user.get("email")
         if name:
             return str(name)
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
+    return config.os_user()
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,7 @@ on stderr with exit status 1.
 
 from __future__ import annotations
 
-import getpass
-
+from capacity.config import os_user
 from capacity.store import Store
 from capacity.views import places
 
@@ -21,10 +20,7 @@ class CommandError(Exception):
 
 def user() -> str:
     """Who runs the command: the operating-system user."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
+    return os_user()
 
 
 def place_code(store: Store, text: str) -> str:

@@ -15,12 +15,12 @@ replaced.
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
 
+from capacity.config import os_user
 from capacity.ingest.catalogue import write as write_services
 from capacity.ingest.checks import Report, check_sitrep, read_and_check
 from capacity.ingest.files import Staged
@@ -39,13 +39,6 @@ class LoadResult:
     report: Report
     message: str
     up_to_date: bool = False  # nothing written because the store already holds it all
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 def _log(session: _Session, staged: Staged, report: Report, loaded_by: str) -> int:
@@ -169,7 +162,7 @@ def load(
         empty = _nothing_to_write(report, good)
         if empty:
             return LoadResult(None, 0, report, empty, up_to_date=report.already_loaded > 0)
-        import_id = int(_log(session, staged, report, loaded_by or _user()))
+        import_id = int(_log(session, staged, report, loaded_by or os_user()))
         tell(0.6, "Writing")
         if staged.kind == "referrals":
             loaded = _write_referrals(session, report, import_id)
