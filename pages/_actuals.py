@@ -17,16 +17,12 @@ import streamlit as st
 from capacity import config
 from capacity.charts import plan_actual_chart
 from capacity.periods import planning_year_label
-from capacity.views import actuals, snapshots
+from capacity.views import actuals
 from capacity.views.places import file_stamp
+from pages._common import snapshots_listed
 
 SOURCE_WORDS = {"hospital": "hospital discharge", "community": "community"}
 WHOLE = ["Planned demand", "Actual demand", "Planned capacity", "Actual capacity"]
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _listing(path: Path, stamp: int, place: str) -> pd.DataFrame:
-    return snapshots.snapshot_list(path, place)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -49,7 +45,7 @@ def plan_against_actual_section(path: Path, place: str, place_name: str, source:
     ``source``, or both sources for 'both')."""
     st.subheader("Plan against actual")
     stamp = file_stamp(path)
-    listing = _listing(path, stamp, place)
+    listing = snapshots_listed(path, place)
     if listing.empty:
         st.info(
             f"No snapshot of {place_name} yet: take a snapshot of its plan first, and as months "

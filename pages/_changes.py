@@ -15,8 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from capacity.views.changes import Changes, SnapshotError, changes_between, display_table
-from capacity.views.snapshots import snapshot_list
-from pages._common import View
+from pages._common import View, snapshots_listed
 
 KIND_LABELS = {
     "data": "Data",
@@ -61,7 +60,7 @@ def _table(found: Changes) -> None:
 def changes_section(view: View) -> None:
     """Choose two snapshots of the place (the last two by default) and show what changed."""
     st.subheader("What changed since last time")
-    listed = snapshot_list(view.path, view.place)
+    listed = snapshots_listed(view.path, view.place)
     if len(listed) < 2:
         st.info(
             "What changed compares two snapshots of this place; take one at each meeting "

@@ -32,7 +32,7 @@ import streamlit as st
 from capacity import config
 from capacity.periods import planning_year_label, planning_year_of
 from capacity.summary import SOURCE_LABELS
-from capacity.views import flow, observed_figures, places, plans, quality, workspace
+from capacity.views import flow, observed_figures, places, plans, quality, snapshots, workspace
 from capacity.views import scenario_choices as choices
 from capacity.views.flow import FlowSettings
 from capacity.views.places import default_place
@@ -119,6 +119,28 @@ def _ensured(path: str) -> Path:
 
 
 file_stamp = places.file_stamp
+
+
+@dataclass(frozen=True)
+class SnapshotsKey:
+    """What a place's list of snapshots depends on: the file as last written, and the place.
+
+    Saving a snapshot moves neither store version, so the file's stamp keys the list."""
+
+    path: Path
+    stamp: int
+    place: str
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def snapshots_of(key: SnapshotsKey) -> pd.DataFrame:
+    """A place's snapshots in use, newest first."""
+    return snapshots.snapshot_list(key.path, key.place)
+
+
+def snapshots_listed(path: Path, place: str) -> pd.DataFrame:
+    """A place's snapshots in use, newest first, read again once the file is written."""
+    return snapshots_of(SnapshotsKey(path, file_stamp(path), place))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

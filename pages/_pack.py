@@ -16,15 +16,15 @@ from capacity.views.pack import (
     pack_bytes,
     pack_file_name,
 )
-from capacity.views.snapshots import snapshot_by_id, snapshot_list
-from pages._common import View, scenario_for
+from capacity.views.snapshots import snapshot_by_id
+from pages._common import View, scenario_for, snapshots_listed
 
 FORMAT_NAMES = {"pdf": "PDF, to circulate", "pptx": "PowerPoint, to present"}
 
 
 def _snapshot_choices(view: View) -> dict[int | None, str]:
     """Today's plan, then the place's snapshots of this planning year, newest first."""
-    found = snapshot_list(view.path, view.place)
+    found = snapshots_listed(view.path, view.place)
     found = found[found["planning_year"] == view.year]
     return {
         None: f"Today's plan ({view.scenario_label})",

@@ -15,9 +15,8 @@ import streamlit as st
 from capacity import config
 from capacity.views import actuals
 from capacity.views.changes import SnapshotError, changes_between
-from capacity.views.snapshots import snapshot_list
 from pages import _decisions
-from pages._common import View
+from pages._common import View, snapshots_listed
 from pages._style import step_keys
 
 
@@ -53,7 +52,7 @@ def _plan_held(view: View, presented: str) -> tuple[str, list[tuple[str, str]], 
 def since_screen(view: View, presented: str, presented_name: str) -> None:
     """The wall's "Since last time": what changed, and whether the plan held, side by side,
     with Previous (to the last place), Next (to the decisions) and Exit."""
-    listed = snapshot_list(view.path, presented)
+    listed = snapshots_listed(view.path, presented)
     latest = f"newest snapshot {listed.iloc[0]['name']}" if not listed.empty else "no snapshot yet"
     st.markdown(
         '<div class="headline">Since last time</div>'

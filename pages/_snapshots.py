@@ -10,9 +10,7 @@ are shown as typed: markdown's special characters are escaped.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -27,12 +25,11 @@ from capacity.views.snapshots import (
     keep_export_snapshots,
     rename_snapshot,
     saved_sentence,
-    snapshot_list,
     snapshot_of_choice,
     snapshot_table,
     suggested_name,
 )
-from pages._common import View, file_stamp, scenario_for, who
+from pages._common import View, scenario_for, snapshots_listed, who
 
 SAVE_MESSAGE = "snap_message"
 LIST_MESSAGE = "snap_list_message"
@@ -40,25 +37,8 @@ EXPORT_MESSAGE = "snap_export_message"
 PROBLEMS = (SnapshotError, ScenarioError, StoreError)
 
 
-@dataclass(frozen=True)
-class SnapshotsKey:
-    """What a place's list of snapshots depends on: the file as last written, and the place.
-
-    Saving a snapshot moves neither store version, so the file's stamp keys the list."""
-
-    path: Path
-    stamp: int
-    place: str
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def snapshots_of(key: SnapshotsKey) -> pd.DataFrame:
-    """A place's snapshots in use, newest first."""
-    return snapshot_list(key.path, key.place)
-
-
 def _listing(view: View) -> pd.DataFrame:
-    return snapshots_of(SnapshotsKey(view.path, file_stamp(view.path), view.place))
+    return snapshots_listed(view.path, view.place)
 
 
 def plain(text: str) -> str:
