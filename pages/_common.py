@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from capacity import config
+from capacity import access, config
 from capacity.periods import planning_year_label, planning_year_of
 from capacity.summary import SOURCE_LABELS
 from capacity.views import flow, observed_figures, places, plans, quality, snapshots, workspace
@@ -42,15 +42,25 @@ from pages._state import Param
 __all__ = ["FlowSettings"]
 
 
-def who() -> str:
-    """Who makes an entry in the app: the signed-in name where the deployment has sign-in,
-    else the operating-system user the app runs as (a laptop's demo has no sign-in)."""
+def current_user() -> access.User:
+    """The person using this session, with their role and places.
+
+    With sign-in configured (an ``[auth]`` section in secrets.toml) this is the signed-in
+    person, their role from the roles file and the admins' grants; without it, the one
+    local user of a laptop, with every right. (Sign-in details: pages/_signin.py.)
+    """
     user = st.user
     if getattr(user, "is_logged_in", False):
-        name = user.get("name") or user.get("email")
-        if name:
-            return str(name)
-    return config.os_user()
+        name = str(user.get("name") or user.get("email") or "")
+        email = str(user.get("email") or "")
+        return access.read_roles().user(name, email)
+    return access.local_user()
+
+
+def who() -> str:
+    """Who makes an entry in the app, as the entry records it: the signed-in name and e-mail
+    where the deployment has sign-in, else the operating-system user (a laptop's demo)."""
+    return current_user().label
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,8 @@ APP_EDGE = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]
 # What the pages and app.py may import from capacity besides capacity.views and capacity.charts,
 # each a presentation helper that reads nothing and composes nothing (None: any name).
 PRESENTATION = {
-    "capacity": {"config"},  # the config module, for settings such as today and upload limits
+    "capacity": {"config", "access"},  # settings such as today and upload limits; the user
+    "capacity.access": None,  # the signed-in user, roles and the refusal a page reports
     "capacity.config": None,  # settings: the database path, today, upload limits, content files
     "capacity.periods": None,  # month and planning-year labels and month lists
     "capacity.summary": None,  # reshapes a plan frame already built into display tables
