@@ -13,12 +13,13 @@ from capacity.summary import SOURCE_LABELS
 from capacity.views.places import WITH_SERVICES, picker_options
 from capacity.views.places import members as places_in
 from capacity.views.scenario_choices import BASELINE, scenario_version_of
-from pages import PAGES, _state, _welcome
+from pages import PAGES, PEOPLE, _signin, _state, _welcome
 from pages._common import (
     DataKey,
     PlanKey,
     ScenarioKey,
     View,
+    current_user,
     database_param,
     database_path,
     file_stamp,
@@ -37,10 +38,13 @@ st.set_page_config(
     layout="wide",
 )
 
+# With sign-in configured, nobody sees a page (nor the list of places) before signing in.
+_signin.gate()
 _state.begin_run()
 database = database_param()  # db=demo: this session explores the demo (see pages/_welcome.py)
 _state.bind(database, sidebar=True)
 path = database_path(st.session_state["db"])
+user = current_user()
 version, scenarios_version = store_versions(path, file_stamp(path))
 places = places_table(DataKey(path, version))
 years = year_range(DataKey(path, version))
@@ -58,9 +62,12 @@ if st.session_state["scenario"] not in scenarios:  # deleted since it was chosen
 kinds = dict(zip(places["place_code"], places["kind"], strict=True))
 picker = picker_options(places)
 labels = dict(zip(picker["place_code"], picker["label"], strict=True))
+# People and roles is a signed-in admin's page: for anyone else (and on a laptop without
+# sign-in, where roles do not apply) it is not in the navigation at all.
+shown = [*PAGES, PEOPLE] if user.is_admin and user.signed_in else PAGES
 pages = {
     spec.url_path: st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path)
-    for spec in PAGES
+    for spec in shown
 }
 # Streamlit serves its default page only at "/", never at the page's own address, so
 # the first page is registered twice: under its own address, and hidden as the default.
@@ -129,11 +136,12 @@ with st.sidebar:
     )
 
     _welcome.demo_note()
+    _signin.sidebar(user, dict(zip(places["place_code"], places["name"], strict=True)))
 
 for param in [database, *params.values()]:
     _state.publish(param)
 with links:
-    for spec in PAGES:
+    for spec in shown:
         st.page_link(
             pages[spec.url_path],
             label=spec.title,

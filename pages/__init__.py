@@ -39,6 +39,9 @@ PAGES = [
     PageSpec("pages/methodology.py", "Methodology", "📘", "methodology"),
 ]
 
+# Shown to admins only (app.py adds it to their navigation); not one of every user's PAGES.
+PEOPLE = PageSpec("pages/people.py", "People and roles", "👥", "people")
+
 
 def page_path(url_path: str) -> str:
     """The file of the page with this URL path."""

@@ -32,6 +32,7 @@ import streamlit as st
 from capacity import access, config
 from capacity.periods import planning_year_label, planning_year_of
 from capacity.summary import SOURCE_LABELS
+from capacity.views import access as access_view
 from capacity.views import flow, observed_figures, places, plans, quality, snapshots, workspace
 from capacity.views import scenario_choices as choices
 from capacity.views.flow import FlowSettings
@@ -46,15 +47,62 @@ def current_user() -> access.User:
     """The person using this session, with their role and places.
 
     With sign-in configured (an ``[auth]`` section in secrets.toml) this is the signed-in
-    person, their role from the roles file and the admins' grants; without it, the one
-    local user of a laptop, with every right. (Sign-in details: pages/_signin.py.)
+    person, their role from the roles file and the admins' grants in the store of this
+    session's database; without it, the one local user of a laptop, with every right. A
+    roles file that does not read makes everyone a viewer (pages/_signin.py says why).
+    Before sign-in it is a viewer with no name: app.py shows nothing but the sign-in screen.
     """
-    user = st.user
-    if getattr(user, "is_logged_in", False):
-        name = str(user.get("name") or user.get("email") or "")
-        email = str(user.get("email") or "")
-        return access.read_roles().user(name, email)
-    return access.local_user()
+    info = st.user.to_dict()
+    if "is_logged_in" not in info:  # Streamlit sets it only where [auth] is configured
+        return access.local_user()
+    if not info.get("is_logged_in"):
+        return access.User(name="", email="", role=access.VIEWER)
+    name = str(info.get("name") or info.get("email") or "")
+    email = str(info.get("email") or "")
+    roles, problem = roles_file()
+    if problem:
+        return access.User(name=name, email=email, role=access.VIEWER, signed_in=True)
+    path = session_database()
+    grants = app_role_grants(GrantsKey(path, file_stamp(path)))
+    return access_view.signed_in_user(roles, grants, name, email)
+
+
+def session_database() -> Path:
+    """The database this session looks at (the workspace, or the demo's with ``db=demo``)."""
+    return database_path(str(st.session_state.get("db") or ""))
+
+
+def roles_file() -> tuple[access.Roles, str]:
+    """The roles file as it stands, and the reason it cannot be read ('' when it reads)."""
+    path = access.roles_path()
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        stamp = 0  # no file: everyone who signs in has the default role
+    try:
+        return _read_roles(str(path), stamp), ""
+    except access.RolesFileError as exc:
+        return access.Roles(), str(exc)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _read_roles(path: str, stamp: int) -> access.Roles:
+    # Keyed on the file's modification time, so an edited file is read on the next rerun.
+    return access.read_roles(Path(path))
+
+
+@dataclass(frozen=True)
+class GrantsKey:
+    """What the admins' grants depend on: the database file as last written."""
+
+    path: Path
+    stamp: int
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def app_role_grants(key: GrantsKey) -> pd.DataFrame:
+    """The roles admins have given in the app (see capacity.views.access.role_grants)."""
+    return access_view.role_grants(key.path)
 
 
 def who() -> str:
