@@ -13,7 +13,7 @@ from capacity.summary import SOURCE_LABELS
 from capacity.views.places import WITH_SERVICES, picker_options
 from capacity.views.places import members as places_in
 from capacity.views.scenario_choices import BASELINE, scenario_version_of
-from pages import PAGES, PEOPLE, _signin, _state, _welcome
+from pages import PAGES, PEOPLE, PageSpec, _signin, _state, _welcome
 from pages._common import (
     DataKey,
     PlanKey,
@@ -38,8 +38,33 @@ st.set_page_config(
     layout="wide",
 )
 
+
+def navigation_over(specs: list[PageSpec]) -> tuple[dict[str, st.Page], st.Page]:
+    """The pages of ``specs`` by address, and the navigation over them (not yet run)."""
+    by_address = {
+        spec.url_path: st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path)
+        for spec in specs
+    }
+    # Streamlit serves its default page only at "/", never at the page's own address, so
+    # the first page is registered twice: under its own address, and hidden as the default.
+    first = specs[0]
+    root = st.Page(
+        first.path,
+        title=first.title,
+        icon=first.icon,
+        url_path="",
+        default=True,
+        visibility="hidden",
+    )
+    return by_address, st.navigation([root, *by_address.values()], position="hidden")
+
+
 # With sign-in configured, nobody sees a page (nor the list of places) before signing in.
-_signin.gate()
+# The navigation is registered first even then, so a bookmarked address opened before
+# anything else is not taken for an old-style page folder listed in the sidebar.
+if _signin.needed():
+    navigation_over(PAGES)
+    _signin.screen()
 _state.begin_run()
 database = database_param()  # db=demo: this session explores the demo (see pages/_welcome.py)
 _state.bind(database, sidebar=True)
@@ -65,18 +90,8 @@ labels = dict(zip(picker["place_code"], picker["label"], strict=True))
 # People and roles is a signed-in admin's page: for anyone else (and on a laptop without
 # sign-in, where roles do not apply) it is not in the navigation at all.
 shown = [*PAGES, PEOPLE] if user.is_admin and user.signed_in else PAGES
-pages = {
-    spec.url_path: st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path)
-    for spec in shown
-}
-# Streamlit serves its default page only at "/", never at the page's own address, so
-# the first page is registered twice: under its own address, and hidden as the default.
-first = PAGES[0]
-root = st.Page(
-    first.path, title=first.title, icon=first.icon, url_path="", default=True, visibility="hidden"
-)
-navigation = st.navigation([root, *pages.values()], position="hidden")
-page_name = navigation.url_path or first.url_path
+pages, navigation = navigation_over(shown)
+page_name = navigation.url_path or PAGES[0].url_path
 SIDEBAR_NAME_FITS = 30  # characters of a place's label the sidebar's box shows uncut
 
 # The Place page presents one place per screen: a system opens at its first place.

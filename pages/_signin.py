@@ -29,10 +29,13 @@ def signed_in() -> bool:
     return bool(st.user.to_dict().get("is_logged_in"))
 
 
-def gate() -> None:
-    """With sign-in configured and nobody signed in, show the sign-in screen and stop."""
-    if not configured() or signed_in():
-        return
+def needed() -> bool:
+    """Whether this session must sign in before seeing anything."""
+    return configured() and not signed_in()
+
+
+def screen() -> None:
+    """The sign-in screen, and nothing else: the run stops here."""
     st.title("Intermediate care: demand and capacity")
     st.write(
         "Sign in with your organisation's account to see the plans. What you may change "
@@ -57,3 +60,4 @@ def sidebar(user: access.User, place_names: Mapping[str, str]) -> None:
     st.caption(f"Signed in: {access_view.describe(user, place_names)}")
     if st.button("Sign out", key="signin_sign_out"):
         st.logout()
+        st.stop()  # the browser is on its way out: draw nothing more for this person

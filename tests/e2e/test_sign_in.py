@@ -140,6 +140,8 @@ def sidebar_text(page) -> str:
 def assert_sign_in_screen(page) -> None:
     """The sign-in screen, and nothing of the data: no place picker, no chart, no table."""
     page.get_by_role("button", name="Sign in").wait_for()
+    # No sidebar at all: neither the place picker nor a list of the app's page files.
+    assert page.locator('[data-testid="stSidebar"]').count() == 0
     assert page.locator('[data-testid="stSelectbox"]').count() == 0
     assert page.locator(".js-plotly-plot, [data-testid='stDataFrame']").count() == 0
     assert "Havering" not in page.locator('[data-testid="stApp"]').inner_text()
@@ -175,7 +177,8 @@ def test_a_person_signs_in_is_named_with_their_role_and_signs_out(
     browser, signin_server, provider, person, says, people_page
 ):
     with fresh_browser(browser, signin_server) as page:
-        page.goto("/")
+        # A bookmark: for the first of these tests, the fresh server's first request.
+        page.goto(f"/place?place={HAVERING}")
         settle(page)
         assert_sign_in_screen(page)
 
