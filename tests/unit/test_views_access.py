@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
+
 import pandas as pd
 import pytest
 
 from capacity import access, audit
 from capacity.access import AccessDenied, Grant, Roles, User
+from capacity.cli import main
 from capacity.store import Store
 from capacity.views import access as view
 
@@ -116,3 +119,36 @@ def test_the_sidebar_line_names_the_person_role_and_places():
     everywhere = User("Ann Lee", ANN, access.EDITOR, frozenset({"*"}), True)
     assert view.describe(everywhere, names) == "Ann Lee · editor of every place"
     assert view.describe(ADMIN, names) == "Raj Patel · admin"
+
+
+# -- the command line: python -m capacity role list|set ------------------------------
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_role_set_then_list_from_the_command_line(writable_db, tmp_path, monkeypatch):
+    roles = tmp_path / "roles.toml"
+    roles.write_text('[[user]]\nemail = "bo@thurrock.gov.uk"\nrole = "admin"\n', "utf-8")
+    monkeypatch.setenv(access.ROLES_ENV, str(roles))
+    code, out, err = run_cli(
+        "role", "set", ANN, "editor", "--places", HAVERING, "BHR", "--db", str(writable_db)
+    )
+    assert (code, out) == (0, f"{ANN} is now editor of BHR, {HAVERING}.\n"), err
+    code, out, _ = run_cli("role", "list", "--db", str(writable_db))
+    lines = out.splitlines()
+    assert code == 0
+    assert lines[0] == "Anyone not listed who signs in: viewer"
+    assert lines[1].startswith(f"{ANN}: editor of BHR, {HAVERING} (from the app, given by ")
+    assert lines[2] == "bo@thurrock.gov.uk: admin (from roles file)"
+
+
+def test_a_bad_role_from_the_command_line_is_refused_in_one_line(writable_db):
+    code, out, err = run_cli("role", "set", ANN, "boss", "--db", str(writable_db))
+    assert code == 1 and out == ""
+    assert "role 'boss' is not one of viewer, editor, admin. Nothing saved." in err
+    assert "Traceback" not in err
+    assert view.role_grants(writable_db).empty
