@@ -89,6 +89,8 @@ def people(roles: Roles, grants: pd.DataFrame) -> pd.DataFrame:
         grant = _grant_of(row)
         rows[grant.email] = _row(grant, str(row.granted_by), row.granted_at)
     frame = pd.DataFrame(list(rows.values()), columns=PEOPLE_COLUMNS)
+    # A date column even when only the file's entries (no date) are listed.
+    frame["granted_at"] = pd.to_datetime(frame["granted_at"])
     return frame.sort_values("email", ignore_index=True)
 
 

@@ -121,6 +121,13 @@ def test_the_sidebar_line_names_the_person_role_and_places():
     assert view.describe(ADMIN, names) == "Raj Patel · admin"
 
 
+def test_the_list_has_a_date_column_even_with_only_the_files_entries():
+    roles = file_roles(Grant(ANN, access.ADMIN, frozenset(), "file"))
+    listed = view.people(roles, no_grants())
+    assert pd.api.types.is_datetime64_any_dtype(listed["granted_at"])
+    assert listed["granted_at"].isna().all() and listed["granted_by"].tolist() == [""]
+
+
 # -- the command line: python -m capacity role list|set ------------------------------
 
 
