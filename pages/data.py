@@ -71,7 +71,8 @@ def column_help(kind: str) -> str:
     text = (
         f"Required columns: {required}. Optional: {optional}. Column names may differ in "
         "case and spacing. Dates as "
-        "2025-04-01 or 01/04/2025; UTF-8 or Windows-1252 text, or the first sheet of an "
+        "2025-04-01 or 01/04/2025; decimals with a point (12.5), or a comma (12,5) in a file "
+        "separated by semicolons; UTF-8, UTF-16 or Windows-1252 text, or the first sheet of an "
         ".xlsx workbook."
     )
     extra = {

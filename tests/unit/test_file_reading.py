@@ -397,3 +397,24 @@ def test_the_default_parent_is_named_for_the_product(tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     made = files.session_folder()
     assert made.parent == tmp_path / "capacity-imports"
+
+
+# -- every refusal: one line, nothing written ---------------------------------------------
+
+
+def test_the_command_line_refuses_in_one_line_and_loads_nothing(writable_db, tmp_path):
+    from tests.unit.test_ingest import run
+
+    db = str(writable_db)
+    with Store.open(writable_db, read_only=True) as opened:
+        before = opened.table_counts()
+    bomb = huge_cell_book(tmp_path / "bomb.xlsx", 3_000_000)
+    padded_sitrep = write_sitrep(tmp_path / "s.xlsx", "June 2023", {"RAA": {"p1": 4}})
+    rewrite_member(padded_sitrep, "[Content_Types].xml", lambda xml: xml + " " * 70_000)
+    for kind, path in (("referrals", bomb), ("sitrep", padded_sitrep)):
+        code, out, err = run("import", kind, str(path), "--db", db)
+        assert code == 1 and out == ""
+        assert err.count("\n") == 1 and "Traceback" not in err
+        assert "over 65,536 bytes" in err
+    with Store.open(writable_db, read_only=True) as opened:
+        assert opened.table_counts() == before
