@@ -45,6 +45,30 @@ LITTLE_LAW_TOLERANCE = 0.2
 # Keep .streamlit/config.toml's server.maxUploadSize the same.
 MAX_UPLOAD_MB = 200
 
+# What any reader takes, in the app and on the command line alike: each bounds the memory
+# or disk a file can make the reader use, and a refusal names the limit it met.
+# A line of a CSV file (so any cell of it), and any one cell of a workbook, in bytes. A row of
+# any kind is a few hundred bytes; Excel's own cell limit is 32,767 characters.
+MAX_LINE_BYTES = 65_536
+MAX_CELL_BYTES = 65_536
+# Columns in a header, or with something in them on any row of a workbook.
+MAX_COLUMNS = 200
+# Rows after the header. Referral records are streamed by DuckDB's reader (ten million load
+# in well under a minute); the other kinds are checked row by row in Python, and a workbook
+# sheet holds at most 1,048,576 rows anyway.
+MAX_REFERRAL_ROWS = 50_000_000
+MAX_ROWS = 1_048_576
+# An .xlsx is a zip: what its parts unpack to, all together and the largest one, read from the
+# zip's directory before anything is unpacked. A sheet's XML is streamed (a million-row
+# referral sheet is about 400 MB); the shared strings are held whole, and 100 MB of the
+# shortest strings took 780 MB to read, so they have a bound of their own: a million unique
+# referral ids are about 27 MB.
+MAX_XLSX_BYTES = 1_000_000_000
+MAX_XLSX_PART_BYTES = 500_000_000
+MAX_SHARED_STRINGS_BYTES = 50_000_000
+# Table 4 of a discharge SitRep has about 200 rows (England, regions, ICBs, trusts).
+MAX_SITREP_ROWS = 5_000
+
 
 def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     """The database file to use: ``explicit``, else $CAPACITY_DB, else the default."""

@@ -22,13 +22,15 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from capacity import config
 from capacity.demand import coverage, monthly_history
 from capacity.store import Store
-from capacity.xlsx import DAMAGED, open_workbook
+from capacity.validation import parse_number
+from capacity.xlsx import DAMAGED, WorkbookRefused, open_workbook
 
 DESTINATIONS_FILE = config.REFERENCE_DIR / "sitrep_destinations.csv"
 _TITLE = re.compile(r"^\s*([A-Z][a-z]+)\s+(\d{4})\s+-\s+Total number of patients discharged")
@@ -127,7 +129,7 @@ def _value(cell: object) -> tuple[float | None, bool]:
         number = float(cell)
     else:
         try:
-            number = float(str(cell).replace(",", ""))
+            number = parse_number(str(cell))  # "1,234" is a thousand; "12,5" is not read
         except ValueError:
             return None, False
     whole = math.isfinite(number) and number == int(number)
@@ -139,16 +141,17 @@ def _labels(row: tuple) -> list[str]:
 
 
 def read_table4(path: Path, file_name: str | None = None) -> Table4:
-    """Read Table 4 of a discharge SitRep workbook; raise SitrepError when it is not one."""
+    """Read Table 4 of a discharge SitRep workbook; raise SitrepError when it is not one, or
+    when it is beyond the reading limits (the workbook's, and Table 4's rows and columns)."""
     name = file_name or Path(path).name
     try:
         with open_workbook(path) as book:
             sheets = {s.strip().lower(): s for s in book.sheetnames}
-            rows = (
-                [tuple(r) for r in book[sheets[SHEET]].iter_rows(values_only=True)]
-                if SHEET in sheets
-                else None
-            )
+            rows = _sheet_rows(book[sheets[SHEET]], name) if SHEET in sheets else None
+    except SitrepError:
+        raise
+    except WorkbookRefused as exc:
+        raise SitrepError(f"{name}: {exc}") from None
     except DAMAGED as exc:
         raise SitrepError(f"{name} is not a readable Excel workbook ({exc}).") from None
     if rows is None:
@@ -157,6 +160,28 @@ def read_table4(path: Path, file_name: str | None = None) -> Table4:
             f"{', '.join(book.sheetnames)}). Is it a discharge SitRep?"
         )
     return _parse(rows, name)
+
+
+def _sheet_rows(sheet: Any, name: str) -> list[tuple]:
+    """Table 4's rows, each without its empty cells at the end; refused beyond
+    ``config.MAX_SITREP_ROWS`` rows or ``config.MAX_COLUMNS`` columns."""
+    rows: list[tuple] = []
+    for row in sheet.iter_rows(values_only=True):
+        if len(rows) == config.MAX_SITREP_ROWS:
+            raise SitrepError(
+                f"{name}: Table 4 has more than {config.MAX_SITREP_ROWS:,} rows; the limit is "
+                f"{config.MAX_SITREP_ROWS:,} (it has about 200)."
+            )
+        end = len(row)
+        while end and row[end - 1] is None:
+            end -= 1
+        if end > config.MAX_COLUMNS:
+            raise SitrepError(
+                f"{name}: row {len(rows) + 1} of Table 4 has something in {end:,} columns; "
+                f"the limit is {config.MAX_COLUMNS:,}."
+            )
+        rows.append(tuple(row[:end]))
+    return rows
 
 
 def _parse(rows: list[tuple], name: str) -> Table4:

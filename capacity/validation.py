@@ -137,7 +137,50 @@ def parse_month(text: str) -> date:
     return _in_years(date(int(year), int(month), 1))
 
 
-def _convert(column: Column, text: str) -> object:
+# A number as a file may write it, by its decimal mark: digits with at most one decimal mark,
+# or the other mark separating thousands in groups of three (1,234.5 or 1.234,5). A file with
+# decimal points may also write an exponent (1e-05), as a workbook's cells come out.
+_NUMBER = {
+    ".": re.compile(r"^[+-]?(\d{1,3}(,\d{3})+(\.\d*)?|\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"),
+    ",": re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+,\d*|\d{1,3}(\.\d{3}){2,}|\d+,?\d*|,\d+)$"),
+}
+# One point before three digits: thousands in a file with decimal commas, or a decimal written
+# with a point; which one cannot be told.
+_POINTS_ONLY = re.compile(r"^[+-]?\d{1,3}\.\d{3}$")
+_NOT_FINITE = {"inf", "infinity", "nan"}
+
+
+def parse_number(text: str, decimal: str = ".") -> float:
+    """Read a number written with ``decimal`` as its decimal mark ("." or ","); the other mark
+    is read only as a thousands separator in groups of three, and never deleted: a number
+    that could be misread ("12,5" with decimal points, "1.250" with decimal commas) is
+    refused with the reason."""
+    text = text.strip()
+    if _NUMBER[decimal].match(text):
+        if decimal == ",":
+            text = text.replace(".", "").replace(",", ".")
+        return float(text.replace(",", ""))
+    if text.lstrip("+-").lower() in _NOT_FINITE:
+        raise ValueError("is not a finite number")
+    if decimal == "." and "," in text and re.fullmatch(r"[+-]?[\d.,]+", text):
+        raise ValueError(
+            "is not a number as written: a comma may only separate thousands (1,234); "
+            "a decimal is written with a point (12.5)"
+        )
+    if decimal == "," and _POINTS_ONLY.match(text):
+        raise ValueError(
+            "could be read two ways: a file separated by semicolons writes decimals with a "
+            "comma (12,5), so write thousands without a point (1250)"
+        )
+    if decimal == "," and "." in text and re.fullmatch(r"[+-]?[\d.,]+", text):
+        raise ValueError(
+            "has a decimal point, but a file separated by semicolons writes decimals with a "
+            "comma (12,5)"
+        )
+    raise ValueError("is not a number")
+
+
+def _convert(column: Column, text: str, decimal: str = ".") -> object:
     if column.kind == "text":
         if column.choices and text not in column.choices:
             raise ValueError("must be one of " + ", ".join(column.choices))
@@ -151,10 +194,7 @@ def _convert(column: Column, text: str) -> object:
         raise ValueError("must be true or false")
     if column.kind == "date":
         return parse_date(text)
-    try:
-        number = float(text.replace(",", ""))
-    except ValueError:
-        raise ValueError("is not a number") from None
+    number = parse_number(text, decimal)
     if not math.isfinite(number):
         raise ValueError("is not a finite number")
     if column.kind == "int":
@@ -173,8 +213,12 @@ def _check_bounds(column: Column, number: float) -> None:
         raise ValueError(f"must be at most {high:g}")
 
 
-def coerce(frame: pd.DataFrame, columns: list[Column], what: str) -> pd.DataFrame:
+def coerce(
+    frame: pd.DataFrame, columns: list[Column], what: str, decimal: str = "."
+) -> pd.DataFrame:
     """Typed copy of ``frame`` with exactly ``columns``; raise ValidationError listing all problems.
+
+    Numbers are read with ``decimal`` as their decimal mark (:func:`parse_number`).
 
     Missing required columns are reported once; unknown extra columns are
     refused too, because a misspelt header would otherwise be silently ignored.
@@ -199,7 +243,7 @@ def coerce(frame: pd.DataFrame, columns: list[Column], what: str) -> pd.DataFram
                 continue
             text = str(raw).strip()
             try:
-                out[column.name].append(_convert(column, text))
+                out[column.name].append(_convert(column, text, decimal))
             except ValueError as exc:
                 problems.append(Problem(row_number(index), column.name, text, str(exc), what))
                 out[column.name].append(None)

@@ -1,7 +1,6 @@
 """Data: load files (checked, all or nothing), the services catalogue, edit parameters and
 trust shares, undo, log."""
 
-import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -52,7 +51,10 @@ show_notices()
 st.session_state.setdefault("data_upload_round", 0)
 st.session_state.setdefault("data_message", None)
 place_names = dict(zip(view.places["place_code"], view.places["name"], strict=True))
-workdir = Path(st.session_state.setdefault("data_workdir", tempfile.mkdtemp(prefix="imports-")))
+# One folder for this session's uploads, made once (and again if a sweep took it); each
+# upload is removed once read, whatever came of it.
+workdir = data.session_folder(current=st.session_state.get("data_workdir"))
+st.session_state["data_workdir"] = str(workdir)
 
 
 def column_help(kind: str) -> str:
@@ -69,7 +71,8 @@ def column_help(kind: str) -> str:
     text = (
         f"Required columns: {required}. Optional: {optional}. Column names may differ in "
         "case and spacing. Dates as "
-        "2025-04-01 or 01/04/2025; UTF-8 or Windows-1252 text, or the first sheet of an "
+        "2025-04-01 or 01/04/2025; decimals with a point (12.5), or a comma (12,5) in a file "
+        "separated by semicolons; UTF-8, UTF-16 or Windows-1252 text, or the first sheet of an "
         ".xlsx workbook."
     )
     extra = {
@@ -175,26 +178,36 @@ def upload_section(kind: str) -> None:
     if upload is None:
         return
     path = workdir / f"upload-{upload.file_id}"
-    if not path.exists():
-        path.write_bytes(upload.getvalue())
+    path.write_bytes(upload.getvalue())
+    read: list[Path] = [path]
+    try:
+        check_upload(upload.name, path, kind, read)
+    finally:
+        data.discard(*read)
+
+
+def check_upload(name: str, path: Path, kind: str, read: list[Path]) -> None:
+    """Stage and check an upload, show the report, and offer to load it; ``read`` gets the
+    staged copy so the caller can remove it."""
     try:
         staged = data.stage_file(
             path,
             kind,
             workdir=workdir,
-            file_name=upload.name,
+            file_name=name,
             max_bytes=config.MAX_UPLOAD_MB * 1_000_000,
         )
+        read.append(staged.path)
         report = data.check_file(view.path, staged)
     except ImportFileError as exc:
-        st.warning(f"Nothing can be loaded from {upload.name}: {exc}")
+        st.warning(f"Nothing can be loaded from {name}: {exc}")
         return
     show_report(report)
     if report.rows_read == 0:
-        st.info(f"{upload.name} has a header but no rows of data: nothing to load.")
+        st.info(f"{name} has a header but no rows of data: nothing to load.")
     elif report.rows_to_write == 0 and report.already_loaded:
         st.info(
-            f"All {report.already_loaded:,} good row(s) of {upload.name} are already in the "
+            f"All {report.already_loaded:,} good row(s) of {name} are already in the "
             "store, unchanged: nothing to load."
         )
     elif report.rows_rejected:
@@ -207,7 +220,7 @@ def upload_section(kind: str) -> None:
             run_load(staged, accept_partial=True)
         if right.button("Load nothing", key="data_load_nothing"):
             reset_upload()
-            st.session_state["data_message"] = ("info", f"Nothing loaded from {upload.name}.")
+            st.session_state["data_message"] = ("info", f"Nothing loaded from {name}.")
             st.rerun()
     elif st.button(f"Load {report.rows_to_write:,} rows", type="primary", key="data_load"):
         run_load(staged, accept_partial=False)
@@ -215,14 +228,15 @@ def upload_section(kind: str) -> None:
 
 def save_edits(frame: pd.DataFrame, kind: str, name: str, whole_table: bool = False) -> bool:
     """Save an editor's rows through the import of ``kind``; say how it went. True if saved."""
+    written = data.write_edits(frame, workdir, name)
     try:
-        staged = data.stage_file(
-            data.write_edits(frame, workdir, name), kind, workdir=workdir, file_name=name
-        )
+        staged = data.stage_file(written, kind, workdir=workdir, file_name=name)
         result = data.load_file(view.path, staged, whole_table=whole_table)
     except (ImportFileError, StoreError) as exc:
         st.session_state["data_message"] = ("error", f"Not saved: {exc}")
         return False
+    finally:
+        data.discard(written)
     if result.up_to_date:
         st.session_state["data_message"] = ("info", "Nothing to save: no change.")
     elif result.import_id is None:

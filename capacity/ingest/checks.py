@@ -124,6 +124,10 @@ def _notes(staged: Staged) -> list[str]:
         notes.append("columns ignored: " + ", ".join(staged.ignored))
     if staged.encoding == "windows-1252":
         notes.append("read as Windows-1252 text")
+    if staged.encoding in ("utf-16", "utf-32"):
+        notes.append(f"read as {staged.encoding.upper()} text")
+    if staged.decimal == "," and staged.kind != "referrals":
+        notes.append("numbers read with a decimal comma (the file is separated by semicolons)")
     if staged.encoding == "xlsx":
         notes.append("read from the workbook's first sheet")
     return notes
@@ -200,7 +204,7 @@ def _reject_reason(error_type: str) -> str:
 
 
 def _row_problems(
-    frame: pd.DataFrame, lines: list[int], columns: list[Column], what: str
+    frame: pd.DataFrame, lines: list[int], columns: list[Column], what: str, decimal: str = "."
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Type the rows; return the typed good rows (with their lines) and the others' problems."""
     problems: list[Problem] = []
@@ -214,7 +218,7 @@ def _row_problems(
             for i in np.flatnonzero(looks.to_numpy(bool))
         ]
     try:
-        coerce(frame, columns, what)
+        coerce(frame, columns, what, decimal)
     except ValidationError as exc:
         problems += [
             Problem(lines[p.row - 2], p.column, p.value, p.reason)
@@ -225,7 +229,7 @@ def _row_problems(
             raise ImportFileError(str(exc)) from None
     bad = {p.row for p in problems}
     keep = [i for i, line in enumerate(lines) if line not in bad]
-    typed = coerce(frame.iloc[keep].reset_index(drop=True), columns, what)
+    typed = coerce(frame.iloc[keep].reset_index(drop=True), columns, what, decimal)
     return typed.assign(_line=[lines[i] for i in keep]), problems
 
 
@@ -248,7 +252,7 @@ def _resolve(value: str, codes: pd.Series, names: pd.Series) -> str | None:
 
 def _check_counts(session: _Session, staged: Staged) -> tuple[Report, pd.DataFrame]:
     frame, lines, problems = _rows(session, staged)
-    typed, found = _row_problems(frame, lines, COUNTS, staged.file_name)
+    typed, found = _row_problems(frame, lines, COUNTS, staged.file_name, staged.decimal)
     problems += found
     known = _known(session)
     places = known["places"][known["places"]["kind"] != "system"]
@@ -332,7 +336,7 @@ def _check_counts(session: _Session, staged: Staged) -> tuple[Report, pd.DataFra
 
 def _check_shares(session: _Session, staged: Staged) -> tuple[Report, pd.DataFrame]:
     frame, lines, problems = _rows(session, staged)
-    typed, found = _row_problems(frame, lines, SHARES, staged.file_name)
+    typed, found = _row_problems(frame, lines, SHARES, staged.file_name, staged.decimal)
     problems += found
     places = session.query("places")
     hwb = places[places["kind"] != "system"]
@@ -355,7 +359,7 @@ def _check_shares(session: _Session, staged: Staged) -> tuple[Report, pd.DataFra
 
 def _check_parameters(session: _Session, staged: Staged) -> tuple[Report, pd.DataFrame]:
     frame, lines, problems = _rows(session, staged)
-    typed, found = _row_problems(frame, lines, PARAMETERS, staged.file_name)
+    typed, found = _row_problems(frame, lines, PARAMETERS, staged.file_name, staged.decimal)
     problems += found
     typed["contract_share"] = typed["contract_share"].fillna(1.0)
     known = _known(session)
@@ -402,7 +406,7 @@ def _check_services(session: _Session, staged: Staged) -> tuple[Report, pd.DataF
     frame, lines, problems = _rows(session, staged)
     # "Block" and "SPOT" mean block and spot: only the spelling of the word is the file's.
     frame["contract"] = frame["contract"].str.strip().str.lower()
-    typed, found = _row_problems(frame, lines, SERVICES_FILE, staged.file_name)
+    typed, found = _row_problems(frame, lines, SERVICES_FILE, staged.file_name, staged.decimal)
     problems += found
     resolved, found = check_rows(typed, Catalogue.of(session))
     problems += found
@@ -448,7 +452,7 @@ def _check_destinations(session: _Session, staged: Staged) -> tuple[Report, pd.D
     the reference list (as headed in Table 4), and a known service type that takes hospital
     discharges, or blank for none; one row per place and destination."""
     frame, lines, problems = _rows(session, staged)
-    typed, found = _row_problems(frame, lines, DESTINATIONS, staged.file_name)
+    typed, found = _row_problems(frame, lines, DESTINATIONS, staged.file_name, staged.decimal)
     problems += found
     places = session.query("places")
     hwb = places[places["kind"] != "system"]

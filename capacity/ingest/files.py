@@ -2,31 +2,55 @@
 
 :func:`stage_file` refuses a file that is empty, over the size limit, binary
 (an image renamed .csv), a damaged workbook, in an encoding other than UTF-8
-(with or without BOM) or Windows-1252, with a line far too long, or with a
-header without the columns its kind needs. Each is a clear
-:class:`ImportFileError`. Headers may differ in case, spacing and a few common
-names; Windows-1252 text is converted to UTF-8 and workbooks to CSV.
+(with or without BOM), UTF-16 or UTF-32 with a byte-order mark, or Windows-1252,
+beyond a reading limit (a line, a cell, the rows, the columns, what a workbook
+unpacks to: :mod:`capacity.config`), or with a header without the columns its kind
+needs. Each is a clear :class:`ImportFileError` that names the limit it met.
+Headers may differ in case, spacing and a few common names; text in another
+encoding is converted to UTF-8 and workbooks to CSV. A file separated by
+semicolons writes its decimals with a comma (``Staged.decimal``).
+
+The app keeps uploads in one folder per session (:func:`session_folder`) under one
+folder named for the product, and removes them once read (:func:`discard`).
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import hashlib
 import io
 import re
+import shutil
+import tempfile
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
 
+from capacity import config
 from capacity.ingest.kinds import IMPORT_KINDS, KINDS, KindSpec
-from capacity.xlsx import DAMAGED, open_workbook
+from capacity.xlsx import DAMAGED, EXCEL_ROWS, WorkbookRefused, open_workbook
 
-MAX_LINE_BYTES = 65_536
-MAX_COLUMNS = 200
+MAX_LINE_BYTES = config.MAX_LINE_BYTES
+MAX_COLUMNS = config.MAX_COLUMNS
 CHUNK = 8 * 1024 * 1024
+# Text that starts with a byte-order mark, as Excel's "Unicode text" does: the codec (which
+# takes the mark off) and the name a note gives. UTF-32's marks come first: its little-endian
+# one starts with UTF-16's.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# The folder, in the system's temporary folder, that holds one folder per app session for its
+# uploads; a session folder untouched for a day is swept away by the next session to start.
+WORK_FOLDER = "capacity-imports"
+STALE_SECONDS = 86_400
 
 
 class ImportFileError(ValueError):
@@ -56,6 +80,9 @@ class Staged:
     columns: tuple[str, ...]
     ignored: tuple[str, ...]
     missing_optional: tuple[str, ...]
+    # The decimal mark of the file's numbers: a comma in a file separated by semicolons (as
+    # Excel saves "CSV" where the comma is the decimal mark), else a point.
+    decimal: str = "."
 
 
 def _normalise_header(name: str) -> str:
@@ -118,8 +145,9 @@ def _transcode(path: Path, target: Path, encoding: str) -> None:
         out.write(decoder.decode(b"", final=True))
 
 
-def longest_line(path: Path) -> tuple[int, int]:
-    """The longest line's length in bytes and its line number, scanning with numpy."""
+def longest_line(path: Path) -> tuple[int, int, int]:
+    """The longest line's length in bytes, its line number, and the number of lines, scanning
+    with numpy."""
     longest, where, line, carry = 0, 0, 1, 0
     with open(path, "rb") as handle:
         while chunk := handle.read(CHUNK):
@@ -137,7 +165,7 @@ def longest_line(path: Path) -> tuple[int, int]:
                 carry += len(chunk)
             if carry > longest:
                 longest, where = carry, line
-    return longest, where
+    return longest, where, line - (carry == 0)
 
 
 def _checksum(path: Path) -> str:
@@ -164,20 +192,52 @@ def _cell_text(value: object) -> str:
     return str(value).replace("\r", " ").replace("\n", " ")
 
 
-def workbook_to_csv(path: Path, target: Path) -> None:
-    """The first sheet of an .xlsx workbook as UTF-8 CSV, every cell as text."""
+def _row_limit(kind: str) -> int:
+    return config.MAX_REFERRAL_ROWS if kind == "referrals" else config.MAX_ROWS
+
+
+def workbook_to_csv(path: Path, target: Path, *, name: str, max_rows: int) -> None:
+    """The first sheet of an .xlsx workbook as UTF-8 CSV, every cell as text; refused beyond
+    ``max_rows`` after the header or :data:`MAX_COLUMNS` columns with something in them.
+
+    Empty rows between rows of data are kept, so each line is its sheet row; empty rows
+    after the last (a sheet formatted further down than it is filled) are left out.
+    """
+    limit = min(max_rows, EXCEL_ROWS)
     try:
         with open_workbook(path) as book, open(target, "w", encoding="utf-8", newline="") as out:
             writer = csv.writer(out)
-            width = 0
-            for row in book.worksheets[0].iter_rows(values_only=True):
+            width = rows = blank = 0
+            for number, row in enumerate(book.worksheets[0].iter_rows(values_only=True), 1):
                 cells = [_cell_text(v) for v in row]
-                while len(cells) > width and cells and cells[-1] == "":
+                while cells and cells[-1] == "":
                     cells.pop()
-                if not width and not cells:
+                if len(cells) > MAX_COLUMNS:
+                    raise ImportFileError(
+                        f"Sheet row {number} of {name} has something in {len(cells):,} "
+                        f"columns; the limit is {MAX_COLUMNS:,}."
+                    )
+                if not width:
+                    width = len(cells)
+                    if width:
+                        writer.writerow(cells)
                     continue
-                width = width or len(cells)
+                rows += 1
+                if rows > limit:
+                    raise ImportFileError(
+                        f"{name} has more than {limit:,} rows after its header; the limit "
+                        f"is {limit:,}."
+                    )
+                if not cells:
+                    blank += 1
+                    continue
+                writer.writerows([[""] * width] * blank)
+                blank = 0
                 writer.writerow(cells + [""] * (width - len(cells)))
+    except ImportFileError:
+        raise
+    except WorkbookRefused as exc:
+        raise ImportFileError(f"{name}: {exc}") from None
     except DAMAGED as exc:
         raise ImportFileError(f"The Excel file is damaged or incomplete ({exc}).") from None
 
@@ -191,6 +251,50 @@ def _delimiter(header: str) -> str:
     counts = {d: header.count(d) for d in (",", ";", "\t", "|")}
     best = max(counts, key=lambda d: (counts[d], d == ","))
     return best if counts[best] else ","
+
+
+def _as_utf8(source: Path, target: Path, head: bytes, name: str) -> tuple[str, Path]:
+    """The file's encoding and a UTF-8 copy to read (the file itself when it is UTF-8)."""
+    codec = next((codec for bom, codec in _BOMS if head.startswith(bom)), None)
+    if codec is not None:
+        try:
+            _transcode(source, target, codec)
+        except UnicodeDecodeError as exc:
+            raise ImportFileError(
+                f"{name} starts as {codec.upper()} text does but is not readable "
+                f"{codec.upper()} text ({exc.reason} at byte {exc.start:,})."
+            ) from None
+        with open(target, "rb") as handle:
+            if b"\x00" in handle.read(65_536):
+                raise ImportFileError(f"{name} is a binary file, not a CSV or Excel file.")
+        return codec, target
+    binary = _sniff_binary(head)
+    if binary:
+        raise ImportFileError(f"{name} is {binary}, not a CSV or Excel file.")
+    if _decode_all(source, "utf-8-sig"):
+        return "utf-8", source
+    if _decode_all(source, "cp1252"):
+        _transcode(source, target, "cp1252")
+        return "windows-1252", target
+    raise ImportFileError(
+        f"{name} is not text in UTF-8 or Windows-1252 (nor UTF-16 with its byte-order mark)."
+    )
+
+
+def _screen_lines(path: Path, name: str, spec: KindSpec, max_rows: int) -> None:
+    """Refuse a file with a line over :data:`MAX_LINE_BYTES` (so a cell over it too) or more
+    lines after its header than ``max_rows``."""
+    length, line, lines = longest_line(path)
+    if length > MAX_LINE_BYTES:
+        raise ImportFileError(
+            f"Line {line} of {name} is {length:,} bytes long; a row of {spec.label} is never "
+            f"more than {MAX_LINE_BYTES:,}. Is this the right file?"
+        )
+    if lines - 1 > max_rows:
+        raise ImportFileError(
+            f"{name} has {lines - 1:,} lines after its header; the limit is {max_rows:,} for "
+            f"a file of {spec.label}."
+        )
 
 
 def stage_file(
@@ -226,25 +330,11 @@ def stage_file(
     spec = KINDS[kind]
     target = Path(workdir) / f"staged-{checksum[:16]}.csv"
     if head.startswith(b"PK\x03\x04"):
-        workbook_to_csv(source, target)
+        workbook_to_csv(source, target, name=name, max_rows=_row_limit(kind))
         encoding = "xlsx"
     else:
-        binary = _sniff_binary(head)
-        if binary:
-            raise ImportFileError(f"{name} is {binary}, not a CSV or Excel file.")
-        if _decode_all(source, "utf-8-sig"):
-            encoding, target = "utf-8", source
-        elif _decode_all(source, "cp1252"):
-            encoding = "windows-1252"
-            _transcode(source, target, "cp1252")
-        else:
-            raise ImportFileError(f"{name} is not text in UTF-8 or Windows-1252.")
-    length, line = longest_line(target)
-    if length > MAX_LINE_BYTES:
-        raise ImportFileError(
-            f"Line {line} of {name} is {length:,} bytes long; a row of {spec.label} is never "
-            f"more than {MAX_LINE_BYTES:,}. Is this the right file?"
-        )
+        encoding, target = _as_utf8(source, target, head, name)
+    _screen_lines(target, name, spec, _row_limit(kind))
     header = _header_line(target)
     delimiter = _delimiter(header)
     names = next(csv.reader(io.StringIO(header), delimiter=delimiter), [])
@@ -256,5 +346,59 @@ def stage_file(
     columns, ignored = map_header(names, spec)
     missing = tuple(c for c in spec.optional if c not in columns)
     return Staged(
-        kind, target, name, checksum, size, encoding, delimiter, columns, ignored, missing
+        kind,
+        target,
+        name,
+        checksum,
+        size,
+        encoding,
+        delimiter,
+        columns,
+        ignored,
+        missing,
+        decimal="," if delimiter == ";" else ".",
     )
+
+
+# -- the folders uploads are kept in ---------------------------------------------------------
+
+
+def work_parent() -> Path:
+    """The one folder, named for the product, that holds every session's upload folder."""
+    return Path(tempfile.gettempdir()) / WORK_FOLDER
+
+
+def sweep(parent: Path, stale_after: float = STALE_SECONDS) -> int:
+    """Remove the session folders under ``parent`` untouched for ``stale_after`` seconds (a
+    session that ended without tidying up); how many were removed."""
+    cutoff = time.time() - stale_after
+    removed = 0
+    for folder in Path(parent).glob("session-*"):
+        with contextlib.suppress(OSError):
+            if folder.is_dir() and not folder.is_symlink() and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder)
+                removed += 1
+    return removed
+
+
+def session_folder(parent: Path | None = None, current: str | Path | None = None) -> Path:
+    """A session's folder for its uploads: ``current`` when given (made again if a sweep took
+    it), else a new one under ``parent`` (default :func:`work_parent`), after sweeping stale
+    ones away."""
+    if current:
+        folder = Path(current)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return folder
+    parent = Path(parent) if parent else work_parent()
+    parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    sweep(parent)
+    return Path(tempfile.mkdtemp(prefix="session-", dir=parent))
+
+
+def discard(*paths: Path) -> None:
+    """Remove the files an upload left (the upload, its UTF-8 or CSV copy); a path that is
+    gone already, or is a folder, is left alone."""
+    for path in paths:
+        with contextlib.suppress(OSError):
+            if Path(path).is_file():
+                Path(path).unlink()

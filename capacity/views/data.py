@@ -20,6 +20,7 @@ from capacity.demand_settings import (
 )
 from capacity.export import csv_bytes
 from capacity.ingest import KINDS, ImportFileError, Report, Staged, stage_file
+from capacity.ingest.files import discard, session_folder
 from capacity.periods import Month, month_label
 from capacity.reference import PARAMETERS
 from capacity.sitrep import (
@@ -47,6 +48,7 @@ __all__ = [
     "csv_bytes",
     "demand_settings",
     "destination_mapping",
+    "discard",
     "import_log",
     "load_file",
     "parameters_of",
@@ -55,6 +57,7 @@ __all__ = [
     "service_file_rows",
     "service_rows",
     "services_catalogue",
+    "session_folder",
     "sitrep_view",
     "stage_file",
     "trust_shares",

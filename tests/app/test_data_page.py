@@ -186,3 +186,35 @@ def test_a_service_refused_by_the_import_checks_shows_the_row_and_reason(app):
     warning = " ".join(w.value for w in app.warning)
     assert "Not saved: row 1, name: is the name of another service (hav_reablement)" in warning
     assert app.selectbox(key="data_svc_choice").value == "__new__"
+
+
+def test_reruns_keep_one_upload_folder_and_a_loaded_upload_is_removed(
+    writable_db, monkeypatch, tmp_path
+):
+    import tempfile
+
+    system_tmp = tmp_path / "tmp"
+    system_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_tmp))
+    monkeypatch.setenv(config.DB_ENV, str(writable_db))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"place": "E09000016", "year": "2025"})
+    at.run()
+    at.switch_page(page_path("data")).run()
+
+    def folders() -> list:
+        return sorted(p for p in system_tmp.rglob("*") if p.is_dir())
+
+    first = folders()
+    for _ in range(3):
+        at.run()
+    assert folders() == first  # before: a new imports-… folder on every rerun
+    sessions = [p for p in first if p.name.startswith("session-")]
+    assert [p.parent.name for p in sessions] == ["capacity-imports"]
+    at.get("file_uploader")[0].set_value(("january.csv", extract(3), "text/csv")).run()
+    assert any("problem(s)" in w.value for w in at.warning)
+    assert list(sessions[0].iterdir()) == []  # checked: the upload is not kept meanwhile
+    at.button(key="data_load_partial").click().run()
+    assert any("Loaded 3 row(s)" in s.value for s in at.success)
+    assert list(sessions[0].iterdir()) == []  # before: upload-… stayed until the server stopped
+    assert folders() == first
