@@ -32,6 +32,6 @@ def place_code(store: Store, text: str) -> str:
 
 def modules() -> tuple:
     """The sub-command modules, in the order ``--help`` lists them."""
-    from capacity.commands import changes, decision, pack, snapshot, workforce
+    from capacity.commands import activity, changes, decision, pack, snapshot, workforce
 
-    return (snapshot, changes, decision, workforce, pack)
+    return (snapshot, changes, decision, workforce, pack, activity)
