@@ -29,6 +29,7 @@ from typing import TextIO
 import pandas as pd
 
 from capacity import config, ingest, scenario_store, workspace
+from capacity.access import AccessDenied
 from capacity.commands import CommandError, modules, user
 from capacity.decisions import DecisionError
 from capacity.demand import check_growth
@@ -59,8 +60,10 @@ from capacity.snapshots import SnapshotError
 from capacity.store import Store, StoreError
 from capacity.summary import SOURCE_LABELS
 from capacity.validation import ValidationError
+from capacity.views import data as data_view
 from capacity.views import exports, places, plans
 from capacity.views import flow as flow_view
+from capacity.views import scenario_choices as scenario_view
 from capacity.views import snapshots as snapshot_view
 from capacity.views import workforce as workforce_view
 from capacity.workforce import WorkforceError
@@ -394,6 +397,7 @@ def main(
         SnapshotError,
         DecisionError,
         WorkforceError,
+        AccessDenied,
     ) as exc:
         print(f"error: {exc}", file=err)
         return 1
@@ -554,7 +558,7 @@ def _export(path: Path, args: argparse.Namespace, out: TextIO, err: TextIO) -> i
             codes=snapshot_view.export_snapshot_places(scope),
             year=args.year,
             scenario=scenario,
-            made_by=user(),
+            user=user(),
             file_name=args.out.name,
             made_at=info.made_at,
         )
@@ -817,14 +821,16 @@ def _scenario_show(store: Store, args: argparse.Namespace, out: TextIO) -> int:
 def _scenario_save(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     scenario = scenario_from_json(args.file)
     if not scenario.author:
-        scenario = scenario.with_changes(author=user())
-    saved = scenario_store.save(store, scenario, replacing=scenario.name if args.update else None)
+        scenario = scenario.with_changes(author=user().label)
+    saved = scenario_view.save_scenario(
+        store, scenario, scenario.name if args.update else None, user=user()
+    )
     print(f"Saved {saved.name!r} as version {saved.version}.", file=out)
     return 0
 
 
 def _scenario_delete(store: Store, args: argparse.Namespace, out: TextIO) -> int:
-    scenario_store.delete(store, args.name)
+    scenario_view.delete_scenario(store, args.name, user=user())
     print(f"Deleted {args.name!r}; its saved versions are kept in the database.", file=out)
     return 0
 
@@ -845,7 +851,7 @@ def _import(store: Store, args: argparse.Namespace, out: TextIO) -> int:
             report = ingest.check(store, staged)
             print(report.text(), file=out)
             return 1 if report.rows_rejected else 0
-        result = ingest.load(store, staged, accept_partial=args.accept_partial)
+        result = data_view.load_file(store, staged, user=user(), accept_partial=args.accept_partial)
     print(result.report.text(), file=out)
     print(result.message, file=out)
     if not result.report.rows_rejected:
@@ -880,7 +886,7 @@ def _import_log(store: Store, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _undo_import(store: Store, args: argparse.Namespace, out: TextIO) -> int:
-    print(ingest.undo_last(store), file=out)
+    print(data_view.undo_last_import(store, user=user()), file=out)
     return 0
 
 

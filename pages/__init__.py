@@ -36,6 +36,7 @@ PAGES = [
     PageSpec("pages/data_quality.py", "Data quality", "🔎", "data_quality"),
     PageSpec("pages/data.py", "Data", "🗄️", "data"),
     PageSpec("pages/export.py", "Export", "📤", "export"),
+    PageSpec("pages/activity.py", "Activity", "🕓", "activity"),
     PageSpec("pages/methodology.py", "Methodology", "📘", "methodology"),
 ]
 

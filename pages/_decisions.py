@@ -18,9 +18,10 @@ import streamlit as st
 from capacity import config
 from capacity.views import decisions as decision_view
 from capacity.views.decisions import Decision, DecisionError
+from capacity.views.permissions import AccessDenied, refusal
 from capacity.views.scenario_choices import BASELINE, PRESET_PREFIX
 from pages import _state
-from pages._common import View, who
+from pages._common import View, current_user, who
 from pages._state import Param
 from pages._style import (
     PRESENT_HEADING_REM,
@@ -68,13 +69,13 @@ def _record(view: View) -> None:
             view.path,
             place_code=view.place,
             text=st.session_state.get(TEXT, ""),
-            made_by=who(),
+            user=current_user(),
             snapshot_id=snapshot_id,
             scenario_name=_saved_scenario(view) if choice == SCENARIO else None,
             owner=st.session_state.get(OWNER, ""),
             due=st.session_state.get(DUE),
         )
-    except DecisionError as exc:
+    except (DecisionError, AccessDenied) as exc:
         st.session_state[NOTICE] = ("error", f"The decision was not recorded: {exc}")
         return
     st.session_state[TEXT], st.session_state[OWNER], st.session_state[DUE] = "", "", None
@@ -90,8 +91,8 @@ def _set_status(view: View, status: str) -> None:
     if chosen is None:
         return
     try:
-        changed = decision_view.set_decision_status(view.path, chosen, status, who())
-    except DecisionError as exc:
+        changed = decision_view.set_decision_status(view.path, chosen, status, user=current_user())
+    except (DecisionError, AccessDenied) as exc:
         st.session_state[NOTICE] = ("error", str(exc))
         return
     st.session_state[NOTICE] = (
@@ -155,7 +156,7 @@ def _table(found: list[Decision], columns: list[str], key: str) -> None:
     )
 
 
-def _open_actions(view: View) -> None:
+def _open_actions(view: View, can_change: bool) -> None:
     actions = decision_view.open_actions(view.path, [view.place])
     st.markdown(f"**Open actions** ({len(actions)})")
     if not actions:
@@ -163,6 +164,8 @@ def _open_actions(view: View) -> None:
         return
     columns = ["decision_id", "text", "owner", "due", "overdue", "made_by", "against", "place"]
     _table(actions, columns, "decision_open_table")
+    if not can_change:
+        return
     labels = {a.decision_id: f"No. {a.decision_id}: {a.text[:80]}" for a in actions}
     choose, done, drop = st.columns([4, 1, 1], vertical_alignment="bottom")
     choose.selectbox("Open action", list(labels), key=CHOSEN, format_func=labels.get)
@@ -195,8 +198,11 @@ def section(view: View) -> None:
         kind, text = notice
         # As st.text would: the message may quote a typed text, shown as written.
         (st.error if kind == "error" else st.success)(_plain(text))
+    refused = refusal(view.path, current_user(), [view.place])
     options = _against_options(view)
-    if options:
+    if refused:
+        st.caption(f"Decisions here cannot be recorded or closed by you: {_plain(refused)}")
+    elif options:
         _form(view, options)
     else:
         st.info(
@@ -204,7 +210,7 @@ def section(view: View) -> None:
             f"{view.place_name} (or `python3 -m capacity snapshot save`), or choose a saved "
             "scenario in the sidebar."
         )
-    _open_actions(view)
+    _open_actions(view, refused is None)
     found = decision_view.place_decisions(view.path, view.place)
     if found:
         with st.expander(f"Every decision for {view.place_name} ({len(found)})"):

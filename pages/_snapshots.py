@@ -15,6 +15,7 @@ from datetime import date, datetime
 import pandas as pd
 import streamlit as st
 
+from capacity.views import permissions
 from capacity.views.data import StoreError
 from capacity.views.scenario_choices import ScenarioError
 from capacity.views.snapshots import (
@@ -29,12 +30,12 @@ from capacity.views.snapshots import (
     snapshot_table,
     suggested_name,
 )
-from pages._common import View, scenario_for, snapshots_listed, who
+from pages._common import View, current_user, scenario_for, snapshots_listed
 
 SAVE_MESSAGE = "snap_message"
 LIST_MESSAGE = "snap_list_message"
 EXPORT_MESSAGE = "snap_export_message"
-PROBLEMS = (SnapshotError, ScenarioError, StoreError)
+PROBLEMS = (SnapshotError, ScenarioError, StoreError, permissions.AccessDenied)
 
 
 def _listing(view: View) -> pd.DataFrame:
@@ -72,7 +73,7 @@ def _save(view: View) -> None:
             place_code=view.place,
             year=view.year,
             scenario_key=view.scenario,
-            made_by=who(),
+            user=current_user(),
             note=st.session_state.get("snap_note", ""),
         )
     except PROBLEMS as exc:
@@ -89,6 +90,10 @@ def save_button(view: View) -> None:
     if st.session_state.get("snap_for") != context or "snap_name" not in st.session_state:
         st.session_state["snap_name"] = suggested_name(_listing(view)["name"], date.today())
         st.session_state["snap_for"] = context
+    refused = permissions.refusal(view.path, current_user(), [view.place])
+    if refused:
+        st.caption(f"📸 No snapshot can be saved here: {plain(refused)}")
+        return
     with st.popover("📸 Save a snapshot", help="Freeze these figures under a name"):
         st.caption(
             f"Freezes {view.place_name}, {view.year_label}, scenario {view.scenario_label}, "
@@ -111,7 +116,9 @@ def _rename(view: View) -> None:
     if chosen is None:
         return
     try:
-        renamed = rename_snapshot(view.path, chosen, st.session_state.get("snap_new_name", ""))
+        renamed = rename_snapshot(
+            view.path, chosen, st.session_state.get("snap_new_name", ""), user=current_user()
+        )
     except PROBLEMS as exc:
         st.session_state[LIST_MESSAGE] = ("error", f"Not renamed: {plain(_problem(exc))}")
         return
@@ -124,7 +131,7 @@ def _delete(view: View, name: str) -> None:
     if chosen is None:
         return
     try:
-        delete_snapshot(view.path, chosen)
+        delete_snapshot(view.path, chosen, user=current_user())
     except PROBLEMS as exc:
         st.session_state[LIST_MESSAGE] = ("error", f"Not deleted: {plain(_problem(exc))}")
         return
@@ -162,6 +169,8 @@ def place_snapshots(view: View) -> None:
             st.caption("No snapshots yet: the Save a snapshot button above freezes these figures.")
             return
         _table(shown)
+        if permissions.refusal(view.path, current_user(), [view.place]):
+            return
         names = dict(zip(shown["snapshot_id"], shown["name"], strict=True))
         if st.session_state.get("snap_chosen") not in names:
             st.session_state["snap_chosen"] = None
@@ -203,7 +212,7 @@ def keep_download_snapshot(view: View, scope, file_name: str) -> None:
         codes=export_snapshot_places(scope),
         year=view.year,
         scenario=scenario_for(view.scenarios_key, view.scenario, view.year),
-        made_by=who(),
+        user=current_user(),
         file_name=file_name,
         made_at=datetime.now().astimezone(),
     )

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from capacity.views import workspace
+from capacity.views import permissions, workspace
 from pages import PAGES, _state, page_path
-from pages._common import DEMO, View
+from pages._common import DEMO, View, current_user
 
 NEXT_STEPS = (
     "Next, on the Data page: add your services, give each its parameters, then load an NHS "
@@ -98,6 +98,10 @@ def first_screen(view: View) -> None:
 
 def set_up_form(view: View) -> None:
     """Choose an authority or an ICB, record it as the workspace's, open the Data page."""
+    refused = permissions.refusal(view.path, current_user(), None)
+    if refused:
+        st.caption(f"Only an admin sets up this workspace's place: {refused}")
+        return
     choices = workspace.place_choices(view.places)
     code = st.selectbox(
         "Your authority or integrated care board",
@@ -115,7 +119,10 @@ def set_up_form(view: View) -> None:
         st.warning("Choose your authority or ICB first (type to search the list).")
         return
     try:
-        workspace.set_up_place(view.path, code)
+        workspace.set_up_place(view.path, code, user=current_user())
+    except permissions.AccessDenied as exc:
+        st.error(f"Not set up: {exc}")
+        return
     except workspace.WorkspaceError as exc:
         st.warning(f"Not set up: {exc}")
         return

@@ -12,8 +12,9 @@ import streamlit as st
 
 from capacity.display import rounded
 from capacity.plan import PlanError
+from capacity.views import permissions
 from capacity.views import workforce as workforce_view
-from pages._common import DataKey, View, who
+from pages._common import DataKey, View, current_user
 from pages._style import figure_column, percent_column
 
 ENGLAND = "__england__"
@@ -58,7 +59,8 @@ def assumptions_section(view: View) -> None:
             "saved_at": "Set on",
         },
     )
-    _assumption_form(view, assumptions)
+    if current_user().can_edit_something:
+        _assumption_form(view, assumptions)
 
 
 def _assumption_form(view: View, assumptions: workforce_view.Assumptions) -> None:
@@ -105,8 +107,10 @@ def _save(view: View, place: str | None, hours: float, share: float, source: str
             hours_per_week=hours,
             productive_share=share,
             source_note=source,
-            saved_by=who(),
+            user=current_user(),
         )
+    except permissions.AccessDenied as exc:
+        st.session_state["data_message"] = ("denied", f"Workforce assumptions not saved: {exc}")
     except (workforce_view.WorkforceError, PlanError) as exc:
         st.session_state["data_message"] = ("error", f"Workforce assumptions not saved: {exc}")
     else:

@@ -17,13 +17,14 @@ from capacity.display import (
     plural,
     rounded,
 )
-from capacity.views import data
-from capacity.views.data import KINDS, ImportFileError, StoreError, csv_bytes
+from capacity.views import data, permissions
+from capacity.views.data import KINDS, AccessDenied, ImportFileError, StoreError, csv_bytes
 from capacity.views.places import services_serving
 from capacity.views.workspace import is_empty, own_places
 from pages import _state
 from pages._common import (
     choice_param,
+    current_user,
     current_view,
     places_table,
     service_types_table,
@@ -55,6 +56,13 @@ place_names = dict(zip(view.places["place_code"], view.places["name"], strict=Tr
 # upload is removed once read, whatever came of it.
 workdir = data.session_folder(current=st.session_state.get("data_workdir"))
 st.session_state["data_workdir"] = str(workdir)
+user = current_user()
+# What this person may do here: the functions refuse anyway; the page shows only what works.
+viewer_note = permissions.viewer_note(user)
+can_load = viewer_note is None
+here_refusal = None if viewer_note else permissions.refusal(view.path, user, view.members)
+can_edit_here = can_load and here_refusal is None
+can_edit_all = can_load and permissions.refusal(view.path, user, None) is None
 
 
 def column_help(kind: str) -> str:
@@ -153,9 +161,12 @@ def run_load(staged: data.Staged, accept_partial: bool) -> None:
         result = data.load_file(
             view.path,
             staged,
+            user=user,
             accept_partial=accept_partial,
             progress=lambda f, text: bar.progress(f, text=text),
         )
+    except AccessDenied as exc:
+        st.session_state["data_message"] = ("denied", f"Nothing loaded: {exc}")
     except (ImportFileError, StoreError) as exc:
         st.session_state["data_message"] = ("error", f"Nothing loaded: {exc}")
     else:
@@ -226,12 +237,24 @@ def check_upload(name: str, path: Path, kind: str, read: list[Path]) -> None:
         run_load(staged, accept_partial=False)
 
 
+EDIT_ACTIONS = {"parameters": "parameters", "services": "services", "shares": "shares"}
+
+
 def save_edits(frame: pd.DataFrame, kind: str, name: str, whole_table: bool = False) -> bool:
     """Save an editor's rows through the import of ``kind``; say how it went. True if saved."""
     written = data.write_edits(frame, workdir, name)
     try:
         staged = data.stage_file(written, kind, workdir=workdir, file_name=name)
-        result = data.load_file(view.path, staged, whole_table=whole_table)
+        result = data.load_file(
+            view.path,
+            staged,
+            user=user,
+            action=EDIT_ACTIONS.get(kind, "import"),
+            whole_table=whole_table,
+        )
+    except AccessDenied as exc:
+        st.session_state["data_message"] = ("denied", f"Not saved: {exc}")
+        return False
     except (ImportFileError, StoreError) as exc:
         st.session_state["data_message"] = ("error", f"Not saved: {exc}")
         return False
@@ -436,6 +459,9 @@ def parameters_section() -> None:
             labels["method"], options=list(METHOD_KEYS), format_func=method_label, required=True
         ),
     }
+    if not can_edit_here:
+        st.dataframe(rows, hide_index=True, width="stretch", column_config=labels)
+        return
     # The service is the one chosen above (saving sets it on every row), so it is not a column.
     edited = st.data_editor(
         rows.reset_index(drop=True),
@@ -476,6 +502,9 @@ def demand_settings_section() -> None:
         "discharge SitRep (each trust's discharges × the place's share): name a source to "
         "choose it instead. Plans everywhere in the app use these; see the Methodology page."
     )
+    if not can_load:
+        st.dataframe(rows, hide_index=True, width="stretch")
+        return
     edited = st.data_editor(
         rows,
         num_rows="dynamic",
@@ -515,7 +544,9 @@ def demand_settings_section() -> None:
     )
     if st.button("Save demand settings", key="data_demand_save"):
         try:
-            saved = data.save_demand_settings(view.path, edited)
+            saved = data.save_demand_settings(view.path, edited, user=user)
+        except AccessDenied as exc:
+            st.session_state["data_message"] = ("denied", f"Not saved: {exc}")
         except (data.SettingError, StoreError) as exc:
             st.session_state["data_message"] = ("error", f"Not saved: {exc}")
         else:
@@ -526,6 +557,11 @@ def demand_settings_section() -> None:
 def shares_section() -> None:
     shares = data.trust_shares(view.path)
     labels = column_labels(shares.columns)
+    if not can_edit_all:
+        st.dataframe(shares, hide_index=True, width="stretch", column_config=labels)
+        if can_load:
+            st.caption("Shares are every place's: only an editor of every place may change them.")
+        return
     edited = st.data_editor(
         shares,
         num_rows="dynamic",
@@ -572,6 +608,9 @@ def destinations_section() -> None:
         "care here, not to short-term P3 beds) and save: the place's whole mapping is stored, "
         "checked as an import, and Undo puts the earlier one back."
     )
+    if not can_edit_here:
+        st.dataframe(mapping, hide_index=True, width="stretch")
+        return
     edited = st.data_editor(
         mapping,
         hide_index=True,
@@ -678,10 +717,15 @@ def log_section() -> None:
         placeholder="",
         column_config=column_labels(log.columns),
     )
+    if not can_load:
+        return
     sure = st.checkbox("I want to undo the last import", key="data_undo_sure")
     if st.button("Undo the last import", disabled=not sure, key="data_undo"):
         try:
-            st.session_state["data_message"] = ("success", data.undo_last_import(view.path))
+            undone = data.undo_last_import(view.path, user=user)
+            st.session_state["data_message"] = ("success", undone)
+        except AccessDenied as exc:
+            st.session_state["data_message"] = ("denied", str(exc))
         except StoreError as exc:
             st.session_state["data_message"] = ("error", str(exc))
         st.rerun()
@@ -690,12 +734,25 @@ def log_section() -> None:
 st.title("Data")
 message = st.session_state["data_message"]
 if message:
-    {"success": st.success, "error": st.warning, "info": st.info}[message[0]](message[1])
+    shows = {"success": st.success, "error": st.warning, "info": st.info, "denied": st.error}
+    shows[message[0]](message[1])
     st.session_state["data_message"] = None
+if viewer_note:
+    st.info(viewer_note)
+elif here_refusal:
+    st.info(
+        f"You can load files for your own places, but not edit {view.place_name}'s here: "
+        f"{here_refusal}"
+    )
 
 
 def services_block() -> None:
     st.subheader("Services")
+    if not can_edit_here:
+        ours = services_serving(services_table(view.data_key), view.members)
+        st.caption(f"Services that serve {view.place_name}.")
+        st.dataframe(ours, hide_index=True, width="stretch", placeholder="")
+        return
     st.caption(f"Services that serve {view.place_name}, and new ones.")
     services_section()
 
@@ -720,7 +777,10 @@ st.segmented_control(
     "Kind of file", list(LABELS), key="data_kind", format_func=LABELS.get, required=True
 )
 _state.publish(kind_param)
-upload_section(st.session_state["data_kind"])
+if can_load:
+    upload_section(st.session_state["data_kind"])
+else:
+    st.caption("Loading files needs an editor's or an admin's role.")
 
 if not new_workspace:
     services_block()

@@ -25,6 +25,7 @@ from pages._actuals import plan_against_actual_section
 from pages._changes import changes_section
 from pages._common import (
     choice_param,
+    current_user,
     current_view,
     list_param,
     observed_offers,
@@ -200,8 +201,10 @@ OBSERVED_NOTICE = "place_observed_notice"
 def plan_with_observed_figure(offer) -> None:
     """Save the offer's scenario and choose it in the sidebar (the button's callback)."""
     try:
-        saved, notice = plan_with_observed(view.path, offer, st.session_state.get("sb_author", ""))
-    except (ScenarioError, StoreError) as exc:
+        saved, notice = plan_with_observed(
+            view.path, offer, st.session_state.get("sb_author", ""), user=current_user()
+        )
+    except (ScenarioError, StoreError, PermissionError) as exc:
         found = exc.problems if isinstance(exc, ScenarioError) else [str(exc)]
         st.session_state[OBSERVED_NOTICE] = (
             "error",
@@ -241,6 +244,7 @@ def observed_figures() -> None:
                 on_click=plan_with_observed_figure,
                 args=(offer,),
                 width="stretch",
+                disabled=not current_user().can_edit_something,
                 help=f"Saves the scenario {offer.name!r} and chooses it in the sidebar.",
             )
 

@@ -13,7 +13,7 @@ from capacity.summary import (
     scenario_effect,
     shortfall_by_place,
 )
-from capacity.views import plans
+from capacity.views import permissions, plans
 from capacity.views import scenario_choices as choosing
 from capacity.views.data import StoreError
 from capacity.views.scenario_choices import (
@@ -29,6 +29,7 @@ from capacity.views.scenario_choices import (
 )
 from pages import _snapshots
 from pages._common import (
+    current_user,
     current_view,
     plan_with,
     prepared_plan,
@@ -150,8 +151,11 @@ def save_builder() -> None:
     scenario = builder_scenario().with_changes(name=st.session_state["sb_name"].strip())
     try:
         saved = choosing.save_scenario(
-            view.path, scenario, replacing=st.session_state["sb_editing"]
+            view.path, scenario, st.session_state["sb_editing"], user=current_user()
         )
+    except permissions.AccessDenied as exc:
+        st.session_state["sb_message"] = ("error", [str(exc)])
+        return
     except ScenarioError as exc:
         st.session_state["sb_message"] = ("error", exc.problems)
         return
@@ -175,21 +179,47 @@ def manage(action: str) -> None:
         return
     try:
         if action == "delete":
-            choosing.delete_scenario(view.path, name)
+            choosing.delete_scenario(view.path, name, user=current_user())
             if st.session_state.get("scenario") == name:
                 st.session_state["scenario"] = BASELINE
             message = f"Deleted {name!r}; its saved versions are kept."
         else:
             new_name = st.session_state.get("sb_copy_name", "").strip()
             copy = choosing.duplicate_scenario(
-                view.path, name, new_name, st.session_state["sb_author"] or ""
+                view.path,
+                name,
+                new_name,
+                st.session_state["sb_author"] or "",
+                user=current_user(),
             )
             message = f"Saved a copy as {copy.name!r}."
+    except permissions.AccessDenied as exc:
+        st.session_state["sb_message"] = ("error", [str(exc)])
+        return
     except (ScenarioError, StoreError) as exc:
         found = exc.problems if isinstance(exc, ScenarioError) else [str(exc)]
         st.session_state["sb_message"] = ("error", found)
         return
     st.session_state["sb_message"] = ("success", [message])
+
+
+def saved_controls(copy_name, copy, confirm, delete) -> None:
+    """Duplicate and delete a saved scenario, for someone who may change something."""
+    copy_name.text_input(
+        "Name for a copy",
+        key="sb_copy_name",
+        label_visibility="collapsed",
+        placeholder="Name for a copy",
+    )
+    copy.button("Duplicate", on_click=manage, args=("duplicate",), key="sb_duplicate")
+    confirm.checkbox("Sure?", key="sb_confirm_delete")
+    delete.button(
+        "Delete",
+        on_click=manage,
+        args=("delete",),
+        key="sb_delete",
+        disabled=not st.session_state.get("sb_confirm_delete"),
+    )
 
 
 # -- the wall screen -----------------------------------------------------------
@@ -538,7 +568,11 @@ else:
         if st.session_state["sb_editing"]
         else "Save scenario"
     )
-    st.button(label, on_click=save_builder, type="primary", key="sb_save", disabled=not changes)
+    cannot_save = permissions.viewer_note(current_user())
+    if cannot_save:
+        st.caption(f"{cannot_save} Scenarios built here are not saved.")
+    else:
+        st.button(label, on_click=save_builder, type="primary", key="sb_save", disabled=not changes)
 
     st.subheader("Saved scenarios")
     saved = {k: v for k, v in choices.items() if k != BASELINE and not k.startswith("preset:")}
@@ -549,21 +583,8 @@ else:
         chosen = st.session_state["sb_selected"]
         edit, copy_name, copy, confirm, delete = st.columns([1, 2, 1, 1, 1])
         edit.button("Edit", on_click=load_into_builder, args=(chosen, True), key="sb_edit")
-        copy_name.text_input(
-            "Name for a copy",
-            key="sb_copy_name",
-            label_visibility="collapsed",
-            placeholder="Name for a copy",
-        )
-        copy.button("Duplicate", on_click=manage, args=("duplicate",), key="sb_duplicate")
-        confirm.checkbox("Sure?", key="sb_confirm_delete")
-        delete.button(
-            "Delete",
-            on_click=manage,
-            args=("delete",),
-            key="sb_delete",
-            disabled=not st.session_state.get("sb_confirm_delete"),
-        )
+        if not cannot_save:
+            saved_controls(copy_name, copy, confirm, delete)
         with st.expander("Versions"):
             history = choosing.scenario_history(view.path, chosen)
             st.dataframe(history, hide_index=True)

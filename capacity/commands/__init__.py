@@ -9,7 +9,7 @@ on stderr with exit status 1.
 
 from __future__ import annotations
 
-from capacity.config import os_user
+from capacity.access import User, local_user
 from capacity.store import Store
 from capacity.views import places
 
@@ -18,9 +18,10 @@ class CommandError(Exception):
     """A problem to report to the user, without a traceback."""
 
 
-def user() -> str:
-    """Who runs the command: the operating-system user."""
-    return os_user()
+def user() -> User:
+    """Who runs the command: the operating-system user, with every right (whoever can open
+    the database file can change it; the audit trail names them)."""
+    return local_user()
 
 
 def place_code(store: Store, text: str) -> str:
@@ -31,6 +32,6 @@ def place_code(store: Store, text: str) -> str:
 
 def modules() -> tuple:
     """The sub-command modules, in the order ``--help`` lists them."""
-    from capacity.commands import changes, decision, pack, role, snapshot, workforce
+    from capacity.commands import activity, changes, decision, pack, role, snapshot, workforce
 
-    return (snapshot, changes, decision, workforce, pack, role)
+    return (snapshot, changes, decision, workforce, pack, role, activity)

@@ -83,7 +83,9 @@ def run(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     if args.action == "list":
         return _list(store, code, args.open_only, out, args.format)
     if args.action == "set":
-        changed = decision_view.set_decision_status(store, args.decision_id, args.status, user())
+        changed = decision_view.set_decision_status(
+            store, args.decision_id, args.status, user=user()
+        )
         print(f"Decision {changed.decision_id} is now {changed.status}.", file=out)
         return 0
     raise CommandError(f"Unknown decision action {args.action!r}.")
@@ -101,7 +103,7 @@ def _add(store: Store, args: argparse.Namespace, code: str | None, out: TextIO) 
         store,
         place_code=code,
         text=args.text,
-        made_by=user(),
+        user=user(),
         snapshot_id=snapshot_id,
         scenario_name=args.scenario,
         scenario_version=args.version,

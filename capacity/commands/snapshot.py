@@ -55,7 +55,7 @@ def run(store: Store, args: argparse.Namespace, out: TextIO) -> int:
             place_code=code,
             year=args.year,
             scenario=scenario,
-            made_by=user(),
+            user=user(),
             origin="command",
             note=args.note,
         )
@@ -65,11 +65,13 @@ def run(store: Store, args: argparse.Namespace, out: TextIO) -> int:
         return _list(store, code, out)
     found = snapshot_view.find_snapshot(store, args.name, code)
     if args.action == "rename":
-        renamed = snapshot_view.rename_snapshot(store, found.snapshot_id, args.new_name)
+        renamed = snapshot_view.rename_snapshot(
+            store, found.snapshot_id, args.new_name, user=user()
+        )
         print(f"Renamed {found.name!r} to {renamed.name!r} ({renamed.place}).", file=out)
         return 0
     if args.action == "delete":
-        snapshot_view.delete_snapshot(store, found.snapshot_id)
+        snapshot_view.delete_snapshot(store, found.snapshot_id, user=user())
         print(
             f"Deleted {found.name!r} ({found.place}); its figures are kept, so decisions "
             "made against it still read.",

@@ -65,7 +65,7 @@ def run(store: Store, args: argparse.Namespace, out: TextIO) -> int:
             hours_per_week=args.hours_per_week,
             productive_share=args.productive_share,
             source_note=args.source,
-            saved_by=user(),
+            user=user(),
         )
         where = "England" if saved.place_code is None else _name(store, saved.place_code)
         print(f"Saved for {where}: {_line(saved)}", file=out)

@@ -11,6 +11,10 @@ refused (an earlier one may be loaded again, to go
 back to it). A file that would write nothing is not logged.
 :func:`undo_last` takes the last import back out, restoring any rows it
 replaced.
+
+Who may load what is not decided here: the caller passes ``allow``, which gets the
+places the checked rows touch and raises to refuse, and ``after``, which adds to the
+same transaction (an audit entry), so the application layer keeps the rules.
 """
 
 from __future__ import annotations
@@ -29,6 +33,11 @@ from capacity.store import Store, _Session
 
 Progress = Callable[[float, str], None]
 
+EVERY_PLACE = "*"
+Places = frozenset[str] | None
+"""The place codes a file's rows touch; None when it covers every place (a SitRep of every
+trust, a whole table of trust shares)."""
+
 
 @dataclass(frozen=True)
 class LoadResult:
@@ -39,6 +48,13 @@ class LoadResult:
     report: Report
     message: str
     up_to_date: bool = False  # nothing written because the store already holds it all
+    places: Places = frozenset()  # the places the written rows touch (None: every place)
+
+
+Allow = Callable[[_Session, Places], None]
+"""Called with the places a checked file touches before anything is written; raises to refuse."""
+After = Callable[[_Session, LoadResult], None]
+"""Called in the load's transaction once the rows are written (to record who loaded what)."""
 
 
 def _log(session: _Session, staged: Staged, report: Report, loaded_by: str) -> int:
@@ -94,6 +110,41 @@ def _write_small(
     return session.insert_frame("service_parameters", rows)
 
 
+def _codes(frame: pd.DataFrame | None, column: str = "place_code") -> set[str]:
+    if frame is None or column not in frame.columns:
+        return set()
+    return {str(code) for code in frame[column].dropna()}
+
+
+def touched_places(
+    session: _Session, kind: str, good: pd.DataFrame | None, whole_table: bool = False
+) -> Places:
+    """The places a checked file's good rows would change (None: every place).
+
+    Counts, referrals and destinations name their places; a parameters file changes the
+    places its services serve; a services file the places it names and those its
+    services served until now; a shares file the places of the trusts it replaces (every
+    place when it is the whole table); a SitRep covers every trust, so every place.
+    """
+    if kind == "sitrep" or (kind == "shares" and whole_table):
+        return None
+    if kind == "referrals":
+        return frozenset(str(c) for c in session.query("staged_referral_places")["place_code"])
+    places = _codes(good)
+    if kind in ("parameters", "services") and good is not None and not good.empty:
+        services = sorted({str(s) for s in good["service_id"].dropna()})
+        places |= _codes(session.query("places_of_services", services=services))
+    if kind == "shares" and good is not None and not good.empty:
+        trusts = sorted({str(t) for t in good["trust_code"].dropna()})
+        places |= _codes(session.query("places_of_trust_shares", trusts=trusts))
+    return frozenset(places)
+
+
+def places_text(places: Places) -> str:
+    """Places as the import log keeps them: codes comma-separated, ``*`` for every place."""
+    return EVERY_PLACE if places is None else ",".join(sorted(places))
+
+
 def _nothing_to_write(report: Report, good: pd.DataFrame | None) -> str | None:
     """Why a checked file would write nothing (no rows, or every row stored unchanged)."""
     if report.rows_read == 0:
@@ -114,8 +165,11 @@ def load(
     *,
     accept_partial: bool = False,
     loaded_by: str | None = None,
+    loaded_by_email: str = "",
     progress: Progress | None = None,
     whole_table: bool = False,
+    allow: Allow | None = None,
+    after: After | None = None,
 ) -> LoadResult:
     """Check the file again and write its good rows in one transaction.
 
@@ -123,7 +177,9 @@ def load(
     store is left exactly as it was if anything fails on the way. A file that
     would write nothing leaves no entry in the import log. ``whole_table`` (trust
     shares only, as the app's editor saves them) makes the file the whole table:
-    trusts it leaves out lose their shares.
+    trusts it leaves out lose their shares. ``allow`` gets the places the good rows
+    touch once they are checked, before any other outcome, and may raise to refuse the
+    file; ``after`` runs in the same transaction once the rows are written.
     """
     tell = progress or (lambda fraction, text: None)
     tell(0.05, "Reading the file")
@@ -133,6 +189,9 @@ def load(
         else:
             report, good = read_and_check(session, staged)
         tell(0.5, "Checking every row")
+        places = touched_places(session, staged.kind, good, whole_table)
+        if allow is not None and (places is None or places):
+            allow(session, places)
         if report.rows_rejected and not accept_partial:
             return LoadResult(
                 None,
@@ -163,6 +222,12 @@ def load(
         if empty:
             return LoadResult(None, 0, report, empty, up_to_date=report.already_loaded > 0)
         import_id = int(_log(session, staged, report, loaded_by or os_user()))
+        session.execute(
+            "import_set_loader",
+            import_id=import_id,
+            loaded_by_email=loaded_by_email,
+            place_codes=places_text(places),
+        )
         tell(0.6, "Writing")
         if staged.kind == "referrals":
             loaded = _write_referrals(session, report, import_id)
@@ -173,10 +238,17 @@ def load(
             )
             note = f"{report.already_loaded:,} already loaded" if report.already_loaded else ""
         session.execute("import_finish", import_id=import_id, rows_loaded=loaded, note=note)
+        result = LoadResult(
+            import_id,
+            loaded,
+            report,
+            _loaded_message(staged.kind, import_id, loaded, report),
+            places=places,
+        )
+        if after is not None:
+            after(session, result)
     tell(1.0, "Done")
-    return LoadResult(
-        import_id, loaded, report, _loaded_message(staged.kind, import_id, loaded, report)
-    )
+    return result
 
 
 def _write_referrals(session: _Session, report: Report, import_id: int) -> int:
@@ -218,22 +290,42 @@ UNDO = {
 }
 
 
-def undo_last(store: Store) -> str:
-    """Take the last import back out (restoring rows it replaced); say what was undone."""
+UndoAllow = Callable[[_Session, pd.Series], None]
+"""Gets the import about to be undone (import_log's columns, with loaded_by_email and
+place_codes) and raises to refuse."""
+UndoAfter = Callable[[_Session, pd.Series, str], None]
+"""Gets the import undone and the message, in the undo's transaction."""
+
+
+def undo_last(
+    store: Store, *, allow: UndoAllow | None = None, after: UndoAfter | None = None
+) -> str:
+    """Take the last import back out (restoring rows it replaced); say what was undone.
+
+    ``allow`` gets the import before anything changes and may raise to refuse; ``after``
+    gets the session, the import and the message, in the same transaction.
+    """
     with store.transaction() as session:
         last = session.query("last_undoable_import")
         if last.empty:
             return "There is no import to undo (the demo data cannot be undone)."
         row = last.iloc[0]
         import_id = int(row["import_id"])
+        loader = session.query("import_loader", import_id=import_id).iloc[0]
+        row = pd.concat([row, loader[["loaded_by", "loaded_by_email", "place_codes"]]])
+        if allow is not None:
+            allow(session, row)
         for statement in UNDO[row["kind"]]:
             session.execute(statement, import_id=import_id)
         session.execute("import_mark_undone", import_id=import_id)
-    when = pd.Timestamp(row["loaded_at"]).strftime("%d %b %Y %H:%M")
-    return (
-        f"Undid import {import_id}: {row['file_name']} ({row['kind']}, "
-        f"{int(row['rows_loaded']):,} rows, loaded {when})."
-    )
+        when = pd.Timestamp(row["loaded_at"]).strftime("%d %b %Y %H:%M")
+        message = (
+            f"Undid import {import_id}: {row['file_name']} ({row['kind']}, "
+            f"{int(row['rows_loaded']):,} rows, loaded {when})."
+        )
+        if after is not None:
+            after(session, row, message)
+    return message
 
 
 def import_log(store: Store) -> pd.DataFrame:

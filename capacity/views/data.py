@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from capacity import ingest
+from capacity import audit, ingest
+from capacity.access import AccessDenied, User
 from capacity.demand_settings import (
     DEMAND_SOURCES,
     GROWTH_METHODS,
@@ -21,6 +22,7 @@ from capacity.demand_settings import (
 from capacity.export import csv_bytes
 from capacity.ingest import KINDS, ImportFileError, Report, Staged, stage_file
 from capacity.ingest.files import discard, session_folder
+from capacity.ingest.loading import EVERY_PLACE
 from capacity.periods import Month, month_label
 from capacity.reference import PARAMETERS
 from capacity.sitrep import (
@@ -29,10 +31,12 @@ from capacity.sitrep import (
     p3_reported_as_p3b,
     reporting_breaks,
 )
-from capacity.store import StoreError
+from capacity.store import StoreError, _Session
 from capacity.views._db import Database, reading, writing
+from capacity.views.permissions import one_place, places_words, require, require_some
 
 __all__ = [
+    "AccessDenied",
     "DEMAND_SOURCES",
     "GROWTH_METHODS",
     "KINDS",
@@ -71,10 +75,41 @@ def check_file(db: Database, staged: Staged) -> Report:
         return ingest.check(store, staged)
 
 
-def load_file(db: Database, staged: Staged, **options) -> ingest.LoadResult:
-    """Load a staged file (options as :func:`capacity.ingest.load` takes them)."""
+def load_file(
+    db: Database, staged: Staged, *, user: User, action: str = "import", **options
+) -> ingest.LoadResult:
+    """Load a staged file as ``user`` (options as :func:`capacity.ingest.load` takes them).
+
+    The places the file's good rows touch are checked against the user's grant before
+    anything is written: AccessDenied names the places refused, and nothing loads. The
+    import log names the user, and one audit entry (``action``: "import", or the kind of
+    edit a page saved as a file, such as "parameters") records it in the same transaction.
+    """
+    require_some(user)
+
+    def allow(session: _Session, places: frozenset[str] | None) -> None:
+        require(session, user, places)
+
+    def after(session: _Session, result: ingest.LoadResult) -> None:
+        audit.record(
+            session,
+            user,
+            action,
+            place_code=one_place(result.places),
+            subject=staged.file_name,
+            detail=f"{result.message} Places: {places_words(result.places)}.",
+        )
+
     with writing(db) as store:
-        return ingest.load(store, staged, **options)
+        return ingest.load(
+            store,
+            staged,
+            loaded_by=user.label,
+            loaded_by_email=user.email,
+            allow=allow,
+            after=after,
+            **options,
+        )
 
 
 def parameters_of(db: Database, service_id: str) -> pd.DataFrame:
@@ -231,13 +266,16 @@ def demand_settings(db: Database) -> pd.DataFrame:
     return rows.assign(growth_rate=rows["growth_rate"].astype(float) * 100)
 
 
-def save_demand_settings(db: Database, edited: pd.DataFrame) -> int:
+def save_demand_settings(db: Database, edited: pd.DataFrame, *, user: User) -> int:
     """Replace the demand settings with an editor's rows (growth rate as a percentage).
 
     Every row is checked first (window 1–3, a known method, a rate above −100% and at most
     +100% for the flat method only, known places and types, no key twice); a bad row raises
-    SettingError naming it and nothing is saved. Returns the number of rows saved.
+    SettingError naming it and nothing is saved. The places whose settings change (every
+    place, for a row of no one place) must be the user's, else AccessDenied. Returns the
+    number of rows saved; one audit entry records the change.
     """
+    require_some(user)
     rows = edited.dropna(how="all").copy()
     rate = pd.to_numeric(rows["growth_rate"], errors="coerce") / 100
     bad = rows["growth_rate"].notna() & rate.isna() & rows["growth_rate"].astype(str).ne("")
@@ -255,10 +293,43 @@ def save_demand_settings(db: Database, edited: pd.DataFrame) -> int:
             set(places.loc[places["kind"] != "system", "place_code"]),
             set(types["service_type"]),
         )
+        table = settings_table(settings)
+        changed = _changed_setting_places(store.query("demand_settings"), table)
+        require(store, user, changed)
         with store.transaction() as tx:
             tx.execute("delete_demand_settings")
-            tx.insert_frame("demand_settings", settings_table(settings))
+            tx.insert_frame("demand_settings", table)
+            audit.record(
+                tx,
+                user,
+                "demand_settings",
+                place_code=one_place(changed),
+                subject="demand settings",
+                detail=f"{len(table)} setting row(s) saved; changed for {places_words(changed)}.",
+            )
     return len(settings)
+
+
+def _changed_setting_places(old: pd.DataFrame, new: pd.DataFrame) -> frozenset[str] | None:
+    """The places whose demand settings differ between ``old`` and ``new`` (None: a row for
+    every place changed, so every place is affected)."""
+
+    def keyed(frame: pd.DataFrame) -> dict[tuple, tuple]:
+        clean = frame.astype(object).where(frame.notna(), None)
+        return {
+            (r["place_code"], r["service_type"]): (
+                int(r["window_years"]),
+                r["growth_method"],
+                None if r["growth_rate"] is None else round(float(r["growth_rate"]), 12),
+                r["demand_source"],
+            )
+            for r in clean.to_dict("records")
+        }
+
+    before, after = keyed(old), keyed(new)
+    keys = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    places = {place for place, _ in keys}
+    return None if None in places else frozenset(str(p) for p in places)
 
 
 def destination_mapping(db: Database, place_code: str) -> pd.DataFrame:
@@ -311,10 +382,50 @@ def import_log(db: Database) -> pd.DataFrame:
         return ingest.import_log(store)
 
 
-def undo_last_import(db: Database) -> str:
-    """Take the last import back out; the message says what was undone."""
+def undo_last_import(db: Database, *, user: User) -> str:
+    """Take the last import back out as ``user``; the message says what was undone.
+
+    An editor may undo only their own load (the same e-mail; without sign-in, the same
+    name), an admin anyone's: AccessDenied says who loaded it. One audit entry records it.
+    """
+    require_some(user)
+
+    def allow(session: _Session, row: pd.Series) -> None:
+        if user.is_admin or _loaded_by(row, user):
+            return
+        raise AccessDenied(
+            f"Import {int(row['import_id'])} ({row['file_name']}) was loaded by "
+            f"{row['loaded_by']}: only they or an admin may undo it."
+        )
+
+    def after(session: _Session, row: pd.Series, message: str) -> None:
+        places = _logged_places(row["place_codes"])
+        audit.record(
+            session,
+            user,
+            "undo",
+            place_code=one_place(places),
+            subject=f"import {int(row['import_id'])}: {row['file_name']}",
+            detail=f"{message} Loaded by {row['loaded_by']}; places: {places_words(places)}.",
+        )
+
     with writing(db) as store:
-        return ingest.undo_last(store)
+        return ingest.undo_last(store, allow=allow, after=after)
+
+
+def _loaded_by(row: pd.Series, user: User) -> bool:
+    """Whether ``user`` loaded the import in ``row`` (by e-mail, or by name without one)."""
+    email = str(row.get("loaded_by_email") or "").strip().lower()
+    if email or user.email:
+        return email == user.email.strip().lower()
+    return str(row["loaded_by"]) == user.name
+
+
+def _logged_places(text: object) -> frozenset[str] | None:
+    """The import log's place_codes as a set (None: every place, or not known)."""
+    if text is None or text != text or text == EVERY_PLACE:
+        return None
+    return frozenset(code for code in str(text).split(",") if code)
 
 
 def write_edits(frame: pd.DataFrame, folder: Path, name: str) -> Path:

@@ -17,7 +17,8 @@ from datetime import date
 
 import pandas as pd
 
-from capacity import config, decisions, snapshots
+from capacity import audit, config, decisions, snapshots
+from capacity.access import User
 from capacity.decisions import (
     FIRST_DUE,
     LAST_DUE,
@@ -34,6 +35,7 @@ from capacity.plan import places_in
 from capacity.snapshots import Snapshot, SnapshotError
 from capacity.store import Store
 from capacity.views._db import Database, reading, writing
+from capacity.views.permissions import require, require_some
 
 __all__ = [
     "FIRST_DUE",
@@ -131,25 +133,29 @@ def record_decision(
     *,
     place_code: str | None,
     text: str,
-    made_by: str,
+    user: User,
     snapshot_id: int | None = None,
     scenario_name: str | None = None,
     scenario_version: int | None = None,
     owner: str | None = None,
     due: date | str | None = None,
 ) -> Decision:
-    """Record a decision against a snapshot, or a saved scenario (its ``scenario_version``,
-    else its current one), for a place; DecisionError with the reason when refused."""
+    """Record a decision as ``user`` against a snapshot, or a saved scenario (its
+    ``scenario_version``, else its current one), for a place; DecisionError with the reason
+    when refused, AccessDenied when the place (a snapshot's, when none is given) is not the
+    user's. One audit entry records it."""
+    require_some(user)
     with writing(db) as store:
+        require(store, user, _decision_places(store, place_code, snapshot_id))
         scenario_id = version = None
         if scenario_name is not None:
             scenario_id, version = decisions.saved_scenario_version(
                 store, scenario_name, scenario_version
             )
-        return decisions.add(
+        made = decisions.add(
             store,
             text=text,
-            made_by=made_by,
+            made_by=user.label,
             place_code=place_code,
             snapshot_id=snapshot_id,
             scenario_id=scenario_id,
@@ -157,12 +163,50 @@ def record_decision(
             owner=owner,
             due=due,
         )
+        audit.record(
+            store,
+            user,
+            "decision",
+            place_code=made.place_code,
+            subject=f"decision {made.decision_id}",
+            detail=f"Recorded ({made.against}): {made.text}",
+        )
+        return made
 
 
-def set_decision_status(db: Database, decision_id: int, status: str, changed_by: str) -> Decision:
-    """Mark a decision open, done or dropped, recording who and when."""
+def _decision_places(
+    store: Store, place_code: str | None, snapshot_id: int | None
+) -> list[str] | None:
+    """The place a decision will be for: the one given, else its snapshot's (None, every
+    place, when neither is known: only someone who may change every place gets as far as
+    the decision's own refusal)."""
+    if place_code is not None:
+        return [place_code]
+    if snapshot_id is not None:
+        try:
+            return [snapshots.get(store, snapshot_id).place_code]
+        except SnapshotError:
+            return None
+    return None
+
+
+def set_decision_status(db: Database, decision_id: int, status: str, *, user: User) -> Decision:
+    """Mark a decision open, done or dropped as ``user`` (who must be able to change its
+    place), recording who and when; one audit entry records it."""
+    require_some(user)
     with writing(db) as store:
-        return decisions.set_status(store, decision_id, status, changed_by)
+        decision = decisions.get(store, decision_id)
+        require(store, user, [decision.place_code])
+        changed = decisions.set_status(store, decision_id, status, user.label)
+        audit.record(
+            store,
+            user,
+            "decision",
+            place_code=changed.place_code,
+            subject=f"decision {decision_id}",
+            detail=f"Status {decision.status} → {changed.status}: {changed.text}",
+        )
+        return changed
 
 
 def decision_history(db: Database, decision_id: int) -> list[StatusChange]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from capacity import scenario_store
+from capacity.access import User
 from capacity.model import PlanModel
 from capacity.observed import (
     FLAG_OBSERVED_LOS,
@@ -32,6 +32,7 @@ from capacity.observed import (
 from capacity.periods import month_label
 from capacity.scenarios import Change, Scenario
 from capacity.views._db import Database, writing
+from capacity.views.scenario_choices import save_scenario
 
 __all__ = [
     "MIN_COMPLETED_EPISODES",
@@ -181,13 +182,16 @@ def _signed(pct: float) -> str:
     return f"{pct:+.1f}%".replace("-", "−")
 
 
-def plan_with_observed(db: Database, offer: ObservedOffer, author: str) -> tuple[Scenario, str]:
-    """Save ``offer`` as a scenario (a new version if one of its name is in use); return it and
-    a notice saying what changed. Raises ScenarioError when it cannot be saved."""
+def plan_with_observed(
+    db: Database, offer: ObservedOffer, author: str, *, user: User
+) -> tuple[Scenario, str]:
+    """Save ``offer`` as a scenario (a new version if one of its name is in use) as ``user``;
+    return it and a notice saying what changed. Raises ScenarioError when it cannot be
+    saved, AccessDenied when its places (or the replaced version's) are not the user's."""
     with writing(db) as store:
         existing = store.query("scenario_by_name", name=offer.name)
         replacing = None if existing.empty else str(existing.iloc[0]["name"])
-        saved = scenario_store.save(store, offer.scenario(author), replacing=replacing)
+        saved = save_scenario(store, offer.scenario(author), replacing, user=user)
     what = f"as version {saved.version}" + (
         " (a scenario of that name existed)" if replacing else ""
     )

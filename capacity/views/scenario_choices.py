@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from capacity import scenario_store
+from capacity import audit, scenario_store
+from capacity.access import User
 from capacity.model import BASELINE_LABEL, PlanModel
+from capacity.plan import PlanError, resolve_place
 from capacity.scenarios.applying import services_in_scope
 from capacity.scenarios.checks import Context, problems
 from capacity.scenarios.model import (
@@ -24,7 +26,9 @@ from capacity.scenarios.model import (
 )
 from capacity.scenarios.parsing import change_from_dict, scenario_from_json
 from capacity.scenarios.presets import load_presets
+from capacity.store import Store
 from capacity.views._db import Database, reading, writing
+from capacity.views.permissions import one_place, places_words, require, require_some
 
 __all__ = [
     "BASELINE",
@@ -138,22 +142,101 @@ def saved_scenarios(db: Database) -> pd.DataFrame:
         return scenario_store.list_saved(store)
 
 
-def save_scenario(db: Database, scenario: Scenario, replacing: str | None = None) -> Scenario:
-    """Save a scenario (a new version of ``replacing`` when given); raises ScenarioError."""
-    with writing(db) as store:
-        return scenario_store.save(store, scenario, replacing=replacing)
+def scenario_places(store: Store, scenario: Scenario) -> frozenset[str] | None:
+    """The places a scenario changes, as codes (None: every place, when a change names none).
+
+    Places named by name are looked up; a name that matches none is kept as written (the
+    scenario's own checks refuse it).
+    """
+    if not scenario.changes or any(not change.places for change in scenario.changes):
+        return None
+    known = store.query("places")
+    codes = set()
+    for change in scenario.changes:
+        for text in change.places:
+            try:
+                codes.add(str(resolve_place(known, text)["place_code"]))
+            except PlanError:
+                codes.add(text)
+    return frozenset(codes)
 
 
-def delete_scenario(db: Database, name: str) -> None:
-    """Stop offering a saved scenario; its versions are kept."""
+def _saved_places(store: Store, name: str | None) -> frozenset[str] | None:
+    """The places a saved scenario's latest version changes (empty when none is saved)."""
+    if name is None or store.query("scenario_by_name", name=name).empty:
+        return frozenset()
+    return scenario_places(store, scenario_store.load(store, name))
+
+
+def _union(*sets: frozenset[str] | None) -> frozenset[str] | None:
+    if any(s is None for s in sets):
+        return None
+    return frozenset().union(*(s for s in sets if s is not None))
+
+
+def _record_save(
+    store: Store, user: User, saved: Scenario, places: frozenset[str] | None, how: str
+) -> None:
+    audit.record(
+        store,
+        user,
+        "scenario_save",
+        place_code=one_place(places),
+        subject=saved.name,
+        detail=f"{how} version {saved.version} with {len(saved.changes)} change(s) for "
+        f"{places_words(places)}: " + "; ".join(c.describe() for c in saved.changes),
+    )
+
+
+def save_scenario(
+    db: Database, scenario: Scenario, replacing: str | None = None, *, user: User
+) -> Scenario:
+    """Save a scenario as ``user`` (a new version of ``replacing`` when given).
+
+    The places it changes, and those of the version it replaces, must be the user's
+    (every place, for a change that names none): else AccessDenied and nothing is saved.
+    Raises ScenarioError for a scenario that cannot be saved. One audit entry records it.
+    """
+    require_some(user)
     with writing(db) as store:
+        places = _union(scenario_places(store, scenario), _saved_places(store, replacing))
+        require(store, user, places)
+        saved = scenario_store.save(store, scenario, replacing=replacing)
+        _record_save(store, user, saved, places, "Saved")
+    return saved
+
+
+def delete_scenario(db: Database, name: str, *, user: User) -> None:
+    """Stop offering a saved scenario as ``user`` (its places must be theirs); its versions
+    are kept. One audit entry records it."""
+    require_some(user)
+    with writing(db) as store:
+        scenario = scenario_store.load(store, name)
+        places = scenario_places(store, scenario)
+        require(store, user, places)
         scenario_store.delete(store, name)
+        audit.record(
+            store,
+            user,
+            "scenario_delete",
+            place_code=one_place(places),
+            subject=scenario.name,
+            detail=f"Deleted (version {scenario.version} and earlier kept); it changed "
+            f"{places_words(places)}.",
+        )
 
 
-def duplicate_scenario(db: Database, name: str, new_name: str, author: str) -> Scenario:
-    """Save a copy of a scenario under a new name."""
+def duplicate_scenario(
+    db: Database, name: str, new_name: str, author: str, *, user: User
+) -> Scenario:
+    """Save a copy of a scenario under a new name, as ``user`` (its places must be theirs)."""
+    require_some(user)
     with writing(db) as store:
-        return scenario_store.duplicate(store, name, new_name, author)
+        places = scenario_places(store, scenario_store.load(store, name))
+        require(store, user, places)
+        copy = scenario_store.duplicate(store, name, new_name, author)
+        _record_save(store, user, copy, places, f"Copied from {name!r} as")
+    return copy
 
 
 def scenario_history(db: Database, name: str) -> pd.DataFrame:

@@ -13,13 +13,16 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from capacity import scenario_store, snapshots
+from capacity import audit, scenario_store, snapshots
+from capacity.access import AccessDenied, User
 from capacity.export.scope import Scope
 from capacity.periods import planning_year_label
 from capacity.plan import load_plan_inputs, places_in, prepare
 from capacity.scenarios.model import Scenario
 from capacity.snapshots import MAX_NAME_LENGTH, Snapshot, SnapshotError
+from capacity.store import Store
 from capacity.views._db import Database, reading, writing
+from capacity.views.permissions import require, require_some
 from capacity.views.plans import plan_everywhere
 
 __all__ = [
@@ -70,29 +73,52 @@ def take_snapshot(
     place_code: str,
     year: int,
     scenario: Scenario | None,
-    made_by: str,
+    user: User,
     origin: str = "app",
     note: str = "",
 ) -> Snapshot:
-    """Freeze the plan of a place or system for a year under a scenario, under a name.
+    """Freeze the plan of a place or system for a year under a scenario, under a name, as
+    ``user`` (who must be able to change that place or system).
 
-    Raises SnapshotError for a bad or taken name (checked before the plan is
-    computed), ScenarioError when the scenario no longer applies to the data.
+    Raises AccessDenied first, SnapshotError for a bad or taken name (checked before the
+    plan is computed), ScenarioError when the scenario no longer applies to the data.
+    One audit entry records the snapshot.
     """
+    require_some(user)
     snapshots.check_name(name)
     with writing(db) as store:
+        require(store, user, [place_code])
         rows = _plan_rows(store, place_code, year, scenario)
-        return snapshots.save(
+        taken = snapshots.save(
             store,
             name=name,
             place_code=place_code,
             year=year,
             scenario=scenario,
             rows=rows,
-            made_by=made_by,
+            made_by=user.label,
             origin=origin,
             note=note,
         )
+        _record(
+            store,
+            user,
+            taken,
+            f"Taken ({ORIGIN_LABELS.get(origin, origin)}): "
+            f"{planning_year_label(taken.planning_year)}, scenario {taken.scenario_label}.",
+        )
+        return taken
+
+
+def _record(store: Store, user: User, snapshot: Snapshot, detail: str) -> None:
+    audit.record(
+        store,
+        user,
+        "snapshot",
+        place_code=snapshot.place_code,
+        subject=snapshot.name,
+        detail=detail,
+    )
 
 
 def export_snapshot_name(kind: str, made_at: datetime) -> str:
@@ -130,16 +156,27 @@ def snapshot_imports(db: Database, snapshot_id: int) -> pd.DataFrame:
         return snapshots.imports_of(store, snapshot_id)
 
 
-def rename_snapshot(db: Database, snapshot_id: int, new_name: str) -> Snapshot:
-    """Rename a snapshot (unique among its place's)."""
+def rename_snapshot(db: Database, snapshot_id: int, new_name: str, *, user: User) -> Snapshot:
+    """Rename a snapshot (unique among its place's) as ``user``, who must be able to change
+    its place; one audit entry records it."""
+    require_some(user)
     with writing(db) as store:
-        return snapshots.rename(store, snapshots.get(store, snapshot_id), new_name)
+        snapshot = snapshots.get(store, snapshot_id)
+        require(store, user, [snapshot.place_code])
+        renamed = snapshots.rename(store, snapshot, new_name)
+        _record(store, user, renamed, f"Renamed from {snapshot.name!r}.")
+        return renamed
 
 
-def delete_snapshot(db: Database, snapshot_id: int) -> None:
-    """Hide a snapshot; its rows stay."""
+def delete_snapshot(db: Database, snapshot_id: int, *, user: User) -> None:
+    """Hide a snapshot as ``user``, who must be able to change its place; its rows stay.
+    One audit entry records it."""
+    require_some(user)
     with writing(db) as store:
-        snapshots.delete(store, snapshots.get(store, snapshot_id))
+        snapshot = snapshots.get(store, snapshot_id)
+        require(store, user, [snapshot.place_code])
+        snapshots.delete(store, snapshot)
+        _record(store, user, snapshot, "Deleted (its rows are kept).")
 
 
 # -- for the app's save button and list ------------------------------------------
@@ -164,7 +201,7 @@ def snapshot_of_choice(
     place_code: str,
     year: int,
     scenario_key: str | None,
-    made_by: str,
+    user: User,
     note: str = "",
     origin: str = "app",
 ) -> Snapshot:
@@ -172,9 +209,11 @@ def snapshot_of_choice(
     scenario's name) is looked up when the snapshot is taken, so a saved scenario is frozen at
     its current version.
 
-    Raises SnapshotError for a bad or taken name, ScenarioError when the scenario
-    is no longer saved or no longer applies to the data; nothing is stored then.
+    Raises AccessDenied when ``user`` may not change the place, SnapshotError for a bad or
+    taken name, ScenarioError when the scenario is no longer saved or no longer applies
+    to the data; nothing is stored then.
     """
+    require_some(user)
     snapshots.check_name(name)
     with writing(db) as store:
         scenario = scenario_store.resolve(store, scenario_key, year)
@@ -184,7 +223,7 @@ def snapshot_of_choice(
             place_code=place_code,
             year=year,
             scenario=scenario,
-            made_by=made_by,
+            user=user,
             origin=origin,
             note=note,
         )
@@ -260,19 +299,21 @@ def keep_export_snapshots(
     codes: Sequence[str],
     year: int,
     scenario: Scenario | None,
-    made_by: str,
+    user: User,
     file_name: str,
     made_at: datetime,
 ) -> ExportSnapshots:
     """Keep a snapshot, origin 'export', of each place in ``codes`` after a workbook was written.
 
     Never raises: the file is already made, so a snapshot that cannot be kept (a
-    name taken in the same second, a database another program holds) is reported
-    in :attr:`ExportSnapshots.problem` and the export stands.
+    name taken in the same second, a database another program holds, a ``user`` who may
+    not change the place: a viewer's export takes no snapshot) is reported in
+    :attr:`ExportSnapshots.problem` and the export stands.
     """
     name = export_snapshot_name(EXPORT_SNAPSHOT_KIND, made_at)
     taken: list[Snapshot] = []
     try:
+        require_some(user)
         with writing(db) as store:
             for code in codes:
                 taken.append(
@@ -282,7 +323,7 @@ def keep_export_snapshots(
                         place_code=code,
                         year=year,
                         scenario=scenario,
-                        made_by=made_by,
+                        user=user,
                         origin="export",
                         note=f"Taken when {file_name} was exported.",
                     )
@@ -294,5 +335,7 @@ def keep_export_snapshots(
 
 
 def _reason(exc: Exception) -> str:
+    if isinstance(exc, AccessDenied):
+        return f"{exc} (the export itself is made)"
     problems = getattr(exc, "problems", None)
     return "; ".join(problems) if problems else str(exc)

@@ -13,10 +13,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from capacity import audit
 from capacity import workforce as w
+from capacity.access import User
 from capacity.plan import resolve_place
 from capacity.summary import filter_source, worst_shortfall
 from capacity.views._db import Database, reading, writing
+from capacity.views.permissions import require, require_some
 from capacity.workforce import (
     DEFAULT,
     WORKFORCE_COLUMNS,
@@ -76,13 +79,16 @@ def save_assumption(
     hours_per_week: object,
     productive_share: object,
     source_note: object,
-    saved_by: str,
+    user: User,
 ) -> Assumption:
-    """Check and store a place's (or, with ``place`` None, England's) workforce assumption.
+    """Check and store a place's (or, with ``place`` None, England's) workforce assumption
+    as ``user``.
 
-    ``place`` is a place's or system's code or name. Raises WorkforceError for a bad
-    value and PlanError for an unknown place, storing nothing.
+    ``place`` is a place's or system's code or name. Raises AccessDenied when the user may
+    not change it (England's is every place's), WorkforceError for a bad value and
+    PlanError for an unknown place, storing nothing. One audit entry records it.
     """
+    require_some(user)
     note = source_note.strip() if isinstance(source_note, str) else source_note
     w.check(hours_per_week, productive_share, note)
     with writing(db) as store:
@@ -91,13 +97,23 @@ def save_assumption(
             if place is None
             else str(resolve_place(store.query("places"), place)["place_code"])
         )
+        require(store, user, None if code is None else [code])
         store.execute(
             "save_workforce_setting",
             place_code=code,
             hours_per_week=float(hours_per_week),  # type: ignore[arg-type]
             productive_share=float(productive_share),  # type: ignore[arg-type]
             source_note=note,
-            saved_by=saved_by,
+            saved_by=user.label,
+        )
+        audit.record(
+            store,
+            user,
+            "workforce",
+            place_code=code,
+            subject="workforce assumption" + ("" if code else " for England"),
+            detail=f"{float(hours_per_week):g} hours a week, "  # type: ignore[arg-type]
+            f"{float(productive_share):.0%} productive; source: {note}",  # type: ignore[arg-type]
         )
     return load_assumptions(db).for_place(code)
 

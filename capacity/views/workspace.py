@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from capacity import workspace
+from capacity import audit, workspace
+from capacity.access import User
 from capacity.views._db import Database, reading, writing
+from capacity.views.permissions import require, require_some
 from capacity.views.places import services_serving
 from capacity.workspace import WorkspaceError
 
@@ -53,10 +55,23 @@ def place_choices(places: pd.DataFrame) -> dict[str, str]:
     return choices
 
 
-def set_up_place(db: Database, code: str) -> pd.DataFrame:
-    """Record ``code`` (an authority, or an ICB with its places) as the workspace's own."""
+def set_up_place(db: Database, code: str, *, user: User) -> pd.DataFrame:
+    """Record ``code`` (an authority, or an ICB with its places) as the workspace's own, as
+    ``user``: the workspace is every place's, so only an admin or an editor of every place
+    may (else AccessDenied). One audit entry records it."""
+    require_some(user)
     with writing(db) as store:
-        return workspace.set_places(store, [code])
+        require(store, user, None)
+        chosen = workspace.set_places(store, [code])
+        audit.record(
+            store,
+            user,
+            "workspace",
+            place_code=code,
+            subject="workspace places",
+            detail="The workspace's places: " + ", ".join(chosen["place_code"]),
+        )
+        return chosen
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from capacity import config
+from capacity.access import local_user
 from capacity.views import decisions as decision_view
 from capacity.views.snapshots import take_snapshot
 from pages import page_path
@@ -25,7 +26,7 @@ def db(writable_db, monkeypatch):
     monkeypatch.setenv(config.DB_ENV, str(writable_db))
     take_snapshot(
         writable_db, name="DIWG 12 November", place_code="BHR", year=2025, scenario=None,
-        made_by="chair",
+        user=local_user("chair"),
     )  # fmt: skip
     return writable_db
 
@@ -83,7 +84,7 @@ def test_an_empty_decision_is_refused_with_the_reason(db):
 def test_presentation_ends_on_the_meetings_decisions_and_open_actions(db):
     snapshot = decision_view.snapshot_choices(db, "BHR")[0]
     decision_view.record_decision(
-        db, place_code=HAVERING, text=FORMULA, made_by="chair",
+        db, place_code=HAVERING, text=FORMULA, user=local_user("chair"),
         snapshot_id=snapshot.snapshot_id, owner="Ann", due="2026-01-31",
     )  # fmt: skip
     app = place_page(place="BHR", present="1")
@@ -113,8 +114,12 @@ def test_presentation_ends_on_the_meetings_decisions_and_open_actions(db):
 def test_the_last_screen_opens_from_its_address_and_escapes_text(db):
     snapshot = decision_view.snapshot_choices(db, "BHR")[0]
     decision_view.record_decision(
-        db, place_code="BHR", text=SCRIPT, made_by="chair", snapshot_id=snapshot.snapshot_id,
-    )  # fmt: skip
+        db,
+        place_code="BHR",
+        text=SCRIPT,
+        user=local_user("chair"),
+        snapshot_id=snapshot.snapshot_id,
+    )
     app = place_page({"present_screen": "decisions"}, place="BHR", present="1")
     shown = " ".join(h.proto.body for h in app.get("html"))
     assert "&lt;script&gt;alert(1)&lt;/script&gt; *not bold*" in shown
@@ -140,7 +145,7 @@ def test_since_last_time_shows_what_changed_and_whether_the_plan_held(db):
 
     take_snapshot(
         db, name="DIWG 10 December", place_code="BHR", year=2025,
-        scenario=scenario_for(db, "preset:winter_flex_beds", 2025), made_by="chair",
+        scenario=scenario_for(db, "preset:winter_flex_beds", 2025), user=local_user("chair"),
     )  # fmt: skip
     app = place_page({"present_screen": "since"}, place="BHR", present="1")
     no_errors(app)

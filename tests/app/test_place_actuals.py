@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from capacity import config
+from capacity.access import local_user
 from capacity.views.snapshots import take_snapshot
 from pages import page_path
 from tests.app.conftest import APP, no_errors
@@ -38,7 +39,7 @@ def headings(at) -> list[str]:
 def test_a_place_with_a_snapshot_shows_its_plan_against_actual(opened, writable_db):
     take_snapshot(
         writable_db, name="BCF 2025-26", place_code=HAVERING, year=2025, scenario=None,
-        made_by="test",
+        user=local_user("test"),
     )  # fmt: skip
     at = opened(HAVERING)
     no_errors(at)

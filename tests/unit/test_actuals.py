@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from capacity import actuals
+from capacity.access import local_user
 from capacity.charts import plan_actual_chart
 from capacity.ingest import load, stage_file
 from capacity.store import Store
@@ -277,7 +278,7 @@ def import_records(path, tmp_path, per_month: dict[str, int]) -> None:
 def test_records_and_parameters_loaded_after_a_snapshot_come_through(writable_db, tmp_path):
     snapshot = take_snapshot(
         writable_db, name="DIWG before winter", place_code=HAVERING, year=2026,
-        scenario=None, made_by="test",
+        scenario=None, user=local_user("test"),
     )  # fmt: skip
     today = date(2026, 12, 5)
     assert default_snapshot(writable_db, HAVERING, today) is None  # nothing of 2026 yet
@@ -314,7 +315,12 @@ def test_records_and_parameters_loaded_after_a_snapshot_come_through(writable_db
 
 def test_a_systems_snapshot_sums_its_places_actuals(writable_db):
     snapshot = take_snapshot(
-        writable_db, name="BHR 2025", place_code="BHR", year=2025, scenario=None, made_by="t"
+        writable_db,
+        name="BHR 2025",
+        place_code="BHR",
+        year=2025,
+        scenario=None,
+        user=local_user("t"),
     )
     result = plan_against_actual(writable_db, snapshot.snapshot_id, date(2026, 12, 5))
     members = result.table[result.table["place_code"] != "BHR"]

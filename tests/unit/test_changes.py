@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 from capacity import changes as change_words
+from capacity.access import local_user
 from capacity.cli import main
 from capacity.ingest import load, stage_file
 from capacity.scenarios.model import Change, Scenario
@@ -78,19 +79,24 @@ def history(tmp_path_factory, demo_db) -> Path:
     path = folder / "history.duckdb"
     path.write_bytes(demo_db.read_bytes())
     with Store.open(path) as store:
-        first = save_scenario(store, winter(10))
+        first = save_scenario(store, winter(10), user=local_user("test"))
         take_snapshot(
-            store, name="A", place_code=HAVERING, year=YEAR, scenario=first, made_by="test"
+            store, name="A", place_code=HAVERING, year=YEAR, scenario=first, user=local_user("test")
         )
         (folder / "hours.csv").write_text(PARAMETERS, encoding="utf-8")
         load_kind(store, folder / "hours.csv", "parameters")
         retired = data.service_rows(store, "bhr_hsss").assign(retired_from="2026-01")
         retired.to_csv(folder / "retire.csv", index=False)
         load_kind(store, folder / "retire.csv", "services")
-        second = save_scenario(store, winter(20), replacing="Winter")
+        second = save_scenario(store, winter(20), "Winter", user=local_user("test"))
         assert second.version == 2
         take_snapshot(
-            store, name="B", place_code=HAVERING, year=YEAR, scenario=second, made_by="test"
+            store,
+            name="B",
+            place_code=HAVERING,
+            year=YEAR,
+            scenario=second,
+            user=local_user("test"),
         )
     return path
 

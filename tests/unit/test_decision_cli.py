@@ -60,7 +60,7 @@ def test_add_list_and_close_an_action(db):
     assert '\n    =HYPERLINK("x")\n' in out
     assert out.index("<script>") < out.index("=HYPERLINK")
     assert "#1 open · Havering · owner Ann Lead · due 2026-01-31" in out
-    assert f"made by {user()} on " in out
+    assert f"made by {user().label} on " in out
 
     # Open actions: the decision with an owner and a date; the other has neither.
     _, out, _ = run("decision", "list", "--place", "E09000016", "--open", "--db", db)
@@ -71,7 +71,7 @@ def test_add_list_and_close_an_action(db):
     _, out, _ = run("decision", "list", "--open", "--db", db)
     assert out == "No open actions.\n"
     _, out, _ = run("decision", "list", "--db", db)
-    assert "#1 done · Havering" in out and f"; done by {user()} on " in out
+    assert "#1 done · Havering" in out and f"; done by {user().label} on " in out
 
 
 def test_decisions_as_csv_keep_a_formula_like_text_as_text(db):

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from capacity import decisions, scenario_store, snapshots
+from capacity.access import local_user
 from capacity.decisions import DecisionError
 from capacity.plan import PLAN_COLUMNS
 from capacity.scenarios.model import Change, Scenario
@@ -221,13 +222,13 @@ def test_a_decision_against_a_scenario_version_reads_after_the_scenario_is_delet
         store,
         place_code=HAVERING,
         text="Pursue the winter plan",
-        made_by="chair",
+        user=local_user("chair"),
         scenario_name="winter bhr",
         scenario_version=1,
     )
     assert made.against == "scenario 'Winter BHR' version 1"
     current = decision_view.record_decision(
-        store, place_code=BHR, text="x", made_by="chair", scenario_name="Winter BHR"
+        store, place_code=BHR, text="x", user=local_user("chair"), scenario_name="Winter BHR"
     )
     assert current.scenario_version == 2
     scenario_store.delete(store, "Winter BHR")
@@ -248,13 +249,13 @@ def test_an_unknown_scenario_version_is_refused(store, name, version, reason):
             store,
             place_code=HAVERING,
             text="x",
-            made_by="chair",
+            user=local_user("chair"),
             scenario_name=name,
             scenario_version=version,
         )
     with pytest.raises(DecisionError, match="needs the place or system it is for"):
         decision_view.record_decision(
-            store, place_code=None, text="x", made_by="chair", scenario_name="Winter BHR"
+            store, place_code=None, text="x", user=local_user("chair"), scenario_name="Winter BHR"
         )
     assert stored(store) == (0, 0)
 
@@ -304,7 +305,11 @@ def test_a_system_without_a_snapshot_meets_on_its_places_newest(store):
 def test_with_no_snapshot_this_meeting_is_todays_decisions(store):
     scenario_store.save(store, WINTER)
     made = decision_view.record_decision(
-        store, place_code=THURROCK, text="Today's", made_by="chair", scenario_name="Winter BHR"
+        store,
+        place_code=THURROCK,
+        text="Today's",
+        user=local_user("chair"),
+        scenario_name="Winter BHR",
     )
     today = made.made_at.date()
     meeting = decision_view.meeting_decisions(store, THURROCK, today=today)

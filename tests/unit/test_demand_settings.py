@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from capacity import config
+from capacity.access import local_user
 from capacity.demand import project_demand
 from capacity.demand_settings import (
     DemandSetting,
@@ -204,6 +205,7 @@ def test_stored_settings_reach_the_plan_per_service_type():
                 },
             ]
         ),
+        user=local_user(),
     )
     assert saved == 2
     shown = demand_settings(store)
@@ -249,6 +251,7 @@ def test_a_bad_row_saves_nothing():
                     },
                 ]
             ),
+            user=local_user(),
         )
     assert demand_settings(store).empty
     with pytest.raises(SettingError, match="not a number"):
@@ -265,6 +268,7 @@ def test_a_bad_row_saves_nothing():
                     }
                 ]
             ),
+            user=local_user(),
         )
 
 
@@ -283,6 +287,7 @@ def test_growth_rate_is_typed_as_a_percentage():
                 }
             ]
         ),
+        user=local_user(),
     )
     plan = plan_for(store, "A", 2025)
     april = plan[(plan["month"] == "2025-04") & (plan["service_type"] == "rehab_bed")]
@@ -294,5 +299,5 @@ def test_growth_rate_is_typed_as_a_percentage():
 def test_saving_settings_moves_the_data_version_so_the_app_reads_the_plan_again():
     store = store_with_history()
     before = store.versions()[0]
-    save_demand_settings(store, rows({"window_years": 2}))
+    save_demand_settings(store, rows({"window_years": 2}), user=local_user())
     assert store.versions()[0] != before

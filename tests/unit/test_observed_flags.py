@@ -15,6 +15,7 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
+from capacity.access import local_user
 from capacity.demand import coverage
 from capacity.observed import (
     MIN_COMPLETED_EPISODES,
@@ -205,7 +206,7 @@ def test_planning_with_the_observed_stay_scales_that_service_by_stated_over_obse
     )
     assert change.value == pytest.approx(26)  # (63 ÷ 50 − 1) × 100
     assert change.places == ("A",) and change.services == ("beds",)
-    saved, notice = plan_with_observed(store, offer, "Tester")
+    saved, notice = plan_with_observed(store, offer, "Tester", user=local_user())
     assert (saved.version, saved.author) == (1, "Tester")
     assert "length of stay +26.0% (50 → 63 days) at Place A, Apr 2025 – Mar 2026" in notice
     after = plans.plan_everywhere(prepared, scenario_for(store, saved.name, YEAR), YEAR)
@@ -227,7 +228,7 @@ def test_planning_with_the_observed_caseload_moves_the_beds():
     assert offer.name == "Observed caseload: Step-down beds at Place A"
     (change,) = offer.changes
     assert (change.lever, change.value) == ("caseload_pct", pytest.approx(26))
-    saved, _ = plan_with_observed(store, offer, "")
+    saved, _ = plan_with_observed(store, offer, "", user=local_user())
     after = plans.plan_everywhere(prepared, scenario_for(store, saved.name, YEAR), YEAR)
     # April: 50 beds × 30 ÷ 63 = 23.81; with 63 beds 63 × 30 ÷ 63 = 30.
     assert beds(after)["capacity"].iloc[0] == pytest.approx(30)
@@ -247,7 +248,7 @@ def test_a_stated_stay_that_changes_in_the_year_gets_one_change_per_stretch():
 def test_saving_again_makes_a_new_version_rather_than_failing():
     store = store_for(50, 63, 63)
     _, _, (offer,) = offers_for(store)
-    plan_with_observed(store, offer, "Tester")
-    saved, notice = plan_with_observed(store, offer, "Tester")
+    plan_with_observed(store, offer, "Tester", user=local_user())
+    saved, notice = plan_with_observed(store, offer, "Tester", user=local_user())
     assert saved.version == 2
     assert "as version 2 (a scenario of that name existed)" in notice

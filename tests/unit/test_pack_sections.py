@@ -14,6 +14,7 @@ import pytest
 from pptx import Presentation
 from pypdf import PdfReader
 
+from capacity.access import local_user
 from capacity.export.pack_pdf import pack_pdf
 from capacity.export.pack_pptx import pack_pptx
 from capacity.views import decisions as decision_view
@@ -54,7 +55,12 @@ def after_two_meetings(tmp_path_factory, demo_db):
     db = tmp_path_factory.mktemp("meetings") / "meetings.duckdb"
     shutil.copyfile(demo_db, db)
     snapshot_view.take_snapshot(
-        db, name="DIWG 8 October", place_code=HAVERING, year=2025, scenario=None, made_by="chair"
+        db,
+        name="DIWG 8 October",
+        place_code=HAVERING,
+        year=2025,
+        scenario=None,
+        user=local_user("chair"),
     )
     scenario_file = tmp_path_factory.mktemp("scenario") / "winter.json"
     scenario_file.write_text(
@@ -74,20 +80,24 @@ def after_two_meetings(tmp_path_factory, demo_db):
             }
         )
     )
-    winter = save_scenario(db, scenario_from_json(scenario_file).with_changes(author="chair"))
+    winter = save_scenario(
+        db,
+        scenario_from_json(scenario_file).with_changes(author="chair"),
+        user=local_user("chair"),
+    )
     november = snapshot_view.take_snapshot(
         db,
         name="DIWG 12 November",
         place_code=HAVERING,
         year=2025,
         scenario=winter,
-        made_by="chair",
+        user=local_user("chair"),
     )
     decision_view.record_decision(
         db,
         place_code=HAVERING,
         text=DECISION,
-        made_by="chair",
+        user=local_user("chair"),
         owner="Head of commissioning",
         due=date(2026, 1, 10),
         snapshot_id=november.snapshot_id,

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from capacity import scenario_store
+from capacity.access import local_user
 from capacity.cli import main
 from capacity.export.scope import Scope
 from capacity.ingest import load, stage_file
@@ -22,6 +23,7 @@ from capacity.views import snapshots as view
 from capacity.views.snapshots import SnapshotError
 
 HAVERING = "E09000016"
+LEAD = local_user("A lead")
 REDBRIDGE = "E09000026"
 BHR_PLACES = {"BHR", "E09000002", HAVERING, REDBRIDGE}
 ORDER = ["place_code", "service_type", "service_id", "source", "month"]
@@ -35,7 +37,13 @@ def store(writable_db):
 
 def take(store, name: str, place: str = HAVERING, scenario=None, **kwargs):
     return view.take_snapshot(
-        store, name=name, place_code=place, year=2025, scenario=scenario, made_by="A lead", **kwargs
+        store,
+        name=name,
+        place_code=place,
+        year=2025,
+        scenario=scenario,
+        user=LEAD,
+        **kwargs,
     )
 
 
@@ -141,11 +149,16 @@ def test_the_app_freezes_a_saved_scenario_at_its_current_version(store):
         place_code=HAVERING,
         year=2025,
         scenario_key="Havering surge",
-        made_by="A lead",
+        user=LEAD,
     )
     assert (taken.scenario_version, taken.origin) == (2, "app")
     baseline = view.snapshot_of_choice(
-        store, name="Base", place_code=HAVERING, year=2025, scenario_key="", made_by="A lead"
+        store,
+        name="Base",
+        place_code=HAVERING,
+        year=2025,
+        scenario_key="",
+        user=LEAD,
     )
     assert baseline.scenario is None and baseline.scenario_label == "Baseline"
 
@@ -153,7 +166,12 @@ def test_the_app_freezes_a_saved_scenario_at_its_current_version(store):
 def test_a_scenario_no_longer_saved_is_refused_and_nothing_is_stored(store):
     with pytest.raises(ScenarioError, match="no scenario called 'Gone'"):
         view.snapshot_of_choice(
-            store, name="X", place_code=HAVERING, year=2025, scenario_key="Gone", made_by="A"
+            store,
+            name="X",
+            place_code=HAVERING,
+            year=2025,
+            scenario_key="Gone",
+            user=local_user("A"),
         )
     assert view.snapshot_list(store).empty
 
@@ -196,15 +214,17 @@ def test_a_name_is_unique_per_place_in_any_case(store):
     other = take(store, "DIWG 12 November", place=REDBRIDGE)
     assert other.place == "Redbridge" and other.snapshot_id != first.snapshot_id
     with pytest.raises(SnapshotError, match="already has a snapshot"):
-        view.rename_snapshot(store, take(store, "Another").snapshot_id, "dIWG 12 november")
-    renamed = view.rename_snapshot(store, first.snapshot_id, "DIWG 12 Nov (final)")
+        view.rename_snapshot(
+            store, take(store, "Another").snapshot_id, "dIWG 12 november", user=LEAD
+        )
+    renamed = view.rename_snapshot(store, first.snapshot_id, "DIWG 12 Nov (final)", user=LEAD)
     assert renamed.name == "DIWG 12 Nov (final)"
 
 
 def test_delete_hides_from_the_list_but_the_snapshot_still_reads(store):
     first = take(store, "First")
     take(store, "Second")
-    view.delete_snapshot(store, first.snapshot_id)
+    view.delete_snapshot(store, first.snapshot_id, user=LEAD)
     assert list(view.snapshot_list(store, HAVERING)["name"]) == ["Second"]
     kept = view.snapshot_by_id(store, first.snapshot_id)
     assert kept.name == "First" and not view.snapshot_rows(store, first.snapshot_id).empty
@@ -257,7 +277,7 @@ def test_a_snapshot_an_export_cannot_keep_is_reported_not_raised(writable_db):
         codes=[HAVERING],
         year=2025,
         scenario=None,
-        made_by="A lead",
+        user=LEAD,
         file_name="h.xlsx",
         made_at=when,
     )
@@ -270,7 +290,7 @@ def test_a_snapshot_an_export_cannot_keep_is_reported_not_raised(writable_db):
         codes=[HAVERING],
         year=2025,
         scenario=None,
-        made_by="A lead",
+        user=LEAD,
         file_name="h.xlsx",
         made_at=when,
     )

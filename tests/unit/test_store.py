@@ -184,6 +184,9 @@ def test_every_read_query_is_valid_sql():
         "decision_id": 1,
         "place_codes": ["A"],
         "open_only": False,
+        "import_id": 1,
+        "services": ["x"],
+        "trusts": ["x"],
     }
     scratch = ("staging", "incoming_counts", "destination_map")
     for name, sql in store_module.named_queries().items():

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from capacity import formulas as f
 from capacity import workforce as w
+from capacity.access import local_user
 from capacity.cli import main
 from capacity.export import plan_csv
 from capacity.plan import PLAN_COLUMNS, compute, load_plan_inputs, prepare
@@ -209,7 +210,7 @@ def test_a_place_overrides_england_and_the_data_version_moves(store):
         hours_per_week=36,
         productive_share=0.8,
         source_note="  Provider rota  ",
-        saved_by="tester",
+        user=local_user("tester"),
     )
     after, _ = store.versions()
     assert after != before
@@ -228,7 +229,7 @@ def test_the_newest_setting_is_in_force_and_the_old_ones_stay_in_the_log(store):
             hours_per_week=hours,
             productive_share=0.7,
             source_note=f"contract {hours}",
-            saved_by="t",
+            user=local_user("t"),
         )
     assert wv.load_assumptions(store).england.hours_per_week == 39
     assert list(store.query("workforce_settings_log")["hours_per_week"]) == [39, 35]
@@ -260,7 +261,7 @@ def test_bad_values_are_refused_with_the_reason_and_nothing_is_stored(
             hours_per_week=hours,
             productive_share=share,
             source_note=source,
-            saved_by="t",
+            user=local_user("t"),
         )
     assert store.versions()[0] == before
     assert store.query("workforce_settings_log").empty
