@@ -56,7 +56,7 @@ def run(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     if args.action == "set":
         try:
             grant = access_view.grant_role(
-                store, access.local_user(user()), args.email, args.role, args.places
+                store, user(), args.email, args.role, args.places
             )
         except (access_view.GrantError, access.AccessDenied) as exc:
             raise CommandError(f"{exc}. Nothing saved.") from None
