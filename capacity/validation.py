@@ -36,6 +36,18 @@ def looks_like_formula(text: str) -> bool:
     return bool(_FORMULA.search(text)) and not _NEGATIVE_NUMBER.fullmatch(text)
 
 
+# Control characters other than tab, line feed and carriage return: not text anyone types,
+# and a spreadsheet file cannot hold them (an export would fail on the cell). A NUL byte
+# deep in a file, where the screening for binary files does not look, arrives as one.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+CONTROL_REASON = "holds a control character (such as a NUL byte), which is not text"
+
+
+def has_control_character(text: str) -> bool:
+    """Whether text holds a control character other than tab, line feed or carriage return."""
+    return bool(_CONTROL.search(text))
+
+
 @dataclass(frozen=True)
 class Column:
     """What one column must hold.

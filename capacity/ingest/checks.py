@@ -36,10 +36,12 @@ from capacity.sitrep import (
 )
 from capacity.store import Store, _Session
 from capacity.validation import (
+    CONTROL_REASON,
     Column,
     Problem,
     ValidationError,
     coerce,
+    has_control_character,
     looks_like_formula,
     parse_month,
 )
@@ -205,10 +207,17 @@ def _row_problems(
     """Type the rows; return the typed good rows (with their lines) and the others' problems."""
     problems: list[Problem] = []
     for column in frame.columns:
-        if column == "source_note":
-            continue
         values = frame[column].astype(object)
-        looks = values.map(lambda v: isinstance(v, str) and looks_like_formula(v))
+        control = values.map(lambda v: isinstance(v, str) and has_control_character(v))
+        problems += [
+            Problem(lines[i], column, values.iat[i], CONTROL_REASON)
+            for i in np.flatnonzero(control.to_numpy(bool))
+        ]
+        if column == "source_note":
+            continue  # prose, where a leading - is a dash; exports escape what they write
+        looks = values.map(
+            lambda v: isinstance(v, str) and looks_like_formula(v) and not has_control_character(v)
+        )
         problems += [
             Problem(lines[i], column, values.iat[i], "looks like a spreadsheet formula")
             for i in np.flatnonzero(looks.to_numpy(bool))
@@ -594,7 +603,7 @@ def check_sitrep(session: _Session, staged: Staged) -> tuple[Report, pd.DataFram
 def _sitrep_row_problems(rows: pd.DataFrame) -> list[tuple[int, str, str, str]]:
     """Whole rows of Table 4 refused: an organisation named a second time at its level (the
     store holds one figure per organisation, destination and month), and a code, name or
-    region that a spreadsheet would run as a formula."""
+    region that a spreadsheet would run as a formula or that holds a control character."""
     found = []
     orgs = rows.drop_duplicates("sheet_row")
     per_row = rows["destination"].nunique()
@@ -602,7 +611,9 @@ def _sitrep_row_problems(rows: pd.DataFrame) -> list[tuple[int, str, str, str]]:
     for org in orgs.itertuples(index=False):
         for column in ("org_code", "org_name", "region"):
             value = getattr(org, column)
-            if isinstance(value, str) and looks_like_formula(value):
+            if isinstance(value, str) and has_control_character(value):
+                found.append((org.sheet_row, column, value, CONTROL_REASON))
+            elif isinstance(value, str) and looks_like_formula(value):
                 found.append(
                     (
                         org.sheet_row,

@@ -538,3 +538,29 @@ def test_a_count_for_a_service_that_does_not_serve_its_place_is_refused(store, t
     assert store._con.execute("SELECT place_code, referrals FROM monthly_demand").fetchall() == [
         ("E09000016", 12.0)
     ]
+
+
+def test_a_nul_byte_past_the_binary_screening_is_refused_with_its_row(store, tmp_path):
+    """The screening for binary files reads the first 64 KB; a NUL byte further down used to
+    be stored inside a referring trust (and no spreadsheet export can hold it)."""
+    header = "referral_id,place_code,service_type,source,referral_date,referring_trust\n"
+    rows = "".join(
+        f"N-{i},E09000016,reablement_home,hospital,2025-03-01,{'R' * 40}\n" for i in range(1_500)
+    )
+    nul = b"N-x,E09000016,reablement_home,hospital,2025-03-01,R\x00F4\n"
+    path = tmp_path / "late-nul.csv"
+    path.write_bytes((header + rows).encode() + nul)
+    assert path.stat().st_size > 65_536
+    before = store.table_counts()
+    result = load(store, stage(tmp_path, path))
+    assert result.import_id is None and store.table_counts() == before
+    problem = result.report.problems.iloc[0]
+    assert (problem["row"], problem["column"]) == (1_502, "referring_trust")
+    assert problem["reason"].startswith("holds a control character")
+    counts = tmp_path / "note.csv"
+    counts.write_bytes(
+        b"place_code,service_type,source,month,referrals,source_note\n"
+        b"E09000016,reablement_home,hospital,2026-04,12,bad\x01note\n"
+    )
+    problems = check(store, stage(tmp_path, counts, "counts")).problems
+    assert list(zip(problems["column"], problems["row"], strict=True)) == [("source_note", 2)]

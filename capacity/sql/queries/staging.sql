@@ -132,6 +132,9 @@ SELECT k, 'referral_id', 'looks like a spreadsheet formula', NULL
 FROM c WHERE regexp_matches(referral_id, '(?s)^[\t\r]|^\s*[=+@]|^\s*-\s*\S|\w\|.*!')
   AND NOT regexp_full_match(referral_id, '\s*-(\d[\d,]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*')
 UNION ALL
+SELECT k, 'referral_id', 'holds a control character (such as a NUL byte), which is not text', NULL
+FROM c WHERE regexp_matches(referral_id, '[\x00-\x08\x0b\x0c\x0e-\x1f]')
+UNION ALL
 SELECT c.k, 'referral_id', 'appears more than once in this file', r.first_k
 FROM c JOIN repeated r USING (referral_id)
 WHERE c.k > r.first_k
@@ -192,7 +195,11 @@ SELECT k, 'referring_trust', 'looks like a spreadsheet formula',
        NULL
 FROM c WHERE regexp_matches(referring_trust, '(?s)^[\t\r]|^\s*[=+@]|^\s*-\s*\S|\w\|.*!')
   AND NOT regexp_full_match(referring_trust,
-                            '\s*-(\d[\d,]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*');
+                            '\s*-(\d[\d,]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*')
+UNION ALL
+SELECT k, 'referring_trust',
+       'holds a control character (such as a NUL byte), which is not text', NULL
+FROM c WHERE regexp_matches(referring_trust, '[\x00-\x08\x0b\x0c\x0e-\x1f]');
 -- A record's line in the file: records keep their order, the header is line 1,
 -- and every malformed line set aside before a record moves it down by one.
 CREATE TEMP TABLE staging_shift AS
