@@ -22,10 +22,11 @@ FALSE_TEXT = {"false", "no", "n", "0"}
 # What a spreadsheet runs as a formula: text starting with =, + or @ (after spaces), or with
 # a tab or carriage return, or with - and more after it; and the dynamic data exchange shape
 # app|'topic'!item anywhere, which a formula hidden behind a prefix calls to run a program.
-# The same rule is written for DuckDB in capacity/sql/queries/staging.sql (referrals).
-_FORMULA = re.compile(r"(?s)^[\t\r]|^\s*[=+@]|^\s*-\s*\S|\w\|.*!")
+# The same rule is written for DuckDB in capacity/sql/queries/staging.sql (referrals), whose
+# regular expressions know ASCII letters, digits and spaces only: so do these.
+_FORMULA = re.compile(r"(?s)^[\t\r]|^\s*[=+@]|^\s*-\s*\S|\w\|.*!", re.ASCII)
 # A negative number is text starting with - that is not a formula: -5, -0.25, -1,000, -2e3.
-_NEGATIVE_NUMBER = re.compile(r"\s*-(\d[\d,]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*")
+_NEGATIVE_NUMBER = re.compile(r"\s*-(\d[\d,]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*", re.ASCII)
 
 
 def looks_like_formula(text: str) -> bool:
