@@ -341,6 +341,22 @@ def _under_stated(make: Callable[[Path], bytes]) -> Callable[[Path], bytes]:
     return edit
 
 
+def _huge_cell(make: Callable[[Path], bytes], size: int = 10_000_000) -> Callable:
+    """The workbook with its cell reading HUGE made ``size`` characters long, written into
+    the file's XML (openpyxl itself cuts a cell at Excel's 32,767 characters): a small file
+    that unpacks to a very large cell."""
+
+    def edit(folder: Path) -> bytes:
+        source = zipfile.ZipFile(io.BytesIO(make(folder)))
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+            for item in source.infolist():
+                target.writestr(item, source.read(item.filename).replace(b"HUGE", b"x" * size))
+        return out.getvalue()
+
+    return edit
+
+
 TRUST_ROWS = {"RF4": {"p1": 12}, "R1H": {"p1": 7}}
 P1_HOME = "P1 - Domestic home with reablement support"  # Table 4's heading, made plain
 P1_COLUMN = 7  # column G of the published layout
@@ -823,7 +839,7 @@ def _reader_cases() -> list[Case]:
     months = [good("counts", month=m) for m in ("2026-04", "2026-05", "2026-06")]
 
     def huge_note(sheet) -> None:
-        sheet["B5"] = "x" * 10_000_000
+        sheet["B5"] = "HUGE"
 
     return [
         Case(
@@ -858,14 +874,14 @@ def _reader_cases() -> list[Case]:
             "workbook with one huge cell",
             "counts",
             "counts.xlsx",
-            workbook("counts", good("counts", source_note="x" * 10_000_000)),
+            _huge_cell(workbook("counts", good("counts", source_note="HUGE"))),
             FileRefused(LIMIT_NAMED),
         ),
         Case(
             "sitrep with one huge cell",
             "sitrep",
             "sitrep.xlsx",
-            sitrep(edit=huge_note),
+            _huge_cell(sitrep(edit=huge_note)),
             FileRefused(LIMIT_NAMED),
         ),
     ]
