@@ -29,7 +29,7 @@ import pandas as pd
 from capacity import config
 from capacity.demand import coverage, monthly_history
 from capacity.store import Store
-from capacity.validation import parse_number
+from capacity.validation import FIRST_YEAR, LAST_YEAR, in_years, parse_number
 from capacity.xlsx import DAMAGED, WorkbookRefused, open_workbook
 
 DESTINATIONS_FILE = config.REFERENCE_DIR / "sitrep_destinations.csv"
@@ -92,15 +92,30 @@ def load_destinations(path: Path = DESTINATIONS_FILE) -> pd.DataFrame:
     return table
 
 
+def _bounded(year: int, month: int, where: str) -> date:
+    """The month's first day when it is a month of 2000 to 2100 (as every other kind's
+    months are); else SitrepError naming where the month was read."""
+    if not 1 <= month <= 12:
+        raise SitrepError(f"{where} is not a month")
+    try:
+        return in_years(date(max(year, 1), month, 1))
+    except ValueError as exc:
+        raise SitrepError(
+            f"{where} {exc}: SitRep months are of {FIRST_YEAR} to {LAST_YEAR}"
+        ) from None
+
+
 def _month_from(rows: list[tuple], file_name: str) -> date:
     for row in rows[:12]:
         for cell in row:
             match = _TITLE.match(str(cell)) if isinstance(cell, str) else None
             if match and match.group(1) in _MONTHS:
-                return date(int(match.group(2)), _MONTHS[match.group(1)], 1)
+                title = f"Table 4's title month ({match.group(1)} {match.group(2)})"
+                return _bounded(int(match.group(2)), _MONTHS[match.group(1)], title)
     found = re.search(r"(\d{4})-(\d{2})", file_name)
     if found:
-        return date(int(found.group(1)), int(found.group(2)), 1)
+        where = f"The month in the file name ({found.group(0)})"
+        return _bounded(int(found.group(1)), int(found.group(2)), where)
     raise SitrepError(
         'Table 4 has no title naming its month ("<Month> <Year> - Total number '
         'of patients discharged")'
@@ -115,6 +130,10 @@ def _header(rows: list[tuple]) -> tuple[int, dict[int, str]]:
             if isinstance(c, str) and re.match(r"^P\d", c.strip())
         }
         if len(columns) >= 3:
+            twice = sorted({h for h in columns.values() if list(columns.values()).count(h) > 1})
+            if twice:
+                # Two columns under one heading would store one organisation's figure twice.
+                raise SitrepError(f"Table 4 heads more than one column {twice[0]!r}")
             return index, columns
     raise SitrepError("Table 4 has no row of destination headings (P0 …, P1 …)")
 

@@ -19,17 +19,34 @@ TRUE_TEXT = {"true", "yes", "y", "1"}
 FALSE_TEXT = {"false", "no", "n", "0"}
 
 
-_PLAIN_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+# What a spreadsheet runs as a formula: text starting with =, + or @ (after spaces), or with
+# a tab or carriage return, or with - and more after it; and the dynamic data exchange shape
+# app|'topic'!item anywhere, which a formula hidden behind a prefix calls to run a program.
+# The same rule is written for DuckDB in capacity/sql/queries/staging.sql (referrals), whose
+# regular expressions know ASCII letters, digits and spaces only: so do these.
+_FORMULA = re.compile(r"(?s)^[\t\r]|^\s*[=+@]|^\s*-\s*\S|\w\|.*!", re.ASCII)
+# A negative number is text starting with - that is not a formula: -5, -0.25, -1,000, -2e3.
+_NEGATIVE_NUMBER = re.compile(r"\s*-(\d[\d,]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*", re.ASCII)
 
 
 def looks_like_formula(text: str) -> bool:
     """Whether a spreadsheet would run this text as a formula: it starts (after spaces) with
     =, + or @, or with a tab or carriage return, or with - other than a plain negative number
-    ('-5' is a number; '-2+3+cmd' is a formula)."""
-    stripped = text.strip()
-    if text[:1] in ("\t", "\r") or stripped[:1] in ("=", "+", "@"):
-        return True
-    return len(stripped) > 1 and stripped[0] == "-" and not _PLAIN_NUMBER.match(stripped)
+    ('-5' is a number; '-2+3+cmd' is a formula), or it holds the dynamic data exchange shape
+    ``cmd|' /C calc'!A0``. A hyphen inside text (Barking-Havering) is not a formula."""
+    return bool(_FORMULA.search(text)) and not _NEGATIVE_NUMBER.fullmatch(text)
+
+
+# Control characters other than tab, line feed and carriage return: not text anyone types,
+# and a spreadsheet file cannot hold them (an export would fail on the cell). A NUL byte
+# deep in a file, where the screening for binary files does not look, arrives as one.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+CONTROL_REASON = "holds a control character (such as a NUL byte), which is not text"
+
+
+def has_control_character(text: str) -> bool:
+    """Whether text holds a control character other than tab, line feed or carriage return."""
+    return bool(_CONTROL.search(text))
 
 
 @dataclass(frozen=True)
@@ -100,7 +117,8 @@ def _blank(value: object) -> bool:
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
-def _in_years(day: date) -> date:
+def in_years(day: date) -> date:
+    """The day itself when its year is 2000 to 2100; else ValueError saying which side."""
     if day.year < FIRST_YEAR:
         raise ValueError(f"is before {FIRST_YEAR}")
     if day.year > LAST_YEAR:
@@ -116,7 +134,7 @@ def parse_date(text: str) -> date:
             found = datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-        return _in_years(found)
+        return in_years(found)
     raise ValueError("is not a date (use 2025-04-01 or 01/04/2025)")
 
 
@@ -134,7 +152,7 @@ def parse_month(text: str) -> date:
     )
     if not 1 <= int(month) <= 12:
         raise ValueError("is not a month (use 2025-04 or 2025-04-01)")
-    return _in_years(date(int(year), int(month), 1))
+    return in_years(date(int(year), int(month), 1))
 
 
 # A number as a file may write it, by its decimal mark: digits with at most one decimal mark,

@@ -34,10 +34,17 @@ SHORT = ["p0", "p0_other", "p1", "p1_other", "p1_hotel", "p2_home", "p2_designat
          "p2_hospice", "p2_rehab", "p3", "p3b", "p3_designated"]  # fmt: skip
 
 
-def write_sitrep(path: Path, month_title: str, trusts: dict[str, dict[str, float | str]]) -> Path:
+def write_sitrep(
+    path: Path,
+    month_title: str,
+    trusts: dict[str, dict[str, float | str]],
+    trust_rows: list[tuple[str, str]] | None = None,
+) -> Path:
     """A workbook for one month ("June 2023"): ``trusts`` maps a trust code to its counts
     by short destination name (missing ones are 0; "-" is a suppressed cell). The ICB and
-    region rows are the trusts' sums (one ICB, one region), as in the real workbooks."""
+    region rows are the trusts' sums (one ICB, one region), as in the real workbooks.
+    ``trust_rows`` (code, name) writes the trust block's rows in that order instead of one
+    row per trust named "TRUST <code>" (a code may come twice, a name may be hostile)."""
     book = openpyxl.Workbook()
     book.active.title = "Cover Sheet"
     book.create_sheet("Contents")
@@ -58,8 +65,8 @@ def write_sitrep(path: Path, month_title: str, trusts: dict[str, dict[str, float
     sheet.append([None, "LONDON", "QMF", "NHS NORTH EAST LONDON INTEGRATED CARE BOARD", *totals])
     sheet.append([])
     sheet.append([None, "Region", "Org Code", "Org Name"])
-    for code, values in rows.items():
-        sheet.append([None, "LONDON", code, f"TRUST {code}", *values])
+    for code, name in trust_rows or [(code, f"TRUST {code}") for code in rows]:
+        sheet.append([None, "LONDON", code, name, *rows[code]])
     sheet.append([None, "Source: Acute Discharge Situation Report, NHS England"])
     book.save(path)
     return path

@@ -36,10 +36,12 @@ from capacity.sitrep import (
 )
 from capacity.store import Store, _Session
 from capacity.validation import (
+    CONTROL_REASON,
     Column,
     Problem,
     ValidationError,
     coerce,
+    has_control_character,
     looks_like_formula,
     parse_month,
 )
@@ -209,10 +211,17 @@ def _row_problems(
     """Type the rows; return the typed good rows (with their lines) and the others' problems."""
     problems: list[Problem] = []
     for column in frame.columns:
-        if column == "source_note":
-            continue
         values = frame[column].astype(object)
-        looks = values.map(lambda v: isinstance(v, str) and looks_like_formula(v))
+        control = values.map(lambda v: isinstance(v, str) and has_control_character(v))
+        problems += [
+            Problem(lines[i], column, values.iat[i], CONTROL_REASON)
+            for i in np.flatnonzero(control.to_numpy(bool))
+        ]
+        if column == "source_note":
+            continue  # prose, where a leading - is a dash; exports escape what they write
+        looks = values.map(
+            lambda v: isinstance(v, str) and looks_like_formula(v) and not has_control_character(v)
+        )
         problems += [
             Problem(lines[i], column, values.iat[i], "looks like a spreadsheet formula")
             for i in np.flatnonzero(looks.to_numpy(bool))
@@ -258,6 +267,9 @@ def _check_counts(session: _Session, staged: Staged) -> tuple[Report, pd.DataFra
     places = known["places"][known["places"]["kind"] != "system"]
     types = known["service_types"].set_index("service_type")
     services = known["services"].set_index("service_id")
+    links = known["service_places"]
+    serves = set(zip(links["service_id"], links["place_code"], strict=True))
+    names = places.set_index("place_code")["name"]
     keep = []
     for _, row in typed.iterrows():
         line, reasons = row["_line"], []
@@ -284,6 +296,14 @@ def _check_counts(session: _Session, staged: Staged) -> tuple[Report, pd.DataFra
                 reasons.append(("service_id", row["service_id"], "is not a known service"))
             elif stype is not None and services.loc[service, "service_type"] != stype:
                 reasons.append(("service_id", row["service_id"], f"is not a {stype} service"))
+            elif place is not None and (service, place) not in serves:
+                reasons.append(
+                    (
+                        "service_id",
+                        row["service_id"],
+                        f"{service} does not serve {names[place]} ({place})",
+                    )
+                )
         try:
             month = parse_month(row["month"])
         except ValueError as exc:
@@ -530,31 +550,40 @@ def check(store: Store, staged: Staged) -> Report:
 
 
 def check_sitrep(session: _Session, staged: Staged) -> tuple[Report, pd.DataFrame]:
-    """Read and check a staged SitRep workbook: its report and the rows that can be loaded."""
+    """Read and check a staged SitRep workbook: its report and the rows that can be loaded.
+
+    A cell that is not a count refuses that figure; an organisation's row that repeats an
+    earlier one (same level and code) or whose code, name or region looks like a spreadsheet
+    formula refuses every figure of the row.
+    """
     try:
         table = read_table4(staged.path, staged.file_name)
     except SitrepError as exc:
         raise ImportFileError(str(exc)) from None
-    problems = pd.DataFrame(
-        [
-            {
-                "row": row,
-                "column": column,
-                "value": str(value),
-                "reason": "is not a count (a whole number up to "
-                f"{MAX_COUNT:,}, or - if suppressed)",
-            }
-            for row, column, value in table.unreadable
-        ],
-        columns=["row", "column", "value", "reason"],
-    )
-    bad = set(zip(problems["row"], problems["column"], strict=True))
-    refused = [
-        (r, d) in bad
-        for r, d in zip(table.rows["sheet_row"], table.rows["destination"], strict=True)
+    cells = [
+        (
+            row,
+            column,
+            str(value),
+            f"is not a count (a whole number up to {MAX_COUNT:,}, or - if suppressed)",
+        )
+        for row, column, value in table.unreadable
     ]
+    problems = pd.DataFrame(
+        cells + _sitrep_row_problems(table.rows),
+        columns=["row", "column", "value", "reason"],
+    ).sort_values(["row"], kind="stable")
+    whole_rows = set(problems.loc[~problems["column"].isin(set(table.rows["destination"])), "row"])
+    bad = set(zip(problems["row"], problems["column"], strict=True))
+    refused = np.array(
+        [
+            row in whole_rows or (row, d) in bad
+            for row, d in zip(table.rows["sheet_row"], table.rows["destination"], strict=True)
+        ],
+        dtype=bool,
+    )
     rows = table.rows.drop(columns="sheet_row")
-    good = rows[~np.array(refused, dtype=bool)].reset_index(drop=True)
+    good = rows[~refused].reset_index(drop=True)
     notes = [
         f"{table.month:%B %Y}: {rows['org_code'].nunique()} organisations, "
         f"{rows['destination'].nunique()} destinations, "
@@ -564,12 +593,50 @@ def check_sitrep(session: _Session, staged: Staged) -> tuple[Report, pd.DataFram
         kind="sitrep",
         file_name=staged.file_name,
         rows_read=len(rows),
-        rows_rejected=len(bad),
+        rows_rejected=int(refused.sum()),
         already_loaded=0,
-        problems=problems.head(PROBLEM_LIMIT),
+        problems=problems.head(PROBLEM_LIMIT).reset_index(drop=True),
         problems_total=len(problems),
         preview=rows.head(PREVIEW_ROWS),
         notes=notes,
         loaded_before=_loaded_before(session, staged),
     )
     return report, good
+
+
+def _sitrep_row_problems(rows: pd.DataFrame) -> list[tuple[int, str, str, str]]:
+    """Whole rows of Table 4 refused: an organisation named a second time at its level (the
+    store holds one figure per organisation, destination and month), and a code, name or
+    region that a spreadsheet would run as a formula or that holds a control character."""
+    found = []
+    orgs = rows.drop_duplicates("sheet_row")
+    per_row = rows["destination"].nunique()
+    first_row: dict[tuple[str, str], int] = {}
+    for org in orgs.itertuples(index=False):
+        for column in ("org_code", "org_name", "region"):
+            value = getattr(org, column)
+            if isinstance(value, str) and has_control_character(value):
+                found.append((org.sheet_row, column, value, CONTROL_REASON))
+            elif isinstance(value, str) and looks_like_formula(value):
+                found.append(
+                    (
+                        org.sheet_row,
+                        column,
+                        value,
+                        "looks like a spreadsheet formula; the row is refused",
+                    )
+                )
+        key = (org.level, org.org_code)
+        if key in first_row:
+            found.append(
+                (
+                    org.sheet_row,
+                    "org_code",
+                    org.org_code,
+                    f"repeats the {org.level} on row {first_row[key]}: its {per_row} figures "
+                    "are refused",
+                )
+            )
+        else:
+            first_row[key] = org.sheet_row
+    return found

@@ -471,3 +471,96 @@ def test_cli_exit_codes(writable_db, tmp_path):
 def test_only_the_store_talks_to_duckdb_even_for_imports():
     package = Path(ingest.__file__).parent
     assert all("duckdb" not in module.read_text() for module in package.glob("*.py"))
+
+
+# -- holes a tester found (issue 17) --------------------------------------------------------
+
+DDE = "-2+3+cmd|' /C calc'!A0"
+FORMULA_CASES = [
+    # (text, a spreadsheet would run it)
+    (DDE, True),
+    ("=1+1", True),
+    (" +44 20 7946 0000", True),
+    ("@SUM(A1)", True),
+    ("\tcmd", True),
+    ("- x", True),
+    ("cmd|' /C calc'!A0", True),  # the exchange shape alone, behind no prefix
+    ("-5", False),
+    ("-0.25", False),
+    ("-1,000", False),
+    ("-2e3", False),
+    ("-", False),
+    ("Barking-Havering", False),
+    ("T-1", False),
+    ("a | b", False),
+    ("Hurrah!", False),
+]
+
+
+@pytest.mark.parametrize(("text", "runs"), FORMULA_CASES)
+def test_the_referrals_check_and_the_row_checks_read_formulas_alike(store, tmp_path, text, runs):
+    """The referrals check (in SQL) and every other kind's (validation.looks_like_formula)
+    refuse the same texts; -2+3+cmd|… used to pass the referrals check."""
+    from capacity.validation import looks_like_formula
+
+    quoted = '"' + text.replace('"', '""') + '"'
+    row = f"{quoted},E09000016,reablement_home,hospital,,2025-03-01,,,RF4"
+    trust_row = f"X-1,E09000016,reablement_home,hospital,,2025-03-01,,,{quoted}"
+    header = HEADER + ",referring_trust"
+    by_id = report_for(store, tmp_path, row, header=header)
+    by_trust = report_for(store, tmp_path, trust_row, header=header)
+    assert looks_like_formula(text) is runs
+    for report, column in ((by_id, "referral_id"), (by_trust, "referring_trust")):
+        formula = report.problems[report.problems["reason"] == "looks like a spreadsheet formula"]
+        assert list(formula["column"]) == ([column] if runs else [])
+
+
+def test_a_count_for_a_service_that_does_not_serve_its_place_is_refused(store, tmp_path):
+    """hav_reablement serves Havering only: a Thurrock count tagged with it used to load."""
+    path = write(
+        tmp_path,
+        "place_code,service_type,source,month,referrals,service_id\n"
+        "E06000034,reablement_home,hospital,2026-04,12,hav_reablement\n"
+        "E09000016,reablement_home,hospital,2026-04,12,hav_reablement\n",
+    )
+    result = load(store, stage(tmp_path, path, "counts"))
+    assert result.import_id is None and result.report.rows_rejected == 1
+    problem = result.report.problems.iloc[0]
+    assert (problem["row"], problem["column"], problem["value"]) == (
+        2,
+        "service_id",
+        "hav_reablement",
+    )
+    assert problem["reason"] == "hav_reablement does not serve Thurrock (E06000034)"
+    assert store.table_counts()["monthly_demand"] == 0
+    partial = load(store, stage(tmp_path, path, "counts"), accept_partial=True)
+    assert partial.rows_loaded == 1
+    assert store._con.execute("SELECT place_code, referrals FROM monthly_demand").fetchall() == [
+        ("E09000016", 12.0)
+    ]
+
+
+def test_a_nul_byte_past_the_binary_screening_is_refused_with_its_row(store, tmp_path):
+    """The screening for binary files reads the first 64 KB; a NUL byte further down used to
+    be stored inside a referring trust (and no spreadsheet export can hold it)."""
+    header = "referral_id,place_code,service_type,source,referral_date,referring_trust\n"
+    rows = "".join(
+        f"N-{i},E09000016,reablement_home,hospital,2025-03-01,{'R' * 40}\n" for i in range(1_500)
+    )
+    nul = b"N-x,E09000016,reablement_home,hospital,2025-03-01,R\x00F4\n"
+    path = tmp_path / "late-nul.csv"
+    path.write_bytes((header + rows).encode() + nul)
+    assert path.stat().st_size > 65_536
+    before = store.table_counts()
+    result = load(store, stage(tmp_path, path))
+    assert result.import_id is None and store.table_counts() == before
+    problem = result.report.problems.iloc[0]
+    assert (problem["row"], problem["column"]) == (1_502, "referring_trust")
+    assert problem["reason"].startswith("holds a control character")
+    counts = tmp_path / "note.csv"
+    counts.write_bytes(
+        b"place_code,service_type,source,month,referrals,source_note\n"
+        b"E09000016,reablement_home,hospital,2026-04,12,bad\x01note\n"
+    )
+    problems = check(store, stage(tmp_path, counts, "counts")).problems
+    assert list(zip(problems["column"], problems["row"], strict=True)) == [("source_note", 2)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import openpyxl
@@ -10,7 +11,8 @@ import pandas as pd
 import pytest
 
 from capacity import config
-from capacity.ingest import ImportFileError, load, stage_file, undo_last
+from capacity.cli import main
+from capacity.ingest import ImportFileError, check, load, stage_file, undo_last
 from capacity.sitrep import (
     SitrepError,
     compare_with_records,
@@ -319,3 +321,80 @@ def test_mid_and_south_essex_filing_new_p3_admissions_as_p3b_is_flagged(loaded):
     # All but two of the months loaded (May and August 2022 report 7 and 18 new admissions).
     assert len(expected) == len(loaded.query("sitrep_months")) - 2
     assert set(flagged.loc[flagged["org_code"] == "RAJ", "month"]) == expected
+
+
+# -- holes a tester found (issue 17) --------------------------------------------------------
+
+
+def test_a_repeated_trust_row_is_refused_not_a_traceback(tmp_path, writable_db):
+    """A trust's row twice used to pass the check ("0 refused") and break the load with a
+    ConstraintException; the repeat is now refused, its 12 figures counted as refused."""
+    path = write_sitrep(
+        tmp_path / "repeat.xlsx",
+        "June 2023",
+        {"RF4": {"p0": 5}, "R1H": {"p0": 3}},
+        trust_rows=[("RF4", "BHRUT"), ("R1H", "BARTS"), ("R1H", "BARTS")],
+    )
+    with Store.open(writable_db) as store:
+        before = store.table_counts()
+        result = load(store, stage_file(path, "sitrep", workdir=tmp_path))
+        assert result.import_id is None and store.table_counts() == before
+        report = result.report
+        # England, London, the ICB and three trust rows, 12 destinations each.
+        assert (report.rows_read, report.rows_rejected) == (72, 12)
+        problem = report.problems.iloc[0]
+        assert (problem["column"], problem["value"]) == ("org_code", "R1H")
+        assert problem["reason"] == "repeats the trust on row 15: its 12 figures are refused"
+        partial = load(store, stage_file(path, "sitrep", workdir=tmp_path), accept_partial=True)
+        assert partial.rows_loaded == 60
+        stored = store._con.execute(
+            "SELECT org_code, discharges FROM sitrep_discharges "
+            "WHERE level = 'trust' AND destination LIKE 'P0 - Domestic%' ORDER BY org_code"
+        ).fetchall()
+    assert stored == [("R1H", 3.0), ("RF4", 5.0)]
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["import", "sitrep", str(path), "--check", "--db", str(writable_db)], out, err)
+    assert code == 1 and "72 rows read, 60 good, 12 refused" in out.getvalue()
+    assert "row 16, org_code 'R1H': repeats the trust on row 15" in out.getvalue()
+
+
+def test_trust_codes_and_names_that_look_like_formulas_are_refused(tmp_path, demo_store):
+    path = write_sitrep(
+        tmp_path / "names.xlsx",
+        "June 2023",
+        {"RF4": {"p0": 5}, "R1H": {"p0": 3}},
+        trust_rows=[("RF4", "-2+3+cmd|' /C calc'!A0"), ("R1H", "BARTS HEALTH NHS TRUST")],
+    )
+    report = check(demo_store, stage_file(path, "sitrep", workdir=tmp_path))
+    assert report.rows_rejected == 12
+    assert list(report.problems["value"]) == ["-2+3+cmd|' /C calc'!A0"]
+    assert list(report.problems["column"]) == ["org_name"]
+    assert report.problems.iloc[0]["reason"].startswith("looks like a spreadsheet formula")
+
+
+@pytest.mark.parametrize(
+    ("title", "file_name", "message"),
+    [
+        ("June 9999", "book.xlsx", r"Table 4's title month \(June 9999\) is after 2100"),
+        ("June 1900", "book.xlsx", r"Table 4's title month \(June 1900\) is before 2000"),
+        ("June 0000", "book.xlsx", r"\(June 0000\) is before 2000"),
+        ("Sometime", "1999-06.xlsx", r"The month in the file name \(1999-06\) is before 2000"),
+        ("Sometime", "2024-13.xlsx", r"The month in the file name \(2024-13\) is not a month"),
+    ],
+)
+def test_sitrep_months_are_of_2000_to_2100_as_every_kind_s(tmp_path, title, file_name, message):
+    path = write_sitrep(tmp_path / file_name, title, {"RF4": {"p0": 5}})
+    with pytest.raises(SitrepError, match=message):
+        read_table4(path)
+    with Store.open(None) as store, pytest.raises(ImportFileError, match=message):
+        check(store, stage_file(path, "sitrep", workdir=tmp_path))
+
+
+def test_a_destination_headed_twice_is_refused(tmp_path):
+    path = write_sitrep(tmp_path / "twice.xlsx", "June 2023", {"RF4": {"p0": 5}})
+    book = openpyxl.load_workbook(path)
+    sheet = book["Table 4"]
+    sheet.cell(6, 6).value = sheet.cell(6, 5).value
+    book.save(path)
+    with pytest.raises(SitrepError, match="heads more than one column 'P0 - Domestic home"):
+        read_table4(path)

@@ -114,8 +114,11 @@ LEFT JOIN staging_lookup ls ON ls.what = 'service' AND ls.raw IS NOT DISTINCT FR
 -- Every reason a row cannot be loaded, first by position (staging_found), then
 -- with its line in the file, the cell as written and the reason (staging_problems).
 CREATE TEMP TABLE staging_found AS
--- The formula pattern is written out twice rather than shared through a CTE, so
--- that DuckDB compiles it once instead of once per row.
+-- The formula pattern is capacity.validation.looks_like_formula's rule: text starting
+-- with =, + or @ (after spaces), a tab or carriage return, or - and more that is not a
+-- plain negative number, or the dynamic data exchange shape app|'topic'!item anywhere.
+-- It is written out twice rather than shared through a CTE, so that DuckDB compiles it
+-- once instead of once per row.
 WITH c AS (SELECT * FROM staging_clean),
 repeated AS (
     SELECT referral_id, min(k) AS first_k
@@ -125,8 +128,12 @@ repeated AS (
 SELECT k, 'referral_id' AS "column", 'is required' AS reason, NULL::BIGINT AS first_k
 FROM c WHERE referral_id IS NULL
 UNION ALL
-SELECT k, 'referral_id', 'looks like a spreadsheet formula (starts with =, +, - or @)', NULL
-FROM c WHERE regexp_matches(referral_id, '^\s*([=+@]|-[^0-9.])')
+SELECT k, 'referral_id', 'looks like a spreadsheet formula', NULL
+FROM c WHERE regexp_matches(referral_id, '(?s)^[\t\r]|^\s*[=+@]|^\s*-\s*\S|\w\|.*!')
+  AND NOT regexp_full_match(referral_id, '\s*-(\d[\d,]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*')
+UNION ALL
+SELECT k, 'referral_id', 'holds a control character (such as a NUL byte), which is not text', NULL
+FROM c WHERE regexp_matches(referral_id, '[\x00-\x08\x0b\x0c\x0e-\x1f]')
 UNION ALL
 SELECT c.k, 'referral_id', 'appears more than once in this file', r.first_k
 FROM c JOIN repeated r USING (referral_id)
@@ -184,9 +191,15 @@ UNION ALL
 SELECT k, 'end_date', 'is before the start date ' || strftime(start_date, '%Y-%m-%d'), NULL
 FROM c WHERE end_date < start_date
 UNION ALL
-SELECT k, 'referring_trust', 'looks like a spreadsheet formula (starts with =, +, - or @)',
+SELECT k, 'referring_trust', 'looks like a spreadsheet formula',
        NULL
-FROM c WHERE regexp_matches(referring_trust, '^\s*([=+@]|-[^0-9.])');
+FROM c WHERE regexp_matches(referring_trust, '(?s)^[\t\r]|^\s*[=+@]|^\s*-\s*\S|\w\|.*!')
+  AND NOT regexp_full_match(referring_trust,
+                            '\s*-(\d[\d,]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*')
+UNION ALL
+SELECT k, 'referring_trust',
+       'holds a control character (such as a NUL byte), which is not text', NULL
+FROM c WHERE regexp_matches(referring_trust, '[\x00-\x08\x0b\x0c\x0e-\x1f]');
 -- A record's line in the file: records keep their order, the header is line 1,
 -- and every malformed line set aside before a record moves it down by one.
 CREATE TEMP TABLE staging_shift AS
