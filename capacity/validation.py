@@ -164,6 +164,7 @@ _NUMBER = {
 }
 # One point before three digits: thousands in a file with decimal commas, or a decimal written
 # with a point; which one cannot be told.
+_PLAIN_POINT = re.compile(r"^[+-]?(?:\d*\.(?:\d{1,2}|\d{4,})|0\.\d+)$")
 _POINTS_ONLY = re.compile(r"^[+-]?\d{1,3}\.\d{3}$")
 _NOT_FINITE = {"inf", "infinity", "nan"}
 
@@ -185,6 +186,11 @@ def parse_number(text: str, decimal: str = ".") -> float:
             "is not a number as written: a comma may only separate thousands (1,234); "
             "a decimal is written with a point (12.5)"
         )
+    if decimal == "," and _PLAIN_POINT.match(text):
+        # One point that cannot be a thousands separator (a separator groups three digits
+        # after a non-zero lead): the file's writer used a decimal point here, as tools
+        # writing semicolon files often do, so 0.4 and 12.5 read as written.
+        return float(text)
     if decimal == "," and _POINTS_ONLY.match(text):
         raise ValueError(
             "could be read two ways: a file separated by semicolons writes decimals with a "

@@ -67,6 +67,10 @@ def stored_counts(store: Store) -> list[float]:
         ("1.250", ",", None),  # 1250, or 1.25 written with a point: refused
         ("0,75", ",", 0.75),
         ("-3", ",", -3.0),
+        # one point that cannot group thousands: the writer used a decimal point
+        ("12.5", ",", 12.5),
+        ("0.400", ",", 0.4),
+        ("1.2345", ",", 1.2345),
     ],
 )
 def test_a_number_is_read_with_the_files_decimal_mark(text, decimal, number):
@@ -83,7 +87,7 @@ def test_a_number_is_read_with_the_files_decimal_mark(text, decimal, number):
         ("12,5", ".", "a comma may only separate thousands"),
         ("1,23", ".", "a comma may only separate thousands"),
         ("1.234,5", ".", "a comma may only separate thousands"),
-        ("12.5", ",", "writes decimals with a comma"),
+        ("1.2.5", ",", "writes decimals with a comma"),
         ("1.250", ",", "could be read two ways"),
         ("1_000", ".", "is not a number"),
         ("inf", ".", "is not a finite number"),
