@@ -55,9 +55,7 @@ def run(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     """List the roles, or give one."""
     if args.action == "set":
         try:
-            grant = access_view.grant_role(
-                store, user(), args.email, args.role, args.places
-            )
+            grant = access_view.grant_role(store, user(), args.email, args.role, args.places)
         except (access_view.GrantError, access.AccessDenied) as exc:
             raise CommandError(f"{exc}. Nothing saved.") from None
         where = f" of {', '.join(sorted(grant.places))}" if grant.places else ""
