@@ -720,15 +720,21 @@ def log_section() -> None:
     if not can_load:
         return
     sure = st.checkbox("I want to undo the last import", key="data_undo_sure")
-    if st.button("Undo the last import", disabled=not sure, key="data_undo"):
-        try:
-            undone = data.undo_last_import(view.path, user=user)
-            st.session_state["data_message"] = ("success", undone)
-        except AccessDenied as exc:
-            st.session_state["data_message"] = ("denied", str(exc))
-        except StoreError as exc:
-            st.session_state["data_message"] = ("error", str(exc))
-        st.rerun()
+    st.button("Undo the last import", disabled=not sure, key="data_undo", on_click=undo_last)
+
+
+def undo_last() -> None:
+    """Undo the last import, before the page is drawn again, and untick the confirmation:
+    left ticked, one more press would take out the import before (someone else's, perhaps)
+    unasked. Set here, in the button's callback, the browser's box is unticked too."""
+    st.session_state["data_undo_sure"] = False
+    try:
+        undone = data.undo_last_import(view.path, user=user)
+        st.session_state["data_message"] = ("success", undone)
+    except AccessDenied as exc:
+        st.session_state["data_message"] = ("denied", str(exc))
+    except StoreError as exc:
+        st.session_state["data_message"] = ("error", str(exc))
 
 
 st.title("Data")

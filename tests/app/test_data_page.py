@@ -86,6 +86,9 @@ def test_undo_takes_the_last_import_out(app):
     app.checkbox(key="data_undo_sure").check().run()
     app.button(key="data_undo").click().run()
     assert any("Undid import" in s.value for s in app.success)
+    # Each undo is confirmed afresh: the tick does not carry over to the import before.
+    assert app.checkbox(key="data_undo_sure").value is False
+    assert app.button(key="data_undo").disabled
     assert january_demand(app) == pytest.approx(before)
 
 

@@ -10,6 +10,7 @@ person would, and signs out again. Nothing leaves 127.0.0.1.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -224,43 +225,148 @@ def test_an_admin_gives_a_role_that_the_person_has_at_their_next_sign_in(
         assert "Signed in: Vic Viewer · editor of Thurrock" in sidebar_text(page)
 
 
-# What these checks assume of the pages once the permissions branch is merged:
-# - the Data page shows a viewer no file uploader ([data-testid="stFileUploader"]);
-# - an editor of Havering can save Havering's parameters, and Thurrock's are refused
-#   (no save button, or a refusal naming Thurrock) — the editor's Data page offers only
-#   Havering in its place choices;
-# - the Data page's list of loads offers an admin "Undo" on a load another person made;
-# - the Activity page (url "activity") lists each change with the person's name.
-@pytest.mark.skip(reason="needs permissions branch")
-def test_each_role_may_change_only_what_it_is_given(browser, signin_server, provider):
+# -- each role may change only what it is given -----------------------------------------
+#
+# That the functions refuse a viewer (and an editor outside their places) when called
+# directly, whatever a page shows, is tests/unit/test_permissions.py's
+# test_a_viewer_is_refused_by_every_writer_and_the_store_is_unchanged and
+# test_an_editor_of_havering_loads_havering_counts_and_is_refused_thurrock; these tests
+# show the same rules as a person meets them in the browser.
+
+# Someone the roles file does not name, and whom no test gives a role: the default, viewer.
+# (Vic is made an editor by the test above.)
+ANOTHER_VIEWER = ("val@example.org", "Val Viewer")
+# A month no demo count or other test uses, so the load adds exactly one row.
+COUNT_MONTH = "2026-03"
+
+
+def app_text(page) -> str:
+    return page.locator('[data-testid="stApp"]').inner_text()
+
+
+def alert(page, kind: str) -> str:
+    """The text of the one alert of ``kind`` (Success, Error, Info, Warning) on the page."""
+    box = page.locator(f'[data-testid="stAlertContent{kind}"]')
+    box.first.wait_for()
+    assert box.count() == 1, box.all_inner_texts()
+    return box.inner_text().strip()
+
+
+def counts_csv(folder: Path, place: str, referrals: int) -> Path:
+    """A one-row monthly counts file for ``place`` (docs/data.md: the counts kind)."""
+    path = folder / f"counts-{place}.csv"
+    path.write_text(
+        "place_code,service_type,source,month,referrals\n"
+        f"{place},reablement_home,hospital,{COUNT_MONTH},{referrals}\n",
+        "utf-8",
+    )
+    return path
+
+
+def upload_and_load(page, place: str, file: Path) -> None:
+    """On the Data page of ``place``, upload ``file`` as counts and press Load."""
+    page.goto(f"/data?place={place}&kind=counts")
+    settle(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(file))
+    settle(page)
+    page.get_by_role("button", name="Load 1 rows").click()
+    settle(page)
+
+
+def test_a_viewer_is_offered_no_file_upload_and_is_told_why(browser, signin_server):
     with fresh_browser(browser, signin_server) as page:
-        page.goto("/data")
+        page.goto(f"/data?place={HAVERING}")
         settle(page)
-        sign_in(page, *VIEWER)
-        page.goto("/data")
+        sign_in(page, *ANOTHER_VIEWER)
+        page.goto(f"/data?place={HAVERING}")
         settle(page)
+        assert page.get_by_role("heading", name="Load a file").count() == 1
         assert page.locator('[data-testid="stFileUploader"]').count() == 0
-        sign_out(page)
+        # The page writes "Val Viewer <val@example.org>"; as Markdown, the address in angle
+        # brackets is drawn as a mail link, without the brackets.
+        assert alert(page, "Info") == (
+            "You can view every page but not change anything: Val Viewer val@example.org "
+            "has the viewer role. An admin can grant you places to edit."
+        )
+        assert "Loading files needs an editor's or an admin's role." in app_text(page)
+        # Nor is an undo offered.
+        assert page.get_by_role("button", name="Undo the last import").count() == 0
+        assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_an_editor_loads_for_their_place_not_another_and_an_admin_undoes_it(
+    browser, signin_server, tmp_path
+):
+    havering = counts_csv(tmp_path, HAVERING, 41)
+    thurrock = counts_csv(tmp_path, THURROCK, 43)
     with fresh_browser(browser, signin_server) as page:
         page.goto("/")
         settle(page)
         sign_in(page, *EDITOR)
-        page.goto(f"/data?place={HAVERING}")
-        settle(page)
-        assert page.locator('[data-testid="stFileUploader"]').count() >= 1
-        page.goto(f"/data?place={THURROCK}")
-        settle(page)
-        assert "may not change" in page.locator('[data-testid="stApp"]').inner_text()
-        sign_out(page)
+
+        upload_and_load(page, HAVERING, havering)
+        loaded = alert(page, "Success")
+        found = re.fullmatch(r"Loaded 1 row\(s\) of .+ as import (\d+).*", loaded)
+        assert found, loaded
+        import_id = int(found.group(1))
+
+        upload_and_load(page, THURROCK, thurrock)
+        refused = alert(page, "Error")
+        assert refused == (
+            f"Nothing loaded: Ed Editor ed@havering.gov.uk may not change {THURROCK}: "
+            f"their role covers {HAVERING}."
+        )
+        assert "\n" not in refused
+        assert page.locator('[data-testid="stAlertContentSuccess"]').count() == 0
+        assert page.locator('[data-testid="stException"]').count() == 0
+
     with fresh_browser(browser, signin_server) as page:
         page.goto("/")
         settle(page)
         sign_in(page, *ADMIN)
-        page.goto("/data")
+        page.goto(f"/data?place={HAVERING}")
         settle(page)
-        page.get_by_role("button", name="Undo").first.click()
+        undo = page.get_by_role("button", name="Undo the last import")
+        assert undo.is_disabled()  # until the admin says they are sure
+        page.get_by_text("I want to undo the last import").click()
         settle(page)
-        page.goto("/activity")
+        undo.click()
         settle(page)
-        text = page.locator('[data-testid="stApp"]').inner_text()
-        assert "Ada Admin" in text
+        # The last import is the editor's Havering file: the Thurrock one never loaded.
+        undone = alert(page, "Success")
+        assert undone.startswith(
+            f"Undid import {import_id}: {havering.name} (counts, 1 rows, loaded "
+        ), undone
+        # The next undo asks again.
+        assert not page.get_by_role("checkbox", name="I want to undo the last import").is_checked()
+        assert undo.is_disabled()
+
+        page.goto(f"/activity?place={HAVERING}")
+        settle(page)
+        trail = activity_rows(page)
+        assert [(r["Person"], r["Change"], r["About"]) for r in trail[:2]] == [
+            ("Ada Admin", "Undo", f"import {import_id}: {havering.name}"),
+            ("Ed Editor", "Import", havering.name),
+        ]
+        assert "Loaded by Ed Editor <ed@havering.gov.uk>" in trail[0]["What changed"]
+
+        # Nothing of the refused load is filed under Thurrock.
+        page.goto(f"/activity?place={THURROCK}")
+        settle(page)
+        assert all(r["Person"] != "Ed Editor" for r in activity_rows(page))
+
+
+def activity_rows(page) -> list[dict[str, str]]:
+    """The rows the Activity page's table shows (its headings as keys), newest first: the
+    grid is drawn on a canvas, and its accessible table beside it holds the same text."""
+    if page.get_by_text("No change matches").count():
+        return []
+    grid = page.locator('[data-testid="stDataFrame"]')
+    grid.locator("td").first.wait_for(state="attached")
+    headings = [th.text_content() or "" for th in grid.locator("thead th").all()]
+    return [
+        dict(
+            zip(headings, (td.text_content() or "" for td in row.locator("td").all()), strict=True)
+        )
+        for row in grid.locator("tbody tr").all()
+    ]
