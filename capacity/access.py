@@ -112,12 +112,16 @@ def editable(user: User, members: Iterable[tuple[str, str]] = ()) -> frozenset[s
 
 
 def require_edit(
-    user: User, place_codes: Iterable[str], members: Iterable[tuple[str, str]] = ()
+    user: User,
+    place_codes: Iterable[str],
+    members: Iterable[tuple[str, str]] = (),
+    names: Mapping[str, str] | None = None,
 ) -> None:
     """Raise AccessDenied unless ``user`` may change every one of ``place_codes``.
 
     An empty ``place_codes`` means a change not tied to one place (a scenario for every
     place, a SitRep of every trust): only an admin or an editor of every place may make it.
+    ``names`` (code → name) lets the refusal name places as people know them.
     """
     if user.role == VIEWER or user.role not in ROLES:
         raise AccessDenied(f"{user.label or 'This user'} can view but not change anything.")
@@ -128,14 +132,22 @@ def require_edit(
     if not wanted:
         raise AccessDenied(
             f"{user.label} may change only their own places "
-            f"({', '.join(sorted(user.places)) or 'none'}); this change covers every place."
+            f"({_named(user.places, names) or 'none'}); this change covers every place."
         )
     refused = [code for code in wanted if code not in allowed]
     if refused:
         raise AccessDenied(
-            f"{user.label} may not change {', '.join(refused)}: "
-            f"their role covers {', '.join(sorted(user.places)) or 'no place'}."
+            f"{user.label} may not change {_named(refused, names)}: "
+            f"their role covers {_named(user.places, names) or 'no place'}."
         )
+
+
+def _named(codes: Iterable[str], names: Mapping[str, str] | None) -> str:
+    """Place codes as a refusal lists them: "Thurrock (E06000034)" where the name is known."""
+    known = names or {}
+    return ", ".join(
+        f"{known[code]} ({code})" if known.get(code) else code for code in sorted(codes)
+    )
 
 
 def require_admin(user: User, what: str) -> None:

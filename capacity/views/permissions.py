@@ -42,8 +42,17 @@ def require(store: Store | _Session, user: User, places: Iterable[str] | None) -
     """Raise AccessDenied unless ``user`` may change ``places`` (None: every place);
     a viewer is refused whatever the places."""
     wanted = () if places is None else tuple(places)
-    pairs = [] if user.all_places() else members(store)
-    access.require_edit(user, wanted, pairs)
+    if user.all_places():
+        access.require_edit(user, wanted)
+        return
+    known = store.query("places")
+    pairs = system_members(known)
+    access.require_edit(
+        user,
+        wanted,
+        zip(pairs["system_code"], pairs["place_code"], strict=True),
+        dict(zip(known["place_code"], known["name"], strict=True)),
+    )
 
 
 def require_some(user: User) -> None:

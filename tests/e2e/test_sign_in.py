@@ -313,8 +313,8 @@ def test_an_editor_loads_for_their_place_not_another_and_an_admin_undoes_it(
         upload_and_load(page, THURROCK, thurrock)
         refused = alert(page, "Error")
         assert refused == (
-            f"Nothing loaded: Ed Editor ed@havering.gov.uk may not change {THURROCK}: "
-            f"their role covers {HAVERING}."
+            "Nothing loaded: Ed Editor ed@havering.gov.uk may not change "
+            f"Thurrock ({THURROCK}): their role covers Havering ({HAVERING})."
         )
         assert "\n" not in refused
         assert page.locator('[data-testid="stAlertContentSuccess"]').count() == 0
