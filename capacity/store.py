@@ -416,8 +416,7 @@ class Store:
 
     def migrate(self) -> list[int]:
         """Apply every migration newer than the database, each in its own transaction."""
-        self._check_version()
-        current = self.schema_version()
+        current = self._check_version()
         applied = []
         for migration in migrations():
             if migration.version <= current:
@@ -436,18 +435,26 @@ class Store:
 
     def _add_capacity_methods(self) -> None:
         """Add every capacity method the registry declares and the database does not know."""
+        # Looked at first: the app opens the file for every read after the command line
+        # had it, and a change it need not make would cost a write each time.
+        known = set(self.query("capacity_methods")["method"])
+        if known >= METHOD_LABELS.keys():
+            return
         with self.transaction() as tx:
             for key, label in METHOD_LABELS.items():
                 tx.execute("add_capacity_method", method=key, label=label)
 
-    def _check_version(self) -> None:
+    def _check_version(self) -> int:
+        """The database's schema version, refused if newer than this code knows."""
         newest = max((m.version for m in migrations()), default=0)
-        if self.schema_version() > newest:
+        found = self.schema_version()
+        if found > newest:
             raise StoreError(
                 f"The database {self.path} was made by a newer version of this product "
-                f"(schema {self.schema_version()}, this version knows up to {newest}). "
+                f"(schema {found}, this version knows up to {newest}). "
                 "Update the product, or point --db / CAPACITY_DB at another file."
             )
+        return found
 
     # -- reads and writes ---------------------------------------------------
 
