@@ -205,7 +205,6 @@ class _File:
         self.read_only = False
         self.users = 0
         self.busy = False  # one thread is opening or closing the connection
-        self.writers_waiting = 0
         # One change at a time in this process: DuckDB refuses the second of two
         # transactions writing the same rows, so they queue here instead.
         self.writes = threading.RLock()
@@ -215,9 +214,21 @@ class _File:
 _FILES: dict[str, _File] = {}
 _FILES_CHANGED = threading.Condition()
 # How long an open waits for another program to let go of the file (see waiting()).
-_WAIT: ContextVar[tuple[float, Callable[[str], None] | None]] = ContextVar(
-    "capacity_store_wait", default=(5.0, None)
+_WAIT: ContextVar[tuple[float, Callable[[str], None] | None] | None] = ContextVar(
+    "capacity_store_wait", default=None
 )
+_DEFAULT_WAIT = 5.0
+
+
+def chosen_wait() -> float | None:
+    """The wait :func:`waiting` set for this context (a command's --wait), else None."""
+    chosen = _WAIT.get()
+    return None if chosen is None else chosen[0]
+
+
+def _wait_and_notice(wait_seconds: float | None) -> tuple[float, Callable[[str], None] | None]:
+    wait, notice = _WAIT.get() or (_DEFAULT_WAIT, None)
+    return (wait if wait_seconds is None else wait_seconds), notice
 
 
 @contextmanager
@@ -275,11 +286,10 @@ class Store:
         holds the file, this retries for up to ``wait_seconds`` (default: as
         :func:`waiting` set, else 5 s) before giving a clear error. In a process
         that has the file open already, this shares that connection (a read-only
-        open shares a read-write one; a read-write open waits for read-only
-        users to finish). ``None`` opens a private in-memory database (tests).
+        open shares a read-write one; a read-write open is refused while the file
+        is open read-only here). ``None`` opens a private in-memory database (tests).
         """
-        wait, notice = _WAIT.get()
-        wait = wait if wait_seconds is None else wait_seconds
+        wait, notice = _wait_and_notice(wait_seconds)
         if path is None:
             store = cls(_connect(None, False, wait, notice), None)
             store.migrate()
@@ -304,10 +314,8 @@ class Store:
         target = Path(path)
         if not target.exists():
             raise StoreError(f"There is no database at {target}")
-        wait, notice = _WAIT.get()
-        store = cls._borrow(
-            target, False, False, wait if wait_seconds is None else wait_seconds, notice
-        )
+        wait, notice = _wait_and_notice(wait_seconds)
+        store = cls._borrow(target, False, False, wait, notice)
         try:
             yield store
         finally:
@@ -323,7 +331,7 @@ class Store:
         notice: Callable[[str], None] | None,
     ) -> Store:
         deadline = time.monotonic() + wait
-        shared_file, must_open = _claim(target, needs_write, not open_read_only, deadline, wait)
+        shared_file, must_open = _claim(target, needs_write, deadline, wait)
         if not must_open:
             assert shared_file.connection is not None
             return cls(shared_file.connection, target, shared_file=shared_file)
@@ -541,33 +549,28 @@ class Store:
         return dict(zip(frame["table_name"], frame["row_count"].astype(int), strict=True))
 
 
-def _claim(
-    target: Path, needs_write: bool, opens_read_write: bool, deadline: float, wait: float
-) -> tuple[_File, bool]:
+def _claim(target: Path, needs_write: bool, deadline: float, wait: float) -> tuple[_File, bool]:
     """Count one more user of the file's connection in this process; True if the caller
-    must open it. Waits while another thread opens or closes it, and, for a change,
-    while the file is open read-only here (a change that waits has the next turn: a
-    read that would open it read-write waits behind it)."""
+    must open it. Waits while another thread opens or closes it. A change is refused at
+    once while the file is open read-only in this program: the app never keeps it so (its
+    own reads open it read-write), and a command or test that does would wait for itself."""
     key = str(target.resolve())
     with _FILES_CHANGED:
         shared_file = _FILES.setdefault(key, _File())
-        shared_file.writers_waiting += needs_write
-        try:
-            while shared_file.busy or (
-                shared_file.connection is not None
-                and shared_file.read_only
-                and (needs_write or (opens_read_write and shared_file.writers_waiting > 0))
-            ):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise StoreError(_busy_here(target, wait))
-                _FILES_CHANGED.wait(remaining)
-            shared_file.users += 1
-            must_open = shared_file.connection is None
-            shared_file.busy = must_open
-            return shared_file, must_open
-        finally:
-            shared_file.writers_waiting -= needs_write
+        while shared_file.busy:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise StoreError(_busy_here(target, wait))
+            _FILES_CHANGED.wait(remaining)
+        if needs_write and shared_file.connection is not None and shared_file.read_only:
+            raise StoreError(
+                f"The database {target} is open read-only in this program, so it cannot be "
+                "changed until that is closed."
+            )
+        shared_file.users += 1
+        must_open = shared_file.connection is None
+        shared_file.busy = must_open
+        return shared_file, must_open
 
 
 def _opened(

@@ -6,7 +6,8 @@ of that file in this process then shares one connection (see
 them: before another session's import or undo, or after it, never half. A write
 takes the file's turn, so two sessions' changes run one after the other. While
 another program (the command line) holds the file, both wait for it for up to
-:func:`capacity.config.wait_seconds`, then carry on by themselves.
+:func:`capacity.config.wait_seconds` (a command: its own ``--wait``), then carry on by
+themselves.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from capacity import config
-from capacity.store import Store
+from capacity.store import Store, chosen_wait
 
 Database = Store | Path
 """A store already open (the command line) or a database file (the app shares one per file)."""
@@ -29,7 +30,7 @@ def reading(db: Database) -> Iterator[Store]:
     if isinstance(db, Store):
         yield db
         return
-    with Store.shared(db, wait_seconds=config.wait_seconds()) as store, store.consistent() as view:
+    with Store.shared(db, wait_seconds=_wait()) as store, store.consistent() as view:
         yield view
 
 
@@ -40,5 +41,12 @@ def writing(db: Database) -> Iterator[Store]:
     if isinstance(db, Store):
         yield db
         return
-    with Store.open(db, wait_seconds=config.wait_seconds()) as store, store.turn():
+    with Store.open(db, wait_seconds=_wait()) as store, store.turn():
         yield store
+
+
+def _wait() -> float:
+    """How long to wait for another program to let go of the file: the command's own
+    ``--wait`` when a command runs, else the app's setting."""
+    chosen = chosen_wait()
+    return config.wait_seconds() if chosen is None else chosen

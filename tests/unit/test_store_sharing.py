@@ -275,3 +275,12 @@ def test_a_change_through_writing_holds_the_files_turn(writable_db):
     for thread in threads:
         thread.join(JOIN_SECONDS)
     assert order == ["first starts", "first ends", "second"]
+
+
+def test_a_change_is_refused_at_once_while_the_file_is_open_read_only_here(writable_db):
+    """Waiting would never end: the read-only user is this program itself."""
+    with Store.open(writable_db, read_only=True):
+        with pytest.raises(StoreError, match="is open read-only in this program"):
+            data.undo_last_import(writable_db)
+        # Reading still shares the read-only connection.
+        assert referral_count(writable_db) > 0
