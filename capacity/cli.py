@@ -58,6 +58,7 @@ from capacity.scenarios.parsing import scenario_from_json
 from capacity.scenarios.presets import load_presets
 from capacity.snapshots import SnapshotError
 from capacity.store import Store, StoreError
+from capacity.store import waiting as store_waiting
 from capacity.summary import SOURCE_LABELS
 from capacity.validation import ValidationError
 from capacity.views import data as data_view
@@ -68,6 +69,11 @@ from capacity.views import snapshots as snapshot_view
 from capacity.views import workforce as workforce_view
 from capacity.workforce import WorkforceError
 from capacity.workspace import WorkspaceError, build_empty_database
+
+# How long a command waits for the database while the app or another command holds it:
+# the app holds it only while a page reads or a change is saved, so a minute is plenty
+# unless an import is running there (then --wait longer).
+COMMAND_WAIT_SECONDS = 60.0
 
 
 def _year(text: str) -> int:
@@ -101,6 +107,18 @@ def _window(text: str) -> int:
     return int(text)
 
 
+def _wait_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 <= seconds <= config.MAX_WAIT_SECONDS:  # also refuses nan
+        raise argparse.ArgumentTypeError(
+            f"must be a number of seconds from 0 to {config.MAX_WAIT_SECONDS:g}, not {text!r}"
+        )
+    return seconds
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every command."""
     common = argparse.ArgumentParser(add_help=False)
@@ -109,6 +127,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         default=argparse.SUPPRESS,
         help=f"database file (default: ${config.DB_ENV} or data/capacity.duckdb)",
+    )
+    common.add_argument(
+        "--wait",
+        metavar="SECONDS",
+        type=_wait_seconds,
+        default=argparse.SUPPRESS,
+        help=f"while the app or another command is using the database, wait up to this "
+        f"long for its turn (default: {COMMAND_WAIT_SECONDS:g}; 0: do not wait)",
     )
     parser = argparse.ArgumentParser(
         prog="python -m capacity",
@@ -356,6 +382,14 @@ def main(
     err = err or sys.stderr
     args = build_parser().parse_args(argv)
     path = config.db_path(getattr(args, "db", None))
+    # The app (or another command) may hold the file: wait for its turn, saying so.
+    wait = getattr(args, "wait", COMMAND_WAIT_SECONDS)
+    with store_waiting(wait, lambda notice: print(notice, file=err, flush=True)):
+        return _run(args, path, out, err)
+
+
+def _run(args: argparse.Namespace, path: Path, out: TextIO, err: TextIO) -> int:
+    """Run the parsed command on the database at ``path``; return the exit status."""
     try:
         if args.command == "export":
             export_format(args.out)

@@ -38,6 +38,12 @@ DEMO_LAST_DAY = date(2026, 3, 31)
 DEFAULT_WINDOW_YEARS = 3
 WINDOW_YEARS_ALLOWED = (1, 2, 3)
 
+# How long the app waits for the database file while another program (an import from the
+# command line) holds it, before saying so: long enough to outlast a large import.
+WAIT_ENV = "CAPACITY_WAIT_SECONDS"
+DEFAULT_WAIT_SECONDS = 600.0
+MAX_WAIT_SECONDS = 86_400.0
+
 # Stated and observed figures "disagree" when they differ by more than this share.
 LITTLE_LAW_TOLERANCE = 0.2
 
@@ -78,6 +84,23 @@ def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     if from_env:
         return Path(from_env).expanduser()
     return DEFAULT_DB
+
+
+def wait_seconds() -> float:
+    """How long the app waits its turn at the database file: $CAPACITY_WAIT_SECONDS, else
+    ten minutes. Raises ValueError, naming the setting, for anything but 0 to a day."""
+    text = os.environ.get(WAIT_ENV, "").strip()
+    if not text:
+        return DEFAULT_WAIT_SECONDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 <= seconds <= MAX_WAIT_SECONDS:  # also refuses nan
+        raise ValueError(
+            f"{WAIT_ENV} must be a number of seconds from 0 to {MAX_WAIT_SECONDS:g}, not {text!r}."
+        )
+    return seconds
 
 
 def demo_db_path() -> Path:

@@ -10,10 +10,13 @@ checked against the live schema.
 
 from __future__ import annotations
 
+import copy
 import re
+import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager, suppress
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -187,44 +190,177 @@ def _sql(name: str) -> str:
         raise StoreError(f"There is no named query called {name}") from None
 
 
+class _File:
+    """One database file's connection in this process, and who is using it.
+
+    DuckDB lets one process at a time write a file (it locks it), and refuses a
+    read-only connection in a process that has the file open read-write. So a
+    process keeps one connection per file, shared by every thread that uses the
+    file: the first user opens it (and brings its schema up to date), the last
+    one to leave closes it, which lets another program take its turn.
+    """
+
+    def __init__(self) -> None:
+        self.connection: duckdb.DuckDBPyConnection | None = None
+        self.read_only = False
+        self.users = 0
+        self.busy = False  # one thread is opening or closing the connection
+        # One change at a time in this process: DuckDB refuses the second of two
+        # transactions writing the same rows, so they queue here instead.
+        self.writes = threading.RLock()
+        self.cursors = threading.Lock()
+
+
+_FILES: dict[str, _File] = {}
+_FILES_CHANGED = threading.Condition()
+# How long an open waits for another program to let go of the file (see waiting()).
+_WAIT: ContextVar[tuple[float, Callable[[str], None] | None] | None] = ContextVar(
+    "capacity_store_wait", default=None
+)
+_DEFAULT_WAIT = 5.0
+
+
+def chosen_wait() -> float | None:
+    """The wait :func:`waiting` set for this context (a command's --wait), else None."""
+    chosen = _WAIT.get()
+    return None if chosen is None else chosen[0]
+
+
+def _wait_and_notice(wait_seconds: float | None) -> tuple[float, Callable[[str], None] | None]:
+    wait, notice = _WAIT.get() or (_DEFAULT_WAIT, None)
+    return (wait if wait_seconds is None else wait_seconds), notice
+
+
+@contextmanager
+def waiting(seconds: float, notice: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Let every open in this block wait up to ``seconds`` for the file to be free.
+
+    ``notice`` is told, once per open, when the open starts to wait (the command
+    line says so on its error stream, so a waiting command does not look hung).
+    """
+    token = _WAIT.set((seconds, notice))
+    try:
+        yield
+    finally:
+        _WAIT.reset(token)
+
+
 class Store:
     """A DuckDB database file holding the product's data.
 
-    Open it with :meth:`Store.open`. Reads are safe from several threads: each
-    call takes its own cursor. Writes that must succeed or fail together go
-    through :meth:`transaction`.
+    Open it with :meth:`Store.open` (or :meth:`Store.shared` for a read). Every
+    open of the same file in one process shares one connection, counted, and
+    closed when its last user closes. Reads are safe from several threads: each
+    call takes its own cursor, and sees the data before or after another
+    thread's change, never half of it. Changes go through :meth:`transaction`,
+    one at a time per file in this process.
     """
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection, path: Path | None):
+    def __init__(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        path: Path | None,
+        *,
+        shared_file: _File | None = None,
+    ):
         self._con = connection
         self.path = path
+        self._file = shared_file
+        self._writes = shared_file.writes if shared_file else threading.RLock()
+        self._cursor_lock = shared_file.cursors if shared_file else threading.Lock()
+        self._reader: duckdb.DuckDBPyConnection | None = None
+        self._owner = True  # False for a view made by consistent(): it closes nothing
+        self._closed = False
 
     @classmethod
     def open(
-        cls, path: str | Path | None, *, read_only: bool = False, wait_seconds: float = 5.0
+        cls,
+        path: str | Path | None,
+        *,
+        read_only: bool = False,
+        wait_seconds: float | None = None,
     ) -> Store:
         """Open (creating if needed) the database at ``path`` and bring its schema up to date.
 
         DuckDB lets one process write or several read; while another process
-        holds the file, this retries for up to ``wait_seconds`` before giving a
-        clear error. ``None`` opens a private in-memory database (tests).
+        holds the file, this retries for up to ``wait_seconds`` (default: as
+        :func:`waiting` set, else 5 s) before giving a clear error. In a process
+        that has the file open already, this shares that connection (a read-only
+        open shares a read-write one; a read-write open is refused while the file
+        is open read-only here). ``None`` opens a private in-memory database (tests).
         """
-        target = Path(path) if path is not None else None
-        if target is not None and not read_only:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        if target is not None and read_only and not target.exists():
-            raise StoreError(f"There is no database at {target}")
-        con = _connect(target, read_only, wait_seconds)
-        store = cls(con, target)
-        if read_only:
-            store._check_version()
-        else:
+        wait, notice = _wait_and_notice(wait_seconds)
+        if path is None:
+            store = cls(_connect(None, False, wait, notice), None)
             store.migrate()
+            return store
+        target = Path(path)
+        if read_only and not target.exists():
+            raise StoreError(f"There is no database at {target}")
+        if not read_only:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        return cls._borrow(target, read_only, not read_only, wait, notice)
+
+    @classmethod
+    @contextmanager
+    def shared(cls, path: str | Path, *, wait_seconds: float | None = None) -> Iterator[Store]:
+        """The file's connection in this process, for as long as the block runs.
+
+        The app's way to use a file: the connection is shared with every other
+        session's read or write running at the same time, opened read-write by the
+        first of them (so a change needs no second connection) and closed by the
+        last. The file must exist.
+        """
+        target = Path(path)
+        if not target.exists():
+            raise StoreError(f"There is no database at {target}")
+        wait, notice = _wait_and_notice(wait_seconds)
+        store = cls._borrow(target, False, False, wait, notice)
+        try:
+            yield store
+        finally:
+            store.close()
+
+    @classmethod
+    def _borrow(
+        cls,
+        target: Path,
+        open_read_only: bool,
+        needs_write: bool,
+        wait: float,
+        notice: Callable[[str], None] | None,
+    ) -> Store:
+        deadline = time.monotonic() + wait
+        shared_file, must_open = _claim(target, needs_write, deadline, wait)
+        if not must_open:
+            assert shared_file.connection is not None
+            return cls(shared_file.connection, target, shared_file=shared_file)
+        connection = None
+        try:
+            remaining = max(deadline - time.monotonic(), 0.0)
+            connection = _connect(target, open_read_only, remaining, notice, wait)
+            store = cls(connection, target, shared_file=shared_file)
+            if open_read_only:
+                store._check_version()
+            else:
+                store.migrate()
+        except BaseException:
+            if connection is not None:
+                connection.close()
+            _opened(shared_file, None, open_read_only)
+            raise
+        _opened(shared_file, connection, open_read_only)
         return store
 
     def close(self) -> None:
-        """Close the connection."""
-        self._con.close()
+        """Let go of the connection: closed once its last user in this process lets go."""
+        if not self._owner or self._closed:
+            return
+        self._closed = True
+        if self._file is None:
+            self._con.close()
+        else:
+            _release(self._file)
 
     def __enter__(self) -> Store:
         return self
@@ -232,11 +368,50 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        # The connection keeps a list of its cursors: threads take them one at a time.
+        with self._cursor_lock:
+            return self._con.cursor()
+
+    @contextmanager
+    def consistent(self) -> Iterator[Store]:
+        """This store, its queries in the block all reading the data as one moment left them.
+
+        DuckDB keeps a transaction's view of the data fixed (MVCC): a change
+        another thread commits while the block runs is seen by none of its
+        queries. Changes made in the block go through their own transactions.
+        """
+        cursor = self._cursor()
+        cursor.execute("BEGIN TRANSACTION")
+        view = copy.copy(self)
+        view._reader, view._owner = cursor, False
+        try:
+            yield view
+        except BaseException:
+            with suppress(duckdb.Error):
+                cursor.execute("ROLLBACK")
+            raise
+        else:
+            cursor.execute("COMMIT")
+        finally:
+            cursor.close()
+
+    @contextmanager
+    def turn(self) -> Iterator[Store]:
+        """This store, with no other thread of this process changing the file until the block
+        ends (so a change that reads before it writes sees no other change land between)."""
+        with self._writes:
+            yield self
+
     # -- schema -------------------------------------------------------------
 
     def schema_version(self) -> int:
         """The highest migration applied to this database (0 for an empty file)."""
-        cur = self._con.cursor()
+        with closing(self._cursor()) as cur:
+            return self._schema_version(cur)
+
+    @staticmethod
+    def _schema_version(cur: duckdb.DuckDBPyConnection) -> int:
         exists = _one_value(
             cur.execute(
                 "SELECT count(*) FROM information_schema.tables "
@@ -249,8 +424,7 @@ class Store:
 
     def migrate(self) -> list[int]:
         """Apply every migration newer than the database, each in its own transaction."""
-        self._check_version()
-        current = self.schema_version()
+        current = self._check_version()
         applied = []
         for migration in migrations():
             if migration.version <= current:
@@ -269,28 +443,40 @@ class Store:
 
     def _add_capacity_methods(self) -> None:
         """Add every capacity method the registry declares and the database does not know."""
+        # Looked at first: the app opens the file for every read after the command line
+        # had it, and a change it need not make would cost a write each time.
+        known = set(self.query("capacity_methods")["method"])
+        if known >= METHOD_LABELS.keys():
+            return
         with self.transaction() as tx:
             for key, label in METHOD_LABELS.items():
                 tx.execute("add_capacity_method", method=key, label=label)
 
-    def _check_version(self) -> None:
+    def _check_version(self) -> int:
+        """The database's schema version, refused if newer than this code knows."""
         newest = max((m.version for m in migrations()), default=0)
-        if self.schema_version() > newest:
+        found = self.schema_version()
+        if found > newest:
             raise StoreError(
                 f"The database {self.path} was made by a newer version of this product "
-                f"(schema {self.schema_version()}, this version knows up to {newest}). "
+                f"(schema {found}, this version knows up to {newest}). "
                 "Update the product, or point --db / CAPACITY_DB at another file."
             )
+        return found
 
     # -- reads and writes ---------------------------------------------------
 
     def query(self, name: str, /, **params: Any) -> pd.DataFrame:
         """Run a named query with bound parameters and return a DataFrame."""
-        return _Session(self._con.cursor()).query(name, **params)
+        if self._reader is not None:
+            return _Session(self._reader).query(name, **params)
+        with closing(self._cursor()) as cur:
+            return _Session(cur).query(name, **params)
 
     def execute(self, name: str, /, **params: Any) -> list[tuple]:
-        """Run a named statement with bound parameters."""
-        return _Session(self._con.cursor()).execute(name, **params)
+        """Run a named statement with bound parameters (a change: one at a time per file)."""
+        with self._writes, closing(self._cursor()) as cur:
+            return _Session(cur).execute(name, **params)
 
     def insert_frame(self, table: str, frame: pd.DataFrame) -> int:
         """Append a DataFrame to a table in its own transaction."""
@@ -299,22 +485,26 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[_Session]:
-        """A session whose statements all commit together, or not at all."""
-        cur = self._con.cursor()
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            yield _Session(cur)
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        else:
-            cur.execute("COMMIT")
-        finally:
-            cur.close()
+        """A session whose statements all commit together, or not at all.
+
+        Transactions on one file in this process run one after another (see :meth:`turn`).
+        """
+        with self._writes:
+            cur = self._cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield _Session(cur)
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            else:
+                cur.execute("COMMIT")
+            finally:
+                cur.close()
 
     def read_csv(self, path: str | Path) -> pd.DataFrame:
         """Read a CSV file with DuckDB's reader, every cell as text (validation types it)."""
-        cur = self._con.cursor()
+        cur = self._cursor()
         try:
             return cur.read_csv(str(path), header=True, all_varchar=True).df()
         except duckdb.Error as exc:
@@ -324,15 +514,20 @@ class Store:
 
     @contextmanager
     def scratch(self) -> Iterator[_Session]:
-        """A session whose every change is thrown away at the end (for checking files)."""
-        cur = self._con.cursor()
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            yield _Session(cur)
-        finally:
-            with suppress(duckdb.Error):
-                cur.execute("ROLLBACK")
-            cur.close()
+        """A session whose every change is thrown away at the end (for checking files).
+
+        It takes the file's turn to change as a transaction does: its scratch tables
+        would otherwise collide with a load's of the same name.
+        """
+        with self._writes:
+            cur = self._cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield _Session(cur)
+            finally:
+                with suppress(duckdb.Error):
+                    cur.execute("ROLLBACK")
+                cur.close()
 
     def versions(self) -> tuple[str, str]:
         """Two stamps: one that changes with the data, one with the saved scenarios.
@@ -354,24 +549,113 @@ class Store:
         return dict(zip(frame["table_name"], frame["row_count"].astype(int), strict=True))
 
 
-def _connect(target: Path | None, read_only: bool, wait_seconds: float):
+def _claim(target: Path, needs_write: bool, deadline: float, wait: float) -> tuple[_File, bool]:
+    """Count one more user of the file's connection in this process; True if the caller
+    must open it. Waits while another thread opens or closes it. A change is refused at
+    once while the file is open read-only in this program: the app never keeps it so (its
+    own reads open it read-write), and a command or test that does would wait for itself."""
+    key = str(target.resolve())
+    with _FILES_CHANGED:
+        shared_file = _FILES.setdefault(key, _File())
+        while shared_file.busy:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise StoreError(_busy_here(target, wait))
+            _FILES_CHANGED.wait(remaining)
+        if needs_write and shared_file.connection is not None and shared_file.read_only:
+            raise StoreError(
+                f"The database {target} is open read-only in this program, so it cannot be "
+                "changed until that is closed."
+            )
+        shared_file.users += 1
+        must_open = shared_file.connection is None
+        shared_file.busy = must_open
+        return shared_file, must_open
+
+
+def _opened(
+    shared_file: _File, connection: duckdb.DuckDBPyConnection | None, read_only: bool
+) -> None:
+    """Hand the new connection (None: the open failed) to the threads waiting for it."""
+    with _FILES_CHANGED:
+        shared_file.connection, shared_file.read_only = connection, read_only
+        shared_file.busy = False
+        if connection is None:
+            shared_file.users -= 1
+        _FILES_CHANGED.notify_all()
+
+
+def _release(shared_file: _File) -> None:
+    """One user fewer; the last one closes the connection, so another program can open it."""
+    with _FILES_CHANGED:
+        shared_file.users -= 1
+        if shared_file.users > 0 or shared_file.connection is None:
+            return
+        connection, shared_file.connection = shared_file.connection, None
+        shared_file.busy = True
+    try:
+        connection.close()
+    finally:
+        with _FILES_CHANGED:
+            shared_file.busy = False
+            _FILES_CHANGED.notify_all()
+
+
+def _connect(
+    target: Path | None,
+    read_only: bool,
+    wait_seconds: float,
+    notice: Callable[[str], None] | None = None,
+    waited_in_all: float | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """A new connection, retrying while another program holds the file (or, in this
+    process, a connection of another mode that is about to close)."""
     deadline = time.monotonic() + wait_seconds
     delay = 0.05
+    told = False
     while True:
         try:
             return duckdb.connect(str(target) if target else ":memory:", read_only=read_only)
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or time.monotonic() + delay > deadline:
-                raise StoreError(_explain_open_error(target, exc)) from exc
+        except (duckdb.IOException, duckdb.ConnectionException) as exc:
+            if not _held_elsewhere(exc) or time.monotonic() + delay > deadline:
+                waited = wait_seconds if waited_in_all is None else waited_in_all
+                raise StoreError(_explain_open_error(target, exc, waited)) from exc
+            if notice is not None and not told:
+                told = True
+                notice(_waiting_notice(target, wait_seconds))
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
 
 
-def _explain_open_error(path: Path | None, exc: Exception) -> str:
-    text = str(exc)
-    if "lock" in text.lower():
+def _held_elsewhere(exc: Exception) -> bool:
+    """The file is open elsewhere: locked by another program (IOException), or open in
+    this process in another mode (ConnectionException: 'different configuration')."""
+    text = str(exc).lower()
+    if isinstance(exc, duckdb.ConnectionException):
+        return "different configuration" in text
+    return "lock" in text
+
+
+def _waiting_notice(path: Path | None, seconds: float) -> str:
+    return (
+        f"Waiting for {path}: another program (the app, or another command) is using it. "
+        f"Waiting up to {seconds:g} s for its turn to end…"
+    )
+
+
+def _busy_here(path: Path, seconds: float) -> str:
+    return (
+        f"The database {path} was still busy in this program after {seconds:g} s "
+        "(another change was being saved or the file opened). Try again."
+    )
+
+
+def _explain_open_error(path: Path | None, exc: Exception, waited: float) -> str:
+    if _held_elsewhere(exc):
         return (
-            f"The database {path} is in use by another program (is the app or another "
-            "command running?). Close it, or point --db / CAPACITY_DB at another file."
+            f"The database {path} is in use by another program (the app, or another command "
+            f"such as an import) and was still in use after waiting {waited:g} s. Try again "
+            "when it has finished, or let a command wait longer with --wait SECONDS (the app "
+            "waits as CAPACITY_WAIT_SECONDS says)."
         )
-    return f"Could not open the database {path}: {text}"
+    return f"Could not open the database {path}: {exc}"

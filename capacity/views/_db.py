@@ -1,4 +1,14 @@
-"""Opening the store for the application layer: a Store passes through, a path opens one."""
+"""Opening the store for the application layer: a Store passes through, a path is shared.
+
+The app gives the view functions a database file; every session's read and write
+of that file in this process then shares one connection (see
+:meth:`capacity.store.Store.shared`). A read sees the data as one moment left
+them: before another session's import or undo, or after it, never half. A write
+takes the file's turn, so two sessions' changes run one after the other. While
+another program (the command line) holds the file, both wait for it for up to
+:func:`capacity.config.wait_seconds` (a command: its own ``--wait``), then carry on by
+themselves.
+"""
 
 from __future__ import annotations
 
@@ -6,27 +16,37 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from capacity.store import Store
+from capacity import config
+from capacity.store import Store, chosen_wait
 
 Database = Store | Path
-"""A store already open (the command line) or a database file (the app opens it per read)."""
+"""A store already open (the command line) or a database file (the app shares one per file)."""
 
 
 @contextmanager
 def reading(db: Database) -> Iterator[Store]:
-    """The store to read from: ``db`` itself if open, else the file opened read-only."""
+    """The store to read from: ``db`` itself if open, else the file's shared connection,
+    every query in the block reading the same moment's data."""
     if isinstance(db, Store):
         yield db
         return
-    with Store.open(db, read_only=True) as store:
-        yield store
+    with Store.shared(db, wait_seconds=_wait()) as store, store.consistent() as view:
+        yield view
 
 
 @contextmanager
 def writing(db: Database) -> Iterator[Store]:
-    """The store to write to: ``db`` itself if open, else the file opened for writing."""
+    """The store to write to: ``db`` itself if open, else the file's shared connection,
+    holding the file's turn to change until the block ends."""
     if isinstance(db, Store):
         yield db
         return
-    with Store.open(db) as store:
+    with Store.open(db, wait_seconds=_wait()) as store, store.turn():
         yield store
+
+
+def _wait() -> float:
+    """How long to wait for another program to let go of the file: the command's own
+    ``--wait`` when a command runs, else the app's setting."""
+    chosen = chosen_wait()
+    return config.wait_seconds() if chosen is None else chosen
