@@ -14,12 +14,14 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 import pages
-from capacity import config
+from capacity import access, config
 from capacity.ingest import stage_file
 from capacity.views import data
 from pages import page_path
 from tests.app.conftest import APP
 from tests.unit.test_store_sharing import referral_file
+
+LEAD = access.local_user("lead")  # the one user of a laptop: every right
 
 ROUNDS = 3  # imports and undos by the writing session
 RERUNS = 8  # most page runs a reading session makes
@@ -70,8 +72,10 @@ def test_sessions_reading_while_another_imports_and_undoes_see_no_error(
             for round_ in range(ROUNDS):
                 work = tmp_path / f"work{round_}"
                 work.mkdir()
-                data.load_file(writable_db, stage_file(extract, "referrals", workdir=work))
-                data.undo_last_import(writable_db)
+                data.load_file(
+                    writable_db, stage_file(extract, "referrals", workdir=work), user=LEAD
+                )
+                data.undo_last_import(writable_db, user=LEAD)
         except Exception as exc:  # noqa: BLE001 - the test names whatever the writer raised
             problems.append(f"writer: {type(exc).__name__}: {exc}")
         finally:

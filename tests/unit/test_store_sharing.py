@@ -15,12 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from capacity import config
+from capacity import access, config
 from capacity.cli import main
 from capacity.ingest import stage_file
 from capacity.store import Store, StoreError
 from capacity.views import data, places
 from capacity.views._db import reading, writing
+
+LEAD = access.local_user("lead")  # the one user of a laptop: every right
 
 HEADER = "referral_id,place_code,service_type,source,pathway,referral_date,start_date,end_date"
 HAVERING = "E09000016"
@@ -88,8 +90,8 @@ def test_readers_see_the_data_before_or_after_while_the_app_imports_and_undoes(
                 work = tmp_path / f"work{round_}"
                 work.mkdir()
                 staged = stage_file(extract, "referrals", workdir=work)
-                data.load_file(writable_db, staged)
-                data.undo_last_import(writable_db)
+                data.load_file(writable_db, staged, user=LEAD)
+                data.undo_last_import(writable_db, user=LEAD)
         except Exception as exc:  # noqa: BLE001 - the test reports whatever a writer raised
             problems.append(f"writer: {type(exc).__name__}: {exc}")
         finally:
@@ -136,7 +138,7 @@ def test_two_sessions_changing_at_once_take_turns(writable_db, tmp_path):
         try:
             work = tmp_path / f"work-{path.stem}"
             work.mkdir()
-            data.load_file(writable_db, stage_file(path, "referrals", workdir=work))
+            data.load_file(writable_db, stage_file(path, "referrals", workdir=work), user=LEAD)
         except Exception as exc:  # noqa: BLE001
             problems.append(f"{type(exc).__name__}: {exc}")
 
@@ -147,8 +149,8 @@ def test_two_sessions_changing_at_once_take_turns(writable_db, tmp_path):
         thread.join(JOIN_SECONDS)
     assert problems == []
     assert referral_count(writable_db) == before + 20
-    data.undo_last_import(writable_db)
-    data.undo_last_import(writable_db)
+    data.undo_last_import(writable_db, user=LEAD)
+    data.undo_last_import(writable_db, user=LEAD)
     assert referral_count(writable_db) == before
 
 
@@ -281,6 +283,6 @@ def test_a_change_is_refused_at_once_while_the_file_is_open_read_only_here(writa
     """Waiting would never end: the read-only user is this program itself."""
     with Store.open(writable_db, read_only=True):
         with pytest.raises(StoreError, match="is open read-only in this program"):
-            data.undo_last_import(writable_db)
+            data.undo_last_import(writable_db, user=LEAD)
         # Reading still shares the read-only connection.
         assert referral_count(writable_db) > 0
