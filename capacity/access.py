@@ -68,10 +68,11 @@ class User:
 
     @property
     def label(self) -> str:
-        """The name and e-mail as a change records them: ``Ann Lee <ann@x.gov.uk>``."""
-        if self.email and self.name and self.name != self.email:
-            return f"{self.name} <{self.email}>"
-        return self.email or self.name
+        """The name and e-mail as a change records them: ``Ann Lee (ann@x.gov.uk)``.
+
+        Round brackets, not angle ones: messages are drawn as Markdown, where an address in
+        angle brackets becomes a bare link and the brackets vanish."""
+        return person_label(self.name, self.email)
 
     @property
     def is_admin(self) -> bool:
@@ -86,6 +87,14 @@ class User:
     def all_places(self) -> bool:
         """Whether the user may edit every place (an admin, or an editor granted ``*``)."""
         return self.role == ADMIN or (self.role == EDITOR and EVERY_PLACE in self.places)
+
+
+def person_label(name: str, email: str) -> str:
+    """A person as changes and lists name them: ``Ann Lee (ann@x.gov.uk)``, or whichever of
+    the name and e-mail there is."""
+    if email and name and name != email:
+        return f"{name} ({email})"
+    return email or name
 
 
 def local_user(name: str | None = None) -> User:

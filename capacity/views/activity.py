@@ -15,6 +15,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from capacity import audit
+from capacity.access import person_label
 from capacity.export import csv_bytes
 from capacity.plan import places_in
 from capacity.views._db import Database, reading
@@ -104,7 +105,7 @@ def people(db: Database) -> dict[str, str]:
     choices: dict[str, str] = {}
     for name, email in zip(found["user_name"], found["user_email"], strict=True):
         key = email or name
-        choices.setdefault(key, f"{name} <{email}>" if email and name != email else key)
+        choices.setdefault(key, person_label(name, email) or key)
     return choices
 
 

@@ -282,10 +282,8 @@ def test_a_viewer_is_offered_no_file_upload_and_is_told_why(browser, signin_serv
         settle(page)
         assert page.get_by_role("heading", name="Load a file").count() == 1
         assert page.locator('[data-testid="stFileUploader"]').count() == 0
-        # The page writes "Val Viewer <val@example.org>"; as Markdown, the address in angle
-        # brackets is drawn as a mail link, without the brackets.
         assert alert(page, "Info") == (
-            "You can view every page but not change anything: Val Viewer val@example.org "
+            "You can view every page but not change anything: Val Viewer (val@example.org) "
             "has the viewer role. An admin can grant you places to edit."
         )
         assert "Loading files needs an editor's or an admin's role." in app_text(page)
@@ -313,7 +311,7 @@ def test_an_editor_loads_for_their_place_not_another_and_an_admin_undoes_it(
         upload_and_load(page, THURROCK, thurrock)
         refused = alert(page, "Error")
         assert refused == (
-            "Nothing loaded: Ed Editor ed@havering.gov.uk may not change "
+            "Nothing loaded: Ed Editor (ed@havering.gov.uk) may not change "
             f"Thurrock ({THURROCK}): their role covers Havering ({HAVERING})."
         )
         assert "\n" not in refused
@@ -348,7 +346,7 @@ def test_an_editor_loads_for_their_place_not_another_and_an_admin_undoes_it(
             ("Ada Admin", "Undo", f"import {import_id}: {havering.name}"),
             ("Ed Editor", "Import", havering.name),
         ]
-        assert "Loaded by Ed Editor <ed@havering.gov.uk>" in trail[0]["What changed"]
+        assert "Loaded by Ed Editor (ed@havering.gov.uk)" in trail[0]["What changed"]
 
         # Nothing of the refused load is filed under Thurrock.
         page.goto(f"/activity?place={THURROCK}")

@@ -44,7 +44,7 @@ def test_a_viewer_changes_nothing_and_only_an_admin_administers():
 
 
 def test_a_change_records_name_and_email():
-    assert editor(HAVERING).label == "Ann Lee <ann@havering.gov.uk>"
+    assert editor(HAVERING).label == "Ann Lee (ann@havering.gov.uk)"
     assert access.local_user("lead").label == "lead"
 
 

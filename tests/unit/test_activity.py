@@ -65,8 +65,8 @@ def test_the_person_filter_takes_an_email_or_a_name_in_any_case(db):
         "havering.csv",
     ]
     assert people(db) == {
-        "ann@havering.gov.uk": "Ann Lee <ann@havering.gov.uk>",
-        "tom@thurrock.gov.uk": "Tom Hart <tom@thurrock.gov.uk>",
+        "ann@havering.gov.uk": "Ann Lee (ann@havering.gov.uk)",
+        "tom@thurrock.gov.uk": "Tom Hart (tom@thurrock.gov.uk)",
     }
 
 

@@ -31,7 +31,7 @@ def test_an_admin_gives_a_role_and_the_person_then_has_it(writable_db):
     grants = view.role_grants(writable_db)
     ann = view.signed_in_user(Roles(), grants, "Ann Lee", ANN)
     assert (ann.role, ann.places, ann.signed_in) == (access.EDITOR, frozenset({HAVERING}), True)
-    assert grants.loc[0, "granted_by"] == "Raj Patel <raj@nelondon.nhs.uk>"
+    assert grants.loc[0, "granted_by"] == "Raj Patel (raj@nelondon.nhs.uk)"
 
 
 def test_a_role_given_in_the_app_replaces_the_files_entry(writable_db):
@@ -49,7 +49,7 @@ def test_everyone_is_listed_once_with_where_their_role_comes_from():
         Grant(ANN, access.EDITOR, frozenset({HAVERING}), "file"),
     )
     grants = pd.DataFrame(
-        [[ANN, "admin", "", "Raj Patel <raj@nelondon.nhs.uk>", pd.Timestamp("2026-03-02 10:00")]],
+        [[ANN, "admin", "", "Raj Patel (raj@nelondon.nhs.uk)", pd.Timestamp("2026-03-02 10:00")]],
         columns=["email", "role", "places", "granted_by", "granted_at"],
     )
     listed = view.people(roles, grants)
