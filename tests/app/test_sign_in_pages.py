@@ -14,20 +14,9 @@ from streamlit.testing.v1 import AppTest
 from capacity import access, config
 from capacity.views import access as access_view
 from tests.app.conftest import APP, no_errors
+from tests.roles import ROLES
 
 HAVERING = "E09000016"
-ROLES = f"""
-default_role = "viewer"
-
-[[user]]
-email = "ed@havering.gov.uk"
-role = "editor"
-places = ["{HAVERING}"]
-
-[[user]]
-email = "ada@nelondon.nhs.uk"
-role = "admin"
-"""
 
 
 @pytest.fixture

@@ -82,14 +82,23 @@ def wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float 
 
 
 @contextmanager
-def serving(folder: Path, demo_db: Path):
-    """The app, served by `streamlit run app.py` on a free local port over a copy of the demo
-    database in ``folder``; yields its base URL once healthy, and stops it afterwards."""
+def serving(
+    folder: Path,
+    demo_db: Path,
+    *,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+    args: tuple[str, ...] = (),
+):
+    """The app, served by `streamlit run app.py` on a local port (free, unless ``port`` is
+    given) over a copy of the demo database in ``folder``, with ``env`` added to the
+    environment and ``args`` to the command; yields its base URL once healthy, and stops it
+    afterwards."""
     database = folder / "app.duckdb"
     shutil.copyfile(demo_db, database)
-    port = free_port()
+    port = port or free_port()
     log = folder / "server.log"
-    env = {**os.environ, config.DB_ENV: str(database)}
+    environment = {**os.environ, config.DB_ENV: str(database), **(env or {})}
     with open(log, "w") as out:
         process = subprocess.Popen(
             [
@@ -106,9 +115,10 @@ def serving(folder: Path, demo_db: Path):
                 "true",
                 "--browser.gatherUsageStats",
                 "false",
+                *args,
             ],
             cwd=config.PROJECT_ROOT,
-            env=env,
+            env=environment,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -9,38 +9,21 @@ person would, and signs out again. Nothing leaves 127.0.0.1.
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
-import shutil
-import signal
-import subprocess
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from capacity import config
-from tests.e2e.conftest import ARTIFACTS, free_port, settle, wait_healthy
+from tests.e2e.conftest import ARTIFACTS, free_port, serving, settle
 from tests.oidc_provider import Running
+from tests.roles import ROLES
 
 HAVERING, THURROCK = "E09000016", "E06000034"
 CLIENT_ID = "capacity-test"
 CLIENT_SECRET = secrets.token_urlsafe(24)
 
-ROLES = f"""
-default_role = "viewer"
-
-[[user]]
-email = "ed@havering.gov.uk"
-role = "editor"
-places = ["{HAVERING}"]
-
-[[user]]
-email = "ada@nelondon.nhs.uk"
-role = "admin"
-"""
 
 VIEWER = ("vic@example.org", "Vic Viewer")  # not in the roles file: the default role
 EDITOR = ("ed@havering.gov.uk", "Ed Editor")
@@ -50,59 +33,25 @@ ADMIN = ("ada@nelondon.nhs.uk", "Ada Admin")
 @contextmanager
 def signing_in_app(folder: Path, demo_db: Path, provider: Running):
     """The app with sign-in configured against ``provider``; yields its base URL."""
-    database = folder / "app.duckdb"
-    shutil.copyfile(demo_db, database)
     roles = folder / "roles.toml"
     roles.write_text(ROLES, "utf-8")
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
     secrets_file = folder / "secrets.toml"
     secrets_file.write_text(
         "[auth]\n"
-        f'redirect_uri = "{url}/oauth2callback"\n'
+        f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
         f'cookie_secret = "{secrets.token_urlsafe(32)}"\n'
         f'client_id = "{CLIENT_ID}"\n'
         f'client_secret = "{CLIENT_SECRET}"\n'
         f'server_metadata_url = "{provider.metadata_url}"\n',
         "utf-8",
     )
-    log = folder / "server.log"
-    env = {**os.environ, config.DB_ENV: str(database), "CAPACITY_ROLES": str(roles)}
-    env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
-    with open(log, "w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-                "--secrets.files",
-                str(secrets_file),
-            ],
-            cwd=config.PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        wait_healthy(url, process, log)
+    env = {"CAPACITY_ROLES": str(roles), "NO_PROXY": "127.0.0.1,localhost"}
+    env["no_proxy"] = env["NO_PROXY"]
+    with serving(
+        folder, demo_db, port=port, env=env, args=("--secrets.files", str(secrets_file))
+    ) as url:
         yield url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="module")
