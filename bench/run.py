@@ -702,6 +702,21 @@ def run_steps(data: england.Dataset, base: Path, work: Path, args: argparse.Name
     )
 
 
+def served_places(places: pd.DataFrame) -> list[str]:
+    """The codes of the places with services (the data set's), not England's others, sorted.
+
+    Every database holds all of England's authorities; the steps time the places the data
+    set gives services and referrals to, as the picker marks them.
+    """
+    picker = picker_options(places)
+    kinds = dict(zip(places["place_code"], places["kind"], strict=True))
+    return sorted(
+        code
+        for code, in_use in zip(picker["place_code"], picker["in_use"], strict=True)
+        if in_use and kinds[code] != "system"
+    )
+
+
 def later_steps(args: argparse.Namespace) -> list[str]:
     """The names of the steps that need the imported database, for a run that has none."""
     steps = [
@@ -721,7 +736,7 @@ def after_import(
     limit, reps = args.step_limit, args.reps
     with Store.open(database, read_only=True) as store:
         places = store.query("places")
-        codes = sorted(places.loc[places["kind"] != "system", "place_code"])
+        codes = served_places(places)
         tables = read_tables(store, codes)
     say("importing with pandas …")
     failed = measure(
