@@ -17,7 +17,14 @@ times, as the median of ``--reps`` repetitions in this one run:
 - one BCF workbook, and one workbook for every place (a zip);
 - in headless Chromium against the app on this data: opening a place's page
   with nothing cached, changing the place until its charts are redrawn, and
-  the server's memory at the end of the session.
+  the server's memory at the end of the session;
+- and, beside the import, its floor: DuckDB reading the same file straight into a
+  table with no checks, with the import's ratio to it.
+
+Each step is measured on its own: one that fails (an error, a wrong answer, a
+browser step that cannot do what it drives, or past ``--step-limit``) is a row
+marked failed with its reason, and every other row is still measured and written;
+the run then exits with status 1.
 
 Beside each step that DuckDB does, a straightforward pandas version
 (``bench/pandas_baseline.py``) does the same work on the same data, after a
