@@ -1,6 +1,7 @@
 """Time the flow model for one service over a year, and a slider move on the Flow page.
 
     python3 bench/flow_speed.py [--repeats N] [--replications N] [--no-app]
+                                [--places 100,500,2000] [--scale-only]
 
 Builds a demo database in a temporary folder and sets up the BHR D2A nursing
 beds (20 beds, 42-day stay, the BHR system) for 2025-26. Then times, each as
@@ -16,6 +17,11 @@ the median of the repetitions:
 - a whole run of each BHR discharge pathway's modelled services pooled (P1:
   the two reablement services, 240 places; P2: the rehab and step-down
   beds, 64–68 places), and a P2 what-if as the page does it;
+- the cost as the places grow: the D2A nursing beds and the pathway 1 pool
+  scaled to 100, 500 and 2,000 places (``--places``), arrivals, places and
+  people in the service at the start all multiplied alike, so the occupancy,
+  stay and spread stay those of the demo (the people simulated grow with the
+  places); ``--scale-only`` times only these;
 - with AppTest (unless ``--no-app``): the Flow page's rerun, server side,
   after the extra-places slider moves to a value not seen before.
 """
@@ -32,6 +38,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import numpy as np  # noqa: E402
+
 from capacity import config  # noqa: E402
 from capacity.charts import (  # noqa: E402
     flow_occupancy_chart,
@@ -39,7 +47,7 @@ from capacity.charts import (  # noqa: E402
     flow_wait_chart,
 )
 from capacity.demo import build_demo_database  # noqa: E402
-from capacity.flow.inputs import adjust, starting  # noqa: E402
+from capacity.flow.inputs import FlowInputs, adjust, starting  # noqa: E402
 from capacity.flow.results import run  # noqa: E402
 from capacity.flow.simulation import simulate  # noqa: E402
 from capacity.flow.steady_state import analytical  # noqa: E402
@@ -109,12 +117,56 @@ def pathway_runs(db: Path, reps: int, repeats: int) -> None:
     )
 
 
+def scaled(inputs: FlowInputs, places: int) -> FlowInputs:
+    """The same service with ``places`` most places: arrivals, places and starting people
+    multiplied alike, so occupancy, stay and its spread are unchanged."""
+    factor = places / int(inputs.beds.max())
+    mean = inputs.mean_arrivals_per_day
+    return inputs.with_changes(
+        arrivals_per_day=np.asarray(inputs.arrivals_per_day, float) * factor,
+        mean_arrivals_per_day=None if mean is None else np.asarray(mean, float) * factor,
+        caseload=np.asarray(inputs.caseload, float) * factor,
+        in_service_today=round(inputs.in_service_today * factor),
+        waiting_today=round(inputs.waiting_today * factor),
+    )
+
+
+def scale_bases(db: Path, one_service: FlowInputs) -> dict[str, FlowInputs]:
+    """What the scaled rows start from: one service (the D2A nursing beds, 42-day stay) and
+    BHR's pathway 1 pool (reablement, 28-day stay: more people for the same places)."""
+    with Store.open(db, read_only=True) as store:
+        pooled = command_inputs(store, "BHR", None, "P1", 2025, None)
+    return {"D2A nursing": one_service, "pathway P1 pool": pooled}
+
+
+def scale_runs(bases: dict[str, FlowInputs], places: list[int], reps: int, repeats: int) -> None:
+    """Time the simulation and a whole run as the places grow, for each base service."""
+    for name, base in bases.items():
+        for count in places:
+            inputs = scaled(base, count)
+            people = float(np.sum(inputs.arrivals_per_day))
+            run(inputs, replications=reps)  # warm up
+            what = f"{name} at {count:,} places ({people:,.0f} arrivals a year)"
+            report(f"{what}, simulation", timings(lambda i=inputs: simulate(i, reps), repeats))
+            report(
+                f"{what}, whole run",
+                timings(lambda i=inputs: run(i, replications=reps), repeats),
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--replications", type=int, default=1000)
     parser.add_argument("--no-app", action="store_true", help="skip the AppTest slider timing")
+    parser.add_argument(
+        "--places", default="100,500,2000", help="places to scale to, comma-separated"
+    )
+    parser.add_argument(
+        "--scale-only", action="store_true", help="time only the runs scaled to --places"
+    )
     args = parser.parse_args()
+    places = [int(value) for value in args.places.split(",") if value.strip()]
     reps = args.replications
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "demo.duckdb"
@@ -125,6 +177,9 @@ def main() -> None:
             f"{inputs.label}, 2025-26: {inputs.days} days, {reps:,} replications, "
             f"{int(inputs.beds.max())} places, {inputs.mean_los_days[0]:g}-day stay"
         )
+        if args.scale_only:
+            scale_runs(scale_bases(db, inputs), places, reps, args.repeats)
+            return
         run(inputs, replications=reps)  # warm up
         report("simulation", timings(lambda: simulate(inputs, reps), args.repeats))
         report("steady-state formulas", timings(lambda: analytical(inputs), args.repeats))
@@ -143,6 +198,7 @@ def main() -> None:
             timings(lambda: what_if(inputs, next(extras) % 21, reps), args.repeats),
         )
         pathway_runs(db, reps, args.repeats)
+        scale_runs(scale_bases(db, inputs), places, reps, args.repeats)
         if not args.no_app:
             report(
                 "Flow page rerun after the extra-places slider moves (AppTest, server side)",

@@ -165,15 +165,30 @@ class _Queue:
         counts = np.vstack([np.full((1, reps), waiting_today), arrivals]).T  # reps × (days + 1)
         people = counts.sum(axis=1)
         width = max(int(people.max(initial=0)), 1)
-        rows = np.repeat(np.tile(np.arange(days + 1), reps), counts.ravel())
-        first = np.cumsum(people) - people
-        where = np.repeat(np.arange(reps) * width - first, people) + np.arange(people.sum())
-        arrival_row = np.full(reps * width, -1, dtype=np.int32)
-        arrival_row[where] = rows
+        arrival_row = _arrival_rows(counts, people, width)
         # Single precision halves the memory of large services; a stay to 7 digits is plenty.
         stays = _standard_stays(rng, (reps, width), cv, distribution).astype(np.float32)
         rounding = rng.random((reps, width), dtype=np.float32)
-        return cls(arrival_row.reshape(reps, width), stays, rounding)
+        return cls(arrival_row, stays, rounding)
+
+
+def _arrival_rows(counts: np.ndarray, people: np.ndarray, width: int) -> np.ndarray:
+    """Each person's arrival row (0 waiting at the start, d + 1 arrived on day d), queue order.
+
+    A person's row is how many of the rows 1, 2, … begin at or before their place in
+    the queue, so a running count of where rows begin gives it without building an
+    index per person (which, at 2,000 places, cost as much as drawing the stays).
+    Places past a replication's last person hold −1.
+    """
+    reps = counts.shape[0]
+    # Row d begins after the people of rows 0 … d − 1; a row may begin at ``width``
+    # itself (no one after it), hence the extra column, dropped after counting.
+    begins = np.cumsum(counts[:, :-1], axis=1)
+    where = (np.arange(reps)[:, None] * (width + 1) + begins).ravel()
+    marks = np.bincount(where, minlength=reps * (width + 1)).astype(np.int32)
+    rows = np.cumsum(marks.reshape(reps, width + 1), axis=1, dtype=np.int32)[:, :width]
+    rows[np.arange(width)[None, :] >= people[:, None]] = -1
+    return rows
 
 
 class _History(NamedTuple):
@@ -205,7 +220,8 @@ def _run_days(
     horizon = len(beds)
     columns = np.arange(reps)
     width = queue_order.arrival_row.shape[1]
-    arrival_row = queue_order.arrival_row.ravel().astype(np.int64)
+    # Kept in 32 bits: widening everyone's row at once costs more than widening those admitted.
+    arrival_row = queue_order.arrival_row.ravel()
     stays, rounding = queue_order.stays.ravel(), queue_order.rounding.ravel()
     booked = departures.ravel()
     occupied = np.full(reps, inputs.in_service_today, dtype=np.int64)
@@ -230,7 +246,7 @@ def _run_days(
             overnight = stay > 0
             leave = np.minimum(day + stay[overnight], horizon)
             np.add.at(booked, leave * reps + who[overnight], 1)
-            row = arrival_row[person]
+            row = arrival_row[person].astype(np.int64)
             np.add.at(waits, row * reps + who, day - np.maximum(row - 1, 0))
             queue -= admit
             occupied += admit - np.bincount(who[~overnight], minlength=reps)
@@ -272,7 +288,7 @@ def _count_unfinished_waits(
         return unfinished.reshape(days + 1, reps)
     who = np.repeat(np.arange(reps), queue)
     person = np.repeat(following - (np.cumsum(queue) - queue), queue) + np.arange(count)
-    row = arrival_row[person]
+    row = arrival_row[person].astype(np.int64)
     np.add.at(waits, row * reps + who, end - np.maximum(row - 1, 0))
     np.add.at(unfinished, row * reps + who, 1)
     return unfinished.reshape(days + 1, reps)
