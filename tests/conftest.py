@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import settings
 
 from capacity import config
 from capacity.demo import build_demo_database
@@ -16,6 +17,11 @@ from capacity.reference import REFERENCE_FILES, read_tables
 from capacity.store import Store
 
 SHARED_DATA = config.PROJECT_ROOT.parent / "shared" / "data"
+
+# No property test may fail for being slow: a loaded machine (CI, two cores) can take a
+# single example past Hypothesis's 200 ms default, and tests must not depend on timing.
+settings.register_profile("untimed", deadline=None)
+settings.load_profile("untimed")
 
 
 @pytest.fixture(scope="session")

@@ -40,7 +40,8 @@ def session(page: str) -> AppTest:
 def shown_problems(at: AppTest, page: str) -> list[str]:
     """Exception boxes and error boxes on the page, named."""
     # The message is redacted (showErrorDetails is off): the stack's end names the error.
-    found = [f"{page}: exception {e.proto}" for e in at.exception]  # proto: the error's type
+    # proto: the error's type; the stack's last lines say where, should this ever fail.
+    found = [f"{page}: exception {e.proto} {list(e.stack_trace)[-6:]}" for e in at.exception]
     return found + [f"{page}: error {e.value}" for e in at.error]
 
 
