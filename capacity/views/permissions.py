@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import pandas as pd
+
 from capacity import access
 from capacity.access import AccessDenied, User
 from capacity.model import system_members
@@ -32,9 +34,9 @@ __all__ = [
 ]
 
 
-def members(store: Store | _Session) -> list[tuple[str, str]]:
-    """Every (system, place) pair the store knows, so a system's grant covers its places."""
-    pairs = system_members(store.query("places"))
+def members(places: pd.DataFrame) -> list[tuple[str, str]]:
+    """Every (system, place) pair of the places table, so a system's grant covers its places."""
+    pairs = system_members(places)
     return list(zip(pairs["system_code"], pairs["place_code"], strict=True))
 
 
@@ -46,13 +48,8 @@ def require(store: Store | _Session, user: User, places: Iterable[str] | None) -
         access.require_edit(user, wanted)
         return
     known = store.query("places")
-    pairs = system_members(known)
-    access.require_edit(
-        user,
-        wanted,
-        zip(pairs["system_code"], pairs["place_code"], strict=True),
-        dict(zip(known["place_code"], known["name"], strict=True)),
-    )
+    names = dict(zip(known["place_code"], known["name"], strict=True))
+    access.require_edit(user, wanted, members(known), names)
 
 
 def require_some(user: User) -> None:
