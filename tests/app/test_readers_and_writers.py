@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from streamlit.runtime.scriptrunner import script_cache
 from streamlit.testing.v1 import AppTest
 
 import pages
@@ -60,6 +61,17 @@ def test_sessions_reading_while_another_imports_and_undoes_see_no_error(
     # makes that page hand over to app.py a second time (a duplicate key 'place'). A real
     # server sets it once. The page code reads it through pages.PagesManager.
     monkeypatch.setattr(pages, "PagesManager", _NavigationApp)
+    # Each AppTest run compiles its page again, and CPython 3.11's parser is not safe across
+    # threads ("AST constructor recursion depth mismatch"); a server compiles a page once and
+    # keeps it. Compiling one page at a time keeps the test about the data, not the parser.
+    real_bytecode = script_cache.ScriptCache.get_bytecode
+    compiling = threading.Lock()
+
+    def bytecode_in_turn(self, script_path):
+        with compiling:
+            return real_bytecode(self, script_path)
+
+    monkeypatch.setattr(script_cache.ScriptCache, "get_bytecode", bytecode_in_turn)
     extract = referral_file(tmp_path, 200, prefix="AT")
     names = ["overview", "place", "data"]
     sessions = {page: session(page) for page in names}
