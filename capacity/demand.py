@@ -367,7 +367,8 @@ def _projection(
         grid["sd"].to_numpy(float), grid["years_in_month"].to_numpy(int)
     )
     pairs = list(zip(grid["place_code"], grid["service_type"], strict=True))
-    grid["data_window"] = [plans[k].window.label for k in pairs]
+    labels = {key: plan.window.label for key, plan in plans.items()}
+    grid["data_window"] = [labels[k] for k in pairs]
     grid["demand_basis"] = [plans[k].basis for k in pairs]
     grid["service_id"] = grid["service_id"].replace("", None)
     return grid[

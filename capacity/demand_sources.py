@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from capacity.demand import KEY, Window
@@ -104,13 +105,15 @@ def months_with_data(
     return out
 
 
-def enough_records(months: pd.Series, year: int, window_years: int) -> bool:
+def enough_records(months: pd.Series | np.ndarray, year: int, window_years: int) -> bool:
     """True when ``months`` (month starts with records) cover all 12 calendar months within
     the ``window_years`` planning years before planning year ``year``."""
-    first = pd.Timestamp(year - window_years, 4, 1)
-    last = pd.Timestamp(year, 3, 1)
-    inside = months[(months >= first) & (months <= last)]
-    return inside.dt.month.nunique() >= ENOUGH_CALENDAR_MONTHS
+    values = np.asarray(months, dtype="datetime64[D]")
+    first = np.datetime64(f"{year - window_years:04d}-04-01")
+    last = np.datetime64(f"{year:04d}-03-01")
+    inside = values[(values >= first) & (values <= last)]
+    calendar = inside.astype("datetime64[M]").astype(np.int64) % 12
+    return len(np.unique(calendar)) >= ENOUGH_CALENDAR_MONTHS
 
 
 def choose_source(
@@ -155,10 +158,14 @@ def choose_sources(
     ``histories`` has :data:`HISTORY_COLUMNS` (``origin``: records, counts or sitrep).
     Keys with a named source but no data are included (as no demand data).
     """
-    months = {
-        key: {o: g["month"].drop_duplicates() for o, g in rows.groupby("origin")}
-        for key, rows in histories.groupby(["place_code", "service_type"])
-    }
+    distinct = histories[["place_code", "service_type", "origin", "month"]].drop_duplicates()
+    values = distinct["month"].to_numpy()
+    # One grouping of the distinct months, not a grouping per place and type: England has
+    # thousands of them.
+    months: dict[tuple[str, str], dict[str, np.ndarray]] = {}
+    groups = distinct.groupby(["place_code", "service_type", "origin"]).indices
+    for (place, stype, origin), rows in sorted(groups.items()):
+        months.setdefault((place, stype), {})[origin] = values[np.sort(rows)]
     out = {
         key: choose_source(by_origin, setting_for(settings, *key), year)
         for key, by_origin in months.items()

@@ -38,6 +38,8 @@ them into the frame.
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 import pandas as pd
 
@@ -348,7 +350,7 @@ def _hospital_shares(segs: pd.DataFrame, inputs: PlanInputs) -> pd.DataFrame:
     seen = pd.Series(
         [
             observed.get((p, t), np.nan)
-            for p, t in zip(segs["place_code"], segs["service_type"], strict=True)
+            for p, t in zip(segs["place_code"].tolist(), segs["service_type"].tolist(), strict=True)
         ],
         index=segs.index,
         dtype=float,
@@ -399,7 +401,10 @@ def _segment_rows(segs: pd.DataFrame, index: dict[tuple, int]) -> tuple[np.ndarr
             [
                 index.get((s, p, source, m), -1)
                 for s, p, m in zip(
-                    segs["service_id"], segs["place_code"], segs["month"], strict=True
+                    segs["service_id"].tolist(),
+                    segs["place_code"].tolist(),
+                    segs["month"].tolist(),
+                    strict=True,
                 )
             ],
             dtype=int,
@@ -500,7 +505,12 @@ def _covered(rows: pd.DataFrame, inputs: PlanInputs) -> list[bool]:
     local, national = inputs.covered_months, inputs.sitrep_months
     return [
         (national if (p, t) in by_sitrep else local).get((p, m), 0) > 0
-        for p, t, m in zip(rows["place_code"], rows["service_type"], rows["month"], strict=True)
+        for p, t, m in zip(
+            rows["place_code"].tolist(),
+            rows["service_type"].tolist(),
+            rows["month"].tolist(),
+            strict=True,
+        )
     ]
 
 
@@ -518,7 +528,12 @@ def demand_sources(frame: pd.DataFrame, inputs: PlanInputs) -> tuple[list, list,
     none = SourceChoice(None, "no referral records, monthly counts or SitRep figures")
     labels, reasons, missing = [], [], np.zeros(n, dtype=bool)
     for i, (p, t, src) in enumerate(
-        zip(frame["place_code"], frame["service_type"], frame["source"], strict=True)
+        zip(
+            frame["place_code"].tolist(),
+            frame["service_type"].tolist(),
+            frame["source"].tolist(),
+            strict=True,
+        )
     ):
         choice = inputs.demand_sources.get((p, t), none)
         if choice.source == "sitrep" and src == "community":
@@ -537,14 +552,17 @@ def _type_windows(rows: pd.DataFrame, demand: pd.DataFrame, windows: dict[str, s
         else {
             (p, t): w
             for p, t, w in zip(
-                demand["place_code"], demand["service_type"], demand["data_window"], strict=True
+                demand["place_code"].tolist(),
+                demand["service_type"].tolist(),
+                demand["data_window"].tolist(),
+                strict=True,
             )
             if isinstance(w, str)
         }
     )
     return [
         by_type.get((p, t), windows.get(p, "no referral data"))
-        for p, t in zip(rows["place_code"], rows["service_type"], strict=True)
+        for p, t in zip(rows["place_code"].tolist(), rows["service_type"].tolist(), strict=True)
     ]
 
 
@@ -570,14 +588,26 @@ def prepare(inputs: PlanInputs) -> PlanModel:
     index = {
         key: i
         for i, key in enumerate(
-            zip(rows["service_id"], rows["place_code"], rows["source"], rows["month"], strict=True)
+            zip(
+                rows["service_id"].tolist(),
+                rows["place_code"].tolist(),
+                rows["source"].tolist(),
+                rows["month"].tolist(),
+                strict=True,
+            )
         )
     }
     segs["row_h"], segs["row_c"] = _segment_rows(segs, index)
     rows = _row_statics(rows, segs)
     candidates: dict[tuple, list[int]] = {}
     for i, key in enumerate(
-        zip(rows["place_code"], rows["service_type"], rows["source"], rows["month"], strict=True)
+        zip(
+            rows["place_code"].tolist(),
+            rows["service_type"].tolist(),
+            rows["source"].tolist(),
+            rows["month"].tolist(),
+            strict=True,
+        )
     ):
         candidates.setdefault(key, []).append(i)
     demand = inputs.demand[inputs.demand["place_code"].isin(inputs.places["place_code"])]
@@ -676,10 +706,10 @@ def _named_demand(model: PlanModel, column: str = "demand") -> tuple[np.ndarray,
         [
             model.row_index.get((s, p, src, m), -1) if s is not None else -1
             for s, p, src, m in zip(
-                demand["service_id"],
-                demand["place_code"],
-                demand["source"],
-                demand["month"],
+                demand["service_id"].tolist(),
+                demand["place_code"].tolist(),
+                demand["source"].tolist(),
+                demand["month"].tolist(),
                 strict=True,
             )
         ],
@@ -714,13 +744,13 @@ def _allocate(
     equal = rows["any_equal"].to_numpy(bool)
     orphans = []
     keys = zip(
-        by_type["place_code"],
-        by_type["service_type"],
-        by_type["source"],
-        by_type["month"],
+        by_type["place_code"].tolist(),
+        by_type["service_type"].tolist(),
+        by_type["source"].tolist(),
+        by_type["month"].tolist(),
         strict=True,
     )
-    for key, amount in zip(keys, by_type["demand"], strict=True):
+    for key, amount in zip(keys, by_type["demand"].tolist(), strict=True):
         targets = model.candidates.get(key)
         if not targets:
             orphans.append((*key, amount))
@@ -746,9 +776,14 @@ def _allocate(
     return demand, notes, unserved
 
 
+# A row's flag inputs as a plain tuple: iterating lists is many times quicker than itertuples
+# over pandas' text columns.
+_FlagInputs = namedtuple("_FlagInputs", FLAG_INPUTS)  # type: ignore[misc]
+
+
 def _flags(rows: pd.DataFrame, windows: dict[str, Window]) -> list[str]:
     out = []
-    for row in rows[FLAG_INPUTS].itertuples(index=False):
+    for row in map(_FlagInputs._make, zip(*(rows[c].tolist() for c in FLAG_INPUTS), strict=True)):
         flags = []
         if row.unserved:
             flags.append(FLAG_NO_SERVICE)
@@ -854,19 +889,21 @@ def _parameters(model: PlanModel, caseload_used: np.ndarray) -> pd.DataFrame:
 def _scenario_notes(model: PlanModel) -> list[str]:
     notes: list[list[str]] = [[] for _ in range(len(model.rows))]
     segs = model.segments
-    for note, row_h, row_c in zip(segs["scenario_note"], segs["row_h"], segs["row_c"], strict=True):
+    for note, row_h, row_c in zip(
+        segs["scenario_note"].tolist(), segs["row_h"].tolist(), segs["row_c"].tolist(), strict=True
+    ):
         if note:
             for row in (row_h, row_c):
                 if row >= 0 and note not in notes[row]:
                     notes[row].append(note)
     demand = model.demand
     for note, s, p, t, src, m in zip(
-        demand["scenario_note"],
-        demand["service_id"],
-        demand["place_code"],
-        demand["service_type"],
-        demand["source"],
-        demand["month"],
+        demand["scenario_note"].tolist(),
+        demand["service_id"].tolist(),
+        demand["place_code"].tolist(),
+        demand["service_type"].tolist(),
+        demand["source"].tolist(),
+        demand["month"].tolist(),
         strict=True,
     ):
         if not note:
@@ -1000,33 +1037,33 @@ def _with_demand_basis(frame: pd.DataFrame, demand: pd.DataFrame) -> pd.DataFram
         {
             (p, t): b
             for p, t, b in zip(
-                demand["place_code"], demand["service_type"], demand["demand_basis"], strict=True
+                demand["place_code"].tolist(),
+                demand["service_type"].tolist(),
+                demand["demand_basis"].tolist(),
+                strict=True,
             )
             if isinstance(b, str)
         }
         if "demand_basis" in demand
         else {}
     )
-    n = np.array([years.get(k, 0) for k in zip(*(frame[c] for c in key), strict=True)])
+    # Plain dictionaries: a lookup per row in a pandas index costs more than the rest of it.
+    known = dict(zip(years.index, years.to_numpy(), strict=True))
+    n = np.array([known.get(k, 0) for k in zip(*(frame[c].tolist() for c in key), strict=True)])
     n = np.nan_to_num(n.astype(float)).astype(int)
+    # Rows repeat a few thousand combinations of basis and years: word each once.
+    worded: dict[tuple, str] = {}
     notes = []
     for count, pair in zip(
-        n, zip(frame["place_code"], frame["service_type"], strict=True), strict=True
+        n.tolist(),
+        zip(frame["place_code"].tolist(), frame["service_type"].tolist(), strict=True),
+        strict=True,
     ):
         text = basis.get(pair, "")
-        rests = (
-            "no history for this calendar month"
-            if count == 0
-            else f"this month rests on {count} year{'s' if count != 1 else ''}"
-        )
-        spread = (
-            ""
-            if count == 0
-            else f"; {NO_INTERVAL}"
-            if count == 1
-            else f"; {INTERVAL_LEVEL:.0%} prediction interval from their spread"
-        )
-        notes.append("; ".join(t for t in (text, rests) if t) + spread)
+        note = worded.get((text, count))
+        if note is None:
+            note = worded[(text, count)] = _demand_basis_note(text, count)
+        notes.append(note)
     notes = [
         f"{NO_DEMAND_DATA}: {reason}"
         if missing
@@ -1034,14 +1071,31 @@ def _with_demand_basis(frame: pd.DataFrame, demand: pd.DataFrame) -> pd.DataFram
         if label
         else note
         for label, reason, missing, note in zip(
-            frame["demand_source"],
-            frame["source_reason"],
-            frame["no_demand_data"],
+            frame["demand_source"].tolist(),
+            frame["source_reason"].tolist(),
+            frame["no_demand_data"].tolist(),
             notes,
             strict=True,
         )
     ]
     return frame.assign(demand_years=n, demand_note=notes)
+
+
+def _demand_basis_note(basis: str, count: int) -> str:
+    """How a row's demand was projected and how many years its calendar month rests on."""
+    rests = (
+        "no history for this calendar month"
+        if count == 0
+        else f"this month rests on {count} year{'s' if count != 1 else ''}"
+    )
+    spread = (
+        ""
+        if count == 0
+        else f"; {NO_INTERVAL}"
+        if count == 1
+        else f"; {INTERVAL_LEVEL:.0%} prediction interval from their spread"
+    )
+    return "; ".join(t for t in (basis, rests) if t) + spread
 
 
 def _with_interval(frame: pd.DataFrame) -> pd.DataFrame:
@@ -1179,7 +1233,7 @@ def _union_by(
 ) -> list[str]:
     """Per group code, the distinct parts of ``values`` (split on ``sep``) joined again."""
     parts: list[list[str]] = [[] for _ in range(int(codes.max()) + 1 if len(codes) else 0)]
-    for code, text in zip(codes, values, strict=True):
+    for code, text in zip(codes.tolist(), values.tolist(), strict=True):
         if text is None or (isinstance(text, float) and text != text):
             continue
         seen = parts[code]

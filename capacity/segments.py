@@ -76,31 +76,53 @@ def resolve_place_shares(
     # numpy's stubs refuse None as an array, though numpy takes it (an object array)
     frame["place_share_basis"] = np.where(own, OWN_PARAMETERS, None)  # type: ignore[call-overload]
     frame["place_share"] = np.where(own, 1.0, frame["place_share"].astype(float))
+    links = frame["service_id"].value_counts()
+    populations = dict(zip(all_places["place_code"], all_places["population_65plus"], strict=True))
+    uses = _use_by_service(use)
+    shares = frame["place_share"].to_numpy(float).copy()
+    bases = frame["place_share_basis"].to_numpy(object).copy()
+    # One pass over the pools, writing into arrays: assigning through .loc per pool costs
+    # more than the arithmetic once England's thousand-odd services are planned together.
     pooled = frame[~own]
-    for service_id, pool in pooled.groupby("service_id", sort=False):
-        share, basis = _pool_shares(
-            pool, all_places, use, len(frame[frame["service_id"] == service_id])
-        )
-        frame.loc[pool.index, "place_share"] = share
-        frame.loc[pool.index, "place_share_basis"] = basis
+    for service_id, found in pooled.groupby("service_id", sort=False).indices.items():
+        rows = pooled.index.to_numpy()[found]  # positions in frame (its index is 0..n-1)
+        pool = frame.iloc[rows]
+        share, basis = _pool_shares(pool, populations, use, uses.get(service_id), links[service_id])
+        shares[rows] = share
+        bases[rows] = basis
+    frame["place_share"] = shares
+    frame["place_share_basis"] = pd.Series(bases, index=frame.index, dtype=object)
     return frame[frame["place_code"].isin(place_codes)].reset_index(drop=True)
 
 
+def _use_by_service(use: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
+    """The rows of ``use`` for each service, looked up once rather than filtered per pool."""
+    if use is None or use.empty:
+        return {}
+    return {service: rows for service, rows in use.groupby("service_id", sort=False)}
+
+
 def _pool_shares(
-    pool: pd.DataFrame, all_places: pd.DataFrame, use: pd.DataFrame | None, links: int
+    pool: pd.DataFrame,
+    populations: dict[str, float],
+    use: pd.DataFrame | None,
+    mine: pd.DataFrame | None,
+    links: int,
 ) -> tuple[np.ndarray, object]:
-    """The shares of one service's pool (the places on its service-wide figures), and the basis."""
+    """The shares of one service's pool (the places on its service-wide figures), and the basis.
+
+    ``populations`` maps every place to its population aged 65+; ``mine`` is the rows of
+    ``use`` for this service (None where it has none).
+    """
     if len(pool) == 1:
         return np.ones(1), SINGLE_PLACE if links == 1 else "only place on the service-wide figures"
     stated = pool["place_share"].astype(float)
     if stated.notna().all():
         return stated.to_numpy(float), STATED
-    by_use, missing = _shares_of_use(pool, use)
+    by_use, missing = _shares_of_use(pool, mine)
     if by_use is not None:
         return by_use
-    population = pool["place_code"].map(
-        dict(zip(all_places["place_code"], all_places["population_65plus"], strict=True))
-    )
+    population = pool["place_code"].map(populations)
     pops = population.astype(float)
     if pops.isna().any() or pops.sum() <= 0:
         _refuse_unshareable(pool, population)
@@ -109,13 +131,15 @@ def _pool_shares(
 
 
 def _shares_of_use(
-    pool: pd.DataFrame, use: pd.DataFrame | None
+    pool: pd.DataFrame, mine: pd.DataFrame | None
 ) -> tuple[tuple[np.ndarray, object] | None, str]:
-    """Each place's share of the pool's referrals a month and the basis; or None and why not."""
+    """Each place's share of the pool's referrals a month and the basis; or None and why not.
+
+    ``mine`` is the use rows of the pool's service (None where there are none).
+    """
     why = "no referrals to it in the demand window"
-    if use is None or use.empty:
+    if mine is None or mine.empty:
         return None, why
-    mine = use[use["service_id"] == pool["service_id"].iloc[0]]
     counts = (
         pool["place_code"]
         .map(dict(zip(mine["place_code"], mine["referrals_a_month"], strict=True)))

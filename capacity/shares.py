@@ -51,11 +51,37 @@ def service_use(
         return pd.DataFrame(columns=USE_COLUMNS)
     in_window = history.merge(counted, on=["place_code", "month"])
     months = counted.groupby("place_code")["month"].agg(["size", "min", "max"])
+    spans = {
+        place: (int(size), first, last)
+        for place, size, first, last in zip(
+            months.index, months["size"], months["min"], months["max"], strict=True
+        )
+    }
+    named = _totals(in_window[in_window["service_id"].notna()], "service_id")
+    unnamed = _totals(in_window[in_window["service_id"].isna()], "service_type")
     types = dict(zip(services["service_id"], services["service_type"], strict=True))
     rows = []
     for service_id, group in links.groupby("service_id", sort=False):
-        rows += _use_of(service_id, types.get(service_id), group["place_code"], in_window, months)
+        counted_here, what = named.get(service_id), "referrals"
+        if counted_here is None:
+            counted_here, what = (
+                unnamed.get(types.get(service_id)),
+                "referrals of the service type,",
+            )
+        rows += _use_of(service_id, group["place_code"], counted_here or {}, what, spans)
     return pd.DataFrame(rows, columns=USE_COLUMNS)
+
+
+def _totals(referrals: pd.DataFrame, by: str) -> dict[object, dict[str, float]]:
+    """Referrals summed by ``by`` (a service or a service type) and place: {key: {place: sum}}.
+
+    Summed once for every service, rather than filtered again for each pooled service.
+    """
+    out: dict[object, dict[str, float]] = {}
+    sums = referrals.groupby([by, "place_code"])["referrals"].sum()
+    for (key, place), total in zip(sums.index, sums.to_numpy(float), strict=True):
+        out.setdefault(key, {})[place] = total
+    return out
 
 
 def _history_for(
@@ -101,26 +127,20 @@ def _months_counted(
 
 def _use_of(
     service_id: str,
-    service_type: str | None,
     places: pd.Series,
-    in_window: pd.DataFrame,
-    months: pd.DataFrame,
+    totals: dict[str, float],
+    what: str,
+    spans: dict[str, tuple[int, pd.Timestamp, pd.Timestamp]],
 ) -> list[tuple]:
-    """One service's rows of :func:`service_use`: its referrals a month from each place."""
-    places = [p for p in places if p in months.index]
-    named = in_window[in_window["service_id"] == service_id]
-    what = "referrals"
-    if named.empty:
-        named = in_window[
-            in_window["service_id"].isna() & (in_window["service_type"] == service_type)
-        ]
-        what = "referrals of the service type,"
-    if not places or named.empty:
+    """One service's rows of :func:`service_use`: its referrals a month from each place.
+
+    ``totals`` holds the referrals counted for it by place (none: the service has no rows);
+    ``spans`` each place's months counted, first and last month.
+    """
+    places = [p for p in places if p in spans]
+    if not places or not totals:
         return []
-    totals = named.groupby("place_code")["referrals"].sum()
-    first = months.loc[places, "min"].min().strftime("%b %Y")
-    last = months.loc[places, "max"].max().strftime("%b %Y")
+    first = min(spans[p][1] for p in places).strftime("%b %Y")
+    last = max(spans[p][2] for p in places).strftime("%b %Y")
     basis = f"{SHARE_OF_USE} ({what} {first} – {last})"
-    return [
-        (service_id, p, float(totals.get(p, 0.0)) / months.loc[p, "size"], basis) for p in places
-    ]
+    return [(service_id, p, float(totals.get(p, 0.0)) / spans[p][0], basis) for p in places]
