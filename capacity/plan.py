@@ -76,6 +76,7 @@ from capacity.segments import (
     PlanError,
     calculation,
     checked,
+    every_place_share,
     parameter_segments,
     resolve_place_shares,
     retirement,
@@ -571,12 +572,15 @@ def prepare(inputs: PlanInputs) -> PlanModel:
     months = planning_year_months(inputs.year)
     services = inputs.services.set_index("service_id")
     types = inputs.service_types.set_index("service_type")
-    links = resolve_place_shares(
-        inputs.service_places,
-        inputs.all_places,
-        inputs.parameters,
-        list(inputs.places["place_code"]),
-        inputs.service_use,
+    # Every served place's share (the model keeps them for the flow model's pools); the plan's
+    # own links are the rows of the places planned.
+    shares = every_place_share(
+        inputs.service_places, inputs.all_places, inputs.parameters, inputs.service_use
+    )
+    links = (
+        shares
+        if shares.empty
+        else shares[shares["place_code"].isin(inputs.places["place_code"])].reset_index(drop=True)
     )
     segs = parameter_segments(until_retired(inputs.parameters, inputs.services), links, months)
     segs["service_type"] = segs["service_id"].map(services["service_type"])
@@ -612,10 +616,6 @@ def prepare(inputs: PlanInputs) -> PlanModel:
         candidates.setdefault(key, []).append(i)
     demand = inputs.demand[inputs.demand["place_code"].isin(inputs.places["place_code"])]
     demand = demand.assign(scenario_note="").reset_index(drop=True)
-    served = list(inputs.service_places["place_code"].unique())
-    shares = resolve_place_shares(
-        inputs.service_places, inputs.all_places, inputs.parameters, served, inputs.service_use
-    )
     return PlanModel(inputs, segs, demand, rows, index, candidates, shares)
 
 

@@ -60,105 +60,125 @@ def resolve_place_shares(
 
     Shares of a pool are within 0–1 and add up to 1 over its places.
     """
+    frame = every_place_share(service_places, all_places, parameters, use)
+    if frame.empty:
+        return frame
+    return frame[frame["place_code"].isin(place_codes)].reset_index(drop=True)
+
+
+def every_place_share(
+    service_places: pd.DataFrame,
+    all_places: pd.DataFrame,
+    parameters: pd.DataFrame,
+    use: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Every link of ``service_places`` with its share, as :func:`resolve_place_shares` finds it.
+
+    The shares of a pool do not depend on which places are asked for, so a caller wanting
+    several selections can work them out once and take its rows.
+    """
     frame = service_places.copy()
     if frame.empty:
         return frame.assign(place_share_basis=pd.Series(dtype=object))
     frame = frame.sort_values("service_id", kind="stable").reset_index(drop=True)
     specific = parameters.dropna(subset=["place_code"])
     own_links = set(zip(specific["service_id"], specific["place_code"], strict=True))
-    own = np.array(
-        [
-            (s, p) in own_links
-            for s, p in zip(frame["service_id"], frame["place_code"], strict=True)
-        ],
-        dtype=bool,
-    )
-    # numpy's stubs refuse None as an array, though numpy takes it (an object array)
-    frame["place_share_basis"] = np.where(own, OWN_PARAMETERS, None)  # type: ignore[call-overload]
-    frame["place_share"] = np.where(own, 1.0, frame["place_share"].astype(float))
+    services, codes = frame["service_id"].tolist(), frame["place_code"].to_numpy(object)
+    own = np.array([(s, p) in own_links for s, p in zip(services, codes, strict=True)], bool)
+    shares = np.where(own, 1.0, frame["place_share"].astype(float).to_numpy())
+    bases = np.where(own, OWN_PARAMETERS, None)  # type: ignore[call-overload]
     links = frame["service_id"].value_counts()
     populations = dict(zip(all_places["place_code"], all_places["population_65plus"], strict=True))
     uses = _use_by_service(use)
-    shares = frame["place_share"].to_numpy(float).copy()
-    bases = frame["place_share_basis"].to_numpy(object).copy()
-    # One pass over the pools, writing into arrays: assigning through .loc per pool costs
-    # more than the arithmetic once England's thousand-odd services are planned together.
-    pooled = frame[~own]
-    for service_id, found in pooled.groupby("service_id", sort=False).indices.items():
-        rows = pooled.index.to_numpy()[found]  # positions in frame (its index is 0..n-1)
-        pool = frame.iloc[rows]
-        share, basis = _pool_shares(pool, populations, use, uses.get(service_id), links[service_id])
+    # One pass over the pools on plain arrays: selecting each pool's rows of a DataFrame
+    # costs more than the arithmetic once England's thousand-odd services are planned together.
+    pooled = np.flatnonzero(~own)
+    for service_id, found in frame.iloc[pooled].groupby("service_id", sort=False).indices.items():
+        rows = pooled[found]
+        share, basis = _pool_shares(
+            service_id,
+            codes[rows],
+            shares[rows],
+            populations,
+            use is not None,
+            uses.get(service_id),
+            links[service_id],
+        )
         shares[rows] = share
         bases[rows] = basis
     frame["place_share"] = shares
     frame["place_share_basis"] = pd.Series(bases, index=frame.index, dtype=object)
-    return frame[frame["place_code"].isin(place_codes)].reset_index(drop=True)
+    return frame
 
 
-def _use_by_service(use: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
-    """The rows of ``use`` for each service, looked up once rather than filtered per pool."""
+def _use_by_service(use: pd.DataFrame | None) -> dict[str, tuple[dict[str, float], object]]:
+    """Each service's referrals a month by place, and the basis, from ``use`` (looked up once)."""
     if use is None or use.empty:
         return {}
-    return {service: rows for service, rows in use.groupby("service_id", sort=False)}
+    out: dict[str, tuple[dict[str, float], object]] = {}
+    for service, place, count, basis in zip(
+        use["service_id"].tolist(),
+        use["place_code"].tolist(),
+        use["referrals_a_month"].tolist(),
+        use["basis"].tolist(),
+        strict=True,
+    ):
+        counts, first_basis = out.setdefault(service, ({}, basis))
+        counts[place] = count
+    return out
 
 
 def _pool_shares(
-    pool: pd.DataFrame,
+    service_id: str,
+    places: np.ndarray,
+    stated: np.ndarray,
     populations: dict[str, float],
-    use: pd.DataFrame | None,
-    mine: pd.DataFrame | None,
+    use_given: bool,
+    mine: tuple[dict[str, float], object] | None,
     links: int,
 ) -> tuple[np.ndarray, object]:
     """The shares of one service's pool (the places on its service-wide figures), and the basis.
 
-    ``populations`` maps every place to its population aged 65+; ``mine`` is the rows of
-    ``use`` for this service (None where it has none).
+    ``places`` and ``stated`` are the pool's place codes and stated shares (NaN where none);
+    ``populations`` maps every place to its population aged 65+; ``mine`` is the service's
+    referrals a month by place with their basis (None where it has none).
     """
-    if len(pool) == 1:
+    if len(places) == 1:
         return np.ones(1), SINGLE_PLACE if links == 1 else "only place on the service-wide figures"
-    stated = pool["place_share"].astype(float)
-    if stated.notna().all():
-        return stated.to_numpy(float), STATED
-    by_use, missing = _shares_of_use(pool, mine)
+    if not np.isnan(stated).any():
+        return stated, STATED
+    by_use, missing = _shares_of_use(places, mine)
     if by_use is not None:
         return by_use
-    population = pool["place_code"].map(populations)
-    pops = population.astype(float)
-    if pops.isna().any() or pops.sum() <= 0:
-        _refuse_unshareable(pool, population)
-    basis = POPULATION if use is None else f"{POPULATION} ({missing})"
-    return (pops / pops.sum()).to_numpy(float), basis
+    pops = np.array([populations.get(p, np.nan) for p in places], float)
+    if np.isnan(pops).any() or pops.sum() <= 0:
+        _refuse_unshareable(service_id, places, pops)
+    basis = POPULATION if not use_given else f"{POPULATION} ({missing})"
+    return pops / pops.sum(), basis
 
 
 def _shares_of_use(
-    pool: pd.DataFrame, mine: pd.DataFrame | None
+    places: np.ndarray, mine: tuple[dict[str, float], object] | None
 ) -> tuple[tuple[np.ndarray, object] | None, str]:
-    """Each place's share of the pool's referrals a month and the basis; or None and why not.
-
-    ``mine`` is the use rows of the pool's service (None where there are none).
-    """
+    """Each place's share of the pool's referrals a month and the basis; or None and why not."""
     why = "no referrals to it in the demand window"
-    if mine is None or mine.empty:
+    if mine is None:
         return None, why
-    counts = (
-        pool["place_code"]
-        .map(dict(zip(mine["place_code"], mine["referrals_a_month"], strict=True)))
-        .astype(float)
-    )
-    if counts.isna().any() and counts.notna().any():
-        absent = ", ".join(pool.loc[counts.isna(), "place_code"])
-        return None, f"no referral data from {absent} in the demand window"
-    if counts.isna().any() or not counts.sum() > 0:
+    by_place, basis = mine
+    counts = np.array([by_place.get(p, np.nan) for p in places], float)
+    absent = np.isnan(counts)
+    if absent.any() and not absent.all():
+        return None, f"no referral data from {', '.join(places[absent])} in the demand window"
+    if absent.any() or not counts.sum() > 0:
         return None, why
-    return ((counts / counts.sum()).to_numpy(float), mine["basis"].iloc[0]), ""
+    return (counts / counts.sum(), basis), ""
 
 
-def _refuse_unshareable(links: pd.DataFrame, population: pd.Series) -> None:
+def _refuse_unshareable(service_id: str, places: np.ndarray, population: np.ndarray) -> None:
     """Raise for a service shared by population whose places have none to share by."""
-    service = links["service_id"].iloc[0]
-    missing = ", ".join(links.loc[population.isna(), "place_code"])
+    missing = ", ".join(places[np.isnan(population)])
     raise PlanError(
-        f"Service {service} serves several places with no stated shares or referrals, and "
+        f"Service {service_id} serves several places with no stated shares or referrals, and "
         f"{missing or 'its places'} has no population aged 65+ to share by"
     )
 
