@@ -263,7 +263,19 @@ def _write_referrals(session: _Session, report: Report, import_id: int) -> int:
     loaded = int(session.execute("referrals_load", import_id=import_id)[0][0])
     if report.updated:
         session.execute("referrals_drop_replaced", import_id=import_id)
+    recount_referral_months(session, import_places(session, import_id))
     return loaded
+
+
+def import_places(session: _Session, import_id: int) -> list[str]:
+    """The places whose referral records import ``import_id`` wrote or replaced."""
+    return session.query("referral_import_places", import_id=import_id)["place_code"].tolist()
+
+
+def recount_referral_months(session: _Session, places: list[str]) -> None:
+    """Count the referral months of ``places`` again (the plan reads them, not the records)."""
+    if places:
+        session.execute("referral_months_recount", places=places)
 
 
 def _loaded_message(kind: str, import_id: int, loaded: int, report: Report) -> str:
@@ -315,8 +327,10 @@ def undo_last(
         row = pd.concat([row, loader[["loaded_by", "loaded_by_email", "place_codes"]]])
         if allow is not None:
             allow(session, row)
+        touched = import_places(session, import_id) if row["kind"] == "referrals" else []
         for statement in UNDO[row["kind"]]:
             session.execute(statement, import_id=import_id)
+        recount_referral_months(session, touched)
         session.execute("import_mark_undone", import_id=import_id)
         when = pd.Timestamp(row["loaded_at"]).strftime("%d %b %Y %H:%M")
         message = (

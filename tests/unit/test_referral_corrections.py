@@ -253,3 +253,56 @@ def test_checking_a_file_compares_it_without_writing(store, tmp_path):
     report = check(store, staged(tmp_path, FEBRUARY, "february.csv"))
     assert report.changes() == "1 new, 2 updated, 2 unchanged"
     assert everything(store) == before
+
+
+def january_months(store: Store) -> dict[tuple, tuple]:
+    """The plan's counted months for January 2021: {(place, service, source): (count, first,
+    last day)}."""
+    rows = store._con.execute(
+        "SELECT place_code, service_id, source, referrals, first_day, last_day "
+        "FROM referral_months WHERE month = DATE '2021-01-01'"
+    ).fetchall()
+    return {(p, s, src): (n, first.day, last.day) for p, s, src, n, first, last in rows}
+
+
+def months_match_the_records(store: Store) -> bool:
+    """Every counted month agrees with the referral records themselves, for every place."""
+    counted = store._con.execute(
+        "SELECT place_code, service_type, service_id, source, month, referrals, first_day, "
+        "last_day FROM referral_months ORDER BY ALL"
+    ).fetchall()
+    recounted = store._con.execute(
+        "SELECT place_code, service_type, service_id, source, "
+        "CAST(date_trunc('month', referral_date) AS DATE) AS month, count(*), "
+        "min(referral_date), max(referral_date) FROM referrals GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    return counted == recounted
+
+
+def test_the_counted_months_follow_every_load_correction_and_undo(store, tmp_path):
+    assert months_match_the_records(store)  # the demo build counts its months too
+    load(store, staged(tmp_path, JANUARY, "january.csv"))
+    # By hand: R-1, R-2 and R-3 were referred to esx_reablement from hospital on the 4th,
+    # 6th and 8th; R-4 to esx_ilor from the community on the 11th.
+    assert january_months(store) == {
+        ("E10000012", "esx_reablement", "hospital"): (3, 4, 8),
+        ("E10000012", "esx_ilor", "community"): (1, 11, 11),
+    }
+    # R-3 was Thurrock's all along (sent again with its place and no service); R-2 moves
+    # service within Essex, as in February's extract.
+    moved = [FEBRUARY[1], "R-3,E06000034,reablement_home,hospital,P1,2021-01-08,,,"]
+    load(store, staged(tmp_path, moved, "moved.csv"))
+    assert january_months(store) == {
+        ("E10000012", "esx_reablement", "hospital"): (1, 4, 4),
+        ("E10000012", "esx_ilor", "hospital"): (1, 6, 6),
+        ("E10000012", "esx_ilor", "community"): (1, 11, 11),
+        ("E06000034", None, "hospital"): (1, 8, 8),
+    }
+    assert months_match_the_records(store)
+    undo_last(store)
+    assert january_months(store) == {
+        ("E10000012", "esx_reablement", "hospital"): (3, 4, 8),
+        ("E10000012", "esx_ilor", "community"): (1, 11, 11),
+    }
+    undo_last(store)
+    assert january_months(store) == {} and months_match_the_records(store)

@@ -8,12 +8,10 @@
 -- Referral records counted by month; published counts fill only the keys and
 -- months that have no records, so the two sources never add up twice.
 WITH rec AS (
-    SELECT place_code, service_type, service_id, source,
-           CAST(date_trunc('month', referral_date) AS DATE) AS month,
-           CAST(count(*) AS DOUBLE) AS referrals
-    FROM referrals
+    SELECT place_code, service_type, service_id, source, month,
+           CAST(referrals AS DOUBLE) AS referrals
+    FROM referral_months
     WHERE list_contains($places, place_code)
-    GROUP BY ALL
 ), cnt AS (
     SELECT m.place_code, m.service_type, m.service_id, m.source, m.month,
            sum(m.referrals) AS referrals
@@ -48,8 +46,8 @@ ORDER BY place_code, service_type, service_id, source, month;
 -- The first and last day each place has data for: referral dates, and whole
 -- months of published counts.
 WITH spans AS (
-    SELECT place_code, min(referral_date) AS first_day, max(referral_date) AS last_day
-    FROM referrals
+    SELECT place_code, min(first_day) AS first_day, max(last_day) AS last_day
+    FROM referral_months
     WHERE list_contains($places, place_code)
     GROUP BY place_code
     UNION ALL
@@ -67,7 +65,7 @@ ORDER BY place_code;
 -- The first and last day of any demand data in the store.
 SELECT min(first_day) AS first_day, max(last_day) AS last_day
 FROM (
-    SELECT min(referral_date) AS first_day, max(referral_date) AS last_day FROM referrals
+    SELECT min(first_day) AS first_day, max(last_day) AS last_day FROM referral_months
     UNION ALL
     SELECT min(month), last_day(max(month)) FROM monthly_demand
 );
@@ -78,7 +76,7 @@ SELECT min(day) AS first_day
 FROM (
     SELECT min(valid_from) AS day FROM service_parameters
     UNION ALL
-    SELECT min(referral_date) FROM referrals
+    SELECT min(first_day) FROM referral_months
     UNION ALL
     SELECT min(month) FROM monthly_demand
 );
@@ -127,3 +125,22 @@ WHERE list_contains($places, code)
   AND measure = 'projection_2018based_principal'
   AND age_band IN ('65+', '85+')
 ORDER BY code, age_band, year;
+
+-- name: referral_import_places
+-- The places whose referral records an import wrote or replaced (run after its load, or
+-- before its undo): the places whose months need counting again.
+SELECT DISTINCT place_code FROM referrals WHERE import_id = $import_id
+UNION
+SELECT DISTINCT place_code FROM referrals_archive WHERE replaced_by = $import_id
+ORDER BY place_code;
+
+-- name: referral_months_recount
+-- Count the months of the places named again from their referral records.
+DELETE FROM referral_months WHERE list_contains($places, place_code);
+INSERT INTO referral_months
+SELECT place_code, service_type, service_id, source,
+       CAST(date_trunc('month', referral_date) AS DATE), count(*),
+       min(referral_date), max(referral_date)
+FROM referrals
+WHERE list_contains($places, place_code)
+GROUP BY ALL;
