@@ -38,7 +38,7 @@ them into the frame.
 
 from __future__ import annotations
 
-from collections import namedtuple
+from collections import defaultdict, namedtuple
 
 import numpy as np
 import pandas as pd
@@ -679,7 +679,9 @@ def _calculations(model: PlanModel, caseload_used: np.ndarray) -> list[str]:
         "row_c",
         "seg_start",
     ]
-    for record in segs[needed].to_dict("records"):
+    columns = [segs[c].tolist() for c in needed]
+    for values in zip(*columns, strict=True):
+        record = dict(zip(needed, values, strict=True))
         base = calculation(record)
         share = record["hospital_share_used"]
         for row, part, label in (
@@ -692,7 +694,15 @@ def _calculations(model: PlanModel, caseload_used: np.ndarray) -> list[str]:
                 base if part == 1 or base == "equal to demand" else f"{base} × {part:.4g} {label}"
             )
             texts[row].append((record["seg_start"], text))
-    return [" + ".join(t for _, t in sorted(parts, key=lambda p: p[0])) for parts in texts]
+    return [
+        parts[0][1] if len(parts) == 1 else " + ".join(t for _, t in sorted(parts, key=_first))
+        for parts in texts
+    ]
+
+
+def _first(pair: tuple) -> object:
+    """The first of a pair (the sort key of a row's parts: when each segment starts)."""
+    return pair[0]
 
 
 def _named_demand(model: PlanModel, column: str = "demand") -> tuple[np.ndarray, pd.DataFrame]:
@@ -887,7 +897,8 @@ def _parameters(model: PlanModel, caseload_used: np.ndarray) -> pd.DataFrame:
 
 
 def _scenario_notes(model: PlanModel) -> list[str]:
-    notes: list[list[str]] = [[] for _ in range(len(model.rows))]
+    # Few rows carry a note: keep lists for those alone.
+    notes: dict[int, list[str]] = defaultdict(list)
     segs = model.segments
     for note, row_h, row_c in zip(
         segs["scenario_note"].tolist(), segs["row_h"].tolist(), segs["row_c"].tolist(), strict=True
@@ -916,7 +927,10 @@ def _scenario_notes(model: PlanModel) -> list[str]:
         for row in targets:
             if note not in notes[row]:
                 notes[row].append(note)
-    return ["; ".join(n) for n in notes]
+    out = [""] * len(model.rows)
+    for row, texts in notes.items():
+        out[row] = "; ".join(texts)
+    return out
 
 
 def compute(model: PlanModel) -> pd.DataFrame:
