@@ -272,17 +272,13 @@ def _type_plans(
     settings: Mapping[tuple, DemandSetting],
     population: pd.DataFrame | None,
 ) -> dict[tuple[str, str], TypePlan]:
-    spans = cover.set_index("place_code")
+    # Plain dictionaries: a lookup per key in a pandas index costs more than the window itself.
+    firsts = dict(zip(cover["place_code"].tolist(), cover["first_month"].tolist(), strict=True))
+    lasts = dict(zip(cover["place_code"].tolist(), cover["last_month"].tolist(), strict=True))
     plans = {}
     for (place, stype), rows in frame.groupby(["place_code", "service_type"]):
         setting = setting_for(settings, place, stype)
-        window = choose_window(
-            spans.loc[place, "first_month"],
-            spans.loc[place, "last_month"],
-            year,
-            setting.window_years,
-            place,
-        )
+        window = choose_window(firsts[place], lasts[place], year, setting.window_years, place)
         ratios, note = _ratios(setting, rows, window, year, population, place)
         basis = f"mean of {window.label}; growth: {setting.label}" + (f" ({note})" if note else "")
         plans[(place, stype)] = TypePlan(window, ratios, basis)
@@ -322,7 +318,10 @@ def _yearly_values(frame: pd.DataFrame, plans: dict[tuple[str, str], TypePlan]) 
         [
             py in plans[(p, t)].window.years
             for p, t, py in zip(
-                frame["place_code"], frame["service_type"], frame["py"], strict=True
+                frame["place_code"].tolist(),
+                frame["service_type"].tolist(),
+                frame["py"].tolist(),
+                strict=True,
             )
         ],
         dtype=bool,
@@ -339,7 +338,12 @@ def _yearly_values(frame: pd.DataFrame, plans: dict[tuple[str, str], TypePlan]) 
     grid["referrals"] = grid["referrals"].fillna(0.0)
     ratio = [
         plans[(p, t)].ratios[py]
-        for p, t, py in zip(grid["place_code"], grid["service_type"], grid["py"], strict=True)
+        for p, t, py in zip(
+            grid["place_code"].tolist(),
+            grid["service_type"].tolist(),
+            grid["py"].tolist(),
+            strict=True,
+        )
     ]
     return grid.assign(grown=grid["referrals"] * np.asarray(ratio, float))
 
@@ -366,7 +370,7 @@ def _projection(
     grid["demand_spread"] = prediction_spread(
         grid["sd"].to_numpy(float), grid["years_in_month"].to_numpy(int)
     )
-    pairs = list(zip(grid["place_code"], grid["service_type"], strict=True))
+    pairs = list(zip(grid["place_code"].tolist(), grid["service_type"].tolist(), strict=True))
     labels = {key: plan.window.label for key, plan in plans.items()}
     grid["data_window"] = [labels[k] for k in pairs]
     grid["demand_basis"] = [plans[k].basis for k in pairs]
