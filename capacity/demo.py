@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 
 from capacity import config, england
-from capacity.ingest.loading import recount_referral_months
 from capacity.periods import Month
 from capacity.reference import (
     LOCAL_PLACES_FILE,
@@ -271,7 +270,6 @@ def load_demo(
             f"to {config.DEMO_LAST_DAY}",
         )[0][0]
         tx.insert_frame("referrals", referrals.assign(import_id=import_id))
-        recount_referral_months(tx, sorted(set(referrals["place_code"])))
     return store.table_counts()
 
 

@@ -138,6 +138,9 @@ class _Session:
             # this clean-up; the cursor is discarded with the transaction anyway.
             with suppress(duckdb.Error):
                 self._cur.unregister("_incoming")
+        if table == "referrals":
+            # The counted months beside the records (migration 019) follow every way in.
+            self.execute("referral_months_recount", places=sorted(set(frame["place_code"])))
         return len(frame)
 
     def register(self, name: str, frame: pd.DataFrame) -> None:

@@ -13,7 +13,6 @@ from hypothesis import settings
 from capacity import config
 from capacity.demo import build_demo_database
 from capacity.formulas import days_in_month
-from capacity.ingest.loading import recount_referral_months
 from capacity.reference import REFERENCE_FILES, read_tables
 from capacity.store import Store
 
@@ -176,7 +175,6 @@ def make_store(
         tx.insert_frame("service_parameters", params)
         if refs is not None:
             tx.insert_frame("referrals", refs)
-            recount_referral_months(tx, sorted(set(refs["place_code"])))
         if counts is not None:
             tx.insert_frame("monthly_demand", counts)
     return store
