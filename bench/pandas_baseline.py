@@ -368,7 +368,7 @@ def plan_difference(ours: pd.DataFrame, theirs: pd.DataFrame) -> str:
     only_theirs = b.index.difference(a.index)
     if len(only_ours) or len(only_theirs) or a.index.has_duplicates or b.index.has_duplicates:
         return (
-            f"{len(a):,} rows against {len(b):,}; only in the first: "
+            f"{_count(len(a))} against {len(b):,}; only in the first: "
             f"{_rows_text(only_ours)}; only in the second: {_rows_text(only_theirs)}"
         )
     b = b.loc[a.index]
@@ -379,7 +379,7 @@ def plan_difference(ours: pd.DataFrame, theirs: pd.DataFrame) -> str:
         if differs.any():
             first = int(np.flatnonzero(differs)[0])
             found.append(
-                f"{column} in {int(differs.sum()):,} rows, first {_row_text(a.index[first])}: "
+                f"{column} in {_count(int(differs.sum()))}, first {_row_text(a.index[first])}: "
                 f"{x[first]:.6g} against {y[first]:.6g}"
             )
     return "; ".join(found)
@@ -396,6 +396,10 @@ def _keyed(frame: pd.DataFrame) -> pd.DataFrame:
     keys = frame[PLAN_KEY].astype(object).where(frame[PLAN_KEY].notna(), "")
     index = pd.MultiIndex.from_frame(keys.astype(str))
     return frame[list(PLAN_FIGURES)].set_axis(index).sort_index()
+
+
+def _count(rows: int) -> str:
+    return f"{rows:,} row{'' if rows == 1 else 's'}"
 
 
 def _row_text(key: tuple) -> str:
