@@ -66,7 +66,11 @@ import pandas_baseline as pb  # noqa: E402
 from browser import CHROMIUM, CHROMIUM_ARGS, IDLE, resident_mb, serve_app  # noqa: E402
 
 from capacity import __version__, ingest  # noqa: E402
-from capacity.demand import monthly_history  # noqa: E402
+from capacity.demand import (  # noqa: E402
+    monthly_history,
+    population_projection,
+    stored_settings,
+)
 from capacity.export import ExportInfo, export_bytes, scope_for  # noqa: E402
 from capacity.plan import compute, load_plan_inputs, plan_for, plan_for_all, prepare  # noqa: E402
 from capacity.scenarios.applying import apply  # noqa: E402
@@ -275,6 +279,8 @@ def read_tables(store: Store, codes: list[str]) -> pb.Tables:
         services=store.query("services"),
         service_places=store.query("service_places_for_places", places=codes),
         parameters=parameters,
+        settings=stored_settings(store),
+        population=population_projection(store, codes),
     )
 
 
@@ -282,7 +288,8 @@ def read_referrals(path: Path) -> pd.DataFrame:
     con = duckdb.connect(str(path), read_only=True)
     try:
         return con.sql(
-            "SELECT place_code, service_type, service_id, source, referral_date FROM referrals"
+            "SELECT place_code, service_type, service_id, source, referral_date, start_date,"
+            " end_date FROM referrals"
         ).df()
     finally:
         con.close()
@@ -303,8 +310,11 @@ def bench_monthly(store: Store, referrals: pd.DataFrame, codes: list[str], reps:
 def bench_plan_one(
     store: Store, referrals: pd.DataFrame, tables: pb.Tables, one: str, reps: int
 ) -> Row:
-    if not pb.same_plan(plan_for(store, one, YEAR), pb.plan(referrals, tables, [one], YEAR)):
-        raise StepFailed("the pandas plan for one place differs from the product's")
+    differs = pb.plan_difference(
+        plan_for(store, one, YEAR), pb.plan(referrals, tables, [one], YEAR)
+    )
+    if differs:
+        raise StepFailed(f"the pandas plan for one place differs from the product's: {differs}")
     return Row(
         "plan frame, one place",
         repeat(lambda: plan_for(store, one, YEAR), reps),
@@ -317,8 +327,9 @@ def bench_plan_all(
     store: Store, referrals: pd.DataFrame, tables: pb.Tables, codes: list[str], reps: int
 ) -> Row:
     everywhere = plan_for_all(store, YEAR)
-    if not pb.same_plan(everywhere, pb.plan(referrals, tables, codes, YEAR, systems=True)):
-        raise StepFailed("the pandas plan for every place differs from the product's")
+    differs = pb.plan_difference(everywhere, pb.plan(referrals, tables, codes, YEAR, systems=True))
+    if differs:
+        raise StepFailed(f"the pandas plan for every place differs from the product's: {differs}")
     return Row(
         f"plan frame, all {len(codes)} places and their systems",
         repeat(lambda: plan_for_all(store, YEAR), reps),

@@ -1,7 +1,8 @@
-"""The England benchmark keeps its figures when a step fails, and shows the import's DuckDB floor.
+"""The England benchmark keeps its figures when a step fails, shows the import's DuckDB floor,
+and its pandas plan gives the product's plan.
 
-These drive bench/run.py's table-building functions with made-up steps: no benchmark runs
-and nothing here asserts a time.
+These drive bench/run.py's table-building functions with made-up steps, and its pandas plan on
+a small generated data set: no benchmark runs and nothing here asserts a time.
 """
 
 from __future__ import annotations
@@ -13,7 +14,12 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
+import pandas as pd
 import pytest
+
+from capacity import ingest
+from capacity.plan import plan_for, plan_for_all
+from capacity.store import Store
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
@@ -30,7 +36,9 @@ def _load_bench_run():
 
 
 bench = _load_bench_run()
-import import_referrals  # noqa: E402 - found on the path the loader above adds
+import england  # noqa: E402 - found on the path the loader above adds
+import import_referrals  # noqa: E402
+import pandas_baseline as pb  # noqa: E402
 
 INFO = {
     "when": "2026-12-05 12:00 UTC",
@@ -188,3 +196,86 @@ def test_the_floor_stops_at_a_bad_row_unless_told_to_skip_it(tmp_path):
     with pytest.raises(Exception, match="2025-02-30"):
         import_referrals.duckdb_floor(csv, tmp_path / "floor.duckdb")
     assert import_referrals.duckdb_floor(csv, tmp_path / "floor.duckdb", skip_bad=True) == 25_000
+
+
+# -- the pandas plan against the product's -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_england(tmp_path_factory):
+    """A small synthetic England (every place and system, few referrals) imported into a store:
+    few enough that some places send none to a pooled service, so its share of use is zero."""
+    folder = tmp_path_factory.mktemp("england")
+    data = england.generate(folder, rows=20_000)
+    database = folder / "england.duckdb"
+    england.build_base(data, database)
+    staged = ingest.stage_file(data.referrals_csv, "referrals", workdir=folder)
+    with Store.open(database) as store:
+        ingest.load(store, staged)
+    with Store.open(database, read_only=True) as store:
+        codes = bench.served_places(store.query("places"))
+        tables = bench.read_tables(store, codes)
+    return database, codes, tables, bench.read_referrals(database)
+
+
+def test_the_pandas_plan_for_one_place_is_the_products(small_england):
+    database, codes, tables, referrals = small_england
+    with Store.open(database, read_only=True) as store:
+        for code in (codes[0], codes[-1]):
+            ours = plan_for(store, code, bench.YEAR)
+            assert len(ours) > 0
+            assert pb.plan_difference(ours, pb.plan(referrals, tables, [code], bench.YEAR)) == ""
+
+
+def test_the_pandas_plan_for_every_place_and_system_is_the_products(small_england):
+    database, codes, tables, referrals = small_england
+    with Store.open(database, read_only=True) as store:
+        ours = plan_for_all(store, bench.YEAR)
+    theirs = pb.plan(referrals, tables, codes, bench.YEAR, systems=True)
+    assert set(ours["place_code"]) > set(codes)  # the systems' rows are there too
+    assert pb.plan_difference(ours, theirs) == ""
+
+
+def _two_rows() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "place_code": ["P1", "P1"],
+            "service_type": ["beds", "beds"],
+            "service_id": ["S1", None],
+            "source": ["hospital", "hospital"],
+            "month": ["2025-04", "2025-05"],
+            "demand": [8.0, 5.0],
+            "capacity": [10.0, 0.0],
+            "gap": [2.0, -5.0],
+        }
+    )
+
+
+def test_a_plan_that_differs_is_said_in_one_line_with_the_first_differing_rows():
+    ours = _two_rows()
+    assert pb.plan_difference(ours, ours.iloc[::-1]) == ""  # the order of rows does not matter
+    assert pb.same_plan(ours, ours.iloc[::-1])
+    # The first row's capacity 10 becomes 12, so its gap 2 becomes 4.
+    theirs = ours.assign(capacity=[12.0, 0.0], gap=[4.0, -5.0])
+    assert not pb.same_plan(ours, theirs)
+    assert pb.plan_difference(ours, theirs) == (
+        "capacity in 1 row, first P1/beds/S1/hospital/2025-04: 10 against 12; "
+        "gap in 1 row, first P1/beds/S1/hospital/2025-04: 2 against 4"
+    )
+    # A missing row is named, the one with no service by "-".
+    assert pb.plan_difference(ours, ours.iloc[:1]) == (
+        "2 rows against 1; only in the first: 1 (P1/beds/-/hospital/2025-05); "
+        "only in the second: none"
+    )
+
+
+def test_a_plan_row_that_differs_fails_its_step_saying_what_differs(monkeypatch):
+    ours = _two_rows()
+    monkeypatch.setattr(bench, "plan_for", lambda *_args, **_kw: ours)
+    monkeypatch.setattr(bench.pb, "plan", lambda *_args, **_kw: ours.assign(demand=[8.0, 6.0]))
+    with pytest.raises(bench.StepFailed) as failed:
+        bench.bench_plan_one(None, None, None, "P1", 1)
+    assert str(failed.value) == (
+        "the pandas plan for one place differs from the product's: "
+        "demand in 1 row, first P1/beds/-/hospital/2025-05: 5 against 6"
+    )
