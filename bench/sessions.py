@@ -5,12 +5,13 @@
 Starts the app itself (``bench/browser.py``) with the timing log on
 (``CAPACITY_TIMING_LOG``, see docs/deploying.md) on a copy of ``--database`` made in a
 temporary folder (the demo database, built there, when none is given), so the file named
-is never opened for writing. One session opens a place's page first, with nothing cached,
-and the others join once it has drawn; from then on, for ``--seconds``, each session
-loops: it changes the place on the Place page to a random place with services (picked by
-its label, and checked to land, as ``bench/run.py``'s browser step does), then moves to
-another page (Overview, Flow, Data quality, Services) and back to Place, each time
-waiting for the page's charts to be drawn and the app to be idle.
+is never opened for writing. One session opens a place's page first, with nothing cached;
+the others then start one every ``--ramp`` seconds, each opening a place's page. Once all
+have, the measured window of ``--seconds`` begins. Every session loops, from its first
+page to the window's end: it changes the place on the Place page to a random place with
+services (picked by its label, and checked to land, as ``bench/run.py``'s browser step
+does), then moves to another page (Overview, Flow, Data quality, Services) and back to
+Place, each time waiting for the page's charts to be drawn and the app to be idle.
 
 Reports the server's own time per script run (p50, p95, max) from the timing log, over the
 runs that began in the measured window; the runs and how they ended; errors (exceptions in
@@ -81,6 +82,7 @@ EXCEPTION_BOX = '[data-testid="stException"]'
 ERROR_BOX = '[data-testid="stAlertContentError"]'
 GIVE_UP_AFTER = 3  # failed actions in a row before a session stops
 ACTION_SECONDS = 120  # the longest a session waits for one change to be drawn
+OPEN_SECONDS = 300  # … and for a page opened by its address (a new browser's first page)
 
 
 @dataclass
@@ -111,20 +113,31 @@ def say(text: str) -> None:
 class Shared:
     """What the sessions share: the server's address, the places, the clock and the stop."""
 
-    def __init__(self, url: str, places: list, year: int, seconds: float) -> None:
+    def __init__(self, url: str, places: list, year: int, seconds: float, count: int) -> None:
         self.url, self.places, self.year, self.seconds = url, places, year, seconds
+        self.count = count
         self.stop = threading.Event()
         self.first_drawn = threading.Event()  # the cold open is done: the others may start
         self.window_start: float | None = None  # time.monotonic() of the measured window
         self.window_started_at: datetime | None = None
         self.loads: list[float] = []  # the machine's load average, sampled through the run
+        self._joined = 0
+        self._lock = threading.Lock()
+
+    def joined(self) -> None:
+        """A session has opened its first page (or failed to): once all have, the window opens."""
+        with self._lock:
+            self._joined += 1
+            everyone = self._joined >= self.count
+        if everyone:
+            self.open_window()
 
     def open_window(self) -> None:
         """Start the measured window now (once)."""
-        if self.window_start is None:
-            self.window_start = time.monotonic()
-            self.window_started_at = datetime.now(UTC)
-        self.first_drawn.set()
+        with self._lock:
+            if self.window_start is None:
+                self.window_start = time.monotonic()
+                self.window_started_at = datetime.now(UTC)
 
     def in_window(self) -> bool:
         return self.window_start is not None and not self.stop.is_set()
@@ -154,9 +167,9 @@ def open_place(page, shared: Shared, place) -> float:
     """Open the Place page of ``place`` by its address; seconds to its charts drawn."""
     start = time.perf_counter()
     page.goto(f"{shared.url}/place?place={place.code}&year={shared.year}")
-    bench_run.landed(page, place, ACTION_SECONDS)
-    page.wait_for_function(bench_run.FIRST_CHART, timeout=ACTION_SECONDS * 1000)
-    drawn(page)
+    bench_run.landed(page, place, OPEN_SECONDS)
+    page.wait_for_function(bench_run.FIRST_CHART, timeout=OPEN_SECONDS * 1000)
+    drawn(page, OPEN_SECONDS)
     return time.perf_counter() - start
 
 
@@ -207,9 +220,15 @@ def timed(result: SessionResult, shared: Shared, page, kind: str, change) -> boo
 def session_loop(page, result: SessionResult, shared: Shared, rng: random.Random) -> None:
     """Change place, then page and back, until the window is over or the session gives up."""
     current = rng.choice(shared.places)
-    if not timed(result, shared, page, "open", lambda: open_place(page, shared, current)):
+    opened = any(
+        timed(result, shared, page, "open", lambda: open_place(page, shared, current))
+        for _ in range(2)  # a second try: a browser's first page can time out on a busy machine
+    )
+    if result.number == 0:
+        shared.first_drawn.set()  # the cache is warm: the others may start
+    shared.joined()
+    if not opened:
         raise RuntimeError(f"could not open the Place page: {result.actions[-1].failed}")
-    shared.open_window()  # the first session to draw starts the window (and lets the rest in)
     failures = 0
     while not shared.over():
         place = rng.choice([p for p in shared.places if p != current] or shared.places)
@@ -236,17 +255,28 @@ def session_loop(page, result: SessionResult, shared: Shared, rng: random.Random
         current = place
 
 
-def session(number: int, shared: Shared, seed: int, results: list[SessionResult]) -> None:
-    """One browser session: its own Playwright and Chromium, closed whatever happens."""
+def session(
+    number: int, shared: Shared, seed: int, ramp: float, results: list[SessionResult]
+) -> None:
+    """One browser session: its own Playwright and Chromium, closed whatever happens.
+
+    The first opens a place with nothing cached; the others start once it has drawn, one
+    every ``ramp`` seconds, as people arriving at a meeting would.
+    """
     from playwright.sync_api import sync_playwright
 
     result = SessionResult(number)
     results.append(result)
-    if number > 0:  # the others join once the first has drawn with nothing cached
+    if number > 0:
         while not shared.first_drawn.wait(1):
             if shared.stop.is_set():
                 result.failed = "stopped before it began"
+                shared.joined()
                 return
+        if shared.stop.wait(number * ramp):
+            result.failed = "stopped before it began"
+            shared.joined()
+            return
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -259,6 +289,8 @@ def session(number: int, shared: Shared, seed: int, results: list[SessionResult]
     except Exception as error:  # a session that fails is counted, never the bench's end
         result.failed = bench_run.one_line(error)
         say(f"session {number}: failed: {result.failed}")
+        if not any(a.kind == "open" for a in result.actions):  # it never reached its page
+            shared.joined()
     finally:
         if number == 0:
             shared.first_drawn.set()  # never keep the others waiting on a failed first
@@ -325,13 +357,13 @@ def table(info: dict) -> str:
     server, browser, machine = info["server"], info["browser"], info["machine"]
     endings = ", ".join(f"{k} {v}" for k, v in server["endings"].items()) or "none"
     errors = ", ".join(f"{k} {v}" for k, v in server["error_classes"].items())
-    failed = browser["sessions_failed"]
+    failed = Counter(browser["sessions_failed"].values())
     reasons = "; ".join(f"{n}× {why}" for why, n in browser["failure_reasons"].items())
     rows = [
         (
             "sessions (asked; failed)",
-            f"{info['sessions']}; {len(failed)}",
-            "; ".join(f"{n}: {why}" for n, why in failed.items()),
+            f"{info['sessions']}; {sum(failed.values())}",
+            "; ".join(f"{n}× {why}" for why, n in failed.most_common(3)),
         ),
         (
             "server: script runs in the window",
@@ -372,7 +404,8 @@ def table(info: dict) -> str:
         ),
     ]
     lines = [
-        f"Run on {info['when']}: {info['sessions']} sessions for {info['seconds']:.0f} s on "
+        f"Run on {info['when']}: {info['sessions']} sessions (one starting every "
+        f"{info['ramp']:g} s) for {info['seconds']:.0f} s from when all had opened a page, on "
         f"{info['database']}; {machine['cores']} cores, load average (1 min) "
         f"{info['load_at_start'][0]:.1f} at the start, {info['load_max']:.1f} at most, "
         f"{info['load_at_end'][0]:.1f} at the end; browsers and server on the same machine.",
@@ -440,18 +473,20 @@ def stop_leftovers(keep: int) -> None:
             os.kill(pid, signal.SIGTERM)
 
 
-def drive(shared: Shared, count: int, seed: int, hard_stop: float, server: int) -> list:
-    """Run ``count`` sessions until the window is over, Ctrl-C or the hard stop; their results."""
+def drive(shared: Shared, seed: int, ramp: float, hard_stop: float, server: int) -> list:
+    """Run the sessions until the window is over, Ctrl-C or the hard stop; their results."""
     results: list[SessionResult] = []
     threads = [
-        threading.Thread(target=session, args=(n, shared, seed, results), daemon=True)
-        for n in range(count)
+        threading.Thread(target=session, args=(n, shared, seed, ramp, results), daemon=True)
+        for n in range(shared.count)
     ]
     try:
         for thread in threads:
             thread.start()
         while any(t.is_alive() for t in threads) and time.monotonic() < hard_stop:
             shared.loads.append(os.getloadavg()[0])
+            if time.monotonic() > hard_stop - shared.seconds:
+                shared.open_window()  # the sessions took too long to join: measure what runs
             if shared.over():
                 shared.stop.set()
             time.sleep(2)
@@ -481,6 +516,12 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=1, help="the places and pages picked")
     parser.add_argument(
+        "--ramp",
+        type=float,
+        default=3,
+        help="seconds between one session's start and the next's (default 3)",
+    )
+    parser.add_argument(
         "--time-limit",
         type=float,
         help="the most the whole run may take, in seconds (default: the window + 10 minutes)",
@@ -490,7 +531,9 @@ def main() -> None:
         parser.error(f"--sessions must be 1 to {MAX_SESSIONS}")
     if not 1 <= args.seconds <= MAX_SECONDS:
         parser.error(f"--seconds must be 1 to {MAX_SECONDS}")
-    limit = args.time_limit or args.seconds + 600
+    if not 0 <= args.ramp <= 60:
+        parser.error("--ramp must be 0 to 60 seconds")
+    limit = args.time_limit or args.seconds + args.sessions * args.ramp + 2 * OPEN_SECONDS + 300
     if limit < args.seconds:
         parser.error("--time-limit must be at least --seconds")
     started = time.monotonic()
@@ -503,8 +546,8 @@ def main() -> None:
         os.environ[timing_log.ENV] = str(log)  # the server started below inherits it
         say(f"serving {database.name} to {args.sessions} sessions for {args.seconds:.0f} s …")
         with serve_app(database, log=work / "server.log") as (url, pid):
-            shared = Shared(url, places, year, args.seconds)
-            results = drive(shared, args.sessions, args.seed, started + limit, pid)
+            shared = Shared(url, places, year, args.seconds, args.sessions)
+            results = drive(shared, args.seed, args.ramp, started + limit, pid)
             server_mb = resident_mb(pid)
             window = (
                 (shared.window_started_at, datetime.now(UTC)) if shared.window_started_at else None
@@ -515,6 +558,7 @@ def main() -> None:
             "database": str(args.database) if args.database else "the demo database",
             "sessions": args.sessions,
             "seconds": args.seconds,
+            "ramp": args.ramp,
             "window_started": shared.window_started_at,
             "machine": {"cores": os.cpu_count(), "cpu": bench_run.machine()["cpu"]},
             "load_at_start": load_at_start,
