@@ -179,7 +179,9 @@ def boxes(page) -> tuple[int, int]:
 def open_place(page, shared: Shared, place) -> float:
     """Open the Place page of ``place`` by its address; seconds to its charts drawn."""
     start = time.perf_counter()
-    page.goto(f"{shared.url}/place?place={place.code}&year={shared.year}")
+    page.goto(
+        f"{shared.url}/place?place={place.code}&year={shared.year}", timeout=OPEN_SECONDS * 1000
+    )
     bench_run.landed(page, place, OPEN_SECONDS)
     page.wait_for_function(bench_run.FIRST_CHART, timeout=OPEN_SECONDS * 1000)
     drawn(page, OPEN_SECONDS)
