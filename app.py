@@ -13,7 +13,7 @@ from capacity.summary import SOURCE_LABELS
 from capacity.views.places import WITH_SERVICES, picker_options
 from capacity.views.places import members as places_in
 from capacity.views.scenario_choices import BASELINE, scenario_version_of
-from pages import PAGES, PEOPLE, PageSpec, _signin, _state, _welcome
+from pages import PAGES, PEOPLE, PageSpec, _signin, _state, _timing, _welcome
 from pages._common import (
     DataKey,
     PlanKey,
@@ -37,6 +37,7 @@ st.set_page_config(
     page_icon="🏥",
     layout="wide",
 )
+timed = _timing.begin()  # the run's line in the timing log, when CAPACITY_TIMING_LOG is set
 
 
 def navigation_over(specs: list[PageSpec]) -> tuple[dict[str, st.Page], st.Page]:
@@ -206,7 +207,8 @@ if view.present:
         st.button("Exit presentation", key="present_exit_page", on_click=leave_presentation)
 
 _state.set_page(page_name)
-show_notices()
-if not _welcome.shown_instead(view, page_name):  # a workspace with no services yet
-    navigation.run()
-_state.end_run()
+with timed.page(page_name):
+    show_notices()
+    if not _welcome.shown_instead(view, page_name):  # a workspace with no services yet
+        navigation.run()
+    _state.end_run()

@@ -62,6 +62,7 @@ PRESENTATION = {
     "capacity.display": None,  # column labels, value labels and rounding for the screen
     "capacity.formulas": {"InvalidInput"},  # the error class a page reports
     "capacity.plan": {"PlanError"},  # the error class a page reports
+    "capacity.timing_log": None,  # the timing log's writer, which app.py's hook times runs with
 }
 
 
