@@ -170,35 +170,45 @@ def test_the_health_check_answers_through_the_proxy(proxied):
         assert get(f"{proxy}/_stcore/health", key) == (200, served_by, None, b"ok")
 
 
+def browse(browser, proxy: str, key: str) -> tuple[list[str], list[str]]:
+    """Open the app through the proxy LOADS times in one browser whose routing key is ``key``,
+    checking each time that a chart is drawn (so the websocket worked) and no error shows.
+    Returns which server answered each load of the page, and each websocket's opening."""
+    context = browser.new_context(viewport={"width": 1600, "height": 1000}, base_url=proxy)
+    context.add_cookies([{"name": COOKIE, "value": key, "url": proxy}])
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    pages: list[str] = []
+    page.on(
+        "response",
+        lambda response: (
+            response.request.resource_type == "document"
+            and pages.append(response.headers.get(HEADER, "none"))
+        ),
+    )
+    # The websocket's own opening answer (HTTP 101) says where the session lives.
+    sockets: list[str] = []
+    devtools = context.new_cdp_session(page)
+    devtools.on(
+        "Network.webSocketHandshakeResponseReceived",
+        lambda event: sockets.append(
+            {k.lower(): v for k, v in event["response"]["headers"].items()}.get(HEADER, "none")
+        ),
+    )
+    devtools.send("Network.enable")
+    try:
+        for _ in range(LOADS):
+            open_app(page)  # a new load each time, as a person's reload is
+            assert plots(page), "no chart was drawn: the page's websocket did not work"
+            assert_no_errors(page)
+    finally:
+        context.close()
+    return pages, sockets
+
+
 def test_each_browser_works_through_the_proxy_and_stays_with_its_server(proxied, browser):
     proxy, servers = proxied
     for server, key in routing_keys(proxy, servers).items():
-        context = browser.new_context(viewport={"width": 1600, "height": 1000}, base_url=proxy)
-        context.add_cookies([{"name": COOKIE, "value": key, "url": proxy}])
-        page = context.new_page()
-        page.set_default_timeout(60_000)
-        answered_by: list[str] = []
-        page.on(
-            "response",
-            lambda response: response.request.resource_type == "document"
-            and answered_by.append(response.headers.get(HEADER, "none")),
-        )
-        # The websocket's own opening answer (HTTP 101) says where the session lives.
-        sockets: list[str] = []
-        devtools = context.new_cdp_session(page)
-        devtools.on(
-            "Network.webSocketHandshakeResponseReceived",
-            lambda event: sockets.append(
-                {k.lower(): v for k, v in event["response"]["headers"].items()}.get(HEADER, "none")
-            ),
-        )
-        devtools.send("Network.enable")
-        try:
-            for _ in range(LOADS):
-                open_app(page)  # a new load each time, as a person's reload is
-                assert plots(page), "no chart was drawn: the page's websocket did not work"
-                assert_no_errors(page)
-        finally:
-            context.close()
-        assert answered_by == [server] * LOADS, f"the page's loads went to {answered_by}"
+        pages, sockets = browse(browser, proxy, key)
+        assert pages == [server] * LOADS, f"the page's loads went to {pages}"
         assert len(sockets) >= LOADS and set(sockets) == {server}, f"websockets went to {sockets}"
