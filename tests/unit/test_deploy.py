@@ -50,7 +50,7 @@ def healthcheck_command() -> list[str]:
 
 def nginx_seconds(value: str) -> float:
     """An nginx time ("90", "60s", "2h", "1d") in seconds."""
-    number, unit = re.fullmatch(r"(\d+)(ms|s|m|h|d|w|M|y)?", value).groups()
+    number, unit = re.fullmatch(r"(\d+)(ms|s|m|h|d|w)?", value).groups()
     scale = {None: 1, "ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[unit]
     return int(number) * scale
 
