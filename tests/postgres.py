@@ -5,7 +5,7 @@ cluster with ``initdb`` in a temporary folder, starts it on a free port on local
 with password authentication, and stops it at the end. PostgreSQL refuses to run as
 root, so as root the cluster belongs to the ``postgres`` account Debian's package makes
 (run through ``runuser``). Where PostgreSQL's programs are absent the tests skip and
-say why; CI installs them (``.ci/run``).
+say why; CI installs them (``.ci/run``), and there (``CI`` set) their absence fails.
 """
 
 from __future__ import annotations
@@ -71,18 +71,27 @@ def _run(command: list[str], run_as: str | None) -> None:
         raise RuntimeError(f"{' '.join(command)} failed: {done.stderr or done.stdout}")
 
 
+def _absent(reason: str) -> None:
+    """Skip on a developer's machine; in CI, where .ci/run installs everything, fail."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}, and CI must run these tests")
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def postgres_cluster() -> Iterator[Cluster]:
     """A PostgreSQL cluster on localhost for this test run (skips where PostgreSQL is absent)."""
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        pytest.skip("psycopg is not installed (pip install -r requirements.txt)")
+        _absent("psycopg is not installed (pip install -r requirements.txt)")
     binaries = _binaries()
     if binaries is None:
-        pytest.skip("PostgreSQL's programs (initdb, pg_ctl) are not installed")
+        _absent("PostgreSQL's programs (initdb, pg_ctl) are not installed")
+    assert binaries is not None
     run_as = "postgres" if os.geteuid() == 0 else None
-    folder = Path(tempfile.mkdtemp(prefix="capacity-pg-"))
+    # The postgres account must reach the folder: under /tmp, not a private home.
+    folder = Path(tempfile.mkdtemp(prefix="capacity-pg-", dir="/tmp" if run_as else None))
     data = folder / "data"
     password_file = folder / "password"
     password_file.write_text(PASSWORD + "\n")
