@@ -15,7 +15,7 @@ import pytest
 
 from capacity import scenario_store
 from capacity.access import local_user
-from capacity.scenarios.model import Change, Scenario
+from capacity.scenarios.model import Change, Scenario, ScenarioError
 from capacity.shared_state import STATE_ENV, SharedStateConflict, SharedStateError
 from capacity.store import Store, StoreError
 from capacity.views import scenario_choices
@@ -272,3 +272,17 @@ def test_the_command_line_says_a_bad_setting_in_one_line(writable_db, monkeypatc
     code = main(["--db", str(writable_db), "places"])
     err = capsys.readouterr().err.strip()
     assert code != 0 and STATE_ENV in err and len(err.splitlines()) == 1
+
+
+def test_a_save_built_on_a_version_another_server_replaced_is_refused_after_a_read(servers):
+    a, b = servers
+    scenario_choices.save_scenario(a, winter(), user=ANN)
+    b.refresh()
+    # Bob opens version 1 on server b; Ann saves version 2 on server a; b then reads (any
+    # page run does), so its copy is current, but Bob's edit still starts from version 1.
+    scenario_choices.save_scenario(a, winter(pct=20), "Winter BHR", user=ANN, based_on=1)
+    b.refresh()
+    with pytest.raises(ScenarioError) as refused:
+        scenario_choices.save_scenario(b, winter(pct=30), "Winter BHR", user=BOB, based_on=1)
+    assert "since you opened version 1: version 2" in refused.value.problems[0]
+    assert scenario_store.load(b, "Winter BHR").changes[0].value == 20
