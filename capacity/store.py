@@ -638,6 +638,16 @@ class Store:
         return dict(zip(frame["table_name"], frame["row_count"].astype(int), strict=True))
 
 
+def shared_version(path: str | Path) -> int:
+    """PostgreSQL's shared version for this file's shared state in this process, or 0 with
+    none (no CAPACITY_STATE, or the file not opened yet here). It moves when another server
+    changes the shared state, which does not touch this file, so the app's file-stamped
+    caches add it to the file's own stamp."""
+    shared_file = _FILES.get(str(Path(path).resolve()))
+    state = shared_file.state if shared_file is not None else None
+    return 0 if state is None else state.version()
+
+
 def _claim(target: Path, needs_write: bool, deadline: float, wait: float) -> tuple[_File, bool]:
     """Count one more user of the file's connection in this process; True if the caller
     must open it. Waits while another thread opens or closes it. A change is refused at
