@@ -107,11 +107,20 @@ def _change_rows(scenario_id: int, version: int, changes: tuple[Change, ...]) ->
     )
 
 
-def save(store: Store, scenario: Scenario, *, replacing: str | None = None) -> Scenario:
+def save(
+    store: Store,
+    scenario: Scenario,
+    *,
+    replacing: str | None = None,
+    based_on: int | None = None,
+) -> Scenario:
     """Save a new scenario, or (with ``replacing``) a new version of an existing one.
 
     Everything is checked first and written in one transaction; on any
-    problem nothing is saved. Returns the scenario with its version.
+    problem nothing is saved. ``based_on``, the version the editor started from, refuses
+    the save if someone saved a later version since (in another session or on another
+    server), so neither person's change is lost without their knowing. Returns the
+    scenario with its version.
     """
     scenario = _with_place_codes(
         scenario.with_changes(name=scenario.name.strip()), store.query("places")
@@ -130,6 +139,7 @@ def save(store: Store, scenario: Scenario, *, replacing: str | None = None) -> S
             current = tx.query("scenario_by_name", name=replacing)
             if current.empty:
                 raise ScenarioError([f"there is no scenario called {replacing!r}"])
+            _refuse_if_saved_since(current.iloc[0], replacing, based_on)
             scenario_id = int(current.iloc[0]["scenario_id"])
             version = tx.execute(
                 "scenario_update",
@@ -148,6 +158,21 @@ def save(store: Store, scenario: Scenario, *, replacing: str | None = None) -> S
         )
         tx.insert_frame("scenario_changes", _change_rows(scenario_id, version, scenario.changes))
     return load(store, scenario.name)
+
+
+def _refuse_if_saved_since(current: pd.Series, name: str, based_on: int | None) -> None:
+    """ScenarioError when the scenario has moved past the version the editor started from."""
+    latest = int(current["current_version"])
+    if based_on is None or latest == based_on:
+        return
+    when = pd.Timestamp(current["updated_at"])
+    raise ScenarioError(
+        [
+            f"{name!r} was saved again since you opened version {based_on}: version {latest} "
+            f"by {current['author']} at {when:%H:%M} on {when.day} {when:%B %Y}. Nothing was "
+            "saved: open the latest version and make your change again."
+        ]
+    )
 
 
 def _row_to_change(row: dict) -> Change:

@@ -15,17 +15,20 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager, suppress
+from contextlib import closing, contextmanager, nullcontext, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
 
 from capacity.methods import METHOD_LABELS
+
+if TYPE_CHECKING:
+    from capacity.shared_state import SharedState
 
 SQL_DIR = Path(__file__).parent / "sql"
 MIGRATIONS_DIR = SQL_DIR / "migrations"
@@ -212,6 +215,9 @@ class _File:
         # transactions writing the same rows, so they queue here instead.
         self.writes = threading.RLock()
         self.cursors = threading.Lock()
+        # The link to the shared state (CAPACITY_STATE), kept while the process runs: its
+        # baseline stays true across closing and reopening the file.
+        self.state: SharedState | None = None
 
 
 _FILES: dict[str, _File] = {}
@@ -345,8 +351,10 @@ class Store:
             store = cls(connection, target, shared_file=shared_file)
             if open_read_only:
                 store._check_version()
+                store._join_shared_state(take=False)
             else:
                 store.migrate()
+                store._join_shared_state()
         except BaseException:
             if connection is not None:
                 connection.close()
@@ -354,6 +362,66 @@ class Store:
             raise
         _opened(shared_file, connection, open_read_only)
         return store
+
+    # -- the shared state (several app servers) -----------------------------------
+
+    def _shared_state(self) -> SharedState | None:
+        return self._file.state if self._file is not None else None
+
+    def _join_shared_state(self, *, take: bool = True) -> None:
+        """With CAPACITY_STATE set, link this file to the shared state in PostgreSQL: take
+        its tables from there, or (PostgreSQL still empty) seed it from this file.
+
+        A read-only open (``take`` False) only checks the setting and PostgreSQL's schema:
+        it cannot write what it would take, so it reads this file as last refreshed.
+        """
+        from capacity import shared_state
+
+        url = shared_state.state_url()
+        if url is None or self._file is None:
+            return
+        if self._file.state is None:
+            self._file.state = shared_state.SharedState(url)
+        state = self._file.state
+        if not take:
+            return
+        self.refresh()
+        if state.held == 0 and state.version() == 0:
+            with self.transaction():
+                pass  # the change pushes every shared row this file holds
+
+    @property
+    def state_shared(self) -> bool:
+        """True when the tables people change have their authority in PostgreSQL."""
+        return self._shared_state() is not None
+
+    def refresh(self) -> bool:
+        """Take the changes other servers made to the shared state, if any (True if taken).
+
+        Skipped (False) while this thread is making a change, or while another thread of
+        this process is (the next read takes them). Without a shared state, False.
+        """
+        state = self._shared_state()
+        if state is None or self._file is None or self._file.read_only:
+            return False
+        if state.in_change() or not state.moved():
+            return False
+        if not self._writes.acquire(blocking=False):
+            return False
+        try:
+            with closing(self._cursor()) as cur:
+                cur.execute("BEGIN TRANSACTION")
+                try:
+                    taken = state.refresh(cur)
+                    cur.execute("COMMIT")
+                except BaseException:
+                    with suppress(duckdb.Error):
+                        cur.execute("ROLLBACK")
+                    state.lost()
+                    raise
+            return taken
+        finally:
+            self._writes.release()
 
     def close(self) -> None:
         """Let go of the connection: closed once its last user in this process lets go."""
@@ -384,6 +452,8 @@ class Store:
         another thread commits while the block runs is seen by none of its
         queries. Changes made in the block go through their own transactions.
         """
+        if self._reader is None:
+            self.refresh()
         cursor = self._cursor()
         cursor.execute("BEGIN TRANSACTION")
         view = copy.copy(self)
@@ -478,6 +548,9 @@ class Store:
 
     def execute(self, name: str, /, **params: Any) -> list[tuple]:
         """Run a named statement with bound parameters (a change: one at a time per file)."""
+        if self._shared_state() is not None:
+            with self.transaction() as tx:
+                return tx.execute(name, **params)
         with self._writes, closing(self._cursor()) as cur:
             return _Session(cur).execute(name, **params)
 
@@ -491,19 +564,33 @@ class Store:
         """A session whose statements all commit together, or not at all.
 
         Transactions on one file in this process run one after another (see :meth:`turn`).
+        With a shared state, every server's changes run one after another, and the rows
+        this one changes in the shared tables are written to PostgreSQL before it commits:
+        refused (SharedStateConflict, nothing saved) if another server changed them since
+        this one read them (see :mod:`capacity.shared_state`).
         """
         with self._writes:
+            state = self._shared_state()
             cur = self._cursor()
             cur.execute("BEGIN TRANSACTION")
+            pushed = False
             try:
-                yield _Session(cur)
+                with state.change(cur) if state is not None else nullcontext():
+                    yield _Session(cur)
+                    if state is not None:
+                        state.push(cur)
+                        pushed = True
+                    cur.execute("COMMIT")
             except BaseException:
-                cur.execute("ROLLBACK")
+                with suppress(duckdb.Error):
+                    cur.execute("ROLLBACK")
+                if pushed and state is not None:
+                    state.lost()  # PostgreSQL has it and this file not: take all afresh
                 raise
-            else:
-                cur.execute("COMMIT")
             finally:
                 cur.close()
+            if state is not None:
+                state.committed()
 
     def read_csv(self, path: str | Path) -> pd.DataFrame:
         """Read a CSV file with DuckDB's reader, every cell as text (validation types it)."""
@@ -540,6 +627,8 @@ class Store:
         scenario saved or deleted. Caches of what is read from the data can
         be keyed on the first, so saving a scenario does not read them again.
         """
+        if self._reader is None:
+            self.refresh()
         data, scenarios = (
             "|".join(str(v) for v in self.query(name).iloc[0])
             for name in ("data_version", "scenarios_version")
@@ -550,6 +639,16 @@ class Store:
         """Row counts of the main tables, for status output and tests."""
         frame = self.query("table_counts")
         return dict(zip(frame["table_name"], frame["row_count"].astype(int), strict=True))
+
+
+def shared_version(path: str | Path) -> int:
+    """PostgreSQL's shared version for this file's shared state in this process, or 0 with
+    none (no CAPACITY_STATE, or the file not opened yet here). It moves when another server
+    changes the shared state, which does not touch this file, so the app's file-stamped
+    caches add it to the file's own stamp."""
+    shared_file = _FILES.get(str(Path(path).resolve()))
+    state = shared_file.state if shared_file is not None else None
+    return 0 if state is None else state.version()
 
 
 def _claim(target: Path, needs_write: bool, deadline: float, wait: float) -> tuple[_File, bool]:

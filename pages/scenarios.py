@@ -59,6 +59,7 @@ for key, default in (
     ("sb_description", ""),
     ("sb_author", ""),
     ("sb_editing", None),
+    ("sb_editing_version", None),
     ("sb_message", None),
     ("sb_all", False),
 ):
@@ -88,6 +89,8 @@ def load_into_builder(key: str, editing: bool) -> None:
     st.session_state["sb_description"] = scenario.description
     st.session_state["sb_author"] = scenario.author if scenario.author != "preset" else ""
     st.session_state["sb_editing"] = scenario.name if editing else None
+    # The version the edit starts from: a save is refused if someone saved a later one.
+    st.session_state["sb_editing_version"] = scenario.version if editing else None
     st.session_state["sb_message"] = None
 
 
@@ -98,6 +101,7 @@ def start_from() -> None:
             st.session_state[name] = ""
         st.session_state["sb_changes"] = []
         st.session_state["sb_editing"] = None
+        st.session_state["sb_editing_version"] = None
     else:
         load_into_builder(key, editing=False)
 
@@ -151,7 +155,11 @@ def save_builder() -> None:
     scenario = builder_scenario().with_changes(name=st.session_state["sb_name"].strip())
     try:
         saved = choosing.save_scenario(
-            view.path, scenario, st.session_state["sb_editing"], user=current_user()
+            view.path,
+            scenario,
+            st.session_state["sb_editing"],
+            user=current_user(),
+            based_on=st.session_state["sb_editing_version"],
         )
     except permissions.AccessDenied as exc:
         st.session_state["sb_message"] = ("error", [str(exc)])
@@ -170,6 +178,7 @@ def save_builder() -> None:
         ],
     )
     st.session_state["sb_editing"] = saved.name
+    st.session_state["sb_editing_version"] = saved.version
     st.session_state["scenario"] = saved.name
 
 

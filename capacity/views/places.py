@@ -13,6 +13,7 @@ from capacity.england import ESTIMATE_YEAR
 from capacity.model import system_members
 from capacity.periods import planning_year_of
 from capacity.plan import places_in, resolve_place
+from capacity.store import shared_version
 from capacity.views._db import Database, reading
 
 # What every per-100,000 figure is a rate of, said wherever one is shown.
@@ -33,9 +34,11 @@ def ensured_database(path: Path) -> Path:
 
 
 def file_stamp(path: Path) -> int:
-    """Changes whenever the database file (or its write-ahead log) is written."""
+    """Changes whenever the database file (or its write-ahead log) is written, or (several
+    servers sharing one state) when another server changed the shared state."""
     wal = Path(f"{path}.wal")
-    return os.stat(path).st_mtime_ns + (os.stat(wal).st_mtime_ns if wal.exists() else 0)
+    stamp = os.stat(path).st_mtime_ns + (os.stat(wal).st_mtime_ns if wal.exists() else 0)
+    return stamp + shared_version(path)
 
 
 def versions(db: Database) -> tuple[str, str]:

@@ -189,9 +189,15 @@ def _record_save(
 
 
 def save_scenario(
-    db: Database, scenario: Scenario, replacing: str | None = None, *, user: User
+    db: Database,
+    scenario: Scenario,
+    replacing: str | None = None,
+    *,
+    user: User,
+    based_on: int | None = None,
 ) -> Scenario:
-    """Save a scenario as ``user`` (a new version of ``replacing`` when given).
+    """Save a scenario as ``user`` (a new version of ``replacing`` when given; refused with
+    the reason if a version later than ``based_on``, the one the editor opened, was saved).
 
     The places it changes, and those of the version it replaces, must be the user's
     (every place, for a change that names none): else AccessDenied and nothing is saved.
@@ -201,7 +207,7 @@ def save_scenario(
     with writing(db) as store:
         places = _union(scenario_places(store, scenario), _saved_places(store, replacing))
         require(store, user, places)
-        saved = scenario_store.save(store, scenario, replacing=replacing)
+        saved = scenario_store.save(store, scenario, replacing=replacing, based_on=based_on)
         _record_save(store, user, saved, places, "Saved")
     return saved
 

@@ -322,3 +322,20 @@ def test_a_scenario_file_may_name_places_as_the_command_line_does(writable_db, t
     )
     code, _, err = run("scenario", "save", str(path), "--db", db)
     assert code == 1 and "unknown place 'Narnia'" in err
+
+
+def test_a_save_built_on_an_older_version_is_refused_and_says_who_saved_since(store):
+    scenario_store.save(store, WINTER)
+    # Two people open version 1; the first saves version 2 ...
+    theirs = WINTER.with_changes(description="surge only", author="Ann Lee")
+    assert scenario_store.save(store, theirs, replacing="Winter BHR", based_on=1).version == 2
+    # ... and the second, still editing version 1, is told rather than silently replacing it.
+    with pytest.raises(ScenarioError) as refused:
+        scenario_store.save(
+            store, WINTER.with_changes(description="mine"), replacing="Winter BHR", based_on=1
+        )
+    assert "since you opened version 1: version 2 by Ann Lee at" in refused.value.problems[0]
+    assert count(store)["scenario_versions"] == 2
+    # Built on the latest version, the save goes through.
+    mine = WINTER.with_changes(description="mine")
+    assert scenario_store.save(store, mine, replacing="Winter BHR", based_on=2).version == 3
