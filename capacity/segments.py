@@ -107,7 +107,10 @@ def every_place_share(
         shares[rows] = share
         bases[rows] = basis
     frame["place_share"] = shares
-    frame["place_share_basis"] = pd.Series(bases, index=frame.index, dtype=object)
+    # The column keeps the type pandas gives the own-parameters marks (text where there are
+    # any), as it always has: a snapshot reads it back the same.
+    marks = pd.Series(np.where(own, OWN_PARAMETERS, None), index=frame.index)  # type: ignore[call-overload]
+    frame["place_share_basis"] = pd.Series(bases, index=frame.index, dtype=marks.dtype)
     return frame
 
 

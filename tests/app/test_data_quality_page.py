@@ -26,6 +26,12 @@ def remove_month(path, place: str, first_day: date, service_type: str | None = N
             " AND referral_date < $after AND ($type IS NULL OR service_type = $type)",
             params,
         )
+        # The month's counts kept beside the records go with them (migration 019).
+        con.execute(
+            "DELETE FROM referral_months WHERE place_code = $place AND month >= $first"
+            " AND month < $after AND ($type IS NULL OR service_type = $type)",
+            params,
+        )
         con.execute(
             "DELETE FROM monthly_demand WHERE place_code = $place AND month >= $first"
             " AND month < $after AND ($type IS NULL OR service_type = $type)",
