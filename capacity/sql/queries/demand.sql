@@ -7,11 +7,18 @@
 -- name: monthly_history
 -- Referral records counted by month; published counts fill only the keys and
 -- months that have no records, so the two sources never add up twice.
+-- Loaded referral aggregates (referral_months) are records counted elsewhere: the same.
 WITH rec AS (
     SELECT place_code, service_type, service_id, source,
            CAST(date_trunc('month', referral_date) AS DATE) AS month,
            CAST(count(*) AS DOUBLE) AS referrals
     FROM referrals
+    WHERE list_contains($places, place_code)
+    GROUP BY ALL
+    UNION ALL
+    SELECT place_code, service_type, service_id, source, month,
+           CAST(sum(referrals) AS DOUBLE) AS referrals
+    FROM referral_months
     WHERE list_contains($places, place_code)
     GROUP BY ALL
 ), cnt AS (
@@ -53,6 +60,11 @@ WITH spans AS (
     WHERE list_contains($places, place_code)
     GROUP BY place_code
     UNION ALL
+    SELECT place_code, min(first_day) AS first_day, max(last_day) AS last_day
+    FROM referral_months
+    WHERE list_contains($places, place_code)
+    GROUP BY place_code
+    UNION ALL
     SELECT place_code, min(month) AS first_day, last_day(max(month)) AS last_day
     FROM monthly_demand
     WHERE list_contains($places, place_code)
@@ -69,6 +81,8 @@ SELECT min(first_day) AS first_day, max(last_day) AS last_day
 FROM (
     SELECT min(referral_date) AS first_day, max(referral_date) AS last_day FROM referrals
     UNION ALL
+    SELECT min(first_day), max(last_day) FROM referral_months
+    UNION ALL
     SELECT min(month), last_day(max(month)) FROM monthly_demand
 );
 
@@ -80,6 +94,8 @@ FROM (
     UNION ALL
     SELECT min(referral_date) FROM referrals
     UNION ALL
+    SELECT min(first_day) FROM referral_months
+    UNION ALL
     SELECT min(month) FROM monthly_demand
 );
 
@@ -89,7 +105,8 @@ FROM (
 -- start date) summed, so a mean over several places or sources weighs each
 -- episode once. long_stay_days is the 95th percentile of stays of the place's
 -- service type: the records start on a day, so for about that long after it
--- only the shorter stays can have ended.
+-- only the shorter stays can have ended. Loaded aggregates give the same from their
+-- episodes by month of end and their stay statistics.
 WITH done AS (
     SELECT place_code, service_type, source,
            CAST(date_trunc('month', end_date) AS DATE) AS month,
@@ -101,14 +118,27 @@ WITH done AS (
     SELECT place_code, service_type, quantile_cont(stay_days, 0.95) AS long_stay_days
     FROM done
     GROUP BY ALL
+), from_records AS (
+    SELECT d.place_code, d.service_type, d.source, d.month,
+           CAST(count(*) AS DOUBLE) AS episodes, sum(d.stay_days) AS stay_days,
+           any_value(s.long_stay_days) AS long_stay_days
+    FROM done d
+    JOIN spread s USING (place_code, service_type)
+    GROUP BY d.place_code, d.service_type, d.source, d.month
+), from_aggregates AS (
+    SELECT e.place_code, e.service_type, e.source, e.end_month AS month,
+           CAST(sum(e.episodes) AS DOUBLE) AS episodes,
+           CAST(sum(e.stay_days) AS DOUBLE) AS stay_days,
+           any_value(s.long_stay_days) AS long_stay_days
+    FROM episode_months e
+    JOIN stay_statistics s USING (place_code, service_type)
+    WHERE list_contains($places, e.place_code) AND e.end_month IS NOT NULL
+    GROUP BY e.place_code, e.service_type, e.source, e.end_month
 )
-SELECT d.place_code, d.service_type, d.source, d.month,
-       CAST(count(*) AS DOUBLE) AS episodes, sum(d.stay_days) AS stay_days,
-       any_value(s.long_stay_days) AS long_stay_days
-FROM done d
-JOIN spread s USING (place_code, service_type)
-GROUP BY d.place_code, d.service_type, d.source, d.month
-ORDER BY d.place_code, d.service_type, d.source, d.month;
+SELECT * FROM from_records
+UNION ALL
+SELECT * FROM from_aggregates
+ORDER BY place_code, service_type, source, month;
 
 -- name: demand_settings
 -- The demand window, growth and source set per place and service type (NULL: every one).
