@@ -271,7 +271,12 @@ class SparkEngine:
         data = frame.astype(object).where(frame.notna(), None)
         rows = [tuple(r) for r in data.itertuples(index=False)]
         schema = ", ".join(f"{c} {_spark_type(frame[c])}" for c in frame.columns)
-        self._spark.createDataFrame(rows, schema).createOrReplaceTempView(name)
+        small = self._spark.createDataFrame(rows, schema).cache()
+        # Counted once so Spark knows it is small and sends it whole to every task
+        # (a broadcast join) instead of sorting the records to meet it.
+        small.count()
+        small.createOrReplaceTempView(name)
+        self._kept.append(small)
 
     def run(self, sql: str) -> None:
         """Run statements."""

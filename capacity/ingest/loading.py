@@ -287,6 +287,7 @@ UNDO = {
     "sitrep": ("undo_sitrep_discharges",),
     "services": ("undo_services",),
     "destinations": ("undo_sitrep_destination_overrides",),
+    "aggregates": ("undo_referral_aggregates",),
 }
 
 

@@ -11,8 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from capacity import aggregates
-from capacity.views._db import Database, reading
+from capacity import aggregates, audit
+from capacity.access import User
+from capacity.ingest import aggregates as folder_import
+from capacity.store import _Session
+from capacity.views._db import Database, reading, writing
+from capacity.views.permissions import one_place, places_words, require, require_some
 
 
 def aggregate_records(
@@ -44,3 +48,39 @@ def summary(manifest: dict[str, Any], out: Path) -> str:
         + f" to {out}, partitioned by system.",
     ]
     return "\n".join(lines)
+
+
+def load_aggregates(db: Database, folder: Path, *, user: User) -> str:
+    """Load a folder of aggregates as ``user``: all or nothing, one import to undo.
+
+    The folder is verified before the database is touched; the places it names must be
+    ones ``user`` may change (an editor of those places, or an admin), checked before
+    anything is written. One audit entry records the load in the same transaction.
+    ImportFileError says why a folder is refused; AccessDenied names the places refused.
+    """
+    require_some(user)
+    verified = folder_import.read_folder(folder)
+
+    def allow(session: _Session, places: frozenset[str]) -> None:
+        require(session, user, places)
+
+    def after(session: _Session, import_id: int, message: str) -> None:
+        audit.record(
+            session,
+            user,
+            "import",
+            place_code=one_place(verified.places),
+            subject=folder.name,
+            detail=f"{message} Places: {places_words(verified.places)}.",
+        )
+
+    with writing(db) as store:
+        _import_id, message = folder_import.load(
+            store,
+            verified,
+            loaded_by=user.label,
+            loaded_by_email=user.email,
+            allow=allow,
+            after=after,
+        )
+    return message
