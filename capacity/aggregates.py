@@ -95,7 +95,7 @@ PARTS: dict[str, tuple[str, ...]] = {
 }
 REFUSED_COLUMNS = ("column_name", "reason", "records", "example_referral_id", "example_value")
 # Worked tables, kept (DuckDB: temp tables; Spark: cached views) because several read them.
-_KEPT = ("typed", "problems", "good")
+_KEPT = ("lookup", "typed", "problems", "good")
 
 
 class AggregateError(ValueError):

@@ -13,29 +13,32 @@
 --
 -- Each statement starts with "-- name: <name>" and is one SELECT.
 
+-- name: lookup
+-- Each distinct place, service type and service as written, resolved once to its code
+-- (by code, or by name in any case) as the importer resolves them
+-- (capacity/sql/queries/staging.sql, referrals_clean); NULL when unknown.
+SELECT 'place' AS what, r.raw, min(coalesce(p1.place_code, p2.place_code)) AS code
+FROM (SELECT DISTINCT place_code AS raw FROM raw_referrals) r
+LEFT JOIN ref_places p1 ON p1.place_code = trim(r.raw) AND p1.kind <> 'system'
+LEFT JOIN ref_places p2 ON lower(p2.name) = lower(trim(r.raw)) AND p2.kind <> 'system'
+GROUP BY r.raw
+UNION ALL
+SELECT 'type', r.raw, min(coalesce(t1.service_type, t2.service_type))
+FROM (SELECT DISTINCT service_type AS raw FROM raw_referrals) r
+LEFT JOIN ref_types t1 ON t1.service_type = lower(trim(r.raw))
+LEFT JOIN ref_types t2 ON lower(t2.name) = lower(trim(r.raw))
+GROUP BY r.raw
+UNION ALL
+SELECT 'service', r.raw, min(coalesce(v1.service_id, v2.service_id))
+FROM (SELECT DISTINCT service_id AS raw FROM raw_referrals) r
+LEFT JOIN ref_services v1 ON v1.service_id = trim(r.raw)
+LEFT JOIN ref_services v2 ON lower(v2.name) = lower(trim(r.raw))
+GROUP BY r.raw;
+
 -- name: typed
--- Each record typed as the importer types it (capacity/sql/queries/staging.sql,
--- referrals_clean): codes or names resolved once per distinct value, sources'
--- synonyms, dates written 2025-04-01 or 01/04/2025, and a flag for each cell filled in.
-WITH lookup AS (
-    SELECT 'place' AS what, r.raw, min(coalesce(p1.place_code, p2.place_code)) AS code
-    FROM (SELECT DISTINCT place_code AS raw FROM raw_referrals) r
-    LEFT JOIN ref_places p1 ON p1.place_code = trim(r.raw) AND p1.kind <> 'system'
-    LEFT JOIN ref_places p2 ON lower(p2.name) = lower(trim(r.raw)) AND p2.kind <> 'system'
-    GROUP BY r.raw
-    UNION ALL
-    SELECT 'type', r.raw, min(coalesce(t1.service_type, t2.service_type))
-    FROM (SELECT DISTINCT service_type AS raw FROM raw_referrals) r
-    LEFT JOIN ref_types t1 ON t1.service_type = lower(trim(r.raw))
-    LEFT JOIN ref_types t2 ON lower(t2.name) = lower(trim(r.raw))
-    GROUP BY r.raw
-    UNION ALL
-    SELECT 'service', r.raw, min(coalesce(v1.service_id, v2.service_id))
-    FROM (SELECT DISTINCT service_id AS raw FROM raw_referrals) r
-    LEFT JOIN ref_services v1 ON v1.service_id = trim(r.raw)
-    LEFT JOIN ref_services v2 ON lower(v2.name) = lower(trim(r.raw))
-    GROUP BY r.raw
-)
+-- Each record typed as the importer types it (staging.sql, referrals_clean): codes
+-- from the lookup, sources' synonyms, dates written 2025-04-01 or 01/04/2025, and a
+-- flag for each cell filled in.
 SELECT n.row_key,
        nullif(trim(n.referral_id), '') AS referral_id,
        lp.code AS place_code, lt.code AS service_type, ls.code AS service_id,
