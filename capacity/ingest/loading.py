@@ -192,6 +192,9 @@ def load(
         places = touched_places(session, staged.kind, good, whole_table)
         if allow is not None and (places is None or places):
             allow(session, places)
+        clash = _aggregates_clash(session, staged.kind, places)
+        if clash:
+            return LoadResult(None, 0, report, clash)
         if report.rows_rejected and not accept_partial:
             return LoadResult(
                 None,
@@ -249,6 +252,21 @@ def load(
             after(session, result)
     tell(1.0, "Done")
     return result
+
+
+def _aggregates_clash(session: _Session, kind: str, places: Places) -> str | None:
+    """Why referral records cannot load: a place they name has referral aggregates loaded
+    (:mod:`capacity.ingest.aggregates`), which the records would count a second time."""
+    if kind != "referrals" or not places:
+        return None
+    found = session.query("places_with_referral_aggregates", places=sorted(places))
+    if found.empty:
+        return None
+    return (
+        f"Nothing loaded: {found.iloc[0]['place_code']} has referral aggregates loaded, and "
+        "its records would count twice: a place's referrals are either records or "
+        "aggregates (undo the aggregates' import first)."
+    )
 
 
 def _write_referrals(session: _Session, report: Report, import_id: int) -> int:

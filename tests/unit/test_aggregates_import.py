@@ -240,6 +240,16 @@ def test_a_place_with_records_stored_refuses_aggregates(both, tmp_path, capsys):
     assert "referral records stored" in capsys.readouterr().err
 
 
+def test_records_of_a_place_with_aggregates_are_refused(both, records_csv, tmp_path, capsys):
+    _, from_aggregates, _ = both
+    db = tmp_path / "db.duckdb"
+    shutil.copyfile(from_aggregates, db)
+    assert main(["import", "--db", str(db), "referrals", str(records_csv)]) == 1
+    assert "has referral aggregates loaded" in capsys.readouterr().out
+    with Store.open(db, read_only=True) as store:
+        assert store.query("places_with_referral_records", places=list(PLACES)).empty
+
+
 def test_the_same_folder_twice_is_refused(both, tmp_path, capsys):
     _, from_aggregates, out = both
     db = tmp_path / "db.duckdb"
