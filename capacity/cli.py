@@ -61,6 +61,7 @@ from capacity.store import Store, StoreError
 from capacity.store import waiting as store_waiting
 from capacity.summary import SOURCE_LABELS
 from capacity.validation import ValidationError
+from capacity.views import aggregates as aggregates_view
 from capacity.views import data as data_view
 from capacity.views import exports, places, plans
 from capacity.views import flow as flow_view
@@ -223,8 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="load a file: referrals, parameters, counts, shares or a discharge SitRep workbook",
     )
-    imports.add_argument("kind", choices=IMPORT_KINDS)
-    imports.add_argument("file", type=Path)
+    imports.add_argument("kind", choices=(*IMPORT_KINDS, "aggregates"))
+    imports.add_argument("file", type=Path, help="the file (for aggregates: the folder)")
     imports.add_argument(
         "--accept-partial",
         action="store_true",
@@ -877,6 +878,13 @@ def current_planning_year() -> int:
 def _import(store: Store, args: argparse.Namespace, out: TextIO) -> int:
     """Exit 0 when every row loaded; 1 when rows were refused and nothing was loaded;
     3 when rows were refused and the good ones loaded (--accept-partial)."""
+    if args.kind == "aggregates":
+        if args.check or args.accept_partial:
+            raise CommandError(
+                "A folder of aggregates loads whole: without --check or --accept-partial."
+            )
+        print(aggregates_view.load_aggregates(store, args.file, user=user()), file=out)
+        return 0
     if not args.file.is_file():
         raise CommandError(f"There is no file {args.file}")
     with tempfile.TemporaryDirectory() as workdir:

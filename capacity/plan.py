@@ -39,6 +39,7 @@ them into the frame.
 from __future__ import annotations
 
 from collections import defaultdict, namedtuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -700,7 +701,7 @@ def _calculations(model: PlanModel, caseload_used: np.ndarray) -> list[str]:
     ]
 
 
-def _first(pair: tuple) -> object:
+def _first(pair: tuple) -> Any:
     """The first of a pair (the sort key of a row's parts: when each segment starts)."""
     return pair[0]
 
@@ -788,11 +789,12 @@ def _allocate(
 
 # A row's flag inputs as a plain tuple: iterating lists is many times quicker than itertuples
 # over pandas' text columns.
-_FlagInputs = namedtuple("_FlagInputs", FLAG_INPUTS)  # type: ignore[misc]
+_FlagInputs = namedtuple("_FlagInputs", FLAG_INPUTS)  # type: ignore[misc]  # noqa: PYI024
 
 
 def _flags(rows: pd.DataFrame, windows: dict[str, Window]) -> list[str]:
     out = []
+    row: Any  # fields named by FLAG_INPUTS, which mypy cannot see
     for row in map(_FlagInputs._make, zip(*(rows[c].tolist() for c in FLAG_INPUTS), strict=True)):
         flags = []
         if row.unserved:

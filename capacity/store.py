@@ -142,8 +142,8 @@ class _Session:
             with suppress(duckdb.Error):
                 self._cur.unregister("_incoming")
         if table == "referrals":
-            # The counted months beside the records (migration 019) follow every way in.
-            self.execute("referral_months_recount", places=sorted(set(frame["place_code"])))
+            # Counted months beside the records (referral_record_months) follow every way in.
+            self.execute("record_months_recount", places=sorted(set(frame["place_code"])))
         return len(frame)
 
     def register(self, name: str, frame: pd.DataFrame) -> None:
@@ -761,3 +761,79 @@ def _explain_open_error(path: Path | None, exc: Exception, waited: float) -> str
             "waits as CAPACITY_WAIT_SECONDS says)."
         )
     return f"Could not open the database {path}: {exc}"
+
+
+class ScratchDatabase:
+    """An in-memory DuckDB database for work on files that never touches a store: the
+    aggregate job's DuckDB engine (:mod:`capacity.aggregates`). Its SQL is the product's
+    own text; paths and values are bound, and column names from a file's header are
+    renamed through DuckDB's expression API, never written into SQL."""
+
+    def __init__(self, threads: int | None = None) -> None:
+        self._con = duckdb.connect(":memory:")
+        if threads:
+            self._con.execute("SET threads = $n", {"n": int(threads)})
+
+    def close(self) -> None:
+        """Close the database (everything in it is gone)."""
+        self._con.close()
+
+    def run(self, sql: str, **params: Any) -> None:
+        """Run the statements of ``sql`` (split at semicolons that end a line)."""
+        for statement in _statements(sql):
+            used = {k: v for k, v in params.items() if f"${k}" in statement}
+            self._con.execute(statement, used or None)
+
+    def frame(self, sql: str, **params: Any) -> pd.DataFrame:
+        """Run one query and return its rows."""
+        return self._con.execute(sql, params or None).df()
+
+    def register(self, name: str, frame: pd.DataFrame) -> None:
+        """Make ``frame`` a table called ``name`` (a checked identifier)."""
+        if not _IDENTIFIER.match(name):
+            raise StoreError(f"{name!r} is not a valid table name")
+        self._con.register(f"{name}_frame", frame)
+        self._con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS FROM "{name}_frame"')  # noqa: S608
+        self._con.unregister(f"{name}_frame")
+
+    def read_files(self, paths: list[str], fmt: str) -> list[str]:
+        """Open CSV (every cell as text) or Parquet files as the view ``raw_input``;
+        return its column names as the files have them."""
+        try:
+            if fmt == "csv":
+                rel = self._con.read_csv(paths, header=True, all_varchar=True)
+            else:
+                rel = self._con.read_parquet(paths)
+        except duckdb.Error as exc:
+            raise StoreError(f"Could not read {', '.join(paths[:3])}: {exc}") from exc
+        rel.create_view("raw_input_files")
+        return list(rel.columns)
+
+    def rename_input(self, mapping: dict[str, str]) -> None:
+        """Make the view ``raw_input``: the file columns in ``mapping`` under their new names,
+        as text."""
+        rel = self._con.table("raw_input_files")
+        picked = [
+            duckdb.ColumnExpression(old).cast(duckdb.sqltype("VARCHAR")).alias(new)
+            for old, new in mapping.items()
+        ]
+        rel.select(*picked).create_view("raw_input")
+
+    def copy_parquet(self, sql: str, folder: Path, partition: str) -> None:
+        """Write the rows of query ``sql`` under ``folder`` as Parquet, one sub-folder per
+        value of the column ``partition`` (a checked identifier)."""
+        if not _IDENTIFIER.match(partition):
+            raise StoreError(f"{partition!r} is not a valid column name")
+        # The query is the product's text; the folder is bound.
+        self._con.execute(
+            f'COPY ({sql}) TO $folder (FORMAT parquet, PARTITION_BY ("{partition}"), '  # noqa: S608
+            "OVERWRITE_OR_IGNORE true)",
+            {"folder": str(folder)},
+        )
+
+    def read_parquet_folder(self, folder: Path) -> pd.DataFrame:
+        """Every row of the Parquet files under ``folder``, partition columns included."""
+        return self._con.execute(
+            "SELECT * FROM read_parquet($glob, hive_partitioning = true)",
+            {"glob": str(folder / "**" / "*.parquet")},
+        ).df()

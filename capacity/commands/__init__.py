@@ -32,6 +32,15 @@ def place_code(store: Store, text: str) -> str:
 
 def modules() -> tuple:
     """The sub-command modules, in the order ``--help`` lists them."""
-    from capacity.commands import activity, changes, decision, pack, role, snapshot, workforce
+    from capacity.commands import (
+        activity,
+        aggregate,
+        changes,
+        decision,
+        pack,
+        role,
+        snapshot,
+        workforce,
+    )
 
-    return (snapshot, changes, decision, workforce, pack, role, activity)
+    return (snapshot, changes, decision, workforce, pack, role, activity, aggregate)

@@ -192,6 +192,9 @@ def load(
         places = touched_places(session, staged.kind, good, whole_table)
         if allow is not None and (places is None or places):
             allow(session, places)
+        clash = _aggregates_clash(session, staged.kind, places)
+        if clash:
+            return LoadResult(None, 0, report, clash)
         if report.rows_rejected and not accept_partial:
             return LoadResult(
                 None,
@@ -251,6 +254,21 @@ def load(
     return result
 
 
+def _aggregates_clash(session: _Session, kind: str, places: Places) -> str | None:
+    """Why referral records cannot load: a place they name has referral aggregates loaded
+    (:mod:`capacity.ingest.aggregates`), which the records would count a second time."""
+    if kind != "referrals" or not places:
+        return None
+    found = session.query("places_with_referral_aggregates", places=sorted(places))
+    if found.empty:
+        return None
+    return (
+        f"Nothing loaded: {found.iloc[0]['place_code']} has referral aggregates loaded, and "
+        "its records would count twice: a place's referrals are either records or "
+        "aggregates (undo the aggregates' import first)."
+    )
+
+
 def _write_referrals(session: _Session, report: Report, import_id: int) -> int:
     """Write the new referrals and the corrected ones, archiving what the corrections replace.
 
@@ -263,7 +281,7 @@ def _write_referrals(session: _Session, report: Report, import_id: int) -> int:
     loaded = int(session.execute("referrals_load", import_id=import_id)[0][0])
     if report.updated:
         session.execute("referrals_drop_replaced", import_id=import_id)
-    recount_referral_months(session, import_places(session, import_id))
+    recount_record_months(session, import_places(session, import_id))
     return loaded
 
 
@@ -272,10 +290,10 @@ def import_places(session: _Session, import_id: int) -> list[str]:
     return session.query("referral_import_places", import_id=import_id)["place_code"].tolist()
 
 
-def recount_referral_months(session: _Session, places: list[str]) -> None:
+def recount_record_months(session: _Session, places: list[str]) -> None:
     """Count the referral months of ``places`` again (the plan reads them, not the records)."""
     if places:
-        session.execute("referral_months_recount", places=places)
+        session.execute("record_months_recount", places=places)
 
 
 def _loaded_message(kind: str, import_id: int, loaded: int, report: Report) -> str:
@@ -299,6 +317,7 @@ UNDO = {
     "sitrep": ("undo_sitrep_discharges",),
     "services": ("undo_services",),
     "destinations": ("undo_sitrep_destination_overrides",),
+    "aggregates": ("undo_referral_aggregates",),
 }
 
 
@@ -330,7 +349,7 @@ def undo_last(
         touched = import_places(session, import_id) if row["kind"] == "referrals" else []
         for statement in UNDO[row["kind"]]:
             session.execute(statement, import_id=import_id)
-        recount_referral_months(session, touched)
+        recount_record_months(session, touched)
         session.execute("import_mark_undone", import_id=import_id)
         when = pd.Timestamp(row["loaded_at"]).strftime("%d %b %Y %H:%M")
         message = (

@@ -28,7 +28,7 @@ def remove_month(path, place: str, first_day: date, service_type: str | None = N
         )
         # The month's counts kept beside the records go with them (migration 019).
         con.execute(
-            "DELETE FROM referral_months WHERE place_code = $place AND month >= $first"
+            "DELETE FROM referral_record_months WHERE place_code = $place AND month >= $first"
             " AND month < $after AND ($type IS NULL OR service_type = $type)",
             params,
         )

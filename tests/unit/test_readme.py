@@ -55,7 +55,7 @@ def test_ci_runs_exactly_the_readme_test_command():
 
 
 def test_requirements_are_pinned():
-    for name in ("requirements.txt", "requirements-dev.txt"):
+    for name in ("requirements.txt", "requirements-dev.txt", "requirements-spark.txt"):
         for line in (ROOT / name).read_text("utf-8").splitlines():
             line = line.strip()
             if line and not line.startswith(("#", "-r")):

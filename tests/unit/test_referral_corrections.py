@@ -260,7 +260,7 @@ def january_months(store: Store) -> dict[tuple, tuple]:
     last day)}."""
     rows = store._con.execute(
         "SELECT place_code, service_id, source, referrals, first_day, last_day "
-        "FROM referral_months WHERE month = DATE '2021-01-01'"
+        "FROM referral_record_months WHERE month = DATE '2021-01-01'"
     ).fetchall()
     return {(p, s, src): (n, first.day, last.day) for p, s, src, n, first, last in rows}
 
@@ -269,7 +269,7 @@ def months_match_the_records(store: Store) -> bool:
     """Every counted month agrees with the referral records themselves, for every place."""
     counted = store._con.execute(
         "SELECT place_code, service_type, service_id, source, month, referrals, first_day, "
-        "last_day FROM referral_months ORDER BY ALL"
+        "last_day FROM referral_record_months ORDER BY ALL"
     ).fetchall()
     recounted = store._con.execute(
         "SELECT place_code, service_type, service_id, source, "

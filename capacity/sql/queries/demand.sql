@@ -5,13 +5,21 @@
 -- files here; values are always bound as $parameters, never written into the SQL.
 
 -- name: monthly_history
--- Referral records counted by month; published counts fill only the keys and
--- months that have no records, so the two sources never add up twice.
+-- Referral records counted by month (kept counted in referral_record_months); published
+-- counts fill only the keys and months that have no records, so the two sources never add
+-- up twice.
+-- Loaded referral aggregates (referral_months) are records counted elsewhere: the same.
 WITH rec AS (
     SELECT place_code, service_type, service_id, source, month,
            CAST(referrals AS DOUBLE) AS referrals
+    FROM referral_record_months
+    WHERE list_contains($places, place_code)
+    UNION ALL
+    SELECT place_code, service_type, service_id, source, month,
+           CAST(sum(referrals) AS DOUBLE) AS referrals
     FROM referral_months
     WHERE list_contains($places, place_code)
+    GROUP BY ALL
 ), cnt AS (
     SELECT m.place_code, m.service_type, m.service_id, m.source, m.month,
            sum(m.referrals) AS referrals
@@ -47,6 +55,11 @@ ORDER BY place_code, service_type, service_id, source, month;
 -- months of published counts.
 WITH spans AS (
     SELECT place_code, min(first_day) AS first_day, max(last_day) AS last_day
+    FROM referral_record_months
+    WHERE list_contains($places, place_code)
+    GROUP BY place_code
+    UNION ALL
+    SELECT place_code, min(first_day) AS first_day, max(last_day) AS last_day
     FROM referral_months
     WHERE list_contains($places, place_code)
     GROUP BY place_code
@@ -65,7 +78,9 @@ ORDER BY place_code;
 -- The first and last day of any demand data in the store.
 SELECT min(first_day) AS first_day, max(last_day) AS last_day
 FROM (
-    SELECT min(first_day) AS first_day, max(last_day) AS last_day FROM referral_months
+    SELECT min(first_day) AS first_day, max(last_day) AS last_day FROM referral_record_months
+    UNION ALL
+    SELECT min(first_day), max(last_day) FROM referral_months
     UNION ALL
     SELECT min(month), last_day(max(month)) FROM monthly_demand
 );
@@ -75,6 +90,8 @@ FROM (
 SELECT min(day) AS first_day
 FROM (
     SELECT min(valid_from) AS day FROM service_parameters
+    UNION ALL
+    SELECT min(first_day) FROM referral_record_months
     UNION ALL
     SELECT min(first_day) FROM referral_months
     UNION ALL
@@ -87,7 +104,8 @@ FROM (
 -- start date) summed, so a mean over several places or sources weighs each
 -- episode once. long_stay_days is the 95th percentile of stays of the place's
 -- service type: the records start on a day, so for about that long after it
--- only the shorter stays can have ended.
+-- only the shorter stays can have ended. Loaded aggregates give the same from their
+-- episodes by month of end and their stay statistics.
 WITH done AS (
     SELECT place_code, service_type, source,
            CAST(date_trunc('month', end_date) AS DATE) AS month,
@@ -99,14 +117,27 @@ WITH done AS (
     SELECT place_code, service_type, quantile_cont(stay_days, 0.95) AS long_stay_days
     FROM done
     GROUP BY ALL
+), from_records AS (
+    SELECT d.place_code, d.service_type, d.source, d.month,
+           CAST(count(*) AS DOUBLE) AS episodes, sum(d.stay_days) AS stay_days,
+           any_value(s.long_stay_days) AS long_stay_days
+    FROM done d
+    JOIN spread s USING (place_code, service_type)
+    GROUP BY d.place_code, d.service_type, d.source, d.month
+), from_aggregates AS (
+    SELECT e.place_code, e.service_type, e.source, e.end_month AS month,
+           CAST(sum(e.episodes) AS DOUBLE) AS episodes,
+           CAST(sum(e.stay_days) AS DOUBLE) AS stay_days,
+           any_value(s.long_stay_days) AS long_stay_days
+    FROM episode_months e
+    JOIN stay_statistics s USING (place_code, service_type)
+    WHERE list_contains($places, e.place_code) AND e.end_month IS NOT NULL
+    GROUP BY e.place_code, e.service_type, e.source, e.end_month
 )
-SELECT d.place_code, d.service_type, d.source, d.month,
-       CAST(count(*) AS DOUBLE) AS episodes, sum(d.stay_days) AS stay_days,
-       any_value(s.long_stay_days) AS long_stay_days
-FROM done d
-JOIN spread s USING (place_code, service_type)
-GROUP BY d.place_code, d.service_type, d.source, d.month
-ORDER BY d.place_code, d.service_type, d.source, d.month;
+SELECT * FROM from_records
+UNION ALL
+SELECT * FROM from_aggregates
+ORDER BY place_code, service_type, source, month;
 
 -- name: demand_settings
 -- The demand window, growth and source set per place and service type (NULL: every one).
@@ -134,10 +165,10 @@ UNION
 SELECT DISTINCT place_code FROM referrals_archive WHERE replaced_by = $import_id
 ORDER BY place_code;
 
--- name: referral_months_recount
+-- name: record_months_recount
 -- Count the months of the places named again from their referral records.
-DELETE FROM referral_months WHERE list_contains($places, place_code);
-INSERT INTO referral_months
+DELETE FROM referral_record_months WHERE list_contains($places, place_code);
+INSERT INTO referral_record_months
 SELECT place_code, service_type, service_id, source,
        CAST(date_trunc('month', referral_date) AS DATE), count(*),
        min(referral_date), max(referral_date)

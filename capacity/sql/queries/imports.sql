@@ -38,7 +38,7 @@ SELECT import_id, kind, file_name, loaded_at, rows_loaded
 FROM import_log
 WHERE undone_at IS NULL
   AND kind IN ('referrals', 'parameters', 'counts', 'sitrep', 'shares', 'services',
-               'destinations')
+               'destinations', 'aggregates')
 ORDER BY import_id DESC
 LIMIT 1;
 

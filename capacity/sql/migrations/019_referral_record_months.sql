@@ -4,7 +4,7 @@
 -- millions of rows again. Every change to the referrals (a load, a correction, an undo)
 -- recounts the places it touched in the same transaction (capacity/ingest/loading.py).
 
-CREATE TABLE referral_months (
+CREATE TABLE referral_record_months (
     place_code   VARCHAR NOT NULL,
     service_type VARCHAR NOT NULL,
     service_id   VARCHAR,
@@ -15,7 +15,7 @@ CREATE TABLE referral_months (
     last_day     DATE NOT NULL
 );
 
-INSERT INTO referral_months
+INSERT INTO referral_record_months
 SELECT place_code, service_type, service_id, source,
        CAST(date_trunc('month', referral_date) AS DATE), count(*),
        min(referral_date), max(referral_date)
