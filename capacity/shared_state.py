@@ -42,10 +42,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from capacity import config
-from capacity.store import StoreError
+from capacity.store import Migration, StoreError, read_migrations
 
 MIGRATIONS_DIR = Path(__file__).parent / "sql" / "postgres"
-_MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _TYPE = re.compile(r"^[A-Z][A-Z0-9_ (),]*$")
 _SEQUENCE_DEFAULT = re.compile(r"nextval\('([a-z0-9_]+)'\)")
@@ -100,25 +99,10 @@ def state_url() -> str | None:
     return text or None
 
 
-@dataclass(frozen=True)
-class Migration:
-    """One PostgreSQL schema migration file."""
-
-    version: int
-    name: str
-    sql: str
-
-
 @cache
 def migrations() -> tuple[Migration, ...]:
     """The PostgreSQL migrations shipped with the code, in version order."""
-    found = []
-    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
-        match = _MIGRATION_NAME.match(path.name)
-        if not match:
-            raise SharedStateError(f"Migration file {path.name} is not named NNN_name.sql")
-        found.append(Migration(int(match.group(1)), match.group(2), path.read_text("utf-8")))
-    return tuple(found)
+    return read_migrations(MIGRATIONS_DIR, SharedStateError)
 
 
 def check_url(url: str) -> str:

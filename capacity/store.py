@@ -55,15 +55,25 @@ class Migration:
 @cache
 def migrations() -> tuple[Migration, ...]:
     """All migrations shipped with the code, in version order."""
+    return read_migrations(MIGRATIONS_DIR, StoreError)
+
+
+def read_migrations(
+    directory: Path, error: type[Exception] = RuntimeError
+) -> tuple[Migration, ...]:
+    """The migration files ``NNN_name.sql`` of ``directory``, in version order.
+
+    Raises ``error`` for a file named otherwise or two files of one version.
+    """
     found = []
-    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+    for path in sorted(directory.glob("*.sql")):
         match = _MIGRATION_NAME.match(path.name)
         if not match:
-            raise StoreError(f"Migration file {path.name} is not named NNN_name.sql")
+            raise error(f"Migration file {path.name} is not named NNN_name.sql")
         found.append(Migration(int(match.group(1)), match.group(2), path.read_text("utf-8")))
     versions = [m.version for m in found]
     if len(set(versions)) != len(versions):
-        raise StoreError("Two migration files share a version number")
+        raise error("Two migration files share a version number")
     return tuple(found)
 
 
