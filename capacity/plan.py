@@ -39,6 +39,7 @@ them into the frame.
 from __future__ import annotations
 
 from collections import defaultdict, namedtuple
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -696,14 +697,11 @@ def _calculations(model: PlanModel, caseload_used: np.ndarray) -> list[str]:
             )
             texts[row].append((record["seg_start"], text))
     return [
-        parts[0][1] if len(parts) == 1 else " + ".join(t for _, t in sorted(parts, key=_first))
+        parts[0][1]
+        if len(parts) == 1
+        else " + ".join(t for _, t in sorted(parts, key=itemgetter(0)))
         for parts in texts
     ]
-
-
-def _first(pair: tuple) -> Any:
-    """The first of a pair (the sort key of a row's parts: when each segment starts)."""
-    return pair[0]
 
 
 def _named_demand(model: PlanModel, column: str = "demand") -> tuple[np.ndarray, pd.DataFrame]:

@@ -31,7 +31,7 @@ import math
 import os
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -636,8 +636,3 @@ def _scenario_name(cur: Any, row: dict[str, Any]) -> str:
         "SELECT name FROM scenarios WHERE scenario_id = $i", {"i": row.get("scenario_id")}
     ).fetchall()
     return str(found[0][0]) if found else f"#{row.get('scenario_id')}"
-
-
-def shared_tables() -> Iterable[str]:
-    """The names of the shared tables (for documentation and tests)."""
-    return SHARED_TABLES
