@@ -55,11 +55,16 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse.csgraph import connected_components
+
+if TYPE_CHECKING:
+    from scipy import sparse
+
+# SciPy's solver and sparse matrices are imported where an export rounds its sheets, not
+# when this module is: every page imports the export's names, and SciPy takes about a
+# third of a second and tens of megabytes to load in each app server.
 
 
 def round_half_up(value: float) -> int:
@@ -141,6 +146,8 @@ HIGHS_OPTIONS = {
 def _milp(cost: np.ndarray, time_limit: float, **problem):
     """SciPy's ``milp`` with this module's options; SciPy's warning that it passes
     :data:`HIGHS_OPTIONS` on to HiGHS as they are is expected, so not shown."""
+    from scipy.optimize import milp
+
     with warnings.catch_warnings():
         warnings.filterwarnings(
             "ignore", message="Unrecognized options detected", category=RuntimeWarning
@@ -286,6 +293,8 @@ def _figures(
     its own block of unknowns (identity over places); the total sheet's sum
     over places (a row of ones).
     """
+    from scipy import sparse
+
     rows = weights.shape[0]
     membership = np.zeros((len(groups), rows))
     for s, group in enumerate(groups):
@@ -455,6 +464,9 @@ def _independent_parts(matrix: sparse.csr_matrix) -> list[tuple[np.ndarray, np.n
     Figures and unknowns are the two sides of one graph, joined where a figure adds up an
     unknown; each part is a connected piece of it.
     """
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
     figures, unknowns = matrix.shape
     links = matrix.tocoo()
     graph = sparse.coo_matrix(
@@ -479,6 +491,8 @@ def _strict(
     where ``offset`` is what unknowns fixed earlier add to each figure (none by default).
     Without ``closest``, any rounding that meets the bounds (w = 0), which HiGHS finds fast.
     """
+    from scipy.optimize import LinearConstraint
+
     matrix = problem.matrix
     shift = np.zeros(matrix.shape[0]) if offset is None else offset
     weights = problem.distance_weights() if closest else np.zeros(matrix.shape[0])
@@ -534,6 +548,9 @@ def _relaxed(problem: _Problem, time_limit: float) -> np.ndarray | None:
     with M = twice the number of figures + 1 and k_f the figure's move cost (see
     :func:`_move_costs`).
     """
+    from scipy import sparse
+    from scipy.optimize import Bounds, LinearConstraint
+
     matrix = problem.matrix
     figures, unknowns = matrix.shape
     penalty = float(2 * figures + 1) * problem.move_cost

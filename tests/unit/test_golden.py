@@ -23,6 +23,11 @@ NUMBERS = [
     "gap",
     "utilisation",
     "spot_capacity",
+    # The interval's bounds are t × spread: t is worked in closed form (capacity.interval),
+    # so a bound may differ from the file's in its last binary digit, never more than 1e-9.
+    "demand_low",
+    "demand_high",
+    "demand_spread",
     "caseload",
     "mean_los_days",
     "hours_per_month",

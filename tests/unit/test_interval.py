@@ -3,13 +3,23 @@ covering about 80% of next years drawn from a known distribution."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from capacity.demand import project_demand
 from capacity.demand_settings import DemandSetting, fitted_line
-from capacity.interval import NO_INTERVAL, bounds, chance_above, prediction_spread, t_multiplier
+from capacity.interval import (
+    NO_INTERVAL,
+    bounds,
+    chance_above,
+    prediction_spread,
+    t_above,
+    t_multiplier,
+    t_quantile,
+)
 
 FIRST = pd.Timestamp("2022-04-01")
 
@@ -154,3 +164,62 @@ def test_the_80_percent_interval_covers_about_80_percent_of_next_years(years):
     actual = draws[:, years, :].reshape(-1)
     inside = (low <= actual) & (actual <= high)
     assert 0.77 <= inside.mean() <= 0.83
+
+
+# -- Student's t worked in closed form (no SciPy at plan time) --------------------------
+
+
+def test_chance_above_matches_the_t_distribution_worked_by_hand():
+    # df 1 (Cauchy): P(T > 1) = 1/2 − atan(1)/π = 1/4.
+    # df 2: P(T > 1) = 1/2 − 1 / (2√3).
+    # df 3, z = √3: θ = π/4, P(|T| ≤ z) = (2/π)(θ + sin θ cos θ) = 1/2 + 1/π.
+    # df 4, z = 2: θ = π/4, P(|T| ≤ z) = sin θ (1 + cos² θ / 2) = (√2/2)(5/4).
+    z = np.array([1.0, 1.0, math.sqrt(3), 2.0])
+    df = np.array([1.0, 2.0, 3.0, 4.0])
+    expected = [
+        0.25,
+        0.5 - 1 / (2 * math.sqrt(3)),
+        (1 - (0.5 + 1 / math.pi)) / 2,
+        (1 - math.sqrt(2) / 2 * 1.25) / 2,
+    ]
+    assert t_above(z, df) == pytest.approx(expected, abs=1e-15)
+    assert t_above(-z, df) == pytest.approx([1 - e for e in expected], abs=1e-15)
+
+
+def test_t_multipliers_are_exact_for_one_and_two_degrees_of_freedom():
+    # 80%: t(0.9, 1) = tan(0.4π); t(0.9, 2) = 0.8 / √(2 × 0.9 × 0.1).
+    got = t_quantile(0.9, np.array([1.0, 2.0, np.nan]))
+    assert got[:2] == pytest.approx([math.tan(0.4 * math.pi), 0.8 / math.sqrt(0.18)], rel=1e-15)
+    assert np.isnan(got[2])
+
+
+@pytest.mark.parametrize("df", [3, 4, 5, 9, 10, 29, 30])
+@pytest.mark.parametrize("p", [0.6, 0.9, 0.95, 0.975, 0.999])
+def test_a_quantile_is_where_the_chance_above_it_is_one_minus_p(df, p):
+    t = t_quantile(p, np.array([float(df)]))
+    assert t_above(t, np.array([float(df)]))[0] == pytest.approx(1 - p, rel=1e-12)
+
+
+def test_the_closed_form_agrees_with_scipy_for_whole_degrees_of_freedom():
+    from scipy import stats
+
+    z = np.concatenate([np.linspace(-40, 40, 801), [np.inf, -np.inf, np.nan]])
+    for df in range(1, 31):
+        dfs = np.full(z.shape, float(df))
+        np.testing.assert_allclose(t_above(z, dfs), stats.t.sf(z, df), rtol=0, atol=1e-12)
+        for p in (0.55, 0.9, 0.975):
+            assert t_quantile(p, np.array([float(df)]))[0] == pytest.approx(
+                stats.t.ppf(p, df), rel=1e-12
+            )
+
+
+def test_a_fractional_degree_of_freedom_is_still_answered():
+    from scipy import stats
+
+    assert t_above(np.array([1.0]), np.array([2.5]))[0] == pytest.approx(stats.t.sf(1.0, 2.5))
+    assert t_quantile(0.9, np.array([2.5]))[0] == pytest.approx(stats.t.ppf(0.9, 2.5))
+
+
+def test_a_quantile_below_the_middle_is_refused():
+    with pytest.raises(ValueError, match="0.5 < p < 1"):
+        t_quantile(0.4, np.array([2.0]))
