@@ -10,6 +10,7 @@ import streamlit as st
 
 from capacity.periods import planning_year_label
 from capacity.summary import SOURCE_LABELS
+from capacity.views._db import kept_open
 from capacity.views.places import WITH_SERVICES, picker_options
 from capacity.views.places import members as places_in
 from capacity.views.scenario_choices import BASELINE, scenario_version_of
@@ -207,7 +208,7 @@ if view.present:
         st.button("Exit presentation", key="present_exit_page", on_click=leave_presentation)
 
 _state.set_page(page_name)
-with timed.page(page_name):
+with timed.page(page_name), kept_open(path):
     show_notices()
     if not _welcome.shown_instead(view, page_name):  # a workspace with no services yet
         navigation.run()
