@@ -267,14 +267,24 @@ def prepared_plan(key: DataKey, year: int, codes: tuple[str, ...]):
     return plans.prepared_plan(key.path, year, codes)
 
 
-@st.cache_data(show_spinner="Building the plan…", max_entries=16)
-def plan_everywhere(key: PlanKey) -> pd.DataFrame:
-    """The plan frame for every place and system; ScenarioError when the scenario can't apply."""
+@st.cache_resource(show_spinner="Building the plan…", max_entries=16)
+def _plan_everywhere_held(key: PlanKey) -> pd.DataFrame:
+    """The one plan frame every session reads (see :func:`plan_everywhere`)."""
     return plans.plan_everywhere(
         prepared_plan(key.data, key.year, ()),
         scenario_for(key.scenarios, key.scenario, key.year),
         key.year,
     )
+
+
+def plan_everywhere(key: PlanKey) -> pd.DataFrame:
+    """The plan frame for every place and system; ScenarioError when the scenario can't apply.
+
+    Held once for every session rather than copied out of a cache on each read: England's
+    frame is about 50 MB, and copying it took a fifth of a change of place. Each caller gets
+    its own shallow copy, which pandas copies on write, so no caller can change the one held.
+    """
+    return _plan_everywhere_held(key).copy(deep=False)
 
 
 @st.cache_data(show_spinner="Building the plan…", max_entries=32)
