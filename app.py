@@ -11,7 +11,7 @@ import streamlit as st
 from capacity.periods import planning_year_label
 from capacity.summary import SOURCE_LABELS
 from capacity.views._db import kept_open
-from capacity.views.places import WITH_SERVICES, picker_options
+from capacity.views.places import WITH_SERVICES
 from capacity.views.places import members as places_in
 from capacity.views.scenario_choices import BASELINE, scenario_version_of
 from pages import PAGES, PEOPLE, PageSpec, _signin, _state, _timing, _welcome
@@ -25,6 +25,7 @@ from pages._common import (
     database_path,
     file_stamp,
     global_params,
+    picker_table,
     places_table,
     scenario_choices,
     scenario_problem,
@@ -87,7 +88,7 @@ if st.session_state["scenario"] not in scenarios:  # deleted since it was chosen
     st.session_state["scenario"] = BASELINE
 
 kinds = dict(zip(places["place_code"], places["kind"], strict=True))
-picker = picker_options(places)
+picker = picker_table(DataKey(path, version))
 labels = dict(zip(picker["place_code"], picker["label"], strict=True))
 # People and roles is a signed-in admin's page: for anyone else (and on a laptop without
 # sign-in, where roles do not apply) it is not in the navigation at all.

@@ -214,6 +214,13 @@ def places_table(key: DataKey) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
+def picker_table(key: DataKey) -> pd.DataFrame:
+    """Every place and system in the picker's order with its label (worked out once per
+    data version: for all of England it took a tenth of each page's run)."""
+    return places.picker_options(places_table(key))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
 def service_types_table(key: DataKey) -> pd.DataFrame:
     """Service types in plan order."""
     return places.service_types(key.path)
