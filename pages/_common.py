@@ -294,6 +294,18 @@ def plan_everywhere(key: PlanKey) -> pd.DataFrame:
     return _plan_everywhere_held(key).copy(deep=False)
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _place_positions(key: PlanKey) -> dict:
+    """Where each place's rows sit in the held plan of every place."""
+    return plans.row_positions(_plan_everywhere_held(key))
+
+
+def place_rows(key: PlanKey, code: str) -> pd.DataFrame:
+    """The plan's rows of one place or system, taken by position from the held plan (a
+    change of place no longer compares the code of every row in England)."""
+    return plans.rows_at(_plan_everywhere_held(key), _place_positions(key).get(code))
+
+
 @st.cache_data(show_spinner="Building the plan…", max_entries=32)
 def scenario_problem(key: PlanKey) -> str | None:
     """Why a scenario cannot be shown for a year (None when it can, or for the baseline)."""
@@ -308,7 +320,7 @@ def plan_with(key: DataKey, year: int, codes: tuple[str, ...], scenario) -> pd.D
 @st.cache_data(show_spinner=False, max_entries=64)
 def monthly_by_type(key: PlanKey, place: str, source: str) -> pd.DataFrame:
     """A place's demand, capacity and gap by service type and month, for one source."""
-    return plans.monthly_by_type(plan_everywhere(key), place, source)
+    return plans.monthly_by_type(place_rows(key, place), place, source)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -496,7 +508,7 @@ class View:
 
     def place_plan(self, code: str | None = None) -> pd.DataFrame:
         """The plan frame rows of one place or system (the chosen one by default)."""
-        return plans.rows_of(self.plan(), code or self.place)
+        return place_rows(self.plan_key, code or self.place)
 
     def monthly(self, source: str) -> pd.DataFrame:
         """The chosen place's figures by service type and month for one source."""

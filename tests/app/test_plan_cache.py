@@ -21,3 +21,28 @@ def test_a_change_to_one_readers_plan_leaves_every_other_readers_plan_as_it_was(
     theirs = _common.plan_everywhere(key)
     pd.testing.assert_frame_equal(theirs, kept)
     assert (theirs["gap"] != 0).any()
+
+
+def test_a_places_rows_taken_by_position_are_exactly_its_rows_in_the_plan(demo_db):
+    version, _ = _common.store_versions(demo_db, _common.file_stamp(demo_db))
+    key = _common.PlanKey(demo_db, version, 2025, choices.BASELINE, "")
+    plan = _common.plan_everywhere(key)
+    codes = list(dict.fromkeys(plan["place_code"]))
+    assert len(codes) > 5  # the demo's places and their systems
+    for code in codes:
+        expected = plan[plan["place_code"] == code]
+        pd.testing.assert_frame_equal(_common.place_rows(key, code), expected)
+    nowhere = _common.place_rows(key, "E99999999")
+    assert nowhere.empty
+    assert list(nowhere.columns) == list(plan.columns)
+
+
+def test_changing_a_places_rows_leaves_the_held_plan_as_it_was(demo_db):
+    version, _ = _common.store_versions(demo_db, _common.file_stamp(demo_db))
+    key = _common.PlanKey(demo_db, version, 2025, choices.BASELINE, "")
+    code = _common.plan_everywhere(key)["place_code"].iloc[0]
+    kept = _common.place_rows(key, code).copy(deep=True)
+    rows = _common.place_rows(key, code)
+    rows.loc[rows.index[0], "capacity"] = -5.0
+    rows["gap"] = 0.0
+    pd.testing.assert_frame_equal(_common.place_rows(key, code), kept)
