@@ -183,6 +183,7 @@ def load(
     """
     tell = progress or (lambda fraction, text: None)
     tell(0.05, "Reading the file")
+    store.refresh()  # servers sharing one state: first take the data others loaded
     with store.transaction() as session:
         if staged.kind == "sitrep":
             report, good = check_sitrep(session, staged)
@@ -336,6 +337,7 @@ def undo_last(
     ``allow`` gets the import before anything changes and may raise to refuse; ``after``
     gets the session, the import and the message, in the same transaction.
     """
+    store.refresh()  # servers sharing one state: the last import may be another server's
     with store.transaction() as session:
         last = session.query("last_undoable_import")
         if last.empty:
