@@ -37,6 +37,7 @@ only module that holds DuckDB; this module is handed its cursors.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import re
@@ -103,6 +104,7 @@ PART_ROWS = 200_000
 """Rows per Parquet part sent through PostgreSQL (a few MB each)."""
 
 # Who made a change, read from the rows it writes (the audit entry first).
+_log = logging.getLogger(__name__)
 _WHO_COLUMNS = ("user_name", "loaded_by", "made_by", "saved_by", "granted_by", "changed_by")
 
 
@@ -269,6 +271,7 @@ class SharedState:
         # The shared data version (imports and undos) this file's bulky tables are up to date
         # with; None: not known, so an import or undo made here is refused until a refresh.
         self.data_held: int | None = None
+        self.unsent: set[tuple[int, str]] = set()  # (import id, kind) held here, sent by none
         self.baseline: dict[str, dict[str, tuple[str, int]]] = {}
         self._tables: dict[str, _Table] | None = None
         self._pending: _Pending | None = None
@@ -334,7 +337,8 @@ class SharedState:
         if now == 0 and self.held is None:
             self.held, self.data_held = 0, int(data_now)
             return False  # nothing shared yet: the first change seeds it (see push)
-        before = _bulky_log(cur) if "import_log" in touched else None
+        data_moved = "import_log" in touched or int(data_now) != self.data_held
+        before = _bulky_log(cur) if data_moved else None
         for name in touched:
             if name in tables:
                 self._rewrite(cur, tables[name], rows.get(name, []))
@@ -399,27 +403,37 @@ class SharedState:
                     _undo(session, entry)
                 holdings[entry.import_id] = "undone"
                 _hold(session, entry, "undone")
-        wanted = [
-            e
-            for e in log.values()
-            if not e.undone and holdings.get(e.import_id, "missing") == "missing"
-        ]
-        if not wanted:
+        live = [e for e in log.values() if not e.undone]
+        if not live:
             return
         with self._read_lock, self._read.transaction():
             sent = {
                 int(r[0])
                 for r in self._read.execute(
                     "SELECT import_id FROM bulky_imports WHERE import_id = ANY(%s)",
-                    ([e.import_id for e in wanted],),
+                    ([e.import_id for e in live],),
                 )
             }
-            for entry in wanted:
+            for entry in live:
+                status = holdings.get(entry.import_id)
+                if status == "held":
+                    continue
                 if entry.import_id in sent:
                     _apply(session, entry, self._parts(entry.import_id))
+                    holdings[entry.import_id] = "held"
                     _hold(session, entry, "held")
-                else:
-                    _hold(session, entry, "missing", _missing_note(entry))
+                elif status is None:  # said once, in the server's log and the import log
+                    note = _missing_note(entry)
+                    _log.warning(note)
+                    holdings[entry.import_id] = "missing"
+                    _hold(session, entry, "missing", note)
+        # Imports this file holds that no server has sent (loaded before the servers shared
+        # data): the next change this server pushes sends them (see push).
+        self.unsent = {
+            (e.import_id, e.kind)
+            for e in live
+            if holdings.get(e.import_id) == "held" and e.import_id not in sent
+        }
 
     def _parts(self, import_id: int) -> dict[str, Any]:
         """The rows an import sent, per table, as one Arrow table each (read lock held)."""
@@ -494,19 +508,22 @@ class SharedState:
             found = _diff(self.baseline.get(table.name, {}), _rows(cur, table))
             if found:
                 changes[table.name] = found
-        if not changes:
-            self._write.rollback()
-            self._pending = _Pending(version=None)
-            return
         state_version, data_version = (
             int(v)
             for v in self._write.execute(
                 "SELECT version, data_version FROM shared_state WHERE id = 1"
             ).fetchone()
         )
+        current = data_version == self.data_held
+        # Rows of imports loaded before sharing began, sent once this file is up to date.
+        backfill = sorted(self.unsent) if current else []
+        if not changes and not backfill:
+            self._write.rollback()
+            self._pending = _Pending(version=None)
+            return
         self._refuse_conflicts(cur, changes)
         sends, undone = _bulky_changes(self.baseline.get("import_log", {}), changes)
-        if (sends or undone) and data_version != self.data_held:
+        if (sends or undone) and not current:
             self._write.rollback()
             raise SharedStateConflict(
                 "Another server loaded or undid data since this server last took it; nothing "
@@ -515,7 +532,8 @@ class SharedState:
         new_version = state_version + 1
         who = _who(changes)
         pending = _Pending(version=new_version, caught_up=state_version == self.held)
-        if "import_log" in changes and data_version == self.data_held:
+        data_moved = "import_log" in changes or bool(backfill)
+        if data_moved and current:
             pending.data_version = new_version
         with self._write.cursor() as pg:
             for name, rows in changes.items():
@@ -534,9 +552,8 @@ class SharedState:
                     key: None if row is None else (_canon(row), new_version)
                     for key, row in rows.items()
                 }
-            data_moved = "import_log" in changes
             _hold_own(cur, sends, undone)
-            for import_id, kind in sends:
+            for import_id, kind in sorted({*sends, *backfill}):
                 _send(cur, pg, import_id, kind, who)
             pg.execute(
                 "UPDATE shared_state SET version = %s, changed_by = %s, changed_at = now(), "
@@ -555,6 +572,7 @@ class SharedState:
                             (sequence, max(int(i) for i in ids)),
                         )
         self._write.commit()
+        self.unsent -= set(backfill)  # PostgreSQL has them, whatever DuckDB does next
         self._pending = pending
 
     def _refuse_conflicts(self, cur: Any, changes: dict[str, dict[str, Any]]) -> None:
@@ -777,11 +795,12 @@ def _undo(session: _Session, entry: _LogEntry) -> None:
 
 
 def _missing_note(entry: _LogEntry) -> str:
+    """Why an import's rows are not on this server, and what brings them."""
     return (
         f"Import {entry.import_id} ({entry.file_name}, {entry.kind}) was loaded on another "
-        "server before the servers shared data, so its rows are not here and the plans of "
-        "its places differ between servers. Start the server that loaded it with this "
-        "version (it sends the rows it holds), or copy that server's database file here."
+        "server before the servers shared data, and no server has sent its rows, so this "
+        "server plans without them. They arrive here once the server that loaded it runs "
+        "this version (it sends them when it starts or next saves a change)."
     )
 
 

@@ -396,9 +396,11 @@ class Store:
         if not take:
             return
         self.refresh()
-        if state.held == 0 and state.version() == 0:
+        if (state.held == 0 and state.version() == 0) or state.unsent:
             with self.transaction():
-                pass  # the change pushes every shared row this file holds
+                # The change pushes every shared row this file holds (PostgreSQL empty), or
+                # the rows of imports loaded here before the servers shared data.
+                pass
 
     @property
     def state_shared(self) -> bool:

@@ -263,6 +263,13 @@ def test_an_import_no_server_sent_is_named_and_nothing_breaks(servers, tmp_path)
     assert f"Import {result.import_id} (may.csv, referrals)" in note
     assert "before the servers shared data" in note
     assert (table(b, "referrals")["import_id"] != result.import_id).all()
+    # A server starting with this version sends the rows of such imports it holds.
+    a._shared_state().lost()
+    a._join_shared_state()
+    assert b.refresh() is True
+    assert b.query("bulky_missing").empty
+    assert_same_data(a, b)
+    assert_frame_equal(plan(a), plan(b))
 
 
 def test_a_file_imported_before_sharing_counts_as_held(demo_db, tmp_path, state_url, monkeypatch):
@@ -305,3 +312,60 @@ def test_a_large_import_travels_in_parts(servers, tmp_path, monkeypatch):
     assert [count for _, count in parts] == [7, 7, 6]
     b.refresh()
     assert_same_data(a, b)
+
+
+COUNTS_HEADER = "place_code,service_type,source,month,referrals,service_id"
+
+
+def counts_file(tmp_path: Path, rows: list[str], name: str):
+    path = tmp_path / name
+    path.write_text("\n".join([COUNTS_HEADER, *rows]) + "\n", encoding="utf-8")
+    return stage_file(path, "counts", workdir=tmp_path)
+
+
+def test_published_counts_and_the_counts_they_replace_arrive(servers, tmp_path):
+    a, b = servers
+    first = load(
+        a,
+        counts_file(
+            tmp_path,
+            [
+                f"{BARNET},reablement_home,hospital,2024-01-01,40,",
+                f"{BARNET},reablement_home,hospital,2024-02-01,44,",
+            ],
+            "counts1.csv",
+        ),
+    )
+    # February restated: 44 becomes 46, the 44 kept in the archive for undo.
+    second = load(
+        a, counts_file(tmp_path, [f"{BARNET},reablement_home,hospital,2024-02-01,46,"], "c2.csv")
+    )
+    assert first.import_id and second.import_id, second.message
+    b.refresh()
+    stored = table(b, "monthly_demand")
+    barnet = stored[stored["place_code"] == BARNET].sort_values("month")
+    assert barnet["referrals"].tolist() == [40, 46]
+    archived = table(b, "monthly_demand_archive")
+    assert archived["referrals"].tolist() == [44]
+    assert archived["replaced_by"].tolist() == [second.import_id]
+    assert_same_data(a, b)
+    undo_last(a)
+    b.refresh()
+    barnet = table(b, "monthly_demand")
+    assert sorted(barnet.loc[barnet["place_code"] == BARNET, "referrals"]) == [40, 44]
+    assert_same_data(a, b)
+
+
+def test_without_a_shared_state_a_load_sends_nothing(writable_db, tmp_path, monkeypatch):
+    monkeypatch.delenv(STATE_ENV, raising=False)
+
+    def never(*args, **kwargs):
+        raise AssertionError("nothing is sent without CAPACITY_STATE")
+
+    monkeypatch.setattr("capacity.shared_state._send", never)
+    monkeypatch.setattr("capacity.shared_state._bulky_changes", never)
+    with Store.open(writable_db) as store:
+        assert not store.state_shared
+        result = load(store, referral_file(tmp_path, NEW, "may.csv"))
+        assert result.rows_loaded == 20
+        assert store.query("bulky_holdings").empty
