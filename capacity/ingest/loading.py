@@ -366,3 +366,9 @@ def undo_last(
 def import_log(store: Store) -> pd.DataFrame:
     """Every import, newest first."""
     return store.query("import_log")
+
+
+def missing_imports(store: Store) -> list[str]:
+    """Servers sharing one state: a line for each import in the shared log whose rows this
+    server could not get (loaded elsewhere before the servers shared data); else none."""
+    return [str(note) for note in store.query("bulky_missing")["note"]]

@@ -8,6 +8,7 @@ through the plan. Skips only where PostgreSQL's programs or psycopg are absent.
 
 from __future__ import annotations
 
+import io
 import shutil
 import uuid
 from pathlib import Path
@@ -16,6 +17,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
+from capacity.cli import main
 from capacity.ingest import aggregates as aggregate_import
 from capacity.ingest import load, stage_file, undo_last
 from capacity.shared_state import STATE_ENV, SharedStateConflict
@@ -263,6 +265,12 @@ def test_an_import_no_server_sent_is_named_and_nothing_breaks(servers, tmp_path)
     assert f"Import {result.import_id} (may.csv, referrals)" in note
     assert "before the servers shared data" in note
     assert (table(b, "referrals")["import_id"] != result.import_id).all()
+    # The command line's import log says so under its table.
+    shown = io.StringIO()
+    assert main(["import-log", "--db", str(b.path)], out=shown) == 0
+    assert f"Warning: Import {result.import_id} (may.csv, referrals) was loaded" in (
+        shown.getvalue()
+    )
     # A server starting with this version sends the rows of such imports it holds.
     a._shared_state().lost()
     a._join_shared_state()
