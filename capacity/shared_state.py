@@ -116,6 +116,11 @@ class SharedStateConflict(SharedStateError):
     """A change refused because another server changed the same thing since this one read it."""
 
 
+class RowsRefused(SharedStateError):
+    """Another server's import could not be written into this file (a damaged part, or rows
+    that clash with this file's own). The store takes the refresh again without it."""
+
+
 def state_url() -> str | None:
     """The shared state's address from $CAPACITY_STATE, or None (one DuckDB file holds all)."""
     text = os.environ.get(STATE_ENV, "").strip()
@@ -272,6 +277,7 @@ class SharedState:
         # with; None: not known, so an import or undo made here is refused until a refresh.
         self.data_held: int | None = None
         self.unsent: set[tuple[int, str]] = set()  # (import id, kind) held here, sent by none
+        self.refused: dict[int, str] = {}  # imports whose rows could not be written here: why
         self.baseline: dict[str, dict[str, tuple[str, int]]] = {}
         self._tables: dict[str, _Table] | None = None
         self._pending: _Pending | None = None
@@ -418,8 +424,11 @@ class SharedState:
                 status = holdings.get(entry.import_id)
                 if status == "held":
                     continue
-                if entry.import_id in sent:
-                    _apply(session, entry, self._parts(entry.import_id))
+                if entry.import_id in self.refused:
+                    holdings[entry.import_id] = "missing"
+                    _hold(session, entry, "missing", self.refused[entry.import_id])
+                elif entry.import_id in sent:
+                    self._take(session, entry)
                     holdings[entry.import_id] = "held"
                     _hold(session, entry, "held")
                 elif status is None:  # said once, in the server's log and the import log
@@ -434,6 +443,21 @@ class SharedState:
             for e in live
             if holdings.get(e.import_id) == "held" and e.import_id not in sent
         }
+
+    def _take(self, session: _Session, entry: _LogEntry) -> None:
+        """Write an import's sent rows here, or RowsRefused (noted, so the next try skips it)."""
+        try:
+            _apply(session, entry, self._parts(entry.import_id))
+        except Exception as exc:  # noqa: BLE001 - any failure: this import is set aside
+            reason = " ".join(str(exc).split())[:300] or type(exc).__name__
+            note = (
+                f"Import {entry.import_id} ({entry.file_name}, {entry.kind}) from another "
+                f"server could not be written here ({reason}), so this server plans without "
+                "its rows."
+            )
+            _log.warning(note)
+            self.refused[entry.import_id] = note
+            raise RowsRefused(note) from exc
 
     def _parts(self, import_id: int) -> dict[str, Any]:
         """The rows an import sent, per table, as one Arrow table each (read lock held)."""

@@ -416,22 +416,32 @@ class Store:
         state = self._shared_state()
         if state is None or self._file is None or self._file.read_only:
             return False
+        from capacity.shared_state import RowsRefused
+
         if state.in_change() or not state.moved():
             return False
         if not self._writes.acquire(blocking=False):
             return False
         try:
-            with closing(self._cursor()) as cur:
-                cur.execute("BEGIN TRANSACTION")
-                try:
-                    taken = state.refresh(cur)
-                    cur.execute("COMMIT")
-                except BaseException:
-                    with suppress(duckdb.Error):
-                        cur.execute("ROLLBACK")
-                    state.lost()
-                    raise
-            return taken
+            while True:
+                with closing(self._cursor()) as cur:
+                    cur.execute("BEGIN TRANSACTION")
+                    try:
+                        taken = state.refresh(cur)
+                        cur.execute("COMMIT")
+                    except RowsRefused:
+                        # Another server's import could not be written here: taken again
+                        # without it (each try sets one more aside, so this ends).
+                        with suppress(duckdb.Error):
+                            cur.execute("ROLLBACK")
+                        state.lost()
+                        continue
+                    except BaseException:
+                        with suppress(duckdb.Error):
+                            cur.execute("ROLLBACK")
+                        state.lost()
+                        raise
+                return taken
         finally:
             self._writes.release()
 

@@ -123,10 +123,13 @@ def havering_may_2024(store: Store) -> int:
 def test_referrals_loaded_on_one_server_arrive_on_the_other(servers, tmp_path):
     a, b = servers
     before = havering_may_2024(b)
+    plan_before = plan(b)
     result = load(a, referral_file(tmp_path, NEW, "may.csv"))
     assert result.import_id is not None and result.rows_loaded == 20
     assert havering_may_2024(a) == before + 20
     assert havering_may_2024(b) == before  # b has not refreshed yet
+    # The twenty records move Havering's plan, so equal plans below mean something.
+    assert not plan(a).equals(plan_before)
     assert b.refresh() is True
     assert havering_may_2024(b) == before + 20
     assert_same_data(a, b)
@@ -377,3 +380,25 @@ def test_without_a_shared_state_a_load_sends_nothing(writable_db, tmp_path, monk
         result = load(store, referral_file(tmp_path, NEW, "may.csv"))
         assert result.rows_loaded == 20
         assert store.query("bulky_holdings").empty
+
+
+def test_rows_that_cannot_be_written_are_named_and_the_rest_is_taken(servers, tmp_path):
+    a, b = servers
+    damaged = load(a, referral_file(tmp_path, NEW, "may.csv"))
+    pg = a._shared_state()._write
+    with pg.transaction():
+        pg.execute("UPDATE bulky_parts SET payload = %s", (b"not parquet",))
+    log = table(a, "import_log")
+    assert b.refresh() is True  # no error for the reader
+    # The shared tables arrived all the same; the damaged import is named, its rows absent.
+    assert_frame_equal(table(b, "import_log"), log)
+    missing = b.query("bulky_missing")
+    assert missing["import_id"].tolist() == [damaged.import_id]
+    assert "could not be written here" in missing.iloc[0]["note"]
+    assert (table(b, "referrals")["import_id"] != damaged.import_id).all()
+    # A later import from a still arrives.
+    sitrep = write_sitrep(tmp_path / "june.xlsx", "June 2023", {"RF4": {"p1": 7}})
+    later = load(a, stage_file(sitrep, "sitrep", workdir=tmp_path))
+    b.refresh()
+    assert_frame_equal(table(a, "sitrep_discharges"), table(b, "sitrep_discharges"))
+    assert later.import_id in set(table(b, "sitrep_discharges")["import_id"])
