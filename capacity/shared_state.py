@@ -103,8 +103,8 @@ BULKY_TABLES: dict[str, tuple[str, ...]] = {
 PART_ROWS = 200_000
 """Rows per Parquet part sent through PostgreSQL (a few MB each)."""
 
-# Who made a change, read from the rows it writes (the audit entry first).
 _log = logging.getLogger(__name__)
+# Who made a change, read from the rows it writes (the audit entry first).
 _WHO_COLUMNS = ("user_name", "loaded_by", "made_by", "saved_by", "granted_by", "changed_by")
 
 
