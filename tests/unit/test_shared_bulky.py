@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import threading
 import uuid
 from pathlib import Path
 
@@ -402,3 +403,39 @@ def test_rows_that_cannot_be_written_are_named_and_the_rest_is_taken(servers, tm
     b.refresh()
     assert_frame_equal(table(a, "sitrep_discharges"), table(b, "sitrep_discharges"))
     assert later.import_id in set(table(b, "sitrep_discharges")["import_id"])
+
+
+def test_loads_at_once_on_both_servers_lose_nothing_silently(servers, tmp_path):
+    a, b = servers
+    start = threading.Barrier(2)
+    outcome: dict[str, object] = {}
+    others = [row.replace("NEW-", "OTHER-") for row in NEW]
+
+    def run(store: Store, name: str, rows: list[str]) -> None:
+        staged = referral_file(tmp_path / name, rows, f"{name}.csv")
+        start.wait()
+        try:
+            outcome[name] = load(store, staged).import_id
+        except SharedStateConflict as exc:
+            outcome[name] = exc
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    threads = [
+        threading.Thread(target=run, args=(a, "a", NEW)),
+        threading.Thread(target=run, args=(b, "b", others)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    # Each load either landed or was refused with the reason; none half-landed.
+    loaded = {name for name, got in outcome.items() if isinstance(got, int)}
+    assert loaded and set(outcome) == {"a", "b"}
+    a.refresh()
+    b.refresh()
+    assert_same_data(a, b)
+    ids = set(table(a, "referrals")["referral_id"])
+    for name, rows in (("a", NEW), ("b", others)):
+        present = {row.split(",")[0] for row in rows} <= ids
+        assert present == (name in loaded)
