@@ -924,6 +924,8 @@ def _import_log(store: Store, args: argparse.Namespace, out: TextIO) -> int:
         ].to_string(index=False),
         file=out,
     )
+    for note in ingest.missing_imports(store):  # servers sharing one state only
+        print(f"Warning: {note}", file=out)
     return 0
 
 

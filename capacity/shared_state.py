@@ -20,6 +20,16 @@ How a change travels (the store calls these around every DuckDB transaction):
 * :meth:`SharedState.refresh` (before reads): when PostgreSQL's version has moved, rewrites
   the tables that changed from PostgreSQL, which moves the store's stamps, so caches refresh.
 
+The bulky read-only data (referral records, published counts, SitReps, referral aggregates:
+:data:`BULKY_TABLES`) stay in each server's own file, but follow the shared import log. A
+push that logs an import of those kinds also sends, in the same PostgreSQL transaction, the
+rows the import added and the rows it replaced (its archive rows), as Parquet; a refresh
+that finds in the log an import this file does not hold writes those rows here, oldest
+first, and one the log shows undone runs the import's own undo. The table
+``bulky_holdings`` (local, never shared) notes what this file holds. A change that makes or
+undoes such an import is refused while this server has not yet taken another server's,
+so every server's tables go through the same steps in the same order.
+
 The first server to meet an empty PostgreSQL seeds it from its own file. The store is the
 only module that holds DuckDB; this module is handed its cursors.
 """
@@ -27,6 +37,7 @@ only module that holds DuckDB; this module is handed its cursors.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import re
@@ -42,7 +53,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from capacity import config
-from capacity.store import Migration, StoreError, read_migrations
+from capacity.store import Migration, StoreError, _Session, read_migrations
 
 MIGRATIONS_DIR = Path(__file__).parent / "sql" / "postgres"
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -81,6 +92,18 @@ SHARED_TABLES: tuple[str, ...] = (
 )
 """The DuckDB tables whose authority is PostgreSQL when the state is shared."""
 
+BULKY_TABLES: dict[str, tuple[str, ...]] = {
+    "referrals": ("referrals",),
+    "counts": ("monthly_demand",),
+    "sitrep": ("sitrep_discharges",),
+    "aggregates": ("referral_months", "episode_months", "stay_statistics", "referral_weekdays"),
+}
+"""Per import kind, the local tables its rows go to (each with ``import_id``, and an archive
+``<table>_archive`` of the rows it replaced, with ``replaced_by``)."""
+PART_ROWS = 200_000
+"""Rows per Parquet part sent through PostgreSQL (a few MB each)."""
+
+_log = logging.getLogger(__name__)
 # Who made a change, read from the rows it writes (the audit entry first).
 _WHO_COLUMNS = ("user_name", "loaded_by", "made_by", "saved_by", "granted_by", "changed_by")
 
@@ -91,6 +114,11 @@ class SharedStateError(StoreError):
 
 class SharedStateConflict(SharedStateError):
     """A change refused because another server changed the same thing since this one read it."""
+
+
+class RowsRefused(SharedStateError):
+    """Another server's import could not be written into this file (a damaged part, or rows
+    that clash with this file's own). The store takes the refresh again without it."""
 
 
 def state_url() -> str | None:
@@ -226,6 +254,7 @@ class _Pending:
     rows: dict[str, dict[str, tuple[str, int] | None]] = field(default_factory=dict)
     version: int | None = None
     caught_up: bool = False
+    data_version: int | None = None  # the data version this server is then up to date with
 
 
 class SharedState:
@@ -244,6 +273,11 @@ class SharedState:
         self._read_lock = threading.Lock()
         migrate(self._write, self.where)
         self.held: int | None = None
+        # The shared data version (imports and undos) this file's bulky tables are up to date
+        # with; None: not known, so an import or undo made here is refused until a refresh.
+        self.data_held: int | None = None
+        self.unsent: set[tuple[int, str]] = set()  # (import id, kind) held here, sent by none
+        self.refused: dict[int, str] = {}  # imports whose rows could not be written here: why
         self.baseline: dict[str, dict[str, tuple[str, int]]] = {}
         self._tables: dict[str, _Table] | None = None
         self._pending: _Pending | None = None
@@ -284,9 +318,10 @@ class SharedState:
         True if anything was taken. A first refresh of an empty PostgreSQL seeds it instead."""
         tables = self.tables(cur)
         with self._read_lock, self._read.transaction():
-            now = int(
-                self._read.execute("SELECT version FROM shared_state WHERE id = 1").fetchone()[0]
-            )
+            now, data_now = self._read.execute(
+                "SELECT version, data_version FROM shared_state WHERE id = 1"
+            ).fetchone()
+            now = int(now)
             if self.held is not None and now == self.held:
                 return False
             since = -1 if self.held is None else self.held
@@ -306,12 +341,16 @@ class SharedState:
             ):
                 rows.setdefault(table_name, []).append((key, row, version))
         if now == 0 and self.held is None:
-            self.held = 0
+            self.held, self.data_held = 0, int(data_now)
             return False  # nothing shared yet: the first change seeds it (see push)
+        data_moved = "import_log" in touched or int(data_now) != self.data_held
+        before = _bulky_log(cur) if data_moved else None
         for name in touched:
             if name in tables:
                 self._rewrite(cur, tables[name], rows.get(name, []))
-        self.held = now
+        if before is not None:
+            self._follow_imports(cur, before)
+        self.held, self.data_held = now, int(data_now)
         return True
 
     def _rewrite(self, cur: Any, table: _Table, rows: list[tuple[str, Any, int]]) -> None:
@@ -341,6 +380,98 @@ class SharedState:
             )
         finally:
             cur.unregister("_shared_incoming")
+
+    # -- bulky rows --------------------------------------------------------------------------
+
+    def _follow_imports(self, cur: Any, before: dict[int, _LogEntry]) -> None:
+        """Bring this file's bulky tables to the shared import log just taken: note the
+        imports it held already (``before``: its log until now), undo what the log shows
+        undone (newest first), then write the rows of each import it lacks (oldest first)."""
+        session = _Session(cur)
+        log = _bulky_log(cur)
+        holdings = dict(
+            zip(*(session.query("bulky_holdings")[c] for c in ("import_id", "status")), strict=True)
+        )
+        for entry in log.values():
+            if entry.import_id in holdings:
+                continue
+            mine = before.get(entry.import_id)
+            if mine is not None and (mine.kind, mine.checksum) == (entry.kind, entry.checksum):
+                holdings[entry.import_id] = "undone" if mine.undone else "held"
+            elif entry.undone:
+                holdings[entry.import_id] = "undone"  # undone before this server took it
+            else:
+                continue
+            _hold(session, entry, holdings[entry.import_id])
+        for entry in sorted(log.values(), key=lambda e: -e.import_id):
+            if entry.undone and holdings.get(entry.import_id) in ("held", "missing"):
+                if holdings[entry.import_id] == "held":
+                    _undo(session, entry)
+                holdings[entry.import_id] = "undone"
+                _hold(session, entry, "undone")
+        live = [e for e in log.values() if not e.undone]
+        if not live:
+            return
+        with self._read_lock, self._read.transaction():
+            sent = {
+                int(r[0])
+                for r in self._read.execute(
+                    "SELECT import_id FROM bulky_imports WHERE import_id = ANY(%s)",
+                    ([e.import_id for e in live],),
+                )
+            }
+            for entry in live:
+                status = holdings.get(entry.import_id)
+                if status == "held":
+                    continue
+                if entry.import_id in self.refused:
+                    holdings[entry.import_id] = "missing"
+                    _hold(session, entry, "missing", self.refused[entry.import_id])
+                elif entry.import_id in sent:
+                    self._take(session, entry)
+                    holdings[entry.import_id] = "held"
+                    _hold(session, entry, "held")
+                elif status is None:  # said once, in the server's log and the import log
+                    note = _missing_note(entry)
+                    _log.warning(note)
+                    holdings[entry.import_id] = "missing"
+                    _hold(session, entry, "missing", note)
+        # Imports this file holds that no server has sent (loaded before the servers shared
+        # data): the next change this server pushes sends them (see push).
+        self.unsent = {
+            (e.import_id, e.kind)
+            for e in live
+            if holdings.get(e.import_id) == "held" and e.import_id not in sent
+        }
+
+    def _take(self, session: _Session, entry: _LogEntry) -> None:
+        """Write an import's sent rows here, or RowsRefused (noted, so the next try skips it)."""
+        try:
+            _apply(session, entry, self._parts(entry.import_id))
+        except Exception as exc:  # noqa: BLE001 - any failure: this import is set aside
+            reason = " ".join(str(exc).split())[:300] or type(exc).__name__
+            note = (
+                f"Import {entry.import_id} ({entry.file_name}, {entry.kind}) from another "
+                f"server could not be written here ({reason}), so this server plans without "
+                "its rows."
+            )
+            _log.warning(note)
+            self.refused[entry.import_id] = note
+            raise RowsRefused(note) from exc
+
+    def _parts(self, import_id: int) -> dict[str, Any]:
+        """The rows an import sent, per table, as one Arrow table each (read lock held)."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pieces: dict[str, list[Any]] = {}
+        for table_name, payload in self._read.execute(
+            "SELECT table_name, payload FROM bulky_parts WHERE import_id = %s "
+            "ORDER BY table_name, part",
+            (import_id,),
+        ):
+            pieces.setdefault(table_name, []).append(pq.read_table(pa.BufferReader(payload)))
+        return {name: pa.concat_tables(tables) for name, tables in pieces.items()}
 
     # -- writes -----------------------------------------------------------------------------
 
@@ -401,17 +532,33 @@ class SharedState:
             found = _diff(self.baseline.get(table.name, {}), _rows(cur, table))
             if found:
                 changes[table.name] = found
-        if not changes:
+        state_version, data_version = (
+            int(v)
+            for v in self._write.execute(
+                "SELECT version, data_version FROM shared_state WHERE id = 1"
+            ).fetchone()
+        )
+        current = data_version == self.data_held
+        # Rows of imports loaded before sharing began, sent once this file is up to date.
+        backfill = sorted(self.unsent) if current else []
+        if not changes and not backfill:
             self._write.rollback()
             self._pending = _Pending(version=None)
             return
-        state_version = int(
-            self._write.execute("SELECT version FROM shared_state WHERE id = 1").fetchone()[0]
-        )
         self._refuse_conflicts(cur, changes)
+        sends, undone = _bulky_changes(self.baseline.get("import_log", {}), changes)
+        if (sends or undone) and not current:
+            self._write.rollback()
+            raise SharedStateConflict(
+                "Another server loaded or undid data since this server last took it; nothing "
+                "was saved here. Try again (the data are taken first)."
+            )
         new_version = state_version + 1
         who = _who(changes)
         pending = _Pending(version=new_version, caught_up=state_version == self.held)
+        data_moved = "import_log" in changes or bool(backfill)
+        if data_moved and current:
+            pending.data_version = new_version
         with self._write.cursor() as pg:
             for name, rows in changes.items():
                 pg.executemany(
@@ -429,7 +576,9 @@ class SharedState:
                     key: None if row is None else (_canon(row), new_version)
                     for key, row in rows.items()
                 }
-            data_moved = "import_log" in changes
+            _hold_own(cur, sends, undone)
+            for import_id, kind in sorted({*sends, *backfill}):
+                _send(cur, pg, import_id, kind, who)
             pg.execute(
                 "UPDATE shared_state SET version = %s, changed_by = %s, changed_at = now(), "
                 "data_version = CASE WHEN %s THEN %s ELSE data_version END WHERE id = 1",
@@ -447,6 +596,7 @@ class SharedState:
                             (sequence, max(int(i) for i in ids)),
                         )
         self._write.commit()
+        self.unsent -= set(backfill)  # PostgreSQL has them, whatever DuckDB does next
         self._pending = pending
 
     def _refuse_conflicts(self, cur: Any, changes: dict[str, dict[str, Any]]) -> None:
@@ -489,12 +639,193 @@ class SharedState:
                     baseline[key] = value
         if pending.caught_up:
             self.held = pending.version
+        if pending.data_version is not None:
+            self.data_held = pending.data_version
 
     def lost(self) -> None:
         """DuckDB failed to commit a change PostgreSQL took: take everything afresh."""
         self._pending = None
         self.held = None
+        self.data_held = None
         self.baseline = {}
+
+
+# -- bulky rows ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _LogEntry:
+    """An import of a bulky kind as the import log has it."""
+
+    import_id: int
+    kind: str
+    file_name: str
+    checksum: str
+    undone: bool
+
+
+def _bulky_log(cur: Any) -> dict[int, _LogEntry]:
+    """This file's import log, its imports of the bulky kinds only, by id."""
+    frame = _Session(cur).query("bulky_log", kinds=list(BULKY_TABLES))
+    return {
+        int(row.import_id): _LogEntry(
+            int(row.import_id),
+            str(row.kind),
+            str(row.file_name),
+            str(row.checksum),
+            not _missing(row.undone_at),
+        )
+        for row in frame.itertuples(index=False)
+    }
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or str(value) == "NaT"
+
+
+def _bulky_changes(
+    baseline: dict[str, tuple[str, int]], changes: dict[str, dict[str, dict[str, Any] | None]]
+) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The imports of bulky kinds a push logs afresh (their rows to send) and those it marks
+    undone, each as (import id, kind)."""
+    sends: list[tuple[int, str]] = []
+    undone: list[tuple[int, str]] = []
+    for key, row in changes.get("import_log", {}).items():
+        if row is None or row.get("kind") not in BULKY_TABLES:
+            continue
+        entry = (int(row["import_id"]), str(row["kind"]))
+        if row.get("undone_at") is not None:
+            undone.append(entry)
+        elif key not in baseline:
+            sends.append(entry)
+    return sorted(sends), sorted(undone)
+
+
+def _hold(session: _Session, entry: _LogEntry, status: str, note: str = "") -> None:
+    session.execute(
+        "bulky_hold", import_id=entry.import_id, kind=entry.kind, status=status, note=note
+    )
+
+
+def _hold_own(cur: Any, sends: list[tuple[int, str]], undone: list[tuple[int, str]]) -> None:
+    """Note, in the change's own DuckDB transaction, the imports it made or undid here."""
+    session = _Session(cur)
+    for status, entries in (("held", sends), ("undone", undone)):
+        for import_id, kind in entries:
+            session.execute("bulky_hold", import_id=import_id, kind=kind, status=status, note="")
+
+
+def _checked(name: str) -> str:
+    if not _IDENTIFIER.match(name):
+        raise SharedStateError(f"{name!r} is not a table name")
+    return name
+
+
+def _send(cur: Any, pg: Any, import_id: int, kind: str, who: str) -> None:
+    """Write to PostgreSQL the rows import ``import_id`` added to each of its kind's tables
+    and those it replaced (their archives), as Parquet parts of :data:`PART_ROWS` rows. An
+    import sent already (a push repeated after a failed commit here) is left as sent."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    fresh = pg.execute(
+        "INSERT INTO bulky_imports VALUES (%s, %s, %s, now()) ON CONFLICT DO NOTHING "
+        "RETURNING import_id",
+        (import_id, kind, who),
+    ).fetchall()
+    if not fresh:
+        return
+    for table in BULKY_TABLES[kind]:
+        for name, column in ((table, "import_id"), (f"{table}_archive", "replaced_by")):
+            reader = cur.sql(
+                f'SELECT * FROM "{_checked(name)}" WHERE "{column}" = $i',  # noqa: S608 - names
+                params={"i": import_id},
+            ).to_arrow_reader(PART_ROWS)
+            for part, batch in enumerate(reader):
+                if batch.num_rows == 0:
+                    continue
+                buffer = pa.BufferOutputStream()
+                pq.write_table(pa.Table.from_batches([batch]), buffer, compression="zstd")
+                pg.execute(
+                    "INSERT INTO bulky_parts VALUES (%s, %s, %s, %s, %s)",
+                    (import_id, name, part, batch.num_rows, buffer.getvalue().to_pybytes()),
+                )
+
+
+def _columns(cur: Any, table: str) -> list[str]:
+    found = cur.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = $t "
+        "ORDER BY ordinal_position",
+        {"t": table},
+    ).fetchall()
+    columns = [str(c) for (c,) in found]
+    if not columns or not all(_IDENTIFIER.match(c) for c in columns):
+        raise SharedStateError(f"The database has no table {table} to take rows into")
+    return columns
+
+
+def _apply(session: _Session, entry: _LogEntry, parts: dict[str, Any]) -> None:
+    """Write an import made on another server into this file as it was written there: the
+    rows it replaced leave each table for its archive, and the rows it added arrive; then
+    the referral months of the places it touched are counted again."""
+    cur = session._cur
+    for table in BULKY_TABLES[entry.kind]:
+        archive = f"{table}_archive"
+        columns = _columns(cur, _checked(table))
+        if archive in parts:
+            _delete_replaced(cur, table, columns, parts[archive])
+            _insert(cur, archive, _columns(cur, _checked(archive)), parts[archive])
+        if table in parts:
+            _insert(cur, table, columns, parts[table])
+    if entry.kind == "referrals":
+        from capacity.ingest.loading import import_places, recount_record_months
+
+        recount_record_months(session, import_places(session, entry.import_id))
+
+
+def _insert(cur: Any, table: str, columns: list[str], rows: Any) -> None:
+    names = ", ".join(f'"{c}"' for c in columns)
+    cur.register("_bulky_incoming", rows)
+    try:
+        cur.execute(
+            f'INSERT INTO "{table}" ({names}) SELECT {names} FROM _bulky_incoming'  # noqa: S608
+        )
+    finally:
+        cur.unregister("_bulky_incoming")
+
+
+def _delete_replaced(cur: Any, table: str, columns: list[str], archived: Any) -> None:
+    """Delete from ``table`` each row equal, column for column (a missing value equal to a
+    missing value), to a row the import archived: the deletions the import made there."""
+    same = " AND ".join(f'a."{c}" IS NOT DISTINCT FROM t."{c}"' for c in columns)
+    cur.register("_bulky_archived", archived)
+    try:
+        cur.execute(
+            f'DELETE FROM "{table}" t WHERE EXISTS '  # noqa: S608 - checked names
+            f"(SELECT 1 FROM _bulky_archived a WHERE {same})"
+        )
+    finally:
+        cur.unregister("_bulky_archived")
+
+
+def _undo(session: _Session, entry: _LogEntry) -> None:
+    """Undo an import here as its own undo did on the server that undid it."""
+    from capacity.ingest.loading import UNDO, import_places, recount_record_months
+
+    touched = import_places(session, entry.import_id) if entry.kind == "referrals" else []
+    for statement in UNDO[entry.kind]:
+        session.execute(statement, import_id=entry.import_id)
+    recount_record_months(session, touched)
+
+
+def _missing_note(entry: _LogEntry) -> str:
+    """Why an import's rows are not on this server, and what brings them."""
+    return (
+        f"Import {entry.import_id} ({entry.file_name}, {entry.kind}) was loaded on another "
+        "server before the servers shared data, and no server has sent its rows, so this "
+        "server plans without them. They arrive here once the server that loaded it runs "
+        "this version (it sends them when it starts or next saves a change)."
+    )
 
 
 def _describe(cur: Any, name: str) -> _Table:

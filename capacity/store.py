@@ -396,9 +396,11 @@ class Store:
         if not take:
             return
         self.refresh()
-        if state.held == 0 and state.version() == 0:
+        if (state.held == 0 and state.version() == 0) or state.unsent:
             with self.transaction():
-                pass  # the change pushes every shared row this file holds
+                # The change pushes every shared row this file holds (PostgreSQL empty), or
+                # the rows of imports loaded here before the servers shared data.
+                pass
 
     @property
     def state_shared(self) -> bool:
@@ -414,22 +416,32 @@ class Store:
         state = self._shared_state()
         if state is None or self._file is None or self._file.read_only:
             return False
+        from capacity.shared_state import RowsRefused
+
         if state.in_change() or not state.moved():
             return False
         if not self._writes.acquire(blocking=False):
             return False
         try:
-            with closing(self._cursor()) as cur:
-                cur.execute("BEGIN TRANSACTION")
-                try:
-                    taken = state.refresh(cur)
-                    cur.execute("COMMIT")
-                except BaseException:
-                    with suppress(duckdb.Error):
-                        cur.execute("ROLLBACK")
-                    state.lost()
-                    raise
-            return taken
+            while True:
+                with closing(self._cursor()) as cur:
+                    cur.execute("BEGIN TRANSACTION")
+                    try:
+                        taken = state.refresh(cur)
+                        cur.execute("COMMIT")
+                    except RowsRefused:
+                        # Another server's import could not be written here: taken again
+                        # without it (each try sets one more aside, so this ends).
+                        with suppress(duckdb.Error):
+                            cur.execute("ROLLBACK")
+                        state.lost()
+                        continue
+                    except BaseException:
+                        with suppress(duckdb.Error):
+                            cur.execute("ROLLBACK")
+                        state.lost()
+                        raise
+                return taken
         finally:
             self._writes.release()
 

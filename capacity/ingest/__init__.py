@@ -22,7 +22,7 @@ discharge workbooks have their own reader in :mod:`capacity.sitrep`.
 from capacity.ingest.checks import Report, check
 from capacity.ingest.files import ImportFileError, Staged, stage_file
 from capacity.ingest.kinds import IMPORT_KINDS, KINDS
-from capacity.ingest.loading import LoadResult, import_log, load, undo_last
+from capacity.ingest.loading import LoadResult, import_log, load, missing_imports, undo_last
 
 __all__ = [
     "IMPORT_KINDS",
@@ -34,6 +34,7 @@ __all__ = [
     "check",
     "import_log",
     "load",
+    "missing_imports",
     "stage_file",
     "undo_last",
 ]

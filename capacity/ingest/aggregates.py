@@ -245,6 +245,7 @@ def load(
     (the old rows kept for undo) and log the import. Returns the import id and a message;
     ImportFileError (nothing written) when its rows cannot be loaded here."""
     places = sorted(folder.places)
+    store.refresh()  # servers sharing one state: first take the data others loaded
     with store.transaction() as session:
         if allow is not None:
             allow(session, frozenset(places))

@@ -183,6 +183,7 @@ def load(
     """
     tell = progress or (lambda fraction, text: None)
     tell(0.05, "Reading the file")
+    store.refresh()  # servers sharing one state: first take the data others loaded
     with store.transaction() as session:
         if staged.kind == "sitrep":
             report, good = check_sitrep(session, staged)
@@ -336,6 +337,7 @@ def undo_last(
     ``allow`` gets the import before anything changes and may raise to refuse; ``after``
     gets the session, the import and the message, in the same transaction.
     """
+    store.refresh()  # servers sharing one state: the last import may be another server's
     with store.transaction() as session:
         last = session.query("last_undoable_import")
         if last.empty:
@@ -364,3 +366,9 @@ def undo_last(
 def import_log(store: Store) -> pd.DataFrame:
     """Every import, newest first."""
     return store.query("import_log")
+
+
+def missing_imports(store: Store) -> list[str]:
+    """Servers sharing one state: a line for each import in the shared log whose rows this
+    server could not get (loaded elsewhere before the servers shared data); else none."""
+    return [str(note) for note in store.query("bulky_missing")["note"]]
