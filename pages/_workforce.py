@@ -64,6 +64,11 @@ def assumptions_section(view: View) -> None:
 
 
 def _assumption_form(view: View, assumptions: workforce_view.Assumptions) -> None:
+    # The assumptions as they stood when the form was first drawn: saving over a later save
+    # of someone else's is refused. Kept until this form saves.
+    based_on = st.session_state.setdefault(
+        "data_workforce_opened", workforce_view.assumptions_stamp(view.path)
+    )
     names = dict(zip(view.places["place_code"], view.places["name"], strict=True))
     options = [ENGLAND, *names]
     with st.form("data_workforce_form"):
@@ -96,10 +101,18 @@ def _assumption_form(view: View, assumptions: workforce_view.Assumptions) -> Non
             placeholder="e.g. Provider rota, October 2025: 78% contact time",
         )
         if st.form_submit_button("Save workforce assumptions"):
-            _save(view, None if place == ENGLAND else place, hours, share, source)
+            _save(view, None if place == ENGLAND else place, hours, share, source, based_on)
 
 
-def _save(view: View, place: str | None, hours: float, share: float, source: str) -> None:
+def _save(
+    view: View,
+    place: str | None,
+    hours: float,
+    share: float,
+    source: str,
+    based_on: workforce_view.Stamp,
+) -> None:
+    st.session_state.pop("data_workforce_opened", None)
     try:
         saved = workforce_view.save_assumption(
             view.path,
@@ -108,10 +121,11 @@ def _save(view: View, place: str | None, hours: float, share: float, source: str
             productive_share=share,
             source_note=source,
             user=current_user(),
+            based_on=based_on,
         )
     except permissions.AccessDenied as exc:
         st.session_state["data_message"] = ("denied", f"Workforce assumptions not saved: {exc}")
-    except (workforce_view.WorkforceError, PlanError) as exc:
+    except (workforce_view.WorkforceError, workforce_view.EditConflict, PlanError) as exc:
         st.session_state["data_message"] = ("error", f"Workforce assumptions not saved: {exc}")
     else:
         where = "England" if saved.place_code is None else saved.place_code
