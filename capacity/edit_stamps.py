@@ -154,27 +154,36 @@ def refuse_if_changed(session: Reader, based_on: Stamp | None, what: str = "") -
         return
     if stamp(session, based_on.editor, based_on.key).digest == based_on.digest:
         return
-    named = what or _named(based_on)
+    named = what or _named(session, based_on)
     raise EditConflict(
-        f"{named[:1].upper()}{named[1:]} changed since you opened them: "
+        f"{named[:1].upper()}{named[1:]} changed after you opened the editor: "
         f"{latest_change(session, based_on.editor, based_on.key)}. Your edits were not "
         "saved: reload to see the other change, then make yours again."
     )
 
 
-def _named(based_on: Stamp) -> str:
-    """The rows a stamp is of, in words: "the parameters of bhr_reablement"."""
+def _named(session: Reader, based_on: Stamp) -> str:
+    """The rows a stamp is of, in words: "the parameters of Havering reablement
+    (hav_reablement)"."""
     words = EDITORS[based_on.editor]
     if based_on.key is None:
         return words
-    return f"{words} {based_on.key}"
+    table, column = (
+        ("places", "place_code")
+        if based_on.editor == "destinations"
+        else ("services", "service_id")
+    )
+    found = session.query(table)
+    names = found.loc[found[column] == based_on.key, "name"]
+    return f"{words} {names.iloc[0]} ({based_on.key})" if len(names) else f"{words} {based_on.key}"
 
 
 def latest_change(session: Reader, editor: str, key: str | None = None) -> str:
     """Who last changed an editor's rows and when, in words, from the import log (imports
     and undos), the audit trail (demand settings) or the workforce log."""
     if editor in _IMPORT_QUERIES:
-        ids = session.query(_IMPORT_QUERIES[editor], key=key)["import_id"].dropna()
+        keyed = {} if key is None else {"key": key}
+        ids = session.query(_IMPORT_QUERIES[editor], **keyed)["import_id"].dropna()
         found = session.query(
             "edit_latest_import_event", import_ids=[int(i) for i in ids], kind=editor
         )
@@ -183,8 +192,8 @@ def latest_change(session: Reader, editor: str, key: str | None = None) -> str:
         row = found.iloc[0]
         what = f"import {int(row['import_id'])}, {row['file_name']}"
         if row["event"] == "undid":
-            return f"{row['who']} undid {what}, at {_when(row['at'])}"
-        return f"{row['who']} saved them at {_when(row['at'])} ({what})"
+            return f"{row['who']} undid {what} at {_when(row['happened_at'])}"
+        return f"{row['who']} saved a change at {_when(row['happened_at'])} ({what})"
     if editor == "workforce":
         log = session.query("workforce_settings_log")
         if log.empty:
@@ -196,7 +205,8 @@ def latest_change(session: Reader, editor: str, key: str | None = None) -> str:
     if found.empty:
         return "the change is not in the audit trail"
     row = found.iloc[0]
-    return f"{row['user_name']} saved them at {_when(row['changed_at'])} ({row['detail']})"
+    detail = str(row["detail"]).rstrip(".")
+    return f"{row['user_name']} saved a change at {_when(row['changed_at'])} ({detail})"
 
 
 def _when(moment: Any) -> str:

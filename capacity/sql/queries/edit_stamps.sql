@@ -25,7 +25,7 @@ UNION SELECT replaced_by FROM sitrep_destination_overrides_archive WHERE place_c
 -- name: edit_latest_import_event
 -- The newest load among $import_ids, or undo of an import of $kind (an undo leaves no trace
 -- in the rows), with who did it: the loader, or the person the audit trail names for the undo.
-SELECT 'saved' AS event, l.import_id, l.file_name, l.loaded_by AS who, l.loaded_at AS at
+SELECT 'saved' AS event, l.import_id, l.file_name, l.loaded_by AS who, l.loaded_at AS happened_at
 FROM import_log l
 WHERE list_contains($import_ids, l.import_id)
 UNION ALL
@@ -34,7 +34,7 @@ FROM import_log l
 LEFT JOIN audit_log a
   ON a.action = 'undo' AND starts_with(a.subject, 'import ' || l.import_id || ':')
 WHERE l.kind = $kind AND l.undone_at IS NOT NULL
-ORDER BY at DESC, import_id DESC
+ORDER BY happened_at DESC, import_id DESC
 LIMIT 1;
 
 -- name: edit_latest_audit
