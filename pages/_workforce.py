@@ -71,6 +71,9 @@ def _assumption_form(view: View, assumptions: workforce_view.Assumptions) -> Non
     )
     names = dict(zip(view.places["place_code"], view.places["name"], strict=True))
     options = [ENGLAND, *names]
+    # A new round (after a refused save) is a new form, filled with what is stored now.
+    round_ = st.session_state.get("data_workforce_round", 0)
+    key = "data_workforce" + (f"_r{round_}" if round_ else "")
     with st.form("data_workforce_form"):
         place = st.selectbox(
             "For",
@@ -79,7 +82,7 @@ def _assumption_form(view: View, assumptions: workforce_view.Assumptions) -> Non
             format_func=lambda c: (
                 "England (every place without its own)" if c == ENGLAND else names[c]
             ),
-            key="data_workforce_place",
+            key=f"{key}_place",
         )
         current = assumptions.for_place(None if place == ENGLAND else place)
         left, right = st.columns(2)
@@ -87,17 +90,17 @@ def _assumption_form(view: View, assumptions: workforce_view.Assumptions) -> Non
             "Contracted hours a week of a full-time post",
             value=float(current.hours_per_week),
             step=0.5,
-            key="data_workforce_hours",
+            key=f"{key}_hours",
         )
         share = right.number_input(
             "Share of paid hours spent with people (0 to 1)",
             value=float(current.productive_share),
             step=0.05,
-            key="data_workforce_share",
+            key=f"{key}_share",
         )
         source = st.text_input(
             "Source (where these figures come from)",
-            key="data_workforce_source",
+            key=f"{key}_source",
             placeholder="e.g. Provider rota, October 2025: 78% contact time",
         )
         if st.form_submit_button("Save workforce assumptions"):
@@ -125,7 +128,12 @@ def _save(
         )
     except permissions.AccessDenied as exc:
         st.session_state["data_message"] = ("denied", f"Workforce assumptions not saved: {exc}")
-    except (workforce_view.WorkforceError, workforce_view.EditConflict, PlanError) as exc:
+    except workforce_view.EditConflict as exc:
+        st.session_state["data_message"] = ("error", f"Workforce assumptions not saved: {exc}")
+        # The form keeps what was typed in it: drawn afresh, it shows the other change.
+        rounds = st.session_state.get("data_workforce_round", 0)
+        st.session_state["data_workforce_round"] = rounds + 1
+    except (workforce_view.WorkforceError, PlanError) as exc:
         st.session_state["data_message"] = ("error", f"Workforce assumptions not saved: {exc}")
     else:
         where = "England" if saved.place_code is None else saved.place_code

@@ -259,7 +259,12 @@ def save_edits(
     except AccessDenied as exc:
         st.session_state["data_message"] = ("denied", f"Not saved: {exc}")
         return False
-    except (ImportFileError, StoreError, data.EditConflict) as exc:
+    except data.EditConflict as exc:
+        st.session_state["data_message"] = ("error", f"Not saved: {exc}")
+        # A form keeps what was typed in it: drawn afresh, it shows the other person's change.
+        st.session_state["data_svc_round"] = st.session_state.get("data_svc_round", 0) + 1
+        return False
+    except (ImportFileError, StoreError) as exc:
         st.session_state["data_message"] = ("error", f"Not saved: {exc}")
         return False
     if result.up_to_date:
@@ -338,7 +343,9 @@ def service_form(choice: str) -> data.ServiceForm:
         value = None if first is None else first[column]
         return default if value is None or value != value else str(value)
 
-    key = f"data_svc_{choice}"
+    # A new round (after a refused save) is a new form, filled with what is stored now.
+    round_ = st.session_state.get("data_svc_round", 0)
+    key = f"data_svc_{choice}" + (f"_r{round_}" if round_ else "")
     left, right = st.columns(2)
     name = left.text_input("Name", stored_value("name"), key=f"{key}_name")
     service_id = right.text_input(

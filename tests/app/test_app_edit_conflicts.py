@@ -1,5 +1,6 @@
-"""Two people on the Data page of one store: the second to save the same parameters or
-demand settings is refused on screen, with who saved first, and loses nothing silently."""
+"""Two people on the Data page of one store: the second to save the same parameters, demand
+settings, service or workforce assumptions is refused on screen, with who saved first, and
+nothing is lost silently; the refused editor then shows the rows as stored."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from capacity import config
 from capacity.views import data
+from capacity.views import workforce as wv
 from pages import page_path
 from tests.app.conftest import APP
 
@@ -106,3 +108,52 @@ def test_one_person_saving_twice_is_never_refused(two):
         w.value for w in ann.warning
     ]
     assert list(data.demand_settings(path)["window_years"]) == [1]
+
+
+def test_a_service_retired_over_someone_elses_edit_is_refused_on_screen(two):
+    ann, ben, path = two
+    for person in (ann, ben):
+        person.selectbox(key="data_svc_choice").set_value("hav_reablement").run()
+    ben.text_input(key="data_svc_hav_reablement_provider").input("Havering Care Partners")
+    ben.button(key="data_svc_save").click().run()
+    assert any("Saved: Loaded" in s.value for s in ben.success), [w.value for w in ben.warning]
+    # Ann's form was drawn before Ben saved: retiring the service from it is refused.
+    ann.selectbox(key="data_svc_retire_month_hav_reablement").set_value("2025-10")
+    ann.button(key="data_svc_retire").click().run()
+    refusals = [w.value for w in ann.warning if w.value.startswith("Not saved:")]
+    assert len(refusals) == 1, [w.value for w in ann.warning]
+    assert "The service Havering reablement (hav_reablement) changed" in refusals[0]
+    catalogue = data.services_catalogue(path).set_index("service_id")
+    assert catalogue.loc["hav_reablement", "provider"] == "Havering Care Partners"
+    assert catalogue.loc["hav_reablement", "retired_from"] is None
+    # Her form now shows Ben's provider; retiring it again works.
+    shown = ann.text_input(key="data_svc_hav_reablement_r1_provider").value
+    assert shown == "Havering Care Partners"
+    ann.selectbox(key="data_svc_retire_month_hav_reablement").set_value("2025-10")
+    ann.button(key="data_svc_retire").click().run()
+    assert any("Saved: Loaded" in s.value for s in ann.success), [w.value for w in ann.warning]
+    catalogue = data.services_catalogue(path).set_index("service_id")
+    assert catalogue.loc["hav_reablement", "retired_from"] == "2025-10"
+    assert catalogue.loc["hav_reablement", "provider"] == "Havering Care Partners"
+
+
+def save_workforce(at: AppTest, key: str, hours: float) -> None:
+    at.number_input(key=f"{key}_hours").set_value(hours)
+    at.text_input(key=f"{key}_source").input("rota")
+    at.button[[b.label for b in at.button].index("Save workforce assumptions")].click().run()
+
+
+def test_workforce_assumptions_saved_over_someone_elses_are_refused_on_screen(two):
+    ann, ben, path = two
+    save_workforce(ben, "data_workforce", 36.0)
+    assert any("Saved for E09000016" in s.value for s in ben.success)
+    save_workforce(ann, "data_workforce", 39.0)
+    refusals = [w.value for w in ann.warning if "not saved" in w.value]
+    assert len(refusals) == 1, [w.value for w in ann.warning]
+    assert "The workforce assumptions changed after you opened the editor" in refusals[0]
+    assert wv.load_assumptions(path).for_place("E09000016").hours_per_week == 36.0
+    # Drawn afresh, her form shows Ben's 36 hours; her 39 then saves.
+    assert ann.number_input(key="data_workforce_r1_hours").value == 36.0
+    save_workforce(ann, "data_workforce_r1", 39.0)
+    assert any("Saved for E09000016" in s.value for s in ann.success)
+    assert wv.load_assumptions(path).for_place("E09000016").hours_per_week == 39.0
