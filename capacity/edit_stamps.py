@@ -115,8 +115,8 @@ def rows(store: Reader, editor: str, key: str | None = None) -> pd.DataFrame:
         services = store.query("services")
         links = store.query("service_links")
         one = services[services["service_id"] == key].drop(columns="place_codes")
-        mine = links[links["service_id"] == key].add_prefix("link_")
-        return pd.concat([one.reset_index(drop=True), mine.reset_index(drop=True)], axis=1)
+        # One row per place it serves, the service's own columns repeated, as its form reads.
+        return one.merge(links, on="service_id", how="left", suffixes=("", "_of_place"))
     if editor == "demand_settings":
         return store.query("demand_settings")
     if editor == "shares":
@@ -142,19 +142,18 @@ def stamp_of(frame: pd.DataFrame, editor: str, key: str | None = None) -> Stamp:
     return Stamp(editor, key, digest(frame))
 
 
-def refuse_if_changed(session: Reader, based_on: Stamp | None, what: str = "") -> None:
+def refuse_if_changed(session: Reader, based_on: Stamp | None) -> None:
     """EditConflict, naming who changed the rows and when, if the rows ``based_on`` stamped
     read differently now; nothing when ``based_on`` is None (no check asked for).
 
     Call it inside the save's transaction, before writing, so no one's change can land
-    between this read and the write. ``what`` names the rows in the message (default: the
-    editor's words and key).
+    between this read and the write.
     """
     if based_on is None:
         return
     if stamp(session, based_on.editor, based_on.key).digest == based_on.digest:
         return
-    named = what or _named(session, based_on)
+    named = _named(session, based_on)
     raise EditConflict(
         f"{named[:1].upper()}{named[1:]} changed after you opened the editor: "
         f"{latest_change(session, based_on.editor, based_on.key)}. Your edits were not "
@@ -200,7 +199,7 @@ def latest_change(session: Reader, editor: str, key: str | None = None) -> str:
             return "no workforce assumption is saved now"
         row = log.iloc[0]
         where = "England" if pd.isna(row["place_code"]) else row["place_code"]
-        return f"{row['saved_by']} saved {where}'s at {_when(row['saved_at'])}"
+        return f"{row['saved_by']} saved the assumption for {where} at {_when(row['saved_at'])}"
     found = session.query("edit_latest_audit", action=editor)
     if found.empty:
         return "the change is not in the audit trail"

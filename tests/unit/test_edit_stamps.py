@@ -338,7 +338,7 @@ def test_workforce_a_later_save_is_refused(writable_db):
     ben = wv.assumptions_stamp(writable_db)
     save_hours(writable_db, 36.0, BEN, ben)
     before = snapshot(writable_db)
-    with pytest.raises(wv.EditConflict, match=f"Ben Brook .* saved {HAVERING}'s at"):
+    with pytest.raises(wv.EditConflict, match=f"Ben Brook .* the assumption for {HAVERING} at"):
         save_hours(writable_db, 39.0, ANN, ann)
     assert_unchanged(before, snapshot(writable_db))
     assert wv.load_assumptions(writable_db).for_place(HAVERING).hours_per_week == 36.0
