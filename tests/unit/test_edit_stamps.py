@@ -346,3 +346,10 @@ def test_workforce_a_later_save_is_refused(writable_db):
         save_hours(writable_db, 39.0, ANN, wv.assumptions_stamp(writable_db)).hours_per_week == 39
     )
     assert save_hours(writable_db, 40.0, BEN, None).hours_per_week == 40.0
+
+
+def test_a_stamp_of_one_editor_cannot_check_another_kind_of_save(writable_db, tmp_path):
+    stamp = data.parameters_editor(writable_db, SERVICE).stamp
+    with pytest.raises(ValueError, match="a stamp of the parameters editor cannot check a shares"):
+        save_shares(writable_db, tmp_path, shares(0.4), BEN, stamp)
+    assert data.trust_shares(writable_db).empty
