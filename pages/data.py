@@ -261,7 +261,7 @@ def save_edits(
         return False
     except data.EditConflict as exc:
         st.session_state["data_message"] = ("error", f"Not saved: {exc}")
-        # A form keeps what was typed in it: drawn afresh, it shows the other person's change.
+        # The service form keeps what was typed in it: drawn afresh, it shows the other change.
         st.session_state["data_svc_round"] = st.session_state.get("data_svc_round", 0) + 1
         return False
     except (ImportFileError, StoreError) as exc:
