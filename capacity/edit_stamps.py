@@ -41,12 +41,13 @@ EDITORS = {
 NOTHING = "nothing stored"
 """The digest of no rows at all (a service not added yet), whatever their columns."""
 
-# The imports that wrote or replaced an editor's rows, by the named query that finds them.
+# The imports that wrote or replaced an editor's rows: the named query that finds them, and
+# the parameter its key binds to.
 _IMPORT_QUERIES = {
-    "services": "edit_imports_of_service",
-    "parameters": "edit_imports_of_parameters",
-    "shares": "edit_imports_of_shares",
-    "destinations": "edit_imports_of_destinations",
+    "services": ("edit_imports_of_service", "service_id"),
+    "parameters": ("edit_imports_of_parameters", "service_id"),
+    "shares": ("edit_imports_of_shares", None),
+    "destinations": ("edit_imports_of_destinations", "place_code"),
 }
 
 
@@ -181,8 +182,9 @@ def latest_change(session: Reader, editor: str, key: str | None = None) -> str:
     """Who last changed an editor's rows and when, in words, from the import log (imports
     and undos), the audit trail (demand settings) or the workforce log."""
     if editor in _IMPORT_QUERIES:
-        keyed = {} if key is None else {"key": key}
-        ids = session.query(_IMPORT_QUERIES[editor], **keyed)["import_id"].dropna()
+        query, parameter = _IMPORT_QUERIES[editor]
+        keyed = {} if parameter is None else {parameter: key}
+        ids = session.query(query, **keyed)["import_id"].dropna()
         found = session.query(
             "edit_latest_import_event", import_ids=[int(i) for i in ids], kind=editor
         )
@@ -200,7 +202,7 @@ def latest_change(session: Reader, editor: str, key: str | None = None) -> str:
         row = log.iloc[0]
         where = "England" if pd.isna(row["place_code"]) else row["place_code"]
         return f"{row['saved_by']} saved the assumption for {where} at {_when(row['saved_at'])}"
-    found = session.query("edit_latest_audit", action=editor)
+    found = session.query("edit_latest_audit", kind=editor)
     if found.empty:
         return "the change is not in the audit trail"
     row = found.iloc[0]
