@@ -64,8 +64,16 @@ def assumptions_section(view: View) -> None:
 
 
 def _assumption_form(view: View, assumptions: workforce_view.Assumptions) -> None:
+    # The assumptions as they stood when the form was first drawn: saving over a later save
+    # of someone else's is refused. Kept until this form saves.
+    based_on = st.session_state.setdefault(
+        "data_workforce_opened", workforce_view.assumptions_stamp(view.path)
+    )
     names = dict(zip(view.places["place_code"], view.places["name"], strict=True))
     options = [ENGLAND, *names]
+    # A new round (after a refused save) is a new form, filled with what is stored now.
+    round_ = st.session_state.get("data_workforce_round", 0)
+    key = "data_workforce" + (f"_r{round_}" if round_ else "")
     with st.form("data_workforce_form"):
         place = st.selectbox(
             "For",
@@ -74,7 +82,7 @@ def _assumption_form(view: View, assumptions: workforce_view.Assumptions) -> Non
             format_func=lambda c: (
                 "England (every place without its own)" if c == ENGLAND else names[c]
             ),
-            key="data_workforce_place",
+            key=f"{key}_place",
         )
         current = assumptions.for_place(None if place == ENGLAND else place)
         left, right = st.columns(2)
@@ -82,24 +90,32 @@ def _assumption_form(view: View, assumptions: workforce_view.Assumptions) -> Non
             "Contracted hours a week of a full-time post",
             value=float(current.hours_per_week),
             step=0.5,
-            key="data_workforce_hours",
+            key=f"{key}_hours",
         )
         share = right.number_input(
             "Share of paid hours spent with people (0 to 1)",
             value=float(current.productive_share),
             step=0.05,
-            key="data_workforce_share",
+            key=f"{key}_share",
         )
         source = st.text_input(
             "Source (where these figures come from)",
-            key="data_workforce_source",
+            key=f"{key}_source",
             placeholder="e.g. Provider rota, October 2025: 78% contact time",
         )
         if st.form_submit_button("Save workforce assumptions"):
-            _save(view, None if place == ENGLAND else place, hours, share, source)
+            _save(view, None if place == ENGLAND else place, hours, share, source, based_on)
 
 
-def _save(view: View, place: str | None, hours: float, share: float, source: str) -> None:
+def _save(
+    view: View,
+    place: str | None,
+    hours: float,
+    share: float,
+    source: str,
+    based_on: workforce_view.Stamp,
+) -> None:
+    st.session_state.pop("data_workforce_opened", None)
     try:
         saved = workforce_view.save_assumption(
             view.path,
@@ -108,9 +124,15 @@ def _save(view: View, place: str | None, hours: float, share: float, source: str
             productive_share=share,
             source_note=source,
             user=current_user(),
+            based_on=based_on,
         )
     except permissions.AccessDenied as exc:
         st.session_state["data_message"] = ("denied", f"Workforce assumptions not saved: {exc}")
+    except workforce_view.EditConflict as exc:
+        st.session_state["data_message"] = ("error", f"Workforce assumptions not saved: {exc}")
+        # The form keeps what was typed in it: drawn afresh, it shows the other change.
+        rounds = st.session_state.get("data_workforce_round", 0)
+        st.session_state["data_workforce_round"] = rounds + 1
     except (workforce_view.WorkforceError, PlanError) as exc:
         st.session_state["data_message"] = ("error", f"Workforce assumptions not saved: {exc}")
     else:

@@ -237,29 +237,36 @@ def check_upload(name: str, path: Path, kind: str, read: list[Path]) -> None:
         run_load(staged, accept_partial=False)
 
 
-EDIT_ACTIONS = {"parameters": "parameters", "services": "services", "shares": "shares"}
-
-
-def save_edits(frame: pd.DataFrame, kind: str, name: str, whole_table: bool = False) -> bool:
+def save_edits(
+    frame: pd.DataFrame,
+    kind: str,
+    name: str,
+    whole_table: bool = False,
+    based_on: data.Stamp | None = None,
+) -> bool:
     """Save an editor's rows through the import of ``kind``; say how it went. True if saved."""
-    written = data.write_edits(frame, workdir, name)
     try:
-        staged = data.stage_file(written, kind, workdir=workdir, file_name=name)
-        result = data.load_file(
+        result = data.save_edited(
             view.path,
-            staged,
+            frame,
+            kind,
+            name,
+            workdir=workdir,
             user=user,
-            action=EDIT_ACTIONS.get(kind, "import"),
             whole_table=whole_table,
+            based_on=based_on,
         )
     except AccessDenied as exc:
         st.session_state["data_message"] = ("denied", f"Not saved: {exc}")
         return False
+    except data.EditConflict as exc:
+        st.session_state["data_message"] = ("error", f"Not saved: {exc}")
+        # The service form keeps what was typed in it: drawn afresh, it shows the other change.
+        st.session_state["data_svc_round"] = st.session_state.get("data_svc_round", 0) + 1
+        return False
     except (ImportFileError, StoreError) as exc:
         st.session_state["data_message"] = ("error", f"Not saved: {exc}")
         return False
-    finally:
-        data.discard(written)
     if result.up_to_date:
         st.session_state["data_message"] = ("info", "Nothing to save: no change.")
     elif result.import_id is None:
@@ -273,6 +280,31 @@ def save_edits(frame: pd.DataFrame, kind: str, name: str, whole_table: bool = Fa
             f"Saved: {result.message} Undo it below if it was a mistake.",
         )
     return result.import_id is not None
+
+
+def opened(editor_key: str, fresh: data.Editing) -> data.Editing:
+    """The rows and stamp an editor shows: as they were when it was opened while the
+    person's edits to it are pending (so the edits stay on the rows they were made to, and
+    saving them over someone else's later save is refused), else as stored now."""
+    held = f"{editor_key}_opened"
+    edits = st.session_state.get(editor_key) or {}
+    pending = any(edits.get(part) for part in ("edited_rows", "added_rows", "deleted_rows"))
+    if pending and held in st.session_state:
+        return st.session_state[held]
+    st.session_state[held] = fresh
+    return fresh
+
+
+def saved_editor(editor_key: str) -> None:
+    """After a save, refused or not: forget the rows the editor was opened with and its
+    edits, so it shows the rows as stored now."""
+    st.session_state.pop(f"{editor_key}_opened", None)
+    st.session_state.pop(editor_key, None)
+
+
+def form_stamp(form_key: str, fresh: data.Stamp) -> data.Stamp:
+    """The stamp of the rows a form showed when first drawn (kept until it saves)."""
+    return st.session_state.setdefault(f"{form_key}_opened", fresh)
 
 
 def service_choice() -> str:
@@ -311,7 +343,9 @@ def service_form(choice: str) -> data.ServiceForm:
         value = None if first is None else first[column]
         return default if value is None or value != value else str(value)
 
-    key = f"data_svc_{choice}"
+    # A new round (after a refused save) is a new form, filled with what is stored now.
+    round_ = st.session_state.get("data_svc_round", 0)
+    key = f"data_svc_{choice}" + (f"_r{round_}" if round_ else "")
     left, right = st.columns(2)
     name = left.text_input("Name", stored_value("name"), key=f"{key}_name")
     service_id = right.text_input(
@@ -380,7 +414,10 @@ def service_form(choice: str) -> data.ServiceForm:
     )
 
 
-def save_service(form: data.ServiceForm, adding: bool, retired_from: str | None) -> None:
+def save_service(
+    form: data.ServiceForm, adding: bool, retired_from: str | None, based_on: data.Stamp
+) -> None:
+    st.session_state.pop(f"data_svc_{based_on.key}_opened", None)
     try:
         rows = data.service_file_rows(view.path, form, adding=adding)
     except data.ServiceFormError as exc:
@@ -388,11 +425,13 @@ def save_service(form: data.ServiceForm, adding: bool, retired_from: str | None)
         return
     rows = rows.assign(retired_from=retired_from)
     sid = rows["service_id"].iloc[0]
-    if save_edits(rows, "services", f"service {sid} edited in the app.csv"):
+    if adding:
+        based_on = data.new_service_stamp(sid)
+    if save_edits(rows, "services", f"service {sid} edited in the app.csv", based_on=based_on):
         st.session_state["data_svc_pending"] = sid
 
 
-def retire_controls(choice: str, form: data.ServiceForm) -> None:
+def retire_controls(choice: str, form: data.ServiceForm, based_on: data.Stamp) -> None:
     """Retire the service from a month, or bring a retired one back."""
     if form.retired_from:
         st.caption(
@@ -400,7 +439,7 @@ def retire_controls(choice: str, form: data.ServiceForm) -> None:
             "Its parameters and referrals are kept."
         )
         if st.button("Bring back into service", key="data_svc_unretire"):
-            save_service(form, False, None)
+            save_service(form, False, None, based_on)
             st.rerun()
         return
     today = date.today()
@@ -414,7 +453,7 @@ def retire_controls(choice: str, form: data.ServiceForm) -> None:
         key=f"data_svc_retire_month_{choice}",
     )
     if right.button("Retire the service", key="data_svc_retire"):
-        save_service(form, False, month)
+        save_service(form, False, month, based_on)
         st.rerun()
 
 
@@ -422,16 +461,21 @@ def services_section() -> None:
     """Add a service, edit one, or retire one: saved through the services import."""
     choice = service_choice()
     adding = choice == NEW_SERVICE
+    based_on = (
+        data.new_service_stamp(choice)
+        if adding
+        else form_stamp(f"data_svc_{choice}", data.service_stamp(view.path, choice))
+    )
     form = service_form(choice)
     st.caption(
         "Saving checks the service as an import of a services file does (logged; Undo puts "
         "the catalogue back). Add its parameters below once it is saved."
     )
     if st.button("Add the service" if adding else "Save the service", key="data_svc_save"):
-        save_service(form, adding, form.retired_from)
+        save_service(form, adding, form.retired_from, based_on)
         st.rerun()
     if not adding:
-        retire_controls(choice, form)
+        retire_controls(choice, form, based_on)
 
 
 def parameters_section() -> None:
@@ -444,7 +488,9 @@ def parameters_section() -> None:
     service = st.selectbox(
         "Service", list(ours["service_id"]), format_func=names.get, key="data_param_service"
     )
-    rows = data.parameters_of(view.path, service)
+    editor_key = f"data_param_editor_{service}"
+    shown = opened(editor_key, data.parameters_editor(view.path, service))
+    rows = shown.rows
     labels = column_labels(rows.columns)
     # Labels on screen, columns underneath: the editor hands back the store's column names,
     # so a save writes each figure to its own column.
@@ -467,7 +513,7 @@ def parameters_section() -> None:
         rows.reset_index(drop=True),
         num_rows="dynamic",
         hide_index=True,
-        key=f"data_param_editor_{service}",
+        key=editor_key,
         width="stretch",
         column_config=settings,
         placeholder="",
@@ -482,7 +528,9 @@ def parameters_section() -> None:
             edited.assign(service_id=service),
             "parameters",
             f"parameters of {service} edited in the app.csv",
+            based_on=shown.stamp,
         )
+        saved_editor(editor_key)
         st.rerun()
 
 
@@ -490,7 +538,8 @@ def demand_settings_section() -> None:
     """The demand window and growth per service type (and place): a small table a lead edits."""
     places = places_table(view.data_key)
     types = service_types_table(view.data_key)
-    rows = data.demand_settings(view.path)
+    shown = opened("data_demand_editor", data.demand_settings_editor(view.path))
+    rows = shown.rows
     methods = "; ".join(data.GROWTH_METHODS.values())
     st.caption(
         "How demand is projected, per service type and, where it differs, per place: the "
@@ -544,18 +593,20 @@ def demand_settings_section() -> None:
     )
     if st.button("Save demand settings", key="data_demand_save"):
         try:
-            saved = data.save_demand_settings(view.path, edited, user=user)
+            saved = data.save_demand_settings(view.path, edited, user=user, based_on=shown.stamp)
         except AccessDenied as exc:
             st.session_state["data_message"] = ("denied", f"Not saved: {exc}")
-        except (data.SettingError, StoreError) as exc:
+        except (data.SettingError, StoreError, data.EditConflict) as exc:
             st.session_state["data_message"] = ("error", f"Not saved: {exc}")
         else:
             st.session_state["data_message"] = ("success", f"Saved {saved} demand setting(s).")
+        saved_editor("data_demand_editor")
         st.rerun()
 
 
 def shares_section() -> None:
-    shares = data.trust_shares(view.path)
+    shown = opened("data_shares_editor", data.trust_shares_editor(view.path))
+    shares = shown.rows
     labels = column_labels(shares.columns)
     if not can_edit_all:
         st.dataframe(shares, hide_index=True, width="stretch", column_config=labels)
@@ -582,7 +633,14 @@ def shares_section() -> None:
         },
     )
     if st.button("Save shares", key="data_shares_save"):
-        save_edits(edited, "shares", "trust shares edited in the app.csv", whole_table=True)
+        save_edits(
+            edited,
+            "shares",
+            "trust shares edited in the app.csv",
+            whole_table=True,
+            based_on=shown.stamp,
+        )
+        saved_editor("data_shares_editor")
         st.rerun()
 
 
@@ -600,8 +658,11 @@ def destinations_section() -> None:
     # saving turns the names back into codes, and "not demand here" into a blank.
     hospital = list(types.loc[types["hospital"].astype(bool), "service_type"])
     codes_by_name = {type_names[code]: code for code in hospital}
-    mapping = data.destination_mapping(view.path, view.place)
-    mapping["service_type"] = mapping["service_type"].map(type_names).fillna(NOT_DEMAND)
+    editor_key = f"data_destinations_editor_{view.place}"
+    shown = opened(editor_key, data.destinations_editor(view.path, view.place))
+    mapping = shown.rows.assign(
+        service_type=shown.rows["service_type"].map(type_names).fillna(NOT_DEMAND)
+    )
     st.caption(
         "How SitRep discharges count as demand here: each destination feeds one service type, "
         "or none. Change a row (for example, P3 new admissions going straight to long-term "
@@ -615,7 +676,7 @@ def destinations_section() -> None:
         mapping,
         hide_index=True,
         width="stretch",
-        key=f"data_destinations_editor_{view.place}",
+        key=editor_key,
         disabled=["place_code", "destination", "mapped_by"],
         column_order=["destination", "service_type", "mapped_by"],
         column_config={
@@ -636,7 +697,9 @@ def destinations_section() -> None:
             ),
             "destinations",
             f"SitRep destinations of {view.place} edited in the app.csv",
+            based_on=shown.stamp,
         )
+        saved_editor(editor_key)
         st.rerun()
 
 

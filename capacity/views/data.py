@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from capacity import audit, ingest
+from capacity import audit, edit_stamps, ingest
 from capacity.access import AccessDenied, User
 from capacity.demand_settings import (
     DEMAND_SOURCES,
@@ -19,15 +19,14 @@ from capacity.demand_settings import (
     read_settings,
     settings_table,
 )
+from capacity.edit_stamps import EditConflict, Stamp
 from capacity.export import csv_bytes
 from capacity.ingest import KINDS, ImportFileError, Report, Staged, stage_file
 from capacity.ingest.files import discard, session_folder
 from capacity.ingest.loading import EVERY_PLACE
 from capacity.periods import Month, month_label
-from capacity.reference import PARAMETERS
 from capacity.sitrep import (
     compare_with_records,
-    destination_map,
     p3_reported_as_p3b,
     reporting_breaks,
 )
@@ -38,6 +37,8 @@ from capacity.views.permissions import one_place, places_words, require, require
 __all__ = [
     "AccessDenied",
     "DEMAND_SOURCES",
+    "EditConflict",
+    "Editing",
     "GROWTH_METHODS",
     "KINDS",
     "ImportFileError",
@@ -46,25 +47,33 @@ __all__ = [
     "ServiceFormError",
     "SettingError",
     "SitrepView",
+    "Stamp",
     "Staged",
     "StoreError",
     "check_file",
     "csv_bytes",
     "demand_settings",
+    "demand_settings_editor",
     "destination_mapping",
+    "destinations_editor",
     "discard",
     "import_log",
     "load_file",
+    "new_service_stamp",
+    "parameters_editor",
     "parameters_of",
     "retirement_months",
+    "save_edited",
     "save_demand_settings",
     "service_file_rows",
     "service_rows",
+    "service_stamp",
     "services_catalogue",
     "session_folder",
     "sitrep_view",
     "stage_file",
     "trust_shares",
+    "trust_shares_editor",
     "undo_last_import",
 ]
 
@@ -76,7 +85,13 @@ def check_file(db: Database, staged: Staged) -> Report:
 
 
 def load_file(
-    db: Database, staged: Staged, *, user: User, action: str = "import", **options
+    db: Database,
+    staged: Staged,
+    *,
+    user: User,
+    action: str = "import",
+    based_on: Stamp | None = None,
+    **options,
 ) -> ingest.LoadResult:
     """Load a staged file as ``user`` (options as :func:`capacity.ingest.load` takes them).
 
@@ -84,11 +99,21 @@ def load_file(
     anything is written: AccessDenied names the places refused, and nothing loads. The
     import log names the user, and one audit entry (``action``: "import", or the kind of
     edit a page saved as a file, such as "parameters") records it in the same transaction.
+
+    ``based_on``, the stamp an editor took of the rows it showed (of this file's kind),
+    refuses the load with EditConflict if those rows read differently in the load's own
+    transaction: someone saved them since, and this save would overwrite theirs unseen.
+    None (the command line, a file upload) checks nothing.
     """
     require_some(user)
+    if based_on is not None and based_on.editor != staged.kind:
+        raise ValueError(
+            f"a stamp of the {based_on.editor} editor cannot check a {staged.kind} file"
+        )
 
     def allow(session: _Session, places: frozenset[str] | None) -> None:
         require(session, user, places)
+        edit_stamps.refuse_if_changed(session, based_on)
 
     def after(session: _Session, result: ingest.LoadResult) -> None:
         audit.record(
@@ -112,14 +137,33 @@ def load_file(
         )
 
 
-def parameters_of(db: Database, service_id: str) -> pd.DataFrame:
-    """A service's parameter rows as the editor shows them, dates as dates."""
+@dataclass(frozen=True)
+class Editing:
+    """An editor's rows as it shows them, and the stamp of the stored rows they came from
+    (read together), to hand back when saving so a save over someone else's is refused."""
+
+    rows: pd.DataFrame
+    stamp: Stamp
+
+
+def _editing(db: Database, editor: str, key: str | None = None) -> tuple[pd.DataFrame, Stamp]:
+    """An editor's stored rows and their stamp, from one read."""
     with reading(db) as store:
-        rows = store.query("all_parameters")
-    rows = rows[rows["service_id"] == service_id][[c.name for c in PARAMETERS]]
+        rows = edit_stamps.rows(store, editor, key)
+    return rows, edit_stamps.stamp_of(rows, editor, key)
+
+
+def parameters_editor(db: Database, service_id: str) -> Editing:
+    """A service's parameter rows as the editor shows them (dates as dates), with their stamp."""
+    rows, stamp = _editing(db, "parameters", service_id)
     rows["valid_from"] = pd.to_datetime(rows["valid_from"]).dt.date
     rows["valid_to"] = pd.to_datetime(rows["valid_to"]).dt.date
-    return rows
+    return Editing(rows, stamp)
+
+
+def parameters_of(db: Database, service_id: str) -> pd.DataFrame:
+    """A service's parameter rows as the editor shows them, dates as dates."""
+    return parameters_editor(db, service_id).rows
 
 
 # -- the services catalogue -------------------------------------------------------
@@ -199,6 +243,18 @@ def service_rows(db: Database, service_id: str) -> pd.DataFrame:
     )
 
 
+def service_stamp(db: Database, service_id: str) -> Stamp:
+    """The stamp of a stored service as its form shows it (its row and its places)."""
+    with reading(db) as store:
+        return edit_stamps.stamp(store, "services", service_id)
+
+
+def new_service_stamp(service_id: str) -> Stamp:
+    """The stamp of a service not stored yet: adding it is refused if, by the time it
+    saves, someone else has stored a service with the same id."""
+    return Stamp("services", service_id, edit_stamps.NOTHING)
+
+
 def _new_id(name: str, taken: set[str]) -> str:
     """An id made from a new service's name, not one already in use."""
     stem = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:56] or "service"
@@ -257,23 +313,31 @@ def retirement_months(today: date, back: int = 60, ahead: int = 36) -> dict[str,
     return {key: month_label(key) for key in keys}
 
 
-def demand_settings(db: Database) -> pd.DataFrame:
+def demand_settings_editor(db: Database) -> Editing:
     """The demand window, growth and source per place and service type, as the editor shows
     them (growth rate as a percentage; blank place or type means every one; blank source:
-    chosen by the product)."""
-    with reading(db) as store:
-        rows = store.query("demand_settings")
-    return rows.assign(growth_rate=rows["growth_rate"].astype(float) * 100)
+    chosen by the product), with their stamp."""
+    rows, stamp = _editing(db, "demand_settings")
+    return Editing(rows.assign(growth_rate=rows["growth_rate"].astype(float) * 100), stamp)
 
 
-def save_demand_settings(db: Database, edited: pd.DataFrame, *, user: User) -> int:
+def demand_settings(db: Database) -> pd.DataFrame:
+    """The demand settings as the editor shows them (see :func:`demand_settings_editor`)."""
+    return demand_settings_editor(db).rows
+
+
+def save_demand_settings(
+    db: Database, edited: pd.DataFrame, *, user: User, based_on: Stamp | None = None
+) -> int:
     """Replace the demand settings with an editor's rows (growth rate as a percentage).
 
     Every row is checked first (window 1–3, a known method, a rate above −100% and at most
     +100% for the flat method only, known places and types, no key twice); a bad row raises
     SettingError naming it and nothing is saved. The places whose settings change (every
     place, for a row of no one place) must be the user's, else AccessDenied. Returns the
-    number of rows saved; one audit entry records the change.
+    number of rows saved; one audit entry records the change. ``based_on`` (the editor's
+    stamp, :func:`demand_settings_editor`) refuses the save with EditConflict, saving
+    nothing, if someone saved the settings since; None checks nothing.
     """
     require_some(user)
     rows = edited.dropna(how="all").copy()
@@ -297,6 +361,7 @@ def save_demand_settings(db: Database, edited: pd.DataFrame, *, user: User) -> i
         changed = _changed_setting_places(store.query("demand_settings"), table)
         require(store, user, changed)
         with store.transaction() as tx:
+            edit_stamps.refuse_if_changed(tx, based_on)
             tx.execute("delete_demand_settings")
             tx.insert_frame("demand_settings", table)
             audit.record(
@@ -332,19 +397,26 @@ def _changed_setting_places(old: pd.DataFrame, new: pd.DataFrame) -> frozenset[s
     return None if None in places else frozenset(str(p) for p in places)
 
 
-def destination_mapping(db: Database, place_code: str) -> pd.DataFrame:
+def destinations_editor(db: Database, place_code: str) -> Editing:
     """A place's SitRep destination → service type mapping as the editor shows it: every
     destination of Table 4, the service type it feeds there (blank: not demand), and whether
-    that comes from the reference data or the place's own override."""
-    with reading(db) as store:
-        table = destination_map(store, [place_code])
-    return table[["place_code", "destination", "service_type", "mapped_by"]].reset_index(drop=True)
+    that comes from the reference data or the place's own override; with its stamp."""
+    return Editing(*_editing(db, "destinations", place_code))
+
+
+def destination_mapping(db: Database, place_code: str) -> pd.DataFrame:
+    """A place's SitRep destination mapping (see :func:`destinations_editor`)."""
+    return destinations_editor(db, place_code).rows
+
+
+def trust_shares_editor(db: Database) -> Editing:
+    """Every trust's share of discharges by place of residence, with the table's stamp."""
+    return Editing(*_editing(db, "shares"))
 
 
 def trust_shares(db: Database) -> pd.DataFrame:
     """Every trust's share of discharges by place of residence."""
-    with reading(db) as store:
-        return store.query("trust_place_shares")
+    return trust_shares_editor(db).rows
 
 
 @dataclass(frozen=True)
@@ -426,6 +498,43 @@ def _logged_places(text: object) -> frozenset[str] | None:
     if text is None or text != text or text == EVERY_PLACE:
         return None
     return frozenset(code for code in str(text).split(",") if code)
+
+
+EDIT_ACTIONS = {"parameters": "parameters", "services": "services", "shares": "shares"}
+"""The audit trail's kind of change for an editor's rows saved as a file of each kind."""
+
+
+def save_edited(
+    db: Database,
+    frame: pd.DataFrame,
+    kind: str,
+    file_name: str,
+    *,
+    workdir: Path,
+    user: User,
+    whole_table: bool = False,
+    based_on: Stamp | None = None,
+) -> ingest.LoadResult:
+    """Save an editor's rows as ``user`` through the import of ``kind``: checked, logged
+    and undoable as a file of that kind would be (see :func:`load_file`, which ``based_on``
+    and ``whole_table`` go to). The rows pass through a file in ``workdir``, removed after.
+    """
+    written = write_edits(frame, workdir, file_name)
+    try:
+        staged = stage_file(written, kind, workdir=workdir, file_name=file_name)
+        try:
+            return load_file(
+                db,
+                staged,
+                user=user,
+                action=EDIT_ACTIONS.get(kind, "import"),
+                whole_table=whole_table,
+                based_on=based_on,
+            )
+        finally:
+            discard(staged.path)
+    finally:
+        discard(written)
 
 
 def write_edits(frame: pd.DataFrame, folder: Path, name: str) -> Path:

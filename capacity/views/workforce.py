@@ -13,10 +13,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from capacity import audit
+from capacity import audit, edit_stamps
 from capacity import workforce as w
 from capacity.access import User
+from capacity.edit_stamps import EditConflict, Stamp
 from capacity.plan import resolve_place
+from capacity.store import _Session
 from capacity.summary import filter_source, worst_shortfall
 from capacity.views._db import Database, reading, writing
 from capacity.views.permissions import require, require_some
@@ -35,8 +37,11 @@ __all__ = [
     "WORKFORCE_COLUMNS",
     "Assumption",
     "Assumptions",
+    "EditConflict",
+    "Stamp",
     "WorkforceError",
     "assumption_rows",
+    "assumptions_stamp",
     "fte_words",
     "headline",
     "hours_words",
@@ -60,6 +65,13 @@ def load_assumptions(db: Database) -> Assumptions:
     return Assumptions(england, {a.place_code: a for a in found if a.place_code is not None})
 
 
+def assumptions_stamp(db: Database) -> Stamp:
+    """The stamp of the assumptions in force, as the Data page's table shows them: the form
+    hands it back when saving, so a save over someone else's newer one is refused."""
+    with reading(db) as store:
+        return edit_stamps.stamp(store, "workforce")
+
+
 def _assumption(row: dict) -> Assumption:
     place = row["place_code"]
     return Assumption(
@@ -80,13 +92,17 @@ def save_assumption(
     productive_share: object,
     source_note: object,
     user: User,
+    based_on: Stamp | None = None,
 ) -> Assumption:
     """Check and store a place's (or, with ``place`` None, England's) workforce assumption
     as ``user``.
 
     ``place`` is a place's or system's code or name. Raises AccessDenied when the user may
     not change it (England's is every place's), WorkforceError for a bad value and
-    PlanError for an unknown place, storing nothing. One audit entry records it.
+    PlanError for an unknown place, storing nothing. One audit entry records it, in the
+    same transaction. ``based_on`` (:func:`assumptions_stamp`, taken when the form was shown)
+    refuses the save with EditConflict, storing nothing, if anyone saved an assumption since;
+    None checks nothing.
     """
     require_some(user)
     note = source_note.strip() if isinstance(source_note, str) else source_note
@@ -98,24 +114,38 @@ def save_assumption(
             else str(resolve_place(store.query("places"), place)["place_code"])
         )
         require(store, user, None if code is None else [code])
-        store.execute(
-            "save_workforce_setting",
-            place_code=code,
-            hours_per_week=float(hours_per_week),  # type: ignore[arg-type]
-            productive_share=float(productive_share),  # type: ignore[arg-type]
-            source_note=note,
-            saved_by=user.label,
-        )
-        audit.record(
-            store,
-            user,
-            "workforce",
-            place_code=code,
-            subject="workforce assumption" + ("" if code else " for England"),
-            detail=f"{float(hours_per_week):g} hours a week, "  # type: ignore[arg-type]
-            f"{float(productive_share):.0%} productive; source: {note}",  # type: ignore[arg-type]
-        )
+        with store.transaction() as tx:
+            edit_stamps.refuse_if_changed(tx, based_on)
+            _record(tx, code, hours_per_week, productive_share, note, user)
     return load_assumptions(db).for_place(code)
+
+
+def _record(
+    tx: _Session,
+    code: str | None,
+    hours_per_week: object,
+    productive_share: object,
+    note: object,
+    user: User,
+) -> None:
+    """Store one checked assumption and its audit entry in the transaction ``tx``."""
+    hours, share = float(hours_per_week), float(productive_share)  # type: ignore[arg-type]
+    tx.execute(
+        "save_workforce_setting",
+        place_code=code,
+        hours_per_week=hours,
+        productive_share=share,
+        source_note=note,
+        saved_by=user.label,
+    )
+    audit.record(
+        tx,
+        user,
+        "workforce",
+        place_code=code,
+        subject="workforce assumption" + ("" if code else " for England"),
+        detail=f"{hours:g} hours a week, {share:.0%} productive; source: {note}",
+    )
 
 
 def assumption_rows(assumptions: Assumptions, places: pd.DataFrame) -> pd.DataFrame:

@@ -187,6 +187,7 @@ def test_every_read_query_is_valid_sql():
         "import_id": 1,
         "services": ["x"],
         "trusts": ["x"],
+        "import_ids": [1],
     }
     scratch = ("staging", "incoming_counts", "destination_map")
     for name, sql in store_module.named_queries().items():
