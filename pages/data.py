@@ -771,6 +771,8 @@ def sitrep_section() -> None:
 
 
 def log_section() -> None:
+    for note in data.missing_imports(view.path):  # several servers sharing one state only
+        st.warning(note)
     log = data.import_log(view.path).drop(columns=["checksum"])
     log = log.assign(kind=log["kind"].map(import_kind))
     st.dataframe(

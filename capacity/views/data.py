@@ -454,6 +454,13 @@ def import_log(db: Database) -> pd.DataFrame:
         return ingest.import_log(store)
 
 
+def missing_imports(db: Database) -> list[str]:
+    """Servers sharing one state: why each import in the shared log whose rows this server
+    could not get is missing here (none on a laptop)."""
+    with reading(db) as store:
+        return ingest.missing_imports(store)
+
+
 def undo_last_import(db: Database, *, user: User) -> str:
     """Take the last import back out as ``user``; the message says what was undone.
 

@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from capacity import config
+from capacity.store import Store
 from pages import page_path
 from tests.app.conftest import APP, figures, trace
 from tests.unit.test_sitrep import WORKBOOKS, needs_data
@@ -221,3 +222,16 @@ def test_reruns_keep_one_upload_folder_and_a_loaded_upload_is_removed(
     assert any("Loaded 3 row(s)" in s.value for s in at.success)
     assert list(sessions[0].iterdir()) == []  # before: upload-… stayed until the server stopped
     assert folders() == first
+
+
+def test_an_import_whose_rows_this_server_could_not_get_is_named_above_the_log(app, writable_db):
+    app.get("file_uploader")[0].set_value(("january.csv", extract(3), "text/csv")).run()
+    app.button(key="data_load_partial").click().run()
+    assert not [w for w in app.warning if "could not get" in w.value]
+    import_id = int(app.dataframe[-1].value.iloc[0]["import_id"])
+    # What a server sharing its state notes when another server's import never reached it.
+    note = f"Import {import_id} (january.csv, referrals): this server could not get its rows."
+    with Store.open(writable_db) as store, store.transaction() as tx:
+        tx.execute("bulky_hold", import_id=import_id, kind="referrals", status="missing", note=note)
+    app.run()
+    assert note in [w.value for w in app.warning]
