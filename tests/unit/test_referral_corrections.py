@@ -306,3 +306,66 @@ def test_the_counted_months_follow_every_load_correction_and_undo(store, tmp_pat
     }
     undo_last(store)
     assert january_months(store) == {} and months_match_the_records(store)
+
+
+EPOCH = date(1970, 1, 1)
+
+
+def january_episodes(store: Store) -> dict[tuple, tuple]:
+    """The plan's counted episodes that started in January 2021: {(place, service, month
+    ended or None): (episodes, sum of start days since 1970, sum of stays in days)}."""
+    rows = store._con.execute(
+        "SELECT place_code, service_id, end_month, episodes, start_day_sum, stay_days "
+        "FROM referral_record_episodes WHERE start_month = DATE '2021-01-01'"
+    ).fetchall()
+    return {
+        (p, s, None if end is None else end.month): (n, starts, stays)
+        for p, s, end, n, starts, stays in rows
+    }
+
+
+def episodes_match_the_records(store: Store) -> bool:
+    """Every counted episode agrees with the referral records themselves, for every place."""
+    counted = store._con.execute(
+        "SELECT place_code, service_id, start_month, end_month, episodes, start_day_sum, "
+        "end_day_sum, stay_days FROM referral_record_episodes ORDER BY ALL"
+    ).fetchall()
+    recounted = store._con.execute(
+        "SELECT place_code, service_id, CAST(date_trunc('month', start_date) AS DATE), "
+        "CAST(date_trunc('month', end_date) AS DATE), count(*), "
+        "sum(start_date - DATE '1970-01-01'), sum(end_date - DATE '1970-01-01'), "
+        "sum(end_date - start_date) FROM referrals "
+        "WHERE service_id IS NOT NULL AND start_date IS NOT NULL GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    return counted == recounted
+
+
+def day(month: int, dom: int) -> int:
+    return (date(2021, month, dom) - EPOCH).days
+
+
+def test_the_counted_episodes_follow_every_load_correction_and_undo(store, tmp_path):
+    assert episodes_match_the_records(store)  # the demo's records, counted by the migration
+    load(store, staged(tmp_path, JANUARY, "january.csv"))
+    # By hand: R-1 (esx_reablement) started on the 5th and is open; R-2 (7th to 21st, 14
+    # days) and R-3 (8th to 18th, 10 days) ended in January; R-4 (esx_ilor) started on the
+    # 12th and is open.
+    first = {
+        ("E10000012", "esx_reablement", None): (1, day(1, 5), None),
+        ("E10000012", "esx_reablement", 1): (2, day(1, 7) + day(1, 8), 24),
+        ("E10000012", "esx_ilor", None): (1, day(1, 12), None),
+    }
+    assert january_episodes(store) == first
+    # R-2 moves to esx_ilor; R-3 becomes Thurrock's with no service or start: counted nowhere.
+    moved = [FEBRUARY[1], "R-3,E06000034,reablement_home,hospital,P1,2021-01-08,,,"]
+    load(store, staged(tmp_path, moved, "moved.csv"))
+    assert january_episodes(store) == {
+        ("E10000012", "esx_reablement", None): (1, day(1, 5), None),
+        ("E10000012", "esx_ilor", 1): (1, day(1, 7), 14),
+        ("E10000012", "esx_ilor", None): (1, day(1, 12), None),
+    }
+    assert episodes_match_the_records(store)
+    undo_last(store)
+    assert january_episodes(store) == first
+    undo_last(store)
+    assert january_episodes(store) == {} and episodes_match_the_records(store)

@@ -166,7 +166,7 @@ SELECT DISTINCT place_code FROM referrals_archive WHERE replaced_by = $import_id
 ORDER BY place_code;
 
 -- name: record_months_recount
--- Count the months of the places named again from their referral records.
+-- Count the months and the episodes of the places named again from their referral records.
 DELETE FROM referral_record_months WHERE list_contains($places, place_code);
 INSERT INTO referral_record_months
 SELECT place_code, service_type, service_id, source,
@@ -174,4 +174,16 @@ SELECT place_code, service_type, service_id, source,
        min(referral_date), max(referral_date)
 FROM referrals
 WHERE list_contains($places, place_code)
+GROUP BY ALL;
+DELETE FROM referral_record_episodes WHERE list_contains($places, place_code);
+INSERT INTO referral_record_episodes
+SELECT place_code, service_id,
+       CAST(date_trunc('month', start_date) AS DATE),
+       CAST(date_trunc('month', end_date) AS DATE),
+       count(*),
+       sum(start_date - DATE '1970-01-01'),
+       sum(end_date - DATE '1970-01-01'),
+       sum(end_date - start_date)
+FROM referrals
+WHERE list_contains($places, place_code) AND service_id IS NOT NULL AND start_date IS NOT NULL
 GROUP BY ALL;
