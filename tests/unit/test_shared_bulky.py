@@ -6,12 +6,13 @@ other's own tables, once it refreshes, exactly as the first's: compared whole, s
 through the plan. Skips only where PostgreSQL's programs or psycopg are absent.
 """
 
+# ruff: noqa: F811 - the fixtures shared with test_shared_state are named by the tests
+
 from __future__ import annotations
 
 import io
 import shutil
 import threading
-import uuid
 from pathlib import Path
 
 import pandas as pd
@@ -27,6 +28,7 @@ from capacity.views.aggregates import aggregate_records
 from capacity.views.plans import plan_of_places
 from tests.postgres import postgres_cluster  # noqa: F401 - the session fixture
 from tests.sitrep_books import write_sitrep
+from tests.unit.test_shared_state import servers, state_url  # noqa: F401 - fixtures
 
 HAVERING = "E09000016"
 BARNET = "E09000003"  # an England place with no services or records in the demo
@@ -53,6 +55,7 @@ BULKY = (
     "referrals",
     "referrals_archive",
     "referral_record_months",
+    "referral_record_episodes",
     "monthly_demand",
     "monthly_demand_archive",
     "sitrep_discharges",
@@ -66,26 +69,6 @@ BULKY = (
     "referral_weekdays",
     "referral_weekdays_archive",
 )
-
-
-@pytest.fixture
-def state_url(postgres_cluster, monkeypatch):  # noqa: F811
-    url = postgres_cluster.new_database("b" + uuid.uuid4().hex[:12])
-    monkeypatch.setenv(STATE_ENV, url)
-    return url
-
-
-@pytest.fixture
-def servers(demo_db, tmp_path, state_url):
-    """Two servers' stores on copies of the demo: the first seeds PostgreSQL."""
-    paths = [tmp_path / "server_a.duckdb", tmp_path / "server_b.duckdb"]
-    for path in paths:
-        shutil.copyfile(demo_db, path)
-    first = Store.open(paths[0])
-    second = Store.open(paths[1])
-    yield first, second
-    first.close()
-    second.close()
 
 
 def table(store: Store, name: str) -> pd.DataFrame:
