@@ -369,17 +369,14 @@ class SharedState:
         if not values:
             return
         frame = pd.DataFrame(values, columns=table.columns, dtype="string")
-        cur.register("_shared_incoming", frame)
         columns = ", ".join(f'"{c}"' for c in table.columns)
         pairs = zip(table.columns, table.types, strict=True)
         casts = ", ".join(f'CAST("{c}" AS {t})' for c, t in pairs)
-        try:
+        with _readable(cur, "_shared_incoming", frame):
             cur.execute(
                 f'INSERT INTO "{table.name}" ({columns}) '  # noqa: S608 - checked names
                 f"SELECT {casts} FROM _shared_incoming"
             )
-        finally:
-            cur.unregister("_shared_incoming")
 
     # -- bulky rows --------------------------------------------------------------------------
 
@@ -783,39 +780,40 @@ def _apply(session: _Session, entry: _LogEntry, parts: dict[str, Any]) -> None:
         recount_record_months(session, import_places(session, entry.import_id))
 
 
+@contextmanager
+def _readable(cur: Any, name: str, rows: Any) -> Iterator[None]:
+    """``rows`` (a DataFrame or Arrow table) readable by SQL on ``cur`` as ``name`` in the block."""
+    cur.register(name, rows)
+    try:
+        yield
+    finally:
+        cur.unregister(name)
+
+
 def _insert(cur: Any, table: str, columns: list[str], rows: Any) -> None:
     names = ", ".join(f'"{c}"' for c in columns)
-    cur.register("_bulky_incoming", rows)
-    try:
+    with _readable(cur, "_bulky_incoming", rows):
         cur.execute(
             f'INSERT INTO "{table}" ({names}) SELECT {names} FROM _bulky_incoming'  # noqa: S608
         )
-    finally:
-        cur.unregister("_bulky_incoming")
 
 
 def _delete_replaced(cur: Any, table: str, columns: list[str], archived: Any) -> None:
     """Delete from ``table`` each row equal, column for column (a missing value equal to a
     missing value), to a row the import archived: the deletions the import made there."""
     same = " AND ".join(f'a."{c}" IS NOT DISTINCT FROM t."{c}"' for c in columns)
-    cur.register("_bulky_archived", archived)
-    try:
+    with _readable(cur, "_bulky_archived", archived):
         cur.execute(
             f'DELETE FROM "{table}" t WHERE EXISTS '  # noqa: S608 - checked names
             f"(SELECT 1 FROM _bulky_archived a WHERE {same})"
         )
-    finally:
-        cur.unregister("_bulky_archived")
 
 
 def _undo(session: _Session, entry: _LogEntry) -> None:
     """Undo an import here as its own undo did on the server that undid it."""
-    from capacity.ingest.loading import UNDO, import_places, recount_record_months
+    from capacity.ingest.loading import take_out
 
-    touched = import_places(session, entry.import_id) if entry.kind == "referrals" else []
-    for statement in UNDO[entry.kind]:
-        session.execute(statement, import_id=entry.import_id)
-    recount_record_months(session, touched)
+    take_out(session, entry.import_id, entry.kind)
 
 
 def _missing_note(entry: _LogEntry) -> str:

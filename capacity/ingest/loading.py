@@ -348,10 +348,7 @@ def undo_last(
         row = pd.concat([row, loader[["loaded_by", "loaded_by_email", "place_codes"]]])
         if allow is not None:
             allow(session, row)
-        touched = import_places(session, import_id) if row["kind"] == "referrals" else []
-        for statement in UNDO[row["kind"]]:
-            session.execute(statement, import_id=import_id)
-        recount_record_months(session, touched)
+        take_out(session, import_id, row["kind"])
         session.execute("import_mark_undone", import_id=import_id)
         when = pd.Timestamp(row["loaded_at"]).strftime("%d %b %Y %H:%M")
         message = (
@@ -361,6 +358,16 @@ def undo_last(
         if after is not None:
             after(session, row, message)
     return message
+
+
+def take_out(session: _Session, import_id: int, kind: str) -> None:
+    """Take import ``import_id``'s rows back out, restoring the rows it replaced, and count
+    the referral months of the places it touched again (an undo here, or another server's
+    undo repeated here)."""
+    touched = import_places(session, import_id) if kind == "referrals" else []
+    for statement in UNDO[kind]:
+        session.execute(statement, import_id=import_id)
+    recount_record_months(session, touched)
 
 
 def import_log(store: Store) -> pd.DataFrame:
